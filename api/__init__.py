@@ -1,0 +1,1 @@
+"""The WBB web service (thin: it calls ``matcher``)."""

@@ -1,0 +1,168 @@
+"""The ``matcher`` command line: propose, validate, generate.
+
+This is the presentation layer: it is the only place that prints. Input errors end the
+command with exit code 2 and a list of problems (file, row, column), never a traceback,
+and nothing is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from matcher.errors import InputError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Housing-matching engine for statushouders (WBB).")
+err = Console(stderr=True)
+out = Console()
+
+HouseholdsOpt = Annotated[Path, typer.Option("--households", help="households.csv or .xlsx")]
+UnitsOpt = Annotated[Path, typer.Option("--units", help="units.csv or .xlsx")]
+PolicyOpt = Annotated[Path | None, typer.Option("--policy", help="policy.json (optional)")]
+
+
+def _fail(error: InputError) -> None:
+    err.print(f"[bold red]Input error[/] ({len(error.problems)} problem{'s' if len(error.problems) != 1 else ''}):", highlight=False)
+    for line in str(error).splitlines():
+        err.print(f"  {line}", highlight=False, markup=False)
+    raise typer.Exit(code=2)
+
+
+@app.command()
+def propose(
+    households: HouseholdsOpt,
+    units: UnitsOpt,
+    policy: PolicyOpt = None,
+    out_file: Annotated[Path | None, typer.Option("--out", help="write the proposal JSON here (default: standard output)")] = None,
+    strategy: Annotated[str, typer.Option(help="optimise (default) or fifo (baseline: oldest koppeling first)")] = "optimise",
+    lang: Annotated[str | None, typer.Option(help="language of explanations: nl or en")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="no summary")] = False,
+) -> None:
+    """Make a weekly match proposal from the interchange files."""
+    from matcher.instance import load_instance
+    from matcher.proposal import build_proposal
+    from matcher.solve import solve
+
+    started = time.perf_counter()
+    if strategy not in ("optimise", "fifo"):
+        _fail(InputError.single("--strategy", f"expected optimise or fifo, got {strategy!r}"))
+    if lang is not None and lang not in ("nl", "en"):
+        _fail(InputError.single("--lang", f"expected nl or en, got {lang!r}"))
+    try:
+        with err.status("Reading and checking the input...", spinner="dots") if not quiet else _null():
+            instance = load_instance(households, units, policy)
+        with err.status("Solving...", spinner="dots") if not quiet else _null():
+            prep, solution = solve(instance, strategy)
+    except InputError as error:
+        _fail(error)
+        return
+    proposal = build_proposal(prep, solution, time.perf_counter() - started, lang)
+    text = proposal.to_json()
+    if out_file is None:
+        sys.stdout.write(text)
+    else:
+        out_file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out_file.with_suffix(out_file.suffix + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(out_file)
+    if not quiet:
+        _summary(proposal.model_dump(mode="json"), out_file)
+
+
+class _null:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *args: object) -> None:
+        return None
+
+
+def _summary(doc: dict[str, Any], out_file: Path | None) -> None:
+    console = err if out_file is None else out
+    k = doc["kpis"]
+    solver = doc["solver"]
+    households = len(doc["matches"]) + len(doc["unmatched_households"])
+    persons_waiting = sum(m["persons"] for m in doc["matches"])
+    table = Table(title=f"Weekvoorstel {doc['planning_date']} ({doc['status']})", show_header=False)
+    table.add_column("", style="bold")
+    table.add_column("", justify="right")
+    table.add_row("Households placed", f"{k['placed_households']} of {households}")
+    table.add_row("Persons placed", str(persons_waiting))
+    table.add_row("Overdue households placed", str(k["overdue_placed"]))
+    table.add_row("Temporary placements", str(k["temporary_placements"]))
+    reasons: dict[str, int] = {}
+    for item in doc["unmatched_households"]:
+        reasons[item["reason"]] = reasons.get(item["reason"], 0) + 1
+    for reason in ("documents_incomplete", "no_eligible_unit", "neighbourhood_cap", "outranked"):
+        table.add_row(f"Unmatched: {reason}", str(reasons.get(reason, 0)))
+    table.add_row("Units unused", str(len(doc["unused_units"])))
+    tiers = ", ".join(
+        f"{t['value']}" + ("" if t["bound"] is None or t["bound"] == t["value"] else f" (bound {t['bound']})")
+        for t in solver["tiers"]
+    )
+    table.add_row("Tier values", tiers)
+    table.add_row("Solver", f"{solver['method']}, {solver['wall_time_s']:.2f} s")
+    console.print(table)
+    if out_file is not None:
+        console.print(f"Proposal written to {out_file}", highlight=False)
+
+
+@app.command()
+def validate(households: HouseholdsOpt, units: UnitsOpt, policy: PolicyOpt = None) -> None:
+    """Check the input files only; exit 2 with every problem found."""
+    from matcher.instance import load_instance
+    from matcher.solve import prepare
+
+    try:
+        instance = load_instance(households, units, policy)
+        prep = prepare(instance)
+    except InputError as error:
+        _fail(error)
+        return
+    out.print(
+        f"OK: {instance.n_households} households, {instance.n_units} units, "
+        f"{prep.n_pairs} eligible pairs; input_sha256 {instance.input_sha256}",
+        highlight=False,
+    )
+
+
+@app.command()
+def generate(
+    profile: Annotated[str, typer.Option(help="nijmegen-week, regional or national")],
+    out_dir: Annotated[Path, typer.Option("--out", help="folder for households.csv, units.csv, policy.json")],
+    seed: Annotated[int, typer.Option(help="random seed")] = 0,
+    planning_date: Annotated[str | None, typer.Option(help="ISO date of the WBB meeting")] = None,
+) -> None:
+    """Write a synthetic instance calibrated to public figures (see docs/generator.md)."""
+    from matcher.generate import PROFILES, generate_instance
+
+    if profile not in PROFILES:
+        _fail(InputError.single("--profile", f"expected one of {', '.join(PROFILES)}, got {profile!r}"))
+    date = None
+    if planning_date is not None:
+        try:
+            date = dt.date.fromisoformat(planning_date)
+        except ValueError:
+            _fail(InputError.single("--planning-date", f"expected an ISO date, got {planning_date!r}"))
+    households, units, policy = generate_instance(profile, seed, date)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    households.to_csv(out_dir / "households.csv", index=False)
+    units.to_csv(out_dir / "units.csv", index=False)
+    (out_dir / "policy.json").write_text(json.dumps(policy, indent=2) + "\n", encoding="utf-8")
+    out.print(f"Wrote {len(households)} households and {len(units)} units to {out_dir}", highlight=False)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,113 @@
+"""CP-SAT for what breaks the network structure: shared places with mixed household sizes.
+
+One Boolean per eligible pair of the component. Tiers are solved in order: maximise tier
+k, then hold it at the value reached (equal when proven optimal, at least that value
+otherwise) and go on, each solve hinted with the previous solution. One worker and a
+fixed seed make the search repeatable; the final tie-break tier makes the answer unique
+in practice, so the proposal does not depend on the search path.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from matcher.eligibility import IntArray
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Component:
+    """One independent part of the problem, in local terms."""
+
+    pair_household: IntArray  # household index of each pair
+    pair_unit: IntArray
+    persons: IntArray  # per pair: persons of its household
+    unit_capacity: dict[int, int]  # unit -> max pairs (non-shared 1)
+    unit_beds: dict[int, int]  # shared unit -> beds left
+    neighbourhood_caps: list[tuple[IntArray, int]]  # (pair positions, cap left)
+    tiers: list[IntArray]  # per tier, the value of each pair (maximised)
+
+
+@dataclass
+class TierResult:
+    value: int
+    bound: int
+    optimal: bool
+
+
+@dataclass
+class ComponentResult:
+    chosen: IntArray
+    tiers: list[TierResult] = field(default_factory=list)
+
+
+def solve_component(component: Component, seed: int, deadline: float) -> ComponentResult:
+    """Lexicographic CP-SAT solve of one component within the wall-clock deadline."""
+    n = len(component.pair_household)
+    model = cp_model.CpModel()
+    x = [model.new_bool_var(f"x{i}") for i in range(n)]
+
+    # A1: a household gets at most one unit.
+    for positions in _groups(component.pair_household):
+        if len(positions) > 1:
+            model.add_at_most_one(x[i] for i in positions)
+    # A2/A3: a non-shared unit one household; a shared unit at most its beds in persons.
+    for unit, positions in zip(*_keyed_groups(component.pair_unit), strict=True):
+        if unit in component.unit_beds:
+            beds = component.unit_beds[unit]
+            if int(component.persons[positions].sum()) > beds:
+                model.add(sum(int(component.persons[i]) * x[i] for i in positions) <= beds)
+        elif len(positions) > 1:
+            model.add_at_most_one(x[i] for i in positions)
+    # A4: households placed in a capped neighbourhood stay within the cap.
+    for positions, cap in component.neighbourhood_caps:
+        if len(positions) > cap:
+            model.add(sum(x[i] for i in positions) <= cap)
+
+    result = ComponentResult(chosen=np.zeros(0, dtype=np.int64))
+    hint = np.zeros(n, dtype=np.int64)
+    for weights in component.tiers:
+        objective = cp_model.LinearExpr.weighted_sum(x, [int(w) for w in weights])
+        model.clear_hints()
+        for i in range(n):
+            model.add_hint(x[i], bool(hint[i]))
+        model.maximize(objective)
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.random_seed = seed
+        solver.parameters.linearization_level = 2
+        solver.parameters.max_time_in_seconds = max(0.05, deadline - time.monotonic())
+        status = solver.solve(model)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            hint = np.array([solver.boolean_value(v) for v in x], dtype=np.int64)
+        value = int(np.dot(hint, weights))
+        optimal = status == cp_model.OPTIMAL
+        bound = value if optimal else max(value, int(math.floor(solver.best_objective_bound + 1e-6)))
+        result.tiers.append(TierResult(value=value, bound=bound, optimal=optimal))
+        log.debug("cp-sat tier: status %s value %d bound %d", solver.status_name(status), value, bound)
+        # Hold this tier at what was reached before optimising the next one.
+        if isinstance(objective, cp_model.LinearExpr):
+            model.add(objective == value if optimal else objective >= value)
+    result.chosen = np.flatnonzero(hint)
+    return result
+
+
+def _groups(keys: IntArray) -> list[IntArray]:
+    return _keyed_groups(keys)[1]
+
+
+def _keyed_groups(keys: IntArray) -> tuple[list[int], list[IntArray]]:
+    if len(keys) == 0:
+        return [], []
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    cuts = np.flatnonzero(np.diff(sorted_keys)) + 1
+    groups = np.split(order, cuts)
+    return [int(keys[g[0]]) for g in groups], groups

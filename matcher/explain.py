@@ -1,0 +1,217 @@
+"""Reason codes and the sentences a WBB member can read out, data first.
+
+Every unmatched household and unused unit gets the spec's reason code (the first that
+applies) and a ``details`` object with the numbers behind it; the sentence is rendered
+from those details in Dutch (default) or English.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+
+from matcher.eligibility import RULES, IntArray, profiles, rule_masks, HOUSEHOLD_PROFILE, UNIT_PROFILE
+from matcher.solve import Prepared
+
+RULE_ORDER = tuple(rule_id for rule_id, _ in RULES) + ("E9",)
+
+PHRASES: dict[str, dict[str, str]] = {
+    "nl": {
+        "E1": "{n} zonder BSN of IBAN",
+        "E2": "{n} nog niet beschikbaar binnen de horizon",
+        "E3": "{n} in een andere gemeente",
+        "E4": "{n} met een bezettingsnorm die niet past",
+        "E5": "{n} te klein voor het huishouden na gezinshereniging",
+        "E6": "{n} gedeelde woningen die niet passen (grootte, gender, LHBTIQ+-veilig of begeleiding)",
+        "E7": "{n} niet toegankelijk genoeg (rolstoel of traploos)",
+        "E8": "{n} met een huur boven de aftoppingsgrens",
+        "E9": "{n} door de WBB uitgesloten",
+    },
+    "en": {
+        "E1": "{n} without BSN or IBAN",
+        "E2": "{n} not available within the horizon",
+        "E3": "{n} in another municipality",
+        "E4": "{n} whose occupancy norm does not fit",
+        "E5": "{n} too small for the household after family reunification",
+        "E6": "{n} shared places that do not fit (size, gender, LGBTIQ+-safe or support)",
+        "E7": "{n} not accessible enough (wheelchair or step-free)",
+        "E8": "{n} with a rent above the cap",
+        "E9": "{n} excluded by the WBB",
+    },
+}
+
+UNIT_TYPE_WORDS = {
+    "nl": {"social": "sociale huurwoning", "flex": "flexwoning", "transit": "doorstroomlocatie"},
+    "en": {"social": "social rental home", "flex": "flex home", "transit": "transit housing"},
+}
+
+
+def _join(parts: list[str], lang: str) -> str:
+    if len(parts) <= 1:
+        return "".join(parts)
+    last = " en " if lang == "nl" else " and "
+    return ", ".join(parts[:-1]) + last + parts[-1]
+
+
+def _rule_phrase(counts: Mapping[str, int], lang: str) -> str:
+    parts = [PHRASES[lang][rule].format(n=n) for rule in RULE_ORDER if (n := counts.get(rule, 0))]
+    return _join(parts, lang)
+
+
+class Explainer:
+    """Computes reason details for households and units of one solved instance."""
+
+    def __init__(self, prep: Prepared, chosen: IntArray) -> None:
+        self.prep = prep
+        pairs, h, u = prep.pairs, prep.households, prep.units
+        self.chosen = chosen
+        self.n_eligible_h = np.bincount(pairs.household, minlength=len(h.ids))
+        self.n_eligible_u = np.bincount(pairs.unit, minlength=len(u.ids))
+        self.placed_h = np.zeros(len(h.ids), dtype=bool)
+        self.placed_h[pairs.household[chosen]] = True
+        self.used_u = np.zeros(len(u.ids), dtype=bool)
+        self.used_u[pairs.unit[chosen]] = True
+        n_nbh = len(prep.codes.neighbourhoods)
+        self.placed_nbh = np.bincount(u.neighbourhood[pairs.unit[chosen]], minlength=n_nbh)
+        caps = prep.instance.policy.neighbourhood_caps
+        self.cap = np.array([caps.get(name, -1) for name in prep.codes.neighbourhoods], dtype=np.int64)
+        self.cap_reached = (self.cap >= 0) & (self.placed_nbh >= self.cap)
+        pair_open = ~self.cap_reached[u.neighbourhood[pairs.unit]]
+        self.open_eligible_h = np.bincount(pairs.household[pair_open], minlength=len(h.ids))
+        self._h_rep, self._h_prof = profiles(h, HOUSEHOLD_PROFILE)
+        self._u_rep, self._u_prof = profiles(u, UNIT_PROFILE)
+        self._first_fail: np.ndarray | None = None
+
+    def first_failing(self) -> np.ndarray:
+        """(household profile, unit profile) -> index of the first failing rule E1-E8, or -1."""
+        if self._first_fail is None:
+            masks = rule_masks(self.prep.households, self.prep.units, self.prep.instance.policy, self._h_rep, self._u_rep)
+            stacked = ~np.stack(masks, axis=2)
+            any_fail = stacked.any(axis=2)
+            self._first_fail = np.where(any_fail, stacked.argmax(axis=2), -1)
+        return self._first_fail
+
+    def _excluded_passing(self, household: int | None, unit: int | None) -> int:
+        ids_h, ids_u = self.prep.households.ids, self.prep.units.ids
+        index_h = {x: i for i, x in enumerate(ids_h)}
+        index_u = {x: i for i, x in enumerate(ids_u)}
+        fail = self.first_failing()
+        count = 0
+        for hid, uid in self.prep.instance.policy.excluded_pairs:
+            hi, ui = index_h[hid], index_u[uid]
+            if (household is not None and hi != household) or (unit is not None and ui != unit):
+                continue
+            if fail[self._h_prof[hi], self._u_prof[ui]] == -1:
+                count += 1
+        return count
+
+    def household_rule_counts(self, household: int) -> dict[str, int]:
+        row = self.first_failing()[self._h_prof[household]]
+        sizes = np.bincount(self._u_prof, minlength=len(self._u_rep))
+        counts = {rule_id: int(sizes[row == k].sum()) for k, (rule_id, _) in enumerate(RULES)}
+        counts["E9"] = self._excluded_passing(household, None)
+        return {k: v for k, v in counts.items() if v}
+
+    def unit_rule_counts(self, unit: int) -> dict[str, int]:
+        column = self.first_failing()[:, self._u_prof[unit]]
+        sizes = np.bincount(self._h_prof, minlength=len(self._h_rep))
+        counts = {rule_id: int(sizes[column == k].sum()) for k, (rule_id, _) in enumerate(RULES)}
+        counts["E9"] = self._excluded_passing(None, unit)
+        return {k: v for k, v in counts.items() if v}
+
+    # --- households ------------------------------------------------------------------
+    def household_reason(self, household: int) -> tuple[str, dict[str, Any]]:
+        h = self.prep.households
+        if not h.documents[household]:
+            return "documents_incomplete", {}
+        eligible = int(self.n_eligible_h[household])
+        if eligible == 0:
+            return "no_eligible_unit", {"units_offered": len(self.prep.units.ids), "excluded_by": self.household_rule_counts(household)}
+        if self.open_eligible_h[household] == 0:
+            pairs = self.prep.pairs
+            mine = pairs.unit[pairs.household == household]
+            names = sorted({self.prep.codes.neighbourhoods[n] for n in self.prep.units.neighbourhood[mine]})
+            return "neighbourhood_cap", {"eligible_units": eligible, "capped_neighbourhoods": names}
+        return "outranked", {"eligible_units": eligible}
+
+    def household_sentence(self, household: int, reason: str, details: Mapping[str, Any], lang: str) -> str:
+        h = self.prep.households
+        persons = int(h.persons[household])
+        if reason == "documents_incomplete":
+            if lang == "nl":
+                return "BSN of IBAN ontbreekt; zonder deze gegevens kan geen huurcontract worden getekend."
+            return "BSN or IBAN is missing; without them no lease can be signed."
+        if reason == "no_eligible_unit":
+            total = details["units_offered"]
+            phrase = _rule_phrase(details["excluded_by"], lang)
+            if lang == "nl":
+                return f"Geen passende woning voor {persons} personen: van de {total} aangeboden woningen zijn er {phrase}."
+            return f"No suitable unit for {persons} persons: of the {total} units offered, {phrase}."
+        if reason == "neighbourhood_cap":
+            names = ", ".join(details["capped_neighbourhoods"])
+            n = details["eligible_units"]
+            if lang == "nl":
+                return f"Alle {n} passende woningen liggen in wijken waarvan het plafond deze week is bereikt ({names})."
+            return f"All {n} suitable units lie in neighbourhoods whose cap is reached this week ({names})."
+        n = details["eligible_units"]
+        if lang == "nl":
+            return (
+                f"Er {'is' if n == 1 else 'zijn'} {n} passende woning{'' if n == 1 else 'en'}, maar die "
+                f"{'ging' if n == 1 else 'gingen'} volgens de prioriteiten van het beleid naar andere huishoudens."
+            )
+        return f"There {'is' if n == 1 else 'are'} {n} suitable unit{'' if n == 1 else 's'}, but the policy's priorities gave {'it' if n == 1 else 'them'} to other households."
+
+    # --- units -----------------------------------------------------------------------
+    def unit_reason(self, unit: int) -> tuple[str, dict[str, Any]]:
+        u = self.prep.units
+        if not u.available[unit]:
+            available = self.prep.instance.units["available_from"].iloc[unit]
+            return "not_available_yet", {"available_from": available.isoformat()}
+        eligible = int(self.n_eligible_u[unit])
+        if eligible == 0:
+            return "no_eligible_household", {"households": len(self.prep.households.ids), "excluded_by": self.unit_rule_counts(unit)}
+        nbh = int(u.neighbourhood[unit])
+        if self.cap_reached[nbh]:
+            return "neighbourhood_cap", {"neighbourhood": self.prep.codes.neighbourhoods[nbh], "cap": int(self.cap[nbh])}
+        pairs = self.prep.pairs
+        candidates = pairs.household[pairs.unit == unit]
+        elsewhere = int(self.placed_h[candidates].sum())
+        return "outranked", {"eligible_households": eligible, "placed_elsewhere": elsewhere}
+
+    def unit_sentence(self, unit: int, reason: str, details: Mapping[str, Any], lang: str) -> str:
+        policy = self.prep.instance.policy
+        if reason == "not_available_yet":
+            if lang == "nl":
+                return f"Pas beschikbaar vanaf {details['available_from']}, na de horizon van {policy.horizon_days} dagen."
+            return f"Only available from {details['available_from']}, after the {policy.horizon_days}-day horizon."
+        if reason == "no_eligible_household":
+            phrase = _rule_phrase(details["excluded_by"], lang)
+            total = details["households"]
+            if lang == "nl":
+                return f"Geen huishouden komt in aanmerking: van de {total} huishoudens zijn er {phrase}."
+            return f"No household is eligible: of the {total} households, {phrase}."
+        if reason == "neighbourhood_cap":
+            if lang == "nl":
+                return f"Het plafond van wijk {details['neighbourhood']} ({details['cap']} huishoudens) is deze week bereikt."
+            return f"The cap of neighbourhood {details['neighbourhood']} ({details['cap']} households) is reached this week."
+        n, elsewhere = details["eligible_households"], details["placed_elsewhere"]
+        rest = n - elsewhere
+        if lang == "nl":
+            return (
+                f"{n} huishouden{'' if n == 1 else 's'} {'komt' if n == 1 else 'komen'} in aanmerking; {elsewhere} "
+                f"{'kreeg' if elsewhere == 1 else 'kregen'} een andere woning en voor de overige {rest} verbetert deze "
+                "woning het voorstel volgens de prioriteiten van het beleid niet."
+            )
+        return (
+            f"{n} household{'' if n == 1 else 's'} {'is' if n == 1 else 'are'} eligible; {elsewhere} got another unit and for "
+            f"the other {rest} this unit does not improve the proposal under the policy's priorities."
+        )
+
+    def rent_cap(self, household: int) -> Decimal | None:
+        caps = self.prep.instance.policy.rent_caps
+        if caps is None:
+            return None
+        return (caps.young, caps.low, caps.high)[int(self.prep.households.cap_class[household])]

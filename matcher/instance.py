@@ -1,0 +1,218 @@
+"""Loading and freezing one instance: households, units and policy, checked together.
+
+Everything that can be wrong with the input is found here, before any solving starts,
+so that a bad file never leads to a partial proposal. The frozen :class:`Instance` holds
+the tables sorted by id (row order never matters) and the canonical hash of the input.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from matcher import cells, tables
+from matcher.errors import InputError, ProblemCollector
+from matcher.policy import Policy, parse_policy
+
+
+@dataclass(frozen=True)
+class Instance:
+    """A checked instance. Tables are sorted by id and carry ``source_row``."""
+
+    households: pd.DataFrame
+    units: pd.DataFrame
+    policy: Policy
+    input_sha256: str
+    policy_source: str = "policy.json"
+
+    @property
+    def n_households(self) -> int:
+        return len(self.households)
+
+    @property
+    def n_units(self) -> int:
+        return len(self.units)
+
+
+def read_table(path: Path, label: str | None = None) -> tuple[list[dict[str, Any] | None], list[str], str]:
+    """Read a CSV or XLSX file into raw rows; returns rows, header and the name used in errors."""
+    name = label or path.name
+    if not path.exists():
+        raise InputError.single(name, f"file not found: {path}")
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        try:
+            frame = pd.read_excel(path, dtype=object, engine="openpyxl")
+        except Exception as error:  # openpyxl raises many types for damaged files
+            raise InputError.single(name, f"cannot read as an Excel workbook: {type(error).__name__}") from None
+        header = [str(c).strip() for c in frame.columns]
+        frame.columns = pd.Index(header)
+        rows: list[dict[str, Any] | None] = []
+        for record in frame.to_dict(orient="records"):
+            clean = {str(k): (v.item() if hasattr(v, "item") else v) for k, v in record.items()}
+            rows.append(None if all(cells.is_missing(v) for v in clean.values()) else clean)
+        return rows, header, name
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InputError.single(name, f"not UTF-8 text (byte {error.start}); save the file as UTF-8 CSV") from None
+    return read_csv_text(text, name)
+
+
+def read_csv_text(text: str, name: str) -> tuple[list[dict[str, Any] | None], list[str], str]:
+    """Parse CSV text strictly: a row with more or fewer cells than the header is an error."""
+    reader = csv.reader(io.StringIO(text))
+    try:
+        lines = list(reader)
+    except csv.Error as error:
+        raise InputError.single(name, f"not valid CSV: {error}") from None
+    if not lines or not any(cell.strip() for cell in lines[0]):
+        raise InputError.single(name, "the file is empty; expected a header row", row=1)
+    header = [cell.strip() for cell in lines[0]]
+    problems = ProblemCollector()
+    seen: set[str] = set()
+    for column in header:
+        if column in seen:
+            problems.add(name, "column appears twice in the header", row=1, column=column)
+        seen.add(column)
+    rows: list[dict[str, Any] | None] = []
+    for offset, cells_ in enumerate(lines[1:]):
+        if not any(cell.strip() for cell in cells_):
+            rows.append(None)  # a blank line keeps its row number but holds no record
+            continue
+        if len(cells_) != len(header):
+            problems.add(name, f"expected {len(header)} cells as in the header, got {len(cells_)}", row=offset + 2)
+            continue
+        rows.append(dict(zip(header, cells_, strict=True)))
+    problems.raise_if_any()
+    # Drop fully blank trailing lines a spreadsheet tends to leave behind.
+    while rows and rows[-1] is None:
+        rows.pop()
+    return rows, header, name
+
+
+def build_instance(
+    household_rows: Sequence[Mapping[str, Any] | None],
+    unit_rows: Sequence[Mapping[str, Any] | None],
+    raw_policy: Any,
+    *,
+    households_source: str = "households.csv",
+    units_source: str = "units.csv",
+    policy_source: str = "policy.json",
+    household_header: Sequence[str] | None = None,
+    unit_header: Sequence[str] | None = None,
+    today: dt.date | None = None,
+) -> Instance:
+    """Check households, units and policy together and freeze them."""
+    problems = ProblemCollector()
+    policy: Policy | None = None
+    try:
+        policy = parse_policy(raw_policy, policy_source, today=today)
+    except InputError as error:
+        problems.problems.extend(error.problems)
+    households = tables.parse_rows(household_rows, tables.HOUSEHOLD_COLUMNS, households_source, problems, household_header)
+    units = tables.parse_rows(unit_rows, tables.UNIT_COLUMNS, units_source, problems, unit_header)
+    tables.check_unique(households, "household_id", households_source, problems)
+    tables.check_unique(units, "unit_id", units_source, problems)
+    tables.check_units(units, units_source, problems)
+    problems.raise_if_any()
+    assert policy is not None
+    _check_pairs(policy, households, units, policy_source, problems)
+    problems.raise_if_any()
+    household_frame = tables.households_frame(households)
+    unit_frame = tables.units_frame(units)
+    return Instance(
+        households=household_frame,
+        units=unit_frame,
+        policy=policy,
+        input_sha256=canonical_sha256(household_frame, unit_frame, policy),
+        policy_source=policy_source,
+    )
+
+
+def _check_pairs(
+    policy: Policy,
+    households: list[dict[str, Any]],
+    units: list[dict[str, Any]],
+    source: str,
+    problems: ProblemCollector,
+) -> None:
+    household_ids = {h["household_id"] for h in households}
+    unit_ids = {u["unit_id"] for u in units}
+    for field in ("fixed_pairs", "excluded_pairs"):
+        for index, (household_id, unit_id) in enumerate(getattr(policy, field)):
+            if household_id not in household_ids:
+                problems.add(source, f"item {index + 1}: unknown household_id \"{household_id}\"", column=field)
+            if unit_id not in unit_ids:
+                problems.add(source, f"item {index + 1}: unknown unit_id \"{unit_id}\"", column=field)
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, (dt.date,)):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return list(value)
+    if hasattr(value, "item"):
+        return value.item()
+    if value is None or isinstance(value, (str, int, bool, float)):
+        return value
+    return str(value)
+
+
+def canonical_records(frame: pd.DataFrame, columns: Sequence[tables.Column]) -> list[dict[str, Any]]:
+    names = [c.name for c in columns]
+    return [{name: _json_value(record[name]) for name in names} for record in frame[names].to_dict(orient="records")]
+
+
+def canonical_sha256(households: pd.DataFrame, units: pd.DataFrame, policy: Policy) -> str:
+    """Hash of the sorted, normalised input with every default applied."""
+    document = {
+        "format": "interchange/v1",
+        "households": canonical_records(households, tables.HOUSEHOLD_COLUMNS),
+        "units": canonical_records(units, tables.UNIT_COLUMNS),
+        "policy": policy.canonical(),
+    }
+    encoded = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+
+
+def load_policy_file(path: Path | None) -> tuple[Any, str]:
+    if path is None:
+        return {}, "policy.json"
+    name = path.name
+    if not path.exists():
+        raise InputError.single(name, f"file not found: {path}")
+    try:
+        return json.loads(path.read_bytes().decode("utf-8-sig")), name
+    except UnicodeDecodeError:
+        raise InputError.single(name, "not UTF-8 text") from None
+    except json.JSONDecodeError as error:
+        raise InputError.single(name, f"not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})") from None
+
+
+def load_instance(
+    households_path: Path, units_path: Path, policy_path: Path | None = None, today: dt.date | None = None
+) -> Instance:
+    """Read the three interchange files and check them together."""
+    household_rows, household_header, households_name = read_table(households_path)
+    unit_rows, unit_header, units_name = read_table(units_path)
+    raw_policy, policy_name = load_policy_file(policy_path)
+    return build_instance(
+        household_rows,
+        unit_rows,
+        raw_policy,
+        households_source=households_name,
+        units_source=units_name,
+        policy_source=policy_name,
+        household_header=household_header,
+        unit_header=unit_header,
+        today=today,
+    )

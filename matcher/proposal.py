@@ -1,0 +1,192 @@
+"""The proposal document (proposal/v1): matches, unmatched households, unused units, KPIs.
+
+The document is built as plain JSON values in a fixed order, so that the same input and
+seed give byte-identical output apart from ``solver.wall_time_s``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import ortools
+from pydantic import BaseModel, ConfigDict
+
+from matcher.explain import UNIT_TYPE_WORDS, Explainer
+from matcher.solve import Prepared, Solution
+from matcher.terms import term_values
+
+FORMAT = "proposal/v1"
+
+
+class TierReport(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    value: int
+    bound: int | None
+
+
+class SolverReport(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    name: str
+    version: str
+    seed: int
+    wall_time_s: float
+    tiers: list[TierReport]
+    method: str
+    components: int
+    cpsat_components: int
+    build_s: float
+    solve_s: float
+
+
+class Match(BaseModel):
+    household_id: str
+    unit_id: str
+    persons: int
+    terms: dict[str, int]
+    explanation: str
+    neighbourhood: str
+    fixed: bool
+
+
+class Unmatched(BaseModel):
+    household_id: str
+    reason: str
+    explanation: str
+    details: dict[str, Any]
+
+
+class Unused(BaseModel):
+    unit_id: str
+    reason: str
+    explanation: str
+    details: dict[str, Any]
+
+
+class Kpis(BaseModel):
+    placed_households: int
+    placed_persons: int
+    overdue_placed: int
+    temporary_placements: int
+    by_neighbourhood: dict[str, int]
+
+
+class Proposal(BaseModel):
+    """The answer of one run, as the spec's proposal.json (with compatible extra fields)."""
+
+    format: str = FORMAT
+    planning_date: str
+    status: str
+    input_sha256: str
+    solver: SolverReport
+    matches: list[Match]
+    unmatched_households: list[Unmatched]
+    unused_units: list[Unused]
+    kpis: Kpis
+
+    def to_json(self) -> str:
+        return json.dumps(self.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+
+
+def build_proposal(prep: Prepared, solution: Solution, wall_time_s: float, lang: str | None = None) -> Proposal:
+    """Assemble the proposal document from a solution."""
+    instance, h, u, pairs = prep.instance, prep.households, prep.units, prep.pairs
+    policy = instance.policy
+    lang = lang or policy.lang
+    chosen = solution.chosen
+    explainer = Explainer(prep, chosen)
+    hh, uu = pairs.household[chosen], pairs.unit[chosen]
+    terms = {t: term_values(t, hh, uu, h, u, policy, prep.preferred) for t in policy.terms_used}
+    overdue = h.waiting_days[hh] > 7 * policy.deadline_weeks
+    fixed = np.isin(chosen, prep.fixed)
+    unit_frame = instance.units
+    matches: list[Match] = []
+    for k in range(len(chosen)):
+        hi, ui = int(hh[k]), int(uu[k])
+        nbh = prep.codes.neighbourhoods[int(u.neighbourhood[ui])]
+        matches.append(
+            Match(
+                household_id=h.ids[hi],
+                unit_id=u.ids[ui],
+                persons=int(h.persons[hi]),
+                terms={t: int(v[k]) for t, v in terms.items()},
+                explanation=_match_sentence(
+                    h.ids[hi], u.ids[ui], int(h.persons[hi]), int(h.waiting_days[hi]), bool(overdue[k]),
+                    str(unit_frame["unit_type"].iloc[ui]), nbh, bool(u.temporary[ui]), bool(fixed[k]), lang,
+                ),
+                neighbourhood=nbh,
+                fixed=bool(fixed[k]),
+            )
+        )
+    matches.sort(key=lambda m: (m.household_id, m.unit_id))
+
+    unmatched: list[Unmatched] = []
+    for hi in np.flatnonzero(~explainer.placed_h):
+        reason, details = explainer.household_reason(int(hi))
+        unmatched.append(
+            Unmatched(
+                household_id=h.ids[hi],
+                reason=reason,
+                explanation=explainer.household_sentence(int(hi), reason, details, lang),
+                details=details,
+            )
+        )
+    unused: list[Unused] = []
+    for ui in np.flatnonzero(~explainer.used_u):
+        reason, details = explainer.unit_reason(int(ui))
+        unused.append(
+            Unused(unit_id=u.ids[ui], reason=reason, explanation=explainer.unit_sentence(int(ui), reason, details, lang), details=details)
+        )
+    by_nbh = {name: 0 for name in sorted(set(unit_frame["neighbourhood"]))}
+    for m in matches:
+        by_nbh[m.neighbourhood] += 1
+    kpis = Kpis(
+        placed_households=len(matches),
+        placed_persons=int(h.persons[hh].sum()),
+        overdue_placed=int(overdue.sum()),
+        temporary_placements=int(u.temporary[uu].sum()),
+        by_neighbourhood=by_nbh,
+    )
+    solver = SolverReport(
+        name="fifo" if solution.method == "fifo" else "cp-sat",
+        version=ortools.__version__,
+        seed=policy.seed,
+        wall_time_s=round(wall_time_s, 3),
+        tiers=[TierReport(value=v, bound=b) for v, b in zip(solution.tier_values, solution.tier_bounds, strict=True)],
+        method=solution.method,
+        components=solution.components,
+        cpsat_components=solution.cpsat_components,
+        build_s=round(solution.build_s, 3),
+        solve_s=round(solution.solve_s, 3),
+    )
+    return Proposal(
+        planning_date=policy.planning_date.isoformat(),
+        status=solution.status,
+        input_sha256=instance.input_sha256,
+        solver=solver,
+        matches=matches,
+        unmatched_households=unmatched,
+        unused_units=unused,
+        kpis=kpis,
+    )
+
+
+def _match_sentence(
+    household_id: str, unit_id: str, persons: int, waiting: int, overdue: bool, unit_type: str,
+    neighbourhood: str, temporary: bool, fixed: bool, lang: str,
+) -> str:  # fmt: skip
+    kind = UNIT_TYPE_WORDS[lang][unit_type]
+    if lang == "nl":
+        text = f"{household_id} ({persons} {'persoon' if persons == 1 else 'personen'}, {waiting} dagen gekoppeld"
+        text += ", over de 10-wekentermijn)" if overdue else ")"
+        text += f" krijgt {unit_id}, een {'tijdelijke ' if temporary else ''}{kind} in {neighbourhood}."
+        if fixed:
+            text += " Deze koppeling is eerder door de WBB vastgelegd."
+        return text
+    text = f"{household_id} ({persons} {'person' if persons == 1 else 'persons'}, linked {waiting} days ago"
+    text += ", past the 10-week term)" if overdue else ")"
+    text += f" gets {unit_id}, a {'temporary ' if temporary else ''}{kind} in {neighbourhood}."
+    if fixed:
+        text += " The WBB fixed this pair earlier."
+    return text

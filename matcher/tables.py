@@ -1,0 +1,185 @@
+"""The two input tables, households and units, as column specifications and a parser.
+
+The same parser serves CSV text, XLSX cells and JSON objects: each row is a mapping of
+column name to raw value. The output is a pandas DataFrame with one typed column per
+spec column plus ``source_row`` (the spreadsheet row the record came from), sorted by id
+so that row order never influences a result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+
+from matcher import cells
+from matcher.errors import ProblemCollector
+
+VULNERABILITIES = ("mobility", "wheelchair", "medical", "lgbtiq", "psychosocial", "ex_amv")
+UNIT_TYPES = ("social", "flex", "transit")
+MAX_PERSONS = 1000
+MAX_RENT = Decimal("100000")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an input table: how to parse it and what it defaults to."""
+
+    name: str
+    parse: Callable[[Any], Any]
+    required: bool
+    default: Any = None
+
+
+def _int(low: int, high: int = MAX_PERSONS) -> Callable[[Any], int]:
+    return lambda v: cells.parse_int(v, low, high)
+
+
+HOUSEHOLD_COLUMNS: tuple[Column, ...] = (
+    Column("household_id", lambda v: cells.parse_text(v, "an id"), True),
+    Column("municipality", lambda v: cells.parse_text(v, "a municipality"), True),
+    Column("koppeling_date", cells.parse_date, True),
+    Column("adults", _int(1), True),
+    Column("children", _int(0), True),
+    Column("gender", lambda v: cells.parse_choice(v, ("F", "M", "X")), True),
+    Column("head_age", _int(16, 120), True),
+    Column("expected_reunification", _int(0), False, 0),
+    Column("documents_complete", cells.parse_bool, False, True),
+    Column("vulnerabilities", lambda v: cells.parse_list(v, VULNERABILITIES), False, ()),
+    Column("preferred_neighbourhoods", lambda v: cells.parse_list(v, None), False, ()),
+)
+
+UNIT_COLUMNS: tuple[Column, ...] = (
+    Column("unit_id", lambda v: cells.parse_text(v, "an id"), True),
+    Column("municipality", lambda v: cells.parse_text(v, "a municipality"), True),
+    Column("neighbourhood", lambda v: cells.parse_text(v, "a neighbourhood"), True),
+    Column("corporation", lambda v: cells.parse_text(v, "a corporation"), False, ""),
+    Column("unit_type", lambda v: cells.parse_choice(v, UNIT_TYPES), True),
+    Column("temporary", cells.parse_bool, False, None),
+    Column("shared", cells.parse_bool, False, False),
+    Column("beds", _int(1), False, None),
+    Column("bedrooms", _int(0), True),
+    Column("min_occupants", _int(1), False, 1),
+    Column("max_occupants", _int(1), True),
+    Column("rent", lambda v: cells.parse_decimal(v, MAX_RENT), True),
+    Column("step_free", cells.parse_bool, False, False),
+    Column("wheelchair", cells.parse_bool, False, False),
+    Column("gender", lambda v: cells.parse_choice(v, ("F", "M")), False, ""),
+    Column("lgbtiq_safe", cells.parse_bool, False, False),
+    Column("support", cells.parse_bool, False, False),
+    Column("available_from", cells.parse_date, True),
+)
+
+
+def parse_rows(
+    rows: Iterable[Mapping[str, Any] | None],
+    columns: tuple[Column, ...],
+    source: str,
+    problems: ProblemCollector,
+    present_columns: Iterable[str] | None = None,
+    first_row: int = 2,
+) -> list[dict[str, Any]]:
+    """Parse raw rows into typed records; every bad cell is reported, none is guessed.
+
+    ``present_columns`` lists the header of a file; a required column missing from it is
+    reported once (row 1, the header) rather than once per row.
+    """
+    missing_required: set[str] = set()
+    if present_columns is not None:
+        header = set(present_columns)
+        for column in columns:
+            if column.required and column.name not in header:
+                problems.add(source, "required column is missing", row=1, column=column.name)
+                missing_required.add(column.name)
+    if missing_required:
+        return []
+    records: list[dict[str, Any]] = []
+    for offset, raw in enumerate(rows):
+        row_number = first_row + offset
+        if raw is None:
+            continue  # a blank spreadsheet line
+        record: dict[str, Any] = {"source_row": row_number}
+        for column in columns:
+            value = raw.get(column.name)
+            if cells.is_missing(value):
+                if column.required:
+                    problems.add(source, "a value is required", row=row_number, column=column.name)
+                record[column.name] = column.default
+                continue
+            try:
+                record[column.name] = column.parse(value)
+            except cells.CellError as error:
+                problems.add(source, str(error), row=row_number, column=column.name)
+                record[column.name] = column.default
+        records.append(record)
+    return records
+
+
+def check_unique(records: list[dict[str, Any]], key: str, source: str, problems: ProblemCollector) -> None:
+    seen: dict[str, int] = {}
+    for record in records:
+        value = record.get(key)
+        if value is None:
+            continue
+        if value in seen:
+            problems.add(
+                source,
+                f"duplicate id {cells.show(value)}, first used in row {seen[value]}",
+                row=record["source_row"],
+                column=key,
+            )
+        else:
+            seen[value] = record["source_row"]
+
+
+def households_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
+    names = [c.name for c in HOUSEHOLD_COLUMNS] + ["source_row"]
+    frame = pd.DataFrame.from_records(records, columns=names)
+    frame = frame.sort_values("household_id", kind="stable").reset_index(drop=True)
+    return frame
+
+
+def units_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
+    names = [c.name for c in UNIT_COLUMNS] + ["source_row"]
+    frame = pd.DataFrame.from_records(records, columns=names)
+    frame = frame.sort_values("unit_id", kind="stable").reset_index(drop=True)
+    return frame
+
+
+def check_units(records: list[dict[str, Any]], source: str, problems: ProblemCollector) -> None:
+    """Cross-column rules of a unit row, and defaults that depend on other columns."""
+    municipality_of: dict[str, tuple[str, int]] = {}
+    for record in records:
+        row = record["source_row"]
+        if record["temporary"] is None:
+            record["temporary"] = record["unit_type"] in ("flex", "transit")
+        if record["wheelchair"]:
+            record["step_free"] = True
+        low, high = record["min_occupants"], record["max_occupants"]
+        if low is not None and high is not None and low > high:
+            problems.add(
+                source,
+                f"min_occupants ({low}) is larger than max_occupants ({high})",
+                row=row,
+                column="min_occupants",
+            )
+        if record["shared"] and record["beds"] is None:
+            # A shared place without a bed count holds at most max_occupants persons.
+            record["beds"] = high
+        neighbourhood, municipality = record["neighbourhood"], record["municipality"]
+        if neighbourhood is None or municipality is None:
+            continue
+        if neighbourhood in municipality_of and municipality_of[neighbourhood][0] != municipality:
+            other, other_row = municipality_of[neighbourhood]
+            problems.add(
+                source,
+                f"neighbourhood {cells.show(neighbourhood)} is also used for municipality "
+                f"{cells.show(other)} in row {other_row}; prefix it, e.g. {cells.show(municipality + '-' + neighbourhood)}",
+                row=row,
+                column="neighbourhood",
+            )
+        else:
+            municipality_of.setdefault(neighbourhood, (municipality, row))
