@@ -239,8 +239,12 @@ def _shared_units_needing_cpsat(prep: Prepared, res: Residual) -> tuple[set[int]
     return knapsack, capacity
 
 
-def optimise(prep: Prepared) -> Solution:
-    """The lexicographically optimal proposal (or the best found within the time limit)."""
+def optimise(prep: Prepared, engine: str = "auto") -> Solution:
+    """The lexicographically optimal proposal (or the best found within the time limit).
+
+    ``engine="cpsat"`` sends every component to CP-SAT; tests and benchmarks use it to
+    check the flow solver against an independent model.
+    """
     started = time.perf_counter()
     policy = prep.instance.policy
     deadline = time.monotonic() + policy.time_limit_s
@@ -248,7 +252,10 @@ def optimise(prep: Prepared) -> Solution:
     labels, n_components = _components(prep, res)
     knapsack_units, shared_capacity = _shared_units_needing_cpsat(prep, res)
     open_units = prep.pairs.unit[res.open_pairs]
-    cp_labels = np.unique(labels[np.isin(open_units, np.array(sorted(knapsack_units), dtype=np.int64))])
+    if engine == "cpsat":
+        cp_labels = np.unique(labels)
+    else:
+        cp_labels = np.unique(labels[np.isin(open_units, np.array(sorted(knapsack_units), dtype=np.int64))])
     on_cpsat = np.isin(labels, cp_labels)
     all_tiers = [*prep.tiers, prep.tie_break]
     n_tiers = len(prep.tiers)
@@ -395,11 +402,11 @@ def fifo(prep: Prepared) -> Solution:
     )
 
 
-def solve(instance: Instance, strategy: str = "optimise") -> tuple[Prepared, Solution]:
+def solve(instance: Instance, strategy: str = "optimise", engine: str = "auto") -> tuple[Prepared, Solution]:
     """Prepare and solve; raises InputError for fixed pairs that break a rule."""
     prep = prepare(instance)
     if strategy == "fifo":
         return prep, fifo(prep)
     if strategy != "optimise":
         raise InputError.single("strategy", f"unknown strategy {strategy!r}; expected optimise or fifo")
-    return prep, optimise(prep)
+    return prep, optimise(prep, engine)

@@ -1,0 +1,234 @@
+"""A solver-agnostic check of a proposal against its instance, written from the spec alone.
+
+It shares no code with the vectorised rules or the solvers: every rule is re-implemented
+here per pair in plain Python, so a test that runs it on every result catches a defect in
+either. It is meant for tests and audits of small and medium instances, not for speed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from matcher.instance import Instance
+
+REASONS_HOUSEHOLD = ("documents_incomplete", "no_eligible_unit", "neighbourhood_cap", "outranked")
+REASONS_UNIT = ("not_available_yet", "no_eligible_household", "neighbourhood_cap", "outranked")
+
+
+def _persons(h: dict[str, Any]) -> int:
+    return int(h["adults"]) + int(h["children"])
+
+
+def failing_rules(h: dict[str, Any], u: dict[str, Any], instance: Instance) -> list[str]:
+    """Every rule E1-E9 that the pair (h, u) breaks, per the spec's text."""
+    p = instance.policy
+    persons = _persons(h)
+    future = persons + int(h["expected_reunification"])
+    vulns = set(h["vulnerabilities"])
+    broken: list[str] = []
+    if not h["documents_complete"]:
+        broken.append("E1")
+    if u["available_from"] > p.planning_date + dt.timedelta(days=p.horizon_days):
+        broken.append("E2")
+    if not p.regional and h["municipality"] != u["municipality"]:
+        broken.append("E3")
+    if not u["shared"] and not (u["min_occupants"] <= persons <= u["max_occupants"]):
+        broken.append("E4")
+    if (
+        p.reunification_must_fit
+        and int(h["expected_reunification"]) > 0
+        and not u["temporary"]
+        and (u["shared"] or future > u["max_occupants"])
+    ):
+        broken.append("E5")
+    if u["shared"]:
+        ok = persons <= p.shared_max_household_size and persons <= u["beds"]
+        ok = ok and (u["gender"] in ("", None) or u["gender"] == h["gender"])
+        ok = ok and ("lgbtiq" not in vulns or u["lgbtiq_safe"])
+        ok = ok and ("psychosocial" not in vulns or u["support"])
+        if not ok:
+            broken.append("E6")
+    if ("wheelchair" in vulns and not u["wheelchair"]) or (
+        "mobility" in vulns and not (u["step_free"] or u["wheelchair"])
+    ):
+        broken.append("E7")
+    if p.rent_caps is not None:
+        caps = p.rent_caps
+        if persons == 1 and int(h["head_age"]) < caps.young_age:
+            cap = caps.young
+        elif persons <= 2:
+            cap = caps.low
+        else:
+            cap = caps.high
+        if Decimal(u["rent"]) > cap:
+            broken.append("E8")
+    if (h["household_id"], u["unit_id"]) in set(p.excluded_pairs):
+        broken.append("E9")
+    return broken
+
+
+def pair_terms(h: dict[str, Any], u: dict[str, Any], instance: Instance) -> dict[str, int]:
+    p = instance.policy
+    persons = _persons(h)
+    future = persons + int(h["expected_reunification"])
+    waiting = max(0, (p.planning_date - h["koppeling_date"]).days)
+    return {
+        "placed_households": 1,
+        "placed_persons": persons,
+        "waiting_days": waiting,
+        "overdue": int(waiting > 7 * p.deadline_weeks),
+        "vulnerable": int(bool(h["vulnerabilities"])),
+        "temporary": int(bool(u["temporary"])),
+        "underoccupancy": 0 if u["shared"] else max(0, int(u["max_occupants"]) - future),
+        "preferred": int(u["neighbourhood"] in set(h["preferred_neighbourhoods"])),
+        "own_municipality": int(h["municipality"] == u["municipality"]),
+    }
+
+
+def tier_values(matches: list[tuple[str, str]], instance: Instance) -> list[int]:
+    households = {r["household_id"]: r for r in instance.households.to_dict(orient="records")}
+    units = {r["unit_id"]: r for r in instance.units.to_dict(orient="records")}
+    values = []
+    for tier in instance.policy.objective:
+        total = 0
+        for hid, uid in matches:
+            terms = pair_terms(households[hid], units[uid], instance)
+            total += sum(weight * terms[term] for term, weight in tier.items())
+        values.append(total)
+    return values
+
+
+def check_proposal(instance: Instance, proposal: dict[str, Any]) -> list[str]:
+    """Every way the proposal breaks the spec; an empty list means it is valid."""
+    problems: list[str] = []
+    p = instance.policy
+    households = {r["household_id"]: r for r in instance.households.to_dict(orient="records")}
+    units = {r["unit_id"]: r for r in instance.units.to_dict(orient="records")}
+    matches = proposal["matches"]
+    pairs = [(m["household_id"], m["unit_id"]) for m in matches]
+
+    # Every household once, in matches or unmatched; every unit in matches or unused.
+    matched_h = [hid for hid, _ in pairs]
+    if len(set(matched_h)) != len(matched_h):
+        problems.append("A1: a household appears in more than one match")
+    unmatched_ids = [x["household_id"] for x in proposal["unmatched_households"]]
+    if sorted(matched_h + unmatched_ids) != sorted(households):
+        problems.append("households in matches + unmatched_households differ from the input")
+    used_units = {uid for _, uid in pairs}
+    unused_ids = [x["unit_id"] for x in proposal["unused_units"]]
+    if set(unused_ids) & used_units:
+        problems.append("a unit with a match also appears in unused_units")
+    if sorted(set(unused_ids) | used_units) != sorted(units) or len(unused_ids) != len(set(unused_ids)):
+        problems.append("units in matches + unused_units differ from the input")
+    for key, items, field in (
+        ("matches", matches, "household_id"),
+        ("unmatched_households", proposal["unmatched_households"], "household_id"),
+        ("unused_units", proposal["unused_units"], "unit_id"),
+    ):
+        order = [item[field] for item in items]
+        if order != sorted(order):
+            problems.append(f"{key} is not sorted by {field}")
+
+    # Eligibility and assignment rules.
+    load: dict[str, int] = {}
+    count: dict[str, int] = {}
+    per_nbh: dict[str, int] = {}
+    for m in matches:
+        hid, uid = m["household_id"], m["unit_id"]
+        if hid not in households or uid not in units:
+            problems.append(f"match {hid}-{uid}: unknown id")
+            continue
+        h, u = households[hid], units[uid]
+        broken = failing_rules(h, u, instance)
+        if broken:
+            problems.append(f"match {hid}-{uid} breaks {', '.join(broken)}")
+        load[uid] = load.get(uid, 0) + _persons(h)
+        count[uid] = count.get(uid, 0) + 1
+        per_nbh[u["neighbourhood"]] = per_nbh.get(u["neighbourhood"], 0) + 1
+        expected_terms = pair_terms(h, u, instance)
+        wanted = {t: expected_terms[t] for t in p.terms_used}
+        if m["terms"] != wanted:
+            problems.append(f"match {hid}-{uid}: terms {m['terms']} != {wanted}")
+        if m["persons"] != _persons(h):
+            problems.append(f"match {hid}-{uid}: persons {m['persons']} != {_persons(h)}")
+    for uid, n in count.items():
+        u = units[uid]
+        if not u["shared"] and n > 1:
+            problems.append(f"A2: non-shared unit {uid} holds {n} households")
+        if u["shared"] and load[uid] > u["beds"]:
+            problems.append(f"A3: shared unit {uid} holds {load[uid]} persons in {u['beds']} beds")
+    for name, cap in p.neighbourhood_caps.items():
+        if per_nbh.get(name, 0) > cap:
+            problems.append(f"A4: neighbourhood {name} has {per_nbh[name]} households, cap {cap}")
+    for hid, uid in p.fixed_pairs:
+        if (hid, uid) not in set(pairs):
+            problems.append(f"A5: fixed pair {hid}-{uid} missing")
+
+    # Reasons, the first that applies.
+    reached = {name for name, cap in p.neighbourhood_caps.items() if per_nbh.get(name, 0) >= cap}
+    unit_list = list(units.values())
+    household_list = list(households.values())
+    for item in proposal["unmatched_households"]:
+        h = households.get(item["household_id"])
+        if h is None:
+            continue
+        eligible = [u for u in unit_list if not failing_rules(h, u, instance)]
+        if not h["documents_complete"]:
+            want = "documents_incomplete"
+        elif not eligible:
+            want = "no_eligible_unit"
+        elif all(u["neighbourhood"] in reached for u in eligible):
+            want = "neighbourhood_cap"
+        else:
+            want = "outranked"
+        if item["reason"] != want:
+            problems.append(f"household {h['household_id']}: reason {item['reason']} != {want}")
+        if not item.get("explanation"):
+            problems.append(f"household {h['household_id']}: no explanation")
+    horizon_end = p.planning_date + dt.timedelta(days=p.horizon_days)
+    for item in proposal["unused_units"]:
+        u = units.get(item["unit_id"])
+        if u is None:
+            continue
+        if u["available_from"] > horizon_end:
+            want = "not_available_yet"
+        elif not any(not failing_rules(h, u, instance) for h in household_list):
+            want = "no_eligible_household"
+        elif u["neighbourhood"] in reached:
+            want = "neighbourhood_cap"
+        else:
+            want = "outranked"
+        if item["reason"] != want:
+            problems.append(f"unit {u['unit_id']}: reason {item['reason']} != {want}")
+        if not item.get("explanation"):
+            problems.append(f"unit {u['unit_id']}: no explanation")
+
+    # Tier values and KPIs.
+    values = tier_values(pairs, instance)
+    reported = [t["value"] for t in proposal["solver"]["tiers"]]
+    if reported != values:
+        problems.append(f"tier values {reported} != recomputed {values}")
+    for t in proposal["solver"]["tiers"]:
+        if t["bound"] is not None and t["bound"] < t["value"]:
+            problems.append(f"tier bound {t['bound']} below its value {t['value']}")
+    k = proposal["kpis"]
+    placed_persons = sum(_persons(households[h]) for h, _ in pairs)
+    overdue = sum(pair_terms(households[h], units[u], instance)["overdue"] for h, u in pairs)
+    temporary = sum(1 for _, u in pairs if units[u]["temporary"])
+    expected_kpis = {
+        "placed_households": len(pairs),
+        "placed_persons": placed_persons,
+        "overdue_placed": overdue,
+        "temporary_placements": temporary,
+    }
+    for key, value in expected_kpis.items():
+        if k[key] != value:
+            problems.append(f"kpis.{key} {k[key]} != {value}")
+    for name, n in k["by_neighbourhood"].items():
+        if per_nbh.get(name, 0) != n:
+            problems.append(f"kpis.by_neighbourhood[{name}] {n} != {per_nbh.get(name, 0)}")
+    if proposal["input_sha256"] != instance.input_sha256:
+        problems.append("input_sha256 differs from the instance")
+    return problems
