@@ -59,7 +59,7 @@ def parse_text(value: Any, what: str = "a text") -> str:
 
 
 def parse_int(value: Any, low: int, high: int) -> int:
-    what = f"an integer >= {low}" if high >= 10**6 else f"an integer from {low} to {high}"
+    what = f"an integer >= {low}" if high >= 1000 else f"an integer from {low} to {high}"
     number: int
     if isinstance(value, bool):
         raise CellError(f"expected {what}, got {show(value)}")
@@ -81,8 +81,10 @@ def parse_int(value: Any, low: int, high: int) -> int:
             if not (math.isfinite(as_float) and as_float.is_integer()):
                 raise CellError(f"expected {what}, got {show(value)}")
             number = int(as_float)
-    if number < low or number > high:
+    if number < low:
         raise CellError(f"expected {what}, got {show(value)}")
+    if number > high:
+        raise CellError(f"expected an integer from {low} to {high}, got {show(value)}")
     return number
 
 

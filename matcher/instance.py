@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+from decimal import Decimal
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -156,6 +157,8 @@ def _check_pairs(
 
 
 def _json_value(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
     if isinstance(value, (dt.date,)):
         return value.isoformat()
     if isinstance(value, tuple):

@@ -88,9 +88,9 @@ class Policy(BaseModel):
         caps = None
         if self.rent_caps is not None:
             caps = {
-                "low": str(self.rent_caps.low),
-                "high": str(self.rent_caps.high),
-                "young": str(self.rent_caps.young),
+                "low": format(self.rent_caps.low.normalize(), "f"),
+                "high": format(self.rent_caps.high.normalize(), "f"),
+                "young": format(self.rent_caps.young.normalize(), "f"),
                 "young_age": self.rent_caps.young_age,
             }
         return {
