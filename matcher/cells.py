@@ -48,7 +48,7 @@ def is_missing(value: Any) -> bool:
 
 
 def parse_text(value: Any, what: str = "a text") -> str:
-    if isinstance(value, bool) or isinstance(value, (list, dict)):
+    if isinstance(value, (bool, list, dict)):
         raise CellError(f"expected {what}, got {show(value)}")
     if isinstance(value, float) and value.is_integer():
         return str(int(value))

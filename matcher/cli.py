@@ -30,7 +30,10 @@ PolicyOpt = Annotated[Path | None, typer.Option("--policy", help="policy.json (o
 
 
 def _fail(error: InputError) -> None:
-    err.print(f"[bold red]Input error[/] ({len(error.problems)} problem{'s' if len(error.problems) != 1 else ''}):", highlight=False)
+    err.print(
+        f"[bold red]Input error[/] ({len(error.problems)} problem{'s' if len(error.problems) != 1 else ''}):",
+        highlight=False,
+    )
     for line in str(error).splitlines():
         err.print(f"  {line}", highlight=False, markup=False)
     raise typer.Exit(code=2)
@@ -41,7 +44,9 @@ def propose(
     households: HouseholdsOpt,
     units: UnitsOpt,
     policy: PolicyOpt = None,
-    out_file: Annotated[Path | None, typer.Option("--out", help="write the proposal JSON here (default: standard output)")] = None,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="write the proposal JSON here (default: standard output)")
+    ] = None,
     strategy: Annotated[str, typer.Option(help="optimise (default) or fifo (baseline: oldest koppeling first)")] = "optimise",
     lang: Annotated[str | None, typer.Option(help="language of explanations: nl or en")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="no summary")] = False,

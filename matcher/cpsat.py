@@ -63,7 +63,7 @@ def solve_component(component: Component, seed: int, deadline: float) -> Compone
         if unit in component.unit_beds:
             beds = component.unit_beds[unit]
             if int(component.persons[positions].sum()) > beds:
-                model.add(sum(int(component.persons[i]) * x[i] for i in positions) <= beds)
+                model.add(sum(component.persons[i].item() * x[i] for i in positions) <= beds)
         elif len(positions) > 1:
             model.add_at_most_one(x[i] for i in positions)
     # A4: households placed in a capped neighbourhood stay within the cap.
@@ -75,7 +75,7 @@ def solve_component(component: Component, seed: int, deadline: float) -> Compone
     hint = np.zeros(n, dtype=np.int64)
     for weights in component.tiers:
         objective = cp_model.LinearExpr.weighted_sum(x, [int(w) for w in weights])
-        model.clear_hints()
+        model.clear_hints()  # type: ignore[no-untyped-call]
         for i in range(n):
             model.add_hint(x[i], bool(hint[i]))
         model.maximize(objective)
@@ -89,7 +89,7 @@ def solve_component(component: Component, seed: int, deadline: float) -> Compone
             hint = np.array([solver.boolean_value(v) for v in x], dtype=np.int64)
         value = int(np.dot(hint, weights))
         optimal = status == cp_model.OPTIMAL
-        bound = value if optimal else max(value, int(math.floor(solver.best_objective_bound + 1e-6)))
+        bound = value if optimal else max(value, math.floor(solver.best_objective_bound + 1e-6))
         result.tiers.append(TierResult(value=value, bound=bound, optimal=optimal))
         log.debug("cp-sat tier: status %s value %d bound %d", solver.status_name(status), value, bound)
         # Hold this tier at what was reached before optimising the next one.

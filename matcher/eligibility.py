@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -174,7 +175,7 @@ def e3_municipality(h: Households, u: Units, p: Policy) -> BoolArray:
     """E3: only the municipality the household is gekoppeld to, unless the run is regional."""
     if p.regional:
         return np.ones((1, 1), dtype=bool)
-    return h.municipality == u.municipality
+    return np.asarray(h.municipality == u.municipality)
 
 
 def e4_occupancy(h: Households, u: Units, p: Policy) -> BoolArray:
@@ -196,7 +197,7 @@ def e6_shared(h: Households, u: Units, p: Policy) -> BoolArray:
     gender = (u.gender == -1) | (u.gender == h.gender)
     safe = ~h.lgbtiq | u.lgbtiq_safe
     support = ~h.psychosocial | u.support
-    return ~u.shared | (fits & gender & safe & support)
+    return np.asarray(~u.shared | (fits & gender & safe & support))
 
 
 def e7_accessibility(h: Households, u: Units, p: Policy) -> BoolArray:
@@ -222,11 +223,11 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("E7", e7_accessibility),
     ("E8", e8_rent),
 )
-RULE_IDS = tuple(rule_id for rule_id, _ in RULES) + ("E9",)
+RULE_IDS = (*(rule_id for rule_id, _ in RULES), "E9")
 
 
 def _subset_households(h: Households, index: IntArray) -> Households:
-    values = {
+    values: dict[str, Any] = {
         name: (getattr(h, name)[index].reshape(-1, 1) if name != "ids" else [h.ids[i] for i in index])
         for name in Households.__dataclass_fields__
     }
@@ -235,7 +236,7 @@ def _subset_households(h: Households, index: IntArray) -> Households:
 
 
 def _subset_units(u: Units, index: IntArray) -> Units:
-    values = {}
+    values: dict[str, Any] = {}
     for name in Units.__dataclass_fields__:
         if name == "ids":
             values[name] = [u.ids[i] for i in index]

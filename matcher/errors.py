@@ -47,9 +47,7 @@ class InputError(ValueError):
         super().__init__("\n".join(shown))
 
     @classmethod
-    def single(
-        cls, source: str, message: str, row: int | None = None, column: str | None = None
-    ) -> InputError:
+    def single(cls, source: str, message: str, row: int | None = None, column: str | None = None) -> InputError:
         return cls([InputProblem(source=source, message=message, row=row, column=column)])
 
 

@@ -13,10 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from matcher.eligibility import RULES, IntArray, profiles, rule_masks, HOUSEHOLD_PROFILE, UNIT_PROFILE
+from matcher.eligibility import HOUSEHOLD_PROFILE, RULES, UNIT_PROFILE, IntArray, profiles, rule_masks
 from matcher.solve import Prepared
 
-RULE_ORDER = tuple(rule_id for rule_id, _ in RULES) + ("E9",)
+RULE_ORDER = (*(rule_id for rule_id, _ in RULES), "E9")
 
 PHRASES: dict[str, dict[str, str]] = {
     "nl": {
@@ -129,7 +129,10 @@ class Explainer:
             return "documents_incomplete", {}
         eligible = int(self.n_eligible_h[household])
         if eligible == 0:
-            return "no_eligible_unit", {"units_offered": len(self.prep.units.ids), "excluded_by": self.household_rule_counts(household)}
+            return "no_eligible_unit", {
+                "units_offered": len(self.prep.units.ids),
+                "excluded_by": self.household_rule_counts(household),
+            }
         if self.open_eligible_h[household] == 0:
             pairs = self.prep.pairs
             mine = pairs.unit[pairs.household == household]
@@ -162,7 +165,10 @@ class Explainer:
                 f"Er {'is' if n == 1 else 'zijn'} {n} passende woning{'' if n == 1 else 'en'}, maar die "
                 f"{'ging' if n == 1 else 'gingen'} volgens de prioriteiten van het beleid naar andere huishoudens."
             )
-        return f"There {'is' if n == 1 else 'are'} {n} suitable unit{'' if n == 1 else 's'}, but the policy's priorities gave {'it' if n == 1 else 'them'} to other households."
+        return (
+            f"There {'is' if n == 1 else 'are'} {n} suitable unit{'' if n == 1 else 's'}, "
+            f"but the policy's priorities gave {'it' if n == 1 else 'them'} to other households."
+        )
 
     # --- units -----------------------------------------------------------------------
     def unit_reason(self, unit: int) -> tuple[str, dict[str, Any]]:
@@ -172,10 +178,16 @@ class Explainer:
             return "not_available_yet", {"available_from": available.isoformat()}
         eligible = int(self.n_eligible_u[unit])
         if eligible == 0:
-            return "no_eligible_household", {"households": len(self.prep.households.ids), "excluded_by": self.unit_rule_counts(unit)}
+            return "no_eligible_household", {
+                "households": len(self.prep.households.ids),
+                "excluded_by": self.unit_rule_counts(unit),
+            }
         nbh = int(u.neighbourhood[unit])
         if self.cap_reached[nbh]:
-            return "neighbourhood_cap", {"neighbourhood": self.prep.codes.neighbourhoods[nbh], "cap": int(self.cap[nbh])}
+            return "neighbourhood_cap", {
+                "neighbourhood": self.prep.codes.neighbourhoods[nbh],
+                "cap": int(self.cap[nbh]),
+            }
         pairs = self.prep.pairs
         candidates = pairs.household[pairs.unit == unit]
         elsewhere = int(self.placed_h[candidates].sum())

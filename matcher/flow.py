@@ -41,9 +41,7 @@ class Network:
 def _solve(net: Network, active: IntArray, cost: IntArray, supply: IntArray) -> IntArray:
     solver = min_cost_flow.SimpleMinCostFlow()
     if len(active):
-        solver.add_arcs_with_capacity_and_unit_cost(
-            net.tail[active], net.head[active], net.capacity[active], cost[active]
-        )
+        solver.add_arcs_with_capacity_and_unit_cost(net.tail[active], net.head[active], net.capacity[active], cost[active])
     nodes = np.arange(net.n_nodes, dtype=np.int64)
     solver.set_nodes_supplies(nodes, supply)
     # Make sure every node exists in the solver even when it has no arc.
@@ -71,9 +69,7 @@ def potentials(n_nodes: int, tail: IntArray, head: IntArray, cost: IntArray) -> 
         counts = start[frontier + 1] - start[frontier]
         if counts.sum() == 0:
             return distance
-        arc = np.repeat(start[frontier], counts) + (
-            np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-        )
+        arc = np.repeat(start[frontier], counts) + (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts))
         candidate = distance[tail[arc]] + cost[arc]
         better = candidate < distance[head[arc]]
         if not better.any():

@@ -109,10 +109,7 @@ def generate_instance(
 
 def _municipality_of(profile: Profile, n: int, rng: np.random.Generator) -> np.ndarray:
     names = np.array(profile.municipalities)
-    if profile.municipality_weights is not None:
-        weights = np.array(profile.municipality_weights)
-    else:
-        weights = np.ones(len(names))
+    weights = np.array(profile.municipality_weights or [1.0] * len(names), dtype=float)
     return rng.choice(names, size=n, p=weights / weights.sum())
 
 
@@ -127,7 +124,11 @@ def _households(profile: Profile, rng: np.random.Generator, date: dt.date) -> pd
     expects = np.where(single, rng.random(n) < 0.42, rng.random(n) < 0.08)
     expected = np.where(expects, rng.choice([1, 2, 3, 4, 5], size=n, p=[0.25, 0.2, 0.25, 0.2, 0.1]), 0)
     ex_amv = single & (rng.random(n) < 0.12)
-    head_age = np.where(ex_amv, rng.integers(18, 22, size=n), np.where(single, rng.integers(18, 50, size=n), rng.integers(22, 60, size=n)))
+    head_age = np.where(
+        ex_amv,
+        rng.integers(18, 22, size=n),
+        np.where(single, rng.integers(18, 50, size=n), rng.integers(22, 60, size=n)),
+    )
     gender = np.where(
         single, rng.choice(["M", "F", "X"], size=n, p=[0.74, 0.25, 0.01]), rng.choice(["M", "F"], size=n, p=[0.6, 0.4])
     )
@@ -173,7 +174,11 @@ def _households(profile: Profile, rng: np.random.Generator, date: dt.date) -> pd
 
 def _units(profile: Profile, rng: np.random.Generator, date: dt.date) -> pd.DataFrame:
     n = profile.units
-    kind = rng.choice(["social", "flex", "transit", "shared"], size=n, p=[0.62, 0.2, 0.18 - profile.shared_share, profile.shared_share])
+    kind = rng.choice(
+        ["social", "flex", "transit", "shared"],
+        size=n,
+        p=[0.62, 0.2, 0.18 - profile.shared_share, profile.shared_share],
+    )
     size_index = rng.choice(len(HOME_SIZES), size=n, p=np.array([s[3] for s in HOME_SIZES]))
     municipality = _municipality_of(profile, n, rng)
     rows: list[dict[str, Any]] = []

@@ -12,9 +12,9 @@ import datetime as dt
 import hashlib
 import io
 import json
-from decimal import Decimal
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -151,9 +151,9 @@ def _check_pairs(
     for field in ("fixed_pairs", "excluded_pairs"):
         for index, (household_id, unit_id) in enumerate(getattr(policy, field)):
             if household_id not in household_ids:
-                problems.add(source, f"item {index + 1}: unknown household_id \"{household_id}\"", column=field)
+                problems.add(source, f'item {index + 1}: unknown household_id "{household_id}"', column=field)
             if unit_id not in unit_ids:
-                problems.add(source, f"item {index + 1}: unknown unit_id \"{unit_id}\"", column=field)
+                problems.add(source, f'item {index + 1}: unknown unit_id "{unit_id}"', column=field)
 
 
 def _json_value(value: Any) -> Any:

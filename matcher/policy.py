@@ -144,9 +144,7 @@ def _objective(value: Any, source: str, problems: ProblemCollector) -> tuple[dic
         parsed: dict[str, int] = {}
         for term, weight in tier.items():
             if term not in TERMS:
-                problems.add(
-                    source, f"unknown term {cells.show(term)}; known terms: {', '.join(TERMS)}", column=field
-                )
+                problems.add(source, f"unknown term {cells.show(term)}; known terms: {', '.join(TERMS)}", column=field)
                 continue
             integral = isinstance(weight, int) or (isinstance(weight, float) and math.isfinite(weight) and weight.is_integer())
             if isinstance(weight, bool) or not integral or abs(int(weight)) > MAX_WEIGHT:
@@ -209,7 +207,7 @@ def parse_policy(raw: Any, source: str = "policy.json", today: dt.date | None = 
 
     def strict_int(low: int, high: int) -> Any:
         def parse(value: Any) -> int:
-            if isinstance(value, bool) or isinstance(value, str):
+            if isinstance(value, (bool, str)):
                 raise cells.CellError(f"expected an integer from {low} to {high}, got {cells.show(value)}")
             return cells.parse_int(value, low, high)
 

@@ -7,10 +7,10 @@ seed give byte-identical output apart from ``solver.wall_time_s``.
 from __future__ import annotations
 
 import json
+from importlib.metadata import version
 from typing import Any
 
 import numpy as np
-import ortools
 from pydantic import BaseModel, ConfigDict
 
 from matcher.explain import UNIT_TYPE_WORDS, Explainer
@@ -112,8 +112,16 @@ def build_proposal(prep: Prepared, solution: Solution, wall_time_s: float, lang:
                 persons=int(h.persons[hi]),
                 terms={t: int(v[k]) for t, v in terms.items()},
                 explanation=_match_sentence(
-                    h.ids[hi], u.ids[ui], int(h.persons[hi]), int(h.waiting_days[hi]), bool(overdue[k]),
-                    str(unit_frame["unit_type"].iloc[ui]), nbh, bool(u.temporary[ui]), bool(fixed[k]), lang,
+                    h.ids[hi],
+                    u.ids[ui],
+                    int(h.persons[hi]),
+                    int(h.waiting_days[hi]),
+                    bool(overdue[k]),
+                    str(unit_frame["unit_type"].iloc[ui]),
+                    nbh,
+                    bool(u.temporary[ui]),
+                    bool(fixed[k]),
+                    lang,
                 ),
                 neighbourhood=nbh,
                 fixed=bool(fixed[k]),
@@ -122,7 +130,7 @@ def build_proposal(prep: Prepared, solution: Solution, wall_time_s: float, lang:
     matches.sort(key=lambda m: (m.household_id, m.unit_id))
 
     unmatched: list[Unmatched] = []
-    for hi in np.flatnonzero(~explainer.placed_h):
+    for hi in np.flatnonzero(~explainer.placed_h).tolist():
         reason, details = explainer.household_reason(int(hi))
         unmatched.append(
             Unmatched(
@@ -133,10 +141,15 @@ def build_proposal(prep: Prepared, solution: Solution, wall_time_s: float, lang:
             )
         )
     unused: list[Unused] = []
-    for ui in np.flatnonzero(~explainer.used_u):
+    for ui in np.flatnonzero(~explainer.used_u).tolist():
         reason, details = explainer.unit_reason(int(ui))
         unused.append(
-            Unused(unit_id=u.ids[ui], reason=reason, explanation=explainer.unit_sentence(int(ui), reason, details, lang), details=details)
+            Unused(
+                unit_id=u.ids[ui],
+                reason=reason,
+                explanation=explainer.unit_sentence(int(ui), reason, details, lang),
+                details=details,
+            )
         )
     by_nbh = {name: 0 for name in sorted(set(unit_frame["neighbourhood"]))}
     for m in matches:
@@ -150,7 +163,7 @@ def build_proposal(prep: Prepared, solution: Solution, wall_time_s: float, lang:
     )
     solver = SolverReport(
         name="fifo" if solution.method == "fifo" else "cp-sat",
-        version=ortools.__version__,
+        version=version("ortools"),
         seed=policy.seed,
         wall_time_s=round(wall_time_s, 3),
         tiers=[TierReport(value=v, bound=b) for v, b in zip(solution.tier_values, solution.tier_bounds, strict=True)],

@@ -81,7 +81,9 @@ class Solution:
 
 def _id_hash(ids: list[str], seed: int, salt: bytes) -> npt.NDArray[np.uint64]:
     values = [
-        int.from_bytes(hashlib.blake2b(salt + i.encode("utf-8"), digest_size=8, key=seed.to_bytes(8, "little")).digest(), "little")
+        int.from_bytes(
+            hashlib.blake2b(salt + i.encode("utf-8"), digest_size=8, key=seed.to_bytes(8, "little")).digest(), "little"
+        )
         for i in ids
     ]
     return np.array(values, dtype=np.uint64)
@@ -96,7 +98,8 @@ def tie_break_scores(household: IntArray, unit: IntArray, h: Households, u: Unit
         z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
         z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
         z = z ^ (z >> np.uint64(31))
-    return (z >> np.uint64(64 - TIE_BREAK_BITS)).astype(np.int64) + 1
+    scores: IntArray = (z >> np.uint64(64 - TIE_BREAK_BITS)).astype(np.int64) + 1
+    return scores
 
 
 def prepare(instance: Instance) -> Prepared:
@@ -152,17 +155,29 @@ def _check_fixed_pairs(instance: Instance, h: Households, u: Units, codes: Codes
         if u.shared[ui]:
             unit_load[ui] = unit_load.get(ui, 0) + int(h.persons[hi])
             if unit_load[ui] > u.beds[ui]:
-                problems.add(source, f"{where}: shared unit {uid} would hold {unit_load[ui]} persons in {u.beds[ui]} beds (A3)", column=column)
+                problems.add(
+                    source,
+                    f"{where}: shared unit {uid} would hold {unit_load[ui]} persons in {u.beds[ui]} beds (A3)",
+                    column=column,
+                )
                 continue
         elif ui in unit_first:
-            problems.add(source, f"{where}: unit {uid} is already fixed to another household in item {unit_first[ui]} (A2)", column=column)
+            problems.add(
+                source,
+                f"{where}: unit {uid} is already fixed to another household in item {unit_first[ui]} (A2)",
+                column=column,
+            )
             continue
         unit_first.setdefault(ui, item)
         nbh = int(u.neighbourhood[ui])
         name = codes.neighbourhoods[nbh]
         nbh_load[nbh] = nbh_load.get(nbh, 0) + 1
         if name in policy.neighbourhood_caps and nbh_load[nbh] > policy.neighbourhood_caps[name]:
-            problems.add(source, f"{where}: neighbourhood {name} would exceed its cap of {policy.neighbourhood_caps[name]} (A4)", column=column)
+            problems.add(
+                source,
+                f"{where}: neighbourhood {name} would exceed its cap of {policy.neighbourhood_caps[name]} (A4)",
+                column=column,
+            )
             continue
         positions.append(int(found[0]))
     problems.raise_if_any()
@@ -196,11 +211,7 @@ def residual(prep: Prepared) -> Residual:
             cap_left[nbh] -= 1
     need = np.where(u.shared[pairs.unit], h.persons[pairs.household], 1)
     nbh_of_pair = u.neighbourhood[pairs.unit]
-    keep = (
-        ~household_done[pairs.household]
-        & (need <= unit_left[pairs.unit])
-        & (cap_left[nbh_of_pair] != 0)
-    )
+    keep = ~household_done[pairs.household] & (need <= unit_left[pairs.unit]) & (cap_left[nbh_of_pair] != 0)
     return Residual(np.flatnonzero(keep).astype(np.int64), unit_left, cap_left)
 
 
@@ -228,12 +239,14 @@ def _shared_units_needing_cpsat(prep: Prepared, res: Residual) -> tuple[set[int]
     if frame.empty:
         return knapsack, capacity
     stats = frame.groupby("unit")["persons"].agg(["min", "max", "sum", "count"])
-    for unit, row in stats.iterrows():
+    for unit, low, high, total, count in zip(
+        stats.index.to_numpy(), stats["min"], stats["max"], stats["sum"], stats["count"], strict=True
+    ):
         beds = int(res.unit_capacity_persons[int(unit)])
-        if row["sum"] <= beds:
-            capacity[int(unit)] = int(row["count"])
-        elif row["min"] == row["max"]:
-            capacity[int(unit)] = beds // int(row["min"])
+        if total <= beds:
+            capacity[int(unit)] = int(count)
+        elif low == high:
+            capacity[int(unit)] = beds // int(low)
         else:
             knapsack.add(int(unit))
     return knapsack, capacity
@@ -306,9 +319,7 @@ def _solve_flow(
     h_node = 2 + np.arange(n_h)
     u_node = 2 + n_h + np.arange(n_u)
     nb_node = 2 + n_h + n_u + np.arange(len(nbhs))
-    unit_cap = np.array(
-        [shared_capacity.get(int(x), 0) if u.shared[x] else 1 for x in units], dtype=np.int64
-    )
+    unit_cap = np.array([shared_capacity.get(int(x), 0) if u.shared[x] else 1 for x in units], dtype=np.int64)
     unit_head = np.ones(n_u, dtype=np.int64)
     unit_head[capped] = nb_node[nbh_local]
     tail = np.concatenate(([0], np.zeros(n_h, np.int64), h_node[h_local], u_node, nb_node))

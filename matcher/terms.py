@@ -52,9 +52,9 @@ def term_values(
     if term == "placed_households":
         return np.ones(len(household), dtype=np.int64)
     if term == "placed_persons":
-        return h.persons[household]
+        return np.asarray(h.persons[household], dtype=np.int64)
     if term == "waiting_days":
-        return h.waiting_days[household]
+        return np.asarray(h.waiting_days[household], dtype=np.int64)
     if term == "overdue":
         return (h.waiting_days[household] > 7 * policy.deadline_weeks).astype(np.int64)
     if term == "vulnerable":
@@ -67,7 +67,7 @@ def term_values(
     if term == "preferred":
         return preferred.lookup(household, u.neighbourhood[unit]).astype(np.int64)
     if term == "own_municipality":
-        return (h.municipality[household] == u.municipality[unit]).astype(np.int64)
+        return np.asarray(h.municipality[household] == u.municipality[unit], dtype=np.int64)
     raise ValueError(f"unknown term {term}")  # the policy parser rejects these earlier
 
 

@@ -13,15 +13,17 @@ from typing import Any
 
 from matcher.instance import Instance
 
+Row = dict[Any, Any]  # one input record, as pandas gives it
+
 REASONS_HOUSEHOLD = ("documents_incomplete", "no_eligible_unit", "neighbourhood_cap", "outranked")
 REASONS_UNIT = ("not_available_yet", "no_eligible_household", "neighbourhood_cap", "outranked")
 
 
-def _persons(h: dict[str, Any]) -> int:
+def _persons(h: Row) -> int:
     return int(h["adults"]) + int(h["children"])
 
 
-def failing_rules(h: dict[str, Any], u: dict[str, Any], instance: Instance) -> list[str]:
+def failing_rules(h: Row, u: Row, instance: Instance) -> list[str]:
     """Every rule E1-E9 that the pair (h, u) breaks, per the spec's text."""
     p = instance.policy
     persons = _persons(h)
@@ -50,9 +52,7 @@ def failing_rules(h: dict[str, Any], u: dict[str, Any], instance: Instance) -> l
         ok = ok and ("psychosocial" not in vulns or u["support"])
         if not ok:
             broken.append("E6")
-    if ("wheelchair" in vulns and not u["wheelchair"]) or (
-        "mobility" in vulns and not (u["step_free"] or u["wheelchair"])
-    ):
+    if ("wheelchair" in vulns and not u["wheelchair"]) or ("mobility" in vulns and not (u["step_free"] or u["wheelchair"])):
         broken.append("E7")
     if p.rent_caps is not None:
         caps = p.rent_caps
@@ -69,7 +69,7 @@ def failing_rules(h: dict[str, Any], u: dict[str, Any], instance: Instance) -> l
     return broken
 
 
-def pair_terms(h: dict[str, Any], u: dict[str, Any], instance: Instance) -> dict[str, int]:
+def pair_terms(h: Row, u: Row, instance: Instance) -> dict[str, int]:
     p = instance.policy
     persons = _persons(h)
     future = persons + int(h["expected_reunification"])
@@ -171,9 +171,9 @@ def check_proposal(instance: Instance, proposal: dict[str, Any]) -> list[str]:
     unit_list = list(units.values())
     household_list = list(households.values())
     for item in proposal["unmatched_households"]:
-        h = households.get(item["household_id"])
-        if h is None:
+        if item["household_id"] not in households:
             continue
+        h = households[item["household_id"]]
         eligible = [u for u in unit_list if not failing_rules(h, u, instance)]
         if not h["documents_complete"]:
             want = "documents_incomplete"
@@ -189,9 +189,9 @@ def check_proposal(instance: Instance, proposal: dict[str, Any]) -> list[str]:
             problems.append(f"household {h['household_id']}: no explanation")
     horizon_end = p.planning_date + dt.timedelta(days=p.horizon_days)
     for item in proposal["unused_units"]:
-        u = units.get(item["unit_id"])
-        if u is None:
+        if item["unit_id"] not in units:
             continue
+        u = units[item["unit_id"]]
         if u["available_from"] > horizon_end:
             want = "not_available_yet"
         elif not any(not failing_rules(h, u, instance) for h in household_list):

@@ -29,7 +29,9 @@ def _data(inst: Instance) -> tuple[list[dict[str, Any]], list[dict[str, Any]], l
     return hh, un, pairs, tiers
 
 
-def _feasible(choice: list[int], inst: Instance, hh: list[dict[str, Any]], un: list[dict[str, Any]], pairs: list[tuple[int, int]]) -> bool:
+def _feasible(
+    choice: list[int], inst: Instance, hh: list[dict[str, Any]], un: list[dict[str, Any]], pairs: list[tuple[int, int]]
+) -> bool:
     load: dict[int, int] = {}
     count: dict[int, int] = {}
     nbh: dict[str, int] = {}
@@ -107,7 +109,7 @@ def milp_tiers(inst: Instance) -> list[int]:
             bounds=Bounds(lo_bound, np.ones(n)),
         )
         assert result.success, result.message
-        value = int(round(-result.fun))
+        value = round(-result.fun)
         values.append(value)
         add(dict(enumerate(tier)), value - 0.5, np.inf)
     return values

@@ -70,10 +70,7 @@ def units(draw: st.DrawFn, n: int) -> list[dict[str, Any]]:
 @st.composite
 def objectives(draw: st.DrawFn) -> list[dict[str, int]]:
     tiers = draw(st.integers(1, 3))
-    return [
-        draw(st.dictionaries(st.sampled_from(TERMS), st.integers(-5, 10), min_size=1, max_size=3))
-        for _ in range(tiers)
-    ]
+    return [draw(st.dictionaries(st.sampled_from(TERMS), st.integers(-5, 10), min_size=1, max_size=3)) for _ in range(tiers)]
 
 
 @st.composite

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from helpers import household, unit
+
 from matcher.errors import InputError
 from matcher.instance import build_instance, load_instance
 
@@ -64,9 +64,19 @@ def test_bad_household_cells(tmp_path: Path, row: str, column: str, expected: st
     ("header", "row", "column", "expected"),
     [
         (UN_HEADER + ",shared", GOOD_UN + ",misschien", "shared", "expected true/false"),
-        (UN_HEADER, "U-1,Nijmegen,Hatert,villa,1,2,450,2025-03-01", "unit_type", "expected one of social, flex, transit"),
+        (
+            UN_HEADER,
+            "U-1,Nijmegen,Hatert,villa,1,2,450,2025-03-01",
+            "unit_type",
+            "expected one of social, flex, transit",
+        ),
         (UN_HEADER, "U-1,Nijmegen,Hatert,social,1,2,-5,2025-03-01", "rent", "expected a decimal amount"),
-        (UN_HEADER + ",min_occupants", GOOD_UN + ",3", "min_occupants", "min_occupants (3) is larger than max_occupants (2)"),
+        (
+            UN_HEADER + ",min_occupants",
+            GOOD_UN + ",3",
+            "min_occupants",
+            "min_occupants (3) is larger than max_occupants (2)",
+        ),
         (UN_HEADER + ",gender", GOOD_UN + ",X", "gender", "expected one of F, M"),
     ],
 )
@@ -111,7 +121,7 @@ def test_not_utf8(tmp_path: Path) -> None:
     """A file in another encoding is refused with a hint."""
     h, u, _ = _write(tmp_path, "", f"{UN_HEADER}\n{GOOD_UN}\n")
     h.write_bytes(f"{HH_HEADER}\nH-1,Nijmegen,2025-01-01,1,0,M,30\n".replace("Nijmegen", "Nijmegén").encode("latin-1"))
-    with pytest.raises(InputError, match="households.csv: not UTF-8"):
+    with pytest.raises(InputError, match=r"households\.csv: not UTF-8"):
         load_instance(h, u)
 
 

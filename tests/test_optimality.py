@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+from helpers import instance, propose
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from reference import brute_force_tiers, milp_tiers
 from strategies import households, policies, units
-
-from helpers import instance, propose
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

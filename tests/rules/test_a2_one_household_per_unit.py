@@ -13,5 +13,10 @@ def test_non_shared_unit_takes_one_household() -> None:
 
 def test_longer_waiting_household_wins() -> None:
     """Under the default policy the household waiting longest (tier 2) gets the unit."""
-    p = propose(instance([household("H-1", koppeling_date="2025-02-01"), household("H-2", koppeling_date="2025-01-01")], [unit("U-1")]))
+    p = propose(
+        instance(
+            [household("H-1", koppeling_date="2025-02-01"), household("H-2", koppeling_date="2025-01-01")],
+            [unit("U-1")],
+        )
+    )
     assert p["matches"][0]["household_id"] == "H-2"

@@ -1,8 +1,8 @@
 """A5: fixed pairs appear; a fixed pair breaking a rule, or conflicting ones, is an input error."""
 
 import pytest
-
 from helpers import household, instance, matched, propose, unit
+
 from matcher.errors import InputError
 
 
@@ -31,8 +31,12 @@ def test_fixed_pairs_exceeding_cap_conflict() -> None:
     """Fixed pairs that exceed a neighbourhood cap are an input error (A4)."""
     with pytest.raises(InputError, match=r"A4"):
         propose(
-            instance([household("H-1"), household("H-2")], [unit("U-1"), unit("U-2")],
-                     fixed_pairs=[["H-1", "U-1"], ["H-2", "U-2"]], neighbourhood_caps={"Hatert": 1})
+            instance(
+                [household("H-1"), household("H-2")],
+                [unit("U-1"), unit("U-2")],
+                fixed_pairs=[["H-1", "U-1"], ["H-2", "U-2"]],
+                neighbourhood_caps={"Hatert": 1},
+            )
         )
 
 

@@ -1,7 +1,6 @@
 """E4: a non-shared unit respects min_occupants <= persons_now <= max_occupants."""
 
 import pytest
-
 from helpers import household, instance, matched, propose, unit
 
 

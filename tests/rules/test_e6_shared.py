@@ -1,7 +1,6 @@
 """E6: who may live in a shared unit."""
 
 import pytest
-
 from helpers import household, instance, matched, propose, unit
 
 SHARED = {"shared": True, "beds": 4, "max_occupants": 4}
@@ -24,7 +23,9 @@ def test_household_larger_than_beds_is_refused() -> None:
     assert not _placed(family, unit(shared=True, beds=2, max_occupants=2), shared_max_household_size=3)
 
 
-@pytest.mark.parametrize(("unit_gender", "gender", "ok"), [("", "X", True), ("M", "M", True), ("M", "F", False), ("F", "X", False)])
+@pytest.mark.parametrize(
+    ("unit_gender", "gender", "ok"), [("", "X", True), ("M", "M", True), ("M", "F", False), ("F", "X", False)]
+)
 def test_gender_of_shared_unit(unit_gender: str, gender: str, ok: bool) -> None:
     """A gendered shared unit takes only that gender; X only unrestricted units."""
     assert _placed(household(gender=gender), unit(gender=unit_gender, **SHARED)) is ok

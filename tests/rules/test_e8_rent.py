@@ -1,7 +1,6 @@
 """E8: passend toewijzen, rent within the household's cap."""
 
 import pytest
-
 from helpers import household, instance, matched, propose, unit
 
 

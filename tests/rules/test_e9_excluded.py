@@ -18,5 +18,11 @@ def test_only_unit_excluded() -> None:
 
 def test_pair_not_excluded_is_allowed() -> None:
     """Excluding a pair of another household leaves this one alone."""
-    p = propose(instance([household("H-1"), household("H-2", documents_complete=False)], [unit("U-1")], excluded_pairs=[["H-2", "U-1"]]))
+    p = propose(
+        instance(
+            [household("H-1"), household("H-2", documents_complete=False)],
+            [unit("U-1")],
+            excluded_pairs=[["H-2", "U-1"]],
+        )
+    )
     assert matched(p) == {("H-1", "U-1")}

@@ -1,0 +1,94 @@
+"""The command line as a user runs it: real processes, real files, exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from matcher.instance import load_instance
+from matcher.validate import check_proposal
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "nijmegen-week"
+
+
+def _run(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "matcher", *map(str, args)], capture_output=True, text=True, cwd=ROOT)
+
+
+def _inputs() -> list[str | Path]:
+    return [
+        "--households",
+        EXAMPLE / "households.csv",
+        "--units",
+        EXAMPLE / "units.csv",
+        "--policy",
+        EXAMPLE / "policy.json",
+    ]
+
+
+def test_propose_writes_valid_proposal_and_summary(tmp_path: Path) -> None:
+    """propose on the example week writes a valid, optimal proposal and prints the summary."""
+    out = tmp_path / "proposal.json"
+    result = _run("propose", *_inputs(), "--out", out)
+    assert result.returncode == 0, result.stderr
+    assert "Households placed" in result.stdout and "Unmatched: outranked" in result.stdout
+    proposal = json.loads(out.read_text())
+    assert proposal["status"] == "optimal"
+    instance = load_instance(EXAMPLE / "households.csv", EXAMPLE / "units.csv", EXAMPLE / "policy.json")
+    assert check_proposal(instance, proposal) == []
+
+
+def test_propose_to_stdout_is_json(tmp_path: Path) -> None:
+    """Without --out the proposal JSON goes to standard output, the summary to standard error."""
+    result = _run("propose", *_inputs(), "--lang", "en")
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["format"] == "proposal/v1"
+
+
+def test_bad_input_exits_2_without_traceback_or_output(tmp_path: Path) -> None:
+    """A bad cell: exit 2, the located message, no traceback, no file written."""
+    bad = tmp_path / "units.csv"
+    text = (EXAMPLE / "units.csv").read_text().splitlines()
+    cells = text[5].split(",")
+    cells[10] = "drie"
+    text[5] = ",".join(cells)
+    bad.write_text("\n".join(text) + "\n")
+    out = tmp_path / "proposal.json"
+    result = _run("propose", "--households", EXAMPLE / "households.csv", "--units", bad, "--out", out)
+    assert result.returncode == 2
+    assert 'units.csv row 6, column max_occupants: expected an integer >= 1, got "drie"' in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not out.exists()
+
+
+def test_validate(tmp_path: Path) -> None:
+    """validate reports the counts and the input hash."""
+    result = _run("validate", *_inputs())
+    assert result.returncode == 0 and "150 households, 40 units" in result.stdout
+
+
+def test_generate_then_fifo(tmp_path: Path) -> None:
+    """generate writes the three files; propose --strategy fifo runs on them and is valid."""
+    assert _run("generate", "--profile", "nijmegen-week", "--seed", "5", "--out", tmp_path).returncode == 0
+    out = tmp_path / "fifo.json"
+    files = [
+        "--households",
+        tmp_path / "households.csv",
+        "--units",
+        tmp_path / "units.csv",
+        "--policy",
+        tmp_path / "policy.json",
+    ]
+    result = _run("propose", *files, "--strategy", "fifo", "--out", out, "--quiet")
+    assert result.returncode == 0, result.stderr
+    instance = load_instance(tmp_path / "households.csv", tmp_path / "units.csv", tmp_path / "policy.json")
+    assert check_proposal(instance, json.loads(out.read_text())) == []
+
+
+def test_unknown_profile() -> None:
+    """An unknown profile is an error with the known ones listed."""
+    result = _run("generate", "--profile", "amsterdam", "--out", "/tmp/never")
+    assert result.returncode == 2 and "nijmegen-week" in result.stderr
