@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from matcher.eligibility import HOUSEHOLD_PROFILE, RULES, UNIT_PROFILE, IntArray, profiles, rule_masks
+from matcher.eligibility import RULES, IntArray, rule_masks
 from matcher.solve import Prepared
 
 RULE_ORDER = (*(rule_id for rule_id, _ in RULES), "E9")
@@ -64,62 +64,52 @@ def _rule_phrase(counts: Mapping[str, int], lang: str) -> str:
 class Explainer:
     """Computes reason details for households and units of one solved instance."""
 
-    def __init__(self, prep: Prepared, chosen: IntArray) -> None:
+    def __init__(self, prep: Prepared, household: IntArray, unit: IntArray) -> None:
         self.prep = prep
-        pairs, h, u = prep.pairs, prep.households, prep.units
-        self.chosen = chosen
-        self.n_eligible_h = np.bincount(pairs.household, minlength=len(h.ids))
-        self.n_eligible_u = np.bincount(pairs.unit, minlength=len(u.ids))
+        h, u, s = prep.households, prep.units, prep.structure
+        self.n_eligible_h, self.n_eligible_u = s.eligible_counts()
         self.placed_h = np.zeros(len(h.ids), dtype=bool)
-        self.placed_h[pairs.household[chosen]] = True
+        self.placed_h[household] = True
         self.used_u = np.zeros(len(u.ids), dtype=bool)
-        self.used_u[pairs.unit[chosen]] = True
+        self.used_u[unit] = True
         n_nbh = len(prep.codes.neighbourhoods)
-        self.placed_nbh = np.bincount(u.neighbourhood[pairs.unit[chosen]], minlength=n_nbh)
+        self.placed_nbh = np.bincount(u.neighbourhood[unit], minlength=n_nbh)
         caps = prep.instance.policy.neighbourhood_caps
         self.cap = np.array([caps.get(name, -1) for name in prep.codes.neighbourhoods], dtype=np.int64)
         self.cap_reached = (self.cap >= 0) & (self.placed_nbh >= self.cap)
-        pair_open = ~self.cap_reached[u.neighbourhood[pairs.unit]]
-        self.open_eligible_h = np.bincount(pairs.household[pair_open], minlength=len(h.ids))
-        self._h_rep, self._h_prof = profiles(h, HOUSEHOLD_PROFILE)
-        self._u_rep, self._u_prof = profiles(u, UNIT_PROFILE)
+        # Eligible units outside neighbourhoods whose cap is reached, per household.
+        q_nbh = u.neighbourhood[s.unit_rep]
+        u_sizes = np.bincount(s.unit_profile, minlength=len(s.unit_rep))
+        open_sizes = np.where(self.cap_reached[q_nbh], 0, u_sizes)
+        self.open_eligible_h = (s.eligible.astype(np.int64) @ open_sizes)[s.household_profile]
+        ex_open = ~self.cap_reached[u.neighbourhood[s.excluded_unit]]
+        np.subtract.at(self.open_eligible_h, s.excluded_household[ex_open], 1)
         self._first_fail: np.ndarray | None = None
 
     def first_failing(self) -> np.ndarray:
         """(household profile, unit profile) -> index of the first failing rule E1-E8, or -1."""
         if self._first_fail is None:
-            masks = rule_masks(self.prep.households, self.prep.units, self.prep.instance.policy, self._h_rep, self._u_rep)
+            s = self.prep.structure
+            masks = rule_masks(self.prep.households, self.prep.units, self.prep.instance.policy, s.household_rep, s.unit_rep)
             stacked = ~np.stack(masks, axis=2)
             any_fail = stacked.any(axis=2)
             self._first_fail = np.where(any_fail, stacked.argmax(axis=2), -1)
         return self._first_fail
 
-    def _excluded_passing(self, household: int | None, unit: int | None) -> int:
-        ids_h, ids_u = self.prep.households.ids, self.prep.units.ids
-        index_h = {x: i for i, x in enumerate(ids_h)}
-        index_u = {x: i for i, x in enumerate(ids_u)}
-        fail = self.first_failing()
-        count = 0
-        for hid, uid in self.prep.instance.policy.excluded_pairs:
-            hi, ui = index_h[hid], index_u[uid]
-            if (household is not None and hi != household) or (unit is not None and ui != unit):
-                continue
-            if fail[self._h_prof[hi], self._u_prof[ui]] == -1:
-                count += 1
-        return count
-
     def household_rule_counts(self, household: int) -> dict[str, int]:
-        row = self.first_failing()[self._h_prof[household]]
-        sizes = np.bincount(self._u_prof, minlength=len(self._u_rep))
+        s = self.prep.structure
+        row = self.first_failing()[s.household_profile[household]]
+        sizes = np.bincount(s.unit_profile, minlength=len(s.unit_rep))
         counts = {rule_id: int(sizes[row == k].sum()) for k, (rule_id, _) in enumerate(RULES)}
-        counts["E9"] = self._excluded_passing(household, None)
+        counts["E9"] = int((s.excluded_household == household).sum())
         return {k: v for k, v in counts.items() if v}
 
     def unit_rule_counts(self, unit: int) -> dict[str, int]:
-        column = self.first_failing()[:, self._u_prof[unit]]
-        sizes = np.bincount(self._h_prof, minlength=len(self._h_rep))
+        s = self.prep.structure
+        column = self.first_failing()[:, s.unit_profile[unit]]
+        sizes = np.bincount(s.household_profile, minlength=len(s.household_rep))
         counts = {rule_id: int(sizes[column == k].sum()) for k, (rule_id, _) in enumerate(RULES)}
-        counts["E9"] = self._excluded_passing(None, unit)
+        counts["E9"] = int((s.excluded_unit == unit).sum())
         return {k: v for k, v in counts.items() if v}
 
     # --- households ------------------------------------------------------------------
@@ -134,9 +124,10 @@ class Explainer:
                 "excluded_by": self.household_rule_counts(household),
             }
         if self.open_eligible_h[household] == 0:
-            pairs = self.prep.pairs
-            mine = pairs.unit[pairs.household == household]
-            names = sorted({self.prep.codes.neighbourhoods[n] for n in self.prep.units.neighbourhood[mine]})
+            s = self.prep.structure
+            profiles_ = np.flatnonzero(s.eligible[s.household_profile[household]])
+            codes = set(self.prep.units.neighbourhood[s.unit_rep[profiles_]].tolist())
+            names = sorted(self.prep.codes.neighbourhoods[n] for n in codes if self.cap_reached[n])
             return "neighbourhood_cap", {"eligible_units": eligible, "capped_neighbourhoods": names}
         return "outranked", {"eligible_units": eligible}
 
@@ -188,9 +179,10 @@ class Explainer:
                 "neighbourhood": self.prep.codes.neighbourhoods[nbh],
                 "cap": int(self.cap[nbh]),
             }
-        pairs = self.prep.pairs
-        candidates = pairs.household[pairs.unit == unit]
-        elsewhere = int(self.placed_h[candidates].sum())
+        s = self.prep.structure
+        placed_per_profile = np.bincount(s.household_profile[self.placed_h], minlength=len(s.household_rep))
+        elsewhere = int(placed_per_profile[s.eligible[:, s.unit_profile[unit]]].sum())
+        elsewhere -= int(self.placed_h[s.excluded_household[s.excluded_unit == unit]].sum())
         return "outranked", {"eligible_households": eligible, "placed_elsewhere": elsewhere}
 
     def unit_sentence(self, unit: int, reason: str, details: Mapping[str, Any], lang: str) -> str:

@@ -91,18 +91,18 @@ class Proposal(BaseModel):
 
 def build_proposal(prep: Prepared, solution: Solution, wall_time_s: float, lang: str | None = None) -> Proposal:
     """Assemble the proposal document from a solution."""
-    instance, h, u, pairs = prep.instance, prep.households, prep.units, prep.pairs
+    instance, h, u = prep.instance, prep.households, prep.units
     policy = instance.policy
     lang = lang or policy.lang
-    chosen = solution.chosen
-    explainer = Explainer(prep, chosen)
-    hh, uu = pairs.household[chosen], pairs.unit[chosen]
+    hh, uu = solution.household, solution.unit
+    explainer = Explainer(prep, hh, uu)
     terms = {t: term_values(t, hh, uu, h, u, policy, prep.preferred) for t in policy.terms_used}
     overdue = h.waiting_days[hh] > 7 * policy.deadline_weeks
-    fixed = np.isin(chosen, prep.fixed)
+    n_units = max(len(u.ids), 1)
+    fixed = np.isin(hh * n_units + uu, prep.fixed_household * n_units + prep.fixed_unit)
     unit_frame = instance.units
     matches: list[Match] = []
-    for k in range(len(chosen)):
+    for k in range(len(hh)):
         hi, ui = int(hh[k]), int(uu[k])
         nbh = prep.codes.neighbourhoods[int(u.neighbourhood[ui])]
         matches.append(

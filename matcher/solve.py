@@ -1,12 +1,15 @@
 """From a checked instance to chosen pairs: the optimiser and the FIFO baseline.
 
-The optimiser honours the fixed pairs first, splits what is left into independent
-components (households, units and capped neighbourhoods that share no eligible pair),
-solves every component that is a network flow with the exact lexicographic flow solver,
-and gives the rest (shared places with mixed household sizes: knapsack constraints) to
-CP-SAT. After the policy's tiers one more tier breaks ties: it maximises a pseudo-random
-score per pair derived from the seed and the two ids, so that among equally good
-proposals the same one is returned on every run, whichever solver handled a component.
+The optimiser honours the fixed pairs first, then solves what is left. Whatever is a
+network flow (the default: shared places hold one household size each) goes to the exact
+lexicographic flow solver on the aggregated network; parts with shared places that mix
+household sizes (a knapsack) are split off as independent components and go to CP-SAT.
+
+Ties. Among proposals that are equally good in every policy tier, one more tier decides:
+it maximises a pseudo-random score derived from the seed and the ids (per household and
+per unit in the flow part, per pair in the CP-SAT part). Within groups of households that
+are interchangeable for every term, households in id order take units in id order. So the
+same input and seed always give the same proposal, whatever the row order.
 """
 
 from __future__ import annotations
@@ -22,20 +25,12 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from matcher import cpsat, flow
-from matcher.eligibility import (
-    RULES,
-    Codes,
-    Households,
-    IntArray,
-    PairSet,
-    Units,
-    eligible_pairs,
-    encode,
-    rule_masks,
-)
+from matcher import cpsat
+from matcher.eligibility import RULES, BoolArray, Codes, Households, IntArray, Units, encode, rule_masks
 from matcher.errors import InputError, ProblemCollector
 from matcher.instance import Instance
+from matcher.network import TierParts, solve_aggregated, tier_parts
+from matcher.structure import Structure, build_structure
 from matcher.terms import PreferredIndex, preferred_index, tier_weights
 
 log = logging.getLogger(__name__)
@@ -45,29 +40,34 @@ TIE_BREAK_BITS = 20
 
 @dataclass(frozen=True)
 class Prepared:
-    """An instance with its eligible pairs and the per-pair value of every tier."""
+    """An instance with its eligibility structure and the tiers split for the network."""
 
     instance: Instance
     households: Households
     units: Units
     codes: Codes
-    pairs: PairSet
+    structure: Structure
     preferred: PreferredIndex
-    tiers: list[IntArray]
-    tie_break: IntArray
-    fixed: IntArray  # positions in pairs of the fixed pairs
+    preference_lists: list[tuple[int, ...]]  # neighbourhood codes per household
+    parts: list[TierParts]
+    tie_household: IntArray
+    tie_unit: IntArray
+    fixed_household: IntArray
+    fixed_unit: IntArray
     build_s: float
 
     @property
     def n_pairs(self) -> int:
-        return len(self.pairs.household)
+        """Number of eligible pairs (E1-E9), counted on the structure without listing them."""
+        return int(self.structure.eligible_counts()[0].sum())
 
 
 @dataclass
 class Solution:
-    """Chosen pairs (positions into Prepared.pairs) and an honest report of the solve."""
+    """Chosen pairs (household and unit indices, by household) and an honest report of the solve."""
 
-    chosen: IntArray
+    household: IntArray
+    unit: IntArray
     tier_values: list[int]
     tier_bounds: list[int | None]
     status: str
@@ -80,21 +80,13 @@ class Solution:
 
 
 def _id_hash(ids: list[str], seed: int, salt: bytes) -> npt.NDArray[np.uint64]:
-    values = [
-        int.from_bytes(
-            hashlib.blake2b(salt + i.encode("utf-8"), digest_size=8, key=seed.to_bytes(8, "little")).digest(), "little"
-        )
-        for i in ids
-    ]
+    key = seed.to_bytes(8, "little")
+    values = [int.from_bytes(hashlib.blake2b(salt + i.encode("utf-8"), digest_size=8, key=key).digest(), "little") for i in ids]
     return np.array(values, dtype=np.uint64)
 
 
-def tie_break_scores(household: IntArray, unit: IntArray, h: Households, u: Units, seed: int) -> IntArray:
-    """A score per pair in [1, 2^20], a fixed function of the seed and the two ids."""
-    rh = _id_hash(h.ids, seed, b"h")[household]
-    ru = _id_hash(u.ids, seed, b"u")[unit]
+def _mix(z: npt.NDArray[np.uint64]) -> IntArray:
     with np.errstate(over="ignore"):
-        z = rh ^ (ru * np.uint64(0x9E3779B97F4A7C15))
         z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
         z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
         z = z ^ (z >> np.uint64(31))
@@ -102,19 +94,36 @@ def tie_break_scores(household: IntArray, unit: IntArray, h: Households, u: Unit
     return scores
 
 
+def tie_break_scores(household: IntArray, unit: IntArray, h: Households, u: Units, seed: int) -> IntArray:
+    """A score per pair in [1, 2^20], a fixed function of the seed and the two ids."""
+    rh = _id_hash(h.ids, seed, b"h")[household]
+    ru = _id_hash(u.ids, seed, b"u")[unit]
+    with np.errstate(over="ignore"):
+        return _mix(rh ^ (ru * np.uint64(0x9E3779B97F4A7C15)))
+
+
 def prepare(instance: Instance) -> Prepared:
-    """Encode, find the eligible pairs, value them per tier, and check the fixed pairs."""
+    """Encode, build the eligibility structure, split the tiers, and check the fixed pairs."""
     started = time.perf_counter()
     h, u, codes = encode(instance)
-    pairs = eligible_pairs(h, u, instance.policy)
-    preferred = preferred_index(list(instance.households["preferred_neighbourhoods"]), codes.neighbourhoods)
-    tiers = tier_weights(instance.policy, pairs.household, pairs.unit, h, u, preferred)
-    tie = tie_break_scores(pairs.household, pairs.unit, h, u, instance.policy.seed)
-    fixed = _check_fixed_pairs(instance, h, u, codes, pairs)
-    return Prepared(instance, h, u, codes, pairs, preferred, tiers, tie, fixed, time.perf_counter() - started)
+    policy = instance.policy
+    structure = build_structure(h, u, policy)
+    preferences = list(instance.households["preferred_neighbourhoods"])
+    preferred = preferred_index(preferences, codes.neighbourhoods)
+    nbh_code = {name: i for i, name in enumerate(codes.neighbourhoods)}
+    preference_lists = [tuple(nbh_code[n] for n in names) for names in preferences]
+    parts = tier_parts(policy, h, u, preferred)
+    tie_h = _mix(_id_hash(h.ids, policy.seed, b"h"))
+    tie_u = _mix(_id_hash(u.ids, policy.seed, b"u"))
+    fixed_h, fixed_u = _check_fixed_pairs(instance, h, u, codes, structure)
+    return Prepared(
+        instance, h, u, codes, structure, preferred, preference_lists, parts, tie_h, tie_u, fixed_h, fixed_u,
+        time.perf_counter() - started,
+    )  # fmt: skip
 
 
 def first_failing_rule(h: Households, u: Units, instance: Instance, hi: int, ui: int) -> str | None:
+    """The first of E1-E9 that the pair breaks, or None when it is eligible."""
     masks = rule_masks(h, u, instance.policy, np.array([hi]), np.array([ui]))
     for (rule_id, _), mask in zip(RULES, masks, strict=True):
         if not bool(mask[0, 0]):
@@ -124,18 +133,18 @@ def first_failing_rule(h: Households, u: Units, instance: Instance, hi: int, ui:
     return None
 
 
-def _check_fixed_pairs(instance: Instance, h: Households, u: Units, codes: Codes, pairs: PairSet) -> IntArray:
+def _check_fixed_pairs(
+    instance: Instance, h: Households, u: Units, codes: Codes, structure: Structure
+) -> tuple[IntArray, IntArray]:
     """A5: every fixed pair must be eligible and the fixed pairs together must fit."""
     policy = instance.policy
     if not policy.fixed_pairs:
-        return np.zeros(0, dtype=np.int64)
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     source, column = instance.policy_source, "fixed_pairs"
     problems = ProblemCollector()
     h_index = {hid: i for i, hid in enumerate(h.ids)}
     u_index = {uid: i for i, uid in enumerate(u.ids)}
-    n_units = max(len(u.ids), 1)
-    pair_code = pairs.household * n_units + pairs.unit
-    positions: list[int] = []
+    chosen: list[tuple[int, int]] = []
     seen_household: dict[int, int] = {}
     unit_load: dict[int, int] = {}
     unit_first: dict[int, int] = {}
@@ -143,9 +152,8 @@ def _check_fixed_pairs(instance: Instance, h: Households, u: Units, codes: Codes
     for item, (hid, uid) in enumerate(policy.fixed_pairs, start=1):
         hi, ui = h_index[hid], u_index[uid]
         where = f"item {item} [{hid}, {uid}]"
-        found = np.flatnonzero(pair_code == hi * n_units + ui)
-        if len(found) == 0:
-            rule = first_failing_rule(h, u, instance, hi, ui)
+        rule = first_failing_rule(h, u, instance, hi, ui)
+        if rule is not None:
             problems.add(source, f"{where}: the pair breaks rule {rule} and cannot be fixed", column=column)
             continue
         if hi in seen_household:
@@ -163,9 +171,7 @@ def _check_fixed_pairs(instance: Instance, h: Households, u: Units, codes: Codes
                 continue
         elif ui in unit_first:
             problems.add(
-                source,
-                f"{where}: unit {uid} is already fixed to another household in item {unit_first[ui]} (A2)",
-                column=column,
+                source, f"{where}: unit {uid} is already fixed to another household in item {unit_first[ui]} (A2)", column=column
             )
             continue
         unit_first.setdefault(ui, item)
@@ -179,121 +185,153 @@ def _check_fixed_pairs(instance: Instance, h: Households, u: Units, codes: Codes
                 column=column,
             )
             continue
-        positions.append(int(found[0]))
+        chosen.append((hi, ui))
     problems.raise_if_any()
-    return np.array(sorted(positions), dtype=np.int64)
+    chosen.sort()
+    return np.array([c[0] for c in chosen], dtype=np.int64), np.array([c[1] for c in chosen], dtype=np.int64)
 
 
 @dataclass(frozen=True)
 class Residual:
-    """What is left to decide after the fixed pairs: open pairs and remaining capacities."""
+    """What is left to decide after the fixed pairs."""
 
-    open_pairs: IntArray  # positions into Prepared.pairs
-    unit_capacity_persons: IntArray  # beds left (shared) or 1/0 (non-shared)
-    neighbourhood_cap_left: IntArray  # per neighbourhood code, -1: uncapped
+    open_household: BoolArray
+    unit_left: IntArray  # beds left (shared) or 1/0 (non-shared)
+    cap_left: IntArray  # per neighbourhood code, -1: uncapped
+    open_unit: BoolArray
 
 
 def residual(prep: Prepared) -> Residual:
-    h, u, pairs, policy = prep.households, prep.units, prep.pairs, prep.instance.policy
-    n_nbh = len(prep.codes.neighbourhoods)
-    cap_left = np.full(n_nbh, -1, dtype=np.int64)
+    h, u, policy = prep.households, prep.units, prep.instance.policy
+    cap_left = np.full(len(prep.codes.neighbourhoods), -1, dtype=np.int64)
     for name, cap in policy.neighbourhood_caps.items():
         if name in prep.codes.neighbourhoods:
             cap_left[prep.codes.neighbourhoods.index(name)] = cap
     unit_left = np.where(u.shared, u.beds, 1).astype(np.int64)
-    household_done = np.zeros(len(h.ids), dtype=bool)
-    for position in prep.fixed:
-        hi, ui = int(pairs.household[position]), int(pairs.unit[position])
-        household_done[hi] = True
+    open_household = h.documents.copy()
+    for hi, ui in zip(prep.fixed_household.tolist(), prep.fixed_unit.tolist(), strict=True):
+        open_household[hi] = False
         unit_left[ui] -= int(h.persons[hi]) if u.shared[ui] else 1
         nbh = int(u.neighbourhood[ui])
         if cap_left[nbh] >= 0:
             cap_left[nbh] -= 1
-    need = np.where(u.shared[pairs.unit], h.persons[pairs.household], 1)
-    nbh_of_pair = u.neighbourhood[pairs.unit]
-    keep = ~household_done[pairs.household] & (need <= unit_left[pairs.unit]) & (cap_left[nbh_of_pair] != 0)
-    return Residual(np.flatnonzero(keep).astype(np.int64), unit_left, cap_left)
+    open_unit = u.available & (unit_left > 0) & (cap_left[u.neighbourhood] != 0)
+    return Residual(open_household, unit_left, cap_left, open_unit)
 
 
-def _components(prep: Prepared, res: Residual) -> tuple[IntArray, int]:
-    """Label every open pair with its component (networkx would do; scipy scales to millions)."""
-    h, u = prep.pairs.household[res.open_pairs], prep.pairs.unit[res.open_pairs]
-    n_h, n_u, n_nb = len(prep.households.ids), len(prep.units.ids), len(prep.codes.neighbourhoods)
-    capped_unit = np.flatnonzero(res.neighbourhood_cap_left[prep.units.neighbourhood] >= 0)
-    rows = np.concatenate((h, n_h + capped_unit))
-    cols = np.concatenate((n_h + u, n_h + n_u + prep.units.neighbourhood[capped_unit]))
-    size = n_h + n_u + n_nb
+def _profile_persons(prep: Prepared, res: Residual) -> tuple[IntArray, IntArray, IntArray]:
+    """Per unit profile: smallest, largest and total persons of open eligible households."""
+    s, h = prep.structure, prep.households
+    n_p = s.eligible.shape[0]
+    count = np.bincount(s.household_profile[res.open_household], minlength=n_p)
+    persons = h.persons[s.household_rep]
+    present = s.eligible & (count > 0)[:, None]
+    big = np.iinfo(np.int64).max
+    low = np.where(present, persons[:, None], big).min(axis=0, initial=big)
+    high = np.where(present, persons[:, None], 0).max(axis=0, initial=0)
+    total = (persons * count) @ s.eligible.astype(np.int64)
+    return low, high, total
+
+
+def _flow_capacity(prep: Prepared, res: Residual) -> tuple[IntArray, BoolArray]:
+    """Households a unit can take in the flow, and the shared units whose beds form a knapsack."""
+    u, s = prep.units, prep.structure
+    low, high, total = _profile_persons(prep, res)
+    q = s.unit_profile
+    capacity = np.where(u.shared, 0, res.unit_left).astype(np.int64)
+    beds = res.unit_left
+    slack = u.shared & (total[q] <= beds)
+    uniform = u.shared & ~slack & (low[q] == high[q])
+    capacity[slack] = np.minimum(total[q][slack], beds[slack])  # at most one per person, never binding
+    capacity[uniform] = beds[uniform] // np.maximum(low[q][uniform], 1)
+    knapsack = u.shared & res.open_unit & ~slack & ~uniform & (high[q] > 0)
+    return capacity, knapsack
+
+
+def _components(prep: Prepared, res: Residual) -> tuple[IntArray, IntArray, int]:
+    """Component label per household and per unit, over the profile graph (households, profiles, units, capped wijken)."""
+    s, u = prep.structure, prep.units
+    n_h, n_u = s.n_households, s.n_units
+    n_p, n_q = s.eligible.shape
+    n_nb = len(prep.codes.neighbourhoods)
+    base_p, base_q, base_u, base_nb = n_h, n_h + n_p, n_h + n_p + n_q, n_h + n_p + n_q + n_u
+    open_h = np.flatnonzero(res.open_household)
+    open_u = np.flatnonzero(res.open_unit)
+    p_used = np.zeros(n_p, dtype=bool)
+    p_used[s.household_profile[open_h]] = True
+    q_used = np.zeros(n_q, dtype=bool)
+    q_used[s.unit_profile[open_u]] = True
+    pi, qi = np.nonzero(s.eligible & p_used[:, None] & q_used[None, :])
+    capped = open_u[res.cap_left[u.neighbourhood[open_u]] >= 0]
+    rows = np.concatenate((open_h, base_u + open_u, base_p + pi, base_u + capped))
+    cols = np.concatenate((base_p + s.household_profile[open_h], base_q + s.unit_profile[open_u], base_q + qi,
+                           base_nb + u.neighbourhood[capped]))  # fmt: skip
+    size = base_nb + n_nb
     graph = coo_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(size, size))
     count, labels = connected_components(graph, directed=False)
-    return labels[h].astype(np.int64), int(count)
-
-
-def _shared_units_needing_cpsat(prep: Prepared, res: Residual) -> tuple[set[int], dict[int, int]]:
-    """Shared units whose bed limit is a knapsack, and flow capacities for the others."""
-    u, h = prep.units, prep.households
-    hh, uu = prep.pairs.household[res.open_pairs], prep.pairs.unit[res.open_pairs]
-    shared = u.shared[uu]
-    frame = pd.DataFrame({"unit": uu[shared], "persons": h.persons[hh[shared]]})
-    knapsack: set[int] = set()
-    capacity: dict[int, int] = {}
-    if frame.empty:
-        return knapsack, capacity
-    stats = frame.groupby("unit")["persons"].agg(["min", "max", "sum", "count"])
-    for unit, low, high, total, count in zip(
-        stats.index.to_numpy(), stats["min"], stats["max"], stats["sum"], stats["count"], strict=True
-    ):
-        beds = int(res.unit_capacity_persons[int(unit)])
-        if total <= beds:
-            capacity[int(unit)] = int(count)
-        elif low == high:
-            capacity[int(unit)] = beds // int(low)
-        else:
-            knapsack.add(int(unit))
-    return knapsack, capacity
+    return labels[:n_h].astype(np.int64), labels[base_u : base_u + n_u].astype(np.int64), int(count)
 
 
 def optimise(prep: Prepared, engine: str = "auto") -> Solution:
     """The lexicographically optimal proposal (or the best found within the time limit).
 
-    ``engine="cpsat"`` sends every component to CP-SAT; tests and benchmarks use it to
-    check the flow solver against an independent model.
+    ``engine="cpsat"`` sends everything to CP-SAT; tests and benchmarks use it to check
+    the flow solver against an independent model.
     """
     started = time.perf_counter()
     policy = prep.instance.policy
     deadline = time.monotonic() + policy.time_limit_s
     res = residual(prep)
-    labels, n_components = _components(prep, res)
-    knapsack_units, shared_capacity = _shared_units_needing_cpsat(prep, res)
-    open_units = prep.pairs.unit[res.open_pairs]
-    if engine == "cpsat":
-        cp_labels = np.unique(labels)
-    else:
-        cp_labels = np.unique(labels[np.isin(open_units, np.array(sorted(knapsack_units), dtype=np.int64))])
-    on_cpsat = np.isin(labels, cp_labels)
-    all_tiers = [*prep.tiers, prep.tie_break]
-    n_tiers = len(prep.tiers)
-    values_gap = np.zeros(n_tiers, dtype=np.int64)
-    chosen_parts: list[IntArray] = [prep.fixed]
+    capacity, knapsack = _flow_capacity(prep, res)
+    h_label, u_label, n_components = _components(prep, res) if (knapsack.any() or engine == "cpsat") else (None, None, 1)
+    on_cpsat_h = np.zeros(prep.structure.n_households, dtype=bool)
+    on_cpsat_u = np.zeros(prep.structure.n_units, dtype=bool)
+    cp_labels: list[int] = []
+    if h_label is not None and u_label is not None:
+        if engine == "cpsat":
+            cp_labels = sorted(set(h_label[res.open_household].tolist()))
+        else:
+            cp_labels = sorted(set(u_label[knapsack].tolist()))
+        on_cpsat_h = np.isin(h_label, cp_labels) & res.open_household
+        on_cpsat_u = np.isin(u_label, cp_labels) & res.open_unit
+    chosen_h: list[IntArray] = [prep.fixed_household]
+    chosen_u: list[IntArray] = [prep.fixed_unit]
+    n_tiers = len(prep.parts)
+    gap = np.zeros(n_tiers, dtype=np.int64)
     optimal = True
 
-    flow_pairs = res.open_pairs[~on_cpsat]
-    if len(flow_pairs):
-        chosen_parts.append(_solve_flow(prep, res, flow_pairs, shared_capacity, all_tiers))
+    flow_h = np.flatnonzero(res.open_household & ~on_cpsat_h)
+    flow_u = np.flatnonzero(res.open_unit & ~on_cpsat_u & (capacity > 0))
+    if len(flow_h) and len(flow_u):
+        ph, pu = solve_aggregated(
+            flow_h, flow_u, capacity[flow_u], res.cap_left, prep.structure, prep.parts, prep.tie_household, prep.tie_unit,
+            prep.households, prep.units, policy, prep.preferred, prep.preference_lists,
+        )  # fmt: skip
+        chosen_h.append(ph)
+        chosen_u.append(pu)
     for label in cp_labels:
-        positions = res.open_pairs[labels == label]
-        component = _component(prep, res, positions, all_tiers)
+        assert h_label is not None and u_label is not None
+        hh, uu = prep.structure.expand(on_cpsat_h & (h_label == label), on_cpsat_u & (u_label == label))
+        if len(hh) == 0:
+            continue
+        component = _component(prep, res, hh, uu)
         result = cpsat.solve_component(component, policy.seed, deadline)
-        chosen_parts.append(positions[result.chosen])
+        chosen_h.append(hh[result.chosen])
+        chosen_u.append(uu[result.chosen])
         for k in range(n_tiers):
-            tier = result.tiers[k]
-            values_gap[k] += tier.bound - tier.value
-            optimal = optimal and tier.optimal
-    chosen = np.sort(np.concatenate(chosen_parts)).astype(np.int64)
-    values = [int(t[chosen].sum()) for t in prep.tiers]
-    bounds: list[int | None] = [v + int(g) for v, g in zip(values, values_gap, strict=True)]
-    method = "min-cost-flow" if len(cp_labels) == 0 else ("cp-sat" if len(flow_pairs) == 0 else "min-cost-flow+cp-sat")
+            gap[k] += result.tiers[k].bound - result.tiers[k].value
+            optimal = optimal and result.tiers[k].optimal
+    household = np.concatenate(chosen_h).astype(np.int64)
+    unit = np.concatenate(chosen_u).astype(np.int64)
+    order = np.lexsort((unit, household))
+    household, unit = household[order], unit[order]
+    values = tier_values(prep, household, unit)
+    bounds: list[int | None] = [v + int(g) for v, g in zip(values, gap, strict=True)]
+    has_flow = len(flow_h) > 0 and len(flow_u) > 0
+    method = "min-cost-flow" if not cp_labels else ("min-cost-flow+cp-sat" if has_flow else "cp-sat")
     return Solution(
-        chosen=chosen,
+        household=household,
+        unit=unit,
         tier_values=values,
         tier_bounds=bounds,
         status="optimal" if optimal else "feasible",
@@ -305,61 +343,30 @@ def optimise(prep: Prepared, engine: str = "auto") -> Solution:
     )
 
 
-def _solve_flow(
-    prep: Prepared, res: Residual, positions: IntArray, shared_capacity: dict[int, int], tiers: list[IntArray]
-) -> IntArray:
-    u = prep.units
-    hh, uu = prep.pairs.household[positions], prep.pairs.unit[positions]
-    households, h_local = np.unique(hh, return_inverse=True)
-    units, u_local = np.unique(uu, return_inverse=True)
-    unit_nbh = u.neighbourhood[units]
-    capped = res.neighbourhood_cap_left[unit_nbh] >= 0
-    nbhs, nbh_local = np.unique(unit_nbh[capped], return_inverse=True)
-    n_h, n_u = len(households), len(units)
-    h_node = 2 + np.arange(n_h)
-    u_node = 2 + n_h + np.arange(n_u)
-    nb_node = 2 + n_h + n_u + np.arange(len(nbhs))
-    unit_cap = np.array([shared_capacity.get(int(x), 0) if u.shared[x] else 1 for x in units], dtype=np.int64)
-    unit_head = np.ones(n_u, dtype=np.int64)
-    unit_head[capped] = nb_node[nbh_local]
-    tail = np.concatenate(([0], np.zeros(n_h, np.int64), h_node[h_local], u_node, nb_node))
-    head = np.concatenate(([1], h_node, u_node[u_local], unit_head, np.ones(len(nbhs), np.int64)))
-    capacity = np.concatenate(
-        ([n_h], np.ones(n_h, np.int64), np.ones(len(positions), np.int64), unit_cap, res.neighbourhood_cap_left[nbhs])
-    ).astype(np.int64)
-    n_nodes = 2 + n_h + n_u + len(nbhs)
-    supply = np.zeros(n_nodes, dtype=np.int64)
-    supply[0], supply[1] = n_h, -n_h
-    first_pair = 1 + n_h
-    costs = []
-    for weights in tiers:
-        cost = np.zeros(len(tail), dtype=np.int64)
-        cost[first_pair : first_pair + len(positions)] = -weights[positions]
-        costs.append(cost)
-    network = flow.Network(n_nodes, tail.astype(np.int64), head.astype(np.int64), capacity, supply)
-    flows = flow.lexicographic(network, costs)
-    used = flows[first_pair : first_pair + len(positions)] > 0
-    return positions[used]
+def tier_values(prep: Prepared, household: IntArray, unit: IntArray) -> list[int]:
+    weights = tier_weights(prep.instance.policy, household, unit, prep.households, prep.units, prep.preferred)
+    return [int(w.sum()) for w in weights]
 
 
-def _component(prep: Prepared, res: Residual, positions: IntArray, tiers: list[IntArray]) -> cpsat.Component:
+def _component(prep: Prepared, res: Residual, hh: IntArray, uu: IntArray) -> cpsat.Component:
     u, h = prep.units, prep.households
-    hh, uu = prep.pairs.household[positions], prep.pairs.unit[positions]
     caps: list[tuple[IntArray, int]] = []
     nbh = u.neighbourhood[uu]
-    for code in np.unique(nbh):
-        cap = int(res.neighbourhood_cap_left[code])
+    for code in np.unique(nbh).tolist():
+        cap = int(res.cap_left[code])
         if cap >= 0:
             caps.append((np.flatnonzero(nbh == code), cap))
-    shared_units = {int(x) for x in np.unique(uu) if u.shared[x]}
+    shared_units = {int(x) for x in np.unique(uu).tolist() if u.shared[x]}
+    tiers = tier_weights(prep.instance.policy, hh, uu, h, u, prep.preferred)
+    tie = tie_break_scores(hh, uu, h, u, prep.instance.policy.seed)
     return cpsat.Component(
         pair_household=hh,
         pair_unit=uu,
         persons=h.persons[hh],
         unit_capacity={},
-        unit_beds={x: int(res.unit_capacity_persons[x]) for x in shared_units},
+        unit_beds={x: int(res.unit_left[x]) for x in shared_units},
         neighbourhood_caps=caps,
-        tiers=[t[positions] for t in tiers],
+        tiers=[*tiers, tie],
     )
 
 
@@ -371,39 +378,53 @@ def fifo(prep: Prepared) -> Solution:
     """
     started = time.perf_counter()
     res = residual(prep)
-    h, u, pairs = prep.households, prep.units, prep.pairs
-    hh = pairs.household[res.open_pairs]
-    uu = pairs.unit[res.open_pairs]
-    frame = prep.instance.households
-    household_rank = np.lexsort((np.arange(len(frame)), pd.to_datetime(frame["koppeling_date"]).to_numpy()))
-    rank_of_household = np.empty(len(frame), dtype=np.int64)
-    rank_of_household[household_rank] = np.arange(len(frame))
+    h, u, s = prep.households, prep.units, prep.structure
+    households = prep.instance.households
     units = prep.instance.units
-    unit_rank = np.lexsort((np.arange(len(units)), pd.to_datetime(units["available_from"]).to_numpy()))
-    rank_of_unit = np.empty(len(units), dtype=np.int64)
-    rank_of_unit[unit_rank] = np.arange(len(units))
-    order = np.lexsort((rank_of_unit[uu], rank_of_household[hh]))
-    unit_left = res.unit_capacity_persons.copy()
-    cap_left = res.neighbourhood_cap_left.copy()
-    placed = np.zeros(len(h.ids), dtype=bool)
-    chosen: list[int] = list(prep.fixed)
-    for index in order:
-        hi, ui = int(hh[index]), int(uu[index])
-        if placed[hi]:
+    h_order = np.lexsort((np.arange(len(households)), pd.to_datetime(households["koppeling_date"]).to_numpy()))
+    u_order = np.lexsort((np.arange(len(units)), pd.to_datetime(units["available_from"]).to_numpy()))
+    unit_left = res.unit_left.copy()
+    cap_left = res.cap_left.copy()
+    excluded: dict[int, set[int]] = {}
+    for a, b in zip(s.excluded_household.tolist(), s.excluded_unit.tolist(), strict=True):
+        excluded.setdefault(a, set()).add(b)
+    ordered_profile = s.unit_profile[u_order]
+    ordered_nbh = u.neighbourhood[u_order]
+    ordered_shared = u.shared[u_order]
+    chosen_h = prep.fixed_household.tolist()
+    chosen_u = prep.fixed_unit.tolist()
+    open_mask = res.open_unit[u_order].copy()
+    for hi in h_order.tolist():
+        if not res.open_household[hi]:
             continue
-        need = int(h.persons[hi]) if u.shared[ui] else 1
-        nbh = int(u.neighbourhood[ui])
-        if unit_left[ui] < need or cap_left[nbh] == 0:
-            continue
-        placed[hi] = True
-        unit_left[ui] -= need
-        if cap_left[nbh] > 0:
-            cap_left[nbh] -= 1
-        chosen.append(int(res.open_pairs[index]))
-    chosen_array = np.array(sorted(chosen), dtype=np.int64)
-    values = [int(t[chosen_array].sum()) for t in prep.tiers]
+        need = np.where(ordered_shared, h.persons[hi], 1)
+        fits = (
+            open_mask
+            & s.eligible[s.household_profile[hi], ordered_profile]
+            & (unit_left[u_order] >= need)
+            & (cap_left[ordered_nbh] != 0)
+        )
+        for position in np.flatnonzero(fits).tolist():
+            ui = int(u_order[position])
+            if ui in excluded.get(hi, ()):
+                continue
+            unit_left[ui] -= int(need[position])
+            nbh = int(u.neighbourhood[ui])
+            if cap_left[nbh] > 0:
+                cap_left[nbh] -= 1
+            if unit_left[ui] <= 0:
+                open_mask[position] = False
+            chosen_h.append(hi)
+            chosen_u.append(ui)
+            break
+    household = np.array(chosen_h, dtype=np.int64)
+    unit = np.array(chosen_u, dtype=np.int64)
+    order = np.lexsort((unit, household))
+    household, unit = household[order], unit[order]
+    values = tier_values(prep, household, unit)
     return Solution(
-        chosen=chosen_array,
+        household=household,
+        unit=unit,
         tier_values=values,
         tier_bounds=[None] * len(values),  # a heuristic proves no bound
         status="feasible",

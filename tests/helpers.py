@@ -48,9 +48,9 @@ def instance(households: list[dict[str, Any]], units: list[dict[str, Any]], **po
     return build_instance(households, units, policy, today=dt.date(2025, 3, 3))
 
 
-def propose(inst: Instance, strategy: str = "optimise") -> dict[str, Any]:
+def propose(inst: Instance, strategy: str = "optimise", engine: str = "auto") -> dict[str, Any]:
     """Solve, build the proposal, and fail the test if the validator finds anything."""
-    prep, solution = solve(inst, strategy)
+    prep, solution = solve(inst, strategy, engine)
     proposal = json.loads(build_proposal(prep, solution, 0.0).to_json())
     problems = check_proposal(inst, proposal)
     assert not problems, problems

@@ -42,16 +42,12 @@ def test_tiers_equal_highs_on_small_instances(data: st.DataObject) -> None:
 
 @SETTINGS
 @given(st.data())
-def test_flow_and_cpsat_give_the_same_proposal(data: st.DataObject) -> None:
-    """The network solver and the CP-SAT model agree on every tier and, thanks to the tie-break, on the pairs."""
+def test_flow_and_cpsat_agree_on_every_tier(data: st.DataObject) -> None:
+    """The aggregated network solver and the pair-level CP-SAT model reach the same tier values."""
     hh = data.draw(households(data.draw(st.integers(3, 12))))
     un = data.draw(units(data.draw(st.integers(2, 8))))
     inst = instance(hh, un, **data.draw(policies(hh, un)))
     auto = propose(inst)
-    from matcher.solve import solve
-
-    prep, cp = solve(inst, engine="cpsat")
-    assert cp.status == "optimal"
-    assert cp.tier_values == _tiers(auto)
-    chosen = {(prep.households.ids[prep.pairs.household[k]], prep.units.ids[prep.pairs.unit[k]]) for k in cp.chosen}
-    assert chosen == {(m["household_id"], m["unit_id"]) for m in auto["matches"]}
+    cp = propose(inst, engine="cpsat")
+    assert cp["status"] == "optimal"
+    assert _tiers(cp) == _tiers(auto)
