@@ -17,9 +17,12 @@ from dataclasses import dataclass, field
 import numpy as np
 from ortools.sat.python import cp_model
 
+from matcher import pruning
 from matcher.eligibility import IntArray
 
 log = logging.getLogger(__name__)
+
+TIE_BREAK_BUDGET_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -48,8 +51,17 @@ class ComponentResult:
     tiers: list[TierResult] = field(default_factory=list)
 
 
-def solve_component(component: Component, seed: int, deadline: float) -> ComponentResult:
-    """Lexicographic CP-SAT solve of one component within the wall-clock deadline."""
+def solve_component(
+    component: Component, seed: int, deadline: float, hint: IntArray | None = None, lp_pruning: bool = False
+) -> ComponentResult:
+    """Lexicographic CP-SAT solve of one component within the wall-clock deadline.
+
+    ``hint`` (0/1 per pair) is a known feasible solution, e.g. from the flow solver on a
+    restriction of the problem; the search starts from it, so the answer is never worse.
+    With ``lp_pruning`` every tier first solves its LP relaxation: pairs that cannot
+    reach the hint's value are fixed to 0 (reduced-cost fixing) and the LP bound is
+    stated as a constraint, so CP-SAT closes the tier as soon as a solution reaches it.
+    """
     n = len(component.pair_household)
     model = cp_model.CpModel()
     x = [model.new_bool_var(f"x{i}") for i in range(n)]
@@ -72,9 +84,26 @@ def solve_component(component: Component, seed: int, deadline: float) -> Compone
             model.add(sum(x[i] for i in positions) <= cap)
 
     result = ComponentResult(chosen=np.zeros(0, dtype=np.int64))
-    hint = np.zeros(n, dtype=np.int64)
-    for weights in component.tiers:
+    hint = np.zeros(n, dtype=np.int64) if hint is None else hint.astype(np.int64)
+    active = np.ones(n, dtype=bool)
+    held: list[tuple[IntArray, int]] = []
+    for index, weights in enumerate(component.tiers):
         objective = cp_model.LinearExpr.weighted_sum(x, [int(w) for w in weights])
+        lp_bound: int | None = None
+        if lp_pruning:
+            keep, relaxed = pruning.prune(component, active, index, held, int(np.dot(hint, weights)))
+            for i in np.flatnonzero(active & ~keep).tolist():
+                model.add(x[i] == 0)
+            active &= keep
+            if relaxed is not None:
+                lp_bound = math.floor(relaxed + 1e-6)
+                model.add(objective <= lp_bound)
+        if lp_bound is not None and int(np.dot(hint, weights)) == lp_bound:
+            # The known solution reaches the LP bound: it is optimal for this tier.
+            result.tiers.append(TierResult(value=lp_bound, bound=lp_bound, optimal=True))
+            held.append((weights, lp_bound))
+            model.add(objective == lp_bound)
+            continue
         model.clear_hints()  # type: ignore[no-untyped-call]
         for i in range(n):
             model.add_hint(x[i], bool(hint[i]))
@@ -83,13 +112,26 @@ def solve_component(component: Component, seed: int, deadline: float) -> Compone
         solver.parameters.num_workers = 1
         solver.parameters.random_seed = seed
         solver.parameters.linearization_level = 2
-        solver.parameters.max_time_in_seconds = max(0.05, deadline - time.monotonic())
+        # Deterministic time keeps a run that hits the limit repeatable; wall time is a safety net.
+        budget = max(0.05, deadline - time.monotonic())
+        if index == len(component.tiers) - 1 and index > 0:
+            budget = min(budget, TIE_BREAK_BUDGET_S)  # the tie-break needs no proof, only repeatability
+        solver.parameters.max_deterministic_time = budget
+        solver.parameters.max_time_in_seconds = 3 * budget
         status = solver.solve(model)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            hint = np.array([solver.boolean_value(v) for v in x], dtype=np.int64)
+            found = np.array([solver.boolean_value(v) for v in x], dtype=np.int64)
+            # Keep whichever is lexicographically better on this tier and the ones after it.
+            rest = component.tiers[index:]
+            if [int(np.dot(found, w)) for w in rest] >= [int(np.dot(hint, w)) for w in rest]:
+                hint = found
         value = int(np.dot(hint, weights))
         optimal = status == cp_model.OPTIMAL
         bound = value if optimal else max(value, math.floor(solver.best_objective_bound + 1e-6))
+        if lp_bound is not None:
+            bound = max(value, min(bound, lp_bound))
+            optimal = optimal or value == lp_bound
+        held.append((weights, value))
         result.tiers.append(TierResult(value=value, bound=bound, optimal=optimal))
         log.debug("cp-sat tier: status %s value %d bound %d", solver.status_name(status), value, bound)
         # Hold this tier at what was reached before optimising the next one.

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -25,7 +25,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from matcher import cpsat
+from matcher import cpsat, pruning
 from matcher.eligibility import RULES, BoolArray, Codes, Households, IntArray, Units, encode, rule_masks
 from matcher.errors import InputError, ProblemCollector
 from matcher.instance import Instance
@@ -233,8 +233,9 @@ def _profile_persons(prep: Prepared, res: Residual) -> tuple[IntArray, IntArray,
     return low, high, total
 
 
-def _flow_capacity(prep: Prepared, res: Residual) -> tuple[IntArray, BoolArray]:
-    """Households a unit can take in the flow, and the shared units whose beds form a knapsack."""
+def _flow_capacity(prep: Prepared, res: Residual) -> tuple[IntArray, BoolArray, IntArray]:
+    """Households a unit can take in the flow, the shared units whose beds form a knapsack,
+    and the largest eligible household per unit."""
     u, s = prep.units, prep.structure
     low, high, total = _profile_persons(prep, res)
     q = s.unit_profile
@@ -245,7 +246,7 @@ def _flow_capacity(prep: Prepared, res: Residual) -> tuple[IntArray, BoolArray]:
     capacity[slack] = np.minimum(total[q][slack], beds[slack])  # at most one per person, never binding
     capacity[uniform] = beds[uniform] // np.maximum(low[q][uniform], 1)
     knapsack = u.shared & res.open_unit & ~slack & ~uniform & (high[q] > 0)
-    return capacity, knapsack
+    return capacity, knapsack, high[q]
 
 
 def _components(prep: Prepared, res: Residual) -> tuple[IntArray, IntArray, int]:
@@ -275,6 +276,12 @@ def _components(prep: Prepared, res: Residual) -> tuple[IntArray, IntArray, int]
 def optimise(prep: Prepared, engine: str = "auto") -> Solution:
     """The lexicographically optimal proposal (or the best found within the time limit).
 
+    Shared places that mix household sizes make the problem a knapsack. They are first
+    bounded by two flows: a relaxation (a bed per household, whatever its size) and a
+    restriction (room for the largest eligible household each time). When the relaxation
+    is feasible, or both give the same tier values, that flow is optimal. Otherwise the
+    components holding such places go to CP-SAT, started from the restriction's answer.
+
     ``engine="cpsat"`` sends everything to CP-SAT; tests and benchmarks use it to check
     the flow solver against an independent model.
     """
@@ -282,53 +289,117 @@ def optimise(prep: Prepared, engine: str = "auto") -> Solution:
     policy = prep.instance.policy
     deadline = time.monotonic() + policy.time_limit_s
     res = residual(prep)
-    capacity, knapsack = _flow_capacity(prep, res)
-    h_label, u_label, n_components = _components(prep, res) if (knapsack.any() or engine == "cpsat") else (None, None, 1)
-    on_cpsat_h = np.zeros(prep.structure.n_households, dtype=bool)
-    on_cpsat_u = np.zeros(prep.structure.n_units, dtype=bool)
-    cp_labels: list[int] = []
-    if h_label is not None and u_label is not None:
-        if engine == "cpsat":
-            cp_labels = sorted(set(h_label[res.open_household].tolist()))
-        else:
-            cp_labels = sorted(set(u_label[knapsack].tolist()))
-        on_cpsat_h = np.isin(h_label, cp_labels) & res.open_household
-        on_cpsat_u = np.isin(u_label, cp_labels) & res.open_unit
-    chosen_h: list[IntArray] = [prep.fixed_household]
-    chosen_u: list[IntArray] = [prep.fixed_unit]
+    capacity, knapsack, largest = _flow_capacity(prep, res)
+    all_open_h = np.flatnonzero(res.open_household)
     n_tiers = len(prep.parts)
-    gap = np.zeros(n_tiers, dtype=np.int64)
-    optimal = True
+    method = "min-cost-flow"
 
-    flow_h = np.flatnonzero(res.open_household & ~on_cpsat_h)
-    flow_u = np.flatnonzero(res.open_unit & ~on_cpsat_u & (capacity > 0))
-    if len(flow_h) and len(flow_u):
-        ph, pu = solve_aggregated(
-            flow_h, flow_u, capacity[flow_u], res.cap_left, prep.structure, prep.parts, prep.tie_household, prep.tie_unit,
-            prep.households, prep.units, policy, prep.preferred, prep.preference_lists,
-        )  # fmt: skip
-        chosen_h.append(ph)
-        chosen_u.append(pu)
+    if engine != "cpsat" and not knapsack.any():
+        ph, pu = _flow(prep, res, all_open_h, capacity)
+        return _finish(prep, [ph], [pu], [0] * n_tiers, True, method, started, 1, 0)
+
+    restricted_h = restricted_u = np.zeros(0, dtype=np.int64)
+    if engine != "cpsat":
+        relaxed = capacity.copy()
+        relaxed[knapsack] = res.unit_left[knapsack]
+        rh, ru = _flow(prep, res, all_open_h, relaxed)
+        if _beds_respected(prep, res, rh, ru):
+            return _finish(prep, [rh], [ru], [0] * n_tiers, True, method, started, 1, 0)
+        restricted_h, restricted_u = _best_restriction(prep, res, all_open_h, capacity, knapsack, largest)
+        if tier_values(prep, restricted_h, restricted_u) == tier_values(prep, rh, ru):
+            return _finish(prep, [restricted_h], [restricted_u], [0] * n_tiers, True, method, started, 1, 0)
+
+    h_label, u_label, n_components = _components(prep, res)
+    if engine == "cpsat":
+        cp_labels = sorted(set(h_label[res.open_household].tolist()))
+    else:
+        cp_labels = sorted(set(u_label[knapsack].tolist()))
+    on_cpsat_h = np.isin(h_label, cp_labels) & res.open_household
+    on_cpsat_u = np.isin(u_label, cp_labels) & res.open_unit
+    chosen_h: list[IntArray] = []
+    chosen_u: list[IntArray] = []
+    if len(restricted_h):
+        # Outside the knapsack components the restriction changed nothing: keep its pairs.
+        keep = ~on_cpsat_h[restricted_h]
+        chosen_h.append(restricted_h[keep])
+        chosen_u.append(restricted_u[keep])
+    gap = [0] * n_tiers
+    optimal = True
+    hint_codes = restricted_h * max(prep.structure.n_units, 1) + restricted_u
     for label in cp_labels:
-        assert h_label is not None and u_label is not None
         hh, uu = prep.structure.expand(on_cpsat_h & (h_label == label), on_cpsat_u & (u_label == label))
         if len(hh) == 0:
             continue
         component = _component(prep, res, hh, uu)
-        result = cpsat.solve_component(component, policy.seed, deadline)
+        hint = np.isin(hh * max(prep.structure.n_units, 1) + uu, hint_codes).astype(np.int64)
+        if engine != "cpsat":
+            # Drop the pairs the first tier's LP rules out before building the CP-SAT model.
+            keep, _ = pruning.prune(component, np.ones(len(hh), dtype=bool), 0, [], int(np.dot(hint, component.tiers[0])))
+            hh, uu, hint = hh[keep], uu[keep], hint[keep]
+            component = _component(prep, res, hh, uu)
+        result = cpsat.solve_component(component, policy.seed, deadline, hint, lp_pruning=engine != "cpsat")
         chosen_h.append(hh[result.chosen])
         chosen_u.append(uu[result.chosen])
         for k in range(n_tiers):
             gap[k] += result.tiers[k].bound - result.tiers[k].value
             optimal = optimal and result.tiers[k].optimal
-    household = np.concatenate(chosen_h).astype(np.int64)
-    unit = np.concatenate(chosen_u).astype(np.int64)
+    method = "cp-sat" if engine == "cpsat" else "min-cost-flow+cp-sat"
+    return _finish(prep, chosen_h, chosen_u, gap, optimal, method, started, n_components, len(cp_labels))
+
+
+def _best_restriction(
+    prep: Prepared, res: Residual, households: IntArray, capacity: IntArray, knapsack: BoolArray, largest: IntArray
+) -> tuple[IntArray, IntArray]:
+    """A good feasible answer from two restrictions that make the knapsack a flow again:
+    room for the largest eligible household each time, or single persons only."""
+    roomy = capacity.copy()
+    roomy[knapsack] = res.unit_left[knapsack] // np.maximum(largest[knapsack], 1)
+    a = _flow(prep, res, households, roomy)
+    s = prep.structure
+    singles_only = s.eligible.copy()
+    knapsack_profiles = np.unique(s.unit_profile[knapsack])
+    too_big = prep.households.persons[s.household_rep] > 1
+    singles_only[np.ix_(too_big, knapsack_profiles)] = False
+    beds = capacity.copy()
+    beds[knapsack] = res.unit_left[knapsack]
+    b = _flow(replace(prep, structure=replace(s, eligible=singles_only)), res, households, beds)
+    return a if tier_values(prep, *a) >= tier_values(prep, *b) else b
+
+
+def _flow(prep: Prepared, res: Residual, households: IntArray, capacity: IntArray) -> tuple[IntArray, IntArray]:
+    units = np.flatnonzero(res.open_unit & (capacity > 0))
+    if len(households) == 0 or len(units) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    return solve_aggregated(
+        households, units, capacity[units], res.cap_left, prep.structure, prep.parts, prep.tie_household, prep.tie_unit,
+        prep.households, prep.units, prep.instance.policy, prep.preferred, prep.preference_lists,
+    )  # fmt: skip
+
+
+def _beds_respected(prep: Prepared, res: Residual, household: IntArray, unit: IntArray) -> bool:
+    shared = prep.units.shared[unit]
+    load = np.bincount(unit[shared], weights=prep.households.persons[household[shared]], minlength=prep.structure.n_units)
+    return bool((load <= res.unit_left).all())
+
+
+def _finish(
+    prep: Prepared,
+    chosen_h: list[IntArray],
+    chosen_u: list[IntArray],
+    gap: list[int],
+    optimal: bool,
+    method: str,
+    started: float,
+    components: int,
+    cpsat_components: int,
+) -> Solution:
+    household = np.concatenate([prep.fixed_household, *chosen_h]).astype(np.int64)
+    unit = np.concatenate([prep.fixed_unit, *chosen_u]).astype(np.int64)
     order = np.lexsort((unit, household))
     household, unit = household[order], unit[order]
     values = tier_values(prep, household, unit)
-    bounds: list[int | None] = [v + int(g) for v, g in zip(values, gap, strict=True)]
-    has_flow = len(flow_h) > 0 and len(flow_u) > 0
-    method = "min-cost-flow" if not cp_labels else ("min-cost-flow+cp-sat" if has_flow else "cp-sat")
+    bounds: list[int | None] = [v + g for v, g in zip(values, gap, strict=True)]
     return Solution(
         household=household,
         unit=unit,
@@ -338,8 +409,8 @@ def optimise(prep: Prepared, engine: str = "auto") -> Solution:
         method=method,
         build_s=prep.build_s,
         solve_s=time.perf_counter() - started,
-        components=n_components,
-        cpsat_components=len(cp_labels),
+        components=components,
+        cpsat_components=cpsat_components,
     )
 
 
