@@ -150,6 +150,8 @@ def _check_fixed_pairs(
     unit_first: dict[int, int] = {}
     nbh_load: dict[int, int] = {}
     for item, (hid, uid) in enumerate(policy.fixed_pairs, start=1):
+        if (hid, uid) in policy.fixed_pairs[: item - 1]:
+            continue  # the same pair listed twice is no conflict
         hi, ui = h_index[hid], u_index[uid]
         where = f"item {item} [{hid}, {uid}]"
         rule = first_failing_rule(h, u, instance, hi, ui)
