@@ -141,9 +141,15 @@ class Explainer:
         if reason == "no_eligible_unit":
             total = details["units_offered"]
             phrase = _rule_phrase(details["excluded_by"], lang)
+            who_nl = "1 persoon" if persons == 1 else f"{persons} personen"
+            who_en = "1 person" if persons == 1 else f"{persons} persons"
+            if total == 0:
+                if lang == "nl":
+                    return "Er worden deze week geen woningen aangeboden."
+                return "No units are offered this week."
             if lang == "nl":
-                return f"Geen passende woning voor {persons} personen: van de {total} aangeboden woningen zijn er {phrase}."
-            return f"No suitable unit for {persons} persons: of the {total} units offered, {phrase}."
+                return f"Geen passende woning voor {who_nl}: van de {total} aangeboden woningen zijn er {phrase}."
+            return f"No suitable unit for {who_en}: of the {total} units offered, {phrase}."
         if reason == "neighbourhood_cap":
             names = ", ".join(details["capped_neighbourhoods"])
             n = details["eligible_units"]
@@ -194,6 +200,10 @@ class Explainer:
         if reason == "no_eligible_household":
             phrase = _rule_phrase(details["excluded_by"], lang)
             total = details["households"]
+            if total == 0:
+                return (
+                    "Er staan deze week geen huishoudens in de pool." if lang == "nl" else "No households are waiting this week."
+                )
             if lang == "nl":
                 return f"Geen huishouden komt in aanmerking: van de {total} huishoudens zijn er {phrase}."
             return f"No household is eligible: of the {total} households, {phrase}."

@@ -120,8 +120,10 @@ def build_proposal(prep: Prepared, solution: Solution, wall_time_s: float, lang:
                     str(unit_frame["unit_type"].iloc[ui]),
                     nbh,
                     bool(u.temporary[ui]),
+                    bool(u.shared[ui]),
                     bool(fixed[k]),
                     lang,
+                    policy.deadline_weeks,
                 ),
                 neighbourhood=nbh,
                 fixed=bool(fixed[k]),
@@ -187,19 +189,21 @@ def build_proposal(prep: Prepared, solution: Solution, wall_time_s: float, lang:
 
 def _match_sentence(
     household_id: str, unit_id: str, persons: int, waiting: int, overdue: bool, unit_type: str,
-    neighbourhood: str, temporary: bool, fixed: bool, lang: str,
+    neighbourhood: str, temporary: bool, shared: bool, fixed: bool, lang: str, deadline_weeks: int,
 ) -> str:  # fmt: skip
     kind = UNIT_TYPE_WORDS[lang][unit_type]
     if lang == "nl":
         text = f"{household_id} ({persons} {'persoon' if persons == 1 else 'personen'}, {waiting} dagen gekoppeld"
-        text += ", over de 10-wekentermijn)" if overdue else ")"
-        text += f" krijgt {unit_id}, een {'tijdelijke ' if temporary else ''}{kind} in {neighbourhood}."
+        text += f", over de {deadline_weeks}-wekentermijn)" if overdue else ")"
+        place = f"een plek in een gedeelde {kind}" if shared else f"een {kind}"
+        text += f" krijgt {unit_id}, {place}{' (tijdelijk)' if temporary else ''} in {neighbourhood}."
         if fixed:
             text += " Deze koppeling is eerder door de WBB vastgelegd."
         return text
     text = f"{household_id} ({persons} {'person' if persons == 1 else 'persons'}, linked {waiting} days ago"
-    text += ", past the 10-week term)" if overdue else ")"
-    text += f" gets {unit_id}, a {'temporary ' if temporary else ''}{kind} in {neighbourhood}."
+    text += f", past the {deadline_weeks}-week term)" if overdue else ")"
+    place = f"a place in a shared {kind}" if shared else f"a {kind}"
+    text += f" gets {unit_id}, {place}{' (temporary)' if temporary else ''} in {neighbourhood}."
     if fixed:
         text += " The WBB fixed this pair earlier."
     return text

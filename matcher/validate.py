@@ -100,6 +100,15 @@ def tier_values(matches: list[tuple[str, str]], instance: Instance) -> list[int]
     return values
 
 
+def _first_rule_counts(broken: list[list[str]]) -> dict[str, int]:
+    """How many candidates each rule excludes first; E9 counts only where E1-E8 all pass."""
+    counts: dict[str, int] = {}
+    for rules in broken:
+        if rules:
+            counts[rules[0]] = counts.get(rules[0], 0) + 1
+    return counts
+
+
 def check_proposal(instance: Instance, proposal: dict[str, Any]) -> list[str]:
     """Every way the proposal breaks the spec; an empty list means it is valid."""
     problems: list[str] = []
@@ -185,6 +194,10 @@ def check_proposal(instance: Instance, proposal: dict[str, Any]) -> list[str]:
             want = "outranked"
         if item["reason"] != want:
             problems.append(f"household {h['household_id']}: reason {item['reason']} != {want}")
+        if want == "no_eligible_unit" and "excluded_by" in item.get("details", {}):
+            counts = _first_rule_counts([failing_rules(h, u, instance) for u in unit_list])
+            if item["details"]["excluded_by"] != counts:
+                problems.append(f"household {h['household_id']}: excluded_by {item['details']['excluded_by']} != {counts}")
         if not item.get("explanation"):
             problems.append(f"household {h['household_id']}: no explanation")
     horizon_end = p.planning_date + dt.timedelta(days=p.horizon_days)
@@ -202,6 +215,10 @@ def check_proposal(instance: Instance, proposal: dict[str, Any]) -> list[str]:
             want = "outranked"
         if item["reason"] != want:
             problems.append(f"unit {u['unit_id']}: reason {item['reason']} != {want}")
+        if want == "no_eligible_household" and "excluded_by" in item.get("details", {}):
+            counts = _first_rule_counts([failing_rules(h, u, instance) for h in household_list])
+            if item["details"]["excluded_by"] != counts:
+                problems.append(f"unit {u['unit_id']}: excluded_by {item['details']['excluded_by']} != {counts}")
         if not item.get("explanation"):
             problems.append(f"unit {u['unit_id']}: no explanation")
 

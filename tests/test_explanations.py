@@ -1,0 +1,43 @@
+"""Reason sentences carry the right numbers, in Dutch by default and in English on request."""
+
+import json
+
+from helpers import household, instance, propose, unit
+from matcher.proposal import build_proposal
+from matcher.solve import solve
+
+
+def _unmatched(p: dict, hid: str) -> dict:
+    return next(x for x in p["unmatched_households"] if x["household_id"] == hid)
+
+
+def test_no_eligible_unit_counts_rules() -> None:
+    """A family of 6 among small and expensive units: the sentence says which rule excluded how many."""
+    units = [unit("U-1"), unit("U-2"), unit("U-3", max_occupants=8, bedrooms=4, rent="900")]
+    p = propose(instance([household(adults=2, children=4)], units))
+    item = _unmatched(p, "H-1")
+    assert item["details"]["excluded_by"] == {"E4": 2, "E8": 1}
+    assert item["explanation"] == (
+        "Geen passende woning voor 6 personen: van de 3 aangeboden woningen zijn er "
+        "2 met een bezettingsnorm die niet past en 1 met een huur boven de aftoppingsgrens."
+    )
+
+
+def test_english_on_request() -> None:
+    """The same explanation in English with lang=en."""
+    inst = instance([household(documents_complete=False)], [unit()])
+    prep, solution = solve(inst)
+    p = json.loads(build_proposal(prep, solution, 0.0, lang="en").to_json())
+    assert _unmatched(p, "H-1")["explanation"].startswith("BSN or IBAN is missing")
+
+
+def test_outranked_names_number_of_units() -> None:
+    """An outranked household hears how many suitable units there were."""
+    p = propose(instance([household("H-1", koppeling_date="2025-02-01"), household("H-2")], [unit("U-1")]))
+    assert "1 passende woning" in _unmatched(p, "H-1")["explanation"]
+
+
+def test_match_sentence_mentions_overdue() -> None:
+    """A match past the legal term says so."""
+    p = propose(instance([household(koppeling_date="2024-06-01")], [unit()]))
+    assert "over de 10-wekentermijn" in p["matches"][0]["explanation"]
