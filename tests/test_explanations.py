@@ -3,6 +3,7 @@
 import json
 
 from helpers import household, instance, propose, unit
+
 from matcher.proposal import build_proposal
 from matcher.solve import solve
 
