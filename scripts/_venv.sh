@@ -10,11 +10,14 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 STAMP="$VENV/.installed-${EXTRAS:-base}"
 if [ ! -f "$STAMP" ] || [ "$ROOT/pyproject.toml" -nt "$STAMP" ]; then
-  "$VENV/bin/python" -m pip install --quiet --upgrade pip >/dev/null
-  if [ -n "$EXTRAS" ]; then
-    "$VENV/bin/python" -m pip install --quiet -e "$ROOT[$EXTRAS]"
-  else
-    "$VENV/bin/python" -m pip install --quiet -e "$ROOT"
+  echo "Installing into $VENV (first run only; takes a minute)..." >&2
+  LOG="$VENV/install.log"
+  target="$ROOT"
+  [ -n "$EXTRAS" ] && target="$ROOT[$EXTRAS]"
+  if ! { "$VENV/bin/python" -m pip install --quiet --upgrade pip && "$VENV/bin/python" -m pip install --quiet -e "$target"; } >"$LOG" 2>&1; then
+    cat "$LOG" >&2
+    echo "Installation failed; the log is in $LOG" >&2
+    exit 1
   fi
   touch "$STAMP"
 fi

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from helpers import instance, propose
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -51,3 +52,36 @@ def test_flow_and_cpsat_agree_on_every_tier(data: st.DataObject) -> None:
     cp = propose(inst, engine="cpsat")
     assert cp["status"] == "optimal"
     assert _tiers(cp) == _tiers(auto)
+
+
+@SETTINGS
+@given(st.data())
+def test_fixed_pairs_kept_and_rest_optimal(data: st.DataObject) -> None:
+    """Fixing some of a proposal's own pairs keeps them, and the rest is optimal given them (HiGHS)."""
+    hh = data.draw(households(data.draw(st.integers(4, 12))))
+    un = data.draw(units(data.draw(st.integers(2, 7))))
+    policy = data.draw(policies(hh, un))
+    first = propose(instance(hh, un, **policy))
+    if not first["matches"]:
+        return
+    chosen = data.draw(st.lists(st.sampled_from(first["matches"]), min_size=1, max_size=3, unique_by=lambda m: m["household_id"]))
+    fixed = [[m["household_id"], m["unit_id"]] for m in chosen]
+    inst = instance(hh, un, **policy, fixed_pairs=fixed)
+    proposal = propose(inst)
+    assert {tuple(p) for p in fixed} <= {(m["household_id"], m["unit_id"]) for m in proposal["matches"]}
+    assert _tiers(proposal) == milp_tiers(inst)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_families_in_shared_places_equal_highs(seed: int) -> None:
+    """On a realistic week with households up to 4 persons in shared places (knapsack), every tier equals HiGHS."""
+    from matcher.generate import generate_instance
+    from matcher.instance import build_instance
+
+    rows_h, rows_u, policy = generate_instance("nijmegen-week", seed)
+    policy["shared_max_household_size"] = 4
+    inst = build_instance(rows_h.to_dict(orient="records"), rows_u.to_dict(orient="records"), policy)
+    proposal = propose(inst)
+    assert proposal["status"] == "optimal"
+    assert proposal["solver"]["method"] == "min-cost-flow+cp-sat"
+    assert _tiers(proposal) == milp_tiers(inst)
