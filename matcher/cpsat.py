@@ -32,7 +32,6 @@ class Component:
     pair_household: IntArray  # household index of each pair
     pair_unit: IntArray
     persons: IntArray  # per pair: persons of its household
-    unit_capacity: dict[int, int]  # unit -> max pairs (non-shared 1)
     unit_beds: dict[int, int]  # shared unit -> beds left
     neighbourhood_caps: list[tuple[IntArray, int]]  # (pair positions, cap left)
     tiers: list[IntArray]  # per tier, the value of each pair (maximised)

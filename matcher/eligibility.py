@@ -223,7 +223,6 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("E7", e7_accessibility),
     ("E8", e8_rent),
 )
-RULE_IDS = (*(rule_id for rule_id, _ in RULES), "E9")
 
 
 def _subset_households(h: Households, index: IntArray) -> Households:
@@ -274,37 +273,6 @@ def rule_masks(h: Households, u: Units, policy: Policy, h_index: IntArray, u_ind
     hs, us = _subset_households(h, h_index), _subset_units(u, u_index)
     shape = (len(h_index), len(u_index))
     return [np.broadcast_to(rule(hs, us, policy), shape) for _, rule in RULES]
-
-
-@dataclass(frozen=True)
-class PairSet:
-    """The eligible pairs as parallel index arrays, plus the profile view used to build them."""
-
-    household: IntArray
-    unit: IntArray
-    household_profile: IntArray
-    unit_profile: IntArray
-    profile_eligible: BoolArray  # (household profiles, unit profiles), E1-E8
-
-
-def eligible_pairs(h: Households, u: Units, policy: Policy) -> PairSet:
-    """All (household, unit) pairs passing E1-E9, built profile by profile."""
-    h_rep, h_prof = profiles(h, HOUSEHOLD_PROFILE)
-    u_rep, u_prof = profiles(u, UNIT_PROFILE)
-    if len(h_rep) == 0 or len(u_rep) == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return PairSet(empty, empty, h_prof, u_prof, np.zeros((len(h_rep), len(u_rep)), dtype=bool))
-    masks = rule_masks(h, u, policy, h_rep, u_rep)
-    eligible = np.logical_and.reduce(masks)
-    household, unit = expand_profile_pairs(eligible, h_prof, u_prof)
-    if policy.excluded_pairs and len(household):
-        index_h = {hid: i for i, hid in enumerate(h.ids)}
-        index_u = {uid: i for i, uid in enumerate(u.ids)}
-        n_units = len(u.ids)
-        banned = np.array([index_h[a] * n_units + index_u[b] for a, b in policy.excluded_pairs], dtype=np.int64)
-        keep = ~np.isin(household * n_units + unit, banned)
-        household, unit = household[keep], unit[keep]
-    return PairSet(household, unit, h_prof, u_prof, eligible)
 
 
 def expand_profile_pairs(eligible: BoolArray, h_prof: IntArray, u_prof: IntArray) -> tuple[IntArray, IntArray]:

@@ -8,7 +8,6 @@ from those details in Dutch (default) or English.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -223,9 +222,3 @@ class Explainer:
             f"{n} household{'' if n == 1 else 's'} {'is' if n == 1 else 'are'} eligible; {elsewhere} got another unit and for "
             f"the other {rest} this unit does not improve the proposal under the policy's priorities."
         )
-
-    def rent_cap(self, household: int) -> Decimal | None:
-        caps = self.prep.instance.policy.rent_caps
-        if caps is None:
-            return None
-        return (caps.young, caps.low, caps.high)[int(self.prep.households.cap_class[household])]

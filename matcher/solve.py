@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -76,7 +76,6 @@ class Solution:
     solve_s: float
     components: int = 0
     cpsat_components: int = 0
-    notes: list[str] = field(default_factory=list)
 
 
 def _id_hash(ids: list[str], seed: int, salt: bytes) -> npt.NDArray[np.uint64]:
@@ -436,7 +435,6 @@ def _component(prep: Prepared, res: Residual, hh: IntArray, uu: IntArray) -> cps
         pair_household=hh,
         pair_unit=uu,
         persons=h.persons[hh],
-        unit_capacity={},
         unit_beds={x: int(res.unit_left[x]) for x in shared_units},
         neighbourhood_caps=caps,
         tiers=[*tiers, tie],

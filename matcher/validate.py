@@ -192,6 +192,8 @@ def check_proposal(instance: Instance, proposal: dict[str, Any]) -> list[str]:
             want = "neighbourhood_cap"
         else:
             want = "outranked"
+        if item["reason"] not in REASONS_HOUSEHOLD:
+            problems.append(f"household {h['household_id']}: unknown reason {item['reason']}")
         if item["reason"] != want:
             problems.append(f"household {h['household_id']}: reason {item['reason']} != {want}")
         if want == "no_eligible_unit" and "excluded_by" in item.get("details", {}):
@@ -213,6 +215,8 @@ def check_proposal(instance: Instance, proposal: dict[str, Any]) -> list[str]:
             want = "neighbourhood_cap"
         else:
             want = "outranked"
+        if item["reason"] not in REASONS_UNIT:
+            problems.append(f"unit {u['unit_id']}: unknown reason {item['reason']}")
         if item["reason"] != want:
             problems.append(f"unit {u['unit_id']}: reason {item['reason']} != {want}")
         if want == "no_eligible_household" and "excluded_by" in item.get("details", {}):
