@@ -7,6 +7,7 @@ from those details in Dutch (default) or English.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -42,6 +43,33 @@ PHRASES: dict[str, dict[str, str]] = {
     },
 }
 
+HOUSEHOLD_PHRASES: dict[str, dict[str, str]] = {
+    "nl": {
+        "E2": "{n} pas na {horizon_end} vrij",
+        "E3": "{n} buiten {municipality}",
+        "E4_small": "{n} te klein voor {persons}",
+        "E4_large": "{n} bedoeld voor meer bewoners dan {persons}",
+        "E5": "{n} te klein voor {future} na gezinshereniging",
+        "E6": "{n} gedeelde woningen die niet passen (grootte, gender, LHBTIQ+-veilig of begeleiding)",
+        "E7_wheelchair": "{n} niet rolstoeltoegankelijk",
+        "E7_step_free": "{n} niet traploos bereikbaar",
+        "E8": "{n} duurder dan EUR {cap}",
+        "E9": "{n} door de WBB uitgesloten",
+    },
+    "en": {
+        "E2": "{n} not free before {horizon_end}",
+        "E3": "{n} outside {municipality}",
+        "E4_small": "{n} hold fewer than {persons}",
+        "E4_large": "{n} are meant for more residents than {persons}",
+        "E5": "{n} too small for {future} after family reunification",
+        "E6": "{n} shared places that do not fit (size, gender, LGBTIQ+-safe or support)",
+        "E7_wheelchair": "{n} not wheelchair accessible",
+        "E7_step_free": "{n} not step-free",
+        "E8": "{n} cost more than EUR {cap}",
+        "E9": "{n} excluded by the WBB",
+    },
+}
+
 UNIT_TYPE_WORDS = {
     "nl": {"social": "sociale huurwoning", "flex": "flexwoning", "transit": "doorstroomlocatie"},
     "en": {"social": "social rental home", "flex": "flex home", "transit": "transit housing"},
@@ -53,6 +81,40 @@ def _join(parts: list[str], lang: str) -> str:
         return "".join(parts)
     last = " en " if lang == "nl" else " and "
     return ", ".join(parts[:-1]) + last + parts[-1]
+
+
+def _persons_words(n: int, lang: str) -> str:
+    if lang == "nl":
+        return "1 persoon" if n == 1 else f"{n} personen"
+    return "1 person" if n == 1 else f"{n} persons"
+
+
+def household_rule_phrase(details: Mapping[str, Any], lang: str) -> str:
+    """The units each rule excluded for one household, in the rule's own words and numbers."""
+    words = HOUSEHOLD_PHRASES[lang]
+    context = {
+        "persons": _persons_words(int(details["persons"]), lang),
+        "future": _persons_words(int(details["future_size"]), lang),
+        "cap": details.get("rent_cap") or "",
+        "municipality": details["municipality"],
+        "horizon_end": details["horizon_end"],
+    }
+    parts: list[str] = []
+    counts = details["excluded_by"]
+    for rule in RULE_ORDER:
+        n = counts.get(rule, 0)
+        if not n or rule == "E1":
+            continue
+        if rule == "E4":
+            split = details["occupancy"]
+            for key in ("small", "large"):
+                if split[f"too_{key}"]:
+                    parts.append(words[f"E4_{key}"].format(n=split[f"too_{key}"], **context))
+        elif rule == "E7":
+            parts.append(words["E7_wheelchair" if details["needs"] == "wheelchair" else "E7_step_free"].format(n=n, **context))
+        else:
+            parts.append(words[rule].format(n=n, **context))
+    return _join(parts, lang)
 
 
 def _rule_phrase(counts: Mapping[str, int], lang: str) -> str:
@@ -84,6 +146,7 @@ class Explainer:
         ex_open = ~self.cap_reached[u.neighbourhood[s.excluded_unit]]
         np.subtract.at(self.open_eligible_h, s.excluded_household[ex_open], 1)
         self._first_fail: np.ndarray | None = None
+        self.unit_index = {uid: i for i, uid in enumerate(u.ids)}
 
     def first_failing(self) -> np.ndarray:
         """(household profile, unit profile) -> index of the first failing rule E1-E8, or -1."""
@@ -103,6 +166,43 @@ class Explainer:
         counts["E9"] = int((s.excluded_household == household).sum())
         return {k: v for k, v in counts.items() if v}
 
+    def household_rule_details(self, household: int) -> dict[str, Any]:
+        """The units each rule excludes for this household (documents aside), with the numbers behind them.
+
+        For a household without documents the counts say what the offer would look like
+        once BSN and IBAN are known.
+        """
+        s, h, u = self.prep.structure, self.prep.households, self.prep.units
+        policy = self.prep.instance.policy
+        masks = rule_masks(h, u, policy, s.household_rep[[s.household_profile[household]]], s.unit_rep)
+        failing = ~np.stack(masks[1:], axis=2)[0]  # (unit profiles, E2-E8)
+        first = np.where(failing.any(axis=1), failing.argmax(axis=1) + 1, -1)
+        sizes = np.bincount(s.unit_profile, minlength=len(s.unit_rep))
+        counts = {rule_id: int(sizes[first == k].sum()) for k, (rule_id, _) in enumerate(RULES) if k > 0}
+        hid = h.ids[household]
+        excluded = {self.unit_index[b] for a, b in policy.excluded_pairs if a == hid}
+        counts["E9"] = sum(1 for ui in excluded if first[s.unit_profile[ui]] == -1)
+        persons = int(h.persons[household])
+        small = (first == 3) & (u.max_occupants[s.unit_rep] < persons)
+        large = (first == 3) & ~small
+        cap = None
+        if policy.rent_caps is not None:
+            caps = policy.rent_caps
+            cap = str((caps.young, caps.low, caps.high)[int(h.cap_class[household])])
+        horizon_end = policy.planning_date + dt.timedelta(days=policy.horizon_days)
+        return {
+            "units_offered": len(u.ids),
+            "eligible_with_documents": int(sizes[first == -1].sum()) - counts["E9"],
+            "excluded_by": {k: v for k, v in counts.items() if v},
+            "persons": persons,
+            "future_size": int(h.future[household]),
+            "occupancy": {"too_small": int(sizes[small].sum()), "too_large": int(sizes[large].sum())},
+            "rent_cap": cap,
+            "needs": "wheelchair" if h.wheelchair[household] else ("step_free" if h.mobility[household] else None),
+            "municipality": self.prep.instance.households["municipality"].iloc[household],
+            "horizon_end": horizon_end.isoformat(),
+        }
+
     def unit_rule_counts(self, unit: int) -> dict[str, int]:
         s = self.prep.structure
         column = self.first_failing()[:, s.unit_profile[unit]]
@@ -115,13 +215,10 @@ class Explainer:
     def household_reason(self, household: int) -> tuple[str, dict[str, Any]]:
         h = self.prep.households
         if not h.documents[household]:
-            return "documents_incomplete", {}
+            return "documents_incomplete", self.household_rule_details(household)
         eligible = int(self.n_eligible_h[household])
         if eligible == 0:
-            return "no_eligible_unit", {
-                "units_offered": len(self.prep.units.ids),
-                "excluded_by": self.household_rule_counts(household),
-            }
+            return "no_eligible_unit", self.household_rule_details(household)
         if self.open_eligible_h[household] == 0:
             s = self.prep.structure
             profiles_ = np.flatnonzero(s.eligible[s.household_profile[household]])
@@ -134,21 +231,28 @@ class Explainer:
         h = self.prep.households
         persons = int(h.persons[household])
         if reason == "documents_incomplete":
+            n = details["eligible_with_documents"]
             if lang == "nl":
-                return "BSN of IBAN ontbreekt; zonder deze gegevens kan geen huurcontract worden getekend."
-            return "BSN or IBAN is missing; without them no lease can be signed."
+                return (
+                    "BSN of IBAN ontbreekt; zonder deze gegevens kan geen huurcontract worden getekend. "
+                    f"Met complete gegevens {'zou' if n == 1 else 'zouden'} {n} van de {details['units_offered']} "
+                    f"aangeboden woningen passen."
+                )
+            return (
+                "BSN or IBAN is missing; without them no lease can be signed. "
+                f"With complete documents {n} of the {details['units_offered']} units offered would fit."
+            )
         if reason == "no_eligible_unit":
             total = details["units_offered"]
-            phrase = _rule_phrase(details["excluded_by"], lang)
-            who_nl = "1 persoon" if persons == 1 else f"{persons} personen"
-            who_en = "1 person" if persons == 1 else f"{persons} persons"
+            phrase = household_rule_phrase(details, lang)
+            who = _persons_words(persons, lang)
             if total == 0:
                 if lang == "nl":
                     return "Er worden deze week geen woningen aangeboden."
                 return "No units are offered this week."
             if lang == "nl":
-                return f"Geen passende woning voor {who_nl}: van de {total} aangeboden woningen zijn er {phrase}."
-            return f"No suitable unit for {who_en}: of the {total} units offered, {phrase}."
+                return f"Geen passende woning voor {who}: van de {total} aangeboden woningen zijn er {phrase}."
+            return f"No suitable unit for {who}: of the {total} units offered, {phrase}."
         if reason == "neighbourhood_cap":
             names = ", ".join(details["capped_neighbourhoods"])
             n = details["eligible_units"]

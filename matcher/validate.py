@@ -196,10 +196,21 @@ def check_proposal(instance: Instance, proposal: dict[str, Any]) -> list[str]:
             problems.append(f"household {h['household_id']}: unknown reason {item['reason']}")
         if item["reason"] != want:
             problems.append(f"household {h['household_id']}: reason {item['reason']} != {want}")
-        if want == "no_eligible_unit" and "excluded_by" in item.get("details", {}):
-            counts = _first_rule_counts([failing_rules(h, u, instance) for u in unit_list])
-            if item["details"]["excluded_by"] != counts:
-                problems.append(f"household {h['household_id']}: excluded_by {item['details']['excluded_by']} != {counts}")
+        details = item.get("details", {})
+        if want in ("no_eligible_unit", "documents_incomplete") and "excluded_by" in details:
+            with_documents = {**h, "documents_complete": True}
+            broken_by_unit = [failing_rules(with_documents, u, instance) for u in unit_list]
+            counts = _first_rule_counts(broken_by_unit)
+            if details["excluded_by"] != counts:
+                problems.append(f"household {h['household_id']}: excluded_by {details['excluded_by']} != {counts}")
+            small = sum(
+                1 for u, b in zip(unit_list, broken_by_unit, strict=True) if b[:1] == ["E4"] and u["max_occupants"] < _persons(h)
+            )
+            if "occupancy" in details and details["occupancy"]["too_small"] != small:
+                problems.append(f"household {h['household_id']}: too_small {details['occupancy']['too_small']} != {small}")
+            fitting = sum(1 for b in broken_by_unit if not b)
+            if "eligible_with_documents" in details and details["eligible_with_documents"] != fitting:
+                problems.append(f"household {h['household_id']}: eligible_with_documents != {fitting}")
         if not item.get("explanation"):
             problems.append(f"household {h['household_id']}: no explanation")
     horizon_end = p.planning_date + dt.timedelta(days=p.horizon_days)

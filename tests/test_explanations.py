@@ -20,8 +20,9 @@ def test_no_eligible_unit_counts_rules() -> None:
     assert item["details"]["excluded_by"] == {"E4": 2, "E8": 1}
     assert item["explanation"] == (
         "Geen passende woning voor 6 personen: van de 3 aangeboden woningen zijn er "
-        "2 met een bezettingsnorm die niet past en 1 met een huur boven de aftoppingsgrens."
+        "2 te klein voor 6 personen en 1 duurder dan EUR 731.93."
     )
+    assert item["details"]["occupancy"] == {"too_small": 2, "too_large": 0}
 
 
 def test_english_on_request() -> None:
@@ -42,3 +43,21 @@ def test_match_sentence_mentions_overdue() -> None:
     """A match past the legal term says so."""
     p = propose(instance([household(koppeling_date="2024-06-01")], [unit()]))
     assert "over de 10-wekentermijn" in p["matches"][0]["explanation"]
+
+
+def test_documents_incomplete_says_what_documents_would_open() -> None:
+    """Without BSN/IBAN the household hears how many units would fit once the documents are there."""
+    p = propose(instance([household(documents_complete=False)], [unit("U-1"), unit("U-2", rent="900")]))
+    item = _unmatched(p, "H-1")
+    assert item["details"]["eligible_with_documents"] == 1
+    assert "Met complete gegevens zou 1 van de 2 aangeboden woningen passen." in item["explanation"]
+
+
+def test_english_rule_words() -> None:
+    """The English sentence uses the rule's own numbers too."""
+    inst = instance([household(vulnerabilities="wheelchair")], [unit("U-1"), unit("U-2", step_free=True)])
+    prep, solution = solve(inst)
+    p = json.loads(build_proposal(prep, solution, 0.0, lang="en").to_json())
+    assert _unmatched(p, "H-1")["explanation"] == (
+        "No suitable unit for 1 person: of the 2 units offered, 2 not wheelchair accessible."
+    )
