@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
+from matcher.alternatives import alternatives
 from matcher.explain import UNIT_TYPE_WORDS, Explainer
 from matcher.solve import Prepared, Solution
 from matcher.terms import term_values
@@ -48,6 +49,7 @@ class Match(BaseModel):
     explanation: str
     neighbourhood: str
     fixed: bool
+    alternatives: dict[str, Any]
 
 
 class Unmatched(BaseModel):
@@ -102,6 +104,7 @@ def build_proposal(prep: Prepared, solution: Solution, wall_time_s: float, lang:
     fixed = np.isin(hh * n_units + uu, prep.fixed_household * n_units + prep.fixed_unit)
     unit_frame = instance.units
     matches: list[Match] = []
+    others = alternatives(prep, hh, uu)
     for k in range(len(hh)):
         hi, ui = int(hh[k]), int(uu[k])
         nbh = prep.codes.neighbourhoods[int(u.neighbourhood[ui])]
@@ -124,9 +127,11 @@ def build_proposal(prep: Prepared, solution: Solution, wall_time_s: float, lang:
                     bool(fixed[k]),
                     lang,
                     policy.deadline_weeks,
-                ),
+                )
+                + _alternatives_sentence(others[k], lang),
                 neighbourhood=nbh,
                 fixed=bool(fixed[k]),
+                alternatives=others[k],
             )
         )
     matches.sort(key=lambda m: (m.household_id, m.unit_id))
@@ -207,3 +212,37 @@ def _match_sentence(
     if fixed:
         text += " The WBB fixed this pair earlier."
     return text
+
+
+def _difference(values: list[int]) -> str:
+    return " / ".join(f"{v:+d}" if v else "0" for v in values)
+
+
+def _alternatives_sentence(item: dict[str, Any], lang: str) -> str:
+    """Why this one, in one sentence: the next-best unit and household, and the difference per tier."""
+    unit, household = item["next_best_unit"], item["next_best_household"]
+    nl = lang == "nl"
+    parts = []
+    if unit is not None:
+        taken = ", ".join(unit["taken_by"])
+        parts.append(
+            (
+                f"Volgende keus voor dit huishouden: {unit['unit_id']}"
+                if nl
+                else f"Next-best unit for this household: {unit['unit_id']}"
+            )
+            + (f" ({'ging naar' if nl else 'went to'} {taken})" if taken else "")
+            + f", {'verschil per prioriteit' if nl else 'difference per tier'} {_difference(unit['tier_difference'])}"
+        )
+    if household is not None:
+        placed = household["placed_in"]
+        parts.append(
+            (f"volgende kandidaat voor deze woning: {household['household_id']}" if nl
+             else f"next-best household for this unit: {household['household_id']}")
+            + (f" ({'kreeg' if nl else 'got'} {placed})" if placed else "")
+            + f", {'verschil' if nl else 'difference'} {_difference(household['tier_difference'])}"
+        )  # fmt: skip
+    if not parts:
+        return " Er was geen alternatief." if nl else " There was no alternative."
+    text = "; ".join(parts)
+    return " " + text[0].upper() + text[1:] + "."

@@ -100,6 +100,30 @@ def tier_values(matches: list[tuple[str, str]], instance: Instance) -> list[int]
     return values
 
 
+def _tier_vector(h: Row, u: Row, instance: Instance) -> list[int]:
+    terms = pair_terms(h, u, instance)
+    return [sum(w * terms[t] for t, w in tier.items()) for tier in instance.policy.objective]
+
+
+def _check_alternative(
+    match: dict[str, Any], key: str, id_field: str, table: dict[Any, Row], pool: list[Row], value: Any, mine: list[int]
+) -> list[str]:
+    given = match["alternatives"][key]
+    label = f"match {match['household_id']}-{match['unit_id']} {key}"
+    if not pool:
+        return [] if given is None else [f"{label}: none exists, got {given}"]
+    if given is None:
+        return [f"{label}: missing"]
+    best = max(value(row) for row in pool)
+    chosen = value(table[given[id_field]])
+    problems = []
+    if chosen != best:
+        problems.append(f"{label}: {given[id_field]} has {chosen}, the best other has {best}")
+    if given["tier_difference"] != [a - b for a, b in zip(mine, chosen, strict=True)]:
+        problems.append(f"{label}: tier_difference {given['tier_difference']} is not chosen minus alternative")
+    return problems
+
+
 def _first_rule_counts(broken: list[list[str]]) -> dict[str, int]:
     """How many candidates each rule excludes first; E9 counts only where E1-E8 all pass."""
     counts: dict[str, int] = {}
@@ -174,6 +198,29 @@ def check_proposal(instance: Instance, proposal: dict[str, Any]) -> list[str]:
     for hid, uid in p.fixed_pairs:
         if (hid, uid) not in set(pairs):
             problems.append(f"A5: fixed pair {hid}-{uid} missing")
+
+    # Why this one: the next-best unit and household are the best eligible others, and the differences add up.
+    residents: dict[str, set[str]] = {}
+    for hid, uid in pairs:
+        residents.setdefault(uid, set()).add(hid)
+    for m in matches:
+        if "alternatives" not in m or m["household_id"] not in households or m["unit_id"] not in units:
+            continue
+        h, u = households[m["household_id"]], units[m["unit_id"]]
+        mine = _tier_vector(h, u, instance)
+        others = [v for v in units.values() if v["unit_id"] != u["unit_id"] and not failing_rules(h, v, instance)]
+        problems.extend(
+            _check_alternative(m, "next_best_unit", "unit_id", units, others, lambda v, h=h: _tier_vector(h, v, instance), mine)
+        )
+        rivals = [
+            g for g in households.values()
+            if g["household_id"] not in residents[u["unit_id"]] and not failing_rules(g, u, instance)
+        ]  # fmt: skip
+        problems.extend(
+            _check_alternative(
+                m, "next_best_household", "household_id", households, rivals, lambda g, u=u: _tier_vector(g, u, instance), mine
+            )
+        )
 
     # Reasons, the first that applies.
     reached = {name for name, cap in p.neighbourhood_caps.items() if per_nbh.get(name, 0) >= cap}
