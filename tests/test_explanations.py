@@ -61,3 +61,16 @@ def test_english_rule_words() -> None:
     assert _unmatched(p, "H-1")["explanation"] == (
         "No suitable unit for 1 person: of the 2 units offered, 2 not wheelchair accessible."
     )
+
+
+def test_next_best_unit_and_household() -> None:
+    """A household placed in a permanent home hears that the flex home was next, 10 worse in tier 3."""
+    hh = [household("H-1", koppeling_date="2024-01-01"), household("H-2", koppeling_date="2025-02-01")]
+    un = [unit("U-1"), unit("U-2", unit_type="flex")]
+    p = propose(instance(hh, un))
+    first = next(m for m in p["matches"] if m["household_id"] == "H-1")
+    assert first["unit_id"] == "U-1"
+    assert first["alternatives"]["next_best_unit"] == {"unit_id": "U-2", "tier_difference": [0, 0, 10], "taken_by": ["H-2"]}
+    rival = first["alternatives"]["next_best_household"]
+    assert rival["household_id"] == "H-2" and rival["placed_in"] == "U-2"
+    assert rival["tier_difference"] == [5, 397, 0]  # overdue, and 427 against 30 days waiting
