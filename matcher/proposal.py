@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict
 
 from matcher.alternatives import alternatives
 from matcher.explain import UNIT_TYPE_WORDS, Explainer
+from matcher.mismatch import mismatch_report
 from matcher.solve import Prepared, Solution
 from matcher.terms import term_values
 
@@ -86,6 +87,7 @@ class Proposal(BaseModel):
     unmatched_households: list[Unmatched]
     unused_units: list[Unused]
     kpis: Kpis
+    mismatch: list[dict[str, Any]]
 
     def to_json(self) -> str:
         return json.dumps(self.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
@@ -189,6 +191,7 @@ def build_proposal(prep: Prepared, solution: Solution, wall_time_s: float, lang:
         unmatched_households=unmatched,
         unused_units=unused,
         kpis=kpis,
+        mismatch=mismatch_report(prep, hh, lang),
     )
 
 

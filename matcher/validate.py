@@ -222,6 +222,27 @@ def check_proposal(instance: Instance, proposal: dict[str, Any]) -> list[str]:
             )
         )
 
+    # The mismatch report: every group's counts.
+    if "mismatch" in proposal:
+        placed_ids = {hid for hid, _ in pairs}
+        for row in proposal["mismatch"]:
+            members = [
+                g for g in households.values()
+                if (_persons(g), _persons(g) + int(g["expected_reunification"])) == (row["persons"], row["future_size"])
+                and sorted(n for n in ("wheelchair", "mobility", "lgbtiq", "psychosocial") if n in g["vulnerabilities"])
+                == sorted(row["needs"])
+            ]  # fmt: skip
+            fitting = sum(1 for v in units.values() if any(set(failing_rules(g, v, instance)) <= {"E9"} for g in members))
+            expected_row = {
+                "households": len(members),
+                "documents_incomplete": sum(1 for g in members if not g["documents_complete"]),
+                "eligible_units": fitting,
+                "placed": sum(1 for g in members if g["household_id"] in placed_ids),
+            }
+            got = {key: row[key] for key in expected_row}
+            if got != expected_row:
+                problems.append(f"mismatch row {row['persons']}/{row['future_size']}/{row['needs']}: {got} != {expected_row}")
+
     # Reasons, the first that applies.
     reached = {name for name, cap in p.neighbourhood_caps.items() if per_nbh.get(name, 0) >= cap}
     unit_list = list(units.values())

@@ -74,3 +74,14 @@ def test_next_best_unit_and_household() -> None:
     rival = first["alternatives"]["next_best_household"]
     assert rival["household_id"] == "H-2" and rival["placed_in"] == "U-2"
     assert rival["tier_difference"] == [5, 397, 0]  # overdue, and 427 against 30 days waiting
+
+
+def test_mismatch_report_counts_groups() -> None:
+    """Three singles and one family of four against two studios: the shortage is visible per group."""
+    hh = [household(f"H-{i}") for i in range(3)] + [household("H-9", adults=2, children=2)]
+    p = propose(instance(hh, [unit("U-1", max_occupants=1), unit("U-2", max_occupants=1)]))
+    singles = next(r for r in p["mismatch"] if r["persons"] == 1)
+    family = next(r for r in p["mismatch"] if r["persons"] == 4)
+    assert (singles["households"], singles["eligible_units"], singles["placed"]) == (3, 2, 2)
+    assert (family["households"], family["eligible_units"], family["placed"]) == (1, 0, 0)
+    assert singles["explanation"] == "3 alleenstaanden in de pool; 2 passende woningen aangeboden, 2 geplaatst."
