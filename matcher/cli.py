@@ -165,6 +165,37 @@ def generate(
     out.print(f"Wrote {len(households)} households and {len(units)} units to {out_dir}", highlight=False)
 
 
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="address to listen on (default MATCHER_HOST or 127.0.0.1)")] = None,
+    port: Annotated[int | None, typer.Option(help="port (default MATCHER_PORT or 8000)")] = None,
+) -> None:
+    """Start the WBB service (database from DATABASE_URL, default a SQLite file matcher.db).
+
+    The web packages are imported here, inside the command, so the engine never needs them.
+    """
+    from api.app import serve as run_service
+
+    run_service(host, port)
+
+
+token_app = typer.Typer(no_args_is_help=True, help="Access tokens for the service.")
+app.add_typer(token_app, name="token")
+
+
+@token_app.command("create")
+def token_create(
+    role: Annotated[str, typer.Option(help="viewer, officer, wbb or admin")],
+    municipality: Annotated[str | None, typer.Option(help="limit the token to one municipality")] = None,
+) -> None:
+    """Print a new token (only its hash is stored). Imports the service code lazily."""
+    from api.auth import ROLES, create_token_command
+
+    if role not in ROLES:
+        _fail(InputError.single("--role", f"expected one of {', '.join(ROLES)}, got {role!r}"))
+    sys.stdout.write(create_token_command(role, municipality) + "\n")
+
+
 def main() -> None:
     app()
 

@@ -1,0 +1,89 @@
+"""The FastAPI application: ``create_app(settings)`` wires database, job queue and routes.
+
+Starting the app upgrades the database schema (Alembic) when ``migrate_on_start`` is set,
+starts the run workers, and queues again the runs an earlier process left unfinished.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import version
+
+from fastapi import FastAPI
+
+from api import errors
+from api.db import make_engine, make_sessionmaker, upgrade
+from api.jobs import RunQueue
+from api.routes import audit, decisions, health, households, runs, solve, taakstelling, tokens, units
+from api.settings import Settings
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """
+The WBB service: the pool of gekoppelde households and offered units in a database,
+weekly proposal runs as background jobs, decisions (accept, decline, pin) that the next
+run respects, the proposal as an Excel workbook, and the taakstelling.
+
+Every endpoint but `/healthz` needs `Authorization: Bearer <token>`. Roles, each allowing
+what the ones before it allow: **viewer** (read), **officer** (`POST /v1/solve`),
+**wbb** (runs, decisions, targets), **admin** (imports, edits, tokens, audit log).
+A token scoped to a municipality sees only that municipality's data.
+
+Every error has the same shape: `{"error": {"status", "code", "message", "problems"}}`,
+where each problem names source, row and column.
+"""
+
+TAGS = [
+    {"name": "solve", "description": "Stateless: the CLI's `matcher propose` over HTTP."},
+    {"name": "households", "description": "The pool of gekoppelde households (pseudonymous)."},
+    {"name": "units", "description": "The offered units."},
+    {"name": "runs", "description": "Proposal runs over the pool, their proposals and decisions."},
+    {"name": "decisions", "description": "All decisions across runs."},
+    {"name": "taakstelling", "description": "Targets per half year, realised persons, backlog."},
+    {"name": "tokens", "description": "Access tokens (admin)."},
+    {"name": "audit", "description": "Who did what, when, to which ids (admin)."},
+    {"name": "health", "description": "Liveness, without a token."},
+]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings.database_url)
+        if settings.migrate_on_start:
+            upgrade(engine)
+        sessions = make_sessionmaker(engine)
+        queue = RunQueue(sessions, settings.workers, settings.queue_max)
+        app.state.settings, app.state.sessions, app.state.queue = settings, sessions, queue
+        queue.resume()
+        log.info("service started on %s", engine.dialect.name)
+        try:
+            yield
+        finally:
+            queue.shutdown()
+            engine.dispose()
+
+    app = FastAPI(
+        title="Statushouder matcher: WBB service",
+        version=version("statushouder-matcher"),
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+    )
+    errors.install(app)
+    for module in (health, solve, households, units, runs, decisions, taakstelling, tokens, audit):
+        app.include_router(module.router)
+    return app
+
+
+def serve(host: str | None = None, port: int | None = None) -> None:
+    """Run the service with uvicorn (what ``matcher serve`` does)."""
+    import uvicorn
+
+    settings = Settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, log_level="info")

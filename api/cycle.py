@@ -1,0 +1,186 @@
+"""The weekly cycle: what a new run starts from, and what a decision changes.
+
+- An accepted pair leaves the pool: the household is housed, the unit let (a shared unit
+  only once its beds are full).
+- A declined pair is excluded from every later run (``excluded_pairs``).
+- A pinned pair is fixed in every later run (``fixed_pairs``) until it is declined or
+  its household or unit leaves the pool.
+- When the engine knows ``previous_pairs``, the pairs of the last finished run are passed
+  on, so a new run changes as few of them as the policy allows (stable re-solve).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from api.auth import Caller
+from api.errors import ApiError, not_found
+from api.models import Decision, Household, Run, RunPair, Unit, utcnow
+from api.pool import household_row, unit_row
+from api.schemas import DecisionCreate
+
+Pair = tuple[str, str]
+
+
+def engine_knows_previous_pairs() -> bool:
+    from matcher.policy import Policy
+
+    return "previous_pairs" in Policy.model_fields
+
+
+def visible_runs(caller: Caller) -> Select[Run]:
+    """A scoped token sees only runs over its own municipality."""
+    query = select(Run)
+    if caller.municipality is not None:
+        query = query.where(Run.scope == caller.municipality)
+    return query
+
+
+def get_run(session: Session, caller: Caller, run_id: int) -> Run:
+    run = session.scalars(visible_runs(caller).where(Run.id == run_id)).first()
+    if run is None:
+        raise not_found(f"Run {run_id}")
+    return run
+
+
+def latest_done_id(session: Session, scope: str | None) -> int | None:
+    query = select(func.max(Run.id)).where(Run.status == "done")
+    query = query.where(Run.scope.is_(None)) if scope is None else query.where(Run.scope == scope)
+    value = session.scalar(query)
+    return None if value is None else int(value)
+
+
+def _pairs(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list) else []
+
+
+def active_pins(session: Session) -> set[Pair]:
+    """Pinned pairs not declined later."""
+    pins: dict[Pair, int] = {}
+    declined: dict[Pair, int] = {}
+    for kind, household_id, unit_id, decision_id in session.execute(
+        select(Decision.kind, Decision.household_id, Decision.unit_id, Decision.id).where(Decision.kind.in_(("pin", "decline")))
+    ):
+        target = pins if kind == "pin" else declined
+        target[(household_id, unit_id)] = max(target.get((household_id, unit_id), 0), decision_id)
+    return {pair for pair, at in pins.items() if declined.get(pair, 0) < at}
+
+
+def declined_pairs(session: Session) -> set[Pair]:
+    return {(h, u) for h, u in session.execute(select(Decision.household_id, Decision.unit_id).where(Decision.kind == "decline"))}
+
+
+def snapshot(session: Session, scope: str | None, raw_policy: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The input of a new run: the waiting households and available units, and the policy
+    with the pairs the decisions imply. Returns the snapshot and the policy as stored."""
+    household_query = select(Household).where(Household.status == "waiting").order_by(Household.household_id)
+    unit_query = select(Unit).where(Unit.status == "available").order_by(Unit.unit_id)
+    if scope is not None:
+        household_query = household_query.where(Household.municipality == scope)
+        unit_query = unit_query.where(Unit.municipality == scope)
+    households = [household_row(h) for h in session.scalars(household_query)]
+    units = [unit_row(u) for u in session.scalars(unit_query)]
+    household_ids = {h["household_id"] for h in households}
+    unit_ids = {u["unit_id"] for u in units}
+
+    def in_pool(pair: Pair) -> bool:
+        return pair[0] in household_ids and pair[1] in unit_ids
+
+    policy = dict(raw_policy)
+    policy.setdefault("planning_date", dt.date.today().isoformat())
+    declined = sorted(p for p in declined_pairs(session) if in_pool(p))
+    pinned = sorted(p for p in active_pins(session) if in_pool(p))
+    if declined and (policy.get("excluded_pairs") is None or isinstance(policy.get("excluded_pairs"), list)):
+        given = _pairs(policy.get("excluded_pairs"))
+        policy["excluded_pairs"] = given + [list(p) for p in declined if list(p) not in given]
+    if pinned and (policy.get("fixed_pairs") is None or isinstance(policy.get("fixed_pairs"), list)):
+        given = _pairs(policy.get("fixed_pairs"))
+        policy["fixed_pairs"] = given + [list(p) for p in pinned if list(p) not in given]
+    if engine_knows_previous_pairs() and "previous_pairs" not in policy:
+        last = latest_done_id(session, scope)
+        if last is not None:
+            fixed = {tuple(p) for p in _pairs(policy.get("fixed_pairs")) if isinstance(p, list)}
+            excluded = {tuple(p) for p in _pairs(policy.get("excluded_pairs")) if isinstance(p, list)}
+            previous = [
+                [h, u]
+                for h, u in session.execute(select(RunPair.household_id, RunPair.unit_id).where(RunPair.run_id == last))
+                if in_pool((h, u)) and (h, u) not in fixed and (h, u) not in excluded
+            ]
+            policy["previous_pairs"] = sorted(previous)
+    return {"households": households, "units": units, "policy": policy}, policy
+
+
+def decide(session: Session, caller: Caller, run_id: int, body: DecisionCreate) -> Decision:
+    """Record one decision; 409 when it conflicts with what is already decided."""
+    run = get_run(session, caller, run_id)
+    if body.kind == "decline" and body.reason is None:
+        raise ApiError(422, "A decline needs a reason.", problems=[_field("reason", "required for a decline")])
+    if body.kind != "decline" and body.reason is not None:
+        raise ApiError(422, "Only a decline has a reason.", problems=[_field("reason", "only for a decline")])
+    if body.kind != "accept" and body.housed_on is not None:
+        raise ApiError(422, "Only an accept has a housing date.", problems=[_field("housed_on", "only for an accept")])
+    if run.status != "done":
+        raise ApiError(409, f"Run {run_id} has not finished; decisions are taken on a finished run.", code="run_not_done")
+    if latest_done_id(session, run.scope) != run.id:
+        raise ApiError(409, f"Run {run_id} is superseded by a newer run; decide on the newest run.", code="run_superseded")
+    pair = session.get(RunPair, (run_id, body.household_id))
+    if pair is None or pair.unit_id != body.unit_id:
+        raise ApiError(409, "This pair is not in the run's proposal.", code="not_proposed")
+    household = session.get(Household, body.household_id, with_for_update=True)
+    unit = session.get(Unit, body.unit_id, with_for_update=True)
+    if household is None or not caller.sees(household.municipality):
+        raise not_found(f"Household {body.household_id}")
+    if unit is None or not caller.sees(unit.municipality):
+        raise not_found(f"Unit {body.unit_id}")
+    key = (body.household_id, body.unit_id)
+    if household.status != "waiting":
+        raise ApiError(409, "The household is already housed.", code="household_housed")
+    if key in declined_pairs(session):
+        raise ApiError(409, "This pair was declined; it cannot be accepted or pinned now.", code="pair_declined")
+    if body.kind in ("accept", "pin"):
+        if unit.status != "available":
+            raise ApiError(409, "The unit is already let.", code="unit_let")
+        if unit.shared and unit.beds is not None and unit.beds_taken + pair.persons > unit.beds:
+            raise ApiError(409, "The shared unit has too few free beds left.", code="unit_let")
+    if body.kind == "pin":
+        pins = active_pins(session)
+        if key in pins:
+            raise ApiError(409, "This pair is already pinned.", code="already_pinned")
+        if any(h == body.household_id for h, _ in pins):
+            raise ApiError(409, "The household is already pinned to another unit.", code="household_pinned")
+        if not unit.shared and any(u == body.unit_id for _, u in pins):
+            raise ApiError(409, "The unit is already pinned to another household.", code="unit_pinned")
+    decision = Decision(
+        run_id=run_id,
+        household_id=body.household_id,
+        unit_id=body.unit_id,
+        kind=body.kind,
+        municipality=household.municipality,
+        persons=pair.persons,
+        housed_on=(body.housed_on or dt.date.today()) if body.kind == "accept" else None,
+        reason=body.reason,
+        created_at=utcnow(),
+        created_by=caller.token_id,
+    )
+    if body.kind == "accept":
+        household.status, household.housed_on = "housed", decision.housed_on
+        if unit.shared and unit.beds is not None:
+            unit.beds_taken += pair.persons
+            if unit.beds_taken >= unit.beds:
+                unit.status = "let"
+        else:
+            unit.beds_taken = pair.persons
+            unit.status = "let"
+    session.add(decision)
+    session.flush()
+    return decision
+
+
+def _field(column: str, message: str) -> Any:
+    from api.errors import Problem
+
+    return Problem(source="body", column=column, message=message)

@@ -1,0 +1,78 @@
+"""Request dependencies: a database session, the calling token, and role checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.auth import Caller, lookup
+from api.errors import ApiError
+from api.jobs import RunQueue
+from api.settings import Settings
+
+bearer = HTTPBearer(auto_error=False, description="A token from `matcher token create` or `POST /v1/tokens`.")
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One session per request; committed when the handler returns without error."""
+    factory: sessionmaker[Session] = request.app.state.sessions
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def get_queue(request: Request) -> RunQueue:
+    queue: RunQueue = request.app.state.queue
+    return queue
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+QueueDep = Annotated[RunQueue, Depends(get_queue)]
+
+
+def get_caller(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Caller:
+    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
+        raise ApiError(401, "A bearer token is required.")
+    factory: sessionmaker[Session] = request.app.state.sessions
+    with factory() as session:
+        caller = lookup(session, credentials.credentials)
+    if caller is None:
+        raise ApiError(401, "The token is unknown or revoked.")
+    return caller
+
+
+CurrentToken = Annotated[Caller, Depends(get_caller)]
+
+
+def require(role: str) -> Callable[[Caller], Caller]:
+    """A dependency that lets the call through only for ``role`` or a higher one."""
+
+    def check(caller: CurrentToken) -> Caller:
+        if not caller.allows(role):
+            raise ApiError(403, f"This needs the role {role} or higher; the token has {caller.role}.")
+        return caller
+
+    check.__name__ = f"require_{role}"
+    return check
+
+
+Viewer = Annotated[Caller, Depends(require("viewer"))]
+Officer = Annotated[Caller, Depends(require("officer"))]
+Wbb = Annotated[Caller, Depends(require("wbb"))]
+Admin = Annotated[Caller, Depends(require("admin"))]

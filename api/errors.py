@@ -1,0 +1,178 @@
+"""One error shape for every 4xx (and 5xx) answer.
+
+Every error body is ``{"error": {"status", "code", "message", "problems"}}``. ``problems``
+lists what is wrong with the input, each with source (file or field), row, column and
+message, as the CLI prints them. Submitted values are never echoed beyond what the
+engine's own message says.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from matcher.errors import InputError, InputProblem
+
+log = logging.getLogger(__name__)
+
+CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid_input",
+    429: "queue_full",
+    500: "internal_error",
+}
+
+
+class Problem(BaseModel):
+    """One thing wrong with the input."""
+
+    source: str
+    row: int | None = None
+    column: str | None = None
+    message: str
+
+
+class ErrorDetail(BaseModel):
+    status: int
+    code: str
+    message: str
+    problems: list[Problem] = []
+
+
+class ErrorBody(BaseModel):
+    """The body of every error answer."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "error": {
+                        "status": 422,
+                        "code": "invalid_input",
+                        "message": "The input has 1 problem.",
+                        "problems": [
+                            {
+                                "source": "units.csv",
+                                "row": 14,
+                                "column": "max_occupants",
+                                "message": 'expected an integer >= 1, got "drie"',
+                            }
+                        ],
+                    }
+                }
+            ]
+        }
+    )
+
+    error: ErrorDetail
+
+
+class ApiError(Exception):
+    """Raised by handlers for any answer that is not a success."""
+
+    def __init__(self, status: int, message: str, code: str | None = None, problems: list[Problem] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code or CODES.get(status, "error")
+        self.message = message
+        self.problems = problems or []
+
+
+def problems_from(error: InputError) -> list[Problem]:
+    return [_problem(p) for p in error.problems]
+
+
+def _problem(p: InputProblem) -> Problem:
+    return Problem(source=p.source, row=p.row, column=p.column, message=p.message)
+
+
+def invalid_input(error: InputError) -> ApiError:
+    n = len(error.problems)
+    return ApiError(422, f"The input has {n} problem{'s' if n != 1 else ''}.", problems=problems_from(error))
+
+
+def not_found(what: str) -> ApiError:
+    return ApiError(404, f"{what} not found.")
+
+
+def error_response(
+    status: int, code: str, message: str, problems: list[Problem] | None = None, headers: Any = None
+) -> JSONResponse:
+    body = ErrorBody(error=ErrorDetail(status=status, code=code, message=message, problems=problems or []))
+    return JSONResponse(body.model_dump(mode="json"), status_code=status, headers=headers)
+
+
+def _validation_problems(error: RequestValidationError) -> list[Problem]:
+    problems: list[Problem] = []
+    for item in error.errors():
+        loc = [str(part) for part in item.get("loc", ())]
+        source = loc[0] if loc else "request"
+        rest = loc[1:]
+        row: int | None = None
+        column: str | None
+        # rows[3].field -> row numbered as the engine numbers rows (first item is row 2)
+        if len(rest) >= 2 and rest[1].isdigit():
+            row = int(rest[1]) + 2
+            column = ".".join([rest[0], *rest[2:]])
+        else:
+            column = ".".join(rest) or None
+        problems.append(Problem(source=source, row=row, column=column, message=str(item.get("msg", "invalid"))))
+    return problems
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that turn every failure into the one error shape."""
+
+    @app.exception_handler(ApiError)
+    async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return error_response(exc.status, exc.code, exc.message, exc.problems, headers)
+
+    @app.exception_handler(InputError)
+    async def _input_error(_request: Request, exc: InputError) -> JSONResponse:
+        api = invalid_input(exc)
+        return error_response(api.status, api.code, api.message, api.problems)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = _validation_problems(exc)
+        n = len(problems)
+        return error_response(422, "invalid_input", f"The request has {n} problem{'s' if n != 1 else ''}.", problems)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        message = exc.detail if isinstance(exc.detail, str) else "Request refused."
+        return error_response(exc.status_code, CODES.get(exc.status_code, "error"), message, headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error: %s", type(exc).__name__)
+        return error_response(500, "internal_error", "Something went wrong on the server; it is logged.")
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the error answers a route can give."""
+    text = {
+        401: "No valid bearer token.",
+        403: "The token's role does not allow this.",
+        404: "Not found (or outside the token's municipality).",
+        409: "Conflicts with the current state.",
+        413: "The upload is too large.",
+        415: "Unsupported file type.",
+        422: "Invalid input: every problem with source, row and column.",
+        429: "Too many runs waiting; try again later.",
+    }
+    return {s: {"model": ErrorBody, "description": text.get(s, "Error.")} for s in statuses}

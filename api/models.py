@@ -1,0 +1,188 @@
+"""Database tables (SQLAlchemy 2, typed).
+
+The pool holds pseudonymous ids and the interchange fields only. Runs keep the exact input
+they were computed from (snapshot and hash), decisions are never edited, and the audit
+log only ever grows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, Numeric, String, Text, TypeDecorator
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Stores UTC without a zone (SQLite has none) and always returns aware UTC times."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        return None if value is None else value.replace(tzinfo=dt.UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Token(Base):
+    """An access token; only the SHA-256 of the secret is stored."""
+
+    __tablename__ = "tokens"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    secret_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    municipality: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(32))
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class Household(Base):
+    """A gekoppeld household in the pool (status waiting) or housed by an accepted decision."""
+
+    __tablename__ = "households"
+
+    household_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    municipality: Mapped[str] = mapped_column(String(200), index=True)
+    koppeling_date: Mapped[dt.date] = mapped_column(Date)
+    adults: Mapped[int] = mapped_column(Integer)
+    children: Mapped[int] = mapped_column(Integer)
+    gender: Mapped[str] = mapped_column(String(1))
+    head_age: Mapped[int] = mapped_column(Integer)
+    expected_reunification: Mapped[int] = mapped_column(Integer, default=0)
+    documents_complete: Mapped[bool] = mapped_column(Boolean, default=True)
+    vulnerabilities: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    preferred_neighbourhoods: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16), default="waiting", index=True)
+    housed_on: Mapped[dt.date | None] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Unit(Base):
+    """An offered home or shared place (status available) or let by accepted decisions."""
+
+    __tablename__ = "units"
+
+    unit_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    municipality: Mapped[str] = mapped_column(String(200), index=True)
+    neighbourhood: Mapped[str] = mapped_column(String(200))
+    corporation: Mapped[str] = mapped_column(String(200), default="")
+    unit_type: Mapped[str] = mapped_column(String(16))
+    temporary: Mapped[bool] = mapped_column(Boolean)
+    shared: Mapped[bool] = mapped_column(Boolean, default=False)
+    beds: Mapped[int | None] = mapped_column(Integer)
+    bedrooms: Mapped[int] = mapped_column(Integer)
+    min_occupants: Mapped[int] = mapped_column(Integer, default=1)
+    max_occupants: Mapped[int] = mapped_column(Integer)
+    rent: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    step_free: Mapped[bool] = mapped_column(Boolean, default=False)
+    wheelchair: Mapped[bool] = mapped_column(Boolean, default=False)
+    gender: Mapped[str] = mapped_column(String(1), default="")
+    lgbtiq_safe: Mapped[bool] = mapped_column(Boolean, default=False)
+    support: Mapped[bool] = mapped_column(Boolean, default=False)
+    available_from: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="available", index=True)
+    beds_taken: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Run(Base):
+    """A proposal run over the pool: its input snapshot, job state and result."""
+
+    __tablename__ = "runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    scope: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(32))
+    strategy: Mapped[str] = mapped_column(String(16), default="optimise")
+    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    stage: Mapped[str] = mapped_column(String(32), default="queued")
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    policy: Mapped[dict[str, Any]] = mapped_column(JSON)
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+    input_sha256: Mapped[str | None] = mapped_column(String(64))
+    proposal_json: Mapped[str | None] = mapped_column(Text)
+    solver: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    kpis: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    problems: Mapped[list[Any] | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class RunPair(Base):
+    """One proposed pair of a finished run, so decisions can refer to it."""
+
+    __tablename__ = "run_pairs"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    household_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    unit_id: Mapped[str] = mapped_column(String(200))
+    persons: Mapped[int] = mapped_column(Integer)
+    fixed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Decision(Base):
+    """A human decision on a proposed pair: accept, decline or pin. Never edited."""
+
+    __tablename__ = "decisions"
+    __table_args__ = (Index("ix_decisions_pair", "household_id", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), index=True)
+    household_id: Mapped[str] = mapped_column(String(200))
+    unit_id: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+    municipality: Mapped[str] = mapped_column(String(200))
+    persons: Mapped[int] = mapped_column(Integer)
+    housed_on: Mapped[dt.date | None] = mapped_column(Date)
+    reason: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(32))
+
+
+class Target(Base):
+    """Taakstelling: persons a municipality must house in a half year."""
+
+    __tablename__ = "targets"
+
+    municipality: Mapped[str] = mapped_column(String(200), primary_key=True)
+    half_year: Mapped[str] = mapped_column(String(7), primary_key=True)
+    persons: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(32))
+
+
+class AuditEntry(Base):
+    """Who did what, when, to which ids. Rows are only ever added."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    token_id: Mapped[str | None] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)

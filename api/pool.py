@@ -1,0 +1,257 @@
+"""The pool in the database and the interchange rows the engine reads.
+
+Imports go through the engine's own cell parsers (``matcher.tables``), so a row that the
+CLI would refuse is refused here with the same message, row and column. An import is
+checked completely before anything is written: all rows or none.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from pathlib import Path, PurePath
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.auth import Caller
+from api.errors import ApiError
+from api.models import Household, Unit, utcnow
+from matcher import tables
+from matcher.errors import InputError, ProblemCollector
+from matcher.instance import read_csv_text, read_table
+
+HOUSEHOLD_FIELDS = tuple(c.name for c in tables.HOUSEHOLD_COLUMNS)
+UNIT_FIELDS = tuple(c.name for c in tables.UNIT_COLUMNS)
+UPLOAD_SUFFIXES = (".csv", ".xlsx", ".xlsm")
+
+Rows = list[dict[str, Any] | None]
+
+
+def household_row(h: Household) -> dict[str, Any]:
+    """A stored household as an interchange row (JSON values)."""
+    return {
+        "household_id": h.household_id,
+        "municipality": h.municipality,
+        "koppeling_date": h.koppeling_date.isoformat(),
+        "adults": h.adults,
+        "children": h.children,
+        "gender": h.gender,
+        "head_age": h.head_age,
+        "expected_reunification": h.expected_reunification,
+        "documents_complete": h.documents_complete,
+        "vulnerabilities": list(h.vulnerabilities),
+        "preferred_neighbourhoods": list(h.preferred_neighbourhoods),
+    }
+
+
+def unit_row(u: Unit) -> dict[str, Any]:
+    """A stored unit as an interchange row; a shared unit offers only the beds still free."""
+    beds = u.beds
+    if u.shared and beds is not None:
+        beds = beds - u.beds_taken
+    return {
+        "unit_id": u.unit_id,
+        "municipality": u.municipality,
+        "neighbourhood": u.neighbourhood,
+        "corporation": u.corporation or None,
+        "unit_type": u.unit_type,
+        "temporary": u.temporary,
+        "shared": u.shared,
+        "beds": beds,
+        "bedrooms": u.bedrooms,
+        "min_occupants": u.min_occupants,
+        "max_occupants": u.max_occupants,
+        "rent": format(Decimal(u.rent).normalize(), "f"),
+        "step_free": u.step_free,
+        "wheelchair": u.wheelchair,
+        "gender": u.gender or None,
+        "lgbtiq_safe": u.lgbtiq_safe,
+        "support": u.support,
+        "available_from": u.available_from.isoformat(),
+    }
+
+
+def read_upload(filename: str | None, content: bytes, max_bytes: int) -> tuple[Rows, list[str], str]:
+    """Rows, header and the file name used in errors, from an uploaded CSV or XLSX file."""
+    name = PurePath(filename or "upload.csv").name[:100] or "upload.csv"
+    suffix = PurePath(name).suffix.lower()
+    if suffix not in UPLOAD_SUFFIXES:
+        raise ApiError(415, f"Upload a .csv or .xlsx file; got a {suffix or 'file without extension'}.")
+    if len(content) > max_bytes:
+        raise ApiError(413, f"The file is larger than {max_bytes} bytes.")
+    if suffix == ".csv":
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise InputError.single(name, f"not UTF-8 text (byte {error.start}); save the file as UTF-8 CSV") from None
+        return read_csv_text(text, name)
+    with tempfile.TemporaryDirectory(prefix="matcher-upload-") as folder:
+        path = Path(folder) / f"upload{suffix}"
+        path.write_bytes(content)
+        return read_table(path, label=name)
+
+
+def _scope_check(records: list[dict[str, Any]], caller: Caller, source: str, problems: ProblemCollector) -> None:
+    if caller.municipality is None:
+        return
+    for record in records:
+        if record.get("municipality") not in (None, caller.municipality):
+            problems.add(
+                source,
+                f"this token may only change rows of {caller.municipality}",
+                row=record["source_row"],
+                column="municipality",
+            )
+
+
+def parse_households(
+    rows: Sequence[Mapping[str, Any] | None], source: str, header: Sequence[str] | None, caller: Caller
+) -> list[dict[str, Any]]:
+    problems = ProblemCollector()
+    records = tables.parse_rows(rows, tables.HOUSEHOLD_COLUMNS, source, problems, header)
+    tables.check_unique(records, "household_id", source, problems)
+    _scope_check(records, caller, source, problems)
+    problems.raise_if_any()
+    return records
+
+
+def parse_units(
+    session: Session, rows: Sequence[Mapping[str, Any] | None], source: str, header: Sequence[str] | None, caller: Caller
+) -> list[dict[str, Any]]:
+    problems = ProblemCollector()
+    records = tables.parse_rows(rows, tables.UNIT_COLUMNS, source, problems, header)
+    tables.check_unique(records, "unit_id", source, problems)
+    tables.check_units(records, source, problems)
+    _scope_check(records, caller, source, problems)
+    problems.raise_if_any()
+    # A neighbourhood name must mean one municipality across the whole pool, not just the file.
+    uploaded = {r["unit_id"] for r in records}
+    known: dict[str, str] = {}
+    for unit_id, neighbourhood, municipality in session.execute(select(Unit.unit_id, Unit.neighbourhood, Unit.municipality)):
+        if unit_id not in uploaded:
+            known.setdefault(neighbourhood, municipality)
+    for record in records:
+        other = known.get(record["neighbourhood"])
+        if other is not None and other != record["municipality"]:
+            problems.add(
+                source,
+                f'neighbourhood "{record["neighbourhood"]}" is already used for municipality "{other}" in the pool; '
+                "prefix it with the municipality",
+                row=record["source_row"],
+                column="neighbourhood",
+            )
+    problems.raise_if_any()
+    return records
+
+
+def _assign(target: Household | Unit, record: Mapping[str, Any], fields: Sequence[str]) -> None:
+    for field in fields:
+        value = record[field]
+        if isinstance(value, tuple):
+            value = list(value)
+        setattr(target, field, value)
+
+
+def store_households(
+    session: Session, records: list[dict[str, Any]], source: str, replace: bool, caller: Caller
+) -> tuple[list[str], list[str], list[str]]:
+    """Insert or update every record; with ``replace`` remove waiting households not listed."""
+    ids = [r["household_id"] for r in records]
+    existing = (
+        {h.household_id: h for h in session.scalars(select(Household).where(Household.household_id.in_(ids)))} if ids else {}
+    )
+    problems = ProblemCollector()
+    for record in records:
+        found = existing.get(record["household_id"])
+        if found is not None and not caller.sees(found.municipality):
+            problems.add(source, "this id belongs to another municipality", row=record["source_row"], column="household_id")
+        elif found is not None and found.status != "waiting":
+            problems.add(
+                source,
+                "this household is already housed (accepted decision); it can no longer be changed",
+                row=record["source_row"],
+                column="household_id",
+            )
+    problems.raise_if_any()
+    created, updated = [], []
+    for record in records:
+        found = existing.get(record["household_id"])
+        if found is None:
+            found = Household(status="waiting", created_at=utcnow())
+            created.append(record["household_id"])
+            _assign(found, record, HOUSEHOLD_FIELDS)
+            session.add(found)
+        else:
+            updated.append(record["household_id"])
+            _assign(found, record, HOUSEHOLD_FIELDS)
+    removed: list[str] = []
+    if replace:
+        query = select(Household).where(Household.status == "waiting")
+        if caller.municipality is not None:
+            query = query.where(Household.municipality == caller.municipality)
+        keep = set(ids)
+        for household in session.scalars(query):
+            if household.household_id not in keep:
+                removed.append(household.household_id)
+                session.delete(household)
+    session.flush()
+    return created, updated, removed
+
+
+def store_units(
+    session: Session, records: list[dict[str, Any]], source: str, replace: bool, caller: Caller
+) -> tuple[list[str], list[str], list[str]]:
+    """Insert or update every record; with ``replace`` remove available units not listed."""
+    ids = [r["unit_id"] for r in records]
+    existing = {u.unit_id: u for u in session.scalars(select(Unit).where(Unit.unit_id.in_(ids)))} if ids else {}
+    problems = ProblemCollector()
+    for record in records:
+        found = existing.get(record["unit_id"])
+        if found is not None and not caller.sees(found.municipality):
+            problems.add(source, "this id belongs to another municipality", row=record["source_row"], column="unit_id")
+        elif found is not None and (found.status != "available" or found.beds_taken > 0):
+            problems.add(
+                source,
+                "this unit is already (partly) let by an accepted decision; it can no longer be changed",
+                row=record["source_row"],
+                column="unit_id",
+            )
+    problems.raise_if_any()
+    created, updated = [], []
+    for record in records:
+        found = existing.get(record["unit_id"])
+        if found is None:
+            found = Unit(status="available", beds_taken=0, created_at=utcnow())
+            created.append(record["unit_id"])
+            _assign(found, record, UNIT_FIELDS)
+            session.add(found)
+        else:
+            updated.append(record["unit_id"])
+            _assign(found, record, UNIT_FIELDS)
+    removed: list[str] = []
+    if replace:
+        query = select(Unit).where(Unit.status == "available", Unit.beds_taken == 0)
+        if caller.municipality is not None:
+            query = query.where(Unit.municipality == caller.municipality)
+        keep = set(ids)
+        for unit in session.scalars(query):
+            if unit.unit_id not in keep:
+                removed.append(unit.unit_id)
+                session.delete(unit)
+    session.flush()
+    return created, updated, removed
+
+
+def one_record(parse_error: InputError) -> InputError:
+    """Problems of a single-object body: no row numbers, the source is the body."""
+    from matcher.errors import InputProblem
+
+    return InputError([InputProblem(source="body", message=p.message, row=None, column=p.column) for p in parse_error.problems])
+
+
+def today() -> dt.date:
+    return dt.date.today()

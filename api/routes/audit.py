@@ -1,0 +1,36 @@
+"""The audit log, read-only: there is no route that changes or removes an entry."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from sqlalchemy import func, select
+
+from api.deps import Admin, SessionDep
+from api.errors import ApiError, responses
+from api.models import AuditEntry
+from api.schemas import AuditList, AuditPublic
+
+router = APIRouter(prefix="/v1/audit", tags=["audit"])
+
+
+@router.get("", summary="Audit entries, newest first", responses=responses(401, 403))
+def list_audit(
+    caller: Admin,
+    session: SessionDep,
+    action: str | None = None,
+    token_id: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> AuditList:
+    if caller.municipality is not None:
+        raise ApiError(403, "The audit log covers every municipality; it needs an admin token without a municipality.")
+    query = select(AuditEntry)
+    if action is not None:
+        query = query.where(AuditEntry.action == action)
+    if token_id is not None:
+        query = query.where(AuditEntry.token_id == token_id)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    items = session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit).offset(offset))
+    return AuditList(total=total, limit=limit, offset=offset, items=[AuditPublic.model_validate(a) for a in items])

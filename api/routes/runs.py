@@ -1,0 +1,160 @@
+"""Proposal runs over the pool, their proposals (JSON and Excel) and the decisions on them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from sqlalchemy import func, select
+
+from api import audit
+from api.cycle import decide, get_run, latest_done_id, snapshot, visible_runs
+from api.deps import QueueDep, SessionDep, Viewer, Wbb
+from api.errors import ApiError, responses
+from api.models import Decision, Run
+from api.schemas import DecisionCreate, DecisionList, DecisionPublic, RunCreate, RunList, RunPublic
+
+router = APIRouter(prefix="/v1/runs", tags=["runs"])
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def public(run: Run, current_id: int | None) -> RunPublic:
+    return RunPublic(
+        id=run.id,
+        scope=run.scope,
+        status=run.status,
+        stage=run.stage,
+        progress=run.progress,
+        strategy=run.strategy,
+        created_at=run.created_at,
+        created_by=run.created_by,
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+        policy=run.policy,
+        input_sha256=run.input_sha256,
+        solver=run.solver,
+        kpis=run.kpis,
+        problems=run.problems,
+        error=run.error,
+        current=run.id == current_id,
+        households=len(run.snapshot.get("households", [])),
+        units=len(run.snapshot.get("units", [])),
+    )
+
+
+@router.post(
+    "",
+    status_code=202,
+    summary="Start a proposal run over the current pool",
+    response_description="The run is queued; follow the Location header until its status is done or failed.",
+    responses=responses(401, 403, 422, 429),
+)
+def create_run(body: RunCreate, caller: Wbb, session: SessionDep, queue: QueueDep, response: Response) -> RunPublic:
+    """The run covers the waiting households and available units the token sees (its
+    municipality, or all). Declined pairs are excluded, pinned pairs fixed, and the pairs of
+    the last run kept where the policy allows."""
+    if queue.full(session):
+        raise ApiError(429, f"{queue.limit} runs are already waiting; try again when one has finished.")
+    snap, policy = snapshot(session, caller.municipality, body.policy)
+    run = Run(
+        scope=caller.municipality,
+        created_by=caller.token_id,
+        strategy=body.strategy,
+        status="queued",
+        stage="queued",
+        progress=0.0,
+        policy=policy,
+        snapshot=snap,
+    )
+    session.add(run)
+    session.flush()
+    audit.record(session, caller.token_id, "run.create", "run", [run.id])
+    session.commit()
+    queue.submit(run.id)
+    response.headers["Location"] = f"/v1/runs/{run.id}"
+    return public(run, latest_done_id(session, run.scope))
+
+
+@router.get("", summary="List runs, newest first", responses=responses(401, 403))
+def list_runs(
+    caller: Viewer,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> RunList:
+    query = visible_runs(caller)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    runs = list(session.scalars(query.order_by(Run.id.desc()).limit(limit).offset(offset)))
+    current = {scope: latest_done_id(session, scope) for scope in {r.scope for r in runs}}
+    return RunList(total=total, limit=limit, offset=offset, items=[public(r, current[r.scope]) for r in runs])
+
+
+@router.get("/{run_id}", summary="One run: status, progress, summary", responses=responses(401, 403, 404))
+def get_run_status(run_id: int, caller: Viewer, session: SessionDep) -> RunPublic:
+    run = get_run(session, caller, run_id)
+    return public(run, latest_done_id(session, run.scope))
+
+
+def _finished(session: SessionDep, caller: Viewer, run_id: int) -> Run:
+    run = get_run(session, caller, run_id)
+    if run.status != "done" or run.proposal_json is None:
+        raise ApiError(409, f"Run {run_id} has no proposal (status {run.status}).", code="run_not_done")
+    return run
+
+
+@router.get(
+    "/{run_id}/proposal",
+    summary="The run's proposal (proposal/v1)",
+    responses={200: {"content": {"application/json": {}}}, **responses(401, 403, 404, 409)},
+)
+def get_proposal(run_id: int, caller: Viewer, session: SessionDep) -> Response:
+    run = _finished(session, caller, run_id)
+    audit.record(session, caller.token_id, "run.proposal.read", "run", [run_id])
+    return Response(run.proposal_json, media_type="application/json")
+
+
+@router.get(
+    "/{run_id}/proposal.xlsx",
+    summary="The run's proposal as an Excel workbook for the WBB meeting",
+    responses={
+        200: {"content": {XLSX: {}}, "description": "Sheets Matches, Unmatched, Unused units, Mismatch"},
+        **responses(401, 403, 404, 409),
+    },
+)
+def get_workbook(run_id: int, caller: Viewer, session: SessionDep) -> Response:
+    from api.excel import proposal_workbook
+
+    run = _finished(session, caller, run_id)
+    assert run.proposal_json is not None
+    content = proposal_workbook(run.proposal_json)
+    audit.record(session, caller.token_id, "run.proposal.export", "run", [run_id])
+    return Response(
+        content,
+        media_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="proposal-run-{run_id}.xlsx"'},
+    )
+
+
+@router.post(
+    "/{run_id}/decisions",
+    status_code=201,
+    summary="Accept, decline or pin a proposed pair of the newest run",
+    responses=responses(401, 403, 404, 409, 422),
+)
+def create_decision(run_id: int, body: DecisionCreate, caller: Wbb, session: SessionDep) -> DecisionPublic:
+    """accept: the household is housed on ``housed_on`` and counts for the taakstelling, the
+    unit is let. decline (with a reason code): the pair is never proposed again. pin: the
+    pair is fixed in every later run."""
+    decision = decide(session, caller, run_id, body)
+    audit.record(session, caller.token_id, f"decision.{body.kind}", "decision", [decision.id, body.household_id, body.unit_id])
+    return DecisionPublic.model_validate(decision)
+
+
+@router.get("/{run_id}/decisions", summary="Decisions taken on a run", responses=responses(401, 403, 404))
+def list_run_decisions(run_id: int, caller: Viewer, session: SessionDep) -> DecisionList:
+    get_run(session, caller, run_id)
+    query = select(Decision).where(Decision.run_id == run_id)
+    if caller.municipality is not None:
+        query = query.where(Decision.municipality == caller.municipality)
+    items = list(session.scalars(query.order_by(Decision.id)))
+    return DecisionList(total=len(items), limit=len(items), offset=0, items=[DecisionPublic.model_validate(d) for d in items])

@@ -1,0 +1,60 @@
+"""``POST /v1/solve``: the CLI's ``propose`` over HTTP, stateless."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from api import audit
+from api.deps import Officer, SessionDep
+from api.errors import invalid_input, responses
+from api.schemas import Lang, SolveRequest, Strategy
+from matcher.errors import InputError
+
+router = APIRouter(prefix="/v1", tags=["solve"])
+log = logging.getLogger(__name__)
+
+
+@router.post(
+    "/solve",
+    summary="Solve the given inputs (nothing is stored)",
+    response_description="proposal/v1, byte for byte what `matcher propose` writes for the same inputs",
+    responses={
+        200: {"content": {"application/json": {"example": {"format": "proposal/v1", "status": "optimal", "matches": []}}}},
+        **responses(401, 403, 422),
+    },
+)
+def solve_inputs(
+    body: SolveRequest,
+    caller: Officer,
+    session: SessionDep,
+    strategy: Annotated[Strategy, Query(description="optimise, or fifo: oldest koppeling first")] = "optimise",
+    lang: Annotated[Lang | None, Query(description="language of the explanations (default: the policy's, nl)")] = None,
+) -> Response:
+    """Rows as in households.csv and units.csv, one JSON object each (lists as arrays, booleans
+    as booleans, dates as ISO strings, optional fields left out or null), and the policy.
+    Row numbers in errors count as a spreadsheet does: the first row is row 2."""
+    from matcher.instance import build_instance
+    from matcher.proposal import build_proposal
+    from matcher.solve import solve
+
+    started = time.perf_counter()
+    try:
+        instance = build_instance(
+            body.households,
+            body.units,
+            body.policy or {},
+            households_source="households",
+            units_source="units",
+            policy_source="policy",
+        )
+        prep, solution = solve(instance, strategy)
+    except InputError as error:
+        raise invalid_input(error) from None
+    proposal = build_proposal(prep, solution, time.perf_counter() - started, lang)
+    audit.record(session, caller.token_id, "solve", "input", [instance.input_sha256])
+    log.info("solve: %d households, %d units, %d matches", instance.n_households, instance.n_units, len(proposal.matches))
+    return Response(proposal.to_json(), media_type="application/json")

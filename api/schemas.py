@@ -1,0 +1,402 @@
+"""Request and response bodies: separate Create/Update/Public shapes per resource."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Role = Literal["viewer", "officer", "wbb", "admin"]
+ImportMode = Literal["upsert", "replace"]
+Strategy = Literal["optimise", "fifo"]
+Lang = Literal["nl", "en"]
+
+HOUSEHOLD_EXAMPLE: dict[str, Any] = {
+    "household_id": "H-0412",
+    "municipality": "Nijmegen",
+    "koppeling_date": "2024-11-18",
+    "adults": 2,
+    "children": 2,
+    "gender": "F",
+    "head_age": 34,
+    "expected_reunification": 0,
+    "documents_complete": True,
+    "vulnerabilities": ["medical"],
+    "preferred_neighbourhoods": ["Hatert"],
+}
+UNIT_EXAMPLE: dict[str, Any] = {
+    "unit_id": "U-17",
+    "municipality": "Nijmegen",
+    "neighbourhood": "Hatert",
+    "corporation": "Talis",
+    "unit_type": "social",
+    "bedrooms": 2,
+    "min_occupants": 2,
+    "max_occupants": 5,
+    "rent": "612.50",
+    "step_free": True,
+    "available_from": "2025-03-01",
+}
+POLICY_EXAMPLE: dict[str, Any] = {"planning_date": "2025-03-03", "neighbourhood_caps": {"Hatert": 2}, "seed": 0}
+
+
+class Page(BaseModel):
+    total: int = Field(description="items that match, over all pages")
+    limit: int
+    offset: int
+
+
+class HouseholdPublic(BaseModel):
+    """A household of the pool (pseudonymous), with its state."""
+
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [HOUSEHOLD_EXAMPLE | {"status": "waiting"}]})
+
+    household_id: str
+    municipality: str
+    koppeling_date: dt.date
+    adults: int
+    children: int
+    gender: str
+    head_age: int
+    expected_reunification: int
+    documents_complete: bool
+    vulnerabilities: list[str]
+    preferred_neighbourhoods: list[str]
+    status: Literal["waiting", "housed"]
+    housed_on: dt.date | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class HouseholdUpdate(BaseModel):
+    """Fields to change; the id cannot change. Checked by the same rules as an import."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"children": 3, "documents_complete": True}]})
+
+    municipality: str | None = None
+    koppeling_date: dt.date | None = None
+    adults: int | None = None
+    children: int | None = None
+    gender: str | None = None
+    head_age: int | None = None
+    expected_reunification: int | None = None
+    documents_complete: bool | None = None
+    vulnerabilities: list[str] | None = None
+    preferred_neighbourhoods: list[str] | None = None
+
+
+class HouseholdList(Page):
+    items: list[HouseholdPublic]
+
+
+class UnitPublic(BaseModel):
+    """An offered unit with its state; ``beds_taken`` counts persons housed in a shared unit."""
+
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [UNIT_EXAMPLE | {"status": "available"}]})
+
+    unit_id: str
+    municipality: str
+    neighbourhood: str
+    corporation: str
+    unit_type: str
+    temporary: bool
+    shared: bool
+    beds: int | None
+    bedrooms: int
+    min_occupants: int
+    max_occupants: int
+    rent: Decimal
+    step_free: bool
+    wheelchair: bool
+    gender: str
+    lgbtiq_safe: bool
+    support: bool
+    available_from: dt.date
+    status: Literal["available", "let"]
+    beds_taken: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class UnitUpdate(BaseModel):
+    """Fields to change; the id cannot change. Checked by the same rules as an import."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"rent": "598.00", "available_from": "2025-03-10"}]}
+    )
+
+    municipality: str | None = None
+    neighbourhood: str | None = None
+    corporation: str | None = None
+    unit_type: str | None = None
+    temporary: bool | None = None
+    shared: bool | None = None
+    beds: int | None = None
+    bedrooms: int | None = None
+    min_occupants: int | None = None
+    max_occupants: int | None = None
+    rent: Decimal | None = None
+    step_free: bool | None = None
+    wheelchair: bool | None = None
+    gender: str | None = None
+    lgbtiq_safe: bool | None = None
+    support: bool | None = None
+    available_from: dt.date | None = None
+
+
+class UnitList(Page):
+    items: list[UnitPublic]
+
+
+class HouseholdBatch(BaseModel):
+    """Rows as in households.csv, one JSON object each (lists as arrays, booleans as booleans)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"rows": [HOUSEHOLD_EXAMPLE], "mode": "upsert"}]})
+
+    rows: list[dict[str, Any]]
+    mode: ImportMode = Field(
+        default="upsert", description="upsert: add and update; replace: also remove waiting households not listed"
+    )
+
+
+class UnitBatch(BaseModel):
+    """Rows as in units.csv, one JSON object each."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"rows": [UNIT_EXAMPLE], "mode": "upsert"}]})
+
+    rows: list[dict[str, Any]]
+    mode: ImportMode = Field(
+        default="upsert", description="upsert: add and update; replace: also remove available units not listed"
+    )
+
+
+class ImportResult(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"created": 140, "updated": 10, "removed": 0, "total": 150}]})
+
+    created: int
+    updated: int
+    removed: int
+    total: int = Field(description="rows in the import")
+
+
+class SolveRequest(BaseModel):
+    """The interchange inputs as JSON: the same rows and policy as the CLI reads from files."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"households": [HOUSEHOLD_EXAMPLE], "units": [UNIT_EXAMPLE], "policy": POLICY_EXAMPLE}]},
+    )
+
+    households: list[dict[str, Any]]
+    units: list[dict[str, Any]]
+    policy: dict[str, Any] | None = None
+
+
+class RunCreate(BaseModel):
+    """A proposal run over the current pool (the token's municipality, or all)."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"policy": POLICY_EXAMPLE, "strategy": "optimise"}]}
+    )
+
+    policy: dict[str, Any] = Field(
+        default_factory=dict,
+        description="policy.json fields; fixed_pairs and excluded_pairs are added from the decisions",
+    )
+    strategy: Strategy = "optimise"
+
+
+class RunPublic(BaseModel):
+    """A run: job state, what it was computed from, and a summary of the result."""
+
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 7,
+                    "status": "done",
+                    "stage": "done",
+                    "progress": 1.0,
+                    "scope": None,
+                    "strategy": "optimise",
+                    "input_sha256": "3f2a…",
+                    "current": True,
+                }
+            ]
+        },
+    )
+
+    id: int
+    scope: str | None = Field(description="municipality of the pool the run covered; null: all")
+    status: Literal["queued", "running", "done", "failed"]
+    stage: str
+    progress: float = Field(ge=0, le=1)
+    strategy: str
+    created_at: dt.datetime
+    created_by: str
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    policy: dict[str, Any] = Field(description="the policy as given, with the pairs taken from decisions")
+    input_sha256: str | None
+    solver: dict[str, Any] | None
+    kpis: dict[str, Any] | None
+    problems: list[dict[str, Any]] | None = Field(description="why a run failed on its input")
+    error: str | None
+    current: bool = Field(description="the newest finished run of its scope: decisions are taken on it")
+    households: int = Field(description="households in the input snapshot")
+    units: int = Field(description="units in the input snapshot")
+
+
+class RunList(Page):
+    items: list[RunPublic]
+
+
+class DecisionCreate(BaseModel):
+    """A decision on one proposed pair of the current run."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"household_id": "H-0412", "unit_id": "U-17", "kind": "accept", "housed_on": "2025-03-10"},
+                {"household_id": "H-0007", "unit_id": "U-03", "kind": "decline", "reason": "household_refused"},
+                {"household_id": "H-0100", "unit_id": "U-21", "kind": "pin"},
+            ]
+        },
+    )
+
+    household_id: str
+    unit_id: str
+    kind: Literal["accept", "decline", "pin"]
+    housed_on: dt.date | None = Field(default=None, description="accept: the day the household moves in (default: today)")
+    reason: Literal["household_refused", "unit_unsuitable", "corporation_refused", "other"] | None = Field(
+        default=None, description="decline: why (a code; free text is not kept, it could hold personal details)"
+    )
+
+
+class DecisionPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    run_id: int
+    household_id: str
+    unit_id: str
+    kind: str
+    municipality: str
+    persons: int
+    housed_on: dt.date | None
+    reason: str | None
+    created_at: dt.datetime
+    created_by: str
+
+
+class DecisionList(Page):
+    items: list[DecisionPublic]
+
+
+class TokenCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"role": "wbb", "municipality": "Nijmegen"}]})
+
+    role: Role
+    municipality: str | None = Field(default=None, description="limit the token to one municipality's households and units")
+
+
+class TokenPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    role: str
+    municipality: str | None
+    created_at: dt.datetime
+    created_by: str | None
+    revoked: bool
+    revoked_at: dt.datetime | None
+
+
+class TokenCreated(TokenPublic):
+    token: str = Field(description="the secret: shown only now, store it safely")
+
+
+class TargetSet(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"persons": 120}]})
+
+    persons: int = Field(ge=0, le=1_000_000, description="persons the municipality must house in the half year")
+
+
+class TargetPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    municipality: str
+    half_year: str
+    persons: int
+    updated_at: dt.datetime
+    updated_by: str
+
+
+class HalfYearStatus(BaseModel):
+    """One half year of one municipality; a negative remaining is a head start (voorsprong)."""
+
+    half_year: str
+    target: int
+    carried_in: int = Field(description="backlog from earlier half years (negative: a head start)")
+    due: int = Field(description="target + carried_in")
+    realised: int = Field(description="persons of accepted placements housed in this half year")
+    remaining: int = Field(description="due - realised, carried into the next half year")
+
+
+class MunicipalityTaakstelling(BaseModel):
+    municipality: str
+    half_years: list[HalfYearStatus]
+    backlog: int = Field(description="remaining of the latest half year")
+
+
+class TaakstellingReport(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "municipalities": [
+                        {
+                            "municipality": "Nijmegen",
+                            "backlog": 12,
+                            "half_years": [
+                                {
+                                    "half_year": "2025-H1",
+                                    "target": 120,
+                                    "carried_in": 0,
+                                    "due": 120,
+                                    "realised": 108,
+                                    "remaining": 12,
+                                }
+                            ],
+                        }
+                    ]
+                }
+            ]
+        }
+    )
+
+    municipalities: list[MunicipalityTaakstelling]
+
+
+class AuditPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    at: dt.datetime
+    token_id: str | None
+    action: str
+    object_type: str
+    object_ids: list[str]
+
+
+class AuditList(Page):
+    items: list[AuditPublic]
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    database: Literal["ok"]

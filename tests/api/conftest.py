@@ -1,0 +1,75 @@
+"""Fixtures for the service tests: a fresh database per test, on SQLite and on PostgreSQL.
+
+Every API test runs twice, once per database. The PostgreSQL cluster is started once per
+session; each test gets its own database in it. Without PostgreSQL binaries those tests
+are skipped, unless MATCHER_REQUIRE_SYSTEM=1, where that is a failure.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.auth import ROLES, create_token
+from api.db import make_engine, make_sessionmaker, session_scope, upgrade
+from api.settings import Settings
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from pg_cluster import cluster
+from service_helpers import Service
+
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    try:
+        with cluster() as url:
+            yield url
+    except FileNotFoundError:
+        if os.environ.get("MATCHER_REQUIRE_SYSTEM") == "1":
+            pytest.fail("no PostgreSQL here, and MATCHER_REQUIRE_SYSTEM=1 requires it")
+        pytest.skip("no PostgreSQL here")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database (schema not yet created)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'matcher.db'}"
+        return
+    server: str = request.getfixturevalue("postgres_server")
+    name = f"test_{os.getpid()}_{next(_counter)}"
+    with psycopg.connect(server, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    yield server.rsplit("/", 1)[0] + "/" + name
+    with psycopg.connect(server, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def make_tokens(url: str, scoped: str = "Nijmegen") -> dict[str, str]:
+    engine = make_engine(url)
+    upgrade(engine)
+    tokens: dict[str, str] = {}
+    with session_scope(make_sessionmaker(engine)) as session:
+        for role in ROLES:
+            tokens[role] = create_token(session, role, None, None)[1]
+            tokens[f"{role}@{scoped}"] = create_token(session, role, scoped, None)[1]
+    engine.dispose()
+    return tokens
+
+
+@pytest.fixture
+def service(database_url: str) -> Iterator[Service]:
+    tokens = make_tokens(database_url)
+    with TestClient(create_app(Settings(database_url=database_url, queue_max=4))) as client:
+        yield Service(client=client, url=database_url, tokens=tokens)

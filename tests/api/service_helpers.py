@@ -1,0 +1,113 @@
+"""Shared steps of the service tests: the example week as upload or JSON, waiting for runs."""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "nijmegen-week"
+BOOL_COLUMNS = {"documents_complete", "temporary", "shared", "step_free", "wheelchair", "lgbtiq_safe", "support"}
+INT_COLUMNS = {"adults", "children", "head_age", "expected_reunification", "beds", "bedrooms", "min_occupants", "max_occupants"}
+LIST_COLUMNS = {"vulnerabilities", "preferred_neighbourhoods"}
+
+
+def csv_rows(name: str) -> list[dict[str, str]]:
+    with (EXAMPLE / name).open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def typed(row: dict[str, str]) -> dict[str, Any]:
+    """A CSV row as a JSON client sends it: booleans, numbers and lists typed, empty cells left out."""
+    out: dict[str, Any] = {}
+    for key, value in row.items():
+        if value == "":
+            continue
+        if key in BOOL_COLUMNS:
+            out[key] = value.lower() == "true"
+        elif key in INT_COLUMNS:
+            out[key] = int(value)
+        elif key in LIST_COLUMNS:
+            out[key] = [part for part in value.split(";") if part]
+        else:
+            out[key] = value
+    return out
+
+
+def policy() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads((EXAMPLE / "policy.json").read_text())
+    return loaded
+
+
+def upload(client: TestClient, headers: dict[str, str], kind: str, path: Path | None = None) -> dict[str, Any]:
+    """Import the example's households or units as a CSV upload; asserts success."""
+    path = path or EXAMPLE / f"{kind}.csv"
+    response = client.post(f"/v1/{kind}/import", headers=headers, files={"file": (path.name, path.read_bytes(), "text/csv")})
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def load_example(client: TestClient, headers: dict[str, str]) -> None:
+    upload(client, headers, "households")
+    upload(client, headers, "units")
+
+
+def wait_for(client: TestClient, headers: dict[str, str], run_id: int, timeout: float = 60.0) -> dict[str, Any]:
+    """Poll a run until it is done or failed."""
+    deadline = time.monotonic() + timeout
+    while True:
+        response = client.get(f"/v1/runs/{run_id}", headers=headers)
+        assert response.status_code == 200, response.text
+        run: dict[str, Any] = response.json()
+        if run["status"] in ("done", "failed"):
+            return run
+        assert time.monotonic() < deadline, f"run {run_id} still {run['status']} after {timeout} s"
+        time.sleep(0.05)
+
+
+def start_run(client: TestClient, headers: dict[str, str], body: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Start a run, wait for it and return the finished run."""
+    response = client.post("/v1/runs", headers=headers, json=body if body is not None else {"policy": policy()})
+    assert response.status_code == 202, response.text
+    return wait_for(client, headers, response.json()["id"])
+
+
+def proposal(client: TestClient, headers: dict[str, str], run_id: int) -> dict[str, Any]:
+    response = client.get(f"/v1/runs/{run_id}/proposal", headers=headers)
+    assert response.status_code == 200, response.text
+    document: dict[str, Any] = response.json()
+    return document
+
+
+def pairs(document: dict[str, Any]) -> set[tuple[str, str]]:
+    return {(m["household_id"], m["unit_id"]) for m in document["matches"]}
+
+
+def error_of(response: Any, status: int) -> dict[str, Any]:
+    """Assert the one error shape and the status; returns the error object."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error"}
+    error: dict[str, Any] = body["error"]
+    assert error["status"] == status and isinstance(error["code"], str) and error["message"]
+    assert isinstance(error["problems"], list)
+    return error
+
+
+@dataclass
+class Service:
+    """A running app with a test client and one token per role (plus scoped ones)."""
+
+    client: TestClient
+    url: str
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def auth(self, who: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[who]}"}
