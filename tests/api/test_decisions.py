@@ -1,0 +1,97 @@
+"""Decisions: the weekly flow (accept, decline, pin, run again) and the conflicts that are refused."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from service_helpers import Service, error_of, load_example, pairs, proposal, start_run
+
+
+def _decide(service: Service, run_id: int, match: dict[str, Any], kind: str, **extra: Any) -> Any:
+    body = {"household_id": match["household_id"], "unit_id": match["unit_id"], "kind": kind, **extra}
+    return service.client.post(f"/v1/runs/{run_id}/decisions", headers=service.auth("wbb"), json=body)
+
+
+def _first_run(service: Service) -> tuple[dict[str, Any], dict[str, Any]]:
+    load_example(service.client, service.auth("admin"))
+    run = start_run(service.client, service.auth("wbb"))
+    return run, proposal(service.client, service.auth("wbb"), run["id"])
+
+
+def test_decision_flow_keeps_accepted_and_pinned_and_never_repeats_declined(service: Service) -> None:
+    """Run, accept one, decline one, pin one, run again: the accepted pair has left the pool,
+    the pinned pair is kept (fixed), the declined pair is not proposed, in this run or the next."""
+    run, document = _first_run(service)
+    accepted, declined, pinned = document["matches"][0], document["matches"][1], document["matches"][2]
+    assert _decide(service, run["id"], accepted, "accept", housed_on="2025-03-10").status_code == 201
+    assert _decide(service, run["id"], declined, "decline", reason="household_refused").status_code == 201
+    assert _decide(service, run["id"], pinned, "pin").status_code == 201
+
+    household = service.client.get(f"/v1/households/{accepted['household_id']}", headers=service.auth("viewer")).json()
+    unit = service.client.get(f"/v1/units/{accepted['unit_id']}", headers=service.auth("viewer")).json()
+    assert household["status"] == "housed" and household["housed_on"] == "2025-03-10"
+    assert unit["status"] == "let" or unit["shared"]
+
+    second = start_run(service.client, service.auth("wbb"))
+    assert second["households"] == run["households"] - 1
+    assert [pinned["household_id"], pinned["unit_id"]] in second["policy"]["fixed_pairs"]
+    assert [declined["household_id"], declined["unit_id"]] in second["policy"]["excluded_pairs"]
+    again = proposal(service.client, service.auth("wbb"), second["id"])
+    found = pairs(again)
+    assert (pinned["household_id"], pinned["unit_id"]) in found
+    assert (declined["household_id"], declined["unit_id"]) not in found
+    assert accepted["household_id"] not in {h for h, _ in found}
+    assert next(m for m in again["matches"] if m["household_id"] == pinned["household_id"])["fixed"] is True
+
+    third = start_run(service.client, service.auth("wbb"))
+    assert (declined["household_id"], declined["unit_id"]) not in pairs(
+        proposal(service.client, service.auth("wbb"), third["id"])
+    )
+
+
+def test_decisions_on_a_superseded_run_are_409(service: Service) -> None:
+    """Once a newer run has finished, decisions on the older one are refused."""
+    run, document = _first_run(service)
+    start_run(service.client, service.auth("wbb"))
+    error = error_of(_decide(service, run["id"], document["matches"][0], "pin"), 409)
+    assert error["code"] == "run_superseded"
+
+
+def test_accept_twice_and_pair_not_proposed_are_409(service: Service) -> None:
+    """A household cannot be housed twice; a pair that is not proposed is refused."""
+    run, document = _first_run(service)
+    match = document["matches"][0]
+    assert _decide(service, run["id"], match, "accept").status_code == 201
+    assert error_of(_decide(service, run["id"], match, "accept"), 409)["code"] == "household_housed"
+    other = document["matches"][1]
+    wrong = {"household_id": other["household_id"], "unit_id": match["unit_id"]}
+    assert error_of(_decide(service, run["id"], wrong, "accept"), 409)["code"] == "not_proposed"
+
+
+def test_declined_pair_cannot_be_pinned_and_decline_needs_reason(service: Service) -> None:
+    """A decline without a reason is 422; a declined pair cannot then be pinned or accepted (409)."""
+    run, document = _first_run(service)
+    match = document["matches"][0]
+    error_of(_decide(service, run["id"], match, "decline"), 422)
+    assert _decide(service, run["id"], match, "decline", reason="unit_unsuitable").status_code == 201
+    assert error_of(_decide(service, run["id"], match, "pin"), 409)["code"] == "pair_declined"
+    assert error_of(_decide(service, run["id"], match, "accept"), 409)["code"] == "pair_declined"
+
+
+def test_decisions_are_listed(service: Service) -> None:
+    """Decisions show per run and across runs, filtered by kind."""
+    run, document = _first_run(service)
+    _decide(service, run["id"], document["matches"][0], "pin")
+    _decide(service, run["id"], document["matches"][1], "decline", reason="other")
+    per_run = service.client.get(f"/v1/runs/{run['id']}/decisions", headers=service.auth("viewer")).json()
+    assert [d["kind"] for d in per_run["items"]] == ["pin", "decline"]
+    declines = service.client.get("/v1/decisions?kind=decline", headers=service.auth("viewer")).json()
+    assert declines["total"] == 1 and declines["items"][0]["reason"] == "other"
+
+
+def test_scoped_wbb_cannot_decide_outside_its_runs(service: Service) -> None:
+    """A Nijmegen wbb token gets 404 for a run over all municipalities."""
+    run, document = _first_run(service)
+    match = document["matches"][0]
+    body = {"household_id": match["household_id"], "unit_id": match["unit_id"], "kind": "pin"}
+    error_of(service.client.post(f"/v1/runs/{run['id']}/decisions", headers=service.auth("wbb@Nijmegen"), json=body), 404)

@@ -1,0 +1,77 @@
+"""Proposal runs: background jobs with status, stored input, failures, queue limit, listing."""
+
+from __future__ import annotations
+
+from service_helpers import Service, error_of, load_example, policy, proposal, start_run, wait_for
+
+from api.db import make_engine, make_sessionmaker, session_scope
+from api.models import Run
+
+
+def test_run_is_queued_then_done_with_its_input(service: Service) -> None:
+    """POST answers 202 with the run's URL; the finished run holds snapshot size, hash, policy and solver report."""
+    load_example(service.client, service.auth("admin"))
+    response = service.client.post("/v1/runs", headers=service.auth("wbb"), json={"policy": policy()})
+    assert response.status_code == 202
+    assert response.headers["location"] == f"/v1/runs/{response.json()['id']}"
+    assert response.json()["status"] in ("queued", "running", "done")
+    run = wait_for(service.client, service.auth("viewer"), response.json()["id"])
+    assert run["status"] == "done" and run["progress"] == 1.0 and run["current"] is True
+    assert (run["households"], run["units"]) == (150, 40)
+    assert run["policy"]["planning_date"] == "2025-03-03"
+    document = proposal(service.client, service.auth("viewer"), run["id"])
+    assert run["input_sha256"] == document["input_sha256"] and len(run["input_sha256"]) == 64
+    assert run["solver"]["tiers"] == document["solver"]["tiers"] and run["kpis"] == document["kpis"]
+
+
+def test_same_pool_and_policy_give_the_same_hash_and_matches(service: Service) -> None:
+    """Two runs over an unchanged pool have the same input hash and the same matches."""
+    load_example(service.client, service.auth("admin"))
+    first = start_run(service.client, service.auth("wbb"))
+    second = start_run(service.client, service.auth("wbb"))
+    assert first["input_sha256"] == second["input_sha256"]
+    a = proposal(service.client, service.auth("wbb"), first["id"])
+    b = proposal(service.client, service.auth("wbb"), second["id"])
+    assert a["matches"] == b["matches"]
+
+
+def test_run_with_bad_policy_fails_with_problems(service: Service) -> None:
+    """A policy the engine refuses makes a failed run that lists the problems; it has no proposal."""
+    load_example(service.client, service.auth("admin"))
+    run = start_run(service.client, service.auth("wbb"), {"policy": {"horizon_days": "soon"}})
+    assert run["status"] == "failed"
+    assert run["problems"] == [
+        {"source": "policy", "row": None, "column": "horizon_days", "message": run["problems"][0]["message"]}
+    ]
+    error_of(service.client.get(f"/v1/runs/{run['id']}/proposal", headers=service.auth("wbb")), 409)
+
+
+def test_full_queue_is_429(service: Service) -> None:
+    """With as many runs waiting as the queue holds, a new run is refused with 429."""
+    engine = make_engine(service.url)
+    with session_scope(make_sessionmaker(engine)) as session:
+        for _ in range(4):  # the fixture's queue_max
+            session.add(Run(created_by="test", status="queued", stage="queued", progress=0.0, policy={}, snapshot={}))
+    engine.dispose()
+    error_of(service.client.post("/v1/runs", headers=service.auth("wbb"), json={}), 429)
+
+
+def test_list_and_get(service: Service) -> None:
+    """Runs list newest first; only the newest finished run is current; unknown ids are 404."""
+    load_example(service.client, service.auth("admin"))
+    first = start_run(service.client, service.auth("wbb"))
+    second = start_run(service.client, service.auth("wbb"))
+    listed = service.client.get("/v1/runs", headers=service.auth("viewer")).json()
+    assert [r["id"] for r in listed["items"]] == [second["id"], first["id"]]
+    assert [r["current"] for r in listed["items"]] == [True, False]
+    error_of(service.client.get("/v1/runs/999", headers=service.auth("viewer")), 404)
+
+
+def test_scoped_run_covers_only_its_municipality(service: Service) -> None:
+    """A Nijmegen wbb token's run covers Nijmegen only, and other-scope tokens cannot see it."""
+    load_example(service.client, service.auth("admin"))
+    run = start_run(service.client, service.auth("wbb@Nijmegen"))
+    assert run["scope"] == "Nijmegen" and run["households"] == 150
+    assert service.client.get(f"/v1/runs/{run['id']}", headers=service.auth("viewer@Nijmegen")).status_code == 200
+    unscoped = start_run(service.client, service.auth("wbb"))
+    error_of(service.client.get(f"/v1/runs/{unscoped['id']}", headers=service.auth("viewer@Nijmegen")), 404)
