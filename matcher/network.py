@@ -111,9 +111,17 @@ def solve_aggregated(
     policy: Policy,
     preferred: PreferredIndex,
     preference_lists: list[tuple[int, ...]],
+    previous_unit: IntArray | None = None,
 ) -> tuple[IntArray, IntArray]:
-    """Lexicographically optimal pairs among the given households and units (flow part)."""
-    n_tiers = len(parts) + 1  # the tie-break is the last tier
+    """Lexicographically optimal pairs among the given households and units (flow part).
+
+    With ``previous_unit`` (per household, the unit of its previous pair or -1) a
+    stability tier after the policy's tiers keeps as many previous pairs as possible: a
+    household with a previous pair gets a direct arc to that unit, with the same value
+    in every policy tier as the way through the profiles, plus one in the stability tier.
+    """
+    stable = previous_unit is not None
+    n_tiers = len(parts) + 1 + stable  # the tie-break is the last tier
     if len(households) == 0 or len(units) == 0:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty
@@ -161,8 +169,14 @@ def solve_aggregated(
     def const(n: int, value: int = 0) -> list[IntArray]:
         return [np.full(n, value, dtype=np.int64) for _ in range(n_tiers)]
 
+    def with_extra(policy_costs: list[IntArray], tie: IntArray, kept: IntArray | None = None) -> list[IntArray]:
+        """Costs for every tier: the policy's, the stability tier when present, the tie-break."""
+        n = len(tie)
+        stability = [np.zeros(n, np.int64) if kept is None else -kept.astype(np.int64)] if stable else []
+        return [*policy_costs, *stability, tie]
+
     arcs.add(np.array([0]), np.array([1]), np.array([n_h]), const(1))
-    household_costs = [-p.household[households] for p in parts] + [-tie_h[households]]
+    household_costs = with_extra([-p.household[households] for p in parts], -tie_h[households])
     arcs.add(np.zeros(n_h, np.int64), h_node, np.ones(n_h, np.int64), household_costs)
     # household -> profile
     if len(non_special):
@@ -178,7 +192,7 @@ def solve_aggregated(
     if pref_tail:
         m = len(pref_tail)
         arcs.add(np.array(pref_tail), np.array(pref_head), np.ones(m, np.int64),
-                 [np.full(m, -p.preferred, np.int64) for p in parts] + [np.zeros(m, np.int64)])  # fmt: skip
+                 with_extra([np.full(m, -p.preferred, np.int64) for p in parts], np.zeros(m, np.int64)))  # fmt: skip
     # profile -> unit profile, and (profile, neighbourhood) -> unit profile in that neighbourhood
     if len(p_codes):
         pi, qi = np.nonzero(structure.eligible[np.ix_(p_codes, q_codes)])
@@ -187,7 +201,7 @@ def solve_aggregated(
             profile_pair_values(p, structure.household_rep[p_codes[pi]], structure.unit_rep[q_codes[qi]], h, u, policy, preferred)
             for p in parts
         ]
-        arcs.add(p_node[pi], q_node[qi], size_p[pi], [-v for v in values] + [np.zeros(len(pi), np.int64)])
+        arcs.add(p_node[pi], q_node[qi], size_p[pi], with_extra([-v for v in values], np.zeros(len(pi), np.int64)))
         if pn_keys:
             keys = np.array(list(pn_keys.keys()), dtype=np.int64).reshape(-1, 2)
             nodes = np.array(list(pn_keys.values()), dtype=np.int64)
@@ -205,9 +219,24 @@ def solve_aggregated(
             if picks:
                 sel = np.array(picks)
                 arcs.add(
-                    np.array(tails), np.array(heads), np.array(caps), [-v[sel] for v in values] + [np.zeros(len(sel), np.int64)]
+                    np.array(tails),
+                    np.array(heads),
+                    np.array(caps),
+                    with_extra([-v[sel] for v in values], np.zeros(len(sel), np.int64)),
                 )
+
     # special households: explicit arcs to their eligible units
+    def pair_costs(eh: IntArray, eu: IntArray) -> list[IntArray]:
+        """Costs of explicit household -> unit arcs: the whole pair value except the household's own part."""
+        values = []
+        for part in parts:
+            v = profile_pair_values(part, eh, eu, h, u, policy, preferred)
+            if part.preferred:
+                v = v + part.preferred * term_values("preferred", eh, eu, h, u, policy, preferred)
+            values.append(-v)
+        kept = None if previous_unit is None else previous_unit[eh] == eu
+        return with_extra(values, np.zeros(len(eh), np.int64), kept)
+
     special_idx = np.flatnonzero(special)
     if len(special_idx):
         sel_h = np.zeros(len(h.ids), dtype=bool)
@@ -217,18 +246,23 @@ def solve_aggregated(
         eh, eu = structure.expand(sel_h, sel_u)
         local_h = np.searchsorted(households, eh)
         local_u = np.searchsorted(units, eu)
-        values = []
-        for part in parts:
-            v = profile_pair_values(part, eh, eu, h, u, policy, preferred)
-            if part.preferred:
-                v = v + part.preferred * term_values("preferred", eh, eu, h, u, policy, preferred)
-            values.append(-v)
-        arcs.add(h_node[local_h], u_node[local_u], np.ones(len(eh), np.int64), [*values, np.zeros(len(eh), np.int64)])
+        arcs.add(h_node[local_h], u_node[local_u], np.ones(len(eh), np.int64), pair_costs(eh, eu))
+    # households with a previous pair (and no explicit arcs yet): a direct arc to that unit
+    if previous_unit is not None:
+        target = previous_unit[households]
+        position = np.searchsorted(units, np.maximum(target, 0))
+        position = np.minimum(position, n_u - 1)
+        direct = np.flatnonzero(~special & (target >= 0) & (units[position] == target))
+        # The structure may be a restriction of the instance's (see the knapsack restrictions).
+        direct = direct[structure.pair_eligible(households[direct], target[direct])]
+        if len(direct):
+            eh, eu = households[direct], target[direct]
+            arcs.add(h_node[direct], u_node[position[direct]], np.ones(len(direct), np.int64), pair_costs(eh, eu))
     # unit profile -> unit -> (capped neighbourhood) -> sink
     arcs.add(q_node[q_local.reshape(-1)], u_node, unit_capacity, const(n_u))
     unit_head = np.ones(n_u, dtype=np.int64)
     unit_head[capped] = nb_node[nb_local.reshape(-1)]
-    unit_costs = [-p.unit[units] for p in parts] + [-tie_u[units]]
+    unit_costs = with_extra([-p.unit[units] for p in parts], -tie_u[units])
     arcs.add(u_node, unit_head, unit_capacity, unit_costs)
     if len(nb_codes):
         arcs.add(nb_node, np.ones(len(nb_codes), np.int64), cap_left[nb_codes], const(len(nb_codes)))

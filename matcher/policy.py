@@ -72,6 +72,7 @@ class Policy(BaseModel):
     neighbourhood_caps: dict[str, int] = {}
     fixed_pairs: tuple[tuple[str, str], ...] = ()
     excluded_pairs: tuple[tuple[str, str], ...] = ()
+    previous_pairs: tuple[tuple[str, str], ...] = ()
     objective: tuple[dict[str, int], ...] = DEFAULT_OBJECTIVE
     time_limit_s: float = 30.0
     seed: int = 0
@@ -107,6 +108,8 @@ class Policy(BaseModel):
             "objective": [dict(sorted(tier.items())) for tier in self.objective],
             "time_limit_s": self.time_limit_s,
             "seed": self.seed,
+            # Only present when used, so the hash of inputs without it stays what it was.
+            **({"previous_pairs": sorted(list(p) for p in self.previous_pairs)} if self.previous_pairs else {}),
         }
 
 
@@ -247,7 +250,7 @@ def parse_policy(raw: Any, source: str = "policy.json", today: dt.date | None = 
                 except cells.CellError as error:
                     problems.add(source, str(error), column=f"neighbourhood_caps.{name}")
             values["neighbourhood_caps"] = parsed_caps
-    for field in ("fixed_pairs", "excluded_pairs"):
+    for field in ("fixed_pairs", "excluded_pairs", "previous_pairs"):
         if raw.get(field) is not None:
             values[field] = _pairs(raw[field], field, source, problems)
     if raw.get("objective") is not None:

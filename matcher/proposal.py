@@ -40,6 +40,7 @@ class SolverReport(BaseModel):
     cpsat_components: int
     build_s: float
     solve_s: float
+    previous_pairs_kept: int | None = None
 
 
 class Match(BaseModel):
@@ -181,6 +182,7 @@ def build_proposal(prep: Prepared, solution: Solution, wall_time_s: float, lang:
         cpsat_components=solution.cpsat_components,
         build_s=round(solution.build_s, 3),
         solve_s=round(solution.solve_s, 3),
+        previous_pairs_kept=solution.kept_previous,
     )
     return Proposal(
         planning_date=policy.planning_date.isoformat(),

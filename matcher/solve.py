@@ -18,20 +18,21 @@ import hashlib
 import logging
 import time
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
-from matcher import cpsat, pruning
 from matcher.eligibility import RULES, BoolArray, Codes, Households, IntArray, Units, encode, rule_masks
 from matcher.errors import InputError, ProblemCollector
 from matcher.instance import Instance
 from matcher.network import TierParts, solve_aggregated, tier_parts
 from matcher.structure import Structure, build_structure
 from matcher.terms import PreferredIndex, preferred_index, tier_weights
+
+if TYPE_CHECKING:
+    from matcher import cpsat
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,12 @@ class Prepared:
     fixed_household: IntArray
     fixed_unit: IntArray
     build_s: float
+    previous_unit: IntArray  # per household: the unit of its previous pair if still eligible, else -1
+
+    @property
+    def stable(self) -> bool:
+        """Whether a stability tier (keep the previous proposal's pairs) follows the policy's tiers."""
+        return bool(self.instance.policy.previous_pairs)
 
     @property
     def n_pairs(self) -> int:
@@ -76,6 +83,7 @@ class Solution:
     solve_s: float
     components: int = 0
     cpsat_components: int = 0
+    kept_previous: int | None = None  # pairs of the previous proposal kept (when one was given)
 
 
 def _id_hash(ids: list[str], seed: int, salt: bytes) -> npt.NDArray[np.uint64]:
@@ -117,8 +125,32 @@ def prepare(instance: Instance) -> Prepared:
     fixed_h, fixed_u = _check_fixed_pairs(instance, h, u, codes, structure)
     return Prepared(
         instance, h, u, codes, structure, preferred, preference_lists, parts, tie_h, tie_u, fixed_h, fixed_u,
-        time.perf_counter() - started,
+        time.perf_counter() - started, _previous_units(instance, h, u, structure),
     )  # fmt: skip
+
+
+def _previous_units(instance: Instance, h: Households, u: Units, structure: Structure) -> IntArray:
+    """Per household, the unit of its pair in the previous proposal, or -1.
+
+    Pairs naming a household or unit that is no longer in the input (housed, let,
+    withdrawn), or that is no longer eligible, cannot be kept and are ignored.
+    """
+    previous = np.full(len(h.ids), -1, dtype=np.int64)
+    h_index = {hid: i for i, hid in enumerate(h.ids)}
+    u_index = {uid: i for i, uid in enumerate(u.ids)}
+    for hid, uid in sorted(instance.policy.previous_pairs):
+        hi, ui = h_index.get(hid), u_index.get(uid)
+        if hi is None or ui is None or previous[hi] >= 0:
+            continue
+        if structure.pair_eligible(np.array([hi]), np.array([ui]))[0]:
+            previous[hi] = ui
+    return previous
+
+
+def kept_values(prep: Prepared, household: IntArray, unit: IntArray) -> IntArray:
+    """The stability tier: 1 for a pair that the previous proposal also made."""
+    kept: IntArray = (prep.previous_unit[household] == unit).astype(np.int64)
+    return kept
 
 
 def first_failing_rule(h: Households, u: Units, instance: Instance, hi: int, ui: int) -> str | None:
@@ -252,6 +284,9 @@ def _flow_capacity(prep: Prepared, res: Residual) -> tuple[IntArray, BoolArray, 
 
 def _components(prep: Prepared, res: Residual) -> tuple[IntArray, IntArray, int]:
     """Component label per household and per unit, over the profile graph (households, profiles, units, capped wijken)."""
+    from scipy.sparse import coo_matrix  # only the knapsack path needs SciPy's graph code: keep start-up fast
+    from scipy.sparse.csgraph import connected_components
+
     s, u = prep.structure, prep.units
     n_h, n_u = s.n_households, s.n_units
     n_p, n_q = s.eligible.shape
@@ -307,8 +342,10 @@ def optimise(prep: Prepared, engine: str = "auto") -> Solution:
         if _beds_respected(prep, res, rh, ru):
             return _finish(prep, [rh], [ru], [0] * n_tiers, True, method, started, 1, 0)
         restricted_h, restricted_u = _best_restriction(prep, res, all_open_h, capacity, knapsack, largest)
-        if tier_values(prep, restricted_h, restricted_u) == tier_values(prep, rh, ru):
+        if ranked_values(prep, restricted_h, restricted_u) == ranked_values(prep, rh, ru):
             return _finish(prep, [restricted_h], [restricted_u], [0] * n_tiers, True, method, started, 1, 0)
+
+    from matcher import cpsat, pruning  # CP-SAT and the LP only for knapsack parts: keep start-up fast
 
     h_label, u_label, n_components = _components(prep, res)
     if engine == "cpsat":
@@ -364,7 +401,7 @@ def _best_restriction(
     beds = capacity.copy()
     beds[knapsack] = res.unit_left[knapsack]
     b = _flow(replace(prep, structure=replace(s, eligible=singles_only)), res, households, beds)
-    return a if tier_values(prep, *a) >= tier_values(prep, *b) else b
+    return a if ranked_values(prep, *a) >= ranked_values(prep, *b) else b
 
 
 def _flow(prep: Prepared, res: Residual, households: IntArray, capacity: IntArray) -> tuple[IntArray, IntArray]:
@@ -375,6 +412,7 @@ def _flow(prep: Prepared, res: Residual, households: IntArray, capacity: IntArra
     return solve_aggregated(
         households, units, capacity[units], res.cap_left, prep.structure, prep.parts, prep.tie_household, prep.tie_unit,
         prep.households, prep.units, prep.instance.policy, prep.preferred, prep.preference_lists,
+        prep.previous_unit if prep.stable else None,
     )  # fmt: skip
 
 
@@ -412,15 +450,27 @@ def _finish(
         solve_s=time.perf_counter() - started,
         components=components,
         cpsat_components=cpsat_components,
+        kept_previous=int(kept_values(prep, household, unit).sum()) if prep.stable else None,
     )
 
 
 def tier_values(prep: Prepared, household: IntArray, unit: IntArray) -> list[int]:
+    """The value of each of the policy's tiers."""
     weights = tier_weights(prep.instance.policy, household, unit, prep.households, prep.units, prep.preferred)
     return [int(w.sum()) for w in weights]
 
 
+def ranked_values(prep: Prepared, household: IntArray, unit: IntArray) -> list[int]:
+    """What the optimiser ranks lexicographically: the policy's tiers, then the pairs kept."""
+    values = tier_values(prep, household, unit)
+    if prep.stable:
+        values.append(int(kept_values(prep, household, unit).sum()))
+    return values
+
+
 def _component(prep: Prepared, res: Residual, hh: IntArray, uu: IntArray) -> cpsat.Component:
+    from matcher import cpsat
+
     u, h = prep.units, prep.households
     caps: list[tuple[IntArray, int]] = []
     nbh = u.neighbourhood[uu]
@@ -431,13 +481,14 @@ def _component(prep: Prepared, res: Residual, hh: IntArray, uu: IntArray) -> cps
     shared_units = {int(x) for x in np.unique(uu).tolist() if u.shared[x]}
     tiers = tier_weights(prep.instance.policy, hh, uu, h, u, prep.preferred)
     tie = tie_break_scores(hh, uu, h, u, prep.instance.policy.seed)
+    kept = [kept_values(prep, hh, uu)] if prep.stable else []
     return cpsat.Component(
         pair_household=hh,
         pair_unit=uu,
         persons=h.persons[hh],
         unit_beds={x: int(res.unit_left[x]) for x in shared_units},
         neighbourhood_caps=caps,
-        tiers=[*tiers, tie],
+        tiers=[*tiers, *kept, tie],
     )
 
 

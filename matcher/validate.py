@@ -329,6 +329,11 @@ def check_proposal(instance: Instance, proposal: dict[str, Any]) -> list[str]:
     for name, n in k["by_neighbourhood"].items():
         if per_nbh.get(name, 0) != n:
             problems.append(f"kpis.by_neighbourhood[{name}] {n} != {per_nbh.get(name, 0)}")
+    kept = proposal["solver"].get("previous_pairs_kept")
+    if kept is not None and kept != len(set(pairs) & set(instance.policy.previous_pairs)):
+        problems.append(
+            f"solver.previous_pairs_kept {kept} != pairs kept {len(set(pairs) & set(instance.policy.previous_pairs))}"
+        )
     if proposal["input_sha256"] != instance.input_sha256:
         problems.append("input_sha256 differs from the instance")
     return problems

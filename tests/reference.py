@@ -16,6 +16,11 @@ from matcher.validate import failing_rules, pair_terms
 
 
 def _data(inst: Instance) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[tuple[int, int]], list[list[int]]]:
+    """Households, units, eligible pairs and each pair's value per tier.
+
+    With previous pairs in the policy, one more tier follows the policy's: 1 for a pair
+    the previous proposal also made (the stability tier).
+    """
     hh = inst.households.to_dict(orient="records")
     un = inst.units.to_dict(orient="records")
     pairs = [(i, j) for i, h in enumerate(hh) for j, u in enumerate(un) if not failing_rules(h, u, inst)]
@@ -26,6 +31,9 @@ def _data(inst: Instance) -> tuple[list[dict[str, Any]], list[dict[str, Any]], l
             terms = pair_terms(hh[i], un[j], inst)
             values.append(sum(w * terms[t] for t, w in tier.items()))
         tiers.append(values)
+    if inst.policy.previous_pairs:
+        previous = set(inst.policy.previous_pairs)
+        tiers.append([int((hh[i]["household_id"], un[j]["unit_id"]) in previous) for i, j in pairs])
     return hh, un, pairs, tiers
 
 
