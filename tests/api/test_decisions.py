@@ -95,3 +95,35 @@ def test_scoped_wbb_cannot_decide_outside_its_runs(service: Service) -> None:
     match = document["matches"][0]
     body = {"household_id": match["household_id"], "unit_id": match["unit_id"], "kind": "pin"}
     error_of(service.client.post(f"/v1/runs/{run['id']}/decisions", headers=service.auth("wbb@Nijmegen"), json=body), 404)
+
+
+def test_second_run_keeps_as_many_earlier_pairs_as_the_policy_allows(service: Service) -> None:
+    """Stable re-solve: after a decline, the next run passes the rest of the last proposal as
+    previous_pairs and keeps at least as many of them as the same input solved without them."""
+    from api.db import make_engine, make_sessionmaker
+    from api.models import Run
+
+    run, document = _first_run(service)
+    declined = document["matches"][0]
+    assert _decide(service, run["id"], declined, "decline", reason="household_refused").status_code == 201
+    second = start_run(service.client, service.auth("wbb"))
+    earlier = pairs(document) - {(declined["household_id"], declined["unit_id"])}
+    assert {tuple(p) for p in second["policy"]["previous_pairs"]} == earlier
+    kept = len(earlier & pairs(proposal(service.client, service.auth("wbb"), second["id"])))
+    assert second["solver"]["previous_pairs_kept"] == kept
+
+    engine = make_engine(service.url)
+    with make_sessionmaker(engine)() as session:
+        stored = session.get(Run, second["id"])
+        assert stored is not None
+        snapshot = stored.snapshot
+    engine.dispose()
+    plain_policy = {k: v for k, v in snapshot["policy"].items() if k != "previous_pairs"}
+    body = {"households": snapshot["households"], "units": snapshot["units"], "policy": plain_policy}
+    response = service.client.post("/v1/solve", headers=service.auth("officer"), json=body)
+    assert response.status_code == 200, response.text
+    plain = response.json()
+    assert kept >= len(earlier & pairs(plain))
+    assert [t["value"] for t in second["solver"]["tiers"]][: len(plain["solver"]["tiers"])] == [
+        t["value"] for t in plain["solver"]["tiers"]
+    ]
