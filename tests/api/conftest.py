@@ -18,14 +18,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.auth import ROLES, create_token
-from api.db import make_engine, make_sessionmaker, session_scope, upgrade
 from api.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).parent))
 
 from pg_cluster import cluster
-from service_helpers import Service
+from service_helpers import Service, make_tokens
 
 _counter = itertools.count()
 
@@ -54,18 +52,6 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     yield server.rsplit("/", 1)[0] + "/" + name
     with psycopg.connect(server, autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def make_tokens(url: str, scoped: str = "Nijmegen") -> dict[str, str]:
-    engine = make_engine(url)
-    upgrade(engine)
-    tokens: dict[str, str] = {}
-    with session_scope(make_sessionmaker(engine)) as session:
-        for role in ROLES:
-            tokens[role] = create_token(session, role, None, None)[1]
-            tokens[f"{role}@{scoped}"] = create_token(session, role, scoped, None)[1]
-    engine.dispose()
-    return tokens
 
 
 @pytest.fixture

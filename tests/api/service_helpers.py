@@ -11,6 +11,9 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from api.auth import ROLES, create_token
+from api.db import make_engine, make_sessionmaker, session_scope, upgrade
+
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "nijmegen-week"
 BOOL_COLUMNS = {"documents_complete", "temporary", "shared", "step_free", "wheelchair", "lgbtiq_safe", "support"}
@@ -111,3 +114,15 @@ class Service:
 
     def auth(self, who: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[who]}"}
+
+
+def make_tokens(url: str, scoped: str = "Nijmegen") -> dict[str, str]:
+    engine = make_engine(url)
+    upgrade(engine)
+    tokens: dict[str, str] = {}
+    with session_scope(make_sessionmaker(engine)) as session:
+        for role in ROLES:
+            tokens[role] = create_token(session, role, None, None)[1]
+            tokens[f"{role}@{scoped}"] = create_token(session, role, scoped, None)[1]
+    engine.dispose()
+    return tokens

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service_helpers import Service, error_of, load_example, policy, proposal, start_run, wait_for
+from service_helpers import Service, error_of, load_example, pairs, policy, proposal, start_run, wait_for
 
 from api.db import make_engine, make_sessionmaker, session_scope
 from api.models import Run
@@ -25,14 +25,19 @@ def test_run_is_queued_then_done_with_its_input(service: Service) -> None:
 
 
 def test_same_pool_and_policy_give_the_same_hash_and_matches(service: Service) -> None:
-    """Two runs over an unchanged pool have the same input hash and the same matches."""
+    """Over an unchanged pool a second run keeps every pair of the first (previous_pairs); with
+    previous_pairs switched off it has exactly the first run's input hash and matches."""
     load_example(service.client, service.auth("admin"))
     first = start_run(service.client, service.auth("wbb"))
     second = start_run(service.client, service.auth("wbb"))
-    assert first["input_sha256"] == second["input_sha256"]
     a = proposal(service.client, service.auth("wbb"), first["id"])
     b = proposal(service.client, service.auth("wbb"), second["id"])
     assert a["matches"] == b["matches"]
+    assert second["solver"]["previous_pairs_kept"] == len(a["matches"])
+    assert sorted(map(tuple, second["policy"]["previous_pairs"])) == sorted(pairs(a))
+    third = start_run(service.client, service.auth("wbb"), {"policy": policy() | {"previous_pairs": []}})
+    assert third["input_sha256"] == first["input_sha256"]
+    assert proposal(service.client, service.auth("wbb"), third["id"])["matches"] == a["matches"]
 
 
 def test_run_with_bad_policy_fails_with_problems(service: Service) -> None:

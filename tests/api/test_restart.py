@@ -1,0 +1,81 @@
+"""The real server: `matcher serve` in its own process, real HTTP; data survives a restart."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+from pg_cluster import free_port
+from service_helpers import EXAMPLE, ROOT, make_tokens, policy
+
+
+@contextmanager
+def server(database_url: str) -> Iterator[httpx.Client]:
+    """Start `matcher serve` on a free port, wait for /healthz, stop it with SIGTERM at the end."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "matcher", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": database_url},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if client.get("/healthz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert process.poll() is None, process.stdout.read() if process.stdout else ""
+                assert time.monotonic() < deadline, "server did not start"
+                time.sleep(0.1)
+            yield client
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            output, _ = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            output, _ = process.communicate()
+    assert process.returncode == 0, output
+
+
+def test_data_survives_a_restart(database_url: str) -> None:
+    """Pool, run, proposal and decision written through one server process are read back
+    through a second one started on the same database."""
+    tokens = make_tokens(database_url)
+    admin = {"Authorization": f"Bearer {tokens['admin']}"}
+    with server(database_url) as client:
+        for kind in ("households", "units"):
+            path = EXAMPLE / f"{kind}.csv"
+            response = client.post(f"/v1/{kind}/import", headers=admin, files={"file": (path.name, path.read_bytes())})
+            assert response.status_code == 200, response.text
+        run_id = client.post("/v1/runs", headers=admin, json={"policy": policy()}).json()["id"]
+        for _ in range(600):
+            run = client.get(f"/v1/runs/{run_id}", headers=admin).json()
+            if run["status"] in ("done", "failed"):
+                break
+            time.sleep(0.1)
+        assert run["status"] == "done"
+        before = client.get(f"/v1/runs/{run_id}/proposal", headers=admin).text
+        match = client.get(f"/v1/runs/{run_id}/proposal", headers=admin).json()["matches"][0]
+        body = {"household_id": match["household_id"], "unit_id": match["unit_id"], "kind": "accept", "housed_on": "2025-03-10"}
+        assert client.post(f"/v1/runs/{run_id}/decisions", headers=admin, json=body).status_code == 201
+    with server(database_url) as client:
+        assert client.get("/v1/households", headers=admin).json()["total"] == 150
+        assert client.get("/v1/units", headers=admin).json()["total"] == 40
+        assert client.get(f"/v1/runs/{run_id}/proposal", headers=admin).text == before
+        household = client.get(f"/v1/households/{match['household_id']}", headers=admin).json()
+        assert household["status"] == "housed" and household["housed_on"] == "2025-03-10"
+        decisions = client.get("/v1/decisions", headers=admin).json()
+        assert [d["kind"] for d in decisions["items"]] == ["accept"]
