@@ -7,7 +7,6 @@ checked completely before anything is written: all rows or none.
 
 from __future__ import annotations
 
-import datetime as dt
 import tempfile
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
@@ -251,7 +250,3 @@ def one_record(parse_error: InputError) -> InputError:
     from matcher.errors import InputProblem
 
     return InputError([InputProblem(source="body", message=p.message, row=None, column=p.column) for p in parse_error.problems])
-
-
-def today() -> dt.date:
-    return dt.date.today()

@@ -36,7 +36,7 @@ def _import(
     summary="Import households from a CSV or XLSX file (all rows or none)",
     responses=responses(401, 403, 413, 415, 422),
 )
-async def import_file(
+def import_file(
     caller: Admin,
     session: SessionDep,
     settings: SettingsDep,
@@ -45,7 +45,7 @@ async def import_file(
         ImportMode, Query(description="upsert: add and update; replace: also remove waiting households not listed")
     ] = "upsert",
 ) -> ImportResult:
-    content = await file.read(settings.max_upload_bytes + 1)
+    content = file.file.read(settings.max_upload_bytes + 1)
     try:
         rows, header, name = read_upload(file.filename, content, settings.max_upload_bytes)
     except InputError as error:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from service_helpers import Service, csv_rows, error_of, load_example, proposal, start_run
 
 
@@ -45,3 +47,23 @@ def test_filter_by_action(service: Service) -> None:
     load_example(service.client, service.auth("admin"))
     entries = service.client.get("/v1/audit?action=units.import", headers=service.auth("admin")).json()
     assert entries["total"] == 1 and entries["items"][0]["object_type"] == "unit"
+
+
+def test_service_log_holds_no_personal_fields_or_tokens(service: Service, caplog: Any) -> None:
+    """While importing, solving and deciding, the service's log never shows field values or a token."""
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    load_example(service.client, service.auth("admin"))
+    run = start_run(service.client, service.auth("wbb"))
+    match = proposal(service.client, service.auth("wbb"), run["id"])["matches"][0]
+    body = {"household_id": match["household_id"], "unit_id": match["unit_id"], "kind": "accept", "housed_on": "2025-03-10"}
+    assert service.client.post(f"/v1/runs/{run['id']}/decisions", headers=service.auth("wbb"), json=body).status_code == 201
+    text = caplog.text
+    assert "run" in text  # the log does say what happened
+    for token in service.tokens.values():
+        assert token not in text
+    for row in csv_rows("households.csv"):
+        assert row["koppeling_date"] not in text
+        for vulnerability in filter(None, row["vulnerabilities"].split(";")):
+            assert vulnerability not in text

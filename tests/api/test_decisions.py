@@ -127,3 +127,44 @@ def test_second_run_keeps_as_many_earlier_pairs_as_the_policy_allows(service: Se
     assert [t["value"] for t in second["solver"]["tiers"]][: len(plain["solver"]["tiers"])] == [
         t["value"] for t in plain["solver"]["tiers"]
     ]
+
+
+def test_shared_unit_is_let_only_when_its_beds_are_full(service: Service) -> None:
+    """Accepting one of two households in a shared unit leaves its other bed on offer; the
+    next run offers that bed only, and accepting the second household lets the unit."""
+    person = {
+        "municipality": "Nijmegen",
+        "koppeling_date": "2025-01-01",
+        "adults": 1,
+        "children": 0,
+        "gender": "M",
+        "head_age": 30,
+    }
+    households = [{"household_id": hid, **person} for hid in ("H-1", "H-2")]
+    shared = {
+        "unit_id": "S-1",
+        "municipality": "Nijmegen",
+        "neighbourhood": "Hatert",
+        "unit_type": "flex",
+        "shared": True,
+        "beds": 2,
+        "bedrooms": 2,
+        "max_occupants": 2,
+        "rent": 300,
+        "available_from": "2025-03-01",
+    }
+    admin = service.auth("admin")
+    assert service.client.post("/v1/households/batch", headers=admin, json={"rows": households}).status_code == 200
+    assert service.client.post("/v1/units/batch", headers=admin, json={"rows": [shared]}).status_code == 200
+    body = {"policy": {"planning_date": "2025-03-03"}}
+    run = start_run(service.client, service.auth("wbb"), body)
+    assert pairs(proposal(service.client, service.auth("wbb"), run["id"])) == {("H-1", "S-1"), ("H-2", "S-1")}
+    assert _decide(service, run["id"], {"household_id": "H-1", "unit_id": "S-1"}, "accept").status_code == 201
+    unit = service.client.get("/v1/units/S-1", headers=admin).json()
+    assert (unit["status"], unit["beds_taken"]) == ("available", 1)
+    second = start_run(service.client, service.auth("wbb"), body)
+    assert (second["households"], second["units"]) == (1, 1)
+    assert pairs(proposal(service.client, service.auth("wbb"), second["id"])) == {("H-2", "S-1")}
+    assert _decide(service, second["id"], {"household_id": "H-2", "unit_id": "S-1"}, "accept").status_code == 201
+    unit = service.client.get("/v1/units/S-1", headers=admin).json()
+    assert (unit["status"], unit["beds_taken"]) == ("let", 2)

@@ -142,3 +142,17 @@ def test_scoped_admin_cannot_import_other_municipality(service: Service) -> None
     )
     assert [(p["row"], p["column"]) for p in error["problems"]] == [(3, "municipality")]
     assert _count(service) == 0
+
+
+def test_too_large_upload_is_413(service: Service) -> None:
+    """A file over the configured limit is refused with 413 and nothing is stored."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.settings import Settings
+
+    content = (EXAMPLE / "households.csv").read_bytes()
+    with TestClient(create_app(Settings(database_url=service.url, max_upload_bytes=1024))) as small:
+        response = small.post("/v1/households/import", headers=service.auth("admin"), files={"file": ("households.csv", content)})
+        error_of(response, 413)
+    assert _count(service) == 0
