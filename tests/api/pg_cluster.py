@@ -28,12 +28,6 @@ def find_bin_dir() -> Path | None:
     return Path(candidates[-1]).parent if candidates else None
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def cluster() -> Iterator[str]:
     """Start a cluster; yields the URL of its ``postgres`` database and stops it at the end."""
@@ -47,7 +41,9 @@ def cluster() -> Iterator[str]:
     if as_root:
         shutil.chown(folder, user="postgres", group="postgres")
     user = "postgres" if as_root else os.environ.get("USER", "postgres")
-    port = free_port()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
 
     def run(*args: str) -> None:
         subprocess.run([*prefix, *args], check=True, capture_output=True, text=True, cwd=folder)

@@ -2,52 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
-import httpx
-from pg_cluster import free_port
-from service_helpers import EXAMPLE, ROOT, make_tokens, policy
-
-
-@contextmanager
-def server(database_url: str) -> Iterator[httpx.Client]:
-    """Start `matcher serve` on a free port, wait for /healthz, stop it with SIGTERM at the end."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "matcher", "serve", "--port", str(port)],
-        cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": database_url},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if client.get("/healthz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert process.poll() is None, process.stdout.read() if process.stdout else ""
-                assert time.monotonic() < deadline, "server did not start"
-                time.sleep(0.1)
-            yield client
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            output, _ = process.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            output, _ = process.communicate()
-    assert process.returncode == 0, output
+from service_helpers import EXAMPLE, make_tokens, policy, server
 
 
 def test_data_survives_a_restart(database_url: str) -> None:
@@ -55,7 +12,7 @@ def test_data_survives_a_restart(database_url: str) -> None:
     through a second one started on the same database."""
     tokens = make_tokens(database_url)
     admin = {"Authorization": f"Bearer {tokens['admin']}"}
-    with server(database_url) as client:
+    with server({"DATABASE_URL": database_url}) as client:
         for kind in ("households", "units"):
             path = EXAMPLE / f"{kind}.csv"
             response = client.post(f"/v1/{kind}/import", headers=admin, files={"file": (path.name, path.read_bytes())})
@@ -71,7 +28,7 @@ def test_data_survives_a_restart(database_url: str) -> None:
         match = client.get(f"/v1/runs/{run_id}/proposal", headers=admin).json()["matches"][0]
         body = {"household_id": match["household_id"], "unit_id": match["unit_id"], "kind": "accept", "housed_on": "2025-03-10"}
         assert client.post(f"/v1/runs/{run_id}/decisions", headers=admin, json=body).status_code == 201
-    with server(database_url) as client:
+    with server({"DATABASE_URL": database_url}) as client:
         assert client.get("/v1/households", headers=admin).json()["total"] == 150
         assert client.get("/v1/units", headers=admin).json()["total"] == 40
         assert client.get(f"/v1/runs/{run_id}/proposal", headers=admin).text == before
