@@ -117,6 +117,28 @@ def household_rule_phrase(details: Mapping[str, Any], lang: str) -> str:
     return _join(parts, lang)
 
 
+def tier_difference_words(values: list[int]) -> str:
+    """A tier difference as the WBB reads it: "-10 / +35 / 0"."""
+    return " / ".join(f"{v:+d}" if v else "0" for v in values)
+
+
+def _taken_phrase(taken: list[dict[str, Any]], lang: str) -> str:
+    if not taken:
+        return "."
+    word = "naar" if lang == "nl" else "to"
+    parts = [f"{t['unit_id']} {word} {', '.join(t['taken_by'])}" for t in taken]
+    return (" (o.a. " if lang == "nl" else " (among them ") + "; ".join(parts) + ")."
+
+
+def _forced_phrase(details: Mapping[str, Any], lang: str) -> str:
+    difference = details.get("forced_tier_difference")
+    if difference is None:
+        return ""
+    if lang == "nl":
+        return f" Dit huishouden toch plaatsen verandert het voorstel per prioriteit met {tier_difference_words(difference)}."
+    return f" Placing this household anyway changes the proposal per tier by {tier_difference_words(difference)}."
+
+
 def _rule_phrase(counts: Mapping[str, int], lang: str) -> str:
     parts = [PHRASES[lang][rule].format(n=n) for rule in RULE_ORDER if (n := counts.get(rule, 0))]
     return _join(parts, lang)
@@ -146,6 +168,11 @@ class Explainer:
         ex_open = ~self.cap_reached[u.neighbourhood[s.excluded_unit]]
         np.subtract.at(self.open_eligible_h, s.excluded_household[ex_open], 1)
         self._first_fail: np.ndarray | None = None
+        self.residents: dict[int, list[int]] = {}
+        self.excluded_households = set(s.excluded_household.tolist())
+        self._taken_cache: dict[tuple[int, ...], list[dict[str, Any]]] = {}
+        for a, b in zip(household.tolist(), unit.tolist(), strict=True):
+            self.residents.setdefault(b, []).append(a)
         self.unit_index = {uid: i for i, uid in enumerate(u.ids)}
 
     def first_failing(self) -> np.ndarray:
@@ -225,7 +252,31 @@ class Explainer:
             codes = set(self.prep.units.neighbourhood[s.unit_rep[profiles_]].tolist())
             names = sorted(self.prep.codes.neighbourhoods[n] for n in codes if self.cap_reached[n])
             return "neighbourhood_cap", {"eligible_units": eligible, "capped_neighbourhoods": names}
-        return "outranked", {"eligible_units": eligible}
+        return "outranked", {"eligible_units": eligible, "units_taken": self.units_taken(household)}
+
+    def units_taken(self, household: int, limit: int = 3) -> list[dict[str, Any]]:
+        """The household's best eligible units (by the policy's tiers for this household) and who got them."""
+        from matcher.alternatives import pair_values  # alternatives imports this module's neighbours
+
+        s, u, h = self.prep.structure, self.prep.units, self.prep.households
+        # The ranking leaves out the household's own part, so households of one profile with
+        # the same preferred wijken and no excluded pairs share it.
+        key = (int(s.household_profile[household]), *self.prep.preference_lists[household])
+        if household in self.excluded_households or key not in self._taken_cache:
+            open_u = np.flatnonzero(u.available & self.used_u)
+            candidates = open_u[s.pair_eligible(np.full(len(open_u), household), open_u)]
+            if len(candidates) == 0:
+                return []
+            values = pair_values(self.prep, np.full(len(candidates), household), candidates)
+            order = np.lexsort((candidates, *(-row for row in values[::-1])))[:limit]
+            best = [
+                {"unit_id": u.ids[int(ui)], "taken_by": [h.ids[x] for x in sorted(self.residents.get(int(ui), ()))]}
+                for ui in candidates[order]
+            ]
+            if household in self.excluded_households:
+                return best
+            self._taken_cache[key] = best
+        return [dict(item) for item in self._taken_cache[key]]
 
     def household_sentence(self, household: int, reason: str, details: Mapping[str, Any], lang: str) -> str:
         h = self.prep.households
@@ -261,14 +312,16 @@ class Explainer:
             return f"All {n} suitable units lie in neighbourhoods whose cap is reached this week ({names})."
         n = details["eligible_units"]
         if lang == "nl":
-            return (
+            text = (
                 f"Er {'is' if n == 1 else 'zijn'} {n} passende woning{'' if n == 1 else 'en'}, maar die "
-                f"{'ging' if n == 1 else 'gingen'} volgens de prioriteiten van het beleid naar andere huishoudens."
+                f"{'ging' if n == 1 else 'gingen'} volgens de prioriteiten van het beleid naar andere huishoudens"
             )
-        return (
-            f"There {'is' if n == 1 else 'are'} {n} suitable unit{'' if n == 1 else 's'}, "
-            f"but the policy's priorities gave {'it' if n == 1 else 'them'} to other households."
-        )
+        else:
+            text = (
+                f"There {'is' if n == 1 else 'are'} {n} suitable unit{'' if n == 1 else 's'}, "
+                f"but the policy's priorities gave {'it' if n == 1 else 'them'} to other households"
+            )
+        return text + _taken_phrase(details.get("units_taken", []), lang) + _forced_phrase(details, lang)
 
     # --- units -----------------------------------------------------------------------
     def unit_reason(self, unit: int) -> tuple[str, dict[str, Any]]:

@@ -16,6 +16,7 @@ import logging
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 from ortools.graph.python import min_cost_flow
 
 from matcher.eligibility import IntArray
@@ -121,3 +122,44 @@ def lexicographic(net: Network, tier_costs: list[IntArray]) -> IntArray:
     total = fixed_flow
     total[active] += flow_active
     return total
+
+
+def _lexicographically_less(a: IntArray, b: IntArray) -> npt.NDArray[np.bool_]:
+    """Row-wise: is a[i] < b[i] in lexicographic order?"""
+    difference = a - b
+    nonzero = difference != 0
+    first = nonzero.argmax(axis=1)
+    return np.asarray(nonzero.any(axis=1) & (difference[np.arange(len(a)), first] < 0))
+
+
+def lexicographic_distances(
+    n_nodes: int, tail: IntArray, head: IntArray, costs: IntArray, target: int
+) -> tuple[IntArray, npt.NDArray[np.bool_]]:
+    """Shortest distance from every node to ``target``, costs compared lexicographically.
+
+    ``costs`` has one row per tier. Bellman-Ford works over any ordered group, so it works
+    over cost vectors in lexicographic order; the graph must have no negative cycle (the
+    residual graph of a lexicographically optimal flow has none). Returns the distances
+    (nodes x tiers) and which nodes reach the target at all.
+    """
+    n_tiers = costs.shape[0]
+    distance = np.zeros((n_nodes, n_tiers), dtype=np.int64)
+    reached = np.zeros(n_nodes, dtype=bool)
+    reached[target] = True
+    frontier = np.array([target], dtype=np.int64)
+    for _ in range(n_nodes + 1):
+        arcs = np.flatnonzero(np.isin(head, frontier))
+        if len(arcs) == 0:
+            return distance, reached
+        source = tail[arcs]
+        candidate = costs[:, arcs].T + distance[head[arcs]]
+        order = np.lexsort((*(candidate[:, k] for k in reversed(range(n_tiers))), source))
+        first = order[np.r_[True, source[order][1:] != source[order][:-1]]]
+        nodes, best = source[first], candidate[first]
+        better = ~reached[nodes] | _lexicographically_less(best, distance[nodes])
+        if not better.any():
+            return distance, reached
+        distance[nodes[better]] = best[better]
+        reached[nodes[better]] = True
+        frontier = nodes[better]
+    raise FlowError("negative cycle in an optimal residual graph")

@@ -112,6 +112,7 @@ def solve_aggregated(
     preferred: PreferredIndex,
     preference_lists: list[tuple[int, ...]],
     previous_unit: IntArray | None = None,
+    forced: list[IntArray | None] | None = None,
 ) -> tuple[IntArray, IntArray]:
     """Lexicographically optimal pairs among the given households and units (flow part).
 
@@ -119,6 +120,9 @@ def solve_aggregated(
     stability tier after the policy's tiers keeps as many previous pairs as possible: a
     household with a previous pair gets a direct arc to that unit, with the same value
     in every policy tier as the way through the profiles, plus one in the stability tier.
+
+    A list given as ``forced`` receives, per household, what placing it would change in
+    each policy tier (see ``_forced_differences``).
     """
     stable = previous_unit is not None
     n_tiers = len(parts) + 1 + stable  # the tie-break is the last tier
@@ -274,7 +278,35 @@ def solve_aggregated(
     supply = np.zeros(n_nodes, dtype=np.int64)
     supply[0], supply[1] = n_h, -n_h
     flows = flow.lexicographic(flow.Network(n_nodes, tail, head, capacity, supply), costs)
+    if forced is not None:
+        forced.extend(_forced_differences(n_nodes, tail, head, capacity, np.array(costs[: len(parts)]), flows, h_node))
     return _decompose(tail, head, flows, n_h, h_node, u_node, q_node, households, units)
+
+
+def _forced_differences(
+    n_nodes: int, tail: IntArray, head: IntArray, capacity: IntArray, costs: IntArray, flows: IntArray, h_node: IntArray
+) -> list[IntArray | None]:
+    """Per household: how each policy tier changes when that household must be placed (None: it cannot be).
+
+    Placing an unplaced household h means one unit of flow source -> h -> ... -> sink
+    instead of over the bypass. The best such change is the lexicographically shortest
+    path from h to the sink in the residual graph (which may push other households out
+    or into other units), so one shortest-path tree toward the sink answers every household.
+    """
+    forward = flows < capacity
+    backward = flows > 0
+    r_tail = np.concatenate((tail[forward], head[backward]))
+    r_head = np.concatenate((head[forward], tail[backward]))
+    r_cost = np.concatenate((costs[:, forward], -costs[:, backward]), axis=1)
+    distance, reached = flow.lexicographic_distances(n_nodes, r_tail, r_head, r_cost, target=1)
+    answer: list[IntArray | None] = []
+    for index, node in enumerate(h_node.tolist()):
+        arc = 1 + index  # arc 0 is the bypass, then one arc from the source to each household
+        if flows[arc] > 0 or not reached[node]:
+            answer.append(None)  # placed already, or no way to place it
+            continue
+        answer.append(-(costs[:, arc] + distance[node]))
+    return answer
 
 
 def _decompose(

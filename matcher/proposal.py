@@ -14,7 +14,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from matcher.alternatives import alternatives
-from matcher.explain import UNIT_TYPE_WORDS, Explainer
+from matcher.explain import UNIT_TYPE_WORDS, Explainer, tier_difference_words
 from matcher.mismatch import mismatch_report
 from matcher.solve import Prepared, Solution
 from matcher.terms import term_values
@@ -140,8 +140,12 @@ def build_proposal(prep: Prepared, solution: Solution, wall_time_s: float, lang:
     matches.sort(key=lambda m: (m.household_id, m.unit_id))
 
     unmatched: list[Unmatched] = []
-    for hi in np.flatnonzero(~explainer.placed_h).tolist():
-        reason, details = explainer.household_reason(int(hi))
+    reasons = {int(hi): explainer.household_reason(int(hi)) for hi in np.flatnonzero(~explainer.placed_h).tolist()}
+    for hi, (reason, details) in reasons.items():
+        difference = (solution.forced_difference or {}).get(hi)
+        if reason == "outranked" and difference is not None:
+            details["forced_tier_difference"] = [int(v) for v in difference]
+    for hi, (reason, details) in reasons.items():
         unmatched.append(
             Unmatched(
                 household_id=h.ids[hi],
@@ -219,10 +223,6 @@ def _match_sentence(
     return text
 
 
-def _difference(values: list[int]) -> str:
-    return " / ".join(f"{v:+d}" if v else "0" for v in values)
-
-
 def _alternatives_sentence(item: dict[str, Any], lang: str) -> str:
     """Why this one, in one sentence: the next-best unit and household, and the difference per tier."""
     unit, household = item["next_best_unit"], item["next_best_household"]
@@ -237,7 +237,7 @@ def _alternatives_sentence(item: dict[str, Any], lang: str) -> str:
                 else f"Next-best unit for this household: {unit['unit_id']}"
             )
             + (f" ({'ging naar' if nl else 'went to'} {taken})" if taken else "")
-            + f", {'verschil per prioriteit' if nl else 'difference per tier'} {_difference(unit['tier_difference'])}"
+            + f", {'verschil per prioriteit' if nl else 'difference per tier'} {tier_difference_words(unit['tier_difference'])}"
         )
     if household is not None:
         placed = household["placed_in"]
@@ -245,7 +245,7 @@ def _alternatives_sentence(item: dict[str, Any], lang: str) -> str:
             (f"volgende kandidaat voor deze woning: {household['household_id']}" if nl
              else f"next-best household for this unit: {household['household_id']}")
             + (f" ({'kreeg' if nl else 'got'} {placed})" if placed else "")
-            + f", {'verschil' if nl else 'difference'} {_difference(household['tier_difference'])}"
+            + f", {'verschil' if nl else 'difference'} {tier_difference_words(household['tier_difference'])}"
         )  # fmt: skip
     if not parts:
         return " Er was geen alternatief." if nl else " There was no alternative."

@@ -84,6 +84,8 @@ class Solution:
     components: int = 0
     cpsat_components: int = 0
     kept_previous: int | None = None  # pairs of the previous proposal kept (when one was given)
+    # Per unplaced household: the change in each policy tier if it had to be placed (network weeks only).
+    forced_difference: dict[int, IntArray | None] | None = None
 
 
 def _id_hash(ids: list[str], seed: int, salt: bytes) -> npt.NDArray[np.uint64]:
@@ -331,8 +333,12 @@ def optimise(prep: Prepared, engine: str = "auto") -> Solution:
     method = "min-cost-flow"
 
     if engine != "cpsat" and not knapsack.any():
-        ph, pu = _flow(prep, res, all_open_h, capacity)
-        return _finish(prep, [ph], [pu], [0] * n_tiers, True, method, started, 1, 0)
+        forced: list[IntArray | None] = []
+        ph, pu = _flow(prep, res, all_open_h, capacity, forced)
+        solution = _finish(prep, [ph], [pu], [0] * n_tiers, True, method, started, 1, 0)
+        # (nothing is computed when no household or no unit is open)
+        solution.forced_difference = dict(zip(all_open_h.tolist(), forced, strict=True)) if forced else {}
+        return solution
 
     restricted_h = restricted_u = np.zeros(0, dtype=np.int64)
     if engine != "cpsat":
@@ -404,7 +410,9 @@ def _best_restriction(
     return a if ranked_values(prep, *a) >= ranked_values(prep, *b) else b
 
 
-def _flow(prep: Prepared, res: Residual, households: IntArray, capacity: IntArray) -> tuple[IntArray, IntArray]:
+def _flow(
+    prep: Prepared, res: Residual, households: IntArray, capacity: IntArray, forced: list[IntArray | None] | None = None
+) -> tuple[IntArray, IntArray]:
     units = np.flatnonzero(res.open_unit & (capacity > 0))
     if len(households) == 0 or len(units) == 0:
         empty = np.zeros(0, dtype=np.int64)
@@ -412,7 +420,7 @@ def _flow(prep: Prepared, res: Residual, households: IntArray, capacity: IntArra
     return solve_aggregated(
         households, units, capacity[units], res.cap_left, prep.structure, prep.parts, prep.tie_household, prep.tie_unit,
         prep.households, prep.units, prep.instance.policy, prep.preferred, prep.preference_lists,
-        prep.previous_unit if prep.stable else None,
+        prep.previous_unit if prep.stable else None, forced,
     )  # fmt: skip
 
 

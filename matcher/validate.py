@@ -265,6 +265,11 @@ def check_proposal(instance: Instance, proposal: dict[str, Any]) -> list[str]:
         if item["reason"] != want:
             problems.append(f"household {h['household_id']}: reason {item['reason']} != {want}")
         details = item.get("details", {})
+        for taken in details.get("units_taken", []):
+            unit_row = units.get(taken["unit_id"])
+            holders = sorted(a for a, b in pairs if b == taken["unit_id"])
+            if unit_row is None or failing_rules(h, unit_row, instance) or taken["taken_by"] != holders:
+                problems.append(f"household {h['household_id']}: units_taken {taken} is not an eligible unit held by those")
         if want in ("no_eligible_unit", "documents_incomplete") and "excluded_by" in details:
             with_documents = {**h, "documents_complete": True}
             broken_by_unit = [failing_rules(with_documents, u, instance) for u in unit_list]

@@ -75,8 +75,11 @@ def brute_force_tiers(inst: Instance) -> list[int]:
     return best
 
 
-def milp_tiers(inst: Instance) -> list[int]:
-    """Lexicographic optimum with HiGHS: maximise each tier, then hold it and go on."""
+def milp_tiers(inst: Instance, placed: str | None = None) -> list[int]:
+    """Lexicographic optimum with HiGHS: maximise each tier, then hold it and go on.
+
+    With ``placed`` (a household id) only proposals that place that household count.
+    """
     hh, un, pairs, tiers = _data(inst)
     n = len(pairs)
     if n == 0:
@@ -101,6 +104,8 @@ def milp_tiers(inst: Instance) -> list[int]:
             add({k: hh[pairs[k][0]]["adults"] + hh[pairs[k][0]]["children"] for k in mine}, -np.inf, u["beds"])
         else:
             add({k: 1 for k in mine}, -np.inf, 1)
+    if placed is not None:
+        add({k: 1 for k, (a, _) in enumerate(pairs) if hh[a]["household_id"] == placed}, 1, np.inf)
     for name, cap in inst.policy.neighbourhood_caps.items():
         add({k: 1 for k, (_, b) in enumerate(pairs) if un[b]["neighbourhood"] == name}, -np.inf, cap)
     lo_bound = np.zeros(n)

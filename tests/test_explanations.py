@@ -85,3 +85,14 @@ def test_mismatch_report_counts_groups() -> None:
     assert (singles["households"], singles["eligible_units"], singles["placed"]) == (3, 2, 2)
     assert (family["households"], family["eligible_units"], family["placed"]) == (1, 0, 0)
     assert singles["explanation"] == "3 alleenstaanden in de pool; 2 passende woningen aangeboden, 2 geplaatst."
+
+
+def test_outranked_names_who_got_the_units_and_the_cost_of_placing_it() -> None:
+    """An outranked household hears which unit went to whom and what placing it instead would cost per tier."""
+    p = propose(instance([household("H-1", koppeling_date="2025-02-01"), household("H-2")], [unit("U-1")]))
+    item = _unmatched(p, "H-1")
+    assert item["details"]["units_taken"] == [{"unit_id": "U-1", "taken_by": ["H-2"]}]
+    # H-2 waited 31 days longer: swapping costs those waiting days in tier 2 and nothing in tier 1.
+    assert item["details"]["forced_tier_difference"] == [0, -31, 0]
+    assert "U-1 naar H-2" in item["explanation"]
+    assert "0 / -31 / 0" in item["explanation"]
