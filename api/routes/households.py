@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from api import audit
 from api.auth import Caller
 from api.deps import Admin, SessionDep, SettingsDep, Viewer
-from api.errors import invalid_input, not_found, responses
+from api.errors import ApiError, invalid_input, not_found, responses
 from api.models import Household
 from api.pool import HOUSEHOLD_FIELDS, household_row, one_record, parse_households, read_upload, store_households
 from api.schemas import HouseholdBatch, HouseholdList, HouseholdPublic, HouseholdUpdate, ImportMode, ImportResult
@@ -106,8 +106,6 @@ def update_household(household_id: str, body: HouseholdUpdate, caller: Admin, se
     try:
         store_households(session, records, "body", False, caller)
     except InputError as error:
-        from api.errors import ApiError
-
         raise ApiError(409, error.problems[0].message) from None
     audit.record(session, caller.token_id, "household.update", "household", [household_id])
     session.refresh(household)

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from api import audit
 from api.auth import Caller
 from api.deps import Admin, SessionDep, SettingsDep, Viewer
-from api.errors import invalid_input, not_found, responses
+from api.errors import ApiError, invalid_input, not_found, responses
 from api.models import Unit
 from api.pool import UNIT_FIELDS, one_record, parse_units, read_upload, store_units, unit_row
 from api.schemas import ImportMode, ImportResult, UnitBatch, UnitList, UnitPublic, UnitUpdate
@@ -104,8 +104,6 @@ def update_unit(unit_id: str, body: UnitUpdate, caller: Admin, session: SessionD
     try:
         store_units(session, records, "body", False, caller)
     except InputError as error:
-        from api.errors import ApiError
-
         raise ApiError(409, error.problems[0].message) from None
     audit.record(session, caller.token_id, "unit.update", "unit", [unit_id])
     session.refresh(unit)

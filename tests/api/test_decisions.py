@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from service_helpers import Service, error_of, load_example, pairs, proposal, start_run
+from service_helpers import EXAMPLE, Service, error_of, load_example, pairs, proposal, start_run
 
 
 def _decide(service: Service, run_id: int, match: dict[str, Any], kind: str, **extra: Any) -> Any:
@@ -168,3 +168,18 @@ def test_shared_unit_is_let_only_when_its_beds_are_full(service: Service) -> Non
     assert _decide(service, second["id"], {"household_id": "H-2", "unit_id": "S-1"}, "accept").status_code == 201
     unit = service.client.get("/v1/units/S-1", headers=admin).json()
     assert (unit["status"], unit["beds_taken"]) == ("let", 2)
+
+
+def test_housed_household_and_let_unit_cannot_be_edited(service: Service) -> None:
+    """After an accept, the household and the unit are history: a change is 409, a re-import row 422."""
+    run, document = _first_run(service)
+    match = document["matches"][0]
+    assert _decide(service, run["id"], match, "accept").status_code == 201
+    admin = service.auth("admin")
+    assert error_of(service.client.patch(f"/v1/households/{match['household_id']}", headers=admin, json={"children": 1}), 409)
+    assert error_of(service.client.patch(f"/v1/units/{match['unit_id']}", headers=admin, json={"rent": 100}), 409)
+    response = service.client.post(
+        "/v1/households/import", headers=admin, files={"file": ("households.csv", (EXAMPLE / "households.csv").read_bytes())}
+    )
+    problems = error_of(response, 422)["problems"]
+    assert [(p["column"], "housed" in p["message"]) for p in problems] == [("household_id", True)]
