@@ -118,6 +118,9 @@ def error_response(
 def _validation_problems(error: RequestValidationError) -> list[Problem]:
     problems: list[Problem] = []
     for item in error.errors():
+        if item.get("type") == "json_invalid":
+            problems.append(Problem(source="body", message="the body is not valid JSON"))
+            continue
         loc = [str(part) for part in item.get("loc", ())]
         source = loc[0] if loc else "request"
         rest = loc[1:]

@@ -10,9 +10,11 @@ from sqlalchemy import func, select
 from api import audit
 from api.cycle import decide, get_run, latest_done_id, snapshot, visible_runs
 from api.deps import QueueDep, SessionDep, Viewer, Wbb
-from api.errors import ApiError, responses
+from api.errors import ApiError, invalid_input, responses
 from api.models import Decision, Run
 from api.schemas import DecisionCreate, DecisionList, DecisionPublic, RunCreate, RunList, RunPublic
+from matcher.errors import InputError
+from matcher.policy import parse_policy
 
 router = APIRouter(prefix="/v1/runs", tags=["runs"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -47,12 +49,21 @@ def public(run: Run, current_id: int | None) -> RunPublic:
     status_code=202,
     summary="Start a proposal run over the current pool",
     response_description="The run is queued; follow the Location header until its status is done or failed.",
-    responses=responses(401, 403, 422, 429),
+    responses={
+        202: {"headers": {"Location": {"description": "the run's address, e.g. /v1/runs/7", "schema": {"type": "string"}}}},
+        **responses(401, 403, 422, 429),
+    },
 )
 def create_run(body: RunCreate, caller: Wbb, session: SessionDep, queue: QueueDep, response: Response) -> RunPublic:
     """The run covers the waiting households and available units the token sees (its
-    municipality, or all). Declined pairs are excluded, pinned pairs fixed, and the pairs of
-    the last run kept where the policy allows."""
+    municipality, or all). A policy with problems is refused at once (422); problems that
+    show only with the pool (e.g. a fixed pair naming an unknown id) make a failed run.
+    Declined pairs are excluded, pinned pairs fixed, and the pairs of the last run kept
+    where the policy allows."""
+    try:
+        parse_policy(body.policy, "policy")
+    except InputError as error:
+        raise invalid_input(error) from None
     if queue.full(session):
         raise ApiError(429, f"{queue.limit} runs are already waiting; try again when one has finished.")
     snap, policy = snapshot(session, caller.municipality, body.policy)

@@ -58,6 +58,6 @@ def test_formula_like_text_is_escaped() -> None:
 def test_workbook_of_unfinished_run_is_409(service: Service) -> None:
     """A failed run has no workbook."""
     load_example(service.client, service.auth("admin"))
-    run = start_run(service.client, service.auth("wbb"), {"policy": {"seed": -1}})
+    run = start_run(service.client, service.auth("wbb"), {"policy": {"fixed_pairs": [["H-none", "U-0001"]]}})
     assert run["status"] == "failed"
     error_of(service.client.get(f"/v1/runs/{run['id']}/proposal.xlsx", headers=service.auth("viewer")), 409)

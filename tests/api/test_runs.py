@@ -40,14 +40,20 @@ def test_same_pool_and_policy_give_the_same_hash_and_matches(service: Service) -
     assert proposal(service.client, service.auth("wbb"), third["id"])["matches"] == a["matches"]
 
 
-def test_run_with_bad_policy_fails_with_problems(service: Service) -> None:
-    """A policy the engine refuses makes a failed run that lists the problems; it has no proposal."""
+def test_bad_policy_is_refused_at_once(service: Service) -> None:
+    """A policy the engine refuses is a 422 naming the field; no run is stored."""
+    error = error_of(service.client.post("/v1/runs", headers=service.auth("wbb"), json={"policy": {"horizon_days": "soon"}}), 422)
+    assert [(p["source"], p["column"]) for p in error["problems"]] == [("policy", "horizon_days")]
+    assert service.client.get("/v1/runs", headers=service.auth("wbb")).json()["total"] == 0
+
+
+def test_run_whose_input_fails_with_the_pool_lists_the_problems(service: Service) -> None:
+    """A fixed pair naming an unknown household makes a failed run listing the problem; it has no proposal."""
     load_example(service.client, service.auth("admin"))
-    run = start_run(service.client, service.auth("wbb"), {"policy": {"horizon_days": "soon"}})
+    run = start_run(service.client, service.auth("wbb"), {"policy": {"fixed_pairs": [["H-none", "U-0001"]]}})
     assert run["status"] == "failed"
-    assert run["problems"] == [
-        {"source": "policy", "row": None, "column": "horizon_days", "message": run["problems"][0]["message"]}
-    ]
+    assert [(p["source"], p["column"]) for p in run["problems"]] == [("policy", "fixed_pairs")]
+    assert "H-none" in run["problems"][0]["message"]
     error_of(service.client.get(f"/v1/runs/{run['id']}/proposal", headers=service.auth("wbb")), 409)
 
 

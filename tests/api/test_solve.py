@@ -89,6 +89,13 @@ def test_solve_malformed_body_uses_the_error_shape(service: Service) -> None:
     assert "secret-name" not in response.text
 
 
+def test_solve_body_that_is_not_json_is_422(service: Service) -> None:
+    """A body that is not JSON at all is 422 in the one error shape."""
+    headers = {**service.auth("officer"), "Content-Type": "application/json"}
+    error = error_of(service.client.post("/v1/solve", headers=headers, content=b"households: no"), 422)
+    assert error["problems"] == [{"source": "body", "row": None, "column": None, "message": "the body is not valid JSON"}]
+
+
 def test_solve_refused_for_viewer_and_without_token(service: Service) -> None:
     """A viewer may not solve (403); without a token it is 401."""
     body: dict[str, Any] = {"households": [], "units": []}
