@@ -86,3 +86,25 @@ def test_scoped_run_covers_only_its_municipality(service: Service) -> None:
     assert service.client.get(f"/v1/runs/{run['id']}", headers=service.auth("viewer@Nijmegen")).status_code == 200
     unscoped = start_run(service.client, service.auth("wbb"))
     error_of(service.client.get(f"/v1/runs/{unscoped['id']}", headers=service.auth("viewer@Nijmegen")), 404)
+
+
+def test_a_long_run_does_not_hold_up_the_request(service: Service) -> None:
+    """On a regional instance (2,000 households) POST /v1/runs answers before the run has
+    finished, other calls are served meanwhile, and the run then finishes on its own."""
+    import json
+
+    from matcher.generate import generate_instance
+
+    households, units, regional_policy = generate_instance("regional", 3, None)
+    admin = service.auth("admin")
+    for kind, frame in (("households", households), ("units", units)):
+        rows = json.loads(frame.to_json(orient="records", date_format="iso"))
+        response = service.client.post(f"/v1/{kind}/batch", headers=admin, json={"rows": rows})
+        assert response.status_code == 200, response.text
+    response = service.client.post("/v1/runs", headers=service.auth("wbb"), json={"policy": regional_policy})
+    assert response.status_code == 202
+    assert response.json()["status"] in ("queued", "running")
+    assert service.client.get("/healthz").status_code == 200
+    assert service.client.get("/v1/households?limit=1", headers=admin).json()["total"] == 2000
+    run = wait_for(service.client, admin, response.json()["id"])
+    assert run["status"] == "done" and run["households"] == 2000
