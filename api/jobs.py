@@ -40,7 +40,9 @@ class RunQueue:
         return self.waiting(session) >= self.limit
 
     def submit(self, run_id: int) -> None:
-        self.futures[run_id] = self.executor.submit(self._execute, run_id)
+        future = self.executor.submit(self._execute, run_id)
+        self.futures[run_id] = future
+        future.add_done_callback(lambda _: self.futures.pop(run_id, None))
 
     def resume(self) -> None:
         """Queue again what an earlier process left waiting or running."""

@@ -36,3 +36,27 @@ def test_data_survives_a_restart(database_url: str) -> None:
         assert household["status"] == "housed" and household["housed_on"] == "2025-03-10"
         decisions = client.get("/v1/decisions", headers=admin).json()
         assert [d["kind"] for d in decisions["items"]] == ["accept"]
+
+
+def test_runs_left_waiting_are_solved_after_a_restart(database_url: str) -> None:
+    """A run stored as queued or running when the service stopped is solved when it starts again."""
+    from fastapi.testclient import TestClient
+    from service_helpers import csv_rows, wait_for
+
+    from api.app import create_app
+    from api.db import make_engine, make_sessionmaker, session_scope
+    from api.models import Run
+    from api.settings import Settings
+
+    tokens = make_tokens(database_url)
+    snapshot = {"households": csv_rows("households.csv"), "units": csv_rows("units.csv"), "policy": policy()}
+    engine = make_engine(database_url)
+    with session_scope(make_sessionmaker(engine)) as session:
+        for status in ("queued", "running"):
+            session.add(Run(created_by="test", status=status, stage=status, progress=0.5, policy=policy(), snapshot=snapshot))
+    engine.dispose()
+    headers = {"Authorization": f"Bearer {tokens['viewer']}"}
+    with TestClient(create_app(Settings(database_url=database_url))) as client:
+        for run_id in (1, 2):
+            run = wait_for(client, headers, run_id)
+            assert run["status"] == "done" and run["kpis"]["placed_households"] > 0
