@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 from matcher.alternatives import alternatives
 from matcher.explain import UNIT_TYPE_WORDS, Explainer, tier_difference_words
 from matcher.mismatch import mismatch_report
+from matcher.network import forced_differences
 from matcher.solve import Prepared, Solution
 from matcher.terms import term_values
 
@@ -106,6 +107,7 @@ def build_proposal(prep: Prepared, solution: Solution, wall_time_s: float, lang:
     n_units = max(len(u.ids), 1)
     fixed = np.isin(hh * n_units + uu, prep.fixed_household * n_units + prep.fixed_unit)
     unit_frame = instance.units
+    unit_types = [str(t) for t in unit_frame["unit_type"]]
     matches: list[Match] = []
     others = alternatives(prep, hh, uu)
     for k in range(len(hh)):
@@ -123,7 +125,7 @@ def build_proposal(prep: Prepared, solution: Solution, wall_time_s: float, lang:
                     int(h.persons[hi]),
                     int(h.waiting_days[hi]),
                     bool(overdue[k]),
-                    str(unit_frame["unit_type"].iloc[ui]),
+                    unit_types[ui],
                     nbh,
                     bool(u.temporary[ui]),
                     bool(u.shared[ui]),
@@ -140,10 +142,16 @@ def build_proposal(prep: Prepared, solution: Solution, wall_time_s: float, lang:
     matches.sort(key=lambda m: (m.household_id, m.unit_id))
 
     unmatched: list[Unmatched] = []
-    reasons = {int(hi): explainer.household_reason(int(hi)) for hi in np.flatnonzero(~explainer.placed_h).tolist()}
-    for hi, (reason, details) in reasons.items():
-        difference = (solution.forced_difference or {}).get(hi)
-        if reason == "outranked" and difference is not None:
+    unplaced = np.flatnonzero(~explainer.placed_h)
+    explainer.prefetch_rule_details(unplaced[explainer.n_eligible_h[unplaced] == 0].tolist())
+    reasons = {int(hi): explainer.household_reason(int(hi)) for hi in unplaced.tolist()}
+    outranked = [hi for hi, (reason, _) in reasons.items() if reason == "outranked"]
+    forced = forced_differences(solution.flow_state) if solution.flow_state is not None and outranked else {}
+    for hi, taken in explainer.units_taken(outranked).items():
+        details = reasons[hi][1]
+        details["units_taken"] = taken
+        difference = forced.get(hi)
+        if difference is not None:
             details["forced_tier_difference"] = [int(v) for v in difference]
     for hi, (reason, details) in reasons.items():
         unmatched.append(
