@@ -6,6 +6,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from helpers import household, instance, propose, unit
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -187,6 +188,27 @@ def test_at_most_k_candidates_are_tried() -> None:
     assert find_counterfactual(prep, solution, index, max_candidates=1) is None
     data = find_counterfactual(prep, solution, index, max_candidates=2)
     assert data is not None and data["change"] == "rent_lower" and data["unit_id"] == "U-2"
+
+
+def test_same_answer_in_any_row_order() -> None:
+    """Counterfactuals depend on the input, not on the order of its rows."""
+    hh = [household(f"H-{i}", adults=1, children=i % 3, koppeling_date=f"2024-0{1 + i}-01") for i in range(6)]
+    un = [unit("U-1", max_occupants=2), unit("U-2", rent="700", max_occupants=3), unit("U-3", unit_type="flex")]
+    policy = {"neighbourhood_caps": {"Hatert": 2}}
+    answers = []
+    for order in (1, -1):
+        prep, solution = solve(instance(hh[::order], un[::order], **policy))
+        found = counterfactuals(prep, solution, unmatched_households(prep, solution))
+        answers.append({prep.households.ids[i]: cf for i, cf in found.items()})
+    assert answers[0] == answers[1]
+    assert any(cf is not None for cf in answers[0].values())
+
+
+def test_placed_household_is_refused() -> None:
+    """Asking what it would take for a household already placed is an error, not an empty answer."""
+    prep, solution = solve(instance([household()], [unit()]))
+    with pytest.raises(ValueError, match="already placed"):
+        find_counterfactual(prep, solution, 0)
 
 
 SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
