@@ -346,7 +346,9 @@ def render_counterfactual(data: Mapping[str, Any] | None, lang: str = "nl") -> s
 
 __all__ = [
     "CHANGE_ORDER",
+    "DEFAULT_MAX_CANDIDATES",
     "Change",
+    "Verifier",
     "apply_change",
     "candidates",
     "counterfactuals",
