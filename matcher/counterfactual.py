@@ -305,7 +305,10 @@ SENTENCES: dict[str, dict[str, str]] = {
             "zou dit huishouden deze week geplaatst worden."
         ),
         "rent_lower": "Als de huur van {unit_id} EUR {amount} lager was, zou dit huishouden deze week geplaatst worden.",
-        "none": "Geen enkele losse wijziging plaatst dit huishouden deze week.",
+        "none": (
+            "Geen van de geprobeerde losse wijzigingen (BSN/IBAN, wijkplafond, een bewoner meer, tijdelijk contract, "
+            "lagere huur) plaatst dit huishouden deze week."
+        ),
     },
     "en": {
         "documents": "If this household's BSN and IBAN were known, it would be placed this week.",
@@ -325,7 +328,10 @@ SENTENCES: dict[str, dict[str, str]] = {
             "this household would be placed this week."
         ),
         "rent_lower": "If the rent of {unit_id} were EUR {amount} lower, this household would be placed this week.",
-        "none": "No single change places this household this week.",
+        "none": (
+            "None of the single changes tried (BSN/IBAN, a neighbourhood cap, one more occupant, a temporary contract, "
+            "a lower rent) places this household this week."
+        ),
     },
 }
 

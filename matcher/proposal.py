@@ -14,6 +14,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from matcher.alternatives import alternatives
+from matcher.counterfactual import render_counterfactual
 from matcher.explain import UNIT_TYPE_WORDS, Explainer, tier_difference_words
 from matcher.mismatch import mismatch_report
 from matcher.network import forced_differences
@@ -90,13 +91,21 @@ class Proposal(BaseModel):
     unused_units: list[Unused]
     kpis: Kpis
     mismatch: list[dict[str, Any]]
+    lang: str  # language of the explanations
 
     def to_json(self) -> str:
         return json.dumps(self.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
 
 
-def build_proposal(prep: Prepared, solution: Solution, wall_time_s: float, lang: str | None = None) -> Proposal:
-    """Assemble the proposal document from a solution."""
+def build_proposal(
+    prep: Prepared, solution: Solution, wall_time_s: float, lang: str | None = None, what_it_would_take: bool = False
+) -> Proposal:
+    """Assemble the proposal document from a solution.
+
+    With ``what_it_would_take`` every unmatched household also gets the smallest single
+    change that would place it, verified by re-solving (see ``matcher.counterfactual``);
+    that costs a few re-solves per household, so it is asked for, not done by default.
+    """
     instance, h, u = prep.instance, prep.households, prep.units
     policy = instance.policy
     lang = lang or policy.lang
@@ -153,12 +162,18 @@ def build_proposal(prep: Prepared, solution: Solution, wall_time_s: float, lang:
         difference = forced.get(hi)
         if difference is not None:
             details["forced_tier_difference"] = [int(v) for v in difference]
+    if what_it_would_take and solution.method != "fifo":
+        from matcher.counterfactual import counterfactuals  # re-solves: only when asked for
+
+        for hi, change in counterfactuals(prep, solution, list(reasons)).items():
+            reasons[hi][1]["what_it_would_take"] = change
     for hi, (reason, details) in reasons.items():
         unmatched.append(
             Unmatched(
                 household_id=h.ids[hi],
                 reason=reason,
-                explanation=explainer.household_sentence(int(hi), reason, details, lang),
+                explanation=explainer.household_sentence(int(hi), reason, details, lang)
+                + (f" {render_counterfactual(details['what_it_would_take'], lang)}" if "what_it_would_take" in details else ""),
                 details=details,
             )
         )
@@ -206,6 +221,7 @@ def build_proposal(prep: Prepared, solution: Solution, wall_time_s: float, lang:
         unused_units=unused,
         kpis=kpis,
         mismatch=mismatch_report(prep, hh, lang),
+        lang=lang,
     )
 
 

@@ -171,8 +171,8 @@ def test_no_single_change() -> None:
     prep, solution = solve(inst)
     assert [c.kind for c in candidates(prep, solution, 0)] == ["documents"]
     assert find_counterfactual(prep, solution, 0) is None
-    assert render_counterfactual(None) == "Geen enkele losse wijziging plaatst dit huishouden deze week."
-    assert render_counterfactual(None, "en") == "No single change places this household this week."
+    assert render_counterfactual(None).startswith("Geen van de geprobeerde losse wijzigingen")
+    assert render_counterfactual(None, "en").startswith("None of the single changes tried")
 
 
 def test_at_most_k_candidates_are_tried() -> None:
