@@ -49,6 +49,13 @@ def propose(
     ] = None,
     strategy: Annotated[str, typer.Option(help="optimise (default) or fifo (baseline: oldest koppeling first)")] = "optimise",
     lang: Annotated[str | None, typer.Option(help="language of explanations: nl or en")] = None,
+    what_it_would_take: Annotated[
+        bool,
+        typer.Option(
+            "--what-it-would-take",
+            help="for every unmatched household, find the smallest single change that places it (re-solves; slower)",
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="no summary")] = False,
 ) -> None:
     """Make a weekly match proposal from the interchange files."""
@@ -69,7 +76,11 @@ def propose(
     except InputError as error:
         _fail(error)
         return
-    proposal = build_proposal(prep, solution, time.perf_counter() - started, lang)
+    if what_it_would_take and not quiet:
+        with err.status("Trying what it would take for each unmatched household...", spinner="dots"):
+            proposal = build_proposal(prep, solution, time.perf_counter() - started, lang, what_it_would_take)
+    else:
+        proposal = build_proposal(prep, solution, time.perf_counter() - started, lang, what_it_would_take)
     text = proposal.to_json()
     if out_file is None:
         sys.stdout.write(text)
@@ -109,6 +120,13 @@ def _summary(doc: dict[str, Any], out_file: Path | None) -> None:
     for reason in ("documents_incomplete", "no_eligible_unit", "neighbourhood_cap", "outranked"):
         table.add_row(f"Unmatched: {reason}", str(reasons.get(reason, 0)))
     table.add_row("Units unused", str(len(doc["unused_units"])))
+    tried = [x for x in doc["unmatched_households"] if "what_it_would_take" in x["details"]]
+    if tried:
+        found = sum(1 for x in tried if x["details"]["what_it_would_take"] is not None)
+        table.add_row("Placed by one change", f"{found} of {len(tried)} unmatched")
+    shortage = [row for row in doc.get("mismatch", []) if row["unplaced"] > 0][:1]
+    if shortage:
+        table.add_row("Largest shortage", shortage[0]["explanation"])
     tiers = ", ".join(
         f"{t['value']}" + ("" if t["bound"] is None or t["bound"] == t["value"] else f" (bound {t['bound']})")
         for t in solver["tiers"]
@@ -118,6 +136,40 @@ def _summary(doc: dict[str, Any], out_file: Path | None) -> None:
     console.print(table)
     if out_file is not None:
         console.print(f"Proposal written to {out_file}", highlight=False)
+
+
+@app.command()
+def explain(
+    proposal_file: Annotated[Path, typer.Argument(help="a proposal.json written by `matcher propose`")],
+    household: Annotated[str | None, typer.Option("--household", help="household_id to explain")] = None,
+    unit: Annotated[str | None, typer.Option("--unit", help="unit_id to explain")] = None,
+    households: Annotated[
+        Path | None,
+        typer.Option("--households", help="the proposal's households file, to try what it would take for an unmatched household"),
+    ] = None,
+    units: Annotated[Path | None, typer.Option("--units", help="the proposal's units file")] = None,
+    policy: PolicyOpt = None,
+    lang: Annotated[str | None, typer.Option(help="language: nl or en (default: the proposal's)")] = None,
+) -> None:
+    """Why, why not and what it would take, for one household or unit of a stored proposal."""
+    from matcher.explain_stored import explain_household, explain_unit, load_proposal
+
+    if (household is None) == (unit is None):
+        _fail(InputError.single("explain", "give exactly one of --household and --unit"))
+    if lang is not None and lang not in ("nl", "en"):
+        _fail(InputError.single("--lang", f"expected nl or en, got {lang!r}"))
+    try:
+        doc = load_proposal(proposal_file)
+        if household is not None:
+            lines = explain_household(doc, household, lang, households, units, policy)
+        else:
+            assert unit is not None
+            lines = explain_unit(doc, unit, lang)
+    except InputError as error:
+        _fail(error)
+        return
+    for line in lines:
+        out.print(line, highlight=False, markup=False)
 
 
 @app.command()

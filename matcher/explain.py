@@ -170,7 +170,7 @@ class Explainer:
         self._first_fail: np.ndarray | None = None
         self.residents: dict[int, list[int]] = {}
         self.excluded_households = set(s.excluded_household.tolist())
-        self._taken_cache: dict[tuple[int, ...], list[dict[str, Any]]] = {}
+        self._first_fail_with_documents: dict[int, np.ndarray] = {}
         for a, b in zip(household.tolist(), unit.tolist(), strict=True):
             self.residents.setdefault(b, []).append(a)
         self.unit_index = {uid: i for i, uid in enumerate(u.ids)}
@@ -193,6 +193,20 @@ class Explainer:
         counts["E9"] = int((s.excluded_household == household).sum())
         return {k: v for k, v in counts.items() if v}
 
+    def prefetch_rule_details(self, households: list[int]) -> None:
+        """Evaluate E2-E8 for the profiles of these households in one vectorised pass."""
+        s = self.prep.structure
+        profiles = sorted({int(s.household_profile[x]) for x in households} - set(self._first_fail_with_documents))
+        if not profiles:
+            return
+        masks = rule_masks(
+            self.prep.households, self.prep.units, self.prep.instance.policy, s.household_rep[profiles], s.unit_rep
+        )
+        failing = ~np.stack(masks[1:], axis=2)  # (household profiles, unit profiles, E2-E8)
+        first = np.where(failing.any(axis=2), failing.argmax(axis=2) + 1, -1)
+        for row, profile in enumerate(profiles):
+            self._first_fail_with_documents[profile] = first[row]
+
     def household_rule_details(self, household: int) -> dict[str, Any]:
         """The units each rule excludes for this household (documents aside), with the numbers behind them.
 
@@ -201,9 +215,10 @@ class Explainer:
         """
         s, h, u = self.prep.structure, self.prep.households, self.prep.units
         policy = self.prep.instance.policy
-        masks = rule_masks(h, u, policy, s.household_rep[[s.household_profile[household]]], s.unit_rep)
-        failing = ~np.stack(masks[1:], axis=2)[0]  # (unit profiles, E2-E8)
-        first = np.where(failing.any(axis=1), failing.argmax(axis=1) + 1, -1)
+        profile = int(s.household_profile[household])
+        if profile not in self._first_fail_with_documents:
+            self.prefetch_rule_details([household])
+        first = self._first_fail_with_documents[profile]
         sizes = np.bincount(s.unit_profile, minlength=len(s.unit_rep))
         counts = {rule_id: int(sizes[first == k].sum()) for k, (rule_id, _) in enumerate(RULES) if k > 0}
         hid = h.ids[household]
@@ -252,31 +267,52 @@ class Explainer:
             codes = set(self.prep.units.neighbourhood[s.unit_rep[profiles_]].tolist())
             names = sorted(self.prep.codes.neighbourhoods[n] for n in codes if self.cap_reached[n])
             return "neighbourhood_cap", {"eligible_units": eligible, "capped_neighbourhoods": names}
-        return "outranked", {"eligible_units": eligible, "units_taken": self.units_taken(household)}
+        return "outranked", {"eligible_units": eligible}
 
-    def units_taken(self, household: int, limit: int = 3) -> list[dict[str, Any]]:
-        """The household's best eligible units (by the policy's tiers for this household) and who got them."""
-        from matcher.alternatives import pair_values  # alternatives imports this module's neighbours
+    def units_taken(self, households: list[int], limit: int = 3) -> dict[int, list[dict[str, Any]]]:
+        """Per household: its best eligible units that went to others (by the policy's tiers for
+        this household, its own part aside) and who got them.
 
-        s, u, h = self.prep.structure, self.prep.units, self.prep.households
-        # The ranking leaves out the household's own part, so households of one profile with
-        # the same preferred wijken and no excluded pairs share it.
-        key = (int(s.household_profile[household]), *self.prep.preference_lists[household])
-        if household in self.excluded_households or key not in self._taken_cache:
-            open_u = np.flatnonzero(u.available & self.used_u)
-            candidates = open_u[s.pair_eligible(np.full(len(open_u), household), open_u)]
-            if len(candidates) == 0:
-                return []
-            values = pair_values(self.prep, np.full(len(candidates), household), candidates)
+        A pair's value apart from the household's own part depends on the household's profile,
+        the unit, and whether the unit's wijk is one the household prefers; so values are
+        computed once per (profile, unit) and the preferred bonus is added per household.
+        """
+        from matcher.alternatives import base_values, preferred_bonus
+
+        prep, s, u, h = self.prep, self.prep.structure, self.prep.units, self.prep.households
+        answer: dict[int, list[dict[str, Any]]] = {hi: [] for hi in households}
+        used = np.flatnonzero(u.available & self.used_u)
+        if not households or len(used) == 0:
+            return answer
+        profiles = np.unique(s.household_profile[households])
+        pi, ui = np.nonzero(s.eligible[np.ix_(profiles, s.unit_profile[used])])
+        reps, units = s.household_rep[profiles[pi]], used[ui]
+        base, bonus = base_values(prep, reps, units), preferred_bonus(prep)
+        starts = np.searchsorted(pi, np.arange(len(profiles) + 1))
+        position = {int(p): k for k, p in enumerate(profiles.tolist())}
+        by_profile: dict[int, list[dict[str, Any]]] = {}
+        for hi in households:
+            k = position[int(s.household_profile[hi])]
+            plain = not self.prep.preference_lists[hi] and hi not in self.excluded_households
+            if plain and k in by_profile:
+                answer[hi] = [dict(item) for item in by_profile[k]]
+                continue
+            candidates, values = units[starts[k] : starts[k + 1]], base[:, starts[k] : starts[k + 1]]
+            if self.prep.preference_lists[hi]:
+                liked = prep.preferred.lookup(np.full(len(candidates), hi), u.neighbourhood[candidates])
+                values = values + bonus * liked
+            if hi in self.excluded_households:
+                keep = s.pair_eligible(np.full(len(candidates), hi), candidates)
+                candidates, values = candidates[keep], values[:, keep]
             order = np.lexsort((candidates, *(-row for row in values[::-1])))[:limit]
             best = [
-                {"unit_id": u.ids[int(ui)], "taken_by": [h.ids[x] for x in sorted(self.residents.get(int(ui), ()))]}
-                for ui in candidates[order]
+                {"unit_id": u.ids[int(x)], "taken_by": [h.ids[y] for y in sorted(self.residents.get(int(x), ()))]}
+                for x in candidates[order]
             ]
-            if household in self.excluded_households:
-                return best
-            self._taken_cache[key] = best
-        return [dict(item) for item in self._taken_cache[key]]
+            answer[hi] = best
+            if plain:
+                by_profile[k] = [dict(item) for item in best]
+        return answer
 
     def household_sentence(self, household: int, reason: str, details: Mapping[str, Any], lang: str) -> str:
         h = self.prep.households

@@ -31,8 +31,11 @@ def mismatch_report(prep: Prepared, household: IntArray, lang: str) -> list[dict
     ]
     unit_sizes = np.bincount(s.unit_profile, minlength=s.eligible.shape[1])
     rows: list[dict[str, Any]] = []
-    for key in sorted(set(keys)):
-        members = np.array([i for i, k in enumerate(keys) if k == key], dtype=np.int64)
+    groups: dict[tuple[int, int, tuple[str, ...]], list[int]] = {}
+    for i, k in enumerate(keys):
+        groups.setdefault(k, []).append(i)
+    for key in sorted(groups):
+        members = np.array(groups[key], dtype=np.int64)
         profiles = np.unique(s.household_profile[members])
         fitting = s.eligible[profiles].any(axis=0)
         persons, future, group_needs = key

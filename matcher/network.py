@@ -112,7 +112,7 @@ def solve_aggregated(
     preferred: PreferredIndex,
     preference_lists: list[tuple[int, ...]],
     previous_unit: IntArray | None = None,
-    forced: list[IntArray | None] | None = None,
+    keep: list[FlowState] | None = None,
 ) -> tuple[IntArray, IntArray]:
     """Lexicographically optimal pairs among the given households and units (flow part).
 
@@ -121,8 +121,7 @@ def solve_aggregated(
     household with a previous pair gets a direct arc to that unit, with the same value
     in every policy tier as the way through the profiles, plus one in the stability tier.
 
-    A list given as ``forced`` receives, per household, what placing it would change in
-    each policy tier (see ``_forced_differences``).
+    A list given as ``keep`` receives the solved network (see ``forced_differences``).
     """
     stable = previous_unit is not None
     n_tiers = len(parts) + 1 + stable  # the tie-break is the last tier
@@ -278,14 +277,26 @@ def solve_aggregated(
     supply = np.zeros(n_nodes, dtype=np.int64)
     supply[0], supply[1] = n_h, -n_h
     flows = flow.lexicographic(flow.Network(n_nodes, tail, head, capacity, supply), costs)
-    if forced is not None:
-        forced.extend(_forced_differences(n_nodes, tail, head, capacity, np.array(costs[: len(parts)]), flows, h_node))
+    if keep is not None:
+        keep.append(FlowState(n_nodes, tail, head, capacity, np.array(costs[: len(parts)]), flows, h_node, households))
     return _decompose(tail, head, flows, n_h, h_node, u_node, q_node, households, units)
 
 
-def _forced_differences(
-    n_nodes: int, tail: IntArray, head: IntArray, capacity: IntArray, costs: IntArray, flows: IntArray, h_node: IntArray
-) -> list[IntArray | None]:
+@dataclass(frozen=True)
+class FlowState:
+    """The solved network, kept for explanations: arcs, policy-tier costs, optimal flows."""
+
+    n_nodes: int
+    tail: IntArray
+    head: IntArray
+    capacity: IntArray
+    costs: IntArray  # (policy tiers, arcs), minimised
+    flows: IntArray
+    h_node: IntArray
+    households: IntArray  # household index of each household node
+
+
+def forced_differences(state: FlowState) -> dict[int, IntArray | None]:
     """Per household: how each policy tier changes when that household must be placed (None: it cannot be).
 
     Placing an unplaced household h means one unit of flow source -> h -> ... -> sink
@@ -293,19 +304,18 @@ def _forced_differences(
     path from h to the sink in the residual graph (which may push other households out
     or into other units), so one shortest-path tree toward the sink answers every household.
     """
-    forward = flows < capacity
+    n_nodes, tail, head, costs, flows = state.n_nodes, state.tail, state.head, state.costs, state.flows
+    forward = flows < state.capacity
     backward = flows > 0
     r_tail = np.concatenate((tail[forward], head[backward]))
     r_head = np.concatenate((head[forward], tail[backward]))
     r_cost = np.concatenate((costs[:, forward], -costs[:, backward]), axis=1)
     distance, reached = flow.lexicographic_distances(n_nodes, r_tail, r_head, r_cost, target=1)
-    answer: list[IntArray | None] = []
-    for index, node in enumerate(h_node.tolist()):
+    answer: dict[int, IntArray | None] = {}
+    for index, (node, household) in enumerate(zip(state.h_node.tolist(), state.households.tolist(), strict=True)):
         arc = 1 + index  # arc 0 is the bypass, then one arc from the source to each household
-        if flows[arc] > 0 or not reached[node]:
-            answer.append(None)  # placed already, or no way to place it
-            continue
-        answer.append(-(costs[:, arc] + distance[node]))
+        placeable = flows[arc] == 0 and reached[node]  # not placed already, and there is a way to place it
+        answer[household] = -(costs[:, arc] + distance[node]) if placeable else None
     return answer
 
 

@@ -14,8 +14,10 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from matcher.alternatives import alternatives
+from matcher.counterfactual import render_counterfactual
 from matcher.explain import UNIT_TYPE_WORDS, Explainer, tier_difference_words
 from matcher.mismatch import mismatch_report
+from matcher.network import forced_differences
 from matcher.solve import Prepared, Solution
 from matcher.terms import term_values
 
@@ -89,13 +91,21 @@ class Proposal(BaseModel):
     unused_units: list[Unused]
     kpis: Kpis
     mismatch: list[dict[str, Any]]
+    lang: str  # language of the explanations
 
     def to_json(self) -> str:
         return json.dumps(self.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
 
 
-def build_proposal(prep: Prepared, solution: Solution, wall_time_s: float, lang: str | None = None) -> Proposal:
-    """Assemble the proposal document from a solution."""
+def build_proposal(
+    prep: Prepared, solution: Solution, wall_time_s: float, lang: str | None = None, what_it_would_take: bool = False
+) -> Proposal:
+    """Assemble the proposal document from a solution.
+
+    With ``what_it_would_take`` every unmatched household also gets the smallest single
+    change that would place it, verified by re-solving (see ``matcher.counterfactual``);
+    that costs a few re-solves per household, so it is asked for, not done by default.
+    """
     instance, h, u = prep.instance, prep.households, prep.units
     policy = instance.policy
     lang = lang or policy.lang
@@ -106,6 +116,7 @@ def build_proposal(prep: Prepared, solution: Solution, wall_time_s: float, lang:
     n_units = max(len(u.ids), 1)
     fixed = np.isin(hh * n_units + uu, prep.fixed_household * n_units + prep.fixed_unit)
     unit_frame = instance.units
+    unit_types = [str(t) for t in unit_frame["unit_type"]]
     matches: list[Match] = []
     others = alternatives(prep, hh, uu)
     for k in range(len(hh)):
@@ -123,7 +134,7 @@ def build_proposal(prep: Prepared, solution: Solution, wall_time_s: float, lang:
                     int(h.persons[hi]),
                     int(h.waiting_days[hi]),
                     bool(overdue[k]),
-                    str(unit_frame["unit_type"].iloc[ui]),
+                    unit_types[ui],
                     nbh,
                     bool(u.temporary[ui]),
                     bool(u.shared[ui]),
@@ -140,17 +151,29 @@ def build_proposal(prep: Prepared, solution: Solution, wall_time_s: float, lang:
     matches.sort(key=lambda m: (m.household_id, m.unit_id))
 
     unmatched: list[Unmatched] = []
-    reasons = {int(hi): explainer.household_reason(int(hi)) for hi in np.flatnonzero(~explainer.placed_h).tolist()}
-    for hi, (reason, details) in reasons.items():
-        difference = (solution.forced_difference or {}).get(hi)
-        if reason == "outranked" and difference is not None:
+    unplaced = np.flatnonzero(~explainer.placed_h)
+    explainer.prefetch_rule_details(unplaced[explainer.n_eligible_h[unplaced] == 0].tolist())
+    reasons = {int(hi): explainer.household_reason(int(hi)) for hi in unplaced.tolist()}
+    outranked = [hi for hi, (reason, _) in reasons.items() if reason == "outranked"]
+    forced = forced_differences(solution.flow_state) if solution.flow_state is not None and outranked else {}
+    for hi, taken in explainer.units_taken(outranked).items():
+        details = reasons[hi][1]
+        details["units_taken"] = taken
+        difference = forced.get(hi)
+        if difference is not None:
             details["forced_tier_difference"] = [int(v) for v in difference]
+    if what_it_would_take and solution.method != "fifo":
+        from matcher.counterfactual import counterfactuals  # re-solves: only when asked for
+
+        for hi, change in counterfactuals(prep, solution, list(reasons)).items():
+            reasons[hi][1]["what_it_would_take"] = change
     for hi, (reason, details) in reasons.items():
         unmatched.append(
             Unmatched(
                 household_id=h.ids[hi],
                 reason=reason,
-                explanation=explainer.household_sentence(int(hi), reason, details, lang),
+                explanation=explainer.household_sentence(int(hi), reason, details, lang)
+                + (f" {render_counterfactual(details['what_it_would_take'], lang)}" if "what_it_would_take" in details else ""),
                 details=details,
             )
         )
@@ -198,6 +221,7 @@ def build_proposal(prep: Prepared, solution: Solution, wall_time_s: float, lang:
         unused_units=unused,
         kpis=kpis,
         mismatch=mismatch_report(prep, hh, lang),
+        lang=lang,
     )
 
 

@@ -27,7 +27,7 @@ import pandas as pd
 from matcher.eligibility import RULES, BoolArray, Codes, Households, IntArray, Units, encode, rule_masks
 from matcher.errors import InputError, ProblemCollector
 from matcher.instance import Instance
-from matcher.network import TierParts, solve_aggregated, tier_parts
+from matcher.network import FlowState, TierParts, solve_aggregated, tier_parts
 from matcher.structure import Structure, build_structure
 from matcher.terms import PreferredIndex, preferred_index, tier_weights
 
@@ -84,8 +84,8 @@ class Solution:
     components: int = 0
     cpsat_components: int = 0
     kept_previous: int | None = None  # pairs of the previous proposal kept (when one was given)
-    # Per unplaced household: the change in each policy tier if it had to be placed (network weeks only).
-    forced_difference: dict[int, IntArray | None] | None = None
+    # The solved network of a week that is one network, kept for the explanations.
+    flow_state: FlowState | None = None
 
 
 def _id_hash(ids: list[str], seed: int, salt: bytes) -> npt.NDArray[np.uint64]:
@@ -333,11 +333,10 @@ def optimise(prep: Prepared, engine: str = "auto") -> Solution:
     method = "min-cost-flow"
 
     if engine != "cpsat" and not knapsack.any():
-        forced: list[IntArray | None] = []
-        ph, pu = _flow(prep, res, all_open_h, capacity, forced)
+        kept: list[FlowState] = []
+        ph, pu = _flow(prep, res, all_open_h, capacity, kept)
         solution = _finish(prep, [ph], [pu], [0] * n_tiers, True, method, started, 1, 0)
-        # (nothing is computed when no household or no unit is open)
-        solution.forced_difference = dict(zip(all_open_h.tolist(), forced, strict=True)) if forced else {}
+        solution.flow_state = kept[0] if kept else None  # none when no household or no unit is open
         return solution
 
     restricted_h = restricted_u = np.zeros(0, dtype=np.int64)
@@ -411,7 +410,7 @@ def _best_restriction(
 
 
 def _flow(
-    prep: Prepared, res: Residual, households: IntArray, capacity: IntArray, forced: list[IntArray | None] | None = None
+    prep: Prepared, res: Residual, households: IntArray, capacity: IntArray, keep: list[FlowState] | None = None
 ) -> tuple[IntArray, IntArray]:
     units = np.flatnonzero(res.open_unit & (capacity > 0))
     if len(households) == 0 or len(units) == 0:
@@ -420,7 +419,7 @@ def _flow(
     return solve_aggregated(
         households, units, capacity[units], res.cap_left, prep.structure, prep.parts, prep.tie_household, prep.tie_unit,
         prep.households, prep.units, prep.instance.policy, prep.preferred, prep.preference_lists,
-        prep.previous_unit if prep.stable else None, forced,
+        prep.previous_unit if prep.stable else None, keep,
     )  # fmt: skip
 
 

@@ -1,0 +1,87 @@
+"""`matcher explain` answers for one household or unit of a stored proposal, from the proposal and its inputs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from matcher.cli import app
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "nijmegen-week"
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("explain") / "proposal.json"
+    result = runner.invoke(app, ["propose", "--quiet", "--households", str(EXAMPLE / "households.csv"),
+                                 "--units", str(EXAMPLE / "units.csv"), "--policy", str(EXAMPLE / "policy.json"),
+                                 "--out", str(out)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_matched_household_shows_its_unit_and_terms(stored: Path) -> None:
+    """A placed household: its unit, the stored explanation, and the term values of the pair."""
+    doc = json.loads(stored.read_text())
+    match = doc["matches"][0]
+    result = runner.invoke(app, ["explain", str(stored), "--household", match["household_id"]])
+    assert result.exit_code == 0, result.output
+    assert f"geplaatst in {match['unit_id']}" in result.output
+    assert " ".join(match["explanation"].split()) in " ".join(result.output.split())
+
+
+def test_unmatched_household_with_inputs_gets_a_verified_answer(stored: Path) -> None:
+    """With the proposal's own inputs, an unmatched household hears what it would take, and that answer
+    agrees with `--what-it-would-take` in a full run."""
+    doc = json.loads(stored.read_text())
+    item = next(x for x in doc["unmatched_households"] if x["reason"] == "no_eligible_unit")
+    args = ["--households", str(EXAMPLE / "households.csv"), "--units", str(EXAMPLE / "units.csv"),
+            "--policy", str(EXAMPLE / "policy.json")]  # fmt: skip
+    result = runner.invoke(app, ["explain", str(stored), "--household", item["household_id"], "--lang", "en", *args])
+    assert result.exit_code == 0, result.output
+    assert "What it would take:" in result.output
+    full = runner.invoke(app, ["propose", "--quiet", "--what-it-would-take", "--lang", "en", *args])
+    full_item = next(x for x in json.loads(full.stdout)["unmatched_households"] if x["household_id"] == item["household_id"])
+    from matcher.counterfactual import render_counterfactual
+
+    expected = render_counterfactual(full_item["details"]["what_it_would_take"], "en")
+    assert " ".join(expected.split()) in " ".join(result.output.split())
+
+
+def test_other_inputs_are_refused(stored: Path, tmp_path: Path) -> None:
+    """Inputs that are not the proposal's own (hash differs) are refused with exit 2, not silently mixed."""
+    doc = json.loads(stored.read_text())
+    hid = doc["unmatched_households"][0]["household_id"]
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({**json.loads((EXAMPLE / "policy.json").read_text()), "seed": 99}))
+    result = runner.invoke(app, ["explain", str(stored), "--household", hid, "--households", str(EXAMPLE / "households.csv"),
+                                 "--units", str(EXAMPLE / "units.csv"), "--policy", str(policy)])  # fmt: skip
+    assert result.exit_code == 2
+    assert "input_sha256 differs" in result.output
+
+
+def test_unit_used_and_unused(stored: Path) -> None:
+    """A unit in the proposal: who gets it; an unused unit: its reason code."""
+    doc = json.loads(stored.read_text())
+    used = doc["matches"][0]["unit_id"]
+    unused = doc["unused_units"][0]
+    result = runner.invoke(app, ["explain", str(stored), "--unit", used])
+    assert result.exit_code == 0 and f"Woning {used}: naar" in result.output
+    result = runner.invoke(app, ["explain", str(stored), "--unit", unused["unit_id"]])
+    assert result.exit_code == 0 and f"({unused['reason']})" in result.output
+
+
+def test_unknown_id_and_bad_file(stored: Path, tmp_path: Path) -> None:
+    """An unknown id or a file that is not a proposal is an input error (exit 2), never a traceback."""
+    result = runner.invoke(app, ["explain", str(stored), "--household", "H-NOPE"])
+    assert result.exit_code == 2 and 'no household "H-NOPE"' in result.output
+    bad = tmp_path / "x.json"
+    bad.write_text("[1, 2]")
+    result = runner.invoke(app, ["explain", str(bad), "--unit", "U-1"])
+    assert result.exit_code == 2 and "not a proposal" in result.output
+    result = runner.invoke(app, ["explain", str(stored)])
+    assert result.exit_code == 2 and "exactly one of --household and --unit" in result.output
