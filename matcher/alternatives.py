@@ -75,9 +75,7 @@ def _merged(values: np.ndarray, first: list[int], second: list[int]) -> Iterator
             j += 1
 
 
-def _grouped_top(
-    group: IntArray, member: IntArray, values: np.ndarray, count: int
-) -> dict[int, tuple[IntArray, np.ndarray]]:
+def _grouped_top(group: IntArray, member: IntArray, values: np.ndarray, count: int) -> dict[int, tuple[IntArray, np.ndarray]]:
     """Like ``_grouped_rankings``, but only the best ``count`` members of each group.
 
     ``group`` must be sorted and ``member`` ascending within a group. Each round finds
