@@ -271,47 +271,18 @@ class Explainer:
 
     def units_taken(self, households: list[int], limit: int = 3) -> dict[int, list[dict[str, Any]]]:
         """Per household: its best eligible units that went to others (by the policy's tiers for
-        this household, its own part aside) and who got them.
+        this household, its own part aside) and who got them, all households in one pass."""
+        from matcher.alternatives import _grouped_top, pair_values
 
-        A pair's value apart from the household's own part depends on the household's profile,
-        the unit, and whether the unit's wijk is one the household prefers; so values are
-        computed once per (profile, unit) and the preferred bonus is added per household.
-        """
-        from matcher.alternatives import base_values, preferred_bonus
-
-        prep, s, u, h = self.prep, self.prep.structure, self.prep.units, self.prep.households
+        s, u, h = self.prep.structure, self.prep.units, self.prep.households
         answer: dict[int, list[dict[str, Any]]] = {hi: [] for hi in households}
-        used = np.flatnonzero(u.available & self.used_u)
-        if not households or len(used) == 0:
-            return answer
-        profiles = np.unique(s.household_profile[households])
-        pi, ui = np.nonzero(s.eligible[np.ix_(profiles, s.unit_profile[used])])
-        reps, units = s.household_rep[profiles[pi]], used[ui]
-        base, bonus = base_values(prep, reps, units), preferred_bonus(prep)
-        starts = np.searchsorted(pi, np.arange(len(profiles) + 1))
-        position = {int(p): k for k, p in enumerate(profiles.tolist())}
-        by_profile: dict[int, list[dict[str, Any]]] = {}
-        for hi in households:
-            k = position[int(s.household_profile[hi])]
-            plain = not self.prep.preference_lists[hi] and hi not in self.excluded_households
-            if plain and k in by_profile:
-                answer[hi] = [dict(item) for item in by_profile[k]]
-                continue
-            candidates, values = units[starts[k] : starts[k + 1]], base[:, starts[k] : starts[k + 1]]
-            if self.prep.preference_lists[hi]:
-                liked = prep.preferred.lookup(np.full(len(candidates), hi), u.neighbourhood[candidates])
-                values = values + bonus * liked
-            if hi in self.excluded_households:
-                keep = s.pair_eligible(np.full(len(candidates), hi), candidates)
-                candidates, values = candidates[keep], values[:, keep]
-            order = np.lexsort((candidates, *(-row for row in values[::-1])))[:limit]
-            best = [
-                {"unit_id": u.ids[int(x)], "taken_by": [h.ids[y] for y in sorted(self.residents.get(int(x), ()))]}
-                for x in candidates[order]
+        selected = np.zeros(len(h.ids), dtype=bool)
+        selected[households] = True
+        eh, eu = s.expand(selected, u.available & self.used_u)  # by household, then unit
+        for hi, (units, _) in _grouped_top(eh, eu, pair_values(self.prep, eh, eu), limit).items():
+            answer[hi] = [
+                {"unit_id": u.ids[x], "taken_by": [h.ids[y] for y in sorted(self.residents.get(x, ()))]} for x in units.tolist()
             ]
-            answer[hi] = best
-            if plain:
-                by_profile[k] = [dict(item) for item in best]
         return answer
 
     def household_sentence(self, household: int, reason: str, details: Mapping[str, Any], lang: str) -> str:
