@@ -35,7 +35,8 @@ def _fail(error: InputError) -> None:
         highlight=False,
     )
     for line in str(error).splitlines():
-        err.print(f"  {line}", highlight=False, markup=False)
+        # One problem per line, never wrapped, so the line can be searched for and copied whole.
+        err.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
     raise typer.Exit(code=2)
 
 
