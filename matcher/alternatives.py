@@ -149,13 +149,16 @@ def alternatives(prep: Prepared, household: IntArray, unit: IntArray) -> list[di
     needed_q = np.unique(s.unit_profile[unit])
     qj, hj = np.nonzero(s.eligible[np.ix_(s.household_profile[open_households], needed_q)].T)
     candidates = open_households[hj]
-    most_skipped = max((len(residents[b] | excluded_by_unit.get(b, set())) for b in set(unit.tolist())), default=0)
-    by_unit_profile = _grouped_top(
-        needed_q[qj],
-        candidates,
-        household_part[:, candidates] + pair_values(prep, candidates, s.unit_rep[needed_q[qj]]),
-        most_skipped + 1,
-    )
+    candidate_values = household_part[:, candidates] + pair_values(prep, candidates, s.unit_rep[needed_q[qj]])
+    by_unit_profile = _grouped_top(needed_q[qj], candidates, candidate_values, 2)
+    bounds = np.searchsorted(qj, np.arange(len(needed_q) + 1))
+    q_position = {int(q): k for k, q in enumerate(needed_q.tolist())}
+
+    def full_ranking(q: int) -> tuple[IntArray, np.ndarray]:
+        """All households eligible for unit profile q, ranked (when the best two are both skipped)."""
+        a, b = bounds[q_position[q]], bounds[q_position[q] + 1]
+        return _grouped_rankings(needed_q[qj[a:b]], candidates[a:b], candidate_values[:, a:b]).get(q, (_EMPTY, _NO_VALUES))
+
     results: list[dict[str, Any]] = []
     for k, (hi, ui) in enumerate(zip(household.tolist(), unit.tolist(), strict=True)):
         p, own_q = int(s.household_profile[hi]), int(s.unit_profile[ui])
@@ -186,6 +189,8 @@ def alternatives(prep: Prepared, household: IntArray, unit: IntArray) -> list[di
 
         cand_households, cand_values = by_unit_profile.get(own_q, (_EMPTY, _NO_VALUES))
         skip = residents[ui] | excluded_by_unit.get(ui, set())
+        if len(skip) >= len(cand_households) and skip.issuperset(cand_households.tolist()):
+            cand_households, cand_values = full_ranking(own_q)
         next_household = None
         for index, other in enumerate(cand_households.tolist()):
             if other in skip:

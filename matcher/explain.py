@@ -241,7 +241,7 @@ class Explainer:
             "occupancy": {"too_small": int(sizes[small].sum()), "too_large": int(sizes[large].sum())},
             "rent_cap": cap,
             "needs": "wheelchair" if h.wheelchair[household] else ("step_free" if h.mobility[household] else None),
-            "municipality": self.prep.instance.households["municipality"].iloc[household],
+            "municipality": self.prep.codes.municipalities[int(h.municipality[household])],
             "horizon_end": horizon_end.isoformat(),
         }
 
@@ -271,18 +271,36 @@ class Explainer:
 
     def units_taken(self, households: list[int], limit: int = 3) -> dict[int, list[dict[str, Any]]]:
         """Per household: its best eligible units that went to others (by the policy's tiers for
-        this household, its own part aside) and who got them, all households in one pass."""
-        from matcher.alternatives import _grouped_top, pair_values
+        this household, its own part aside) and who got them.
+
+        Households without preferred wijken or excluded pairs rank units by their profile
+        alone, so those are ranked once per profile; the others pair by pair.
+        """
+        from matcher.alternatives import _grouped_top, base_values, pair_values
 
         s, u, h = self.prep.structure, self.prep.units, self.prep.households
-        answer: dict[int, list[dict[str, Any]]] = {hi: [] for hi in households}
-        selected = np.zeros(len(h.ids), dtype=bool)
-        selected[households] = True
-        eh, eu = s.expand(selected, u.available & self.used_u)  # by household, then unit
-        for hi, (units, _) in _grouped_top(eh, eu, pair_values(self.prep, eh, eu), limit).items():
-            answer[hi] = [
+        used = u.available & self.used_u
+
+        def described(units: IntArray) -> list[dict[str, Any]]:
+            return [
                 {"unit_id": u.ids[x], "taken_by": [h.ids[y] for y in sorted(self.residents.get(x, ()))]} for x in units.tolist()
             ]
+
+        answer: dict[int, list[dict[str, Any]]] = {hi: [] for hi in households}
+        plain = [x for x in households if not self.prep.preference_lists[x] and x not in self.excluded_households]
+        special = np.zeros(len(h.ids), dtype=bool)
+        special[households] = True
+        special[plain] = False
+        eh, eu = s.expand(special, used)  # by household, then unit
+        for hi, (units, _) in _grouped_top(eh, eu, pair_values(self.prep, eh, eu), limit).items():
+            answer[hi] = described(units)
+        profiles = np.unique(s.household_profile[plain])
+        used_units = np.flatnonzero(used)
+        pi, ui = np.nonzero(s.eligible[np.ix_(profiles, s.unit_profile[used_units])])
+        values = base_values(self.prep, s.household_rep[profiles[pi]], used_units[ui])
+        by_profile = {p: described(units) for p, (units, _) in _grouped_top(profiles[pi], used_units[ui], values, limit).items()}
+        for hi in plain:
+            answer[hi] = [dict(item) for item in by_profile.get(int(s.household_profile[hi]), [])]
         return answer
 
     def household_sentence(self, household: int, reason: str, details: Mapping[str, Any], lang: str) -> str:
