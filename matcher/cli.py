@@ -165,6 +165,26 @@ def generate(
     out.print(f"Wrote {len(households)} households and {len(units)} units to {out_dir}", highlight=False)
 
 
+@app.command()
+def simulate(
+    scenario: Annotated[Path, typer.Argument(help="scenario file (YAML or JSON), see docs/simulation.md")],
+    replicates: Annotated[int, typer.Option(min=1, help="Monte Carlo replicates")] = 20,
+    workers: Annotated[int, typer.Option(min=1, help="parallel worker processes")] = 1,
+    out_dir: Annotated[Path, typer.Option("--out", help="folder for results, CSV and charts")] = Path("out/simulation"),
+    backend: Annotated[str, typer.Option(help="local (processes) or ray")] = "local",
+    address: Annotated[str | None, typer.Option(help="Ray cluster address (with --backend ray)")] = None,
+    charts: Annotated[bool, typer.Option(help="write PNG and SVG charts")] = True,
+    with_base: Annotated[bool, typer.Option(help="also run the base scenario a variant names, and compare")] = True,
+) -> None:
+    """Simulate weeks of matching for a what-if scenario, with bands over replicates."""
+    from matcher.simulate.command import run_simulate_command
+
+    try:
+        run_simulate_command(scenario, replicates, workers, out_dir, backend, address, charts, with_base, out, err)
+    except InputError as error:
+        _fail(error)
+
+
 def main() -> None:
     app()
 

@@ -1,0 +1,1 @@
+"""What-if simulation of the weekly matching over weeks and months, with Monte Carlo bands."""
