@@ -1,0 +1,58 @@
+"""`matcher simulate` as a user runs it: a real process, a results folder, exit codes."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": "250"}
+    return subprocess.run([sys.executable, "-m", "matcher", *map(str, args)], capture_output=True, text=True, cwd=ROOT, env=env)
+
+
+def test_simulate_fills_the_folder(tmp_path: Path) -> None:
+    """A variant run writes JSON, CSV and PNG/SVG charts for itself and its base, with bands and comparisons."""
+    base = tmp_path / "base.yaml"
+    base.write_text("name: b\nhorizon_weeks: 6\nseed: 3\n", encoding="utf-8")
+    variant = tmp_path / "variant.yaml"
+    variant.write_text("base: base.yaml\nname: v\nvacancies:\n  statushouder_share: 0.02\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = _run("simulate", variant, "--replicates", "2", "--workers", "2", "--out", out)
+    assert result.returncode == 0, result.stderr
+    document = json.loads((out / "result.json").read_text())
+    assert document["replicates"] == 2 and len(document["dates"]) == 6
+    assert set(document["weekly"]) == {"optimise", "fifo"}
+    assert document["hindsight"]["optimise_percent_of_hindsight"]["mean"] > 0
+    rows = list(csv.DictReader((out / "weekly.csv").open()))
+    assert {r["strategy"] for r in rows} == {"optimise", "fifo"}
+    assert (out / "charts" / "persons_housed_cum.png").stat().st_size > 1000
+    assert (out / "charts" / "persons_housed_cum.svg").read_text().lstrip().startswith("<?xml")
+    comparison = json.loads((out / "comparison.json").read_text())
+    assert comparison["base"] == "b" and comparison["variant"] == "v"
+    assert (out / "base" / "result.json").exists()
+    assert "Persons housed" in result.stdout
+
+
+def test_bad_scenario_exits_2_with_the_field(tmp_path: Path) -> None:
+    """A bad scenario gives exit code 2 and names file and field; nothing is written."""
+    path = tmp_path / "bad.yaml"
+    path.write_text("horizon_weeks: -3\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = _run("simulate", path, "--replicates", "1", "--out", out)
+    assert result.returncode == 2
+    assert "bad.yaml column horizon_weeks" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not out.exists()
+
+
+def test_missing_file_exits_2(tmp_path: Path) -> None:
+    """A scenario file that does not exist is an input error, not a traceback."""
+    result = _run("simulate", tmp_path / "nope.yaml", "--replicates", "1", "--out", tmp_path / "o")
+    assert result.returncode == 2 and "file not found" in result.stderr
