@@ -175,12 +175,13 @@ def simulate(
     address: Annotated[str | None, typer.Option(help="Ray cluster address (with --backend ray)")] = None,
     charts: Annotated[bool, typer.Option(help="write PNG and SVG charts")] = True,
     with_base: Annotated[bool, typer.Option(help="also run the base scenario a variant names, and compare")] = True,
+    mix_advice: Annotated[bool, typer.Option("--mix-advice", help="also advise a koppeling mix for the supply")] = False,
 ) -> None:
     """Simulate weeks of matching for a what-if scenario, with bands over replicates."""
     from matcher.simulate.command import run_simulate_command
 
     try:
-        run_simulate_command(scenario, replicates, workers, out_dir, backend, address, charts, with_base, out, err)
+        run_simulate_command(scenario, replicates, workers, out_dir, backend, address, charts, with_base, out, err, mix_advice)
     except InputError as error:
         _fail(error)
 

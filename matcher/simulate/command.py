@@ -7,6 +7,7 @@ the simulator until the command runs.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -14,7 +15,7 @@ from rich.table import Table
 
 from matcher.errors import InputError
 from matcher.simulate.montecarlo import SimulationResult, run_sweep
-from matcher.simulate.output import write_result
+from matcher.simulate.output import to_json_text, write_result, write_text
 from matcher.simulate.scenario import Scenario, load_scenario
 
 
@@ -52,6 +53,29 @@ def summary_table(result: SimulationResult) -> Table:
     return table
 
 
+def mix_table(advice: dict[str, Any]) -> Table:
+    """The advised koppeling mix beside today's, with the supply figures behind it."""
+    table = Table(
+        title=(
+            f"Koppeling mix for the forecast supply ({advice['homes_per_week']:.1f} homes a week): "
+            f"{advice['current_persons_per_week']:.1f} persons a week today, {advice['advised_persons_per_week']:.1f} advised"
+        )
+    )
+    for column in ("group", "persons", "share today", "share advised", "eligible homes/wk", "housed/wk today", "advised"):
+        table.add_column(column, justify="left" if column == "group" else "right")
+    for row in advice["groups"]:
+        table.add_row(
+            row["group"],
+            f"{row['persons_per_household']:.1f}",
+            f"{100 * row['share_today']:.0f}%",
+            f"{100 * row['share_advised']:.0f}%",
+            f"{row['eligible_homes_per_week']:.2f}",
+            f"{row['households_housed_per_week_today']:.2f}",
+            f"{row['households_housed_per_week_advised']:.2f}",
+        )
+    return table
+
+
 def run_simulate_command(
     path: Path,
     replicates: int,
@@ -63,6 +87,7 @@ def run_simulate_command(
     with_base: bool,
     out: Console,
     err: Console,
+    mix_advice: bool = False,
 ) -> None:
     if backend not in ("local", "ray"):
         raise InputError.single("--backend", f"expected local or ray, got {backend!r}")
@@ -86,4 +111,10 @@ def run_simulate_command(
     if base is not None:
         out.print(summary_table(base))
     out.print(summary_table(result))
+    if mix_advice:
+        from matcher.simulate.mix import advise_mix
+
+        advice = advise_mix(scenario)
+        write_text(out_dir / "mix_advice.json", to_json_text(advice.to_json()))
+        out.print(mix_table(advice.to_json()))
     out.print(f"Results written to {out_dir} in {result.timing['wall_s']:.1f} s", highlight=False)

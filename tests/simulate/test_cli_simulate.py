@@ -56,3 +56,16 @@ def test_missing_file_exits_2(tmp_path: Path) -> None:
     """A scenario file that does not exist is an input error, not a traceback."""
     result = _run("simulate", tmp_path / "nope.yaml", "--replicates", "1", "--out", tmp_path / "o")
     assert result.returncode == 2 and "file not found" in result.stderr
+
+
+def test_mix_advice_is_written_with_its_figures(tmp_path: Path) -> None:
+    """--mix-advice writes the advised mix, today's mix and the persons per week behind them."""
+    path = tmp_path / "s.yaml"
+    path.write_text("name: m\nhorizon_weeks: 26\nhindsight: false\nstrategies: [optimise]\n", encoding="utf-8")
+    result = _run("simulate", path, "--replicates", "1", "--no-charts", "--mix-advice", "--out", tmp_path / "o")
+    assert result.returncode == 0, result.stderr
+    advice = json.loads((tmp_path / "o" / "mix_advice.json").read_text())
+    assert abs(sum(g["share_today"] for g in advice["groups"]) - 1) < 1e-3
+    assert abs(sum(g["share_advised"] for g in advice["groups"]) - 1) < 1e-3
+    assert advice["advised_persons_per_week"] >= advice["current_persons_per_week"] - 1e-6
+    assert "Koppeling mix" in result.stdout
