@@ -102,7 +102,7 @@ def _eligible_share(scenario: Scenario, world: World, households: list[int]) -> 
         )
     units = [{**row, "available_from": date} for row in world.unit_rows]
     policy = {**scenario.policy.matcher, "planning_date": date, "horizon_days": 3650, "neighbourhood_caps": {}}
-    instance = build_instance(rows, units, policy, today=scenario.start.date)
+    instance = build_instance(rows, units, policy, today=scenario.start.date, checksum=False)
     h, u, _ = encode(instance)
     eligible = np.logical_and.reduce(rule_masks(h, u, instance.policy, np.arange(len(h.ids)), np.arange(len(u.ids))))
     h_pos = {hid: k for k, hid in enumerate(h.ids)}

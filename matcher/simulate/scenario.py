@@ -93,7 +93,7 @@ class Vacancies(_Model):
     """Homes that become available for statushouders, per week."""
 
     social_per_week: float = Field(48.0, ge=0, le=100_000)
-    statushouder_share: float = Field(0.04, ge=0, le=1)
+    statushouder_share: float = Field(0.03, ge=0, le=1)
     flex_per_week: float = Field(0.3, ge=0, le=10_000)
     transit_per_week: float = Field(0.25, ge=0, le=10_000)
     shared_per_week: float = Field(0.1, ge=0, le=10_000)

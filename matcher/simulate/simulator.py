@@ -235,7 +235,7 @@ class Simulation:
             "horizon_days": 6,
             "excluded_pairs": excluded,
         }
-        instance = build_instance(h_rows, u_rows, raw_policy, today=self.scenario.week_date(week))
+        instance = build_instance(h_rows, u_rows, raw_policy, today=self.scenario.week_date(week), checksum=False)
         _, solution = solve(instance, self.strategy)
         self.solve_s += solution.build_s + solution.solve_s
         # The instance's tables are sorted by id; map back to world indices.
@@ -330,7 +330,8 @@ class Simulation:
         date = scenario.week_date(week)
         start = half_year_start(date)
         if start != self.period_start:
-            self.target = max(0, self.target - self.period_housed) + scenario.taakstelling.persons_per_half_year
+            # A shortfall carries over as backlog (achterstand), a surplus as a head start (voorsprong).
+            self.target = self.target - self.period_housed + scenario.taakstelling.persons_per_half_year
             self.period_start, self.period_housed = start, 0
         self.period_housed += housed_persons
         self.housed_cum += housed_persons
