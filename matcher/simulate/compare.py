@@ -7,6 +7,7 @@ and its band is much narrower than the two bands side by side would suggest.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from matcher.simulate.montecarlo import SUMMARY_FIGURES, SimulationResult, band
@@ -31,7 +32,7 @@ def compare(base: SimulationResult, variant: SimulationResult) -> dict[str, Any]
             diffs = [
                 float(variant_rows[k][figure]) - float(base_rows[k][figure])
                 for k in shared
-                if variant_rows[k][figure] is not None and base_rows[k][figure] is not None
+                if _number(variant_rows[k][figure]) and _number(base_rows[k][figure])
             ]
             figures[figure] = {
                 "base": base.summary[strategy][figure],
@@ -40,3 +41,7 @@ def compare(base: SimulationResult, variant: SimulationResult) -> dict[str, Any]
             }
         out["strategies"][strategy] = figures
     return out
+
+
+def _number(value: Any) -> bool:
+    return value is not None and not (isinstance(value, float) and math.isnan(value))

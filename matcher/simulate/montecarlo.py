@@ -9,6 +9,7 @@ on the backend (local processes or a Ray cluster).
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -51,6 +52,17 @@ def band(values: Sequence[float] | np.ndarray[Any, Any]) -> dict[str, float | No
 
 def _r(value: float) -> float:
     return round(float(value), 4)
+
+
+def no_nan(value: Any) -> Any:
+    """JSON has no NaN: missing figures become null."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dict):
+        return {k: no_nan(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [no_nan(v) for v in value]
+    return value
 
 
 def summary_figures(run: ReplicateRun) -> dict[str, float]:
@@ -105,19 +117,23 @@ class SimulationResult:
     timing: dict[str, float]
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "format": "simulation-result/v1",
-            "scenario": self.scenario,
-            "replicates": self.replicates,
-            "dates": self.dates,
-            "weekly": self.weekly,
-            "summary": self.summary,
-            "placements_by_neighbourhood": self.neighbourhoods,
-            "comparison": self.comparison,
-            "hindsight": self.hindsight,
-            "per_replicate": self.per_replicate,
-            "timing": self.timing,
-        }
+        """Plain JSON values; figures that do not exist (a median of nobody) are null, never NaN."""
+        document: dict[str, Any] = no_nan(
+            {
+                "format": "simulation-result/v1",
+                "scenario": self.scenario,
+                "replicates": self.replicates,
+                "dates": self.dates,
+                "weekly": self.weekly,
+                "summary": self.summary,
+                "placements_by_neighbourhood": self.neighbourhoods,
+                "comparison": self.comparison,
+                "hindsight": self.hindsight,
+                "per_replicate": self.per_replicate,
+                "timing": self.timing,
+            }
+        )
+        return document
 
     @staticmethod
     def from_json(doc: dict[str, Any]) -> SimulationResult:

@@ -13,19 +13,8 @@ import math
 from pathlib import Path
 from typing import Any
 
-from matcher.simulate.montecarlo import SUMMARY_FIGURES, SimulationResult
+from matcher.simulate.montecarlo import SUMMARY_FIGURES, SimulationResult, no_nan
 from matcher.simulate.simulator import WEEKLY_KPIS
-
-
-def _clean(value: Any) -> Any:
-    """JSON has no NaN: missing figures become null."""
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_clean(v) for v in value]
-    return value
 
 
 def write_text(path: Path, text: str) -> None:
@@ -36,7 +25,7 @@ def write_text(path: Path, text: str) -> None:
 
 
 def to_json_text(document: dict[str, Any]) -> str:
-    return json.dumps(_clean(document), indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+    return json.dumps(no_nan(document), indent=1, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def weekly_csv(result: SimulationResult) -> str:

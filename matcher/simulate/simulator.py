@@ -177,13 +177,14 @@ class Simulation:
             too_big = bool(world.shared[unit]) or persons > int(world.max_occupants[unit])
             if too_big or (self.status[i] == TEMPORARY and self.scenario.policy.hold_for_family):
                 self.needs_move[i] = True
-            if world.shared[unit]:
-                # The family cannot live in a shared bed; the beds taken stay taken until the move.
-                pass
         return joined_housed
 
     def _stays_end(self, week: int) -> None:
-        self.needs_move[(self.status == TEMPORARY) & (self.stay_end <= week)] = True
+        ended = (self.status == TEMPORARY) & (self.stay_end <= week)
+        if self.scenario.policy.hold_for_family:
+            # Held for their family: the stay lasts until the family has arrived.
+            ended &= ~((self.world.declared > 0) & ~self.family_arrived)
+        self.needs_move[ended] = True
 
     # -- the weekly proposal -----------------------------------------------------------
     def _instance_rows(
@@ -215,7 +216,7 @@ class Simulation:
         for i in pool.tolist():
             hid = world.household_rows[i]["household_id"]
             excluded.extend([hid, uid] for uid in sorted(self.declined.get(i, set()) & offered))
-            if policy.hold_for_family and self.status[i] == WAITING and world.declared[i] > 0 and not self.family_arrived[i]:
+            if policy.hold_for_family and world.declared[i] > 0 and not self.family_arrived[i]:
                 excluded.extend([hid, uid] for uid in permanent_ids)
             if policy.movers_to_permanent_only and self.needs_move[i]:
                 excluded.extend([hid, uid] for uid in temporary_ids)
@@ -381,17 +382,21 @@ class Simulation:
     def policy_deadline(self) -> int:
         return int(self.scenario.policy.matcher.get("deadline_weeks", 10) or 10)
 
+    def step(self, week: int) -> None:
+        """One simulated week, in the order the module docstring gives; the books are checked at the end."""
+        self._arrivals(week)
+        self._vacancies(week)
+        joined = self._nareizigers(week)
+        self._stays_end(week)
+        pairs = self._propose(week)
+        housed, placements = self._accept(week, pairs)
+        self._expire(week)
+        self._check(week)
+        self._record(week, housed + joined, placements)
+
     def run(self) -> ReplicateRun:
         for week in range(self.scenario.horizon_weeks):
-            self._arrivals(week)
-            self._vacancies(week)
-            joined = self._nareizigers(week)
-            self._stays_end(week)
-            pairs = self._propose(week)
-            housed, placements = self._accept(week, pairs)
-            self._expire(week)
-            self._check(week)
-            self._record(week, housed + joined, placements)
+            self.step(week)
         return ReplicateRun(
             strategy=self.strategy,
             replicate=self.replicate,

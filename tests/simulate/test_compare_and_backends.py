@@ -50,3 +50,14 @@ def test_ray_backend_gives_the_local_results() -> None:
     finally:
         ray.shutdown()
     assert _figures(remote.to_json()) == _figures(local.to_json())
+
+
+def test_result_json_is_strict_and_round_trips() -> None:
+    """A result serialises as strict JSON (no NaN) and a result read back compares like the original."""
+    from matcher.simulate.montecarlo import SimulationResult
+
+    result = run_scenario(small({"horizon_weeks": 3}), 2)
+    text = json.dumps(result.to_json(), allow_nan=False)
+    again = SimulationResult.from_json(json.loads(text))
+    assert compare(again, again)["strategies"]["optimise"]["persons_housed_total"]["difference"]["mean"] == 0
+    assert compare(result, again) == compare(again, again)

@@ -16,14 +16,7 @@ def _run_checked(simulation: Simulation) -> None:
     """Run week by week and check, after every week, the identity the report relies on."""
     world = simulation.world
     for week in range(simulation.scenario.horizon_weeks):
-        simulation._arrivals(week)
-        simulation._vacancies(week)
-        joined = simulation._nareizigers(week)
-        simulation._stays_end(week)
-        housed, placements = simulation._accept(week, simulation._propose(week))
-        simulation._expire(week)
-        simulation._check(week)
-        simulation._record(week, housed + joined, placements)
+        simulation.step(week)
         arrived = world.arrival_week <= week
         persons = simulation.adults + simulation.children
         expected = int(world.persons[arrived].sum()) + int(
