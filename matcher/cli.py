@@ -167,7 +167,7 @@ def generate(
 
 @app.command()
 def simulate(
-    scenario: Annotated[Path, typer.Argument(help="scenario file (YAML or JSON), see docs/simulation.md")],
+    scenarios: Annotated[list[Path], typer.Argument(help="scenario files (YAML or JSON), see docs/simulation.md")],
     replicates: Annotated[int, typer.Option(min=1, help="Monte Carlo replicates")] = 20,
     workers: Annotated[int, typer.Option(min=1, help="parallel worker processes")] = 1,
     out_dir: Annotated[Path, typer.Option("--out", help="folder for results, CSV and charts")] = Path("out/simulation"),
@@ -177,11 +177,11 @@ def simulate(
     with_base: Annotated[bool, typer.Option(help="also run the base scenario a variant names, and compare")] = True,
     mix_advice: Annotated[bool, typer.Option("--mix-advice", help="also advise a koppeling mix for the supply")] = False,
 ) -> None:
-    """Simulate weeks of matching for a what-if scenario, with bands over replicates."""
+    """Simulate weeks of matching for what-if scenarios, with bands over replicates (several files: one sweep)."""
     from matcher.simulate.command import run_simulate_command
 
     try:
-        run_simulate_command(scenario, replicates, workers, out_dir, backend, address, charts, with_base, out, err, mix_advice)
+        run_simulate_command(scenarios, replicates, workers, out_dir, backend, address, charts, with_base, out, err, mix_advice)
     except InputError as error:
         _fail(error)
 

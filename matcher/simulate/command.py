@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import yaml
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -76,8 +77,18 @@ def mix_table(advice: dict[str, Any]) -> Table:
     return table
 
 
+def _folder_names(paths: list[Path]) -> list[str]:
+    names: list[str] = []
+    for path in paths:
+        name, k = path.stem, 2
+        while name in names:
+            name, k = f"{path.stem}-{k}", k + 1
+        names.append(name)
+    return names
+
+
 def run_simulate_command(
-    path: Path,
+    paths: list[Path],
     replicates: int,
     workers: int,
     out_dir: Path,
@@ -89,12 +100,21 @@ def run_simulate_command(
     err: Console,
     mix_advice: bool = False,
 ) -> None:
+    """One scenario: results in ``out_dir`` (its base in ``out_dir/base``). Several: one folder each, one sweep."""
     if backend not in ("local", "ray"):
         raise InputError.single("--backend", f"expected local or ray, got {backend!r}")
-    scenario = load_scenario(path)
-    scenarios: list[Scenario] = [scenario]
-    if with_base and scenario.base is not None:
-        scenarios.insert(0, load_scenario(Path(scenario.base)))
+    requested = [load_scenario(path) for path in paths]
+    keys = [str(path.resolve()) for path in paths]
+    scenarios = list(requested)
+    base_index: dict[int, int] = {}
+    if with_base:
+        for k, scenario in enumerate(requested):
+            if scenario.base is None:
+                continue
+            if scenario.base not in keys:
+                keys.append(scenario.base)
+                scenarios.append(load_scenario(Path(scenario.base)))
+            base_index[k] = keys.index(scenario.base)
     total = len(scenarios) * replicates
     with Progress(
         TextColumn("Simulating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=True
@@ -103,18 +123,29 @@ def run_simulate_command(
         results = run_sweep(
             scenarios, replicates, workers, backend, address, lambda done, _: progress.update(task, completed=done)
         )
-    result = results[-1]
-    base = results[0] if len(results) > 1 else None
-    if base is not None:
-        write_result(base, out_dir / "base", charts)
-    write_result(result, out_dir, charts, base)
-    if base is not None:
-        out.print(summary_table(base))
-    out.print(summary_table(result))
-    if mix_advice:
-        from matcher.simulate.mix import advise_mix
+    single = len(paths) == 1
+    names = _folder_names([Path(key) for key in keys])
+    folders = [out_dir if single and k == 0 else out_dir / ("base" if single else names[k]) for k in range(len(keys))]
+    for k, result in enumerate(results):
+        base = results[base_index[k]] if k in base_index else None
+        write_result(result, folders[k], charts, base)
+    for k in sorted(set(base_index.values()) - set(range(len(paths)))):
+        out.print(summary_table(results[k]))
+    for k in range(len(paths)):
+        out.print(summary_table(results[k]))
+        if mix_advice:
+            _write_mix_advice(requested[k], paths[k], folders[k], out)
+        if not single:
+            out.print(f"Results for {paths[k]} written to {folders[k]}", highlight=False)
+    wall = results[0].timing["wall_s"]
+    out.print(f"Results written to {out_dir} in {wall:.1f} s", highlight=False)
 
-        advice = advise_mix(scenario)
-        write_text(out_dir / "mix_advice.json", to_json_text(advice.to_json()))
-        out.print(mix_table(advice.to_json()))
-    out.print(f"Results written to {out_dir} in {result.timing['wall_s']:.1f} s", highlight=False)
+
+def _write_mix_advice(scenario: Scenario, path: Path, folder: Path, out: Console) -> None:
+    from matcher.simulate.mix import advise_mix, advised_variant
+
+    advice = advise_mix(scenario)
+    write_text(folder / "mix_advice.json", to_json_text(advice.to_json()))
+    variant = advised_variant(scenario, advice, str(path.resolve()))
+    write_text(folder / "mix_advice_variant.yaml", yaml.safe_dump(variant, sort_keys=False, allow_unicode=True))
+    out.print(mix_table(advice.to_json()))

@@ -221,3 +221,38 @@ def advise_mix(scenario: Scenario, replicates: int = 3, low: float = 0.5, high: 
         homes_per_week=round(homes_per_week, 3),
         bounds=(low, high),
     )
+
+
+def advised_variant(scenario: Scenario, advice: MixAdvice, base_path: str) -> dict[str, Any]:
+    """A variant scenario with the advised mix as its inflow, to simulate the weeks it would take.
+
+    Each group's configured share is scaled by advised/today (today as drawn), household
+    sizes within a group keep their proportions, and the share of singles expecting family
+    follows the two single groups.
+    """
+    ratio = {
+        row["group"]: (row["share_advised"] / row["share_today"]) if row["share_today"] > 0 else 1.0 for row in advice.groups
+    }
+    sizes = dict(scenario.inflow.household_sizes)
+    total = sum(sizes.values())
+    share_singles = scenario.inflow.reunification.share_singles
+    single = sizes.get(1, 0.0) / total
+    expecting = single * share_singles * ratio["single_expecting_family"]
+    alone = single * (1 - share_singles) * ratio["single"]
+    advised: dict[int, float] = {}
+    for size, share in sizes.items():
+        if size == 1:
+            advised[size] = expecting + alone
+        else:
+            advised[size] = share / total * ratio[household_group(size, 0)]
+    norm = sum(advised.values())
+    new_share_singles = expecting / (expecting + alone) if expecting + alone > 0 else share_singles
+    return {
+        "base": base_path,
+        "name": f"{scenario.name}-advised-mix",
+        "description": "The koppeling mix advised for this supply (matcher simulate --mix-advice).",
+        "inflow": {
+            "household_sizes": {size: round(share / norm, 4) for size, share in sorted(advised.items())},
+            "reunification": {"share_singles": round(new_share_singles, 4)},
+        },
+    }

@@ -20,7 +20,7 @@ import numpy as np
 
 from matcher.simulate.scenario import Scenario, parse_scenario, scenario_document
 from matcher.simulate.simulator import WEEKLY_KPIS, ReplicateRun, run_replicate
-from matcher.simulate.world import build_world
+from matcher.simulate.world import build_world, check_start
 
 Progress = Callable[[int, int], None]
 Job = tuple[dict[str, Any], int, int]  # scenario document, replicate, scenario index
@@ -285,6 +285,8 @@ def run_sweep(
     if replicates < 1:
         raise ValueError("replicates must be at least 1")
     started = time.perf_counter()
+    for scenario in scenarios:
+        check_start(scenario)  # a bad start file is reported here, before any worker starts
     documents = [scenario_document(s) for s in scenarios]
     jobs = [(documents[k], r, k) for k in range(len(scenarios)) for r in range(replicates)]
     tagged = run_jobs(jobs, workers, backend, address, progress)

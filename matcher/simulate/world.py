@@ -104,6 +104,11 @@ def _start_frames(scenario: Scenario) -> tuple[pd.DataFrame, pd.DataFrame]:
     return instance.households, instance.units if start.include_units else instance.units.iloc[0:0]
 
 
+def check_start(scenario: Scenario) -> None:
+    """Read and check the start pool and units; raises InputError naming file, row and column."""
+    _start_frames(scenario)
+
+
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return cast(list[dict[str, Any]], frame.to_dict("records"))
 

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from matcher.simulate.scenario import load_scenario
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -69,3 +71,32 @@ def test_mix_advice_is_written_with_its_figures(tmp_path: Path) -> None:
     assert abs(sum(g["share_advised"] for g in advice["groups"]) - 1) < 1e-3
     assert advice["advised_persons_per_week"] >= advice["current_persons_per_week"] - 1e-6
     assert "Koppeling mix" in result.stdout
+    variant = load_scenario(tmp_path / "o" / "mix_advice_variant.yaml")
+    assert variant.horizon_weeks == 26  # the rest comes from the scenario it names as base
+    assert abs(sum(variant.inflow.household_sizes.values()) - 1) < 1e-3
+
+
+def test_several_scenarios_run_as_one_sweep(tmp_path: Path) -> None:
+    """Two files in one command: one folder each, a variant compared with its base, the base run once."""
+    (tmp_path / "b.yaml").write_text("name: b\nhorizon_weeks: 4\nhindsight: false\n", encoding="utf-8")
+    (tmp_path / "v.yaml").write_text("base: b.yaml\nname: v\ndecline_probability: 0.5\n", encoding="utf-8")
+    out = tmp_path / "o"
+    result = _run("simulate", tmp_path / "b.yaml", tmp_path / "v.yaml", "--replicates", "2", "--no-charts", "--out", out)
+    assert result.returncode == 0, result.stderr
+    assert json.loads((out / "b" / "result.json").read_text())["scenario"]["name"] == "b"
+    assert json.loads((out / "v" / "comparison.json").read_text())["base"] == "b"
+    assert not (out / "b" / "comparison.json").exists()
+
+
+def test_bad_start_file_exits_2_before_simulating(tmp_path: Path) -> None:
+    """A broken start file is reported with row and column and exit code 2, also with worker processes."""
+    (tmp_path / "households.csv").write_text(
+        "household_id,municipality,koppeling_date,adults,children,gender,head_age\nH-1,Nijmegen,2025-01-01,1,0,Q,30\n",
+        encoding="utf-8",
+    )
+    path = tmp_path / "s.yaml"
+    path.write_text("start:\n  profile: null\n  households: households.csv\n", encoding="utf-8")
+    result = _run("simulate", path, "--replicates", "2", "--workers", "2", "--out", tmp_path / "o")
+    assert result.returncode == 2
+    assert "households.csv row 2, column gender" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -82,3 +82,35 @@ def test_json_scenarios_are_read_too(tmp_path: Path) -> None:
     path.write_text('{"name": "j", "horizon_weeks": 3, "policy": {"hold_for_family": true}}', encoding="utf-8")
     scenario = load_scenario(path)
     assert scenario.horizon_weeks == 3 and scenario.policy.hold_for_family
+
+
+def test_start_from_interchange_files(tmp_path: Path) -> None:
+    """A scenario can start from a real pool: households.csv and units.csv in the interchange format."""
+    from matcher.simulate.world import build_world
+
+    week = EXAMPLES.parent / "nijmegen-week"
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        f"start:\n  profile: null\n  households: {week / 'households.csv'}\n  units: {week / 'units.csv'}\nhorizon_weeks: 4\n",
+        encoding="utf-8",
+    )
+    world = build_world(load_scenario(path), 0)
+    start_ids = [r["household_id"] for r in world.household_rows if r["household_id"].startswith("H-")]
+    assert len(start_ids) == 150
+    assert sum(1 for r in world.unit_rows if r["unit_id"].startswith("U-")) == 40
+
+
+def test_bad_start_file_names_file_row_and_column(tmp_path: Path) -> None:
+    """A broken households file in the start is reported with its row and column, like matcher propose does."""
+    bad = tmp_path / "households.csv"
+    bad.write_text(
+        "household_id,municipality,koppeling_date,adults,children,gender,head_age\nH-1,Nijmegen,2025-01-01,twee,0,M,30\n",
+        encoding="utf-8",
+    )
+    path = tmp_path / "s.yaml"
+    path.write_text("start:\n  profile: null\n  households: households.csv\n", encoding="utf-8")
+    from matcher.simulate.world import build_world
+
+    with pytest.raises(InputError) as caught:
+        build_world(load_scenario(path), 0)
+    assert "households.csv row 2, column adults" in str(caught.value)
