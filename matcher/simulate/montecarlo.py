@@ -111,6 +111,7 @@ class SimulationResult:
     weekly: dict[str, dict[str, dict[str, list[float | None]]]]
     summary: dict[str, dict[str, dict[str, float | None]]]
     neighbourhoods: dict[str, dict[str, dict[str, float | None]]]
+    neighbourhoods_weekly: dict[str, dict[str, dict[str, list[float | None]]]]
     comparison: dict[str, Any]
     hindsight: dict[str, Any] | None
     per_replicate: list[dict[str, Any]]
@@ -127,6 +128,7 @@ class SimulationResult:
                 "weekly": self.weekly,
                 "summary": self.summary,
                 "placements_by_neighbourhood": self.neighbourhoods,
+                "weekly_placements_by_neighbourhood": self.neighbourhoods_weekly,
                 "comparison": self.comparison,
                 "hindsight": self.hindsight,
                 "per_replicate": self.per_replicate,
@@ -144,6 +146,7 @@ class SimulationResult:
             weekly=doc["weekly"],
             summary=doc["summary"],
             neighbourhoods=doc["placements_by_neighbourhood"],
+            neighbourhoods_weekly=doc["weekly_placements_by_neighbourhood"],
             comparison=doc["comparison"],
             hindsight=doc["hindsight"],
             per_replicate=doc["per_replicate"],
@@ -174,6 +177,14 @@ def summarise(scenario: Scenario, tasks: list[dict[str, Any]], seconds: float, w
     summary = {s: {f: band([x[f] for x in figures[s]]) for f in SUMMARY_FIGURES} for s in strategies}
     names = sorted({n for s in strategies for r in runs[s] for n in r.placements_by_neighbourhood})
     neighbourhoods = {s: {n: band([r.placements_by_neighbourhood.get(n, 0) for r in runs[s]]) for n in names} for s in strategies}
+    zeros = [0] * scenario.horizon_weeks
+    neighbourhoods_weekly = {
+        s: {
+            n: _weekly_bands(np.array([r.placements_by_neighbourhood_weekly.get(n, zeros) for r in runs[s]], dtype=float))
+            for n in names
+        }
+        for s in strategies
+    }
     comparison: dict[str, Any] = {}
     if "optimise" in strategies and "fifo" in strategies:
         comparison["optimise_minus_fifo"] = {
@@ -213,6 +224,7 @@ def summarise(scenario: Scenario, tasks: list[dict[str, Any]], seconds: float, w
         weekly=weekly,
         summary=summary,
         neighbourhoods=neighbourhoods,
+        neighbourhoods_weekly=neighbourhoods_weekly,
         comparison=comparison,
         hindsight=hindsight,
         per_replicate=per_replicate,

@@ -41,6 +41,18 @@ def weekly_csv(result: SimulationResult) -> str:
     return buffer.getvalue()
 
 
+def neighbourhoods_csv(result: SimulationResult) -> str:
+    """Placements per neighbourhood and week: strategy, neighbourhood, week, date, mean and percentiles."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["strategy", "neighbourhood", "week", "date", "mean", "p10", "p50", "p90"])
+    for strategy, by_name in result.neighbourhoods_weekly.items():
+        for name, series in by_name.items():
+            for week, date in enumerate(result.dates):
+                writer.writerow([strategy, name, week, date, *(_cell(series[k][week]) for k in ("mean", "p10", "p50", "p90"))])
+    return buffer.getvalue()
+
+
 def summary_csv(result: SimulationResult) -> str:
     """One row per strategy and end figure (plus the comparisons and hindsight)."""
     buffer = io.StringIO()
@@ -84,6 +96,7 @@ def write_result(result: SimulationResult, folder: Path, charts: bool = True, ba
         "weekly.csv": weekly_csv(result),
         "summary.csv": summary_csv(result),
         "replicates.csv": replicates_csv(result),
+        "neighbourhoods.csv": neighbourhoods_csv(result),
     }
     if base is not None:
         from matcher.simulate.compare import compare

@@ -68,6 +68,7 @@ class ReplicateRun:
     replicate: int
     weekly: dict[str, list[float]]
     placements_by_neighbourhood: dict[str, int]
+    placements_by_neighbourhood_weekly: dict[str, list[int]]
     objective: int  # persons at first placement x weeks of the horizon left (how early)
     first_placement_week: list[int]
     solve_s: float
@@ -79,6 +80,7 @@ class ReplicateRun:
             "replicate": self.replicate,
             "weekly": self.weekly,
             "placements_by_neighbourhood": self.placements_by_neighbourhood,
+            "placements_by_neighbourhood_weekly": self.placements_by_neighbourhood_weekly,
             "objective": self.objective,
             "first_placement_week": self.first_placement_week,
             "solve_s": self.solve_s,
@@ -123,6 +125,7 @@ class Simulation:
         self.arrived_persons = 0
         self.objective = 0
         self.by_neighbourhood: dict[str, int] = {}
+        self.by_neighbourhood_weekly: dict[str, list[int]] = {}
         self.weekly: dict[str, list[float]] = {k: [] for k in WEEKLY_KPIS}
         self.moves = 0
         self.declines = 0
@@ -290,6 +293,8 @@ class Simulation:
                 self.unit_state[j] = FULL
             name = world.neighbourhood[j]
             self.by_neighbourhood[name] = self.by_neighbourhood.get(name, 0) + 1
+            weekly = self.by_neighbourhood_weekly.setdefault(name, [0] * scenario.horizon_weeks)
+            weekly[week] += 1
         return housed_persons, placements
 
     def _leave(self, i: int) -> None:
@@ -402,6 +407,7 @@ class Simulation:
             replicate=self.replicate,
             weekly=self.weekly,
             placements_by_neighbourhood=dict(sorted(self.by_neighbourhood.items())),
+            placements_by_neighbourhood_weekly=dict(sorted(self.by_neighbourhood_weekly.items())),
             objective=self.objective,
             first_placement_week=self.first_place.tolist(),
             solve_s=round(self.solve_s, 4),
