@@ -13,7 +13,8 @@ pair, and went elsewhere because the proposal as a whole is better that way.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -61,18 +62,18 @@ def _grouped_rankings(group: IntArray, member: IntArray, values: np.ndarray) -> 
     return {int(group[a]): (member[a:b], values[:, a:b]) for a, b in zip(starts.tolist(), ends.tolist(), strict=True)}
 
 
-def _merged(values: np.ndarray, first: list[int], second: list[int]) -> Iterator[int]:
-    """Two rankings of columns of ``values`` merged into one (largest first, smaller index on ties)."""
-    i = j = 0
-    while i < len(first) or j < len(second):
-        if j == len(second) or (
-            i < len(first) and (values[:, first[i]].tolist(), -first[i]) > (values[:, second[j]].tolist(), -second[j])
-        ):
-            yield first[i]
-            i += 1
+def _merged(values: np.ndarray, first: Iterable[int], second: Iterable[int]) -> Iterator[int]:
+    """Two rankings of columns of ``values`` merged lazily into one (largest first, smaller index on ties)."""
+    a, b = iter(first), iter(second)
+    x, y = next(a, None), next(b, None)
+    while x is not None or y is not None:
+        if y is None or (x is not None and (values[:, x].tolist(), -x) > (values[:, y].tolist(), -y)):
+            assert x is not None
+            yield x
+            x = next(a, None)
         else:
-            yield second[j]
-            j += 1
+            yield y
+            y = next(b, None)
 
 
 def _grouped_top(group: IntArray, member: IntArray, values: np.ndarray, count: int) -> dict[int, tuple[IntArray, np.ndarray]]:
@@ -110,12 +111,30 @@ def _grouped_top(group: IntArray, member: IntArray, values: np.ndarray, count: i
     return {int(g[a]): (m[a:b], v[:, a:b]) for a, b in zip(a_s.tolist(), b_s.tolist(), strict=True)}
 
 
+def _ranked_columns(values: np.ndarray, columns: IntArray) -> list[int]:
+    """The given columns of ``values`` from lexicographically largest to smallest (smaller column on ties)."""
+    if len(columns) == 0:
+        return []
+    order = np.lexsort((columns, *(-row for row in values[::-1, columns])))
+    ranked: list[int] = columns[order].tolist()
+    return ranked
+
+
+def _best_first(top: list[int], rest: Callable[[], list[int]]) -> Iterator[int]:
+    """Columns in ranking order: first the known best ones, then (only if asked for) the rest."""
+    yield from top
+    seen = set(top)
+    yield from (i for i in rest() if i not in seen)
+
+
 def alternatives(prep: Prepared, household: IntArray, unit: IntArray) -> list[dict[str, Any]]:
     """Per match (same order as the arrays), the next-best unit and next-best household with tier differences.
 
-    Each household group (profile and preferred wijken) ranks the unit profiles once, and
-    each unit profile ranks its eligible households once; a match then walks down those
-    rankings past what it may not take (its own unit, excluded pairs), usually one step.
+    A household ranks unit profiles by a value that depends on its profile, plus a bonus
+    for its preferred wijken; a unit ranks households by their own part plus their
+    profile's value and bonus. Only the best few of each ranking are computed: a match
+    walks past what it may not take (its own unit, excluded pairs, the unit's residents),
+    usually one step, and the full ranking is computed only when those few run out.
     """
     s, h, u = prep.structure, prep.households, prep.units
     n_q = s.eligible.shape[1]
@@ -132,48 +151,38 @@ def alternatives(prep: Prepared, household: IntArray, unit: IntArray) -> list[di
     household_part = np.array([p.household for p in prep.parts], dtype=np.int64).reshape(len(prep.parts), -1)
     open_households = np.flatnonzero(h.documents)
     chosen_all = pair_values(prep, household, unit)
-
     bonus = preferred_bonus(prep)
-    # Unit profiles ranked per household profile, and households ranked per unit profile, all at once.
-    needed_p = np.unique(s.household_profile[household])
-    offered_q = np.flatnonzero(per_profile > 0)
-    pi, qi = np.nonzero(s.eligible[np.ix_(needed_p, offered_q)])
-    by_profile = _grouped_rankings(
-        needed_p[pi], offered_q[qi], base_values(prep, s.household_rep[needed_p[pi]], s.unit_rep[offered_q[qi]])
-    )
     placed_in: dict[int, int] = dict(zip(household.tolist(), unit.tolist(), strict=True))
     residents: dict[int, set[int]] = defaultdict(set)
     for a, b in placed_in.items():
         residents[b].add(a)
-    # A unit skips its residents and its excluded households, so the best few per unit profile suffice.
-    needed_q = np.unique(s.unit_profile[unit])
-    qj, hj = np.nonzero(s.eligible[np.ix_(s.household_profile[open_households], needed_q)].T)
-    candidates = open_households[hj]
-    candidate_values = household_part[:, candidates] + pair_values(prep, candidates, s.unit_rep[needed_q[qj]])
-    by_unit_profile = _grouped_top(needed_q[qj], candidates, candidate_values, 2)
-    bounds = np.searchsorted(qj, np.arange(len(needed_q) + 1))
-    q_position = {int(q): k for k, q in enumerate(needed_q.tolist())}
 
-    def full_ranking(q: int) -> tuple[IntArray, np.ndarray]:
-        """All households eligible for unit profile q, ranked (when the best two are both skipped)."""
-        a, b = bounds[q_position[q]], bounds[q_position[q] + 1]
-        return _grouped_rankings(needed_q[qj[a:b]], candidates[a:b], candidate_values[:, a:b]).get(q, (_EMPTY, _NO_VALUES))
+    # Unit profiles per household profile: all eligible ones with their values, the best three ranked.
+    needed_p = np.unique(s.household_profile[household])
+    pi, qi = np.nonzero(s.eligible[np.ix_(needed_p, np.flatnonzero(per_profile > 0))])
+    offered_q = np.flatnonzero(per_profile > 0)
+    p_values = base_values(prep, s.household_rep[needed_p[pi]], s.unit_rep[offered_q[qi]])
+    p_bounds = np.searchsorted(pi, np.arange(len(needed_p) + 1))
+    p_position = {int(p): k for k, p in enumerate(needed_p.tolist())}
+    p_top = {p: top for p, (top, _) in _grouped_top(needed_p[pi], offered_q[qi], p_values, 3).items()}
 
+    next_households = _NextHouseholds(prep, household, unit, open_households, household_part, bonus)
     results: list[dict[str, Any]] = []
     for k, (hi, ui) in enumerate(zip(household.tolist(), unit.tolist(), strict=True)):
         p, own_q = int(s.household_profile[hi]), int(s.unit_profile[ui])
         chosen = chosen_all[:, k]
-        profiles, values = by_profile.get(p, (_EMPTY, _NO_VALUES))
-        ranking: Iterable[int] = range(len(profiles))
+        a, b = p_bounds[p_position[p]], p_bounds[p_position[p] + 1]
+        profiles, values = offered_q[qi[a:b]], p_values[:, a:b]
+        top = np.searchsorted(profiles, p_top.get(p, _EMPTY)).tolist()  # profiles are ascending
+        liked = np.zeros(len(profiles), dtype=bool)
         if prep.preference_lists[hi] and len(profiles):
             liked = prep.preferred.lookup(np.full(len(profiles), hi), u.neighbourhood[s.unit_rep[profiles]])
-            if liked.any():
-                # Only the preferred wijken's profiles move up: rank those, merge with the rest.
-                values = values + bonus * liked
-                liked_at = np.flatnonzero(liked).tolist()
-                columns = values.T.tolist()
-                liked_ranked = sorted(liked_at, key=lambda i: ([-v for v in columns[i]], i))
-                ranking = _merged(values, liked_ranked, np.flatnonzero(~liked).tolist())
+        ranking: Iterable[int] = _best_first(top, partial(_ranked_columns, values, np.arange(values.shape[1])))
+        if liked.any():
+            # The preferred wijken's profiles move by the bonus: rank those, merge with the rest in order.
+            values = values + bonus * liked
+            rest = _best_first([i for i in top if not liked[i]], partial(_ranked_columns, values, np.flatnonzero(~liked)))
+            ranking = _merged(values, _ranked_columns(values, np.flatnonzero(liked)), rest)
         blocked = excluded.get(hi, set()) | {ui}
         next_unit = None
         for index in ranking:
@@ -187,19 +196,109 @@ def alternatives(prep: Prepared, household: IntArray, unit: IntArray) -> list[di
                 }
                 break
 
-        cand_households, cand_values = by_unit_profile.get(own_q, (_EMPTY, _NO_VALUES))
-        skip = residents[ui] | excluded_by_unit.get(ui, set())
-        if len(skip) >= len(cand_households) and skip.issuperset(cand_households.tolist()):
-            cand_households, cand_values = full_ranking(own_q)
         next_household = None
-        for index, other in enumerate(cand_households.tolist()):
-            if other in skip:
-                continue
+        skip = residents[ui] | excluded_by_unit.get(ui, set())
+        found = next_households.best(own_q, skip)
+        if found is not None:
+            other, value = found
             next_household = {
                 "household_id": h.ids[other],
-                "tier_difference": (household_part[:, hi] + chosen - cand_values[:, index]).tolist(),
+                "tier_difference": (household_part[:, hi] + chosen - value).tolist(),
                 "placed_in": u.ids[placed_in[other]] if other in placed_in else None,
             }
-            break
         results.append({"next_best_unit": next_unit, "next_best_household": next_household})
     return results
+
+
+class _NextHouseholds:
+    """The best households per unit profile, without scoring every (household, unit profile) pair.
+
+    A household's value for a unit profile is its own part, plus its profile's value for
+    the unit profile, plus the bonus when it prefers that wijk. With a bonus that is never
+    negative, a household that does not prefer the wijk is beaten by the two best of its
+    own profile (by own part), so the candidates are those two per eligible profile and
+    the households that prefer the wijk. The best two candidates per unit profile are
+    kept; a unit that skips both (residents, excluded pairs) gets a full ranking.
+    """
+
+    def __init__(
+        self, prep: Prepared, household: IntArray, unit: IntArray, open_households: IntArray,
+        household_part: np.ndarray, bonus: np.ndarray,
+    ) -> None:  # fmt: skip
+        self.prep, self.household_part, self.open = prep, household_part, open_households
+        s, u = prep.structure, prep.units
+        needed_q = np.unique(s.unit_profile[unit])
+        self.needed_q = needed_q
+        self.full: dict[int, tuple[IntArray, np.ndarray]] = {}
+        if (bonus >= 0).all():
+            own = s.household_profile[open_households]
+            order = np.argsort(own, kind="stable")
+            best_two = _grouped_top(own[order], open_households[order], household_part[:, open_households[order]], 2)
+            members = np.full((s.eligible.shape[0], 2), -1, dtype=np.int64)
+            for p, (best, _) in best_two.items():
+                members[p, : len(best)] = best
+            qj, pj = np.nonzero(s.eligible[:, needed_q].T)  # grouped by unit profile
+            q_all = np.repeat(needed_q[qj], 2)
+            h_all = members[pj].reshape(-1)
+            q_all, h_all = q_all[h_all >= 0], h_all[h_all >= 0]
+            liked_h, liked_q = self._likers(needed_q)
+            order = np.argsort(liked_q, kind="stable")
+            self.liked_top = _grouped_top(liked_q[order], liked_h[order], self._values(liked_h[order], liked_q[order]), 2)
+        else:
+            qj, hj = np.nonzero(s.eligible[np.ix_(s.household_profile[open_households], needed_q)].T)
+            q_all, h_all = needed_q[qj], open_households[hj]
+            self.liked_top = {}
+        self.top = _grouped_top(q_all, h_all, self._values(h_all, q_all), 2)
+        for q, (extra, extra_values) in self.liked_top.items():
+            # Households preferring the wijk join the two best of their profiles; keep the best two overall.
+            members, values = self.top.get(q, (_EMPTY, _NO_VALUES.reshape(len(bonus), 0)))
+            both_m = np.concatenate([members, extra])
+            both_v = np.concatenate([values, extra_values], axis=1)
+            self.top[q] = _grouped_rankings(np.full(len(both_m), q), both_m, both_v)[q]
+            keep = np.r_[True, self.top[q][0][1:] != self.top[q][0][:-1]]  # one household may be in both
+            self.top[q] = (self.top[q][0][keep][:2], self.top[q][1][:, keep][:, :2])
+        del u
+
+    def _values(self, households: IntArray, profiles: IntArray) -> np.ndarray:
+        values: np.ndarray = self.household_part[:, households] + pair_values(
+            self.prep, households, self.prep.structure.unit_rep[profiles]
+        )
+        return values
+
+    def _likers(self, needed_q: IntArray) -> tuple[IntArray, IntArray]:
+        """(household, unit profile) pairs where an open household prefers the profile's wijk and may have it."""
+        s, u, prep = self.prep.structure, self.prep.units, self.prep
+        q_by_nbh: dict[int, list[int]] = defaultdict(list)
+        for q in needed_q.tolist():
+            q_by_nbh[int(u.neighbourhood[s.unit_rep[q]])].append(q)
+        hs: list[int] = []
+        qs: list[int] = []
+        for hi in self.open.tolist():
+            for n in prep.preference_lists[hi]:
+                for q in q_by_nbh.get(n, ()):
+                    hs.append(hi)
+                    qs.append(q)
+        h_arr, q_arr = np.array(hs, dtype=np.int64), np.array(qs, dtype=np.int64)
+        keep = s.eligible[s.household_profile[h_arr], q_arr] if len(h_arr) else np.zeros(0, dtype=bool)
+        return h_arr[keep], q_arr[keep]
+
+    def best(self, q: int, skip: set[int]) -> tuple[int, np.ndarray] | None:
+        """The best household for unit profile q that is not skipped, with its value per tier."""
+        members, values = self.top.get(q, (_EMPTY, _NO_VALUES))
+        for index, other in enumerate(members.tolist()):
+            if other not in skip:
+                return other, values[:, index]
+        if len(members) < 2:
+            return None  # fewer than two candidates at all: nobody else is eligible
+        if q not in self.full:
+            s = self.prep.structure
+            eligible = self.open[s.eligible[s.household_profile[self.open], q]]
+            values_all = self.household_part[:, eligible] + pair_values(
+                self.prep, eligible, np.full(len(eligible), s.unit_rep[q])
+            )
+            self.full[q] = _grouped_rankings(np.full(len(eligible), q), eligible, values_all).get(q, (_EMPTY, _NO_VALUES))
+        members, values = self.full[q]
+        for index, other in enumerate(members.tolist()):
+            if other not in skip:
+                return other, values[:, index]
+        return None

@@ -8,6 +8,7 @@ from those details in Dutch (default) or English.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,6 +16,8 @@ import numpy as np
 
 from matcher.eligibility import RULES, IntArray, rule_masks
 from matcher.solve import Prepared
+
+_NO_UNITS = np.zeros(0, dtype=np.int64)
 
 RULE_ORDER = (*(rule_id for rule_id, _ in RULES), "E9")
 
@@ -270,37 +273,74 @@ class Explainer:
         return "outranked", {"eligible_units": eligible}
 
     def units_taken(self, households: list[int], limit: int = 3) -> dict[int, list[dict[str, Any]]]:
-        """Per household: its best eligible units that went to others (by the policy's tiers for
-        this household, its own part aside) and who got them.
+        """Per household: its best eligible units that went to others, and who got them.
 
-        Households without preferred wijken or excluded pairs rank units by their profile
-        alone, so those are ranked once per profile; the others pair by pair.
+        Units are ranked by the policy's tiers for this household (its own part aside): unit
+        profiles by value, then by their lowest unit id; units of one profile by id. A value
+        depends on the household's profile and the unit's profile, plus a bonus for a
+        preferred wijk; so each household profile ranks its unit profiles once, and a
+        household adds only its preferred ones. Households with excluded pairs (or a negative
+        preferred weight) are ranked unit by unit.
         """
-        from matcher.alternatives import _grouped_top, base_values, pair_values
+        from matcher.alternatives import _grouped_top, base_values, pair_values, preferred_bonus
 
-        s, u, h = self.prep.structure, self.prep.units, self.prep.households
-        used = u.available & self.used_u
+        prep, s, u, h = self.prep, self.prep.structure, self.prep.units, self.prep.households
+        used = np.flatnonzero(u.available & self.used_u)
 
-        def described(units: IntArray) -> list[dict[str, Any]]:
-            return [
-                {"unit_id": u.ids[x], "taken_by": [h.ids[y] for y in sorted(self.residents.get(x, ()))]} for x in units.tolist()
-            ]
+        def described(units: list[int]) -> list[dict[str, Any]]:
+            return [{"unit_id": u.ids[x], "taken_by": [h.ids[y] for y in sorted(self.residents.get(x, ()))]} for x in units]
 
         answer: dict[int, list[dict[str, Any]]] = {hi: [] for hi in households}
-        plain = [x for x in households if not self.prep.preference_lists[x] and x not in self.excluded_households]
-        special = np.zeros(len(h.ids), dtype=bool)
-        special[households] = True
-        special[plain] = False
-        eh, eu = s.expand(special, used)  # by household, then unit
-        for hi, (units, _) in _grouped_top(eh, eu, pair_values(self.prep, eh, eu), limit).items():
-            answer[hi] = described(units)
-        profiles = np.unique(s.household_profile[plain])
-        used_units = np.flatnonzero(used)
-        pi, ui = np.nonzero(s.eligible[np.ix_(profiles, s.unit_profile[used_units])])
-        values = base_values(self.prep, s.household_rep[profiles[pi]], used_units[ui])
-        by_profile = {p: described(units) for p, (units, _) in _grouped_top(profiles[pi], used_units[ui], values, limit).items()}
-        for hi in plain:
-            answer[hi] = [dict(item) for item in by_profile.get(int(s.household_profile[hi]), [])]
+        bonus = preferred_bonus(prep)
+        by_profile = (bonus >= 0).all()
+        slow = [x for x in households if not by_profile or x in self.excluded_households]
+        if slow:
+            selected = np.zeros(len(h.ids), dtype=bool)
+            selected[slow] = True
+            eh, eu = s.expand(selected, u.available & self.used_u)  # by household, then unit
+            for hi, (chosen, _) in _grouped_top(eh, eu, pair_values(prep, eh, eu), limit).items():
+                answer[hi] = described(chosen.tolist())
+        fast = [x for x in households if x not in set(slow)]
+        if not fast or len(used) == 0:
+            return answer
+        q_units: dict[int, list[int]] = defaultdict(list)
+        for x in used.tolist():
+            q_units[int(s.unit_profile[x])].append(x)
+        used_q = np.array(sorted(q_units), dtype=np.int64)
+        first_unit = np.array([q_units[q][0] for q in used_q.tolist()], dtype=np.int64)
+        q_of_first = {int(f): int(q) for f, q in zip(first_unit.tolist(), used_q.tolist(), strict=True)}
+        profiles = np.unique(s.household_profile[fast])
+        pi, qi = np.nonzero(s.eligible[np.ix_(profiles, used_q)])
+        values = base_values(prep, s.household_rep[profiles[pi]], s.unit_rep[used_q[qi]])
+        top = _grouped_top(profiles[pi], first_unit[qi], values, limit)
+        p_bounds = np.searchsorted(pi, np.arange(len(profiles) + 1))
+        p_position = {int(p): k for k, p in enumerate(profiles.tolist())}
+        q_by_nbh: dict[int, list[int]] = defaultdict(list)
+        for k, q in enumerate(used_q.tolist()):
+            q_by_nbh[int(u.neighbourhood[s.unit_rep[q]])].append(k)
+        plain: dict[int, list[dict[str, Any]]] = {}
+        for hi in fast:
+            p = int(s.household_profile[hi])
+            firsts, best_values = top.get(p, (_NO_UNITS, np.zeros((len(prep.parts), 0), dtype=np.int64)))
+            if not prep.preference_lists[hi] and p in plain:
+                answer[hi] = [dict(item) for item in plain[p]]
+                continue
+            # (value per tier, lowest unit id, profile) of the profile's best and of the preferred ones
+            options = {q_of_first[f]: (best_values[:, i].tolist(), f) for i, f in enumerate(firsts.tolist())}
+            liked: list[int] = []
+            for n in prep.preference_lists[hi]:
+                liked.extend(k for k in q_by_nbh.get(n, ()) if s.eligible[p, used_q[k]])
+            if liked:
+                a, b = p_bounds[p_position[p]], p_bounds[p_position[p] + 1]
+                slice_q = used_q[qi[a:b]]
+                for k in liked:
+                    q = int(used_q[k])
+                    column = a + int(np.searchsorted(slice_q, q))
+                    options[q] = ((values[:, column] + bonus[:, 0]).tolist(), int(first_unit[k]))
+            ranked = sorted(options.items(), key=lambda item: ([-v for v in item[1][0]], item[1][1]))
+            answer[hi] = described([x for q, _ in ranked for x in q_units[q]][:limit])
+            if not prep.preference_lists[hi]:
+                plain[p] = answer[hi]
         return answer
 
     def household_sentence(self, household: int, reason: str, details: Mapping[str, Any], lang: str) -> str:
