@@ -244,7 +244,7 @@ class Simulation:
         world = self.world
         h_rows = [{**world.household_rows[i], **changes} for i, changes in households]
         u_rows = [{**world.unit_rows[j], **changes} for j, changes in offered_units]
-        return build_instance(h_rows, u_rows, raw_policy, today=today, checksum=False)
+        return build_instance(h_rows, u_rows, raw_policy, today=today)
 
     def _propose(self, week: int) -> list[tuple[int, int]]:
         world = self.world

@@ -26,8 +26,8 @@ class WeeklyTables:
 
     def __init__(self, household_rows: Sequence[dict[str, Any]], unit_rows: Sequence[dict[str, Any]]) -> None:
         problems = ProblemCollector()
-        households = [{**row, "adults": 1, "children": 0} for row in household_rows]
-        units = [{**row, "available_from": "2000-01-01"} for row in unit_rows]
+        households = [{"adults": 1, "children": 0, **row} for row in household_rows]  # set each week
+        units = [{"available_from": "2000-01-01", **row} for row in unit_rows]
         self.households = tables.parse_rows(households, tables.HOUSEHOLD_COLUMNS, "households", problems)
         self.units = tables.parse_rows(units, tables.UNIT_COLUMNS, "units", problems)
         tables.check_units(self.units, "units", problems)
