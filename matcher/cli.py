@@ -248,6 +248,27 @@ def token_create(
     sys.stdout.write(create_token_command(role, municipality) + "\n")
 
 
+@app.command()
+def simulate(
+    scenarios: Annotated[list[Path], typer.Argument(help="scenario files (YAML or JSON), see docs/simulation.md")],
+    replicates: Annotated[int, typer.Option(min=1, help="Monte Carlo replicates")] = 20,
+    workers: Annotated[int, typer.Option(min=1, help="parallel worker processes")] = 1,
+    out_dir: Annotated[Path, typer.Option("--out", help="folder for results, CSV and charts")] = Path("out/simulation"),
+    backend: Annotated[str, typer.Option(help="local (processes) or ray")] = "local",
+    address: Annotated[str | None, typer.Option(help="Ray cluster address (with --backend ray)")] = None,
+    charts: Annotated[bool, typer.Option(help="write PNG and SVG charts")] = True,
+    with_base: Annotated[bool, typer.Option(help="also run the base scenario a variant names, and compare")] = True,
+    mix_advice: Annotated[bool, typer.Option("--mix-advice", help="also advise a koppeling mix for the supply")] = False,
+) -> None:
+    """Simulate weeks of matching for what-if scenarios, with bands over replicates (several files: one sweep)."""
+    from matcher.simulate.command import run_simulate_command
+
+    try:
+        run_simulate_command(scenarios, replicates, workers, out_dir, backend, address, charts, with_base, out, err, mix_advice)
+    except InputError as error:
+        _fail(error)
+
+
 def main() -> None:
     app()
 

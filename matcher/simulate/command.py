@@ -1,0 +1,151 @@
+"""The ``matcher simulate`` command: load, run with a progress bar, write the folder, summarise.
+
+Kept apart from ``matcher/cli.py`` so that the CLI module stays small and imports nothing of
+the simulator until the command runs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from matcher.errors import InputError
+from matcher.simulate.montecarlo import SimulationResult, run_sweep
+from matcher.simulate.output import to_json_text, write_result, write_text
+from matcher.simulate.scenario import Scenario, load_scenario
+
+
+def _fmt(b: dict[str, float | None], digits: int = 1, scale: float = 1.0) -> str:
+    if b["mean"] is None:
+        return "-"
+    assert b["p10"] is not None and b["p90"] is not None
+    return f"{b['mean'] * scale:.{digits}f} [{b['p10'] * scale:.{digits}f}-{b['p90'] * scale:.{digits}f}]"
+
+
+def summary_table(result: SimulationResult) -> Table:
+    """End-of-horizon figures per strategy: mean [10%-90%]."""
+    strategies = list(result.summary)
+    table = Table(title=f"{result.scenario.get('name')}: {result.replicates} replicates, {len(result.dates)} weeks")
+    table.add_column("figure (end of horizon)")
+    for strategy in strategies:
+        table.add_column(strategy, justify="right")
+    rows = (
+        ("Persons housed", "persons_housed_total", 0, 1.0),
+        ("Taakstelling still open", "taakstelling_remaining_end", 0, 1.0),
+        ("Households waiting", "pool_households_end", 0, 1.0),
+        ("Median wait (weeks)", "wait_median_weeks_end", 1, 1.0),
+        ("90th pct wait (weeks)", "wait_p90_weeks_end", 1, 1.0),
+        ("Offered within 10 weeks (%)", "offered_within_deadline_share_end", 0, 100.0),
+        ("Moves per household", "moves_per_household_end", 2, 1.0),
+        ("Temporary occupancy (%)", "temporary_occupancy_mean", 0, 100.0),
+    )
+    for label, key, digits, scale in rows:
+        table.add_row(label, *(_fmt(result.summary[s][key], digits, scale) for s in strategies))
+    if result.hindsight:
+        table.add_row(
+            "% of hindsight optimum",
+            *(_fmt(result.hindsight.get(f"{s}_percent_of_hindsight", {"mean": None}), 1) for s in strategies),
+        )
+    return table
+
+
+def mix_table(advice: dict[str, Any]) -> Table:
+    """The advised koppeling mix beside today's, with the supply figures behind it."""
+    table = Table(
+        title=(
+            f"Koppeling mix for the forecast supply ({advice['homes_per_week']:.1f} homes a week): "
+            f"{advice['current_persons_per_week']:.1f} persons a week today, {advice['advised_persons_per_week']:.1f} advised"
+        )
+    )
+    for column in ("group", "persons", "share today", "share advised", "eligible homes/wk", "housed/wk today", "advised"):
+        table.add_column(column, justify="left" if column == "group" else "right")
+    for row in advice["groups"]:
+        table.add_row(
+            row["group"],
+            f"{row['persons_per_household']:.1f}",
+            f"{100 * row['share_today']:.0f}%",
+            f"{100 * row['share_advised']:.0f}%",
+            f"{row['eligible_homes_per_week']:.2f}",
+            f"{row['households_housed_per_week_today']:.2f}",
+            f"{row['households_housed_per_week_advised']:.2f}",
+        )
+    return table
+
+
+def _folder_names(paths: list[Path]) -> list[str]:
+    names: list[str] = []
+    for path in paths:
+        name, k = path.stem, 2
+        while name in names:
+            name, k = f"{path.stem}-{k}", k + 1
+        names.append(name)
+    return names
+
+
+def run_simulate_command(
+    paths: list[Path],
+    replicates: int,
+    workers: int,
+    out_dir: Path,
+    backend: str,
+    address: str | None,
+    charts: bool,
+    with_base: bool,
+    out: Console,
+    err: Console,
+    mix_advice: bool = False,
+) -> None:
+    """One scenario: results in ``out_dir`` (its base in ``out_dir/base``). Several: one folder each, one sweep."""
+    if backend not in ("local", "ray"):
+        raise InputError.single("--backend", f"expected local or ray, got {backend!r}")
+    requested = [load_scenario(path) for path in paths]
+    keys = [str(path.resolve()) for path in paths]
+    scenarios = list(requested)
+    base_index: dict[int, int] = {}
+    if with_base:
+        for k, scenario in enumerate(requested):
+            if scenario.base is None:
+                continue
+            if scenario.base not in keys:
+                keys.append(scenario.base)
+                scenarios.append(load_scenario(Path(scenario.base)))
+            base_index[k] = keys.index(scenario.base)
+    total = len(scenarios) * replicates
+    with Progress(
+        TextColumn("Simulating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=True
+    ) as progress:
+        task = progress.add_task("replicates", total=total)
+        results = run_sweep(
+            scenarios, replicates, workers, backend, address, lambda done, _: progress.update(task, completed=done)
+        )
+    single = len(paths) == 1
+    names = _folder_names([Path(key) for key in keys])
+    folders = [out_dir if single and k == 0 else out_dir / ("base" if single else names[k]) for k in range(len(keys))]
+    for k, result in enumerate(results):
+        base = results[base_index[k]] if k in base_index else None
+        write_result(result, folders[k], charts, base)
+    for k in sorted(set(base_index.values()) - set(range(len(paths)))):
+        out.print(summary_table(results[k]))
+    for k in range(len(paths)):
+        out.print(summary_table(results[k]))
+        if mix_advice:
+            _write_mix_advice(requested[k], paths[k], folders[k], out)
+        if not single:
+            out.print(f"Results for {paths[k]} written to {folders[k]}", highlight=False)
+    wall = results[0].timing["wall_s"]
+    out.print(f"Results written to {out_dir} in {wall:.1f} s", highlight=False)
+
+
+def _write_mix_advice(scenario: Scenario, path: Path, folder: Path, out: Console) -> None:
+    from matcher.simulate.mix import advise_mix, advised_variant
+
+    advice = advise_mix(scenario)
+    write_text(folder / "mix_advice.json", to_json_text(advice.to_json()))
+    variant = advised_variant(scenario, advice, str(path.resolve()))
+    write_text(folder / "mix_advice_variant.yaml", yaml.safe_dump(variant, sort_keys=False, allow_unicode=True))
+    out.print(mix_table(advice.to_json()))

@@ -1,0 +1,166 @@
+"""The hindsight optimum: the best first placements with every arrival and vacancy known.
+
+The weekly engine decides without knowing next week. As an upper reference, this module
+places the same replicate's households into the same replicate's homes with the whole year
+known in advance, maximising the first-tier measure the simulation reports as
+``objective``: persons at first placement times the weeks of the horizon left (persons
+housed, weighted by how early).
+
+The time-expanded problem (household, home slot, week) collapses to one assignment: a
+pair's value only falls with the week, and a household and a slot are each used once, so
+each pair is best placed in the earliest week both are there (and the household's
+documents are complete), in the household's make-up of that week, or after the family has
+arrived if that is eligible and worth more. One household-by-slot assignment solved exactly
+(``scipy.optimize.linear_sum_assignment``) therefore gives the optimum of the time-expanded
+problem.
+
+What it relaxes (so it is a reference, not a plan):
+- nobody declines an offer;
+- neighbourhood caps are ignored;
+- a shared place is one slot per bed;
+- a temporary place is free again exactly when a stay reaches its limit (one slot per
+  possible stay), and moves out of permanent homes do not take homes from first placements;
+- only first placements count; nareizigers who join a housed household are not counted.
+A strategy whose occupants leave temporary places early (to move on when their family
+arrives) can therefore occasionally score slightly above 100%.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from matcher.eligibility import encode, rule_masks
+from matcher.instance import build_instance
+from matcher.simulate.scenario import Scenario
+from matcher.simulate.world import NEVER, World
+
+RELAXES = (
+    "no declines",
+    "no neighbourhood caps",
+    "a shared place is one slot per bed",
+    "temporary places are reused exactly at each stay limit",
+    "moves do not compete with first placements",
+    "only first placements count",
+)
+
+
+@dataclass(frozen=True)
+class Hindsight:
+    """The hindsight optimum of one replicate."""
+
+    objective: int
+    persons_placed: int
+    households_placed: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "objective": self.objective,
+            "persons_placed": self.persons_placed,
+            "households_placed": self.households_placed,
+            "relaxes": list(RELAXES),
+        }
+
+
+def _eligibility(scenario: Scenario, world: World) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Eligibility (rules E1-E8, documents left to the week logic) before and after the family arrives."""
+    date = scenario.start.date.isoformat()
+    coming = world.declared + world.extra
+    rows: list[dict[str, Any]] = []
+    for i, base in enumerate(world.household_rows):
+        for state in (0, 1):
+            adults, children = int(world.adults[i]), int(world.children[i])
+            if state == 1:
+                extra = int(coming[i])
+                if extra == 0:
+                    continue
+                if adults == 1:
+                    adults, children = 2, children + extra - 1
+                else:
+                    children += extra
+            rows.append(
+                {
+                    **base,
+                    "household_id": f"{base['household_id']}#{state}",
+                    "adults": adults,
+                    "children": children,
+                    "expected_reunification": int(world.declared[i]) if state == 0 else 0,
+                    "documents_complete": True,
+                }
+            )
+    units = [{**row, "available_from": date} for row in world.unit_rows]
+    raw_policy = {**scenario.policy.matcher, "planning_date": date, "horizon_days": 3650, "neighbourhood_caps": {}}
+    instance = build_instance(rows, units, raw_policy, today=scenario.start.date, checksum=False)
+    h, u, _ = encode(instance)
+    masks = rule_masks(h, u, instance.policy, np.arange(len(h.ids)), np.arange(len(u.ids)))
+    eligible = np.logical_and.reduce(masks)
+    h_pos = {hid: k for k, hid in enumerate(instance.households["household_id"].tolist())}
+    u_pos = [u.ids.index(row["unit_id"]) for row in world.unit_rows] if len(u.ids) < 2000 else None
+    if u_pos is None:
+        index = {uid: k for k, uid in enumerate(u.ids)}
+        u_pos = [index[row["unit_id"]] for row in world.unit_rows]
+    n, m = world.n_households, world.n_units
+    before = np.zeros((n, m), dtype=bool)
+    after = np.zeros((n, m), dtype=bool)
+    for i, base in enumerate(world.household_rows):
+        before[i] = eligible[h_pos[f"{base['household_id']}#0"], u_pos]
+        key = f"{base['household_id']}#1"
+        after[i] = eligible[h_pos[key], u_pos] if key in h_pos else before[i]
+    if scenario.policy.hold_for_family:
+        waiting_for_family = world.declared > 0
+        before[np.ix_(waiting_for_family, ~world.temporary)] = False
+    return before, after
+
+
+def _slots(scenario: Scenario, world: World) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Home slots: (unit index, first week, last week) for each bed and each possible stay."""
+    horizon = scenario.horizon_weeks
+    unit, first, last = [], [], []
+    for j in range(world.n_units):
+        start = int(world.appear_week[j])
+        if start >= horizon:
+            continue
+        if not world.temporary[j]:
+            starts = [start]
+            end = start + scenario.vacancies.offer_weeks - 1
+        else:
+            stay = scenario.stays.flex_weeks if world.unit_rows[j]["unit_type"] == "flex" else scenario.stays.transit_weeks
+            starts = list(range(start, horizon, stay))
+            end = horizon - 1
+        beds = int(world.beds[j]) if world.shared[j] else 1
+        for s in starts:
+            for _ in range(beds):
+                unit.append(j)
+                first.append(s)
+                last.append(end)
+    return np.array(unit, dtype=np.int64), np.array(first, dtype=np.int64), np.array(last, dtype=np.int64)
+
+
+def hindsight_optimum(scenario: Scenario, world: World) -> Hindsight:
+    """Solve the hindsight assignment for one replicate's world."""
+    horizon = scenario.horizon_weeks
+    before, after = _eligibility(scenario, world)
+    slot_unit, slot_first, slot_last = _slots(scenario, world)
+    if world.n_households == 0 or len(slot_unit) == 0:
+        return Hindsight(0, 0, 0)
+    coming = world.declared + world.extra
+    persons_before = world.persons
+    persons_after = persons_before + coming
+    ready = np.maximum(world.arrival_week, world.documents_week)[:, None]
+    family = np.where(coming > 0, world.reunification_week, NEVER)[:, None]
+    week_before = np.maximum(ready, slot_first[None, :])
+    ok_before = (week_before <= slot_last[None, :]) & (week_before < horizon) & (week_before < family) & before[:, slot_unit]
+    value_before = np.where(ok_before, persons_before[:, None] * (horizon - week_before), 0)
+    week_after = np.maximum(week_before, family)
+    ok_after = (coming[:, None] > 0) & (week_after <= slot_last[None, :]) & (week_after < horizon) & after[:, slot_unit]
+    value_after = np.where(ok_after, persons_after[:, None] * (horizon - week_after), 0)
+    value = np.maximum(value_before, value_after)
+    rows, cols = linear_sum_assignment(value, maximize=True)
+    chosen = value[rows, cols] > 0
+    rows, cols = rows[chosen], cols[chosen]
+    placed_after = value_after[rows, cols] > value_before[rows, cols]
+    persons = np.where(placed_after, persons_after[rows], persons_before[rows])
+    return Hindsight(int(value[rows, cols].sum()), int(persons.sum()), len(rows))

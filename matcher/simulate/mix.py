@@ -1,0 +1,258 @@
+"""Koppeling mix advice: which mix of household types the forecast supply houses fastest.
+
+The municipality (or region) can ask the COA to steer its koppelingen. Given the supply a
+scenario forecasts (its vacancies, events, temporary places with their stay limits), this
+module asks one linear programme: if koppelingen came in a different mix of household
+types, how many persons could the same homes house, and how soon would the half-year
+taakstelling be met?
+
+How the figures are made:
+1. The scenario's worlds (a few replicates) give the forecast homes over the horizon and a
+   large sample of koppelingen; households are grouped into ``HOUSEHOLD_GROUPS``.
+2. For each group and home, the share of the group's households that may live there under
+   rules E1-E8 (``eligible``), computed by the engine's own rules.
+3. Each home is a capacity: 1 (a shared place: its beds; a temporary place: once per stay
+   that fits in the horizon). The LP splits each home's capacity over groups, at most the
+   eligible share for each, and maximises persons housed, with the group shares kept
+   between ``low`` and ``high`` times today's share (what the COA can realistically shift).
+4. The same LP with the shares fixed at today's mix gives the baseline.
+
+Persons per household are counted with the nareizigers they declared, as a home must fit
+them (rule E5) and they count for the taakstelling when they come. It is a flow bound on
+supply, not a simulation of waiting: run the advised mix as a scenario to see the weeks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy.optimize import linprog
+
+from matcher.eligibility import encode, rule_masks
+from matcher.instance import build_instance
+from matcher.simulate.scenario import HOUSEHOLD_GROUPS, Scenario
+from matcher.simulate.world import World, build_world
+
+
+@dataclass(frozen=True)
+class MixAdvice:
+    """The advised mix with the figures behind it."""
+
+    groups: list[dict[str, Any]]
+    current_persons_per_week: float
+    advised_persons_per_week: float
+    half_year_target: int
+    current_weeks_to_target: float | None
+    advised_weeks_to_target: float | None
+    homes_per_week: float
+    bounds: tuple[float, float]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "groups": self.groups,
+            "current_persons_per_week": self.current_persons_per_week,
+            "advised_persons_per_week": self.advised_persons_per_week,
+            "half_year_target_persons": self.half_year_target,
+            "current_weeks_to_target": self.current_weeks_to_target,
+            "advised_weeks_to_target": self.advised_weeks_to_target,
+            "homes_per_week": self.homes_per_week,
+            "share_bounds_relative_to_today": list(self.bounds),
+        }
+
+
+def household_group(persons: int, declared: int) -> str:
+    if persons == 1:
+        return "single_expecting_family" if declared > 0 else "single"
+    if persons <= 3:
+        return "two_three"
+    if persons <= 5:
+        return "four_five"
+    return "six_plus"
+
+
+def _capacity(scenario: Scenario, world: World) -> np.ndarray[Any, Any]:
+    horizon = scenario.horizon_weeks
+    capacity = np.zeros(world.n_units)
+    for j in range(world.n_units):
+        if world.appear_week[j] >= horizon:
+            continue
+        uses = 1
+        if world.temporary[j]:
+            stay = scenario.stays.flex_weeks if world.unit_rows[j]["unit_type"] == "flex" else scenario.stays.transit_weeks
+            uses = -(-(horizon - int(world.appear_week[j])) // stay)
+        capacity[j] = uses * (int(world.beds[j]) if world.shared[j] else 1)
+    return capacity
+
+
+def _eligible_share(scenario: Scenario, world: World, households: list[int]) -> np.ndarray[Any, Any]:
+    """(household, unit) eligibility under E1-E8 with documents complete and every home available."""
+    date = scenario.start.date.isoformat()
+    rows = []
+    for i in households:
+        rows.append(
+            {
+                **world.household_rows[i],
+                "adults": int(world.adults[i]),
+                "children": int(world.children[i]),
+                "expected_reunification": int(world.declared[i]),
+                "documents_complete": True,
+            }
+        )
+    units = [{**row, "available_from": date} for row in world.unit_rows]
+    policy = {**scenario.policy.matcher, "planning_date": date, "horizon_days": 3650, "neighbourhood_caps": {}}
+    instance = build_instance(rows, units, policy, today=scenario.start.date, checksum=False)
+    h, u, _ = encode(instance)
+    eligible = np.logical_and.reduce(rule_masks(h, u, instance.policy, np.arange(len(h.ids)), np.arange(len(u.ids))))
+    h_pos = {hid: k for k, hid in enumerate(h.ids)}
+    u_pos = {uid: k for k, uid in enumerate(u.ids)}
+    order_h = [h_pos[world.household_rows[i]["household_id"]] for i in households]
+    order_u = [u_pos[row["unit_id"]] for row in world.unit_rows]
+    result: np.ndarray[Any, Any] = eligible[np.ix_(order_h, order_u)]
+    return result
+
+
+def advise_mix(scenario: Scenario, replicates: int = 3, low: float = 0.5, high: float = 2.0) -> MixAdvice:
+    """Advise a koppeling mix for the scenario's supply forecast (see the module docstring)."""
+    groups = list(HOUSEHOLD_GROUPS)
+    k = len(groups)
+    eligible_rows: list[np.ndarray[Any, Any]] = []
+    capacity_rows: list[np.ndarray[Any, Any]] = []
+    count = np.zeros(k)
+    persons_sum = np.zeros(k)
+    for replicate in range(replicates):
+        world = build_world(scenario, replicate)
+        new = np.flatnonzero(world.arrival_week > 0).tolist()
+        if not new:
+            continue
+        group_of = np.array([groups.index(household_group(int(world.persons[i]), int(world.declared[i]))) for i in new])
+        elig = _eligible_share(scenario, world, new)
+        shares = np.zeros((k, world.n_units))
+        for g in range(k):
+            members = group_of == g
+            count[g] += members.sum()
+            persons_sum[g] += float((world.persons[new] + world.declared[new])[members].sum())
+            if members.any():
+                shares[g] = elig[members].mean(axis=0)
+        eligible_rows.append(shares)
+        capacity_rows.append(_capacity(scenario, world))
+    if not eligible_rows or count.sum() == 0:
+        raise ValueError("the scenario has no koppelingen to advise on")
+    eligible = np.concatenate(eligible_rows, axis=1)
+    capacity = np.concatenate(capacity_rows) / replicates
+    eligible_mask = eligible > 0
+    today = count / count.sum()
+    persons = np.where(count > 0, persons_sum / np.maximum(count, 1), 0.0)
+    groups_present = count > 0
+
+    pairs = np.argwhere(eligible_mask)  # (group, unit)
+    n_z = len(pairs)
+
+    def solve(fixed: bool) -> tuple[np.ndarray[Any, Any], float]:
+        # Variables: z (one per eligible group-unit pair, households housed), then s (households in total).
+        n = n_z + 1
+        c = np.zeros(n)
+        c[:n_z] = -persons[pairs[:, 0]]
+        a_ub, b_ub = [], []
+        for j in np.unique(pairs[:, 1]):  # each home's capacity
+            row = np.zeros(n)
+            row[np.flatnonzero(pairs[:, 1] == j)] = 1
+            a_ub.append(row)
+            b_ub.append(capacity[j])
+        for p, (g, j) in enumerate(pairs):  # at most the eligible share of a home per group
+            row = np.zeros(n)
+            row[p] = 1
+            a_ub.append(row)
+            b_ub.append(capacity[j] * eligible[g, j])
+        a_eq, b_eq = [], []
+        total = np.zeros(n)
+        total[:n_z] = 1
+        total[-1] = -1
+        a_eq.append(total)
+        b_eq.append(0.0)
+        for g in range(k):
+            row = np.zeros(n)
+            row[np.flatnonzero(pairs[:, 0] == g)] = 1
+            if fixed or not groups_present[g]:
+                row[-1] = -today[g]
+                a_eq.append(row)
+                b_eq.append(0.0)
+            else:
+                upper, lower = row.copy(), -row.copy()
+                upper[-1] = -min(1.0, today[g] * high)
+                lower[-1] = today[g] * low
+                a_ub.extend([upper, lower])
+                b_ub.extend([0.0, 0.0])
+        result = linprog(c, A_ub=np.array(a_ub), b_ub=np.array(b_ub), A_eq=np.array(a_eq), b_eq=np.array(b_eq), method="highs")
+        if result.status != 0:
+            raise RuntimeError(f"mix LP failed: {result.message}")
+        housed = np.zeros(k)
+        np.add.at(housed, pairs[:, 0], result.x[:n_z])
+        return housed, float(-result.fun)
+
+    current_housed, current_persons = solve(fixed=True)
+    advised_housed, advised_persons = solve(fixed=False)
+    weeks = scenario.horizon_weeks
+    target = scenario.taakstelling.persons_per_half_year
+    homes_per_week = float(capacity.sum()) / weeks
+    rows = []
+    for g, name in enumerate(groups):
+        rows.append(
+            {
+                "group": name,
+                "persons_per_household": round(float(persons[g]), 2),
+                "share_today": round(float(today[g]), 4),
+                "share_advised": round(float(advised_housed[g] / advised_housed.sum()), 4) if advised_housed.sum() else 0.0,
+                "eligible_homes_per_week": round(float((capacity * (eligible[g] > 0)).sum()) / weeks, 2),
+                "households_housed_per_week_today": round(float(current_housed[g]) / weeks, 3),
+                "households_housed_per_week_advised": round(float(advised_housed[g]) / weeks, 3),
+            }
+        )
+    current_rate = current_persons / weeks
+    advised_rate = advised_persons / weeks
+    return MixAdvice(
+        groups=rows,
+        current_persons_per_week=round(current_rate, 3),
+        advised_persons_per_week=round(advised_rate, 3),
+        half_year_target=target,
+        current_weeks_to_target=round(target / current_rate, 1) if current_rate > 0 else None,
+        advised_weeks_to_target=round(target / advised_rate, 1) if advised_rate > 0 else None,
+        homes_per_week=round(homes_per_week, 3),
+        bounds=(low, high),
+    )
+
+
+def advised_variant(scenario: Scenario, advice: MixAdvice, base_path: str) -> dict[str, Any]:
+    """A variant scenario with the advised mix as its inflow, to simulate the weeks it would take.
+
+    Each group's configured share is scaled by advised/today (today as drawn), household
+    sizes within a group keep their proportions, and the share of singles expecting family
+    follows the two single groups.
+    """
+    ratio = {
+        row["group"]: (row["share_advised"] / row["share_today"]) if row["share_today"] > 0 else 1.0 for row in advice.groups
+    }
+    sizes = dict(scenario.inflow.household_sizes)
+    total = sum(sizes.values())
+    share_singles = scenario.inflow.reunification.share_singles
+    single = sizes.get(1, 0.0) / total
+    expecting = single * share_singles * ratio["single_expecting_family"]
+    alone = single * (1 - share_singles) * ratio["single"]
+    advised: dict[int, float] = {}
+    for size, share in sizes.items():
+        if size == 1:
+            advised[size] = expecting + alone
+        else:
+            advised[size] = share / total * ratio[household_group(size, 0)]
+    norm = sum(advised.values())
+    new_share_singles = expecting / (expecting + alone) if expecting + alone > 0 else share_singles
+    return {
+        "base": base_path,
+        "name": f"{scenario.name}-advised-mix",
+        "description": "The koppeling mix advised for this supply (matcher simulate --mix-advice).",
+        "inflow": {
+            "household_sizes": {size: round(share / norm, 4) for size, share in sorted(advised.items())},
+            "reunification": {"share_singles": round(new_share_singles, 4)},
+        },
+    }

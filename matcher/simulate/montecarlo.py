@@ -1,0 +1,307 @@
+"""Monte Carlo: replicates by seed, run in parallel, summarised as means with 10-90% bands.
+
+One task is one replicate: its world is drawn once and every strategy (and the hindsight
+optimum) runs on that same world, so strategies are compared on common random numbers.
+Tasks carry only the scenario document and the replicate number, and results are sorted by
+replicate before they are summarised, so figures never depend on the number of workers or
+on the backend (local processes or a Ray cluster).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from matcher.simulate.scenario import Scenario, parse_scenario, scenario_document
+from matcher.simulate.simulator import WEEKLY_KPIS, ReplicateRun, run_replicate
+from matcher.simulate.world import build_world, check_start
+
+Progress = Callable[[int, int], None]
+Job = tuple[dict[str, Any], int, int]  # scenario document, replicate, scenario index
+
+# End-of-horizon figures reported per strategy, from the weekly series of one run.
+SUMMARY_FIGURES = (
+    "persons_housed_total",
+    "taakstelling_remaining_end",
+    "pool_households_end",
+    "wait_median_weeks_end",
+    "wait_p90_weeks_end",
+    "offered_within_deadline_share_end",
+    "moves_per_household_end",
+    "temporary_occupancy_mean",
+    "declines_total",
+    "objective",
+)
+
+
+def band(values: Sequence[float] | np.ndarray[Any, Any]) -> dict[str, float | None]:
+    """Mean, 10th, 50th and 90th percentile over replicates (NaN values are left out)."""
+    array = np.asarray(values, dtype=float)
+    array = array[~np.isnan(array)]
+    if len(array) == 0:
+        return {"mean": None, "p10": None, "p50": None, "p90": None}
+    p10, p50, p90 = np.percentile(array, [10, 50, 90])
+    return {"mean": _r(array.mean()), "p10": _r(p10), "p50": _r(p50), "p90": _r(p90)}
+
+
+def _r(value: float) -> float:
+    return round(float(value), 4)
+
+
+def no_nan(value: Any) -> Any:
+    """JSON has no NaN: missing figures become null."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dict):
+        return {k: no_nan(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [no_nan(v) for v in value]
+    return value
+
+
+def summary_figures(run: ReplicateRun) -> dict[str, float]:
+    """The end figures of one run."""
+    w = run.weekly
+    occupancy = np.asarray(w["temporary_occupancy"], dtype=float)
+    return {
+        "persons_housed_total": w["persons_housed_cum"][-1],
+        "taakstelling_remaining_end": w["taakstelling_remaining"][-1],
+        "pool_households_end": w["pool_households"][-1],
+        "wait_median_weeks_end": w["wait_median_weeks"][-1],
+        "wait_p90_weeks_end": w["wait_p90_weeks"][-1],
+        "offered_within_deadline_share_end": w["offered_within_deadline_share"][-1],
+        "moves_per_household_end": w["moves_per_household"][-1],
+        "temporary_occupancy_mean": float(np.nanmean(occupancy)) if (~np.isnan(occupancy)).any() else float("nan"),
+        "declines_total": w["declines_cum"][-1],
+        "objective": float(run.objective),
+    }
+
+
+def run_task(document: dict[str, Any], replicate: int, tag: int = 0) -> dict[str, Any]:
+    """Everything for one replicate: each strategy and the hindsight optimum on one world."""
+    from matcher.simulate.hindsight import hindsight_optimum
+
+    scenario = parse_scenario(document)
+    started = time.perf_counter()
+    world = build_world(scenario, replicate)
+    runs = [run_replicate(scenario, world, replicate, strategy).to_json() for strategy in scenario.strategies]
+    hindsight = hindsight_optimum(scenario, world).to_json() if scenario.hindsight else None
+    return {
+        "tag": tag,
+        "replicate": replicate,
+        "runs": runs,
+        "hindsight": hindsight,
+        "seconds": time.perf_counter() - started,
+    }
+
+
+@dataclass
+class SimulationResult:
+    """Summarised replicates of one scenario; ``to_json`` is what the CLI and the service return."""
+
+    scenario: dict[str, Any]
+    replicates: int
+    dates: list[str]
+    weekly: dict[str, dict[str, dict[str, list[float | None]]]]
+    summary: dict[str, dict[str, dict[str, float | None]]]
+    neighbourhoods: dict[str, dict[str, dict[str, float | None]]]
+    neighbourhoods_weekly: dict[str, dict[str, dict[str, list[float | None]]]]
+    comparison: dict[str, Any]
+    hindsight: dict[str, Any] | None
+    per_replicate: list[dict[str, Any]]
+    timing: dict[str, float]
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON values; figures that do not exist (a median of nobody) are null, never NaN."""
+        document: dict[str, Any] = no_nan(
+            {
+                "format": "simulation-result/v1",
+                "scenario": self.scenario,
+                "replicates": self.replicates,
+                "dates": self.dates,
+                "weekly": self.weekly,
+                "summary": self.summary,
+                "placements_by_neighbourhood": self.neighbourhoods,
+                "weekly_placements_by_neighbourhood": self.neighbourhoods_weekly,
+                "comparison": self.comparison,
+                "hindsight": self.hindsight,
+                "per_replicate": self.per_replicate,
+                "timing": self.timing,
+            }
+        )
+        return document
+
+    @staticmethod
+    def from_json(doc: dict[str, Any]) -> SimulationResult:
+        return SimulationResult(
+            scenario=doc["scenario"],
+            replicates=doc["replicates"],
+            dates=doc["dates"],
+            weekly=doc["weekly"],
+            summary=doc["summary"],
+            neighbourhoods=doc["placements_by_neighbourhood"],
+            neighbourhoods_weekly=doc["weekly_placements_by_neighbourhood"],
+            comparison=doc["comparison"],
+            hindsight=doc["hindsight"],
+            per_replicate=doc["per_replicate"],
+            timing=doc["timing"],
+        )
+
+
+def _weekly_bands(values: np.ndarray[Any, Any]) -> dict[str, list[float | None]]:
+    """Per-week mean and percentiles over replicates (rows) for one KPI."""
+    out: dict[str, list[float | None]] = {"mean": [], "p10": [], "p50": [], "p90": []}
+    for column in values.T:
+        b = band(column)
+        for key in out:
+            out[key].append(b[key])
+    return out
+
+
+def summarise(scenario: Scenario, tasks: list[dict[str, Any]], seconds: float, workers: int, backend: str) -> SimulationResult:
+    """Turn replicate results (any order) into bands and comparisons."""
+    tasks = sorted(tasks, key=lambda t: int(t["replicate"]))
+    strategies = [str(s) for s in scenario.strategies]
+    runs = {s: [ReplicateRun.from_json(next(r for r in t["runs"] if r["strategy"] == s)) for t in tasks] for s in strategies}
+    weekly = {
+        s: {kpi: _weekly_bands(np.array([r.weekly[kpi] for r in runs[s]], dtype=float)) for kpi in WEEKLY_KPIS}
+        for s in strategies
+    }
+    figures = {s: [summary_figures(r) for r in runs[s]] for s in strategies}
+    summary = {s: {f: band([x[f] for x in figures[s]]) for f in SUMMARY_FIGURES} for s in strategies}
+    names = sorted({n for s in strategies for r in runs[s] for n in r.placements_by_neighbourhood})
+    neighbourhoods = {s: {n: band([r.placements_by_neighbourhood.get(n, 0) for r in runs[s]]) for n in names} for s in strategies}
+    zeros = [0] * scenario.horizon_weeks
+    neighbourhoods_weekly = {
+        s: {
+            n: _weekly_bands(np.array([r.placements_by_neighbourhood_weekly.get(n, zeros) for r in runs[s]], dtype=float))
+            for n in names
+        }
+        for s in strategies
+    }
+    comparison: dict[str, Any] = {}
+    if "optimise" in strategies and "fifo" in strategies:
+        comparison["optimise_minus_fifo"] = {
+            f: band([a[f] - b[f] for a, b in zip(figures["optimise"], figures["fifo"], strict=True)]) for f in SUMMARY_FIGURES
+        }
+        comparison["optimise_over_fifo_persons_housed"] = band(
+            [a["persons_housed_total"] / b["persons_housed_total"] if b["persons_housed_total"] else np.nan
+             for a, b in zip(figures["optimise"], figures["fifo"], strict=True)]
+        )  # fmt: skip
+    hindsight = None
+    if scenario.hindsight and tasks and tasks[0]["hindsight"] is not None:
+        optimum = [float(t["hindsight"]["objective"]) for t in tasks]
+        hindsight = {
+            "objective": band(optimum),
+            "persons_placed": band([float(t["hindsight"]["persons_placed"]) for t in tasks]),
+            "relaxes": tasks[0]["hindsight"]["relaxes"],
+        }
+        for s in strategies:
+            hindsight[f"{s}_percent_of_hindsight"] = band(
+                [100.0 * x["objective"] / o if o else np.nan for x, o in zip(figures[s], optimum, strict=True)]
+            )
+    per_replicate = [
+        {"replicate": int(t["replicate"]), "strategy": s, **summary_figures(runs[s][k]), "solve_s": runs[s][k].solve_s,
+         "hindsight_objective": t["hindsight"]["objective"] if t["hindsight"] else None}
+        for k, t in enumerate(tasks) for s in strategies
+    ]  # fmt: skip
+    dates = [scenario.week_date(w).isoformat() for w in range(scenario.horizon_weeks)]
+    timing = {
+        "wall_s": round(seconds, 3),
+        "replicate_s_median": round(float(np.median([t["seconds"] for t in tasks])), 3) if tasks else 0.0,
+        "workers": float(workers),
+    }
+    return SimulationResult(
+        scenario=scenario_document(scenario) | {"backend": backend},
+        replicates=len(tasks),
+        dates=dates,
+        weekly=weekly,
+        summary=summary,
+        neighbourhoods=neighbourhoods,
+        neighbourhoods_weekly=neighbourhoods_weekly,
+        comparison=comparison,
+        hindsight=hindsight,
+        per_replicate=per_replicate,
+        timing=timing,
+    )
+
+
+def _run_local(jobs: list[Job], workers: int, progress: Progress | None) -> list[dict[str, Any]]:
+    results: list[dict[str, Any]] = []
+    total = len(jobs)
+    if workers <= 1:
+        for document, replicate, tag in jobs:
+            results.append(run_task(document, replicate, tag))
+            if progress:
+                progress(len(results), total)
+        return results
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        pending: set[Future[dict[str, Any]]] = {pool.submit(run_task, d, r, t) for d, r, t in jobs}
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                results.append(future.result())
+                if progress:
+                    progress(len(results), total)
+    return results
+
+
+def _run_ray(jobs: list[Job], workers: int, address: str | None, progress: Progress | None) -> list[dict[str, Any]]:
+    from matcher.simulate.ray_backend import run_on_ray
+
+    return run_on_ray(jobs, workers, address, progress)
+
+
+def run_jobs(
+    jobs: list[Job],
+    workers: int = 1,
+    backend: str = "local",
+    address: str | None = None,
+    progress: Progress | None = None,
+) -> list[dict[str, Any]]:
+    """Run (scenario document, replicate) tasks on the chosen backend; results in any order."""
+    if backend == "ray":
+        return _run_ray(jobs, workers, address, progress)
+    if backend != "local":
+        raise ValueError(f"unknown backend {backend!r}; expected local or ray")
+    return _run_local(jobs, workers, progress)
+
+
+def run_scenario(
+    scenario: Scenario,
+    replicates: int,
+    workers: int = 1,
+    backend: str = "local",
+    address: str | None = None,
+    progress: Progress | None = None,
+) -> SimulationResult:
+    """Run ``replicates`` replicates of a scenario and summarise them."""
+    return run_sweep([scenario], replicates, workers, backend, address, progress)[0]
+
+
+def run_sweep(
+    scenarios: Sequence[Scenario],
+    replicates: int,
+    workers: int = 1,
+    backend: str = "local",
+    address: str | None = None,
+    progress: Progress | None = None,
+) -> list[SimulationResult]:
+    """Many scenarios x replicates as one pool of tasks; one result per scenario, in order."""
+    if replicates < 1:
+        raise ValueError("replicates must be at least 1")
+    started = time.perf_counter()
+    for scenario in scenarios:
+        check_start(scenario)  # a bad start file is reported here, before any worker starts
+    documents = [scenario_document(s) for s in scenarios]
+    jobs = [(documents[k], r, k) for k in range(len(scenarios)) for r in range(replicates)]
+    tagged = run_jobs(jobs, workers, backend, address, progress)
+    seconds = time.perf_counter() - started
+    by_scenario = [[t for t in tagged if t["tag"] == k] for k in range(len(scenarios))]
+    return [summarise(s, by_scenario[k], seconds, workers, backend) for k, s in enumerate(scenarios)]

@@ -1,0 +1,112 @@
+"""Writing a result folder: JSON for machines, CSV for spreadsheets, charts for people.
+
+Files are written to a temporary name and renamed, so a folder never holds a half-written
+file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from matcher.simulate.montecarlo import SUMMARY_FIGURES, SimulationResult, no_nan
+from matcher.simulate.simulator import WEEKLY_KPIS
+
+
+def write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def to_json_text(document: dict[str, Any]) -> str:
+    return json.dumps(no_nan(document), indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def weekly_csv(result: SimulationResult) -> str:
+    """Long format: one row per strategy, KPI and week with mean and percentiles."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["strategy", "kpi", "week", "date", "mean", "p10", "p50", "p90"])
+    for strategy, kpis in result.weekly.items():
+        for kpi in WEEKLY_KPIS:
+            series = kpis[kpi]
+            for week, date in enumerate(result.dates):
+                writer.writerow([strategy, kpi, week, date, *(_cell(series[k][week]) for k in ("mean", "p10", "p50", "p90"))])
+    return buffer.getvalue()
+
+
+def neighbourhoods_csv(result: SimulationResult) -> str:
+    """Placements per neighbourhood and week: strategy, neighbourhood, week, date, mean and percentiles."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["strategy", "neighbourhood", "week", "date", "mean", "p10", "p50", "p90"])
+    for strategy, by_name in result.neighbourhoods_weekly.items():
+        for name, series in by_name.items():
+            for week, date in enumerate(result.dates):
+                writer.writerow([strategy, name, week, date, *(_cell(series[k][week]) for k in ("mean", "p10", "p50", "p90"))])
+    return buffer.getvalue()
+
+
+def summary_csv(result: SimulationResult) -> str:
+    """One row per strategy and end figure (plus the comparisons and hindsight)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["row", "figure", "mean", "p10", "p50", "p90"])
+    for strategy, figures in result.summary.items():
+        for figure in SUMMARY_FIGURES:
+            writer.writerow([strategy, figure, *(_cell(figures[figure][k]) for k in ("mean", "p10", "p50", "p90"))])
+    for figure, b in result.comparison.get("optimise_minus_fifo", {}).items():
+        writer.writerow(["optimise_minus_fifo", figure, *(_cell(b[k]) for k in ("mean", "p10", "p50", "p90"))])
+    if result.hindsight:
+        for key, b in result.hindsight.items():
+            if isinstance(b, dict):
+                writer.writerow(["hindsight", key, *(_cell(b[k]) for k in ("mean", "p10", "p50", "p90"))])
+    return buffer.getvalue()
+
+
+def replicates_csv(result: SimulationResult) -> str:
+    buffer = io.StringIO()
+    if not result.per_replicate:
+        return ""
+    writer = csv.DictWriter(buffer, fieldnames=list(result.per_replicate[0]), lineterminator="\n")
+    writer.writeheader()
+    for row in result.per_replicate:
+        writer.writerow({k: _cell(v) for k, v in row.items()})
+    return buffer.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return value
+
+
+def write_result(result: SimulationResult, folder: Path, charts: bool = True, base: SimulationResult | None = None) -> list[Path]:
+    """Fill ``folder`` with result.json, weekly.csv, summary.csv, replicates.csv and charts."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    files = {
+        "result.json": to_json_text(result.to_json()),
+        "weekly.csv": weekly_csv(result),
+        "summary.csv": summary_csv(result),
+        "replicates.csv": replicates_csv(result),
+        "neighbourhoods.csv": neighbourhoods_csv(result),
+    }
+    if base is not None:
+        from matcher.simulate.compare import compare
+
+        files["comparison.json"] = to_json_text(compare(base, result))
+    for name, text in files.items():
+        write_text(folder / name, text)
+        written.append(folder / name)
+    if charts:
+        from matcher.simulate.charts import write_charts
+
+        written.extend(write_charts(result, folder / "charts", base))
+    return written
