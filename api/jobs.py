@@ -79,7 +79,7 @@ class RunQueue:
             if run is None or run.status != "queued":
                 return
             run.status, run.stage, run.progress, run.started_at = "running", "checking input", 0.05, utcnow()
-            snapshot, strategy = run.snapshot, run.strategy
+            snapshot, strategy, what_it_would_take = run.snapshot, run.strategy, run.what_it_would_take
         started = time.perf_counter()
         log.info("run %d started", run_id)
         try:
@@ -106,7 +106,7 @@ class RunQueue:
             )
             return
         self._stage(run_id, "explaining", 0.8)
-        proposal = build_proposal(prep, solution, time.perf_counter() - started)
+        proposal = build_proposal(prep, solution, time.perf_counter() - started, None, what_it_would_take)
         text = proposal.to_json()
         document = json.loads(text)
         with session_scope(self.sessions) as session:

@@ -206,6 +206,9 @@ class RunCreate(BaseModel):
         description="policy.json fields; fixed_pairs and excluded_pairs are added from the decisions",
     )
     strategy: Strategy = "optimise"
+    what_it_would_take: bool = Field(
+        default=False, description="for every unmatched household, the smallest single change that places it (slower)"
+    )
 
 
 class RunPublic(BaseModel):
@@ -235,6 +238,7 @@ class RunPublic(BaseModel):
     stage: str
     progress: float = Field(ge=0, le=1)
     strategy: str
+    what_it_would_take: bool
     created_at: dt.datetime
     created_by: str
     started_at: dt.datetime | None

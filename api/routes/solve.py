@@ -33,10 +33,14 @@ def solve_inputs(
     session: SessionDep,
     strategy: Annotated[Strategy, Query(description="optimise, or fifo: oldest koppeling first")] = "optimise",
     lang: Annotated[Lang | None, Query(description="language of the explanations (default: the policy's, nl)")] = None,
+    what_it_would_take: Annotated[
+        bool, Query(description="for every unmatched household, the smallest single change that places it (slower)")
+    ] = False,
 ) -> Response:
     """Rows as in households.csv and units.csv, one JSON object each (lists as arrays, booleans
     as booleans, dates as ISO strings, optional fields left out or null), and the policy.
-    Row numbers in errors count as a spreadsheet does: the first row is row 2."""
+    Row numbers in errors count as a spreadsheet does: the first row is row 2. The query
+    options are the CLI's ``--strategy``, ``--lang`` and ``--what-it-would-take``."""
     from matcher.instance import build_instance
     from matcher.proposal import build_proposal
     from matcher.solve import solve
@@ -54,7 +58,7 @@ def solve_inputs(
         prep, solution = solve(instance, strategy)
     except InputError as error:
         raise invalid_input(error) from None
-    proposal = build_proposal(prep, solution, time.perf_counter() - started, lang)
+    proposal = build_proposal(prep, solution, time.perf_counter() - started, lang, what_it_would_take)
     audit.record(session, caller.token_id, "solve", "input", [instance.input_sha256])
     log.info("solve: %d households, %d units, %d matches", instance.n_households, instance.n_units, len(proposal.matches))
     return Response(proposal.to_json(), media_type="application/json")

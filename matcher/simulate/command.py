@@ -27,6 +27,18 @@ def _fmt(b: dict[str, float | None], digits: int = 1, scale: float = 1.0) -> str
     return f"{b['mean'] * scale:.{digits}f} [{b['p10'] * scale:.{digits}f}-{b['p90'] * scale:.{digits}f}]"
 
 
+SUMMARY_ROWS = (
+    ("Persons housed", "persons_housed_total", 0, 1.0),
+    ("Taakstelling still open", "taakstelling_remaining_end", 0, 1.0),
+    ("Households waiting", "pool_households_end", 0, 1.0),
+    ("Median wait (weeks)", "wait_median_weeks_end", 1, 1.0),
+    ("90th pct wait (weeks)", "wait_p90_weeks_end", 1, 1.0),
+    ("Offered within 10 weeks (%)", "offered_within_deadline_share_end", 0, 100.0),
+    ("Moves per household", "moves_per_household_end", 2, 1.0),
+    ("Temporary occupancy (%)", "temporary_occupancy_mean", 0, 100.0),
+)
+
+
 def summary_table(result: SimulationResult) -> Table:
     """End-of-horizon figures per strategy: mean [10%-90%]."""
     strategies = list(result.summary)
@@ -34,22 +46,28 @@ def summary_table(result: SimulationResult) -> Table:
     table.add_column("figure (end of horizon)")
     for strategy in strategies:
         table.add_column(strategy, justify="right")
-    rows = (
-        ("Persons housed", "persons_housed_total", 0, 1.0),
-        ("Taakstelling still open", "taakstelling_remaining_end", 0, 1.0),
-        ("Households waiting", "pool_households_end", 0, 1.0),
-        ("Median wait (weeks)", "wait_median_weeks_end", 1, 1.0),
-        ("90th pct wait (weeks)", "wait_p90_weeks_end", 1, 1.0),
-        ("Offered within 10 weeks (%)", "offered_within_deadline_share_end", 0, 100.0),
-        ("Moves per household", "moves_per_household_end", 2, 1.0),
-        ("Temporary occupancy (%)", "temporary_occupancy_mean", 0, 100.0),
-    )
-    for label, key, digits, scale in rows:
+    for label, key, digits, scale in SUMMARY_ROWS:
         table.add_row(label, *(_fmt(result.summary[s][key], digits, scale) for s in strategies))
     if result.hindsight:
         table.add_row(
             "% of hindsight optimum",
             *(_fmt(result.hindsight.get(f"{s}_percent_of_hindsight", {"mean": None}), 1) for s in strategies),
+        )
+    return table
+
+
+def comparison_table(comparison: dict[str, Any], strategy: str = "optimise") -> Table | None:
+    """Variant against base for one strategy: both bands and the paired difference."""
+    figures = comparison["strategies"].get(strategy)
+    if figures is None:
+        return None
+    table = Table(title=f"{comparison['variant']} against {comparison['base']} ({strategy}, paired by replicate)")
+    for column in ("figure (end of horizon)", "base", "variant", "difference"):
+        table.add_column(column, justify="left" if column.startswith("figure") else "right")
+    for label, key, digits, scale in SUMMARY_ROWS:
+        f = figures[key]
+        table.add_row(
+            label, _fmt(f["base"], digits, scale), _fmt(f["variant"], digits, scale), _fmt(f["difference"], digits, scale)
         )
     return table
 
@@ -133,6 +151,12 @@ def run_simulate_command(
         out.print(summary_table(results[k]))
     for k in range(len(paths)):
         out.print(summary_table(results[k]))
+        if k in base_index:
+            from matcher.simulate.compare import compare
+
+            table = comparison_table(compare(results[base_index[k]], results[k]))
+            if table is not None:
+                out.print(table)
         if mix_advice:
             _write_mix_advice(requested[k], paths[k], folders[k], out)
         if not single:

@@ -33,3 +33,25 @@ def test_migrations_create_what_the_models_describe(database_url: str) -> None:
         "audit_log",
         "alembic_version",
     } <= tables
+
+
+def test_upgrade_keeps_rows_written_by_the_first_schema(database_url: str) -> None:
+    """A database made at revision 0001 with a stored run is upgraded in place; the run stays, with the new column's default."""
+    from sqlalchemy import text
+
+    engine = make_engine(database_url)
+    try:
+        upgrade(engine, "0001")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO runs (created_at, created_by, strategy, status, stage, progress, policy, snapshot) "
+                    "VALUES (CURRENT_TIMESTAMP, 'tok-old', 'optimise', 'done', 'done', 1.0, '{}', '{}')"
+                )
+            )
+        upgrade(engine)
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT created_by, what_it_would_take FROM runs")).all()
+    finally:
+        engine.dispose()
+    assert [(r[0], bool(r[1])) for r in rows] == [("tok-old", False)]

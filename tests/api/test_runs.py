@@ -40,6 +40,21 @@ def test_same_pool_and_policy_give_the_same_hash_and_matches(service: Service) -
     assert proposal(service.client, service.auth("wbb"), third["id"])["matches"] == a["matches"]
 
 
+def test_run_can_ask_what_it_would_take(service: Service) -> None:
+    """A run with what_it_would_take stores it and its unmatched households carry the smallest change."""
+    load_example(service.client, service.auth("admin"))
+    run = start_run(service.client, service.auth("wbb"), {"policy": policy(), "what_it_would_take": True})
+    assert run["status"] == "done" and run["what_it_would_take"] is True
+    document = proposal(service.client, service.auth("wbb"), run["id"])
+    assert any("what_it_would_take" in u["details"] for u in document["unmatched_households"])
+    plain = start_run(service.client, service.auth("wbb"))
+    assert plain["what_it_would_take"] is False
+    assert not any(
+        "what_it_would_take" in u["details"]
+        for u in proposal(service.client, service.auth("wbb"), plain["id"])["unmatched_households"]
+    )
+
+
 def test_bad_policy_is_refused_at_once(service: Service) -> None:
     """A policy the engine refuses is a 422 naming the field; no run is stored."""
     error = error_of(service.client.post("/v1/runs", headers=service.auth("wbb"), json={"policy": {"horizon_days": "soon"}}), 422)

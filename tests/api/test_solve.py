@@ -63,6 +63,15 @@ def test_solve_with_csv_strings_and_options_equals_cli(service: Service, tmp_pat
     assert _timing_blanked(response.text) == _timing_blanked(_cli(tmp_path, "--strategy", "fifo", "--lang", "en"))
 
 
+def test_solve_what_it_would_take_equals_cli(service: Service, tmp_path: Path) -> None:
+    """?what_it_would_take=true gives the bytes of `matcher propose --what-it-would-take`."""
+    body = {"households": csv_rows("households.csv"), "units": csv_rows("units.csv"), "policy": policy()}
+    response = service.client.post("/v1/solve?what_it_would_take=true", headers=service.auth("officer"), json=body)
+    assert response.status_code == 200, response.text
+    assert any("what_it_would_take" in u["details"] for u in response.json()["unmatched_households"])
+    assert _timing_blanked(response.text) == _timing_blanked(_cli(tmp_path, "--what-it-would-take"))
+
+
 def test_solve_bad_cell_is_422_with_row_and_column(service: Service) -> None:
     """A bad cell gives 422 naming source, row (first row = 2) and column, as the CLI does."""
     units = [typed(r) for r in csv_rows("units.csv")]

@@ -40,6 +40,7 @@ def test_simulate_fills_the_folder(tmp_path: Path) -> None:
     assert comparison["base"] == "b" and comparison["variant"] == "v"
     assert (out / "base" / "result.json").exists()
     assert "Persons housed" in result.stdout
+    assert "v against b (optimise, paired by replicate)" in result.stdout
 
 
 def test_bad_scenario_exits_2_with_the_field(tmp_path: Path) -> None:
