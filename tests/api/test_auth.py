@@ -48,6 +48,8 @@ ENDPOINTS: list[tuple[str, str, str, Any]] = [
     ("GET", "/v1/scenarios", "viewer", None),
     ("GET", "/v1/scenarios/998", "viewer", None),
     ("GET", "/v1/scenarios/compare?base=998&variant=997", "viewer", None),
+    ("GET", "/v1/me", "viewer", None),
+    ("GET", "/v1/dashboard", "viewer", None),
 ]
 
 

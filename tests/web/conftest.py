@@ -1,0 +1,135 @@
+"""Browser fixtures: the real server (`matcher serve` on a free port, a fresh SQLite file, tokens
+from `matcher token create`) and headless Debian Chromium driven by Playwright.
+
+Every page a test opens is watched: a request to any host but 127.0.0.1/localhost is blocked
+and recorded, and so is every console error and uncaught page error; the test fails on any.
+Without Chromium the tests are skipped, unless MATCHER_REQUIRE_SYSTEM=1, where that is a failure.
+Screenshots go to test-artifacts/screenshots/ (kept by CI, ignored by git).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "api"))
+
+from service_helpers import ROOT, server
+
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+
+
+def _missing(what: str) -> None:
+    if os.environ.get("MATCHER_REQUIRE_SYSTEM") == "1":
+        pytest.fail(f"{what}, and MATCHER_REQUIRE_SYSTEM=1 requires it")
+    pytest.skip(what)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """Headless Debian Chromium under Playwright (never a browser Playwright downloads)."""
+    executable = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+    if executable is None:
+        _missing("no Chromium here")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("no Playwright here")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@dataclass
+class Site:
+    """The running service: its address and one token per role."""
+
+    url: str
+    tokens: dict[str, str]
+    folder: Path
+
+
+def _token(env: dict[str, str], folder: Path, role: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "matcher", "token", "create", "--role", role],
+        capture_output=True, text=True, cwd=folder, env=env, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """`matcher serve` on a fresh SQLite file in a temp folder, as a user would start it."""
+    folder = tmp_path_factory.mktemp("site")
+    clean = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env = {**clean, "DATABASE_URL": f"sqlite:///{folder / 'matcher.db'}"}
+    tokens = {role: _token(env, folder, role) for role in ("viewer", "officer", "wbb", "admin")}
+    with server({"DATABASE_URL": env["DATABASE_URL"]}, cwd=folder) as client:
+        yield Site(url=str(client.base_url).rstrip("/"), tokens=tokens, folder=folder)
+
+
+@dataclass
+class Watched:
+    """A page with what went wrong on it: console errors, page errors, requests that left localhost."""
+
+    page: Any
+    errors: list[str] = field(default_factory=list)
+    outside: list[str] = field(default_factory=list)
+    expected: list[str] = field(default_factory=list)
+
+    def expect_error(self, fragment: str) -> None:
+        """A console error containing ``fragment`` is part of the test (e.g. the 401 of a wrong token)."""
+        self.expected.append(fragment)
+
+    def shoot(self, name: str) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+@pytest.fixture
+def watched(chromium: Any) -> Iterator[Watched]:
+    """A fresh browser context (Dutch locale, laptop size); fails the test on console errors or outside requests."""
+    context = chromium.new_context(locale="nl-NL", viewport={"width": 1366, "height": 900}, accept_downloads=True)
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    watched = Watched(page=page)
+
+    def route(route: Any) -> None:
+        host = urlsplit(route.request.url).hostname or ""
+        if route.request.url.startswith(("http://", "https://", "ws://", "wss://")) and host not in LOCAL_HOSTS:
+            watched.outside.append(route.request.url)
+            route.abort()
+            return
+        route.continue_()
+
+    context.route("**/*", route)
+    page.on("console", lambda message: watched.errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: watched.errors.append(f"page error: {error}"))
+    yield watched
+    context.close()
+    assert watched.outside == [], f"requests left localhost: {watched.outside}"
+    unexpected = [e for e in watched.errors if not any(fragment in e for fragment in watched.expected)]
+    assert unexpected == [], f"console errors: {unexpected}"
