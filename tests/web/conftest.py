@@ -69,13 +69,25 @@ class Site:
     folder: Path
 
 
-def _token(env: dict[str, str], folder: Path, role: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "matcher", "token", "create", "--role", role],
-        capture_output=True, text=True, cwd=folder, env=env, check=False,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    return result.stdout.strip()
+def _tokens(env: dict[str, str], folder: Path, roles: list[str]) -> dict[str, str]:
+    """One token per role from `matcher token create`, the commands run side by side."""
+    processes = {
+        role: subprocess.Popen(
+            [sys.executable, "-m", "matcher", "token", "create", "--role", role],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=folder,
+            env=env,
+        )
+        for role in roles
+    }
+    tokens: dict[str, str] = {}
+    for role, process in processes.items():
+        out, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err
+        tokens[role] = out.strip()
+    return tokens
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +96,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     folder = tmp_path_factory.mktemp("site")
     clean = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env = {**clean, "DATABASE_URL": f"sqlite:///{folder / 'matcher.db'}"}
-    tokens = {role: _token(env, folder, role) for role in ("viewer", "officer", "wbb", "admin")}
+    tokens = _tokens(env, folder, ["admin"])  # first alone: it creates the database schema
+    tokens |= _tokens(env, folder, ["viewer", "officer", "wbb"])
     with server({"DATABASE_URL": env["DATABASE_URL"]}, cwd=folder) as client:
         yield Site(url=str(client.base_url).rstrip("/"), tokens=tokens, folder=folder)
 

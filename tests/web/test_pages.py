@@ -163,3 +163,22 @@ def test_login_and_navigation_by_keyboard(site: Site, watched: Watched) -> None:
     page.wait_for_url(site.url + "/weekvoorstel")
     page.wait_for_selector("body[data-loaded]", state="attached")
     assert page.get_by_role("button", name="Opnieuw berekenen").is_visible()
+
+
+def test_the_watch_catches_outside_requests_and_console_errors(site: Site, watched: Watched) -> None:
+    """The guards of every browser test work: on a page of the service the Content-Security-Policy
+    refuses a request to another host (a console error); where no policy applies, the request is
+    blocked and recorded by the test. Both records are cleared here, so only this test sees them."""
+    page = watched.page
+    page.goto(site.url + "/wat-als")
+    page.evaluate("() => fetch('http://example.org/from-page').catch(() => null)")
+    page.wait_for_function("() => true")
+    assert any("Content Security Policy" in e and "example.org" in e for e in watched.errors), watched.errors
+    page.goto("about:blank")
+    page.evaluate("() => fetch('http://example.org/probe').catch(() => null)")
+    page.evaluate("() => console.error('probe error')")
+    page.wait_for_function("() => true")
+    assert watched.outside == ["http://example.org/probe"]
+    assert "probe error" in watched.errors
+    watched.outside.clear()
+    watched.errors.clear()
