@@ -140,7 +140,7 @@ def decide(session: Session, caller: Caller, run_id: int, body: DecisionCreate) 
     if household.status != "waiting":
         raise ApiError(409, "The household is already housed.", code="household_housed")
     if key in declined_pairs(session):
-        raise ApiError(409, "This pair was declined; it cannot be accepted or pinned now.", code="pair_declined")
+        raise ApiError(409, "This pair was declined before; a declined pair stays declined.", code="pair_declined")
     if body.kind in ("accept", "pin"):
         if unit.status != "available":
             raise ApiError(409, "The unit is already let.", code="unit_let")

@@ -23,17 +23,28 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def make_engine(database_url: str) -> Engine:
-    """An engine for the URL; SQLite gets foreign keys, a busy timeout and cross-thread use."""
+    """An engine for the URL; SQLite gets foreign keys, a busy timeout and cross-thread use.
+
+    SQLite transactions start with ``BEGIN IMMEDIATE``: a request that checks and then
+    writes (a decision: is the household still waiting?) holds the write lock from its first
+    read, so two simultaneous requests are serialised instead of both passing the check.
+    PostgreSQL gets the same effect from ``SELECT ... FOR UPDATE``.
+    """
     url = sqlalchemy_url(database_url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None  # transactions are begun below, not by the driver
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin_immediate(connection: Any) -> None:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True)

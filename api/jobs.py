@@ -75,10 +75,16 @@ class RunQueue:
         from matcher.solve import solve
 
         with session_scope(self.sessions) as session:
-            run = session.get(Run, run_id)
-            if run is None or run.status != "queued":
+            # Claim the run atomically, so it is solved once even if it was submitted twice.
+            claimed = session.execute(
+                update(Run)
+                .where(Run.id == run_id, Run.status == "queued")
+                .values(status="running", stage="checking input", progress=0.05, started_at=utcnow())
+            )
+            if getattr(claimed, "rowcount", 0) != 1:
                 return
-            run.status, run.stage, run.progress, run.started_at = "running", "checking input", 0.05, utcnow()
+            run = session.get(Run, run_id)
+            assert run is not None
             snapshot, strategy, what_it_would_take = run.snapshot, run.strategy, run.what_it_would_take
         started = time.perf_counter()
         log.info("run %d started", run_id)

@@ -45,12 +45,20 @@ def pair_values(prep: Prepared, household: IntArray, unit: IntArray) -> np.ndarr
     return values
 
 
-def _ranked(values: np.ndarray) -> IntArray:
-    """Column indices from lexicographically largest to smallest (first index first on ties)."""
-    if values.shape[1] == 0:
-        return np.zeros(0, dtype=np.int64)
-    order: IntArray = np.lexsort((np.arange(values.shape[1]), *(-row for row in values[::-1])))
-    return order
+_EMPTY = np.zeros(0, dtype=np.int64)
+_NO_VALUES = np.zeros((0, 0), dtype=np.int64)
+
+
+def _grouped_rankings(group: IntArray, member: IntArray, values: np.ndarray) -> dict[int, tuple[IntArray, np.ndarray]]:
+    """Per group: its members from lexicographically largest value to smallest (smaller member first on
+    ties), with their values (tiers x members) in that order."""
+    if len(group) == 0:
+        return {}
+    order = np.lexsort((member, *(-row for row in values[::-1]), group))
+    group, member, values = group[order], member[order], values[:, order]
+    cuts = np.flatnonzero(np.diff(group)) + 1
+    starts, ends = np.r_[0, cuts], np.r_[cuts, len(group)]
+    return {int(group[a]): (member[a:b], values[:, a:b]) for a, b in zip(starts.tolist(), ends.tolist(), strict=True)}
 
 
 def _merged(values: np.ndarray, first: list[int], second: list[int]) -> Iterator[int]:
@@ -65,6 +73,41 @@ def _merged(values: np.ndarray, first: list[int], second: list[int]) -> Iterator
         else:
             yield second[j]
             j += 1
+
+
+def _grouped_top(group: IntArray, member: IntArray, values: np.ndarray, count: int) -> dict[int, tuple[IntArray, np.ndarray]]:
+    """Like ``_grouped_rankings``, but only the best ``count`` members of each group.
+
+    ``group`` must be sorted and ``member`` ascending within a group. Each round finds
+    every group's lexicographic best among the members left (tier by tier with segment
+    maxima, then the smallest member) and takes it out: ``count`` linear passes instead
+    of sorting every pair.
+    """
+    if len(group) == 0:
+        return {}
+    starts = np.r_[0, np.flatnonzero(np.diff(group)) + 1]
+    segment = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(group)]))
+    left = np.ones(len(group), dtype=bool)
+    lowest = np.iinfo(np.int64).min
+    picks: list[IntArray] = []
+    for _ in range(count):
+        best = left.copy()
+        for row in values:
+            masked = np.where(best, row, lowest)
+            best &= masked == np.maximum.reduceat(masked, starts)[segment]
+        first = np.where(best, member, np.iinfo(np.int64).max)
+        best &= first == np.minimum.reduceat(first, starts)[segment]
+        chosen = np.flatnonzero(best)  # at most one per group
+        if len(chosen) == 0:
+            break
+        picks.append(chosen)
+        left[chosen] = False
+    order = np.concatenate(picks)
+    order = order[np.lexsort((np.repeat(np.arange(len(picks)), [len(p) for p in picks]), segment[order]))]
+    g, m, v = group[order], member[order], values[:, order]
+    cuts = np.flatnonzero(np.diff(g)) + 1
+    a_s, b_s = np.r_[0, cuts], np.r_[cuts, len(g)]
+    return {int(g[a]): (m[a:b], v[:, a:b]) for a, b in zip(a_s.tolist(), b_s.tolist(), strict=True)}
 
 
 def alternatives(prep: Prepared, household: IntArray, unit: IntArray) -> list[dict[str, Any]]:
@@ -90,32 +133,47 @@ def alternatives(prep: Prepared, household: IntArray, unit: IntArray) -> list[di
     open_households = np.flatnonzero(h.documents)
     chosen_all = pair_values(prep, household, unit)
 
-    by_profile: dict[int, tuple[IntArray, np.ndarray, list[int]]] = {}
     bonus = preferred_bonus(prep)
-    by_unit_profile: dict[int, tuple[np.ndarray, list[int], list[int]]] = {}
+    # Unit profiles ranked per household profile, and households ranked per unit profile, all at once.
+    needed_p = np.unique(s.household_profile[household])
+    offered_q = np.flatnonzero(per_profile > 0)
+    pi, qi = np.nonzero(s.eligible[np.ix_(needed_p, offered_q)])
+    by_profile = _grouped_rankings(
+        needed_p[pi], offered_q[qi], base_values(prep, s.household_rep[needed_p[pi]], s.unit_rep[offered_q[qi]])
+    )
     placed_in: dict[int, int] = dict(zip(household.tolist(), unit.tolist(), strict=True))
     residents: dict[int, set[int]] = defaultdict(set)
     for a, b in placed_in.items():
         residents[b].add(a)
+    # A unit skips its residents and its excluded households, so the best few per unit profile suffice.
+    needed_q = np.unique(s.unit_profile[unit])
+    qj, hj = np.nonzero(s.eligible[np.ix_(s.household_profile[open_households], needed_q)].T)
+    candidates = open_households[hj]
+    candidate_values = household_part[:, candidates] + pair_values(prep, candidates, s.unit_rep[needed_q[qj]])
+    by_unit_profile = _grouped_top(needed_q[qj], candidates, candidate_values, 2)
+    bounds = np.searchsorted(qj, np.arange(len(needed_q) + 1))
+    q_position = {int(q): k for k, q in enumerate(needed_q.tolist())}
+
+    def full_ranking(q: int) -> tuple[IntArray, np.ndarray]:
+        """All households eligible for unit profile q, ranked (when the best two are both skipped)."""
+        a, b = bounds[q_position[q]], bounds[q_position[q] + 1]
+        return _grouped_rankings(needed_q[qj[a:b]], candidates[a:b], candidate_values[:, a:b]).get(q, (_EMPTY, _NO_VALUES))
+
     results: list[dict[str, Any]] = []
     for k, (hi, ui) in enumerate(zip(household.tolist(), unit.tolist(), strict=True)):
         p, own_q = int(s.household_profile[hi]), int(s.unit_profile[ui])
         chosen = chosen_all[:, k]
-        if p not in by_profile:
-            profiles = np.flatnonzero(s.eligible[p] & (per_profile > 0))
-            values = base_values(prep, np.full(len(profiles), hi), s.unit_rep[profiles])
-            by_profile[p] = (profiles, values, _ranked(values).tolist())
-        profiles, values, order = by_profile[p]
-        ranking: Iterable[int] = order
-        if prep.preference_lists[hi]:
+        profiles, values = by_profile.get(p, (_EMPTY, _NO_VALUES))
+        ranking: Iterable[int] = range(len(profiles))
+        if prep.preference_lists[hi] and len(profiles):
             liked = prep.preferred.lookup(np.full(len(profiles), hi), u.neighbourhood[s.unit_rep[profiles]])
             if liked.any():
                 # Only the preferred wijken's profiles move up: rank those, merge with the rest.
                 values = values + bonus * liked
-                liked_at = np.flatnonzero(liked)
+                liked_at = np.flatnonzero(liked).tolist()
                 columns = values.T.tolist()
-                liked_ranked = sorted(liked_at.tolist(), key=lambda i: ([-v for v in columns[i]], i))
-                ranking = _merged(values, liked_ranked, [i for i in order if not liked[i]])
+                liked_ranked = sorted(liked_at, key=lambda i: ([-v for v in columns[i]], i))
+                ranking = _merged(values, liked_ranked, np.flatnonzero(~liked).tolist())
         blocked = excluded.get(hi, set()) | {ui}
         next_unit = None
         for index in ranking:
@@ -129,16 +187,12 @@ def alternatives(prep: Prepared, household: IntArray, unit: IntArray) -> list[di
                 }
                 break
 
-        if own_q not in by_unit_profile:
-            candidates = open_households[s.eligible[s.household_profile[open_households], own_q]]
-            reps = np.full(len(candidates), s.unit_rep[own_q])
-            cand_values = household_part[:, candidates] + pair_values(prep, candidates, reps)
-            ranked = _ranked(cand_values)
-            by_unit_profile[own_q] = (cand_values, ranked.tolist(), candidates[ranked].tolist())
-        cand_values, cand_order, cand_households = by_unit_profile[own_q]
+        cand_households, cand_values = by_unit_profile.get(own_q, (_EMPTY, _NO_VALUES))
         skip = residents[ui] | excluded_by_unit.get(ui, set())
+        if len(skip) >= len(cand_households) and skip.issuperset(cand_households.tolist()):
+            cand_households, cand_values = full_ranking(own_q)
         next_household = None
-        for index, other in zip(cand_order, cand_households, strict=True):
+        for index, other in enumerate(cand_households.tolist()):
             if other in skip:
                 continue
             next_household = {

@@ -21,8 +21,8 @@ from rich.table import Table
 from matcher.errors import InputError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Housing-matching engine for statushouders (WBB).")
-err = Console(stderr=True)
-out = Console()
+err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
 
 HouseholdsOpt = Annotated[Path, typer.Option("--households", help="households.csv or .xlsx")]
 UnitsOpt = Annotated[Path, typer.Option("--units", help="units.csv or .xlsx")]
@@ -35,7 +35,8 @@ def _fail(error: InputError) -> None:
         highlight=False,
     )
     for line in str(error).splitlines():
-        err.print(f"  {line}", highlight=False, markup=False)
+        # One problem per line, never wrapped, so the line can be searched for and copied whole.
+        err.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
     raise typer.Exit(code=2)
 
 

@@ -241,7 +241,7 @@ class Explainer:
             "occupancy": {"too_small": int(sizes[small].sum()), "too_large": int(sizes[large].sum())},
             "rent_cap": cap,
             "needs": "wheelchair" if h.wheelchair[household] else ("step_free" if h.mobility[household] else None),
-            "municipality": self.prep.instance.households["municipality"].iloc[household],
+            "municipality": self.prep.codes.municipalities[int(h.municipality[household])],
             "horizon_end": horizon_end.isoformat(),
         }
 
@@ -273,45 +273,34 @@ class Explainer:
         """Per household: its best eligible units that went to others (by the policy's tiers for
         this household, its own part aside) and who got them.
 
-        A pair's value apart from the household's own part depends on the household's profile,
-        the unit, and whether the unit's wijk is one the household prefers; so values are
-        computed once per (profile, unit) and the preferred bonus is added per household.
+        Households without preferred wijken or excluded pairs rank units by their profile
+        alone, so those are ranked once per profile; the others pair by pair.
         """
-        from matcher.alternatives import base_values, preferred_bonus
+        from matcher.alternatives import _grouped_top, base_values, pair_values
 
-        prep, s, u, h = self.prep, self.prep.structure, self.prep.units, self.prep.households
-        answer: dict[int, list[dict[str, Any]]] = {hi: [] for hi in households}
-        used = np.flatnonzero(u.available & self.used_u)
-        if not households or len(used) == 0:
-            return answer
-        profiles = np.unique(s.household_profile[households])
-        pi, ui = np.nonzero(s.eligible[np.ix_(profiles, s.unit_profile[used])])
-        reps, units = s.household_rep[profiles[pi]], used[ui]
-        base, bonus = base_values(prep, reps, units), preferred_bonus(prep)
-        starts = np.searchsorted(pi, np.arange(len(profiles) + 1))
-        position = {int(p): k for k, p in enumerate(profiles.tolist())}
-        by_profile: dict[int, list[dict[str, Any]]] = {}
-        for hi in households:
-            k = position[int(s.household_profile[hi])]
-            plain = not self.prep.preference_lists[hi] and hi not in self.excluded_households
-            if plain and k in by_profile:
-                answer[hi] = [dict(item) for item in by_profile[k]]
-                continue
-            candidates, values = units[starts[k] : starts[k + 1]], base[:, starts[k] : starts[k + 1]]
-            if self.prep.preference_lists[hi]:
-                liked = prep.preferred.lookup(np.full(len(candidates), hi), u.neighbourhood[candidates])
-                values = values + bonus * liked
-            if hi in self.excluded_households:
-                keep = s.pair_eligible(np.full(len(candidates), hi), candidates)
-                candidates, values = candidates[keep], values[:, keep]
-            order = np.lexsort((candidates, *(-row for row in values[::-1])))[:limit]
-            best = [
-                {"unit_id": u.ids[int(x)], "taken_by": [h.ids[y] for y in sorted(self.residents.get(int(x), ()))]}
-                for x in candidates[order]
+        s, u, h = self.prep.structure, self.prep.units, self.prep.households
+        used = u.available & self.used_u
+
+        def described(units: IntArray) -> list[dict[str, Any]]:
+            return [
+                {"unit_id": u.ids[x], "taken_by": [h.ids[y] for y in sorted(self.residents.get(x, ()))]} for x in units.tolist()
             ]
-            answer[hi] = best
-            if plain:
-                by_profile[k] = [dict(item) for item in best]
+
+        answer: dict[int, list[dict[str, Any]]] = {hi: [] for hi in households}
+        plain = [x for x in households if not self.prep.preference_lists[x] and x not in self.excluded_households]
+        special = np.zeros(len(h.ids), dtype=bool)
+        special[households] = True
+        special[plain] = False
+        eh, eu = s.expand(special, used)  # by household, then unit
+        for hi, (units, _) in _grouped_top(eh, eu, pair_values(self.prep, eh, eu), limit).items():
+            answer[hi] = described(units)
+        profiles = np.unique(s.household_profile[plain])
+        used_units = np.flatnonzero(used)
+        pi, ui = np.nonzero(s.eligible[np.ix_(profiles, s.unit_profile[used_units])])
+        values = base_values(self.prep, s.household_rep[profiles[pi]], used_units[ui])
+        by_profile = {p: described(units) for p, (units, _) in _grouped_top(profiles[pi], used_units[ui], values, limit).items()}
+        for hi in plain:
+            answer[hi] = [dict(item) for item in by_profile.get(int(s.household_profile[hi]), [])]
         return answer
 
     def household_sentence(self, household: int, reason: str, details: Mapping[str, Any], lang: str) -> str:

@@ -147,8 +147,13 @@ def lexicographic_distances(
     reached = np.zeros(n_nodes, dtype=bool)
     reached[target] = True
     frontier = np.array([target], dtype=np.int64)
+    by_head = np.argsort(head, kind="stable")
+    first_arc = np.searchsorted(head[by_head], np.arange(n_nodes + 1))
     for _ in range(n_nodes + 1):
-        arcs = np.flatnonzero(np.isin(head, frontier))
+        # The arcs into the frontier, gathered from the arcs sorted by head.
+        begin, count = first_arc[frontier], first_arc[frontier + 1] - first_arc[frontier]
+        offsets = np.repeat(begin - np.r_[0, np.cumsum(count)[:-1]], count)
+        arcs = by_head[offsets + np.arange(int(count.sum()))]
         if len(arcs) == 0:
             return distance, reached
         source = tail[arcs]

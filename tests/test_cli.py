@@ -92,3 +92,14 @@ def test_unknown_profile() -> None:
     """An unknown profile is an error with the known ones listed."""
     result = _run("generate", "--profile", "amsterdam", "--out", "/tmp/never")
     assert result.returncode == 2 and "nijmegen-week" in result.stderr
+
+
+def test_long_problem_lines_are_never_wrapped(tmp_path: Path) -> None:
+    """Each problem stays on one line of stderr however long, so it can be searched for whole."""
+    policy = tmp_path / "policy.json"
+    policy.write_text('{"objective": [{"no_such_term": 1}]}')
+    result = _run("validate", "--households", EXAMPLE / "households.csv", "--units", EXAMPLE / "units.csv", "--policy", policy)
+    assert result.returncode == 2
+    line = next(x for x in result.stderr.splitlines() if "no_such_term" in x)
+    assert line.strip().startswith("policy.json column objective[0]: unknown term")
+    assert line.rstrip().endswith("own_municipality")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from service_helpers import EXAMPLE, Service, error_of, load_example, pairs, proposal, start_run
@@ -183,3 +184,19 @@ def test_housed_household_and_let_unit_cannot_be_edited(service: Service) -> Non
     )
     problems = error_of(response, 422)["problems"]
     assert [(p["column"], "housed" in p["message"]) for p in problems] == [("household_id", True)]
+
+
+def test_concurrent_accepts_give_one_201_and_one_409(service: Service) -> None:
+    """Of several simultaneous accepts of one pair, exactly one is stored; the others are 409."""
+    load_example(service.client, service.auth("admin"))
+    run = start_run(service.client, service.auth("wbb"))
+    statuses = []
+    for match in proposal(service.client, service.auth("wbb"), run["id"])["matches"][:5]:
+        body = {"household_id": match["household_id"], "unit_id": match["unit_id"], "kind": "accept"}
+
+        def post(_: int, body: dict[str, Any] = body) -> int:
+            return service.client.post(f"/v1/runs/{run['id']}/decisions", headers=service.auth("wbb"), json=body).status_code
+
+        with ThreadPoolExecutor(4) as pool:
+            statuses.append(sorted(pool.map(post, range(4))))
+    assert statuses == [[201, 409, 409, 409]] * 5

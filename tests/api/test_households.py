@@ -156,3 +156,18 @@ def test_too_large_upload_is_413(service: Service) -> None:
         response = small.post("/v1/households/import", headers=service.auth("admin"), files={"file": ("households.csv", content)})
         error_of(response, 413)
     assert _count(service) == 0
+
+
+def test_simultaneous_imports_never_fail_with_500(service: Service) -> None:
+    """Four imports of the same new rows at once: each is stored whole or refused whole (409), none is a 500."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rows = [typed(r) for r in csv_rows("households.csv")]
+
+    def post(_: int) -> int:
+        return service.client.post("/v1/households/batch", headers=service.auth("admin"), json={"rows": rows}).status_code
+
+    with ThreadPoolExecutor(4) as pool:
+        statuses = list(pool.map(post, range(4)))
+    assert set(statuses) <= {200, 409} and 200 in statuses
+    assert _count(service) == 150

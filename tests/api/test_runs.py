@@ -123,3 +123,25 @@ def test_a_long_run_does_not_hold_up_the_request(service: Service) -> None:
     assert service.client.get("/v1/households?limit=1", headers=admin).json()["total"] == 2000
     run = wait_for(service.client, admin, response.json()["id"])
     assert run["status"] == "done" and run["households"] == 2000
+
+
+def test_a_run_submitted_twice_is_solved_once(service: Service) -> None:
+    """Handing the same run to three workers at once (as a second process resuming might)
+    solves it once: one worker claims it, the others leave it alone."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.settings import Settings
+
+    load_example(service.client, service.auth("admin"))
+    wbb = service.auth("wbb")
+    with TestClient(create_app(Settings(database_url=service.url, workers=3))) as client:
+        queue = client.app.state.queue  # type: ignore[attr-defined]
+        run_id = client.post("/v1/runs", headers=wbb, json={"policy": policy()}).json()["id"]
+        for _ in range(2):
+            queue.submit(run_id)
+        run = wait_for(client, wbb, run_id)
+        queue.executor.shutdown(wait=True)
+        again = client.get(f"/v1/runs/{run_id}", headers=wbb).json()
+    assert again["status"] == "done" and again["error"] is None and again["finished_at"] == run["finished_at"]
+    assert len(proposal(service.client, wbb, run_id)["matches"]) == again["kpis"]["placed_households"]
