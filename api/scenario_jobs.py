@@ -104,11 +104,19 @@ class ScenarioQueue:
         from matcher.simulate.scenario import parse_scenario, scenario_document
         from matcher.simulate.world import check_start
 
+        if self.stopping.is_set():
+            return
         with session_scope(self.sessions) as session:
-            row = session.get(ScenarioRun, scenario_id)
-            if row is None or row.status != "queued" or self.stopping.is_set():
+            # Claim the run atomically, so it is simulated once even if it was submitted twice.
+            claimed = session.execute(
+                update(ScenarioRun)
+                .where(ScenarioRun.id == scenario_id, ScenarioRun.status == "queued")
+                .values(status="running", stage="checking scenario", progress=0.02, started_at=utcnow())
+            )
+            if getattr(claimed, "rowcount", 0) != 1:
                 return
-            row.status, row.stage, row.progress, row.started_at = "running", "checking scenario", 0.02, utcnow()
+            row = session.get(ScenarioRun, scenario_id)
+            assert row is not None
             document, replicates = row.scenario, row.replicates
         started = time.perf_counter()
         log.info("scenario run %d started: %d replicates", scenario_id, replicates)
