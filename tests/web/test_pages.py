@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import openpyxl
+import pytest
 from conftest import Site, Watched
 from service_helpers import EXAMPLE
 
@@ -83,7 +84,16 @@ def test_weekly_meeting_from_weekvoorstel(site: Site, watched: Watched) -> None:
     proposed = {(r.get_attribute("data-household"), r.get_attribute("data-unit")) for r in rows(page, "matches").all()}
     assert accepted[0] not in {h for h, _ in proposed}
     assert declined not in proposed and pinned in proposed
-    assert page.locator(f"#row-{pinned[0]}").inner_text().count("(vast)") == 1
+    pinned_row = page.locator(f"#row-{pinned[0]}")
+    assert pinned_row.inner_text().count("(vast)") == 1 and pinned_row.locator(".badge.pin").count() == 1
+    assert pinned_row.get_by_role("button", name="Vastzetten").count() == 0
+    assert pinned_row.get_by_role("button", name="Accepteren").count() == 1
+
+    total = rows(page, "unmatched").count()
+    page.get_by_label("Toon").select_option(label="voorrang voor anderen")
+    shown = rows(page, "unmatched")
+    assert 0 < shown.count() < total
+    assert all(r.locator("td").first.inner_text() == "voorrang voor anderen" for r in shown.all())
 
 
 def test_overzicht_shows_the_charts(site: Site, watched: Watched) -> None:
@@ -138,17 +148,33 @@ def test_scenario_on_wat_als(site: Site, watched: Watched) -> None:
     watched.shoot("wat-als")
 
 
-def test_viewer_sees_but_cannot_decide_or_run(site: Site, watched: Watched) -> None:
-    """A viewer gets the proposal and the download, but no decision, run, import or scenario controls."""
-    page = login(watched, site, "/weekvoorstel", "viewer")
+# role -> (decide and run on Weekvoorstel, import lists, set the taakstelling, run scenarios)
+CONTROLS = {
+    "viewer": (False, False, False, False),
+    "officer": (False, False, False, True),
+    "wbb": (True, False, True, True),
+    "admin": (True, True, True, True),
+}
+
+
+@pytest.mark.parametrize("role", list(CONTROLS))
+def test_controls_follow_the_role(site: Site, watched: Watched, role: str) -> None:
+    """Each role sees the proposal and the download; the buttons for deciding and running, the
+    import, the taakstelling form and the scenario form show only for the roles allowed to use them."""
+    decide, imports, target, scenarios = CONTROLS[role]
+    page = login(watched, site, "/weekvoorstel", role)
     assert rows(page, "matches").count() > 0
-    assert page.get_by_role("button", name="Accepteren").count() == 0
-    assert page.locator("#rerun").is_hidden() and page.locator("#import-form").is_hidden()
     assert page.get_by_role("button", name="Download Excel").is_enabled()
+    assert (page.get_by_role("button", name="Accepteren").count() > 0) == decide
+    assert page.locator("#rerun").is_visible() == decide
+    assert page.locator("#import-form").is_visible() == imports
+    page.goto(site.url + "/")
+    page.wait_for_selector("body[data-loaded]", state="attached")
+    assert page.locator("#target-form").is_visible() == target
     page.goto(site.url + "/wat-als")
     page.wait_for_selector("body[data-loaded]", state="attached")
-    assert page.locator("#scenario-form").is_hidden()
-    assert page.locator("#base-run option").count() >= 2  # earlier runs can still be compared
+    assert page.locator("#scenario-form").is_visible() == scenarios
+    assert page.locator("#base-run option").count() >= 2  # earlier runs can be compared by everyone
 
 
 def test_login_and_navigation_by_keyboard(site: Site, watched: Watched) -> None:

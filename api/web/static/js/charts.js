@@ -59,7 +59,7 @@ function yAxis(root, box, y, format) {
  * Lines (means) with shaded 10-90% bands over weeks.
  * series: [{name, color, mean: [], p10: [], p90: [], dashed}], labels: x labels (dates).
  */
-export function lineBands({ title, labels, series, format = (v) => String(v), yLabel = "", width = 720, height = 360, extent = [] }) {
+export function lineBands({ title, labels, series, format = (v) => String(v), yLabel = "", width = 640, height = 340, extent = [] }) {
   const box = { left: 80, top: 20, width: width - 110, height: height - 80 };
   const all = [...extent, ...series.flatMap((s) => [...s.mean, ...(s.p10 || []), ...(s.p90 || [])])];
   const y = scaleY(all);
@@ -92,7 +92,7 @@ export function lineBands({ title, labels, series, format = (v) => String(v), yL
  * Bars per category: grouped (side by side) or stacked.
  * series: [{name, color, values: []}]; vline: {at: position in categories (may be fractional), label}.
  */
-export function bars({ title, categories, series, stacked = false, vline = null, format = (v) => String(v), width = 720, height = 360, rotate = false }) {
+export function bars({ title, categories, series, stacked = false, vline = null, format = (v) => String(v), width = 640, height = 340, rotate = false }) {
   const box = { left: 70, top: 24, width: width - 90, height: height - (rotate ? 130 : 80) };
   const totals = categories.map((_, i) => series.reduce((sum, s) => sum + (s.values[i] || 0), 0));
   const y = scaleY(stacked ? totals : series.flatMap((s) => s.values));

@@ -31,6 +31,17 @@ function today() {
   return new Date().toISOString().slice(0, 10);
 }
 
+/** Every decision (oldest first): a pin taken on an earlier run still holds for the pair. */
+async function allDecisions() {
+  const items = [];
+  for (let offset = 0; ; offset += 1000) {
+    const page = await api.get(`/v1/decisions?limit=1000&offset=${offset}`);
+    items.push(...page.items);
+    if (items.length >= page.total || page.items.length === 0) break;
+  }
+  return items.reverse();
+}
+
 function tile(value, label) {
   return el("div", { class: "tile" }, el("div", { class: "value", text: value }), el("div", { class: "label", text: label }));
 }
@@ -51,7 +62,7 @@ async function decide(match, body, button) {
   button.disabled = true;
   try {
     await api.post(`/v1/runs/${state.current.id}/decisions`, { household_id: match.household_id, unit_id: match.unit_id, ...body });
-    state.decisions = (await api.get(`/v1/runs/${state.current.id}/decisions`)).items;
+    state.decisions = await allDecisions();
     renderMatches();
     setStatus(status(), `${match.household_id} → ${match.unit_id}: ${KIND_NAMES[body.kind]}.`, "ok");
     document.getElementById(`row-${match.household_id}`)?.querySelector("button, .badge")?.focus?.();
@@ -113,16 +124,31 @@ function renderMatches() {
   );
   body.replaceChildren(...rows);
   const counts = { accept: 0, decline: 0, pin: 0 };
-  for (const d of state.decisions) counts[d.kind] += 1;
+  for (const d of state.decisions) if (d.run_id === state.current.id) counts[d.kind] += 1;
   document.getElementById("decided").textContent = state.proposal
-    ? `(${state.proposal.matches.length} regels; ${counts.accept} geaccepteerd, ${counts.decline} afgewezen, ${counts.pin} vastgezet)`
+    ? `(${state.proposal.matches.length} regels; deze run: ${counts.accept} geaccepteerd, ${counts.decline} afgewezen, ${counts.pin} vastgezet)`
     : "";
+}
+
+function unmatchedFilter() {
+  const select = document.getElementById("unmatched-filter");
+  const present = new Set((state.proposal?.unmatched_households || []).map((u) => u.reason));
+  const chosen = select.value;
+  const options = [el("option", { value: "", text: "alle redenen" }), el("option", { value: "take", text: "één wijziging plaatst het huishouden" })];
+  for (const [code, name] of Object.entries(HOUSEHOLD_REASONS)) if (present.has(code)) options.push(el("option", { value: code, text: name }));
+  select.replaceChildren(...options);
+  select.value = [...select.options].some((o) => o.value === chosen) ? chosen : "";
 }
 
 function renderUnmatched() {
   const body = document.querySelector("#unmatched tbody");
+  const filter = document.getElementById("unmatched-filter").value;
+  const shown = (state.proposal?.unmatched_households || []).filter(
+    (u) => !filter || (filter === "take" ? Boolean(u.details && u.details.what_it_would_take) : u.reason === filter),
+  );
+  document.getElementById("unmatched-count").textContent = state.proposal ? `(${shown.length} van ${state.proposal.unmatched_households.length})` : "";
   body.replaceChildren(
-    ...(state.proposal?.unmatched_households || []).map((u) => {
+    ...shown.map((u) => {
       const take = u.details && u.details.what_it_would_take;
       return el(
         "tr",
@@ -195,7 +221,7 @@ async function load() {
     }
     showRun(state.current);
     state.proposal = state.current ? await api.get(`/v1/runs/${state.current.id}/proposal`) : null;
-    state.decisions = state.current ? (await api.get(`/v1/runs/${state.current.id}/decisions`)).items : [];
+    state.decisions = state.current ? await allDecisions() : [];
     document.getElementById("download").disabled = !state.current;
     document.getElementById("rerun").textContent = state.current ? "Opnieuw berekenen" : "Voorstel berekenen";
     const planning = document.getElementById("planning-date");
@@ -203,6 +229,7 @@ async function load() {
     document.getElementById("policy").value = policyText(state.current);
     renderKpis();
     renderMatches();
+    unmatchedFilter();
     renderUnmatched();
     if (!(newest && newest.status === "failed" && (!state.current || newest.id > state.current.id))) {
       setStatus(status(), state.current ? `Voorstel van run ${state.current.id} geladen.` : "Nog geen voorstel.", "ok");
@@ -266,5 +293,6 @@ startPage(async (me) => {
     }
   });
   document.getElementById("import-form").addEventListener("submit", importLists);
+  document.getElementById("unmatched-filter").addEventListener("change", renderUnmatched);
   await load();
 });
