@@ -136,7 +136,7 @@ def test_scenario_on_wat_als(site: Site, watched: Watched) -> None:
     page = login(watched, site, "/wat-als", "officer")
     page.get_by_label("Basis", exact=True).select_option(label="Nijmegen zoals het is")
     page.get_by_label("Variant", exact=True).select_option(label="Half zoveel sociale huurwoningen")
-    page.get_by_label("Horizon (weken)").fill("3")
+    page.get_by_label("Horizon in weken (voor beide)").fill("3")
     page.get_by_label("Herhalingen").fill("2")
     page.get_by_text("Scenario's aanpassen").click()
     good_variant = page.get_by_label("Variant als JSON").input_value()
