@@ -15,10 +15,10 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from api import errors
+from api import errors, scenario_jobs, web
 from api.db import make_engine, make_sessionmaker, upgrade
 from api.jobs import RunQueue
-from api.routes import audit, decisions, health, households, runs, solve, taakstelling, tokens, units
+from api.routes import audit, dashboard, decisions, health, households, runs, scenarios, solve, taakstelling, tokens, units
 from api.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,8 @@ TAGS = [
     {"name": "taakstelling", "description": "Targets per half year, realised persons, backlog."},
     {"name": "tokens", "description": "Access tokens (admin)."},
     {"name": "audit", "description": "Who did what, when, to which ids (admin)."},
+    {"name": "scenarios", "description": "What-if scenarios: weeks of matching simulated with bands (officer runs)."},
+    {"name": "dashboard", "description": "The calling token, and the figures of the Overzicht page."},
     {"name": "health", "description": "Liveness, without a token."},
 ]
 
@@ -79,6 +81,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     for module in (health, solve, households, units, runs, decisions, taakstelling, tokens, audit):
         app.include_router(module.router)
+    app.include_router(scenarios.router)
+    app.include_router(dashboard.router)
+    scenario_jobs.install(app)
+    web.install(app)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

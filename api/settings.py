@@ -28,6 +28,13 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, ge=1, le=16, description="proposal runs solved at the same time")
     queue_max: int = Field(default=8, ge=1, le=1000, description="runs that may wait; more are refused with 429")
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1024, description="largest import file")
+    scenario_processes: int = Field(
+        default=1, ge=1, le=64, description="processes that simulate the replicates of a scenario run"
+    )
+    scenario_queue_max: int = Field(
+        default=4, ge=1, le=1000, description="scenario runs that may wait; more are refused with 429"
+    )
+    scenario_max_replicates: int = Field(default=200, ge=1, le=10_000, description="most replicates one scenario run may ask for")
     migrate_on_start: bool = Field(default=True, description="upgrade the database schema when the service starts")
 
 

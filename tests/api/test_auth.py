@@ -44,10 +44,17 @@ ENDPOINTS: list[tuple[str, str, str, Any]] = [
     ("GET", "/v1/tokens", "admin", None),
     ("DELETE", "/v1/tokens/tok-none", "admin", None),
     ("GET", "/v1/audit", "admin", None),
+    ("POST", "/v1/scenarios", "officer", {"scenario": {"horizon_weeks": 0}}),
+    ("GET", "/v1/scenarios", "viewer", None),
+    ("GET", "/v1/scenarios/998", "viewer", None),
+    ("GET", "/v1/scenarios/compare?base=998&variant=997", "viewer", None),
+    ("GET", "/v1/me", "viewer", None),
+    ("GET", "/v1/dashboard", "viewer", None),
 ]
 
 
 def _template(path: str) -> str:
+    path = path.replace("/v1/scenarios/998", "/v1/scenarios/{scenario_id}").split("?")[0]
     replacements = {"H-none": "{household_id}", "U-none": "{unit_id}", "999": "{run_id}", "tok-none": "{token_id}"}
     for old, new in replacements.items():
         path = path.replace(old, new)

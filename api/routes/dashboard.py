@@ -1,0 +1,110 @@
+"""Read-only figures for the web pages: who the token is, and the Overzicht in one call."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from api.dashboard import dashboard
+from api.deps import SessionDep, Viewer
+from api.errors import responses
+
+router = APIRouter(prefix="/v1", tags=["dashboard"])
+
+
+class Me(BaseModel):
+    """The calling token: what the pages show and which buttons they offer."""
+
+    token_id: str
+    role: str
+    municipality: str | None = Field(description="the municipality the token is limited to; null: all")
+
+
+class WaitingBin(BaseModel):
+    model_config = {"populate_by_name": True}
+
+    from_weeks: int = Field(alias="from", description="whole weeks since koppeling, from (inclusive)")
+    to_weeks: int = Field(alias="to", description="to (exclusive)")
+    households: int
+
+
+class PoolFigures(BaseModel):
+    households: int = Field(description="households waiting")
+    persons: int
+    overdue: int = Field(description="households waiting longer than the 10-wekentermijn")
+    documents_incomplete: int = Field(description="households without BSN or IBAN yet")
+    waiting_weeks: list[WaitingBin]
+    median_waiting_weeks: float | None
+
+
+class HalfYearNow(BaseModel):
+    municipality: str
+    half_year: str
+    target: int
+    carried_in: int
+    due: int
+    realised: int
+    remaining: int
+    backlog: int
+
+
+class CurrentRun(BaseModel):
+    id: int
+    planning_date: str | None
+    kpis: dict[str, Any] | None
+    mismatch: list[dict[str, Any]] = Field(description="per household profile: households waiting, fitting homes, placed")
+
+
+class SizeRow(BaseModel):
+    persons: int = Field(description="household size (persons now); the last row counts this size and more")
+    label: str
+    households: int = Field(description="households of this size waiting")
+    units_fitting: int = Field(description="units on offer whose occupancy range admits this size")
+    placed: int = Field(description="households of this size placed in the current proposal")
+
+
+class NeighbourhoodSeries(BaseModel):
+    neighbourhood: str
+    persons: list[int]
+
+
+class Placements(BaseModel):
+    months: list[str]
+    neighbourhoods: list[NeighbourhoodSeries]
+
+
+class Dashboard(BaseModel):
+    """What the Overzicht page shows."""
+
+    on: str = Field(description="the date waiting times and the half year refer to")
+    deadline_weeks: int
+    taakstelling: list[HalfYearNow]
+    pool: PoolFigures
+    units_available: int
+    municipalities: list[str] = Field(description="municipalities of the pool the token sees")
+    current_run: CurrentRun | None
+    by_size: list[SizeRow] = Field(description="the mismatch by household size: demand, fitting supply, placed")
+    placements_by_neighbourhood: Placements
+
+
+@router.get("/me", summary="The calling token: id, role and municipality", responses=responses(401, 403))
+def get_me(caller: Viewer) -> Me:
+    return Me(token_id=caller.token_id, role=caller.role, municipality=caller.municipality)
+
+
+@router.get(
+    "/dashboard",
+    summary="The Overzicht: taakstelling, pool and waiting times, mismatch, placements per wijk",
+    responses=responses(401, 403),
+)
+def get_dashboard(
+    caller: Viewer,
+    session: SessionDep,
+    on: Annotated[dt.date | None, Query(description="reference date (default today)")] = None,
+    deadline_weeks: Annotated[int, Query(ge=0, le=520, description="the term for an offer")] = 10,
+) -> Dashboard:
+    """Scoped like every read: a municipality's token sees its own pool and decisions."""
+    return Dashboard.model_validate(dashboard(session, caller, on or dt.date.today(), deadline_weeks))

@@ -1,0 +1,188 @@
+"""What-if scenarios over HTTP: start a scenario run, follow it, read its KPI bands, compare two.
+
+A scenario sent here is complete in itself: the server reads no files for it (no ``base``
+file, no ``start.households`` or ``start.units``). A variant is compared with its base by
+running both and asking ``/v1/scenarios/compare``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from api import audit
+from api.auth import Caller
+from api.deps import Officer as OfficerDep
+from api.deps import SessionDep, SettingsDep, Viewer
+from api.errors import ApiError, Problem, invalid_input, not_found, responses
+from api.models import ScenarioRun
+from api.scenario_jobs import ScenarioQueue
+from api.scenario_schemas import ScenarioComparison, ScenarioCreate, ScenarioRunList, ScenarioRunPublic, ScenarioRunSummary
+from matcher.errors import InputError
+
+router = APIRouter(prefix="/v1/scenarios", tags=["scenarios"])
+
+SERVER_FILES = {
+    "base": "a scenario sent to the service is complete: send the merged fields, not the name of a base file",
+    "start.households": "the service reads no files: use start.profile for the start pool",
+    "start.units": "the service reads no files: use start.profile and include_units for the homes on offer",
+}
+
+
+def _server_file_problems(document: dict[str, Any]) -> list[Problem]:
+    start = document.get("start")
+    values = {
+        "base": document.get("base"),
+        "start.households": start.get("households") if isinstance(start, dict) else None,
+        "start.units": start.get("units") if isinstance(start, dict) else None,
+    }
+    return [
+        Problem(source="scenario", column=key, message=SERVER_FILES[key]) for key, value in values.items() if value is not None
+    ]
+
+
+def _visible(caller: Caller) -> Select[ScenarioRun]:
+    query = select(ScenarioRun)
+    if caller.municipality is not None:
+        query = query.where(ScenarioRun.scope == caller.municipality)
+    return query
+
+
+def _get(session: Session, caller: Caller, scenario_id: int) -> ScenarioRun:
+    row = session.scalars(_visible(caller).where(ScenarioRun.id == scenario_id)).first()
+    if row is None:
+        raise not_found(f"Scenario run {scenario_id}")
+    return row
+
+
+def _summary_fields(row: ScenarioRun) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "name": row.name,
+        "scope": row.scope,
+        "status": row.status,
+        "stage": row.stage,
+        "progress": row.progress,
+        "replicates": row.replicates,
+        "horizon_weeks": int(row.scenario.get("horizon_weeks", 0)),
+        "seed": int(row.scenario.get("seed", 0)),
+        "created_at": row.created_at,
+        "created_by": row.created_by,
+        "started_at": row.started_at,
+        "finished_at": row.finished_at,
+        "error": row.error,
+        "problems": row.problems,
+    }
+
+
+def _public(row: ScenarioRun) -> ScenarioRunPublic:
+    return ScenarioRunPublic(**_summary_fields(row), scenario=row.scenario, result=row.result)
+
+
+@router.post(
+    "",
+    status_code=202,
+    summary="Start a what-if scenario run",
+    response_description="The run is queued; follow the Location header until its status is done or failed.",
+    responses={
+        202: {"headers": {"Location": {"description": "the run's address, e.g. /v1/scenarios/3", "schema": {"type": "string"}}}},
+        **responses(401, 403, 422, 429),
+    },
+)
+def create_scenario_run(
+    body: ScenarioCreate, caller: OfficerDep, session: SessionDep, settings: SettingsDep, request: Request, response: Response
+) -> ScenarioRunPublic:
+    """The scenario is checked at once: every problem is a 422 naming the field path (e.g.
+    `vacancies.statushouder_share`). The replicates are simulated in the background; the
+    run's `progress` grows with each finished replicate."""
+    from matcher.simulate.scenario import parse_scenario, scenario_document
+
+    if body.replicates > settings.scenario_max_replicates:
+        raise ApiError(
+            422,
+            "Too many replicates.",
+            problems=[Problem(source="body", column="replicates", message=f"at most {settings.scenario_max_replicates}")],
+        )
+    problems = _server_file_problems(body.scenario)
+    if problems:
+        raise ApiError(422, f"The scenario has {len(problems)} problem{'s' if len(problems) != 1 else ''}.", problems=problems)
+    try:
+        scenario = parse_scenario(body.scenario, "scenario")
+    except InputError as error:
+        raise invalid_input(error) from None
+    queue: ScenarioQueue = request.app.state.scenarios
+    if queue.full(session):
+        raise ApiError(429, f"{queue.limit} scenario runs are already waiting; try again when one has finished.")
+    row = ScenarioRun(
+        scope=caller.municipality,
+        name=scenario.name[:200],
+        created_by=caller.token_id,
+        status="queued",
+        stage="queued",
+        progress=0.0,
+        replicates=body.replicates,
+        scenario=scenario_document(scenario),
+    )
+    session.add(row)
+    session.flush()
+    audit.record(session, caller.token_id, "scenario.create", "scenario", [row.id])
+    session.commit()
+    queue.submit(row.id)
+    response.headers["Location"] = f"/v1/scenarios/{row.id}"
+    return _public(row)
+
+
+@router.get("", summary="List scenario runs, newest first", responses=responses(401, 403))
+def list_scenario_runs(
+    caller: Viewer,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> ScenarioRunList:
+    query = _visible(caller)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(ScenarioRun.id.desc()).limit(limit).offset(offset))
+    return ScenarioRunList(
+        total=total, limit=limit, offset=offset, items=[ScenarioRunSummary(**_summary_fields(r)) for r in rows]
+    )
+
+
+@router.get(
+    "/compare",
+    summary="A variant against its base: bands side by side and the paired difference",
+    responses=responses(401, 403, 404, 409, 422),
+)
+def compare_scenario_runs(
+    caller: Viewer,
+    session: SessionDep,
+    base: Annotated[int, Query(description="id of the base scenario run")],
+    variant: Annotated[int, Query(description="id of the variant scenario run")],
+) -> ScenarioComparison:
+    """Both runs must be done and cover the same weeks (start date and horizon); otherwise
+    their end figures do not measure the same thing (409 `not_comparable`). With the same
+    seed, replicate k of both saw the same arrivals and the difference is paired."""
+    from matcher.simulate import SimulationResult, compare
+
+    rows = [_get(session, caller, base), _get(session, caller, variant)]
+    for row in rows:
+        if row.status != "done" or row.result is None:
+            raise ApiError(409, f"Scenario run {row.id} has no result (status {row.status}).", code="scenario_not_done")
+    a, b = (row.scenario for row in rows)
+    if a.get("horizon_weeks") != b.get("horizon_weeks") or a.get("start", {}).get("date") != b.get("start", {}).get("date"):
+        raise ApiError(
+            409, "The two runs cover different weeks (start date or horizon); their end figures cannot be compared.",
+            code="not_comparable",
+        )  # fmt: skip
+    assert rows[0].result is not None and rows[1].result is not None
+    comparison = compare(SimulationResult.from_json(rows[0].result), SimulationResult.from_json(rows[1].result))
+    return ScenarioComparison(base_id=base, variant_id=variant, paired=a.get("seed") == b.get("seed"), comparison=comparison)
+
+
+@router.get(
+    "/{scenario_id}", summary="One scenario run: status, progress and, when done, the result", responses=responses(401, 403, 404)
+)
+def get_scenario_run(scenario_id: int, caller: Viewer, session: SessionDep) -> ScenarioRunPublic:
+    return _public(_get(session, caller, scenario_id))

@@ -1,0 +1,54 @@
+"""The web pages of the service: Overzicht, Weekvoorstel and Wat-als, in Dutch.
+
+The pages are an app shell (HTML, CSS and small JavaScript modules shipped in this package;
+nothing is loaded from elsewhere). They hold no data: after login the browser keeps the
+token in sessionStorage and calls the ``/v1`` API with it, so every figure stays behind a
+role. The pages and their files are served without a token, with a strict
+Content-Security-Policy: only this origin, no inline scripts, no framing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+
+HERE = Path(__file__).parent
+PAGES = {"/": "overzicht.html", "/weekvoorstel": "weekvoorstel.html", "/wat-als": "wat-als.html"}
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+        "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-cache",
+}
+
+
+def _is_web(path: str) -> bool:
+    return path in PAGES or path.startswith("/static/")
+
+
+def install(app: FastAPI) -> None:
+    """Serve the pages at /, /weekvoorstel and /wat-als and their files under /static."""
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    for path, name in PAGES.items():
+
+        def page(_name: str = name) -> FileResponse:
+            return FileResponse(HERE / "pages" / _name, media_type="text/html; charset=utf-8")
+
+        app.add_api_route(path, page, methods=["GET", "HEAD"], include_in_schema=False, name=f"page:{name}")
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        if _is_web(request.url.path):
+            for key, value in SECURITY_HEADERS.items():
+                response.headers.setdefault(key, value)
+        return response

@@ -1,0 +1,93 @@
+// Calls to the /v1 API with the bearer token kept in sessionStorage (never in URLs or logs).
+
+const KEY = "wbb-token";
+const ROLES = ["viewer", "officer", "wbb", "admin"];
+
+export const ROLE_NAMES = { viewer: "kijker", officer: "beleidsmedewerker", wbb: "WBB", admin: "beheerder" };
+
+export function token() {
+  return sessionStorage.getItem(KEY);
+}
+
+export function setToken(value) {
+  sessionStorage.setItem(KEY, value);
+}
+
+export function clearToken() {
+  sessionStorage.removeItem(KEY);
+  sessionStorage.removeItem("wbb-me");
+}
+
+export function allows(role, needed) {
+  return ROLES.indexOf(role) >= ROLES.indexOf(needed);
+}
+
+/** An error answer of the service, with its message and problems in one line each. */
+export class ApiError extends Error {
+  constructor(status, body) {
+    const error = (body && body.error) || {};
+    const problems = (error.problems || []).map((p) => [p.source, p.row ? `rij ${p.row}` : null, p.column, p.message].filter(Boolean).join(", "));
+    super([error.message || `Fout ${status}`, ...problems].join("\n"));
+    this.status = status;
+    this.code = error.code;
+    this.problems = error.problems || [];
+  }
+}
+
+async function request(method, path, { json, form, raw } = {}) {
+  const headers = { Authorization: `Bearer ${token() || ""}` };
+  let body;
+  if (json !== undefined) {
+    headers["Content-Type"] = "application/json";
+    body = JSON.stringify(json);
+  } else if (form !== undefined) {
+    body = form;
+  }
+  const response = await fetch(path, { method, headers, body, cache: "no-store" });
+  if (!response.ok) {
+    let parsed = null;
+    try {
+      parsed = await response.json();
+    } catch (_) {
+      parsed = null;
+    }
+    throw new ApiError(response.status, parsed);
+  }
+  if (raw) return response;
+  if (response.status === 204) return null;
+  return response.json();
+}
+
+export const api = {
+  get: (path) => request("GET", path),
+  post: (path, json) => request("POST", path, { json }),
+  put: (path, json) => request("PUT", path, { json }),
+  upload: (path, form) => request("POST", path, { form }),
+  raw: (path) => request("GET", path, { raw: true }),
+};
+
+/** Poll a job (run or scenario run) until done or failed; onProgress sees every state. */
+export async function follow(path, onProgress, intervalMs = 400) {
+  for (;;) {
+    const job = await api.get(path);
+    onProgress(job);
+    if (job.status === "done" || job.status === "failed") return job;
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/** Download a file the API answers with (the token goes in the header, not the URL). */
+export async function download(path, fallbackName) {
+  const response = await api.raw(path);
+  const disposition = response.headers.get("Content-Disposition") || "";
+  const match = disposition.match(/filename="([^"]+)"/);
+  const blob = await response.blob();
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = match ? match[1] : fallbackName;
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}

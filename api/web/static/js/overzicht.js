@@ -1,0 +1,170 @@
+// Overzicht: taakstelling, pool, waiting times against the 10 weeks, mismatch, placements per wijk.
+
+import { api } from "./api.js";
+import { bars, legend } from "./charts.js";
+import { el, errorText, formatDate, nf0, setStatus, startPage } from "./shell.js";
+
+function tile(value, label, kind = "", id = null) {
+  return el("div", { class: `tile ${kind}`.trim(), id }, el("div", { class: "value", text: value }), el("div", { class: "label", text: label }));
+}
+
+function taakstelling(data) {
+  const box = document.getElementById("taakstelling");
+  box.replaceChildren();
+  document.getElementById("taak-period").textContent = `per ${formatDate(data.on)}`;
+  if (!data.taakstelling.length) {
+    box.append(el("p", { class: "muted", text: "Nog geen taakstelling ingesteld en nog niemand gehuisvest." }));
+    return;
+  }
+  for (const row of data.taakstelling) {
+    const due = Math.max(row.due, 0);
+    const share = due > 0 ? Math.min(row.realised / due, 1) : 1;
+    const fill = el("div", { class: "fill" });
+    fill.style.width = `${Math.round(share * 100)}%`;
+    const meter = el(
+      "div",
+      { class: "meter", role: "meter", "aria-valuemin": 0, "aria-valuemax": due, "aria-valuenow": row.realised, "aria-label": `Taakstelling ${row.municipality} ${row.half_year}` },
+      fill,
+      el("div", { class: "label", text: `${nf0.format(row.realised)} van ${nf0.format(row.due)} personen gehuisvest` }),
+    );
+    box.append(
+      el("h3", { text: `${row.municipality}, ${row.half_year.replace("-H", " halfjaar ")}` }),
+      meter,
+      el(
+        "p",
+        { class: "taak-detail" },
+        `Doel dit halfjaar ${nf0.format(row.target)}, achterstand meegenomen ${nf0.format(row.carried_in)}, nog te doen ${nf0.format(row.remaining)}. `,
+        row.backlog > 0 ? `Achterstand na het laatste halfjaar: ${nf0.format(row.backlog)} personen.` : `Voorsprong: ${nf0.format(-row.backlog)} personen.`,
+      ),
+    );
+  }
+}
+
+function tiles(data) {
+  const pool = data.pool;
+  document.getElementById("tiles").replaceChildren(
+    tile(nf0.format(pool.households), `huishoudens wachten (${nf0.format(pool.persons)} personen)`, "", "tile-pool"),
+    tile(nf0.format(pool.overdue), `over de ${data.deadline_weeks}-wekentermijn`, pool.overdue ? "bad" : "", "tile-overdue"),
+    tile(nf0.format(pool.documents_incomplete), "zonder BSN of IBAN (documenten onvolledig)", pool.documents_incomplete ? "warn" : "", "tile-documents"),
+    tile(nf0.format(data.units_available), "woningen aangeboden", "", "tile-units"),
+    tile(pool.median_waiting_weeks === null ? "–" : nf0.format(pool.median_waiting_weeks), "weken wachten (mediaan)", "", "tile-median"),
+  );
+}
+
+function waiting(data) {
+  const box = document.getElementById("chart-waiting");
+  const bins = data.pool.waiting_weeks;
+  if (!bins.length) {
+    box.replaceChildren(el("p", { class: "muted", text: "Niemand wacht." }));
+    return;
+  }
+  const width = bins[0].to - bins[0].from;
+  const chart = bars({
+    title: "Huishoudens per wachttijd in weken sinds koppeling",
+    categories: bins.map((b) => `${b.from}-${b.to}`),
+    series: [{ name: "huishoudens", values: bins.map((b) => b.households), color: "#0b5cad" }],
+    vline: { at: data.deadline_weeks / width, label: `${data.deadline_weeks} weken` },
+    rotate: bins.length > 12,
+  });
+  chart.dataset.chart = "waiting";
+  box.replaceChildren(chart, el("p", { class: "muted", text: `Weken sinds koppeling; rechts van de rode lijn is de ${data.deadline_weeks}-wekentermijn voorbij.` }));
+}
+
+function profileLabel(row) {
+  const size = row.persons === 1 ? "alleenstaand" : `${row.persons} personen`;
+  const later = row.future_size && row.future_size !== row.persons ? ` (straks ${row.future_size})` : "";
+  const needs = row.needs && row.needs.length ? `, ${row.needs.join(", ")}` : "";
+  return size + later + needs;
+}
+
+function mismatch(data) {
+  const box = document.getElementById("chart-mismatch");
+  const rows = data.by_size;
+  const series = [
+    { name: "huishoudens wachtend", key: "demand", color: "#0b5cad", values: rows.map((r) => r.households) },
+    { name: "woningen aangeboden die qua grootte passen", key: "supply", color: "#1a7f37", values: rows.map((r) => r.units_fitting) },
+    { name: "geplaatst in het voorstel", key: "placed", color: "#b35900", values: rows.map((r) => r.placed) },
+  ];
+  const chart = bars({ title: "Vraag en passend aanbod per grootte van het huishouden", categories: rows.map((r) => `${r.label} p.`), series });
+  chart.dataset.chart = "mismatch";
+  const parts = [legend(series), chart];
+  const run = data.current_run;
+  if (run && run.mismatch.length) {
+    const table = el(
+      "table",
+      { id: "mismatch-table" },
+      el("caption", { class: "muted", text: `Per soort huishouden, met alle regels (voorstel van run ${run.id}, planningsdatum ${formatDate(run.planning_date)}).` }),
+      el("thead", {}, el("tr", {}, ["Huishoudens", "Wachtend", "Passende woningen", "Geplaatst"].map((h, i) => el("th", { scope: "col", class: i ? "num" : null, text: h })))),
+      el(
+        "tbody",
+        {},
+        run.mismatch.map((r) =>
+          el("tr", {}, el("th", { scope: "row", text: profileLabel(r) }), el("td", { class: "num", text: r.households }), el("td", { class: "num", text: r.eligible_units }), el("td", { class: "num", text: r.placed })),
+        ),
+      ),
+    );
+    parts.push(el("details", {}, el("summary", { text: "Per soort huishouden, met alle regels" }), table));
+  } else {
+    parts.push(el("p", { class: "muted", text: "Nog geen voorstel berekend: de kolom geplaatst vult zich na de eerste berekening (Weekvoorstel)." }));
+  }
+  box.replaceChildren(...parts);
+}
+
+function placements(data) {
+  const box = document.getElementById("chart-placements");
+  const p = data.placements_by_neighbourhood;
+  if (!p.months.length) {
+    box.replaceChildren(el("p", { class: "muted", text: "Nog geen geaccepteerde plaatsingen." }));
+    return;
+  }
+  const series = p.neighbourhoods.map((n, k) => ({ name: n.neighbourhood, key: k % 8, values: n.persons }));
+  const chart = bars({ title: "Gehuisveste personen per maand en wijk", categories: p.months, series, stacked: true, width: 1300, height: 380 });
+  chart.dataset.chart = "placements";
+  box.replaceChildren(legend(series), chart);
+}
+
+async function load() {
+  const status = document.getElementById("status");
+  setStatus(status, "Laden…");
+  try {
+    const on = document.getElementById("on").value;
+    const data = await api.get(`/v1/dashboard${on ? `?on=${encodeURIComponent(on)}` : ""}`);
+    document.getElementById("on").value = data.on;
+    taakstelling(data);
+    tiles(data);
+    waiting(data);
+    mismatch(data);
+    placements(data);
+    setStatus(status, `Bijgewerkt: ${new Date().toLocaleTimeString("nl-NL")}`, "ok");
+    document.body.dataset.loaded = "true";
+    return data;
+  } catch (error) {
+    setStatus(status, errorText(error), "error");
+    return null;
+  }
+}
+
+startPage(async (me) => {
+  const data = await load();
+  const form = document.getElementById("target-form");
+  const municipality = document.getElementById("target-municipality");
+  municipality.value = me.municipality || (data && data.taakstelling[0] ? data.taakstelling[0].municipality : (data && data.municipalities[0]) || "");
+  document.getElementById("on-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    load();
+  });
+  if (me.municipality) municipality.readOnly = true;
+  document.getElementById("target-half").value = data ? data.taakstelling[0]?.half_year || `${data.on.slice(0, 4)}-H${Number(data.on.slice(5, 7)) <= 6 ? 1 : 2}` : "";
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const status = document.getElementById("status");
+    try {
+      const half = document.getElementById("target-half").value.trim();
+      await api.put(`/v1/taakstelling/${encodeURIComponent(municipality.value.trim())}/${encodeURIComponent(half)}`, { persons: Number(document.getElementById("target-persons").value) });
+      await load();
+      setStatus(status, "Taakstelling opgeslagen.", "ok");
+    } catch (error) {
+      setStatus(status, errorText(error), "error");
+    }
+  });
+});

@@ -1,0 +1,311 @@
+// Weekvoorstel: the proposal of the current run as a table, with the WBB's decisions per row,
+// a re-run, the Excel workbook, and the unmatched households with reasons and what it would take.
+
+import { allows, api, download, follow } from "./api.js";
+import { el, errorText, formatDate, nf0, setStatus, startPage } from "./shell.js";
+
+const DECLINE_REASONS = {
+  household_refused: "huishouden weigert",
+  unit_unsuitable: "woning niet geschikt",
+  corporation_refused: "corporatie weigert",
+  other: "andere reden",
+};
+const HOUSEHOLD_REASONS = {
+  outranked: "voorrang voor anderen",
+  no_eligible_unit: "geen passende woning",
+  documents_incomplete: "documenten onvolledig (BSN/IBAN)",
+  neighbourhood_cap: "wijkplafond bereikt",
+};
+const UNIT_REASONS = {
+  not_available_yet: "nog niet beschikbaar",
+  no_eligible_household: "geen passend huishouden",
+  neighbourhood_cap: "wijkplafond bereikt",
+};
+const KIND_NAMES = { accept: "geaccepteerd", decline: "afgewezen", pin: "vastgezet" };
+const DERIVED = ["excluded_pairs", "fixed_pairs", "previous_pairs"];
+
+const state = { me: null, current: null, proposal: null, decisions: [] };
+const status = () => document.getElementById("status");
+
+function today() {
+  return new Date().toISOString().slice(0, 10);
+}
+
+/** Every decision (oldest first): a pin taken on an earlier run still holds for the pair. */
+async function allDecisions() {
+  const items = [];
+  for (let offset = 0; ; offset += 1000) {
+    const page = await api.get(`/v1/decisions?limit=1000&offset=${offset}`);
+    items.push(...page.items);
+    if (items.length >= page.total || page.items.length === 0) break;
+  }
+  return items.reverse();
+}
+
+function tile(value, label) {
+  return el("div", { class: "tile" }, el("div", { class: "value", text: value }), el("div", { class: "label", text: label }));
+}
+
+/** The newest decision per pair, and whether it is pinned (a pin stays until declined). */
+function decisionsByPair() {
+  const out = new Map();
+  for (const d of state.decisions) {
+    const key = `${d.household_id}|${d.unit_id}`;
+    const entry = out.get(key) || { kinds: [] };
+    entry.kinds.push(d);
+    out.set(key, entry);
+  }
+  return out;
+}
+
+async function decide(match, body, button) {
+  button.disabled = true;
+  try {
+    await api.post(`/v1/runs/${state.current.id}/decisions`, { household_id: match.household_id, unit_id: match.unit_id, ...body });
+    state.decisions = await allDecisions();
+    renderMatches();
+    setStatus(status(), `${match.household_id} → ${match.unit_id}: ${KIND_NAMES[body.kind]}.`, "ok");
+    keepFocus(match.household_id);
+  } catch (error) {
+    button.disabled = false;
+    setStatus(status(), errorText(error), "error");
+  }
+}
+
+/** After a decision the row's buttons change: focus the row's next button, or the next row's first one. */
+function keepFocus(householdId) {
+  const rows = [...document.querySelectorAll("#matches tbody tr")];
+  const start = rows.findIndex((row) => row.dataset.household === householdId);
+  for (const row of rows.slice(Math.max(start, 0))) {
+    const button = row.querySelector("button");
+    if (button) {
+      button.focus();
+      return;
+    }
+  }
+}
+
+function declineForm(match, cell) {
+  const id = `reason-${match.household_id}`;
+  const select = el("select", { id }, Object.entries(DECLINE_REASONS).map(([code, name]) => el("option", { value: code, text: name })));
+  const confirm = el("button", { type: "button", class: "danger", text: "Afwijzing bevestigen" });
+  const cancel = el("button", { type: "button", class: "secondary", text: "Annuleren", onclick: () => renderMatches() });
+  confirm.addEventListener("click", () => decide(match, { kind: "decline", reason: select.value }, confirm));
+  cell.replaceChildren(el("div", { class: "actions" }, el("label", { for: id, text: "Reden" }), select, confirm, cancel));
+  select.focus();
+}
+
+function decisionCell(match, entry, canDecide) {
+  const cell = el("td", { class: "decision" });
+  const kinds = entry ? entry.kinds.map((d) => d.kind) : [];
+  const final = kinds.find((k) => k === "accept" || k === "decline");
+  for (const d of entry ? entry.kinds : []) {
+    cell.append(el("span", { class: `badge ${d.kind}`, text: KIND_NAMES[d.kind] + (d.reason ? `: ${DECLINE_REASONS[d.reason] || d.reason}` : "") }), " ");
+  }
+  if (!canDecide || final) return cell;
+  const who = `${match.household_id} naar ${match.unit_id}`;
+  const actions = el("div", { class: "actions" });
+  const accept = el("button", { type: "button", text: "Accepteren", "aria-label": `Accepteren: ${who}` });
+  accept.addEventListener("click", () => decide(match, { kind: "accept" }, accept));
+  const decline = el("button", { type: "button", class: "danger", text: "Afwijzen", "aria-label": `Afwijzen: ${who}` });
+  decline.addEventListener("click", () => declineForm(match, cell));
+  actions.append(accept, decline);
+  if (!kinds.includes("pin")) {
+    const pin = el("button", { type: "button", class: "secondary", text: "Vastzetten", "aria-label": `Vastzetten: ${who}` });
+    pin.addEventListener("click", () => decide(match, { kind: "pin" }, pin));
+    actions.append(pin);
+  }
+  cell.append(actions);
+  return cell;
+}
+
+function renderMatches() {
+  const body = document.querySelector("#matches tbody");
+  const byPair = decisionsByPair();
+  const canDecide = allows(state.me.role, "wbb") && state.current && state.current.current;
+  const rows = (state.proposal?.matches || []).map((m) =>
+    el(
+      "tr",
+      { id: `row-${m.household_id}`, "data-household": m.household_id, "data-unit": m.unit_id },
+      el("th", { scope: "row", text: m.household_id }),
+      el("td", { class: "num", text: m.persons }),
+      el("td", { text: m.unit_id + (m.fixed ? " (vast)" : "") }),
+      el("td", { text: m.neighbourhood || "" }),
+      el("td", { class: "expl", text: m.explanation }),
+      decisionCell(m, byPair.get(`${m.household_id}|${m.unit_id}`), canDecide),
+    ),
+  );
+  body.replaceChildren(...rows);
+  const counts = { accept: 0, decline: 0, pin: 0 };
+  for (const d of state.decisions) if (d.run_id === state.current.id) counts[d.kind] += 1;
+  document.getElementById("decided").textContent = state.proposal
+    ? `(${state.proposal.matches.length} regels; deze run: ${counts.accept} geaccepteerd, ${counts.decline} afgewezen, ${counts.pin} vastgezet)`
+    : "";
+}
+
+function unmatchedFilter() {
+  const select = document.getElementById("unmatched-filter");
+  const present = new Set((state.proposal?.unmatched_households || []).map((u) => u.reason));
+  const chosen = select.value;
+  const options = [el("option", { value: "", text: "alle redenen" }), el("option", { value: "take", text: "één wijziging plaatst het huishouden" })];
+  for (const [code, name] of Object.entries(HOUSEHOLD_REASONS)) if (present.has(code)) options.push(el("option", { value: code, text: name }));
+  select.replaceChildren(...options);
+  select.value = [...select.options].some((o) => o.value === chosen) ? chosen : "";
+}
+
+function renderUnmatched() {
+  const body = document.querySelector("#unmatched tbody");
+  const filter = document.getElementById("unmatched-filter").value;
+  const shown = (state.proposal?.unmatched_households || []).filter(
+    (u) => !filter || (filter === "take" ? Boolean(u.details && u.details.what_it_would_take) : u.reason === filter),
+  );
+  document.getElementById("unmatched-count").textContent = state.proposal ? `(${shown.length} van ${state.proposal.unmatched_households.length})` : "";
+  body.replaceChildren(
+    ...shown.map((u) => {
+      const take = u.details && u.details.what_it_would_take;
+      return el(
+        "tr",
+        { "data-household": u.household_id },
+        el("th", { scope: "row", text: u.household_id }),
+        el("td", { text: HOUSEHOLD_REASONS[u.reason] || u.reason }),
+        el("td", { class: "expl" }, take ? el("span", { class: "badge pin", text: "één wijziging plaatst dit huishouden" }) : null, take ? " " : null, u.explanation),
+      );
+    }),
+  );
+  document.querySelector("#unused tbody").replaceChildren(
+    ...(state.proposal?.unused_units || []).map((u) =>
+      el("tr", {}, el("th", { scope: "row", text: u.unit_id }), el("td", { text: UNIT_REASONS[u.reason] || u.reason }), el("td", { class: "expl", text: u.explanation })),
+    ),
+  );
+}
+
+function renderKpis() {
+  const k = state.proposal?.kpis;
+  const box = document.getElementById("kpis");
+  if (!k) {
+    box.replaceChildren(el("p", { class: "muted", text: "Nog geen voorstel." }));
+    return;
+  }
+  box.replaceChildren(
+    tile(nf0.format(k.placed_households), "huishoudens geplaatst"),
+    tile(nf0.format(k.placed_persons), "personen geplaatst"),
+    tile(nf0.format(k.overdue_placed), "over de termijn, nu geplaatst"),
+    tile(nf0.format(k.temporary_placements), "tijdelijke plaatsingen"),
+    tile(nf0.format(state.proposal.unmatched_households.length), "niet geplaatst"),
+  );
+}
+
+function showRun(run) {
+  const info = document.getElementById("run-info");
+  const bar = document.getElementById("run-progress");
+  if (!run) {
+    info.textContent = "Er is nog geen voorstel berekend.";
+    bar.hidden = true;
+    return;
+  }
+  const names = { queued: "wacht", running: "wordt berekend", done: "klaar", failed: "mislukt" };
+  const planning = run.policy && run.policy.planning_date ? `, planningsdatum ${formatDate(run.policy.planning_date)}` : "";
+  info.textContent = `Run ${run.id}${planning}: ${names[run.status] || run.status}${run.status === "running" ? ` (${run.stage})` : ""}. ${run.households} huishoudens, ${run.units} woningen.`;
+  bar.hidden = run.status === "done" || run.status === "failed";
+  bar.value = run.progress;
+}
+
+function policyText(run) {
+  const policy = { ...(run ? run.policy : {}) };
+  for (const key of DERIVED) delete policy[key];
+  delete policy.planning_date;
+  return JSON.stringify(policy, null, 2);
+}
+
+async function load() {
+  setStatus(status(), "Laden…");
+  try {
+    const runs = (await api.get("/v1/runs?limit=50")).items;
+    const newest = runs[0] || null;
+    state.current = runs.find((r) => r.current) || null;
+    if (newest && (newest.status === "queued" || newest.status === "running")) {
+      showRun(newest);
+      await follow(`/v1/runs/${newest.id}`, showRun);
+      return load();
+    }
+    if (newest && newest.status === "failed" && (!state.current || newest.id > state.current.id)) {
+      const problems = (newest.problems || []).map((p) => `${p.source}${p.column ? `, ${p.column}` : ""}: ${p.message}`).join("; ");
+      setStatus(status(), `Run ${newest.id} is mislukt: ${newest.error || ""} ${problems}`, "error");
+    }
+    showRun(state.current);
+    state.proposal = state.current ? await api.get(`/v1/runs/${state.current.id}/proposal`) : null;
+    state.decisions = state.current ? await allDecisions() : [];
+    document.getElementById("download").disabled = !state.current;
+    document.getElementById("rerun").textContent = state.current ? "Opnieuw berekenen" : "Voorstel berekenen";
+    const planning = document.getElementById("planning-date");
+    planning.value = (state.current && state.current.policy.planning_date) || planning.value || today();
+    document.getElementById("policy").value = policyText(state.current);
+    renderKpis();
+    renderMatches();
+    unmatchedFilter();
+    renderUnmatched();
+    if (!(newest && newest.status === "failed" && (!state.current || newest.id > state.current.id))) {
+      setStatus(status(), state.current ? `Voorstel van run ${state.current.id} geladen.` : "Nog geen voorstel.", "ok");
+    }
+    document.body.dataset.loaded = String(state.current ? state.current.id : 0);
+  } catch (error) {
+    setStatus(status(), errorText(error), "error");
+  }
+}
+
+async function rerun() {
+  const button = document.getElementById("rerun");
+  let policy;
+  try {
+    policy = JSON.parse(document.getElementById("policy").value || "{}");
+  } catch (_) {
+    setStatus(status(), "Het beleid is geen geldige JSON.", "error");
+    return;
+  }
+  policy.planning_date = document.getElementById("planning-date").value || today();
+  button.disabled = true;
+  try {
+    const run = await api.post("/v1/runs", { policy, what_it_would_take: true });
+    setStatus(status(), `Run ${run.id} gestart…`);
+    await follow(`/v1/runs/${run.id}`, showRun);
+    await load();
+  } catch (error) {
+    setStatus(status(), errorText(error), "error");
+  } finally {
+    button.disabled = false;
+  }
+}
+
+async function importLists(event) {
+  event.preventDefault();
+  const done = [];
+  try {
+    for (const kind of ["households", "units"]) {
+      const file = document.getElementById(`${kind}-file`).files[0];
+      if (!file) continue;
+      const form = new FormData();
+      form.append("file", file, file.name);
+      const result = await api.upload(`/v1/${kind}/import`, form);
+      done.push(`${kind === "households" ? "huishoudens" : "woningen"}: ${nf0.format(result.created ?? 0)} nieuw, ${nf0.format(result.updated ?? 0)} bijgewerkt`);
+    }
+    setStatus(status(), done.length ? `Ingelezen (${done.join("; ")}).` : "Kies eerst een bestand.", done.length ? "ok" : "error");
+  } catch (error) {
+    setStatus(status(), errorText(error), "error");
+  }
+}
+
+startPage(async (me) => {
+  state.me = me;
+  document.getElementById("rerun").addEventListener("click", rerun);
+  document.getElementById("download").addEventListener("click", async () => {
+    try {
+      await download(`/v1/runs/${state.current.id}/proposal.xlsx`, `voorstel-run-${state.current.id}.xlsx`);
+      setStatus(status(), "Excel-bestand gedownload.", "ok");
+    } catch (error) {
+      setStatus(status(), errorText(error), "error");
+    }
+  });
+  document.getElementById("import-form").addEventListener("submit", importLists);
+  document.getElementById("unmatched-filter").addEventListener("change", renderUnmatched);
+  await load();
+});

@@ -1,0 +1,222 @@
+"""The web pages in a real browser against the real server: login, the weekly meeting from
+Weekvoorstel, the Overzicht charts, a scenario on Wat-als, and what each role sees."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from pathlib import Path
+from typing import Any
+
+import httpx
+import openpyxl
+import pytest
+from service_helpers import EXAMPLE
+from web_helpers import Site, Watched
+
+
+def login(watched: Watched, site: Site, path: str, role: str) -> Any:
+    """Open a page, log in with the role's token and wait until the page has loaded its data."""
+    page = watched.page
+    page.goto(site.url + path)
+    page.get_by_label("Token").fill(site.tokens[role])
+    page.get_by_role("button", name="Inloggen").click()
+    page.wait_for_selector("body[data-loaded]", state="attached")
+    return page
+
+
+def rows(page: Any, table: str) -> Any:
+    return page.locator(f"#{table} tbody tr")
+
+
+def test_wrong_token_is_refused_and_nothing_is_shown(site: Site, watched: Watched) -> None:
+    """An unknown token gets a message on the login form; the page content stays hidden."""
+    watched.expect_error("401")
+    page = watched.page
+    page.goto(site.url + "/")
+    page.get_by_label("Token").fill("wbb_tok-nope_nope")
+    page.get_by_role("button", name="Inloggen").click()
+    page.get_by_text("Deze token is onbekend of ingetrokken.").wait_for()
+    assert page.locator("#content").is_hidden()
+    assert page.evaluate("sessionStorage.getItem('wbb-token')") is None
+
+
+def test_weekly_meeting_from_weekvoorstel(site: Site, watched: Watched) -> None:
+    """Admin imports the lists; a run is made; one pair accepted, one declined with a reason, one
+    pinned; the re-run drops the housed household, never proposes the declined pair again and
+    keeps the pinned one; the Excel workbook downloads and opens."""
+    page = login(watched, site, "/weekvoorstel", "admin")
+    page.get_by_label("Huishoudens (CSV of XLSX)").set_input_files(str(EXAMPLE / "households.csv"))
+    page.get_by_label("Woningen (CSV of XLSX)").set_input_files(str(EXAMPLE / "units.csv"))
+    page.get_by_role("button", name="Inlezen").click()
+    page.get_by_text("huishoudens: 150 nieuw").wait_for()
+    page.get_by_label("Planningsdatum").fill("2025-03-03")
+    page.get_by_role("button", name="Voorstel berekenen").click()
+    page.wait_for_selector("body[data-loaded='1']", state="attached", timeout=120_000)
+    matches = rows(page, "matches")
+    assert matches.count() > 3 and rows(page, "unmatched").count() > 0
+    first, second, third = (matches.nth(k) for k in range(3))
+    accepted = (first.get_attribute("data-household"), first.get_attribute("data-unit"))
+    declined = (second.get_attribute("data-household"), second.get_attribute("data-unit"))
+    pinned = (third.get_attribute("data-household"), third.get_attribute("data-unit"))
+
+    first.get_by_role("button", name="Accepteren").click()
+    page.locator(f"#row-{accepted[0]} .badge.accept").wait_for()
+    page.locator(f"#row-{declined[0]}").get_by_role("button", name="Afwijzen").click()
+    page.get_by_label("Reden").select_option("unit_unsuitable")
+    page.get_by_role("button", name="Afwijzing bevestigen").click()
+    page.locator(f"#row-{declined[0]} .badge.decline").wait_for()
+    page.locator(f"#row-{pinned[0]}").get_by_role("button", name="Vastzetten").click()
+    page.locator(f"#row-{pinned[0]} .badge.pin").wait_for()
+    assert "1 geaccepteerd, 1 afgewezen, 1 vastgezet" in page.locator("#decided").inner_text()
+
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Download Excel").click()
+    download = download_info.value
+    assert download.suggested_filename == "proposal-run-1.xlsx"
+    workbook = openpyxl.load_workbook(io.BytesIO(Path(download.path()).read_bytes()))
+    assert {"Matches", "Unmatched"} <= set(workbook.sheetnames)
+    watched.shoot("weekvoorstel")
+
+    page.get_by_role("button", name="Opnieuw berekenen").click()
+    page.wait_for_selector("body[data-loaded='2']", state="attached", timeout=120_000)
+    proposed = {(r.get_attribute("data-household"), r.get_attribute("data-unit")) for r in rows(page, "matches").all()}
+    assert accepted[0] not in {h for h, _ in proposed}
+    assert declined not in proposed and pinned in proposed
+    pinned_row = page.locator(f"#row-{pinned[0]}")
+    assert pinned_row.inner_text().count("(vast)") == 1 and pinned_row.locator(".badge.pin").count() == 1
+    assert pinned_row.get_by_role("button", name="Vastzetten").count() == 0
+    assert pinned_row.get_by_role("button", name="Accepteren").count() == 1
+
+    total = rows(page, "unmatched").count()
+    page.get_by_label("Toon").select_option(label="voorrang voor anderen")
+    shown = rows(page, "unmatched")
+    assert 0 < shown.count() < total
+    assert all(r.locator("td").first.inner_text() == "voorrang voor anderen" for r in shown.all())
+
+
+def test_overzicht_shows_the_charts(site: Site, watched: Watched) -> None:
+    """After the meeting: the taakstelling meter counts the accepted persons against a target just
+    set, the tiles count the pool, and the waiting-time histogram with the 10-week line, the
+    mismatch chart and placements per wijk render; a peildatum moves the overdue count."""
+    accepted = httpx.get(
+        f"{site.url}/v1/decisions?kind=accept", headers={"Authorization": f"Bearer {site.tokens['viewer']}"}
+    ).json()["items"]
+    page = login(watched, site, "/", "wbb")
+    page.get_by_label("Personen", exact=True).fill("182")
+    page.get_by_role("button", name="Taakstelling opslaan").click()
+    page.get_by_text("Taakstelling opgeslagen.").wait_for()
+    realised = sum(d["persons"] for d in accepted)
+    assert f"{realised} van 182 personen gehuisvest" in page.locator("#taakstelling").inner_text()
+    assert page.locator("#tile-pool .value").inner_text() == str(150 - len(accepted))
+    waiting = page.locator("svg[data-chart='waiting']")
+    assert waiting.locator("rect.bar").count() > 0 and waiting.locator("line.deadline").count() == 1
+    assert page.locator("svg[data-chart='mismatch'] rect.bar").count() > 0
+    assert page.locator("svg[data-chart='placements'] rect.bar").count() >= 1
+    watched.shoot("overzicht")
+
+    page.get_by_label("Peildatum").fill("2025-03-03")
+    page.get_by_role("button", name="Tonen").click()
+    page.get_by_text("per 3 maart 2025").wait_for()
+    housed = {d["household_id"] for d in accepted}
+    overdue = sum(
+        1
+        for row in csv.DictReader((EXAMPLE / "households.csv").open(encoding="utf-8"))
+        if row["household_id"] not in housed and (dt.date(2025, 3, 3) - dt.date.fromisoformat(row["koppeling_date"])).days > 70
+    )
+    assert page.locator("#tile-overdue .value").inner_text() == str(overdue)
+
+
+def test_scenario_on_wat_als(site: Site, watched: Watched) -> None:
+    """An officer runs base and variant (small horizon, two replicates): a variant edited into a
+    bad scenario is refused naming the field and starts nothing; the corrected pair runs, both
+    charts show lines with bands per strategy, the comparison table fills, and another KPI
+    redraws the charts."""
+    page = login(watched, site, "/wat-als", "officer")
+    page.get_by_label("Basis", exact=True).select_option(label="Nijmegen zoals het is")
+    page.get_by_label("Variant", exact=True).select_option(label="Half zoveel sociale huurwoningen")
+    page.get_by_label("Horizon in weken (voor beide)").fill("3")
+    page.get_by_label("Herhalingen").fill("2")
+    page.get_by_text("Scenario's aanpassen").click()
+    good_variant = page.get_by_label("Variant als JSON").input_value()
+    page.get_by_label("Variant als JSON").fill('{"vacancies": {"statushouder_share": 2}}')
+    watched.expect_error("422")
+    page.get_by_role("button", name="Doorrekenen").click()
+    page.get_by_text("vacancies.statushouder_share").wait_for()
+    assert (
+        httpx.get(f"{site.url}/v1/scenarios", headers={"Authorization": f"Bearer {site.tokens['viewer']}"}).json()["total"] == 0
+    )
+    page.get_by_label("Variant als JSON").fill(good_variant)
+    page.get_by_role("button", name="Doorrekenen").click()
+    page.wait_for_selector("body[data-shown]", state="attached", timeout=180_000)
+    for which in ("base", "variant"):
+        chart = page.locator(f"svg[data-chart='scenario-{which}']")
+        assert chart.locator("polyline.line").count() == 2 and chart.locator("polygon.band").count() == 2
+    assert rows(page, "comparison").count() == 10
+    before = page.locator("svg[data-chart='scenario-base'] title").first.text_content()
+    page.get_by_label("Kengetal").select_option("wait_median_weeks")
+    assert page.locator("svg[data-chart='scenario-base'] title").first.text_content() != before
+    watched.shoot("wat-als")
+
+
+# role -> (decide and run on Weekvoorstel, import lists, set the taakstelling, run scenarios)
+CONTROLS = {
+    "viewer": (False, False, False, False),
+    "officer": (False, False, False, True),
+    "wbb": (True, False, True, True),
+    "admin": (True, True, True, True),
+}
+
+
+@pytest.mark.parametrize("role", list(CONTROLS))
+def test_controls_follow_the_role(site: Site, watched: Watched, role: str) -> None:
+    """Each role sees the proposal and the download; the buttons for deciding and running, the
+    import, the taakstelling form and the scenario form show only for the roles allowed to use them."""
+    decide, imports, target, scenarios = CONTROLS[role]
+    page = login(watched, site, "/weekvoorstel", role)
+    assert rows(page, "matches").count() > 0
+    assert page.get_by_role("button", name="Download Excel").is_enabled()
+    assert (page.get_by_role("button", name="Accepteren").count() > 0) == decide
+    assert page.locator("#rerun").is_visible() == decide
+    assert page.locator("#import-form").is_visible() == imports
+    page.goto(site.url + "/")
+    page.wait_for_selector("body[data-loaded]", state="attached")
+    assert page.locator("#target-form").is_visible() == target
+    page.goto(site.url + "/wat-als")
+    page.wait_for_selector("body[data-loaded]", state="attached")
+    assert page.locator("#scenario-form").is_visible() == scenarios
+    assert page.locator("#base-run option").count() >= 2  # earlier runs can be compared by everyone
+
+
+def test_login_and_navigation_by_keyboard(site: Site, watched: Watched) -> None:
+    """Token typed and sent with Enter; the navigation links are reached with Tab and followed with Enter."""
+    page = watched.page
+    page.goto(site.url + "/wat-als")
+    page.keyboard.type(site.tokens["wbb"])  # the token field has the focus
+    page.keyboard.press("Enter")
+    page.wait_for_selector("body[data-loaded]", state="attached")
+    page.get_by_role("link", name="Weekvoorstel").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(site.url + "/weekvoorstel")
+    page.wait_for_selector("body[data-loaded]", state="attached")
+    assert page.get_by_role("button", name="Opnieuw berekenen").is_visible()
+
+
+def test_the_watch_catches_outside_requests_and_console_errors(site: Site, watched: Watched) -> None:
+    """The guards of every browser test work: on a page of the service the Content-Security-Policy
+    refuses a request to another host (a console error); where no policy applies, the request is
+    blocked and recorded by the test. Both records are cleared here, so only this test sees them."""
+    page = watched.page
+    page.goto(site.url + "/wat-als")
+    page.evaluate("() => fetch('http://example.org/from-page').catch(() => null)")
+    page.wait_for_function("() => true")
+    assert any("Content Security Policy" in e and "example.org" in e for e in watched.errors), watched.errors
+    page.goto("about:blank")
+    page.evaluate("() => fetch('http://example.org/probe').catch(() => null)")
+    page.evaluate("() => console.error('probe error')")
+    page.wait_for_function("() => true")
+    assert watched.outside == ["http://example.org/probe"]
+    assert "probe error" in watched.errors
+    watched.outside.clear()
+    watched.errors.clear()
