@@ -316,8 +316,10 @@ class Explainer:
         p_bounds = np.searchsorted(pi, np.arange(len(profiles) + 1))
         p_position = {int(p): k for k, p in enumerate(profiles.tolist())}
         q_by_nbh: dict[int, list[int]] = defaultdict(list)
-        for k, q in enumerate(used_q.tolist()):
-            q_by_nbh[int(u.neighbourhood[s.unit_rep[q]])].append(k)
+        for q in used_q.tolist():
+            q_by_nbh[int(u.neighbourhood[s.unit_rep[q]])].append(q)
+        bonus_list = bonus[:, 0].tolist()
+        columns_of: dict[int, dict[int, int]] = {}
         plain: dict[int, list[dict[str, Any]]] = {}
         for hi in fast:
             p = int(s.household_profile[hi])
@@ -327,16 +329,18 @@ class Explainer:
                 continue
             # (value per tier, lowest unit id, profile) of the profile's best and of the preferred ones
             options = {q_of_first[f]: (best_values[:, i].tolist(), f) for i, f in enumerate(firsts.tolist())}
-            liked: list[int] = []
-            for n in prep.preference_lists[hi]:
-                liked.extend(k for k in q_by_nbh.get(n, ()) if s.eligible[p, used_q[k]])
-            if liked:
-                a, b = p_bounds[p_position[p]], p_bounds[p_position[p] + 1]
-                slice_q = used_q[qi[a:b]]
-                for k in liked:
-                    q = int(used_q[k])
-                    column = a + int(np.searchsorted(slice_q, q))
-                    options[q] = ((values[:, column] + bonus[:, 0]).tolist(), int(first_unit[k]))
+            if prep.preference_lists[hi]:
+                if p not in columns_of:
+                    a, b = p_bounds[p_position[p]], p_bounds[p_position[p] + 1]
+                    columns_of[p] = dict(zip(used_q[qi[a:b]].tolist(), range(a, b), strict=True))
+                columns = columns_of[p]  # eligible unit profile -> its column in values
+                for n in prep.preference_lists[hi]:
+                    for q in q_by_nbh.get(n, ()):
+                        if q in columns:
+                            options[q] = (
+                                [v + w for v, w in zip(values[:, columns[q]].tolist(), bonus_list, strict=True)],
+                                q_units[q][0],
+                            )
             ranked = sorted(options.items(), key=lambda item: ([-v for v in item[1][0]], item[1][1]))
             answer[hi] = described([x for q, _ in ranked for x in q_units[q]][:limit])
             if not prep.preference_lists[hi]:
