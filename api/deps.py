@@ -54,6 +54,7 @@ def get_caller(request: Request, credentials: Annotated[HTTPAuthorizationCredent
         caller = lookup(session, credentials.credentials)
     if caller is None:
         raise ApiError(401, "The token is unknown or revoked.")
+    request.state.token_id = caller.token_id  # for the audit entry of a refused change
     return caller
 
 
