@@ -9,6 +9,7 @@ engine's own message says.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -70,7 +71,7 @@ class ErrorBody(BaseModel):
                                 "source": "units.csv",
                                 "row": 14,
                                 "column": "max_occupants",
-                                "message": 'expected an integer >= 1, got "drie"',
+                                "message": "expected an integer >= 1, got something else",
                             }
                         ],
                     }
@@ -97,8 +98,17 @@ def problems_from(error: InputError) -> list[Problem]:
     return [_problem(p) for p in error.problems]
 
 
+_GOT_VALUE = re.compile(r'\bgot ".*"$', re.S)
+_QUOTED_TERM = re.compile(r'\bterm ".*?";')
+
+
+def without_values(message: str) -> str:
+    """The engine's message without the submitted value it quotes."""
+    return _QUOTED_TERM.sub("term;", _GOT_VALUE.sub("got something else", message))
+
+
 def _problem(p: InputProblem) -> Problem:
-    return Problem(source=p.source, row=p.row, column=p.column, message=p.message)
+    return Problem(source=p.source, row=p.row, column=p.column, message=without_values(p.message))
 
 
 def invalid_input(error: InputError) -> ApiError:
