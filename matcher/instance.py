@@ -111,13 +111,8 @@ def build_instance(
     household_header: Sequence[str] | None = None,
     unit_header: Sequence[str] | None = None,
     today: dt.date | None = None,
-    checksum: bool = True,
 ) -> Instance:
-    """Check households, units and policy together and freeze them.
-
-    ``checksum=False`` leaves ``input_sha256`` empty: the simulator builds an instance every
-    simulated week and never reports the hash, which would otherwise cost a third of the build.
-    """
+    """Check households, units and policy together and freeze them."""
     problems = ProblemCollector()
     policy: Policy | None = None
     try:
@@ -139,7 +134,7 @@ def build_instance(
         households=household_frame,
         units=unit_frame,
         policy=policy,
-        input_sha256=canonical_sha256(household_frame, unit_frame, policy) if checksum else "",
+        input_sha256=canonical_sha256(household_frame, unit_frame, policy),
         policy_source=policy_source,
     )
 

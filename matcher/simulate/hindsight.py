@@ -34,8 +34,8 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from matcher.eligibility import encode, rule_masks
-from matcher.instance import build_instance
 from matcher.simulate.scenario import Scenario
+from matcher.simulate.weekly import WeeklyTables
 from matcher.simulate.world import NEVER, World
 
 RELAXES = (
@@ -91,9 +91,11 @@ def _eligibility(scenario: Scenario, world: World) -> tuple[np.ndarray[Any, Any]
                     "documents_complete": True,
                 }
             )
-    units = [{**row, "available_from": date} for row in world.unit_rows]
     raw_policy = {**scenario.policy.matcher, "planning_date": date, "horizon_days": 3650, "neighbourhood_caps": {}}
-    instance = build_instance(rows, units, raw_policy, today=scenario.start.date, checksum=False)
+    available = {"available_from": scenario.start.date}
+    instance = WeeklyTables(rows, world.unit_rows).instance(
+        [(k, {}) for k in range(len(rows))], [(j, available) for j in range(world.n_units)], raw_policy, scenario.start.date
+    )
     h, u, _ = encode(instance)
     masks = rule_masks(h, u, instance.policy, np.arange(len(h.ids)), np.arange(len(u.ids)))
     eligible = np.logical_and.reduce(masks)

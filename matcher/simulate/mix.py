@@ -31,8 +31,8 @@ import numpy as np
 from scipy.optimize import linprog
 
 from matcher.eligibility import encode, rule_masks
-from matcher.instance import build_instance
 from matcher.simulate.scenario import HOUSEHOLD_GROUPS, Scenario
+from matcher.simulate.weekly import WeeklyTables
 from matcher.simulate.world import World, build_world
 
 
@@ -100,9 +100,11 @@ def _eligible_share(scenario: Scenario, world: World, households: list[int]) -> 
                 "documents_complete": True,
             }
         )
-    units = [{**row, "available_from": date} for row in world.unit_rows]
     policy = {**scenario.policy.matcher, "planning_date": date, "horizon_days": 3650, "neighbourhood_caps": {}}
-    instance = build_instance(rows, units, policy, today=scenario.start.date, checksum=False)
+    available = {"available_from": scenario.start.date}
+    instance = WeeklyTables(rows, world.unit_rows).instance(
+        [(k, {}) for k in range(len(rows))], [(j, available) for j in range(world.n_units)], policy, scenario.start.date
+    )
     h, u, _ = encode(instance)
     eligible = np.logical_and.reduce(rule_masks(h, u, instance.policy, np.arange(len(h.ids)), np.arange(len(u.ids))))
     h_pos = {hid: k for k, hid in enumerate(h.ids)}

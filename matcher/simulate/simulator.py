@@ -23,9 +23,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from matcher.instance import build_instance
+from matcher.instance import Instance, build_instance
 from matcher.simulate.scenario import Scenario
 from matcher.simulate.streams import decline_draw
+from matcher.simulate.weekly import WeeklyTables
 from matcher.simulate.world import NEVER, World
 from matcher.solve import solve
 
@@ -104,8 +105,9 @@ def _half_year_days(start: dt.date) -> int:
 class Simulation:
     """Mutable state of one strategy on one world."""
 
-    def __init__(self, scenario: Scenario, world: World, replicate: int, strategy: str) -> None:
+    def __init__(self, scenario: Scenario, world: World, replicate: int, strategy: str, fast: bool = True) -> None:
         self.scenario, self.world, self.replicate, self.strategy = scenario, world, replicate, strategy
+        self.tables = WeeklyTables(world.household_rows, world.unit_rows) if fast else None
         n, m = world.n_households, world.n_units
         self.status = np.full(n, WAITING, dtype=np.int64)
         self.home = np.full(n, -1, dtype=np.int64)
@@ -190,26 +192,28 @@ class Simulation:
         self.needs_move[ended] = True
 
     # -- the weekly proposal -----------------------------------------------------------
-    def _instance_rows(
+    def _week_changes(
         self, week: int, pool: IntArray, units: IntArray
-    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[list[str]]]:
+    ) -> tuple[list[tuple[int, dict[str, Any]]], list[tuple[int, dict[str, Any]]], list[list[str]]]:
+        """What changes from the world's records this week, and the pairs excluded this week."""
         world = self.world
-        date = self.scenario.week_date(week).isoformat()
-        h_rows = []
-        for i in pool.tolist():
-            row = dict(world.household_rows[i])
-            row["adults"] = int(self.adults[i])
-            row["children"] = int(self.children[i])
-            row["expected_reunification"] = 0 if self.family_arrived[i] else int(world.declared[i])
-            row["documents_complete"] = bool(world.documents_week[i] <= week)
-            h_rows.append(row)
-        u_rows = []
-        for j in units.tolist():
-            row = dict(world.unit_rows[j])
-            row["available_from"] = date
-            if world.shared[j]:
-                row["beds"] = int(self.beds_left[j])
-            u_rows.append(row)
+        date = self.scenario.week_date(week)
+        households = [
+            (
+                i,
+                {
+                    "adults": int(self.adults[i]),
+                    "children": int(self.children[i]),
+                    "expected_reunification": 0 if self.family_arrived[i] else int(world.declared[i]),
+                    "documents_complete": bool(world.documents_week[i] <= week),
+                },
+            )
+            for i in pool.tolist()
+        ]
+        offered_units = [
+            (j, {"available_from": date, "beds": int(self.beds_left[j])} if world.shared[j] else {"available_from": date})
+            for j in units.tolist()
+        ]
         excluded: list[list[str]] = []
         policy = self.scenario.policy
         unit_ids = [world.unit_rows[j]["unit_id"] for j in units.tolist()]
@@ -223,7 +227,24 @@ class Simulation:
                 excluded.extend([hid, uid] for uid in permanent_ids)
             if policy.movers_to_permanent_only and self.needs_move[i]:
                 excluded.extend([hid, uid] for uid in temporary_ids)
-        return h_rows, u_rows, excluded
+        return households, offered_units, excluded
+
+    def week_instance(self, week: int, pool: IntArray, units: IntArray) -> Instance:
+        """The engine instance of this week's pool and homes on offer."""
+        households, offered_units, excluded = self._week_changes(week, pool, units)
+        raw_policy = {
+            **self.scenario.policy.matcher,
+            "planning_date": self.scenario.week_date(week).isoformat(),
+            "horizon_days": 6,
+            "excluded_pairs": excluded,
+        }
+        today = self.scenario.week_date(week)
+        if self.tables is not None:
+            return self.tables.instance(households, offered_units, raw_policy, today)
+        world = self.world
+        h_rows = [{**world.household_rows[i], **changes} for i, changes in households]
+        u_rows = [{**world.unit_rows[j], **changes} for j, changes in offered_units]
+        return build_instance(h_rows, u_rows, raw_policy, today=today)
 
     def _propose(self, week: int) -> list[tuple[int, int]]:
         world = self.world
@@ -232,14 +253,7 @@ class Simulation:
         units = np.flatnonzero(self.unit_state == ON_OFFER)
         if len(pool) == 0 or len(units) == 0:
             return []
-        h_rows, u_rows, excluded = self._instance_rows(week, pool, units)
-        raw_policy = {
-            **self.scenario.policy.matcher,
-            "planning_date": self.scenario.week_date(week).isoformat(),
-            "horizon_days": 6,
-            "excluded_pairs": excluded,
-        }
-        instance = build_instance(h_rows, u_rows, raw_policy, today=self.scenario.week_date(week), checksum=False)
+        instance = self.week_instance(week, pool, units)
         _, solution = solve(instance, self.strategy)
         self.solve_s += solution.build_s + solution.solve_s
         # The instance's tables are sorted by id; map back to world indices.

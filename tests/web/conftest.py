@@ -14,7 +14,6 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,10 +21,11 @@ from urllib.parse import urlsplit
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "api"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from service_helpers import ROOT, server
+from service_helpers import server
+from web_helpers import Site, Watched
 
-SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -60,15 +60,6 @@ def chromium() -> Iterator[Any]:
         browser.close()
 
 
-@dataclass
-class Site:
-    """The running service: its address and one token per role."""
-
-    url: str
-    tokens: dict[str, str]
-    folder: Path
-
-
 def _tokens(env: dict[str, str], folder: Path, roles: list[str]) -> dict[str, str]:
     """One token per role from `matcher token create`, the commands run side by side."""
     processes = {
@@ -100,26 +91,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     tokens |= _tokens(env, folder, ["viewer", "officer", "wbb"])
     with server({"DATABASE_URL": env["DATABASE_URL"]}, cwd=folder) as client:
         yield Site(url=str(client.base_url).rstrip("/"), tokens=tokens, folder=folder)
-
-
-@dataclass
-class Watched:
-    """A page with what went wrong on it: console errors, page errors, requests that left localhost."""
-
-    page: Any
-    errors: list[str] = field(default_factory=list)
-    outside: list[str] = field(default_factory=list)
-    expected: list[str] = field(default_factory=list)
-
-    def expect_error(self, fragment: str) -> None:
-        """A console error containing ``fragment`` is part of the test (e.g. the 401 of a wrong token)."""
-        self.expected.append(fragment)
-
-    def shoot(self, name: str) -> Path:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        path = SCREENSHOTS / f"{name}.png"
-        self.page.screenshot(path=str(path), full_page=True)
-        return path
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 import openpyxl
 import pytest
-from conftest import Site, Watched
 from service_helpers import EXAMPLE
+from web_helpers import Site, Watched
 
 
 def login(watched: Watched, site: Site, path: str, role: str) -> Any:
@@ -130,13 +130,25 @@ def test_overzicht_shows_the_charts(site: Site, watched: Watched) -> None:
 
 
 def test_scenario_on_wat_als(site: Site, watched: Watched) -> None:
-    """An officer runs base and variant (small horizon, two replicates): both charts show lines
-    with bands per strategy, the comparison table fills, and another KPI redraws the charts."""
+    """An officer runs base and variant (small horizon, two replicates): a variant edited into a
+    bad scenario is refused naming the field and starts nothing; the corrected pair runs, both
+    charts show lines with bands per strategy, the comparison table fills, and another KPI
+    redraws the charts."""
     page = login(watched, site, "/wat-als", "officer")
-    page.get_by_label("Basis", exact=True).first.select_option(label="Nijmegen zoals het is")
-    page.get_by_label("Variant", exact=True).first.select_option(label="Half zoveel sociale huurwoningen")
-    page.get_by_label("Horizon (weken)").fill("3")
+    page.get_by_label("Basis", exact=True).select_option(label="Nijmegen zoals het is")
+    page.get_by_label("Variant", exact=True).select_option(label="Half zoveel sociale huurwoningen")
+    page.get_by_label("Horizon in weken (voor beide)").fill("3")
     page.get_by_label("Herhalingen").fill("2")
+    page.get_by_text("Scenario's aanpassen").click()
+    good_variant = page.get_by_label("Variant als JSON").input_value()
+    page.get_by_label("Variant als JSON").fill('{"vacancies": {"statushouder_share": 2}}')
+    watched.expect_error("422")
+    page.get_by_role("button", name="Doorrekenen").click()
+    page.get_by_text("vacancies.statushouder_share").wait_for()
+    assert (
+        httpx.get(f"{site.url}/v1/scenarios", headers={"Authorization": f"Bearer {site.tokens['viewer']}"}).json()["total"] == 0
+    )
+    page.get_by_label("Variant als JSON").fill(good_variant)
     page.get_by_role("button", name="Doorrekenen").click()
     page.wait_for_selector("body[data-shown]", state="attached", timeout=180_000)
     for which in ("base", "variant"):

@@ -173,8 +173,10 @@ async function runScenarios(event) {
   const bar = document.getElementById("scenario-progress");
   button.disabled = true;
   try {
-    const started = [];
-    for (const scenario of [base, variant]) started.push(await api.post("/v1/scenarios", { scenario, replicates }));
+    // The variant first: an edited scenario is the likelier one to be refused, and then nothing runs.
+    const variantRun = await api.post("/v1/scenarios", { scenario: variant, replicates });
+    const baseRun = await api.post("/v1/scenarios", { scenario: base, replicates });
+    const started = [baseRun, variantRun];
     bar.hidden = false;
     const progress = [0, 0];
     const done = await Promise.all(

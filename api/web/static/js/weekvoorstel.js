@@ -70,10 +70,23 @@ async function decide(match, body, button) {
     state.decisions = await allDecisions();
     renderMatches();
     setStatus(status(), `${match.household_id} → ${match.unit_id}: ${KIND_NAMES[body.kind]}.`, "ok");
-    document.getElementById(`row-${match.household_id}`)?.querySelector("button, .badge")?.focus?.();
+    keepFocus(match.household_id);
   } catch (error) {
     button.disabled = false;
     setStatus(status(), errorText(error), "error");
+  }
+}
+
+/** After a decision the row's buttons change: focus the row's next button, or the next row's first one. */
+function keepFocus(householdId) {
+  const rows = [...document.querySelectorAll("#matches tbody tr")];
+  const start = rows.findIndex((row) => row.dataset.household === householdId);
+  for (const row of rows.slice(Math.max(start, 0))) {
+    const button = row.querySelector("button");
+    if (button) {
+      button.focus();
+      return;
+    }
   }
 }
 
