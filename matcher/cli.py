@@ -269,6 +269,21 @@ def audit_verify() -> None:
 
 
 @app.command()
+def retention(
+    older_than_days: Annotated[int, typer.Option(min=0, help="erase households housed more than this many days ago")],
+) -> None:
+    """Erase the personal fields of households housed long ago (database from DATABASE_URL).
+
+    Gender, age, vulnerabilities, wishes and expected reunification are blanked, in the pool
+    and in stored run inputs; ids, sizes, dates and decisions stay, so the taakstelling and
+    the counts do not change. Imports the service code lazily."""
+    from api.retention import retention_command
+
+    count, cutoff = retention_command(older_than_days)
+    sys.stdout.write(f"erased the personal fields of {count} households housed before {cutoff.isoformat()}\n")
+
+
+@app.command()
 def simulate(
     scenarios: Annotated[list[Path], typer.Argument(help="scenario files (YAML or JSON), see docs/simulation.md")],
     replicates: Annotated[int, typer.Option(min=1, help="Monte Carlo replicates")] = 20,
