@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -77,3 +77,10 @@ Viewer = Annotated[Caller, Depends(require("viewer"))]
 Officer = Annotated[Caller, Depends(require("officer"))]
 Wbb = Annotated[Caller, Depends(require("wbb"))]
 Admin = Annotated[Caller, Depends(require("admin"))]
+
+
+# Ids and offsets fit the database's integer column; a larger number is refused (422) before
+# it reaches the database, where it would overflow.
+MAX_DB_INT = 2**31 - 1
+RowId = Annotated[int, Path(ge=1, le=MAX_DB_INT)]
+Offset = Annotated[int, Query(ge=0, le=MAX_DB_INT)]

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlalchemy import func, select
 
-from api.deps import Admin, SessionDep, Viewer
+from api.deps import Admin, Offset, SessionDep, Viewer
 from api.errors import ApiError, responses
 from api.models import AuditEntry, Decision
 from api.schemas import AuditList, AuditPublic, OverrideRate
@@ -23,7 +23,7 @@ def list_audit(
     action: str | None = None,
     token_id: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> AuditList:
     if caller.municipality is not None:
         raise ApiError(403, "The audit log covers every municipality; it needs an admin token without a municipality.")

@@ -362,3 +362,13 @@ def test_refused_input_is_never_echoed(service: Service) -> None:
         if MARKER.lower() in response.text.lower():
             echoed.append((method, path, response.text))
     assert echoed == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/v1/runs/99999999999999999999", "/v1/scenarios/99999999999999999999", "/v1/runs?offset=99999999999999999999",
+     "/v1/households?offset=9999999999", "/v1/scenarios/compare?base=1&variant=99999999999999999999"],
+)  # fmt: skip
+def test_ids_and_offsets_beyond_the_database_integer_are_422(service: Service, path: str) -> None:
+    """A number too large for the database's integer column is refused as input (422), never a 500."""
+    error_of(service.client.get(path, headers=service.auth("viewer")), 422)
