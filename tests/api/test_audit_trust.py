@@ -230,3 +230,31 @@ def test_override_rate_counts_declines_among_decisions(service: Service, decided
         "override_rate": 0.5,
         "by_reason": {"household_refused": 1, "unit_unsuitable": 1},
     }
+
+
+def test_simultaneous_changes_keep_one_unbroken_chain(service: Service) -> None:
+    """Forty changes sent from eight threads at once: forty new entries, and the chain verifies
+    (writers never both append after the same entry)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from api.audit import verify
+    from api.db import make_sessionmaker
+
+    before = _count(service.url)
+
+    def change(k: int) -> int:
+        year = 2000 + k
+        return service.client.put(
+            f"/v1/taakstelling/Nijmegen/{year}-H1", headers=service.auth("wbb"), json={"persons": k}
+        ).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(change, range(40)))
+    assert statuses == [200] * 40
+    engine = make_engine(service.url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            checked, broken = verify(session)
+    finally:
+        engine.dispose()
+    assert broken is None and checked == before + 40
