@@ -62,6 +62,7 @@ def test_weekly_meeting_from_weekvoorstel(site: Site, watched: Watched) -> None:
     pinned = (third.get_attribute("data-household"), third.get_attribute("data-unit"))
 
     page.get_by_label("Besloten door (naam of initialen)").fill("JdV")
+    page.get_by_label("Datum huisvesting bij accepteren").fill("2025-03-10")
     first.get_by_role("button", name="Accepteren").click()
     page.locator(f"#row-{accepted[0]} .badge.accept").wait_for()
     page.locator(f"#row-{declined[0]}").get_by_role("button", name="Afwijzen").click()
@@ -85,6 +86,12 @@ def test_weekly_meeting_from_weekvoorstel(site: Site, watched: Watched) -> None:
     proposed = {(r.get_attribute("data-household"), r.get_attribute("data-unit")) for r in rows(page, "matches").all()}
     assert accepted[0] not in {h for h, _ in proposed}
     assert declined not in proposed and pinned in proposed
+    decisions = httpx.get(f"{site.url}/v1/decisions", headers={"Authorization": f"Bearer {site.tokens['viewer']}"}).json()
+    assert {(d["household_id"], d["unit_id"], d["kind"], d["housed_on"], d["reason"]) for d in decisions["items"]} == {
+        (*accepted, "accept", "2025-03-10", None),
+        (*declined, "decline", None, "unit_unsuitable"),
+        (*pinned, "pin", None, None),
+    }
     pinned_row = page.locator(f"#row-{pinned[0]}")
     assert pinned_row.inner_text().count("(vast)") == 1 and pinned_row.locator(".badge.pin").count() == 1
     assert pinned_row.get_by_role("button", name="Vastzetten").count() == 0
@@ -98,17 +105,23 @@ def test_weekly_meeting_from_weekvoorstel(site: Site, watched: Watched) -> None:
 
 
 def test_overzicht_shows_the_charts(site: Site, watched: Watched) -> None:
-    """After the meeting: the taakstelling meter counts the accepted persons against a target just
-    set, the tiles count the pool, and the waiting-time histogram with the 10-week line, the
-    mismatch chart and placements per wijk render; a peildatum moves the overdue count."""
+    """After the meeting, on the peildatum of the example week: the taakstelling meter counts the
+    persons accepted in that half year against a target just set, the tiles count the pool and
+    those past the 10 weeks, and the waiting-time histogram with the 10-week line, the mismatch
+    chart and placements per wijk render."""
     accepted = httpx.get(
         f"{site.url}/v1/decisions?kind=accept", headers={"Authorization": f"Bearer {site.tokens['viewer']}"}
     ).json()["items"]
     page = login(watched, site, "/", "wbb")
+    page.get_by_label("Peildatum").fill("2025-03-03")
+    page.get_by_role("button", name="Tonen").click()
+    page.get_by_text("per 3 maart 2025").wait_for()
+    page.get_by_label("Halfjaar").fill("2025-H1")
     page.get_by_label("Personen", exact=True).fill("182")
     page.get_by_role("button", name="Taakstelling opslaan").click()
     page.get_by_text("Taakstelling opgeslagen.").wait_for()
-    realised = sum(d["persons"] for d in accepted)
+    realised = sum(d["persons"] for d in accepted if d["housed_on"] < "2025-07-01")
+    assert realised > 0
     assert f"{realised} van 182 personen gehuisvest" in page.locator("#taakstelling").inner_text()
     assert page.locator("#tile-pool .value").inner_text() == str(150 - len(accepted))
     waiting = page.locator("svg[data-chart='waiting']")
@@ -116,10 +129,6 @@ def test_overzicht_shows_the_charts(site: Site, watched: Watched) -> None:
     assert page.locator("svg[data-chart='mismatch'] rect.bar").count() > 0
     assert page.locator("svg[data-chart='placements'] rect.bar").count() >= 1
     watched.shoot("overzicht")
-
-    page.get_by_label("Peildatum").fill("2025-03-03")
-    page.get_by_role("button", name="Tonen").click()
-    page.get_by_text("per 3 maart 2025").wait_for()
     housed = {d["household_id"] for d in accepted}
     overdue = sum(
         1

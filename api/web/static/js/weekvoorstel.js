@@ -111,7 +111,7 @@ function decisionCell(match, entry, canDecide) {
   const who = `${match.household_id} naar ${match.unit_id}`;
   const actions = el("div", { class: "actions" });
   const accept = el("button", { type: "button", text: "Accepteren", "aria-label": `Accepteren: ${who}` });
-  accept.addEventListener("click", () => decide(match, { kind: "accept" }, accept));
+  accept.addEventListener("click", () => decide(match, { kind: "accept", housed_on: document.getElementById("housed-on").value || today() }, accept));
   const decline = el("button", { type: "button", class: "danger", text: "Afwijzen", "aria-label": `Afwijzen: ${who}` });
   decline.addEventListener("click", () => declineForm(match, cell));
   actions.append(accept, decline);
@@ -301,6 +301,7 @@ async function importLists(event) {
 
 startPage(async (me) => {
   state.me = me;
+  document.getElementById("housed-on").value = today();
   document.getElementById("rerun").addEventListener("click", rerun);
   document.getElementById("download").addEventListener("click", async () => {
     try {
