@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from api import errors, scenario_jobs, web
+from api import errors, scenario_jobs, security, web
 from api.db import make_engine, make_sessionmaker, upgrade
 from api.jobs import RunQueue
 from api.routes import audit, dashboard, decisions, health, households, runs, scenarios, solve, taakstelling, tokens, units
@@ -85,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(dashboard.router)
     scenario_jobs.install(app)
     web.install(app)
+    security.install(app)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

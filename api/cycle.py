@@ -165,6 +165,7 @@ def decide(session: Session, caller: Caller, run_id: int, body: DecisionCreate) 
         reason=body.reason,
         created_at=utcnow(),
         created_by=caller.token_id,
+        decided_by=body.decided_by,
     )
     if body.kind == "accept":
         household.status, household.housed_on = "housed", decision.housed_on

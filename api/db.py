@@ -22,6 +22,19 @@ log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+class _NoResultRows(logging.Filter):
+    """SQLAlchemy logs result rows at DEBUG; rows hold personal fields, so those records are dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.DEBUG
+
+
+def _guard_sql_logging() -> None:
+    engine_log = logging.getLogger("sqlalchemy.engine.Engine")
+    if not any(isinstance(f, _NoResultRows) for f in engine_log.filters):
+        engine_log.addFilter(_NoResultRows())
+
+
 def make_engine(database_url: str) -> Engine:
     """An engine for the URL; SQLite gets foreign keys, a busy timeout and cross-thread use.
 
@@ -29,10 +42,14 @@ def make_engine(database_url: str) -> Engine:
     writes (a decision: is the household still waiting?) holds the write lock from its first
     read, so two simultaneous requests are serialised instead of both passing the check.
     PostgreSQL gets the same effect from ``SELECT ... FOR UPDATE``.
+
+    ``hide_parameters``: statement values (personal fields) never appear in SQL logging or
+    in the text of a database error, whatever the log level; result rows are never logged.
     """
+    _guard_sql_logging()
     url = sqlalchemy_url(database_url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -47,7 +64,7 @@ def make_engine(database_url: str) -> Engine:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

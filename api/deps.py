@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -54,6 +54,7 @@ def get_caller(request: Request, credentials: Annotated[HTTPAuthorizationCredent
         caller = lookup(session, credentials.credentials)
     if caller is None:
         raise ApiError(401, "The token is unknown or revoked.")
+    request.state.token_id = caller.token_id  # for the audit entry of a refused change
     return caller
 
 
@@ -76,3 +77,10 @@ Viewer = Annotated[Caller, Depends(require("viewer"))]
 Officer = Annotated[Caller, Depends(require("officer"))]
 Wbb = Annotated[Caller, Depends(require("wbb"))]
 Admin = Annotated[Caller, Depends(require("admin"))]
+
+
+# Ids and offsets fit the database's integer column; a larger number is refused (422) before
+# it reaches the database, where it would overflow.
+MAX_DB_INT = 2**31 - 1
+RowId = Annotated[int, Path(ge=1, le=MAX_DB_INT)]
+Offset = Annotated[int, Query(ge=0, le=MAX_DB_INT)]

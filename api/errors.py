@@ -9,9 +9,11 @@ engine's own message says.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
@@ -69,7 +71,7 @@ class ErrorBody(BaseModel):
                                 "source": "units.csv",
                                 "row": 14,
                                 "column": "max_occupants",
-                                "message": 'expected an integer >= 1, got "drie"',
+                                "message": "expected an integer >= 1, got something else",
                             }
                         ],
                     }
@@ -96,8 +98,17 @@ def problems_from(error: InputError) -> list[Problem]:
     return [_problem(p) for p in error.problems]
 
 
+_GOT_VALUE = re.compile(r'\bgot ".*"$', re.S)
+_QUOTED_TERM = re.compile(r'\bterm ".*?";')
+
+
+def without_values(message: str) -> str:
+    """The engine's message without the submitted value it quotes."""
+    return _QUOTED_TERM.sub("term;", _GOT_VALUE.sub("got something else", message))
+
+
 def _problem(p: InputProblem) -> Problem:
-    return Problem(source=p.source, row=p.row, column=p.column, message=p.message)
+    return Problem(source=p.source, row=p.row, column=p.column, message=without_values(p.message))
 
 
 def invalid_input(error: InputError) -> ApiError:
@@ -137,11 +148,36 @@ def _validation_problems(error: RequestValidationError) -> list[Problem]:
     return problems
 
 
+WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def record_refusal(request: Request, status: int) -> None:
+    """One audit entry for a refused change (403 or 404 on a write), in its own transaction
+    (the request's own was rolled back). It names the token, the route and the ids in the
+    path, nothing from the body."""
+    from api import audit
+    from api.db import session_scope
+
+    route = request.scope.get("route")
+    template = getattr(route, "path", request.url.path)
+    ids = [str(v) for v in request.path_params.values()]
+    with session_scope(request.app.state.sessions) as session:
+        audit.record(
+            session,
+            getattr(request.state, "token_id", None),
+            f"denied.{status}",
+            "request",
+            [f"{request.method} {template}", *ids],
+        )
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every failure into the one error shape."""
 
     @app.exception_handler(ApiError)
-    async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
+    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+        if exc.status in (403, 404) and request.method in WRITES:
+            await run_in_threadpool(record_refusal, request, exc.status)
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         return error_response(exc.status, exc.code, exc.message, exc.problems, headers)
 

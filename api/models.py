@@ -160,7 +160,10 @@ class RunPair(Base):
 
 
 class Decision(Base):
-    """A human decision on a proposed pair: accept, decline or pin. Never edited."""
+    """A human decision on a proposed pair: accept, decline or pin. Never edited.
+
+    ``created_by`` is the token that sent it; ``decided_by`` the person who took it (a
+    pseudonymous staff name or initials given in the request)."""
 
     __tablename__ = "decisions"
     __table_args__ = (Index("ix_decisions_pair", "household_id", "unit_id"),)
@@ -176,6 +179,7 @@ class Decision(Base):
     reason: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(32))
+    decided_by: Mapped[str] = mapped_column(String(64))
 
 
 class Target(Base):
@@ -191,7 +195,7 @@ class Target(Base):
 
 
 class AuditEntry(Base):
-    """Who did what, when, to which ids. Rows are only ever added."""
+    """Who did what, when, to which ids. Rows are only ever added, each chained to the one before."""
 
     __tablename__ = "audit_log"
 
@@ -201,6 +205,8 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(64), index=True)
     object_type: Mapped[str] = mapped_column(String(32))
     object_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64))
 
 
 class ScenarioRun(Base):

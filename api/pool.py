@@ -26,6 +26,8 @@ from matcher.instance import read_csv_text, read_table
 HOUSEHOLD_FIELDS = tuple(c.name for c in tables.HOUSEHOLD_COLUMNS)
 UNIT_FIELDS = tuple(c.name for c in tables.UNIT_COLUMNS)
 UPLOAD_SUFFIXES = (".csv", ".xlsx", ".xlsm")
+# Columns the service sets itself; an import that sends one is refused, not silently ignored.
+SERVER_OWNED = ("status", "housed_on", "beds_taken", "created_at", "updated_at", "created_by", "decided_by")
 
 Rows = list[dict[str, Any] | None]
 
@@ -107,10 +109,26 @@ def _scope_check(records: list[dict[str, Any]], caller: Caller, source: str, pro
             )
 
 
+def _server_owned(
+    rows: Sequence[Mapping[str, Any] | None], header: Sequence[str] | None, source: str, problems: ProblemCollector
+) -> None:
+    message = "this column is set by the service and cannot be imported; leave it out"
+    if header is not None:
+        for column in SERVER_OWNED:
+            if column in header:
+                problems.add(source, message, row=1, column=column)
+        return
+    for offset, raw in enumerate(rows):
+        for column in SERVER_OWNED:
+            if raw is not None and column in raw:
+                problems.add(source, message, row=offset + 2, column=column)
+
+
 def parse_households(
     rows: Sequence[Mapping[str, Any] | None], source: str, header: Sequence[str] | None, caller: Caller
 ) -> list[dict[str, Any]]:
     problems = ProblemCollector()
+    _server_owned(rows, header, source, problems)
     records = tables.parse_rows(rows, tables.HOUSEHOLD_COLUMNS, source, problems, header)
     tables.check_unique(records, "household_id", source, problems)
     _scope_check(records, caller, source, problems)
@@ -122,6 +140,7 @@ def parse_units(
     session: Session, rows: Sequence[Mapping[str, Any] | None], source: str, header: Sequence[str] | None, caller: Caller
 ) -> list[dict[str, Any]]:
     problems = ProblemCollector()
+    _server_owned(rows, header, source, problems)
     records = tables.parse_rows(rows, tables.UNIT_COLUMNS, source, problems, header)
     tables.check_unique(records, "unit_id", source, problems)
     tables.check_units(records, source, problems)

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 Role = Literal["viewer", "officer", "wbb", "admin"]
 ImportMode = Literal["upsert", "replace"]
 Strategy = Literal["optimise", "fifo"]
 Lang = Literal["nl", "en"]
+StaffName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[^\W\d_][\w.' -]*$")]
 
 HOUSEHOLD_EXAMPLE: dict[str, Any] = {
     "household_id": "H-0412",
@@ -265,9 +266,21 @@ class DecisionCreate(BaseModel):
         extra="forbid",
         json_schema_extra={
             "examples": [
-                {"household_id": "H-0412", "unit_id": "U-17", "kind": "accept", "housed_on": "2025-03-10"},
-                {"household_id": "H-0007", "unit_id": "U-03", "kind": "decline", "reason": "household_refused"},
-                {"household_id": "H-0100", "unit_id": "U-21", "kind": "pin"},
+                {
+                    "household_id": "H-0412",
+                    "unit_id": "U-17",
+                    "kind": "accept",
+                    "housed_on": "2025-03-10",
+                    "decided_by": "JdV",
+                },
+                {
+                    "household_id": "H-0007",
+                    "unit_id": "U-03",
+                    "kind": "decline",
+                    "reason": "household_refused",
+                    "decided_by": "JdV",
+                },
+                {"household_id": "H-0100", "unit_id": "U-21", "kind": "pin", "decided_by": "M. Bakker"},
             ]
         },
     )
@@ -277,7 +290,13 @@ class DecisionCreate(BaseModel):
     kind: Literal["accept", "decline", "pin"]
     housed_on: dt.date | None = Field(default=None, description="accept: the day the household moves in (default: today)")
     reason: Literal["household_refused", "unit_unsuitable", "corporation_refused", "other"] | None = Field(
-        default=None, description="decline: why (a code; free text is not kept, it could hold personal details)"
+        default=None,
+        description="decline (a deviation from the proposal): why, required (a code; free text is not kept, "
+        "it could hold personal details)",
+    )
+    decided_by: StaffName = Field(
+        description="who took the decision: a staff member's pseudonymous name or initials (required)",
+        examples=["JdV"],
     )
 
 
@@ -294,7 +313,8 @@ class DecisionPublic(BaseModel):
     housed_on: dt.date | None
     reason: str | None
     created_at: dt.datetime
-    created_by: str
+    created_by: str = Field(description="the token that sent the decision")
+    decided_by: str = Field(description="the person who took it")
 
 
 class DecisionList(Page):
@@ -395,10 +415,27 @@ class AuditPublic(BaseModel):
     action: str
     object_type: str
     object_ids: list[str]
+    entry_hash: str = Field(description="SHA-256 over the previous entry's hash and this entry's content")
 
 
 class AuditList(Page):
     items: list[AuditPublic]
+
+
+class OverrideRate(BaseModel):
+    """How often the meeting deviates from the proposal: a decline is a deviation (it needs a
+    reason); an accept or a pin follows the proposal (only proposed pairs can be decided)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"decisions": 40, "deviations": 6, "override_rate": 0.15, "by_reason": {"household_refused": 4}}]
+        }
+    )
+
+    decisions: int = Field(description="decisions taken (accept, decline, pin)")
+    deviations: int = Field(description="decisions that deviate from the proposal (declines)")
+    override_rate: float | None = Field(description="deviations / decisions; null when nothing was decided")
+    by_reason: dict[str, int] = Field(description="deviations per reason code")
 
 
 class Health(BaseModel):

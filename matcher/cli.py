@@ -249,6 +249,40 @@ def token_create(
     sys.stdout.write(create_token_command(role, municipality) + "\n")
 
 
+audit_app = typer.Typer(no_args_is_help=True, help="The service's audit log.")
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the audit log's hash chain (database from DATABASE_URL). Exit 0 when intact,
+    1 naming the first entry where it breaks. Imports the service code lazily."""
+    from api.audit import verify_command
+
+    checked, broken = verify_command()
+    if broken is not None:
+        sys.stderr.write(
+            f"audit log broken at entry {broken.entry_id}: {broken.reason} ({checked} entries before it are intact)\n"
+        )
+        raise typer.Exit(1)
+    sys.stdout.write(f"audit log intact: {checked} entries\n")
+
+
+@app.command()
+def retention(
+    older_than_days: Annotated[int, typer.Option(min=0, help="erase households housed more than this many days ago")],
+) -> None:
+    """Erase the personal fields of households housed long ago (database from DATABASE_URL).
+
+    Gender, age, vulnerabilities, wishes and expected reunification are blanked, in the pool
+    and in stored run inputs; ids, sizes, dates and decisions stay, so the taakstelling and
+    the counts do not change. Imports the service code lazily."""
+    from api.retention import retention_command
+
+    count, cutoff = retention_command(older_than_days)
+    sys.stdout.write(f"erased the personal fields of {count} households housed before {cutoff.isoformat()}\n")
+
+
 @app.command()
 def simulate(
     scenarios: Annotated[list[Path], typer.Argument(help="scenario files (YAML or JSON), see docs/simulation.md")],

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlalchemy import func, select
 
-from api.deps import SessionDep, Viewer
+from api.deps import Offset, SessionDep, Viewer
 from api.errors import responses
 from api.models import Decision
 from api.schemas import DecisionList, DecisionPublic
@@ -23,7 +23,7 @@ def list_decisions(
     household_id: str | None = None,
     unit_id: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> DecisionList:
     query = select(Decision)
     if caller.municipality is not None:

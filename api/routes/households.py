@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from api import audit
 from api.auth import Caller
-from api.deps import Admin, SessionDep, SettingsDep, Viewer
+from api.deps import Admin, Offset, SessionDep, SettingsDep, Viewer
 from api.errors import ApiError, invalid_input, not_found, responses
 from api.models import Household
 from api.pool import HOUSEHOLD_FIELDS, household_row, one_record, parse_households, read_upload, store_households
@@ -65,7 +65,7 @@ def list_households(
     status: Annotated[str | None, Query(pattern="^(waiting|housed)$")] = None,
     municipality: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> HouseholdList:
     query = select(Household)
     if caller.municipality is not None:

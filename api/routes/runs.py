@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from api import audit
 from api.cycle import decide, get_run, latest_done_id, snapshot, visible_runs
-from api.deps import QueueDep, SessionDep, Viewer, Wbb
+from api.deps import Offset, QueueDep, RowId, SessionDep, Viewer, Wbb
 from api.errors import ApiError, invalid_input, responses
 from api.models import Decision, Run
 from api.schemas import DecisionCreate, DecisionList, DecisionPublic, RunCreate, RunList, RunPublic
@@ -93,7 +93,7 @@ def list_runs(
     caller: Viewer,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> RunList:
     query = visible_runs(caller)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
@@ -103,7 +103,7 @@ def list_runs(
 
 
 @router.get("/{run_id}", summary="One run: status, progress, summary", responses=responses(401, 403, 404))
-def get_run_status(run_id: int, caller: Viewer, session: SessionDep) -> RunPublic:
+def get_run_status(run_id: RowId, caller: Viewer, session: SessionDep) -> RunPublic:
     run = get_run(session, caller, run_id)
     return public(run, latest_done_id(session, run.scope))
 
@@ -120,7 +120,7 @@ def _finished(session: SessionDep, caller: Viewer, run_id: int) -> Run:
     summary="The run's proposal (proposal/v1)",
     responses={200: {"content": {"application/json": {}}}, **responses(401, 403, 404, 409)},
 )
-def get_proposal(run_id: int, caller: Viewer, session: SessionDep) -> Response:
+def get_proposal(run_id: RowId, caller: Viewer, session: SessionDep) -> Response:
     run = _finished(session, caller, run_id)
     audit.record(session, caller.token_id, "run.proposal.read", "run", [run_id])
     return Response(run.proposal_json, media_type="application/json")
@@ -134,7 +134,7 @@ def get_proposal(run_id: int, caller: Viewer, session: SessionDep) -> Response:
         **responses(401, 403, 404, 409),
     },
 )
-def get_workbook(run_id: int, caller: Viewer, session: SessionDep) -> Response:
+def get_workbook(run_id: RowId, caller: Viewer, session: SessionDep) -> Response:
     from api.excel import proposal_workbook
 
     run = _finished(session, caller, run_id)
@@ -154,7 +154,7 @@ def get_workbook(run_id: int, caller: Viewer, session: SessionDep) -> Response:
     summary="Accept, decline or pin a proposed pair of the newest run",
     responses=responses(401, 403, 404, 409, 422),
 )
-def create_decision(run_id: int, body: DecisionCreate, caller: Wbb, session: SessionDep) -> DecisionPublic:
+def create_decision(run_id: RowId, body: DecisionCreate, caller: Wbb, session: SessionDep) -> DecisionPublic:
     """accept: the household is housed on ``housed_on`` and counts for the taakstelling, the
     unit is let. decline (with a reason code): the pair is never proposed again. pin: the
     pair is fixed in every later run."""
@@ -164,7 +164,7 @@ def create_decision(run_id: int, body: DecisionCreate, caller: Wbb, session: Ses
 
 
 @router.get("/{run_id}/decisions", summary="Decisions taken on a run", responses=responses(401, 403, 404))
-def list_run_decisions(run_id: int, caller: Viewer, session: SessionDep) -> DecisionList:
+def list_run_decisions(run_id: RowId, caller: Viewer, session: SessionDep) -> DecisionList:
     get_run(session, caller, run_id)
     query = select(Decision).where(Decision.run_id == run_id)
     if caller.municipality is not None:

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from api import audit
 from api.auth import Caller
+from api.deps import MAX_DB_INT, Offset, RowId, SessionDep, SettingsDep, Viewer
 from api.deps import Officer as OfficerDep
-from api.deps import SessionDep, SettingsDep, Viewer
 from api.errors import ApiError, Problem, invalid_input, not_found, responses
 from api.models import ScenarioRun
 from api.scenario_jobs import ScenarioQueue
@@ -140,7 +140,7 @@ def list_scenario_runs(
     caller: Viewer,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> ScenarioRunList:
     query = _visible(caller)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
@@ -158,8 +158,8 @@ def list_scenario_runs(
 def compare_scenario_runs(
     caller: Viewer,
     session: SessionDep,
-    base: Annotated[int, Query(description="id of the base scenario run")],
-    variant: Annotated[int, Query(description="id of the variant scenario run")],
+    base: Annotated[int, Query(ge=1, le=MAX_DB_INT, description="id of the base scenario run")],
+    variant: Annotated[int, Query(ge=1, le=MAX_DB_INT, description="id of the variant scenario run")],
 ) -> ScenarioComparison:
     """Both runs must be done and cover the same weeks (start date and horizon); otherwise
     their end figures do not measure the same thing (409 `not_comparable`). With the same
@@ -184,5 +184,5 @@ def compare_scenario_runs(
 @router.get(
     "/{scenario_id}", summary="One scenario run: status, progress and, when done, the result", responses=responses(401, 403, 404)
 )
-def get_scenario_run(scenario_id: int, caller: Viewer, session: SessionDep) -> ScenarioRunPublic:
+def get_scenario_run(scenario_id: RowId, caller: Viewer, session: SessionDep) -> ScenarioRunPublic:
     return _public(_get(session, caller, scenario_id))

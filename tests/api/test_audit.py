@@ -12,7 +12,7 @@ def test_changes_are_audited_with_token_and_ids(service: Service) -> None:
     load_example(service.client, service.auth("admin"))
     run = start_run(service.client, service.auth("wbb"))
     match = proposal(service.client, service.auth("wbb"), run["id"])["matches"][0]
-    body = {"household_id": match["household_id"], "unit_id": match["unit_id"], "kind": "pin"}
+    body = {"household_id": match["household_id"], "unit_id": match["unit_id"], "kind": "pin", "decided_by": "JdV"}
     assert service.client.post(f"/v1/runs/{run['id']}/decisions", headers=service.auth("wbb"), json=body).status_code == 201
     entries = service.client.get("/v1/audit?limit=1000", headers=service.auth("admin")).json()["items"]
     actions = [e["action"] for e in reversed(entries)]
@@ -57,7 +57,13 @@ def test_service_log_holds_no_personal_fields_or_tokens(service: Service, caplog
     load_example(service.client, service.auth("admin"))
     run = start_run(service.client, service.auth("wbb"))
     match = proposal(service.client, service.auth("wbb"), run["id"])["matches"][0]
-    body = {"household_id": match["household_id"], "unit_id": match["unit_id"], "kind": "accept", "housed_on": "2025-03-10"}
+    body = {
+        "household_id": match["household_id"],
+        "unit_id": match["unit_id"],
+        "kind": "accept",
+        "housed_on": "2025-03-10",
+        "decided_by": "JdV",
+    }
     assert service.client.post(f"/v1/runs/{run['id']}/decisions", headers=service.auth("wbb"), json=body).status_code == 201
     text = caplog.text
     assert "run" in text  # the log does say what happened

@@ -76,7 +76,13 @@ def test_taakstelling_and_placements_follow_the_decisions(service: Service) -> N
     load_example(service.client, service.auth("admin"))
     run = start_run(service.client, service.auth("wbb"))
     match = proposal(service.client, service.auth("wbb"), run["id"])["matches"][0]
-    body = {"household_id": match["household_id"], "unit_id": match["unit_id"], "kind": "accept", "housed_on": "2025-03-10"}
+    body = {
+        "household_id": match["household_id"],
+        "unit_id": match["unit_id"],
+        "kind": "accept",
+        "housed_on": "2025-03-10",
+        "decided_by": "JdV",
+    }
     assert service.client.post(f"/v1/runs/{run['id']}/decisions", headers=service.auth("wbb"), json=body).status_code == 201
     put = service.client.put("/v1/taakstelling/Nijmegen/2025-H1", headers=service.auth("wbb"), json={"persons": 120})
     assert put.status_code == 200

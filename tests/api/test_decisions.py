@@ -9,7 +9,7 @@ from service_helpers import EXAMPLE, Service, error_of, load_example, pairs, pro
 
 
 def _decide(service: Service, run_id: int, match: dict[str, Any], kind: str, **extra: Any) -> Any:
-    body = {"household_id": match["household_id"], "unit_id": match["unit_id"], "kind": kind, **extra}
+    body = {"household_id": match["household_id"], "unit_id": match["unit_id"], "kind": kind, "decided_by": "JdV", **extra}
     return service.client.post(f"/v1/runs/{run_id}/decisions", headers=service.auth("wbb"), json=body)
 
 
@@ -94,7 +94,7 @@ def test_scoped_wbb_cannot_decide_outside_its_runs(service: Service) -> None:
     """A Nijmegen wbb token gets 404 for a run over all municipalities."""
     run, document = _first_run(service)
     match = document["matches"][0]
-    body = {"household_id": match["household_id"], "unit_id": match["unit_id"], "kind": "pin"}
+    body = {"household_id": match["household_id"], "unit_id": match["unit_id"], "kind": "pin", "decided_by": "JdV"}
     error_of(service.client.post(f"/v1/runs/{run['id']}/decisions", headers=service.auth("wbb@Nijmegen"), json=body), 404)
 
 
@@ -192,7 +192,7 @@ def test_concurrent_accepts_give_one_201_and_one_409(service: Service) -> None:
     run = start_run(service.client, service.auth("wbb"))
     statuses = []
     for match in proposal(service.client, service.auth("wbb"), run["id"])["matches"][:5]:
-        body = {"household_id": match["household_id"], "unit_id": match["unit_id"], "kind": "accept"}
+        body = {"household_id": match["household_id"], "unit_id": match["unit_id"], "kind": "accept", "decided_by": "JdV"}
 
         def post(_: int, body: dict[str, Any] = body) -> int:
             return service.client.post(f"/v1/runs/{run['id']}/decisions", headers=service.auth("wbb"), json=body).status_code

@@ -55,3 +55,46 @@ def test_upgrade_keeps_rows_written_by_the_first_schema(database_url: str) -> No
     finally:
         engine.dispose()
     assert [(r[0], bool(r[1])) for r in rows] == [("tok-old", False)]
+
+
+def test_upgrade_chains_the_audit_entries_already_there(database_url: str) -> None:
+    """A log written before the hash chain is chained in place (verify finds it intact), and an
+    earlier decision gets its token id as the deciding person."""
+    from sqlalchemy import text
+
+    from api.audit import verify
+    from api.db import make_sessionmaker
+
+    engine = make_engine(database_url)
+    try:
+        upgrade(engine, "0003")
+        with engine.begin() as connection:
+            for action in ("households.import", "run.create", "decision.pin"):
+                connection.execute(
+                    text(
+                        "INSERT INTO audit_log (at, token_id, action, object_type, object_ids) "
+                        "VALUES (CURRENT_TIMESTAMP, 'tok-old', :action, 'x', '[\"H-1\"]')"
+                    ),
+                    {"action": action},
+                )
+            connection.execute(
+                text(
+                    "INSERT INTO runs (id, created_at, created_by, strategy, status, stage, progress, policy, snapshot) "
+                    "VALUES (1, CURRENT_TIMESTAMP, 'tok-old', 'optimise', 'done', 'done', 1.0, '{}', '{}')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO decisions (run_id, household_id, unit_id, kind, municipality, persons, created_at, created_by) "
+                    "VALUES (1, 'H-1', 'U-1', 'pin', 'Nijmegen', 2, CURRENT_TIMESTAMP, 'tok-old')"
+                )
+            )
+        upgrade(engine)
+        with make_sessionmaker(engine)() as session:
+            checked, broken = verify(session)
+        with engine.connect() as connection:
+            decided_by = connection.scalar(text("SELECT decided_by FROM decisions"))
+    finally:
+        engine.dispose()
+    assert (checked, broken) == (3, None)
+    assert decided_by == "tok-old"

@@ -79,7 +79,7 @@ def test_solve_bad_cell_is_422_with_row_and_column(service: Service) -> None:
     body = {"households": [typed(r) for r in csv_rows("households.csv")], "units": units, "policy": policy()}
     error = error_of(service.client.post("/v1/solve", headers=service.auth("officer"), json=body), 422)
     assert error["problems"] == [
-        {"source": "units", "row": 14, "column": "max_occupants", "message": 'expected an integer >= 1, got "drie"'}
+        {"source": "units", "row": 14, "column": "max_occupants", "message": "expected an integer >= 1, got something else"}
     ]
 
 

@@ -17,7 +17,13 @@ def test_half_year_of_dates() -> None:
 
 
 def _accept(service: Service, run_id: int, match: dict[str, Any], day: str) -> None:
-    body = {"household_id": match["household_id"], "unit_id": match["unit_id"], "kind": "accept", "housed_on": day}
+    body = {
+        "household_id": match["household_id"],
+        "unit_id": match["unit_id"],
+        "kind": "accept",
+        "housed_on": day,
+        "decided_by": "JdV",
+    }
     assert service.client.post(f"/v1/runs/{run_id}/decisions", headers=service.auth("wbb"), json=body).status_code == 201
 
 

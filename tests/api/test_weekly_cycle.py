@@ -66,7 +66,7 @@ def test_weekly_cycle_over_http(database_url: str, tmp_path: Path) -> None:
             (matches[2], {"kind": "pin"}),
         ]
         for match, extra in decisions:
-            body = {"household_id": match["household_id"], "unit_id": match["unit_id"], **extra}
+            body = {"household_id": match["household_id"], "unit_id": match["unit_id"], "decided_by": "JdV", **extra}
             assert client.post(f"/v1/runs/{first['id']}/decisions", headers=wbb, json=body).status_code == 201
         second = _run(client, wbb, policy)
         found = {

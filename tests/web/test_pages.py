@@ -61,6 +61,7 @@ def test_weekly_meeting_from_weekvoorstel(site: Site, watched: Watched) -> None:
     declined = (second.get_attribute("data-household"), second.get_attribute("data-unit"))
     pinned = (third.get_attribute("data-household"), third.get_attribute("data-unit"))
 
+    page.get_by_label("Besloten door (naam of initialen)").fill("JdV")
     page.get_by_label("Datum huisvesting bij accepteren").fill("2025-03-10")
     first.get_by_role("button", name="Accepteren").click()
     page.locator(f"#row-{accepted[0]} .badge.accept").wait_for()

@@ -61,7 +61,12 @@ function decisionsByPair() {
 async function decide(match, body, button) {
   button.disabled = true;
   try {
-    await api.post(`/v1/runs/${state.current.id}/decisions`, { household_id: match.household_id, unit_id: match.unit_id, ...body });
+    await api.post(`/v1/runs/${state.current.id}/decisions`, {
+      household_id: match.household_id,
+      unit_id: match.unit_id,
+      decided_by: document.getElementById("decided-by").value.trim(),
+      ...body,
+    });
     state.decisions = await allDecisions();
     renderMatches();
     setStatus(status(), `${match.household_id} → ${match.unit_id}: ${KIND_NAMES[body.kind]}.`, "ok");

@@ -1,0 +1,69 @@
+"""Retention: the personal fields of households housed long ago are erased; figures stay.
+
+Once a household is housed, the WBB needs its personal fields (gender, age, vulnerabilities,
+wishes, expected family reunification) only for a while, for questions about the match.
+After the period the municipality sets, ``matcher retention --older-than-days N`` blanks
+those fields in the pool and in the input snapshots of stored runs. The household row, its
+municipality, size, dates and the decisions stay, so the taakstelling, counts and waiting
+times are the same before and after.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api import audit
+from api.models import Household, Run
+
+ERASED: dict[str, Any] = {
+    "gender": "",
+    "head_age": 0,
+    "expected_reunification": 0,
+    "vulnerabilities": [],
+    "preferred_neighbourhoods": [],
+}
+
+
+def _is_erased(household: Household) -> bool:
+    return all(getattr(household, field) == value for field, value in ERASED.items())
+
+
+def erase_housed(session: Session, older_than_days: int, today: dt.date) -> list[str]:
+    """Erase the personal fields of households housed before ``today - older_than_days``;
+    returns the ids changed (households already erased are left alone)."""
+    cutoff = today - dt.timedelta(days=older_than_days)
+    query = select(Household).where(Household.status == "housed", Household.housed_on < cutoff).order_by(Household.household_id)
+    changed = [h for h in session.scalars(query) if not _is_erased(h)]
+    for household in changed:
+        for field, value in ERASED.items():
+            setattr(household, field, list(value) if isinstance(value, list) else value)
+    ids = {h.household_id for h in changed}
+    if ids:
+        for run in session.scalars(select(Run)):
+            rows = run.snapshot.get("households", []) if isinstance(run.snapshot, dict) else []
+            if any(isinstance(r, dict) and r.get("household_id") in ids for r in rows):
+                scrubbed = [r | ERASED if isinstance(r, dict) and r.get("household_id") in ids else r for r in rows]
+                run.snapshot = run.snapshot | {"households": scrubbed}
+        audit.record(session, None, "retention.erase", "household", sorted(ids))
+    session.flush()
+    return sorted(ids)
+
+
+def retention_command(older_than_days: int) -> tuple[int, dt.date]:
+    """What ``matcher retention`` does, on the database of ``DATABASE_URL``."""
+    from api.db import make_engine, make_sessionmaker, session_scope, upgrade
+    from api.settings import Settings
+
+    engine = make_engine(Settings().database_url)
+    today = dt.date.today()
+    try:
+        upgrade(engine)
+        with session_scope(make_sessionmaker(engine)) as session:
+            ids = erase_housed(session, older_than_days, today)
+    finally:
+        engine.dispose()
+    return len(ids), today - dt.timedelta(days=older_than_days)
