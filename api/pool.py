@@ -8,7 +8,7 @@ checked completely before anything is written: all rows or none.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path, PurePath
 from typing import Any
@@ -174,6 +174,39 @@ def _assign(target: Household | Unit, record: Mapping[str, Any], fields: Sequenc
         setattr(target, field, value)
 
 
+def _upsert(
+    session: Session,
+    records: list[dict[str, Any]],
+    existing: Mapping[str, Any],
+    key: str,
+    fields: Sequence[str],
+    new_row: Callable[[], Any],
+    removable: Any,
+) -> tuple[list[str], list[str], list[str]]:
+    """Insert or update every (already checked) record; with a ``removable`` query, delete
+    the rows it finds that the records do not list. Returns created, updated, removed ids."""
+    created, updated = [], []
+    for record in records:
+        found = existing.get(record[key])
+        if found is None:
+            found = new_row()
+            created.append(record[key])
+            _assign(found, record, fields)
+            session.add(found)
+        else:
+            updated.append(record[key])
+            _assign(found, record, fields)
+    removed: list[str] = []
+    if removable is not None:
+        keep = {record[key] for record in records}
+        for row in session.scalars(removable):
+            if getattr(row, key) not in keep:
+                removed.append(getattr(row, key))
+                session.delete(row)
+    session.flush()
+    return created, updated, removed
+
+
 def store_households(
     session: Session, records: list[dict[str, Any]], source: str, replace: bool, caller: Caller
 ) -> tuple[list[str], list[str], list[str]]:
@@ -195,29 +228,13 @@ def store_households(
                 column="household_id",
             )
     problems.raise_if_any()
-    created, updated = [], []
-    for record in records:
-        found = existing.get(record["household_id"])
-        if found is None:
-            found = Household(status="waiting", created_at=utcnow())
-            created.append(record["household_id"])
-            _assign(found, record, HOUSEHOLD_FIELDS)
-            session.add(found)
-        else:
-            updated.append(record["household_id"])
-            _assign(found, record, HOUSEHOLD_FIELDS)
-    removed: list[str] = []
-    if replace:
-        query = select(Household).where(Household.status == "waiting")
-        if caller.municipality is not None:
-            query = query.where(Household.municipality == caller.municipality)
-        keep = set(ids)
-        for household in session.scalars(query):
-            if household.household_id not in keep:
-                removed.append(household.household_id)
-                session.delete(household)
-    session.flush()
-    return created, updated, removed
+    open_rows = select(Household).where(Household.status == "waiting")
+    if caller.municipality is not None:
+        open_rows = open_rows.where(Household.municipality == caller.municipality)
+    return _upsert(
+        session, records, existing, "household_id", HOUSEHOLD_FIELDS,
+        lambda: Household(status="waiting", created_at=utcnow()), open_rows if replace else None,
+    )  # fmt: skip
 
 
 def store_units(
@@ -239,29 +256,13 @@ def store_units(
                 column="unit_id",
             )
     problems.raise_if_any()
-    created, updated = [], []
-    for record in records:
-        found = existing.get(record["unit_id"])
-        if found is None:
-            found = Unit(status="available", beds_taken=0, created_at=utcnow())
-            created.append(record["unit_id"])
-            _assign(found, record, UNIT_FIELDS)
-            session.add(found)
-        else:
-            updated.append(record["unit_id"])
-            _assign(found, record, UNIT_FIELDS)
-    removed: list[str] = []
-    if replace:
-        query = select(Unit).where(Unit.status == "available", Unit.beds_taken == 0)
-        if caller.municipality is not None:
-            query = query.where(Unit.municipality == caller.municipality)
-        keep = set(ids)
-        for unit in session.scalars(query):
-            if unit.unit_id not in keep:
-                removed.append(unit.unit_id)
-                session.delete(unit)
-    session.flush()
-    return created, updated, removed
+    open_rows = select(Unit).where(Unit.status == "available", Unit.beds_taken == 0)
+    if caller.municipality is not None:
+        open_rows = open_rows.where(Unit.municipality == caller.municipality)
+    return _upsert(
+        session, records, existing, "unit_id", UNIT_FIELDS,
+        lambda: Unit(status="available", beds_taken=0, created_at=utcnow()), open_rows if replace else None,
+    )  # fmt: skip
 
 
 def one_record(parse_error: InputError) -> InputError:
