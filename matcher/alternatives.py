@@ -238,25 +238,35 @@ class _NextHouseholds:
             for p, (best, _) in best_two.items():
                 members[p, : len(best)] = best
             qj, pj = np.nonzero(s.eligible[:, needed_q].T)  # grouped by unit profile
+            # Values without the bonus, once per (household profile, unit profile): a member that
+            # prefers the wijk is also among the likers below, with the bonus, and that entry ranks first.
+            profile_values = base_values(prep, s.household_rep[pj], s.unit_rep[needed_q[qj]])
             q_all = np.repeat(needed_q[qj], 2)
             h_all = members[pj].reshape(-1)
-            q_all, h_all = q_all[h_all >= 0], h_all[h_all >= 0]
+            kept = h_all >= 0
+            q_all, h_all = q_all[kept], h_all[kept]
+            values = np.repeat(profile_values, 2, axis=1)[:, kept] + household_part[:, h_all]
             liked_h, liked_q = self._likers(needed_q)
             order = np.argsort(liked_q, kind="stable")
             self.liked_top = _grouped_top(liked_q[order], liked_h[order], self._values(liked_h[order], liked_q[order]), 2)
         else:
             qj, hj = np.nonzero(s.eligible[np.ix_(s.household_profile[open_households], needed_q)].T)
             q_all, h_all = needed_q[qj], open_households[hj]
+            values = self._values(h_all, q_all)
             self.liked_top = {}
-        self.top = _grouped_top(q_all, h_all, self._values(h_all, q_all), 2)
+        self.top = _grouped_top(q_all, h_all, values, 2)
         for q, (extra, extra_values) in self.liked_top.items():
             # Households preferring the wijk join the two best of their profiles; keep the best two overall.
             members, values = self.top.get(q, (_EMPTY, _NO_VALUES.reshape(len(bonus), 0)))
-            both_m = np.concatenate([members, extra])
-            both_v = np.concatenate([values, extra_values], axis=1)
-            self.top[q] = _grouped_rankings(np.full(len(both_m), q), both_m, both_v)[q]
-            keep = np.r_[True, self.top[q][0][1:] != self.top[q][0][:-1]]  # one household may be in both
-            self.top[q] = (self.top[q][0][keep][:2], self.top[q][1][:, keep][:, :2])
+            both_m = members.tolist() + extra.tolist()
+            both_v = values.T.tolist() + extra_values.T.tolist()
+            ranked = sorted(range(len(both_m)), key=lambda i: ([-v for v in both_v[i]], both_m[i]))
+            keep: list[int] = []
+            for i in ranked:
+                if len(keep) < 2 and all(both_m[i] != both_m[j] for j in keep):  # one household may be in both
+                    keep.append(i)
+            kept_values = np.array([both_v[i] for i in keep], dtype=np.int64).T
+            self.top[q] = (np.array([both_m[i] for i in keep], dtype=np.int64), kept_values)
         del u
 
     def _values(self, households: IntArray, profiles: IntArray) -> np.ndarray:

@@ -8,6 +8,7 @@ from those details in Dutch (default) or English.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
@@ -166,35 +167,22 @@ class Explainer:
         # Eligible units outside neighbourhoods whose cap is reached, per household.
         q_nbh = u.neighbourhood[s.unit_rep]
         u_sizes = np.bincount(s.unit_profile, minlength=len(s.unit_rep))
+        self.unit_sizes = u_sizes
         open_sizes = np.where(self.cap_reached[q_nbh], 0, u_sizes)
         self.open_eligible_h = (s.eligible.astype(np.int64) @ open_sizes)[s.household_profile]
         ex_open = ~self.cap_reached[u.neighbourhood[s.excluded_unit]]
         np.subtract.at(self.open_eligible_h, s.excluded_household[ex_open], 1)
-        self._first_fail: np.ndarray | None = None
+        self._unit_rule_counts: dict[int, dict[str, int]] = {}
+        self._rule_counts_with_documents: dict[int, tuple[dict[str, int], int]] = {}
+        self._excluded_by_household: dict[int, IntArray] | None = None
+        self._placed_per_profile: IntArray | None = None
+        self._available_from: list[str] | None = None
         self.residents: dict[int, list[int]] = {}
         self.excluded_households = set(s.excluded_household.tolist())
         self._first_fail_with_documents: dict[int, np.ndarray] = {}
         for a, b in zip(household.tolist(), unit.tolist(), strict=True):
             self.residents.setdefault(b, []).append(a)
         self.unit_index = {uid: i for i, uid in enumerate(u.ids)}
-
-    def first_failing(self) -> np.ndarray:
-        """(household profile, unit profile) -> index of the first failing rule E1-E8, or -1."""
-        if self._first_fail is None:
-            s = self.prep.structure
-            masks = rule_masks(self.prep.households, self.prep.units, self.prep.instance.policy, s.household_rep, s.unit_rep)
-            stacked = ~np.stack(masks, axis=2)
-            any_fail = stacked.any(axis=2)
-            self._first_fail = np.where(any_fail, stacked.argmax(axis=2), -1)
-        return self._first_fail
-
-    def household_rule_counts(self, household: int) -> dict[str, int]:
-        s = self.prep.structure
-        row = self.first_failing()[s.household_profile[household]]
-        sizes = np.bincount(s.unit_profile, minlength=len(s.unit_rep))
-        counts = {rule_id: int(sizes[row == k].sum()) for k, (rule_id, _) in enumerate(RULES)}
-        counts["E9"] = int((s.excluded_household == household).sum())
-        return {k: v for k, v in counts.items() if v}
 
     def prefetch_rule_details(self, households: list[int]) -> None:
         """Evaluate E2-E8 for the profiles of these households in one vectorised pass."""
@@ -207,8 +195,22 @@ class Explainer:
         )
         failing = ~np.stack(masks[1:], axis=2)  # (household profiles, unit profiles, E2-E8)
         first = np.where(failing.any(axis=2), failing.argmax(axis=2) + 1, -1)
+        per_rule = np.stack([(first == k) @ self.unit_sizes for k in range(len(RULES))], axis=1)
+        fitting = (first == -1) @ self.unit_sizes
         for row, profile in enumerate(profiles):
             self._first_fail_with_documents[profile] = first[row]
+            counts = {rule_id: int(per_rule[row, k]) for k, (rule_id, _) in enumerate(RULES) if k > 0}
+            self._rule_counts_with_documents[profile] = (counts, int(fitting[row]))
+
+    def excluded_by_household(self) -> dict[int, IntArray]:
+        """Every excluded pair of the policy, as unit indices per household index."""
+        if self._excluded_by_household is None:
+            index_h = {hid: i for i, hid in enumerate(self.prep.households.ids)}
+            grouped: dict[int, list[int]] = defaultdict(list)
+            for hid, uid in sorted(set(self.prep.instance.policy.excluded_pairs)):
+                grouped[index_h[hid]].append(self.unit_index[uid])
+            self._excluded_by_household = {k: np.array(v, dtype=np.int64) for k, v in grouped.items()}
+        return self._excluded_by_household
 
     def household_rule_details(self, household: int) -> dict[str, Any]:
         """The units each rule excludes for this household (documents aside), with the numbers behind them.
@@ -222,11 +224,11 @@ class Explainer:
         if profile not in self._first_fail_with_documents:
             self.prefetch_rule_details([household])
         first = self._first_fail_with_documents[profile]
-        sizes = np.bincount(s.unit_profile, minlength=len(s.unit_rep))
-        counts = {rule_id: int(sizes[first == k].sum()) for k, (rule_id, _) in enumerate(RULES) if k > 0}
-        hid = h.ids[household]
-        excluded = {self.unit_index[b] for a, b in policy.excluded_pairs if a == hid}
-        counts["E9"] = sum(1 for ui in excluded if first[s.unit_profile[ui]] == -1)
+        sizes = self.unit_sizes
+        counts_of_profile, fitting = self._rule_counts_with_documents[profile]
+        counts = dict(counts_of_profile)
+        excluded = self.excluded_by_household().get(household, _NO_UNITS)  # E1 aside: all of the WBB's pairs
+        counts["E9"] = int((first[s.unit_profile[excluded]] == -1).sum())
         persons = int(h.persons[household])
         small = (first == 3) & (u.max_occupants[s.unit_rep] < persons)
         large = (first == 3) & ~small
@@ -237,7 +239,7 @@ class Explainer:
         horizon_end = policy.planning_date + dt.timedelta(days=policy.horizon_days)
         return {
             "units_offered": len(u.ids),
-            "eligible_with_documents": int(sizes[first == -1].sum()) - counts["E9"],
+            "eligible_with_documents": fitting - counts["E9"],
             "excluded_by": {k: v for k, v in counts.items() if v},
             "persons": persons,
             "future_size": int(h.future[household]),
@@ -248,13 +250,32 @@ class Explainer:
             "horizon_end": horizon_end.isoformat(),
         }
 
-    def unit_rule_counts(self, unit: int) -> dict[str, int]:
-        s = self.prep.structure
-        column = self.first_failing()[:, s.unit_profile[unit]]
+    def prefetch_unit_rule_counts(self, units: list[int]) -> None:
+        """The first failing rule for every household, counted per unit, for these units in one pass.
+
+        Only the unit profiles asked for are evaluated against all household profiles;
+        an excluded pair counts under E9 only when no rule E1-E8 fails first.
+        """
+        s, prep = self.prep.structure, self.prep
+        wanted = [x for x in units if x not in self._unit_rule_counts]
+        if not wanted:
+            return
+        profiles, local = np.unique(s.unit_profile[wanted], return_inverse=True)
+        masks = rule_masks(prep.households, prep.units, prep.instance.policy, s.household_rep, s.unit_rep[profiles])
+        failing = ~np.stack(masks, axis=2)  # (household profiles, these unit profiles, E1-E8)
+        first = np.where(failing.any(axis=2), failing.argmax(axis=2), -1)
         sizes = np.bincount(s.household_profile, minlength=len(s.household_rep))
-        counts = {rule_id: int(sizes[column == k].sum()) for k, (rule_id, _) in enumerate(RULES)}
-        counts["E9"] = int((s.excluded_unit == unit).sum())
-        return {k: v for k, v in counts.items() if v}
+        per_rule = np.stack([sizes @ (first == k) for k in range(len(RULES))], axis=1)  # (unit profiles, rules)
+        for x, row in zip(wanted, np.asarray(local).reshape(-1).tolist(), strict=True):
+            counts = {rule_id: int(per_rule[row, k]) for k, (rule_id, _) in enumerate(RULES)}
+            excluded = s.excluded_household[s.excluded_unit == x]
+            counts["E9"] = int((first[s.household_profile[excluded], row] == -1).sum())
+            self._unit_rule_counts[x] = {k: v for k, v in counts.items() if v}
+
+    def unit_rule_counts(self, unit: int) -> dict[str, int]:
+        """Households per first failing rule for this unit."""
+        self.prefetch_unit_rule_counts([unit])
+        return self._unit_rule_counts[unit]
 
     # --- households ------------------------------------------------------------------
     def household_reason(self, household: int) -> tuple[str, dict[str, Any]]:
@@ -287,8 +308,13 @@ class Explainer:
         prep, s, u, h = self.prep, self.prep.structure, self.prep.units, self.prep.households
         used = np.flatnonzero(u.available & self.used_u)
 
+        holders: dict[int, list[str]] = {}
+
         def described(units: list[int]) -> list[dict[str, Any]]:
-            return [{"unit_id": u.ids[x], "taken_by": [h.ids[y] for y in sorted(self.residents.get(x, ()))]} for x in units]
+            for x in units:
+                if x not in holders:
+                    holders[x] = [h.ids[y] for y in sorted(self.residents.get(x, ()))]
+            return [{"unit_id": u.ids[x], "taken_by": list(holders[x])} for x in units]
 
         answer: dict[int, list[dict[str, Any]]] = {hi: [] for hi in households}
         bonus = preferred_bonus(prep)
@@ -320,31 +346,24 @@ class Explainer:
             q_by_nbh[int(u.neighbourhood[s.unit_rep[q]])].append(q)
         bonus_list = bonus[:, 0].tolist()
         columns_of: dict[int, dict[int, int]] = {}
-        plain: dict[int, list[dict[str, Any]]] = {}
+        seen: dict[tuple[int, tuple[int, ...]], list[dict[str, Any]]] = {}
         for hi in fast:
             p = int(s.household_profile[hi])
-            firsts, best_values = top.get(p, (_NO_UNITS, np.zeros((len(prep.parts), 0), dtype=np.int64)))
-            if not prep.preference_lists[hi] and p in plain:
-                answer[hi] = [dict(item) for item in plain[p]]
-                continue
-            # (value per tier, lowest unit id, profile) of the profile's best and of the preferred ones
-            options = {q_of_first[f]: (best_values[:, i].tolist(), f) for i, f in enumerate(firsts.tolist())}
-            if prep.preference_lists[hi]:
-                if p not in columns_of:
-                    a, b = p_bounds[p_position[p]], p_bounds[p_position[p] + 1]
-                    columns_of[p] = dict(zip(used_q[qi[a:b]].tolist(), range(a, b), strict=True))
-                columns = columns_of[p]  # eligible unit profile -> its column in values
-                for n in prep.preference_lists[hi]:
-                    for q in q_by_nbh.get(n, ()):
-                        if q in columns:
-                            options[q] = (
-                                [v + w for v, w in zip(values[:, columns[q]].tolist(), bonus_list, strict=True)],
-                                q_units[q][0],
-                            )
-            ranked = sorted(options.items(), key=lambda item: ([-v for v in item[1][0]], item[1][1]))
-            answer[hi] = described([x for q, _ in ranked for x in q_units[q]][:limit])
-            if not prep.preference_lists[hi]:
-                plain[p] = answer[hi]
+            if p not in columns_of:
+                a, b = p_bounds[p_position[p]], p_bounds[p_position[p] + 1]
+                columns_of[p] = dict(zip(used_q[qi[a:b]].tolist(), range(a, b), strict=True))
+            columns = columns_of[p]  # eligible unit profile -> its column in values
+            liked = tuple(sorted({q for n in prep.preference_lists[hi] for q in q_by_nbh.get(n, ()) if q in columns}))
+            key = (p, liked)  # households alike in profile and in the preferred profiles they could use rank alike
+            if key not in seen:
+                firsts, best_values = top.get(p, (_NO_UNITS, np.zeros((len(prep.parts), 0), dtype=np.int64)))
+                # (value per tier, lowest unit id) of the profile's best and of the preferred ones
+                options = {q_of_first[f]: (best_values[:, i].tolist(), f) for i, f in enumerate(firsts.tolist())}
+                for q in liked:
+                    options[q] = ([v + w for v, w in zip(values[:, columns[q]].tolist(), bonus_list, strict=True)], q_units[q][0])
+                ranked = sorted(options.items(), key=lambda item: ([-v for v in item[1][0]], item[1][1]))
+                seen[key] = described(list(itertools.islice((x for q, _ in ranked for x in q_units[q]), limit)))
+            answer[hi] = [{"unit_id": item["unit_id"], "taken_by": list(item["taken_by"])} for item in seen[key]]
         return answer
 
     def household_sentence(self, household: int, reason: str, details: Mapping[str, Any], lang: str) -> str:
@@ -396,8 +415,9 @@ class Explainer:
     def unit_reason(self, unit: int) -> tuple[str, dict[str, Any]]:
         u = self.prep.units
         if not u.available[unit]:
-            available = self.prep.instance.units["available_from"].iloc[unit]
-            return "not_available_yet", {"available_from": available.isoformat()}
+            if self._available_from is None:
+                self._available_from = [d.isoformat() for d in self.prep.instance.units["available_from"]]
+            return "not_available_yet", {"available_from": self._available_from[unit]}
         eligible = int(self.n_eligible_u[unit])
         if eligible == 0:
             return "no_eligible_household", {
@@ -411,8 +431,9 @@ class Explainer:
                 "cap": int(self.cap[nbh]),
             }
         s = self.prep.structure
-        placed_per_profile = np.bincount(s.household_profile[self.placed_h], minlength=len(s.household_rep))
-        elsewhere = int(placed_per_profile[s.eligible[:, s.unit_profile[unit]]].sum())
+        if self._placed_per_profile is None:
+            self._placed_per_profile = np.bincount(s.household_profile[self.placed_h], minlength=len(s.household_rep))
+        elsewhere = int(self._placed_per_profile[s.eligible[:, s.unit_profile[unit]]].sum())
         elsewhere -= int(self.placed_h[s.excluded_household[s.excluded_unit == unit]].sum())
         return "outranked", {"eligible_households": eligible, "placed_elsewhere": elsewhere}
 

@@ -142,6 +142,16 @@ def lexicographic_distances(
     residual graph of a lexicographically optimal flow has none). Returns the distances
     (nodes x tiers) and which nodes reach the target at all.
     """
+    widths = _packing(n_nodes, costs)
+    if widths is not None:
+        return _packed_distances(n_nodes, tail, head, costs, target, widths)
+    return _vector_distances(n_nodes, tail, head, costs, target)
+
+
+def _vector_distances(
+    n_nodes: int, tail: IntArray, head: IntArray, costs: IntArray, target: int
+) -> tuple[IntArray, npt.NDArray[np.bool_]]:
+    """``lexicographic_distances`` on cost vectors, for costs too large to pack into one integer."""
     n_tiers = costs.shape[0]
     distance = np.zeros((n_nodes, n_tiers), dtype=np.int64)
     reached = np.zeros(n_nodes, dtype=bool)
@@ -168,3 +178,75 @@ def lexicographic_distances(
         reached[nodes[better]] = True
         frontier = nodes[better]
     raise FlowError("negative cycle in an optimal residual graph")
+
+
+def _packing(n_nodes: int, costs: IntArray) -> list[int] | None:
+    """Per tier, the half-width of the range its path costs can take, if all tiers fit in one int64.
+
+    Any value the search stores is the cost of a walk of at most ``n_nodes + 2`` arcs, so
+    tier k stays within ``(n_nodes + 2) * max|cost_k|``. Written in mixed radix (tier 1
+    most significant, each digit shifted to be non-negative), one integer compares like
+    the cost vector compares lexicographically. None when the packed value could overflow.
+    """
+    if costs.shape[1] == 0:
+        return None
+    widths = [(n_nodes + 2) * int(np.abs(row).max()) for row in costs]
+    total = 0
+    for width in widths:
+        total = total * (2 * width + 1) + width
+    return widths if total < 2**62 else None
+
+
+def _pack(values: IntArray, widths: list[int]) -> IntArray:
+    """Vectors (tiers x n) as one int64 each, in the mixed radix of ``_packing`` (digits may be negative)."""
+    packed = np.zeros(values.shape[1], dtype=np.int64)
+    for row, width in zip(values, widths, strict=True):
+        packed = packed * (2 * width + 1) + row
+    return packed
+
+
+def _unpack(packed: IntArray, widths: list[int]) -> IntArray:
+    """The inverse of ``_pack``: each digit back in [-width, width]."""
+    rows = []
+    rest = packed.copy()
+    for width in reversed(widths):
+        base = 2 * width + 1
+        digit = (rest + width) % base - width
+        rows.append(digit)
+        rest = (rest - digit) // base
+    return np.stack(rows[::-1], axis=1)
+
+
+def _packed_distances(
+    n_nodes: int, tail: IntArray, head: IntArray, costs: IntArray, target: int, widths: list[int]
+) -> tuple[IntArray, npt.NDArray[np.bool_]]:
+    """``lexicographic_distances`` with each cost vector packed into one integer: the same answer, with
+    scalar comparisons instead of lexicographic sorts."""
+    cost = _pack(costs, widths)
+    distance = np.zeros(n_nodes, dtype=np.int64)
+    reached = np.zeros(n_nodes, dtype=bool)
+    reached[target] = True
+    frontier = np.array([target], dtype=np.int64)
+    by_head = np.argsort(head, kind="stable")
+    first_arc = np.searchsorted(head[by_head], np.arange(n_nodes + 1))
+    for _ in range(n_nodes + 1):
+        begin, count = first_arc[frontier], first_arc[frontier + 1] - first_arc[frontier]
+        offsets = np.repeat(begin - np.r_[0, np.cumsum(count)[:-1]], count)
+        arcs = by_head[offsets + np.arange(int(count.sum()))]
+        if len(arcs) == 0:
+            break
+        source = tail[arcs]
+        candidate = cost[arcs] + distance[head[arcs]]
+        better = ~reached[source] | (candidate < distance[source])
+        if not better.any():
+            break
+        source, candidate = source[better], candidate[better]
+        best = np.full(n_nodes, np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(best, source, candidate)
+        nodes = np.unique(source)
+        distance[nodes] = best[nodes]
+        reached[nodes] = True
+        frontier = nodes
+    else:
+        raise FlowError("negative cycle in an optimal residual graph")
+    return np.where(reached[:, None], _unpack(distance, widths), 0), reached

@@ -25,24 +25,23 @@ def mismatch_report(prep: Prepared, household: IntArray, lang: str) -> list[dict
     placed = np.zeros(len(h.ids), dtype=bool)
     placed[household] = True
     needs = np.stack([getattr(h, name) for name in NEEDS], axis=1) if len(h.ids) else np.zeros((0, len(NEEDS)), bool)
-    keys = [
-        (int(h.persons[i]), int(h.future[i]), tuple(n for n, flag in zip(NEEDS, needs[i], strict=True) if flag))
-        for i in range(len(h.ids))
-    ]
+    need_bits = needs.astype(np.int64) @ (1 << np.arange(len(NEEDS), dtype=np.int64))
+    keys = np.stack([np.asarray(h.persons, dtype=np.int64), np.asarray(h.future, dtype=np.int64), need_bits], axis=1)
+    unique_keys, group_of = np.unique(keys.reshape(-1, 3), axis=0, return_inverse=True)
+    group_of = np.asarray(group_of).reshape(-1)
+    order = np.argsort(group_of, kind="stable")
+    bounds = np.searchsorted(group_of[order], np.arange(len(unique_keys) + 1))
     unit_sizes = np.bincount(s.unit_profile, minlength=s.eligible.shape[1])
     rows: list[dict[str, Any]] = []
-    groups: dict[tuple[int, int, tuple[str, ...]], list[int]] = {}
-    for i, k in enumerate(keys):
-        groups.setdefault(k, []).append(i)
-    for key in sorted(groups):
-        members = np.array(groups[key], dtype=np.int64)
+    for g, (persons, future, bits) in enumerate(unique_keys.tolist()):
+        members = order[bounds[g] : bounds[g + 1]]
         profiles = np.unique(s.household_profile[members])
         fitting = s.eligible[profiles].any(axis=0)
-        persons, future, group_needs = key
+        group_needs = [name for k, name in enumerate(NEEDS) if bits >> k & 1]
         row: dict[str, Any] = {
             "persons": persons,
             "future_size": future,
-            "needs": list(group_needs),
+            "needs": group_needs,
             "households": len(members),
             "documents_incomplete": int((~h.documents[members]).sum()),
             "eligible_units": int(unit_sizes[fitting].sum()),

@@ -296,7 +296,7 @@ class FlowState:
     households: IntArray  # household index of each household node
 
 
-def forced_differences(state: FlowState) -> dict[int, IntArray | None]:
+def forced_differences(state: FlowState) -> dict[int, list[int] | None]:
     """Per household: how each policy tier changes when that household must be placed (None: it cannot be).
 
     Placing an unplaced household h means one unit of flow source -> h -> ... -> sink
@@ -311,12 +311,13 @@ def forced_differences(state: FlowState) -> dict[int, IntArray | None]:
     r_head = np.concatenate((head[forward], tail[backward]))
     r_cost = np.concatenate((costs[:, forward], -costs[:, backward]), axis=1)
     distance, reached = flow.lexicographic_distances(n_nodes, r_tail, r_head, r_cost, target=1)
-    answer: dict[int, IntArray | None] = {}
-    for index, (node, household) in enumerate(zip(state.h_node.tolist(), state.households.tolist(), strict=True)):
-        arc = 1 + index  # arc 0 is the bypass, then one arc from the source to each household
-        placeable = flows[arc] == 0 and reached[node]  # not placed already, and there is a way to place it
-        answer[household] = -(costs[:, arc] + distance[node]) if placeable else None
-    return answer
+    arcs = 1 + np.arange(len(state.h_node))  # arc 0 is the bypass, then one arc from the source to each household
+    placeable = (flows[arcs] == 0) & reached[state.h_node]  # not placed already, and there is a way to place it
+    change = (-(costs[:, arcs].T + distance[state.h_node])).tolist()
+    return {
+        household: (values if ok else None)
+        for household, values, ok in zip(state.households.tolist(), change, placeable.tolist(), strict=True)
+    }
 
 
 def _decompose(

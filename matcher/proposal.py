@@ -161,7 +161,7 @@ def build_proposal(
         details["units_taken"] = taken
         difference = forced.get(hi)
         if difference is not None:
-            details["forced_tier_difference"] = [int(v) for v in difference]
+            details["forced_tier_difference"] = difference
     if what_it_would_take and solution.method != "fifo":
         from matcher.counterfactual import counterfactuals  # re-solves: only when asked for
 
@@ -178,7 +178,9 @@ def build_proposal(
             )
         )
     unused: list[Unused] = []
-    for ui in np.flatnonzero(~explainer.used_u).tolist():
+    idle = np.flatnonzero(~explainer.used_u)
+    explainer.prefetch_unit_rule_counts(idle[u.available[idle] & (explainer.n_eligible_u[idle] == 0)].tolist())
+    for ui in idle.tolist():
         reason, details = explainer.unit_reason(int(ui))
         unused.append(
             Unused(

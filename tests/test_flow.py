@@ -8,7 +8,15 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matcher.flow import Network, lexicographic, potentials
+from matcher.flow import (
+    Network,
+    _packed_distances,
+    _packing,
+    _vector_distances,
+    lexicographic,
+    lexicographic_distances,
+    potentials,
+)
 
 
 @st.composite
@@ -68,3 +76,59 @@ def test_potentials_satisfy_reduced_cost_optimality() -> None:
     cost = np.array([-2, 3, 1, 4])
     pi = potentials(3, tail, head, cost)
     assert (cost + pi[tail] - pi[head] >= 0).all()
+
+
+@st.composite
+def residual_like(draw: st.DrawFn) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+    """A graph without negative cycles: non-negative arc costs shifted by node potentials per tier."""
+    n = draw(st.integers(2, 7))
+    n_tiers = draw(st.integers(1, 3))
+    arcs = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), min_size=1, max_size=20))
+    scale = draw(st.sampled_from([1, 10, 10**6]))
+    pi = np.array([[draw(st.integers(-5, 5)) * scale for _ in range(n)] for _ in range(n_tiers)], dtype=np.int64)
+    tail = np.array([a for a, _ in arcs], dtype=np.int64)
+    head = np.array([b for _, b in arcs], dtype=np.int64)
+    base = np.array([[draw(st.integers(0, 4)) * scale for _ in arcs] for _ in range(n_tiers)], dtype=np.int64)
+    return n, tail, head, base + pi[:, tail] - pi[:, head]
+
+
+def _reference_distances(
+    n: int, tail: np.ndarray, head: np.ndarray, costs: np.ndarray, target: int
+) -> dict[int, tuple[int, ...]]:
+    """Plain Bellman-Ford on Python tuples (compared lexicographically), toward the target."""
+    best: dict[int, tuple[int, ...]] = {target: (0,) * costs.shape[0]}
+    for _ in range(n):
+        for k, (a, b) in enumerate(zip(tail.tolist(), head.tolist(), strict=True)):
+            if b in best:
+                candidate = tuple(int(c) + d for c, d in zip(costs[:, k].tolist(), best[b], strict=True))
+                if a not in best or candidate < best[a]:
+                    best[a] = candidate
+    return best
+
+
+@settings(max_examples=300, deadline=None)
+@given(residual_like())
+def test_shortest_distances_to_the_sink_match_plain_bellman_ford(case: tuple[int, np.ndarray, np.ndarray, np.ndarray]) -> None:
+    """Both the packed search (one integer per cost vector, when the costs fit) and the vector search give the
+    lexicographic shortest distances of a plain Bellman-Ford, and the same set of nodes that reach the target."""
+    n, tail, head, costs = case
+    expected = _reference_distances(n, tail, head, costs, target=1 % n)
+    widths = _packing(n, costs)
+    answers = [_vector_distances(n, tail, head, costs, 1 % n), lexicographic_distances(n, tail, head, costs, 1 % n)]
+    if widths is not None:  # large costs in three tiers do not pack; then only the vector search runs
+        answers.append(_packed_distances(n, tail, head, costs, 1 % n, widths))
+    for distance, reached in answers:
+        assert set(np.flatnonzero(reached).tolist()) == set(expected)
+        for node, value in expected.items():
+            assert tuple(distance[node].tolist()) == value
+
+
+def test_costs_too_large_to_pack_take_the_vector_search() -> None:
+    """With costs near 2**40 in three tiers the packed integer would overflow; the answer is still exact."""
+    big = 2**40
+    tail, head = np.array([0, 2, 0]), np.array([2, 1, 1])
+    costs = np.array([[big, 0, big], [-big, big, big], [1, 1, 3]], dtype=np.int64)
+    assert _packing(3, costs) is None
+    distance, reached = lexicographic_distances(3, tail, head, costs, target=1)
+    assert reached.tolist() == [True, True, True]
+    assert distance[0].tolist() == [big, 0, 2]
