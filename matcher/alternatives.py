@@ -167,22 +167,39 @@ def alternatives(prep: Prepared, household: IntArray, unit: IntArray) -> list[di
     p_top = {p: top for p, (top, _) in _grouped_top(needed_p[pi], offered_q[qi], p_values, 3).items()}
 
     next_households = _NextHouseholds(prep, household, unit, open_households, household_part, bonus)
+    # A ranking depends on the household's profile and on which of its eligible unit profiles lie
+    # in a preferred wijk; households alike in both share one ranking, walked as far as needed.
+    rankings: dict[tuple[int, tuple[int, ...]], tuple[_Replayable, np.ndarray, IntArray]] = {}
+    columns_by_nbh: dict[int, dict[int, list[int]]] = {}
+
+    def ranking_for(hi: int, p: int) -> tuple[_Replayable, np.ndarray, IntArray]:
+        a, b = p_bounds[p_position[p]], p_bounds[p_position[p] + 1]
+        profiles, values = offered_q[qi[a:b]], p_values[:, a:b]
+        if p not in columns_by_nbh:
+            grouped: dict[int, list[int]] = defaultdict(list)
+            for column, n in enumerate(u.neighbourhood[s.unit_rep[profiles]].tolist()):
+                grouped[n].append(column)
+            columns_by_nbh[p] = grouped
+        liked_columns = tuple(sorted({c for n in prep.preference_lists[hi] for c in columns_by_nbh[p].get(n, ())}))
+        key = (p, liked_columns)
+        if key not in rankings:
+            top = np.searchsorted(profiles, p_top.get(p, _EMPTY)).tolist()  # profiles are ascending
+            ranking: Iterable[int] = _best_first(top, partial(_ranked_columns, values, np.arange(values.shape[1])))
+            if liked_columns:
+                # The preferred wijken's profiles move by the bonus: rank those, merge with the rest in order.
+                liked = np.zeros(len(profiles), dtype=bool)
+                liked[list(liked_columns)] = True
+                values = values + bonus * liked
+                rest = _best_first([i for i in top if not liked[i]], partial(_ranked_columns, values, np.flatnonzero(~liked)))
+                ranking = _merged(values, _ranked_columns(values, np.flatnonzero(liked)), rest)
+            rankings[key] = (_Replayable(ranking), values, profiles)
+        return rankings[key]
+
     results: list[dict[str, Any]] = []
     for k, (hi, ui) in enumerate(zip(household.tolist(), unit.tolist(), strict=True)):
         p, own_q = int(s.household_profile[hi]), int(s.unit_profile[ui])
         chosen = chosen_all[:, k]
-        a, b = p_bounds[p_position[p]], p_bounds[p_position[p] + 1]
-        profiles, values = offered_q[qi[a:b]], p_values[:, a:b]
-        top = np.searchsorted(profiles, p_top.get(p, _EMPTY)).tolist()  # profiles are ascending
-        liked = np.zeros(len(profiles), dtype=bool)
-        if prep.preference_lists[hi] and len(profiles):
-            liked = prep.preferred.lookup(np.full(len(profiles), hi), u.neighbourhood[s.unit_rep[profiles]])
-        ranking: Iterable[int] = _best_first(top, partial(_ranked_columns, values, np.arange(values.shape[1])))
-        if liked.any():
-            # The preferred wijken's profiles move by the bonus: rank those, merge with the rest in order.
-            values = values + bonus * liked
-            rest = _best_first([i for i in top if not liked[i]], partial(_ranked_columns, values, np.flatnonzero(~liked)))
-            ranking = _merged(values, _ranked_columns(values, np.flatnonzero(liked)), rest)
+        ranking, values, profiles = ranking_for(hi, p)
         blocked = excluded.get(hi, set()) | {ui}
         next_unit = None
         for index in ranking:
@@ -208,6 +225,25 @@ def alternatives(prep: Prepared, household: IntArray, unit: IntArray) -> list[di
             }
         results.append({"next_best_unit": next_unit, "next_best_household": next_household})
     return results
+
+
+class _Replayable:
+    """A lazy sequence: items are pulled from the source once, and every walk replays them first."""
+
+    def __init__(self, source: Iterable[int]) -> None:
+        self._source = iter(source)
+        self._seen: list[int] = []
+
+    def __iter__(self) -> Iterator[int]:
+        index = 0
+        while True:
+            if index == len(self._seen):
+                item = next(self._source, None)
+                if item is None:
+                    return
+                self._seen.append(item)
+            yield self._seen[index]
+            index += 1
 
 
 class _NextHouseholds:
@@ -278,17 +314,18 @@ class _NextHouseholds:
     def _likers(self, needed_q: IntArray) -> tuple[IntArray, IntArray]:
         """(household, unit profile) pairs where an open household prefers the profile's wijk and may have it."""
         s, u, prep = self.prep.structure, self.prep.units, self.prep
-        q_by_nbh: dict[int, list[int]] = defaultdict(list)
-        for q in needed_q.tolist():
-            q_by_nbh[int(u.neighbourhood[s.unit_rep[q]])].append(q)
-        hs: list[int] = []
-        qs: list[int] = []
-        for hi in self.open.tolist():
-            for n in prep.preference_lists[hi]:
-                for q in q_by_nbh.get(n, ()):
-                    hs.append(hi)
-                    qs.append(q)
-        h_arr, q_arr = np.array(hs, dtype=np.int64), np.array(qs, dtype=np.int64)
+        codes, n_nbh = prep.preferred.codes, prep.preferred.n_neighbourhoods
+        hs, ns = codes // n_nbh, codes % n_nbh  # (household, preferred wijk), by household
+        is_open = np.zeros(len(prep.households.ids), dtype=bool)
+        is_open[self.open] = True
+        hs, ns = hs[is_open[hs]], ns[is_open[hs]]
+        q_nbh = u.neighbourhood[s.unit_rep[needed_q]]
+        by_nbh = np.argsort(q_nbh, kind="stable")
+        start = np.searchsorted(q_nbh[by_nbh], ns, side="left")
+        count = np.searchsorted(q_nbh[by_nbh], ns, side="right") - start
+        offsets = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+        h_arr = np.repeat(hs, count).astype(np.int64)
+        q_arr = needed_q[by_nbh[np.repeat(start, count) + offsets]].astype(np.int64)
         keep = s.eligible[s.household_profile[h_arr], q_arr] if len(h_arr) else np.zeros(0, dtype=bool)
         return h_arr[keep], q_arr[keep]
 

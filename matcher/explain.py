@@ -8,6 +8,7 @@ from those details in Dutch (default) or English.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 from collections import defaultdict
 from collections.abc import Mapping
@@ -123,6 +124,11 @@ def household_rule_phrase(details: Mapping[str, Any], lang: str) -> str:
 
 def tier_difference_words(values: list[int]) -> str:
     """A tier difference as the WBB reads it: "-10 / +35 / 0"."""
+    return _difference_words(tuple(values))
+
+
+@functools.lru_cache(maxsize=4096)
+def _difference_words(values: tuple[int, ...]) -> str:
     return " / ".join(f"{v:+d}" if v else "0" for v in values)
 
 

@@ -6,7 +6,11 @@ seed give byte-identical output apart from ``solver.wall_time_s``.
 
 from __future__ import annotations
 
+import functools
+import gc
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib.metadata import version
 from typing import Any
 
@@ -97,6 +101,29 @@ class Proposal(BaseModel):
         return json.dumps(self.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
 
 
+@functools.cache
+def _ortools_version() -> str:
+    return version("ortools")
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while the proposal is assembled.
+
+    Assembling allocates a hundred thousand small dicts and lists that all stay alive
+    until the proposal is returned; the collector would scan them again and again for
+    nothing (about a third of the time on 2,000 x 500). Reference counting still frees
+    what is dropped. The collector is switched back on only if it was on before.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def build_proposal(
     prep: Prepared, solution: Solution, wall_time_s: float, lang: str | None = None, what_it_would_take: bool = False
 ) -> Proposal:
@@ -106,6 +133,11 @@ def build_proposal(
     change that would place it, verified by re-solving (see ``matcher.counterfactual``);
     that costs a few re-solves per household, so it is asked for, not done by default.
     """
+    with _collector_paused():
+        return _assemble(prep, solution, wall_time_s, lang, what_it_would_take)
+
+
+def _assemble(prep: Prepared, solution: Solution, wall_time_s: float, lang: str | None, what_it_would_take: bool) -> Proposal:
     instance, h, u = prep.instance, prep.households, prep.units
     policy = instance.policy
     lang = lang or policy.lang
@@ -202,7 +234,7 @@ def build_proposal(
     )
     solver = SolverReport(
         name="fifo" if solution.method == "fifo" else "cp-sat",
-        version=version("ortools"),
+        version=_ortools_version(),
         seed=policy.seed,
         wall_time_s=round(wall_time_s, 3),
         tiers=[TierReport(value=v, bound=b) for v, b in zip(solution.tier_values, solution.tier_bounds, strict=True)],
