@@ -63,7 +63,9 @@ class HouseholdPublic(BaseModel):
     head_age: int
     expected_reunification: int
     documents_complete: bool
-    vulnerabilities: list[str]
+    vulnerabilities: list[str] | None = Field(
+        description="health and sexual-orientation needs (special category); null for the viewer role, which does not see them"
+    )
     preferred_neighbourhoods: list[str]
     status: Literal["waiting", "housed"]
     housed_on: dt.date | None

@@ -13,6 +13,7 @@ from api.deps import Admin, Offset, SessionDep, SettingsDep, Viewer
 from api.errors import ApiError, invalid_input, not_found, responses
 from api.models import Household
 from api.pool import HOUSEHOLD_FIELDS, household_row, one_record, parse_households, read_upload, store_households
+from api.redaction import sees_special_categories
 from api.schemas import HouseholdBatch, HouseholdList, HouseholdPublic, HouseholdUpdate, ImportMode, ImportResult
 from matcher.errors import InputError
 
@@ -76,7 +77,13 @@ def list_households(
         query = query.where(Household.status == status)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     items = session.scalars(query.order_by(Household.household_id).limit(limit).offset(offset))
-    return HouseholdList(total=total, limit=limit, offset=offset, items=[HouseholdPublic.model_validate(h) for h in items])
+    return HouseholdList(total=total, limit=limit, offset=offset, items=[_shown(caller, h) for h in items])
+
+
+def _shown(caller: Caller, household: Household) -> HouseholdPublic:
+    """The household as the caller may see it: without special-category fields below officer."""
+    shown = HouseholdPublic.model_validate(household)
+    return shown if sees_special_categories(caller) else shown.model_copy(update={"vulnerabilities": None})
 
 
 def _get(session: SessionDep, caller: Caller, household_id: str) -> Household:
@@ -90,7 +97,7 @@ def _get(session: SessionDep, caller: Caller, household_id: str) -> Household:
 def get_household(household_id: str, caller: Viewer, session: SessionDep) -> HouseholdPublic:
     household = _get(session, caller, household_id)
     audit.record(session, caller.token_id, "household.read", "household", [household_id])
-    return HouseholdPublic.model_validate(household)
+    return _shown(caller, household)
 
 
 @router.patch("/{household_id}", summary="Change fields of a waiting household", responses=responses(401, 403, 404, 409, 422))

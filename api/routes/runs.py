@@ -12,6 +12,7 @@ from api.cycle import decide, get_run, latest_done_id, snapshot, visible_runs
 from api.deps import Offset, QueueDep, RowId, SessionDep, Viewer, Wbb
 from api.errors import ApiError, invalid_input, responses
 from api.models import Decision, Run
+from api.redaction import proposal_for
 from api.schemas import DecisionCreate, DecisionList, DecisionPublic, RunCreate, RunList, RunPublic
 from matcher.errors import InputError
 from matcher.policy import parse_policy
@@ -123,7 +124,8 @@ def _finished(session: SessionDep, caller: Viewer, run_id: int) -> Run:
 def get_proposal(run_id: RowId, caller: Viewer, session: SessionDep) -> Response:
     run = _finished(session, caller, run_id)
     audit.record(session, caller.token_id, "run.proposal.read", "run", [run_id])
-    return Response(run.proposal_json, media_type="application/json")
+    assert run.proposal_json is not None
+    return Response(proposal_for(caller, run.proposal_json), media_type="application/json")
 
 
 @router.get(
@@ -139,7 +141,7 @@ def get_workbook(run_id: RowId, caller: Viewer, session: SessionDep) -> Response
 
     run = _finished(session, caller, run_id)
     assert run.proposal_json is not None
-    content = proposal_workbook(run.proposal_json)
+    content = proposal_workbook(proposal_for(caller, run.proposal_json))
     audit.record(session, caller.token_id, "run.proposal.export", "run", [run_id])
     return Response(
         content,

@@ -182,7 +182,8 @@ CONTROLS = {
 @pytest.mark.parametrize("role", list(CONTROLS))
 def test_controls_follow_the_role(site: Site, watched: Watched, role: str) -> None:
     """Each role sees the proposal and the download; the buttons for deciding and running, the
-    import, the taakstelling form and the scenario form show only for the roles allowed to use them."""
+    import, the taakstelling form and the scenario form show only for the roles allowed to use them; only a
+    viewer sees the note that explanations per unmatched household are withheld."""
     decide, imports, target, scenarios = CONTROLS[role]
     page = login(watched, site, "/weekvoorstel", role)
     assert rows(page, "matches").count() > 0
@@ -190,6 +191,8 @@ def test_controls_follow_the_role(site: Site, watched: Watched, role: str) -> No
     assert (page.get_by_role("button", name="Accepteren").count() > 0) == decide
     assert page.locator("#rerun").is_visible() == decide
     assert page.locator("#import-form").is_visible() == imports
+    # Health and sexual orientation: a viewer reads that the unmatched households' explanations are withheld.
+    assert page.locator("#withheld").is_visible() == (role == "viewer")
     page.goto(site.url + "/")
     page.wait_for_selector("body[data-loaded]", state="attached")
     assert page.locator("#target-form").is_visible() == target

@@ -164,6 +164,7 @@ function renderUnmatched() {
   const shown = (state.proposal?.unmatched_households || []).filter(
     (u) => !filter || (filter === "take" ? Boolean(u.details && u.details.what_it_would_take) : u.reason === filter),
   );
+  document.getElementById("withheld").hidden = !(state.proposal && state.proposal.withheld);
   document.getElementById("unmatched-count").textContent = state.proposal ? `(${shown.length} van ${state.proposal.unmatched_households.length})` : "";
   body.replaceChildren(
     ...shown.map((u) => {
