@@ -181,6 +181,7 @@ class Explainer:
         self._unit_rule_counts: dict[int, dict[str, int]] = {}
         self._rule_counts_with_documents: dict[int, tuple[dict[str, int], int]] = {}
         self._excluded_by_household: dict[int, IntArray] | None = None
+        self._taken_phrases: dict[tuple[int, str], str] = {}
         self._placed_per_profile: IntArray | None = None
         self._available_from: list[str] | None = None
         self.residents: dict[int, list[int]] = {}
@@ -314,13 +315,13 @@ class Explainer:
         prep, s, u, h = self.prep, self.prep.structure, self.prep.units, self.prep.households
         used = np.flatnonzero(u.available & self.used_u)
 
-        holders: dict[int, list[str]] = {}
+        described_unit: dict[int, dict[str, Any]] = {}
 
         def described(units: list[int]) -> list[dict[str, Any]]:
             for x in units:
-                if x not in holders:
-                    holders[x] = [h.ids[y] for y in sorted(self.residents.get(x, ()))]
-            return [{"unit_id": u.ids[x], "taken_by": list(holders[x])} for x in units]
+                if x not in described_unit:
+                    described_unit[x] = {"unit_id": u.ids[x], "taken_by": [h.ids[y] for y in sorted(self.residents.get(x, ()))]}
+            return [described_unit[x] for x in units]
 
         answer: dict[int, list[dict[str, Any]]] = {hi: [] for hi in households}
         bonus = preferred_bonus(prep)
@@ -353,8 +354,7 @@ class Explainer:
         bonus_list = bonus[:, 0].tolist()
         columns_of: dict[int, dict[int, int]] = {}
         seen: dict[tuple[int, tuple[int, ...]], list[dict[str, Any]]] = {}
-        for hi in fast:
-            p = int(s.household_profile[hi])
+        for hi, p in zip(fast, s.household_profile[fast].tolist(), strict=True):
             if p not in columns_of:
                 a, b = p_bounds[p_position[p]], p_bounds[p_position[p] + 1]
                 columns_of[p] = dict(zip(used_q[qi[a:b]].tolist(), range(a, b), strict=True))
@@ -369,7 +369,7 @@ class Explainer:
                     options[q] = ([v + w for v, w in zip(values[:, columns[q]].tolist(), bonus_list, strict=True)], q_units[q][0])
                 ranked = sorted(options.items(), key=lambda item: ([-v for v in item[1][0]], item[1][1]))
                 seen[key] = described(list(itertools.islice((x for q, _ in ranked for x in q_units[q]), limit)))
-            answer[hi] = [{"unit_id": item["unit_id"], "taken_by": list(item["taken_by"])} for item in seen[key]]
+            answer[hi] = seen[key]  # shared, never changed after this point
         return answer
 
     def household_sentence(self, household: int, reason: str, details: Mapping[str, Any], lang: str) -> str:
@@ -415,7 +415,14 @@ class Explainer:
                 f"There {'is' if n == 1 else 'are'} {n} suitable unit{'' if n == 1 else 's'}, "
                 f"but the policy's priorities gave {'it' if n == 1 else 'them'} to other households"
             )
-        return text + _taken_phrase(details.get("units_taken", []), lang) + _forced_phrase(details, lang)
+        taken = details.get("units_taken")
+        if not taken:
+            return text + _taken_phrase([], lang) + _forced_phrase(details, lang)
+        # Households ranked alike share one list (see units_taken), alive as long as the details, so one phrase.
+        key = (id(taken), lang)
+        if key not in self._taken_phrases:
+            self._taken_phrases[key] = _taken_phrase(taken, lang)
+        return text + self._taken_phrases[key] + _forced_phrase(details, lang)
 
     # --- units -----------------------------------------------------------------------
     def unit_reason(self, unit: int) -> tuple[str, dict[str, Any]]:
