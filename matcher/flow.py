@@ -13,6 +13,7 @@ the next tier is again a plain min-cost flow on them.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -148,12 +149,15 @@ def lexicographic_distances(
     return _vector_distances(n_nodes, tail, head, costs, target)
 
 
-def _vector_distances(
-    n_nodes: int, tail: IntArray, head: IntArray, costs: IntArray, target: int
-) -> tuple[IntArray, npt.NDArray[np.bool_]]:
-    """``lexicographic_distances`` on cost vectors, for costs too large to pack into one integer."""
-    n_tiers = costs.shape[0]
-    distance = np.zeros((n_nodes, n_tiers), dtype=np.int64)
+Relax = Callable[[IntArray, npt.NDArray[np.bool_]], tuple[IntArray, IntArray]]
+
+
+def _frontier_search(n_nodes: int, head: IntArray, target: int, distance: IntArray, relax: Relax) -> npt.NDArray[np.bool_]:
+    """Bellman-Ford toward ``target`` that relaxes only the arcs into nodes whose distance changed.
+
+    ``relax(arcs, reached)`` returns the tails that improve and their new distances;
+    ``distance`` is updated in place. Returns which nodes reach the target.
+    """
     reached = np.zeros(n_nodes, dtype=bool)
     reached[target] = True
     frontier = np.array([target], dtype=np.int64)
@@ -165,19 +169,33 @@ def _vector_distances(
         offsets = np.repeat(begin - np.r_[0, np.cumsum(count)[:-1]], count)
         arcs = by_head[offsets + np.arange(int(count.sum()))]
         if len(arcs) == 0:
-            return distance, reached
+            return reached
+        nodes, best = relax(arcs, reached)
+        if len(nodes) == 0:
+            return reached
+        distance[nodes] = best
+        reached[nodes] = True
+        frontier = nodes
+    raise FlowError("negative cycle in an optimal residual graph")
+
+
+def _vector_distances(
+    n_nodes: int, tail: IntArray, head: IntArray, costs: IntArray, target: int
+) -> tuple[IntArray, npt.NDArray[np.bool_]]:
+    """``lexicographic_distances`` on cost vectors, for costs too large to pack into one integer."""
+    n_tiers = costs.shape[0]
+    distance = np.zeros((n_nodes, n_tiers), dtype=np.int64)
+
+    def relax(arcs: IntArray, reached: npt.NDArray[np.bool_]) -> tuple[IntArray, IntArray]:
         source = tail[arcs]
         candidate = costs[:, arcs].T + distance[head[arcs]]
         order = np.lexsort((*(candidate[:, k] for k in reversed(range(n_tiers))), source))
         first = order[np.r_[True, source[order][1:] != source[order][:-1]]]
         nodes, best = source[first], candidate[first]
         better = ~reached[nodes] | _lexicographically_less(best, distance[nodes])
-        if not better.any():
-            return distance, reached
-        distance[nodes[better]] = best[better]
-        reached[nodes[better]] = True
-        frontier = nodes[better]
-    raise FlowError("negative cycle in an optimal residual graph")
+        return nodes[better], best[better]
+
+    return distance, _frontier_search(n_nodes, head, target, distance, relax)
 
 
 def _packing(n_nodes: int, costs: IntArray) -> list[int] | None:
@@ -224,29 +242,16 @@ def _packed_distances(
     scalar comparisons instead of lexicographic sorts."""
     cost = _pack(costs, widths)
     distance = np.zeros(n_nodes, dtype=np.int64)
-    reached = np.zeros(n_nodes, dtype=bool)
-    reached[target] = True
-    frontier = np.array([target], dtype=np.int64)
-    by_head = np.argsort(head, kind="stable")
-    first_arc = np.searchsorted(head[by_head], np.arange(n_nodes + 1))
-    for _ in range(n_nodes + 1):
-        begin, count = first_arc[frontier], first_arc[frontier + 1] - first_arc[frontier]
-        offsets = np.repeat(begin - np.r_[0, np.cumsum(count)[:-1]], count)
-        arcs = by_head[offsets + np.arange(int(count.sum()))]
-        if len(arcs) == 0:
-            break
+
+    def relax(arcs: IntArray, reached: npt.NDArray[np.bool_]) -> tuple[IntArray, IntArray]:
         source = tail[arcs]
         candidate = cost[arcs] + distance[head[arcs]]
         better = ~reached[source] | (candidate < distance[source])
-        if not better.any():
-            break
         source, candidate = source[better], candidate[better]
         best = np.full(n_nodes, np.iinfo(np.int64).max, dtype=np.int64)
         np.minimum.at(best, source, candidate)
         nodes = np.unique(source)
-        distance[nodes] = best[nodes]
-        reached[nodes] = True
-        frontier = nodes
-    else:
-        raise FlowError("negative cycle in an optimal residual graph")
+        return nodes, best[nodes]
+
+    reached = _frontier_search(n_nodes, head, target, distance, relax)
     return np.where(reached[:, None], _unpack(distance, widths), 0), reached
