@@ -310,7 +310,7 @@ class Explainer:
         household adds only its preferred ones. Households with excluded pairs (or a negative
         preferred weight) are ranked unit by unit.
         """
-        from matcher.alternatives import _grouped_top, base_values, pair_values, preferred_bonus
+        from matcher.alternatives import _grouped_top, among, base_values, pair_values, preferred_bonus
 
         prep, s, u, h = self.prep, self.prep.structure, self.prep.units, self.prep.households
         used = np.flatnonzero(u.available & self.used_u)
@@ -348,25 +348,22 @@ class Explainer:
         top = _grouped_top(profiles[pi], first_unit[qi], values, limit)
         p_bounds = np.searchsorted(pi, np.arange(len(profiles) + 1))
         p_position = {int(p): k for k, p in enumerate(profiles.tolist())}
-        q_by_nbh: dict[int, list[int]] = defaultdict(list)
-        for q in used_q.tolist():
-            q_by_nbh[int(u.neighbourhood[s.unit_rep[q]])].append(q)
         bonus_list = bonus[:, 0].tolist()
-        columns_of: dict[int, dict[int, int]] = {}
         seen: dict[tuple[int, tuple[int, ...]], list[dict[str, Any]]] = {}
         for hi, p in zip(fast, s.household_profile[fast].tolist(), strict=True):
-            if p not in columns_of:
-                a, b = p_bounds[p_position[p]], p_bounds[p_position[p] + 1]
-                columns_of[p] = dict(zip(used_q[qi[a:b]].tolist(), range(a, b), strict=True))
-            columns = columns_of[p]  # eligible unit profile -> its column in values
-            liked = tuple(sorted({q for n in prep.preference_lists[hi] for q in q_by_nbh.get(n, ()) if q in columns}))
-            key = (p, liked)  # households alike in profile and in the preferred profiles they could use rank alike
+            key = (p, prep.preference_lists[hi])  # households alike in profile and preferred wijken rank alike
             if key not in seen:
+                columns: list[int] = []  # columns of ``values``: this profile's eligible unit profiles in a preferred wijk
+                if key[1]:
+                    a, b = p_bounds[p_position[p]], p_bounds[p_position[p] + 1]
+                    wijken = u.neighbourhood[s.unit_rep[used_q[qi[a:b]]]]
+                    columns = (a + np.flatnonzero(among(wijken, key[1]))).tolist()
+                liked = [int(used_q[qi[c]]) for c in columns]
                 firsts, best_values = top.get(p, (_NO_UNITS, np.zeros((len(prep.parts), 0), dtype=np.int64)))
                 # (value per tier, lowest unit id) of the profile's best and of the preferred ones
                 options = {q_of_first[f]: (best_values[:, i].tolist(), f) for i, f in enumerate(firsts.tolist())}
-                for q in liked:
-                    options[q] = ([v + w for v, w in zip(values[:, columns[q]].tolist(), bonus_list, strict=True)], q_units[q][0])
+                for q, c in zip(liked, columns, strict=True):
+                    options[q] = ([v + w for v, w in zip(values[:, c].tolist(), bonus_list, strict=True)], q_units[q][0])
                 ranked = sorted(options.items(), key=lambda item: ([-v for v in item[1][0]], item[1][1]))
                 seen[key] = described(list(itertools.islice((x for q, _ in ranked for x in q_units[q]), limit)))
             answer[hi] = seen[key]  # shared, never changed after this point
