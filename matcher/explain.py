@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import itertools
 from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
@@ -303,11 +302,10 @@ class Explainer:
     def units_taken(self, households: list[int], limit: int = 3) -> dict[int, list[dict[str, Any]]]:
         """Per household: its best eligible units that went to others, and who got them.
 
-        Units are ranked by the policy's tiers for this household (its own part aside): unit
-        profiles by value, then by their lowest unit id; units of one profile by id. A value
-        depends on the household's profile and the unit's profile, plus a bonus for a
-        preferred wijk; so each household profile ranks its unit profiles once, and a
-        household adds only its preferred ones. Households with excluded pairs (or a negative
+        Units are ranked by the policy's tiers for this household (its own part aside), then by
+        unit id. A value depends on the household's profile and the unit's profile, plus a
+        bonus for a preferred wijk; so each household profile ranks its unit profiles once, and
+        a household adds only its preferred ones. Households with excluded pairs (or a negative
         preferred weight) are ranked unit by unit.
         """
         from matcher.alternatives import _grouped_top, among, base_values, pair_values, preferred_bonus
@@ -360,12 +358,13 @@ class Explainer:
                     columns = (a + np.flatnonzero(among(wijken, key[1]))).tolist()
                 liked = [int(used_q[qi[c]]) for c in columns]
                 firsts, best_values = top.get(p, (_NO_UNITS, np.zeros((len(prep.parts), 0), dtype=np.int64)))
-                # (value per tier, lowest unit id) of the profile's best and of the preferred ones
-                options = {q_of_first[f]: (best_values[:, i].tolist(), f) for i, f in enumerate(firsts.tolist())}
+                # Value per tier of the profile's best unit profiles and of the preferred ones. The best
+                # units overall are among the first ``limit`` units of those profiles.
+                options = {q_of_first[f]: best_values[:, i].tolist() for i, f in enumerate(firsts.tolist())}
                 for q, c in zip(liked, columns, strict=True):
-                    options[q] = ([v + w for v, w in zip(values[:, c].tolist(), bonus_list, strict=True)], q_units[q][0])
-                ranked = sorted(options.items(), key=lambda item: ([-v for v in item[1][0]], item[1][1]))
-                seen[key] = described(list(itertools.islice((x for q, _ in ranked for x in q_units[q]), limit)))
+                    options[q] = [v + w for v, w in zip(values[:, c].tolist(), bonus_list, strict=True)]
+                candidates = sorted(([-v for v in value], x) for q, value in options.items() for x in q_units[q][:limit])
+                seen[key] = described([x for _, x in candidates[:limit]])
             answer[hi] = seen[key]  # shared, never changed after this point
         return answer
 

@@ -270,6 +270,17 @@ def check_proposal(instance: Instance, proposal: dict[str, Any]) -> list[str]:
             holders = sorted(a for a, b in pairs if b == taken["unit_id"])
             if unit_row is None or failing_rules(h, unit_row, instance) or taken["taken_by"] != holders:
                 problems.append(f"household {h['household_id']}: units_taken {taken} is not an eligible unit held by those")
+        if "units_taken" in details:
+            # The household's best eligible units that others hold: by value per tier, then unit id.
+            held = {b for _, b in pairs}
+            ranked = sorted(
+                (v for v in eligible if v["unit_id"] in held),
+                key=lambda v: ([-x for x in _tier_vector(h, v, instance)], v["unit_id"]),
+            )
+            expected_ids = [v["unit_id"] for v in ranked[: len(details["units_taken"])]]
+            listed = [t["unit_id"] for t in details["units_taken"]]
+            if listed != expected_ids or (len(listed) < 3 and len(ranked) > len(listed)):
+                problems.append(f"household {h['household_id']}: units_taken {listed} are not its best held units {expected_ids}")
         if want in ("no_eligible_unit", "documents_incomplete") and "excluded_by" in details:
             with_documents = {**h, "documents_complete": True}
             broken_by_unit = [failing_rules(with_documents, u, instance) for u in unit_list]
