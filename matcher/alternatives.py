@@ -86,15 +86,26 @@ def _merged(values: np.ndarray, first: Iterable[int], second: Iterable[int]) -> 
 
 
 def _grouped_top(group: IntArray, member: IntArray, values: np.ndarray, count: int) -> dict[int, tuple[IntArray, np.ndarray]]:
-    """Like ``_grouped_rankings``, but only the best ``count`` members of each group.
+    """Like ``_grouped_rankings``, but only the best ``count`` members of each group."""
+    if len(group) == 0:
+        return {}
+    order = grouped_top_indices(group, member, values, count)
+    g, m, v = group[order], member[order], values[:, order]
+    cuts = np.flatnonzero(np.diff(g)) + 1
+    a_s, b_s = np.r_[0, cuts], np.r_[cuts, len(g)]
+    return {int(g[a]): (m[a:b], v[:, a:b]) for a, b in zip(a_s.tolist(), b_s.tolist(), strict=True)}
+
+
+def grouped_top_indices(group: IntArray, member: IntArray, values: np.ndarray, count: int) -> IntArray:
+    """Indices of the best ``count`` entries of each group: by group, then best first.
 
     ``group`` must be sorted and ``member`` ascending within a group. Each round finds
-    every group's lexicographic best among the members left (tier by tier with segment
+    every group's lexicographic best among the entries left (tier by tier with segment
     maxima, then the smallest member) and takes it out: ``count`` linear passes instead
     of sorting every pair.
     """
     if len(group) == 0:
-        return {}
+        return np.zeros(0, dtype=np.int64)
     starts = np.r_[0, np.flatnonzero(np.diff(group)) + 1]
     segment = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(group)]))
     left = np.ones(len(group), dtype=bool)
@@ -112,12 +123,11 @@ def _grouped_top(group: IntArray, member: IntArray, values: np.ndarray, count: i
             break
         picks.append(chosen)
         left[chosen] = False
+    if not picks:
+        return np.zeros(0, dtype=np.int64)
     order = np.concatenate(picks)
-    order = order[np.lexsort((np.repeat(np.arange(len(picks)), [len(p) for p in picks]), segment[order]))]
-    g, m, v = group[order], member[order], values[:, order]
-    cuts = np.flatnonzero(np.diff(g)) + 1
-    a_s, b_s = np.r_[0, cuts], np.r_[cuts, len(g)]
-    return {int(g[a]): (m[a:b], v[:, a:b]) for a, b in zip(a_s.tolist(), b_s.tolist(), strict=True)}
+    ranked: IntArray = order[np.lexsort((np.repeat(np.arange(len(picks)), [len(p) for p in picks]), segment[order]))]
+    return ranked
 
 
 def _ranked_columns(values: np.ndarray, columns: IntArray) -> list[int]:
