@@ -2,9 +2,9 @@
 
 A pair's value per tier is a household part, plus a part fixed by the unit's profile
 (temporary, underoccupancy, own municipality, and the preferred bonus, since the
-neighbourhood is part of the unit profile). So a household ranks units profile by
-profile, and a unit ranks households by their own part plus their profile's part. Both
-rankings are lexicographic over the policy's tiers; ties go to the smallest id. The
+neighbourhood is part of the unit profile). So a household's best units are found among
+a few unit profiles, and a unit ranks households by their own part plus their profile's
+part. Both rankings are lexicographic over the policy's tiers; ties go to the smallest id. The
 ``tier_difference`` is the chosen pair's value minus the alternative's, per tier: a
 negative first non-zero entry means the alternative would have been better for this
 pair, and went elsewhere because the proposal as a whole is better that way.
@@ -13,12 +13,9 @@ pair, and went elsewhere because the proposal as a whole is better that way.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
-from functools import partial
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 from matcher.eligibility import IntArray
 from matcher.network import profile_pair_values
@@ -47,14 +44,6 @@ def pair_values(prep: Prepared, household: IntArray, unit: IntArray) -> np.ndarr
     return values
 
 
-def among(values: IntArray, wanted: tuple[int, ...]) -> npt.NDArray[np.bool_]:
-    """Which values are one of a few wanted ones (np.isin costs ~0.4 ms a call on short arrays)."""
-    mask = np.zeros(len(values), dtype=bool)
-    for item in wanted:
-        mask |= values == item
-    return mask
-
-
 _EMPTY = np.zeros(0, dtype=np.int64)
 _NO_VALUES = np.zeros((0, 0), dtype=np.int64)
 
@@ -69,20 +58,6 @@ def _grouped_rankings(group: IntArray, member: IntArray, values: np.ndarray) -> 
     cuts = np.flatnonzero(np.diff(group)) + 1
     starts, ends = np.r_[0, cuts], np.r_[cuts, len(group)]
     return {int(group[a]): (member[a:b], values[:, a:b]) for a, b in zip(starts.tolist(), ends.tolist(), strict=True)}
-
-
-def _merged(values: np.ndarray, first: Iterable[int], second: Iterable[int]) -> Iterator[int]:
-    """Two rankings of columns of ``values`` merged lazily into one (largest first, smaller index on ties)."""
-    a, b = iter(first), iter(second)
-    x, y = next(a, None), next(b, None)
-    while x is not None or y is not None:
-        if y is None or (x is not None and (values[:, x].tolist(), -x) > (values[:, y].tolist(), -y)):
-            assert x is not None
-            yield x
-            x = next(a, None)
-        else:
-            yield y
-            y = next(b, None)
 
 
 def _grouped_top(group: IntArray, member: IntArray, values: np.ndarray, count: int) -> dict[int, tuple[IntArray, np.ndarray]]:
@@ -130,22 +105,6 @@ def grouped_top_indices(group: IntArray, member: IntArray, values: np.ndarray, c
     return ranked
 
 
-def _ranked_columns(values: np.ndarray, columns: IntArray) -> list[int]:
-    """The given columns of ``values`` from lexicographically largest to smallest (smaller column on ties)."""
-    if len(columns) == 0:
-        return []
-    order = np.lexsort((columns, *(-row for row in values[::-1, columns])))
-    ranked: list[int] = columns[order].tolist()
-    return ranked
-
-
-def _best_first(top: list[int], rest: Callable[[], list[int]]) -> Iterator[int]:
-    """Columns in ranking order: first the known best ones, then (only if asked for) the rest."""
-    yield from top
-    seen = set(top)
-    yield from (i for i in rest() if i not in seen)
-
-
 def alternatives(prep: Prepared, household: IntArray, unit: IntArray) -> list[dict[str, Any]]:
     """Per match (same order as the arrays), the next-best unit and next-best household with tier differences.
 
@@ -156,17 +115,12 @@ def alternatives(prep: Prepared, household: IntArray, unit: IntArray) -> list[di
     usually one step, and the full ranking is computed only when those few run out.
     """
     s, h, u = prep.structure, prep.households, prep.units
-    n_q = s.eligible.shape[1]
     excluded: dict[int, set[int]] = defaultdict(set)
     excluded_by_unit: dict[int, set[int]] = defaultdict(set)
     for a, b in zip(s.excluded_household.tolist(), s.excluded_unit.tolist(), strict=True):
         excluded[a].add(b)
         excluded_by_unit[b].add(a)
     available = np.flatnonzero(u.available)
-    per_profile = np.bincount(s.unit_profile[available], minlength=n_q)
-    first_unit: dict[int, list[int]] = defaultdict(list)  # profile -> available units in id order
-    for ui in available.tolist():
-        first_unit[int(s.unit_profile[ui])].append(ui)
     household_part = np.array([p.household for p in prep.parts], dtype=np.int64).reshape(len(prep.parts), -1)
     open_households = np.flatnonzero(h.documents)
     chosen_all = pair_values(prep, household, unit)
@@ -176,49 +130,27 @@ def alternatives(prep: Prepared, household: IntArray, unit: IntArray) -> list[di
     for a, b in placed_in.items():
         residents[b].add(a)
 
-    # Unit profiles per household profile: all eligible ones with their values, the best three ranked.
-    needed_p = np.unique(s.household_profile[household])
-    pi, qi = np.nonzero(s.eligible[np.ix_(needed_p, np.flatnonzero(per_profile > 0))])
-    offered_q = np.flatnonzero(per_profile > 0)
-    p_values = base_values(prep, s.household_rep[needed_p[pi]], s.unit_rep[offered_q[qi]])
-    p_bounds = np.searchsorted(pi, np.arange(len(needed_p) + 1))
-    p_position = {int(p): k for k, p in enumerate(needed_p.tolist())}
-    p_top = {p: top for p, (top, _) in _grouped_top(needed_p[pi], offered_q[qi], p_values, 3).items()}
-
     next_households = _NextHouseholds(prep, household, unit, open_households, household_part, bonus)
-    # A ranking depends on the household's profile and its preferred wijken; households alike
-    # in both share one ranking, walked as far as needed.
-    rankings: dict[tuple[int, tuple[int, ...]], tuple[_Replayable, np.ndarray, IntArray]] = {}
-
-    def ranking_for(hi: int, p: int) -> tuple[_Replayable, np.ndarray, IntArray]:
-        key = (p, prep.preference_lists[hi])
-        if key not in rankings:
-            a, b = p_bounds[p_position[p]], p_bounds[p_position[p] + 1]
-            profiles, values = offered_q[qi[a:b]], p_values[:, a:b]
-            liked_columns = np.flatnonzero(among(u.neighbourhood[s.unit_rep[profiles]], key[1])).tolist()
-            top = np.searchsorted(profiles, p_top.get(p, _EMPTY)).tolist()  # profiles are ascending
-            ranking: Iterable[int] = _best_first(top, partial(_ranked_columns, values, np.arange(values.shape[1])))
-            if liked_columns:
-                # The preferred wijken's profiles move by the bonus: rank those, merge with the rest in order.
-                liked = np.zeros(len(profiles), dtype=bool)
-                liked[liked_columns] = True
-                values = values + bonus * liked
-                rest = _best_first([i for i in top if not liked[i]], partial(_ranked_columns, values, np.flatnonzero(~liked)))
-                ranking = _merged(values, _ranked_columns(values, np.flatnonzero(liked)), rest)
-            rankings[key] = (_Replayable(ranking), values, profiles)
-        return rankings[key]
+    # The next-best unit: the best of the household's eligible units once its own unit and its
+    # excluded pairs are left out. Households alike in profile and preferred wijken share one
+    # ranking; a household with excluded pairs has its own, long enough to walk past them.
+    keys: dict[tuple[int, tuple[int, ...], int], int] = {}
+    key_of = [
+        keys.setdefault((p, prep.preference_lists[hi], hi if hi in excluded else -1), len(keys))
+        for hi, p in zip(household.tolist(), s.household_profile[household].tolist(), strict=True)
+    ]
+    limits = np.array([2 + len(excluded.get(owner, ())) for _, _, owner in keys], dtype=np.int64)
+    ranked = best_units(prep, [(p, wijken) for p, wijken, _ in keys], limits, available, bonus)
 
     results: list[dict[str, Any]] = []
     for k, (hi, ui) in enumerate(zip(household.tolist(), unit.tolist(), strict=True)):
-        p, own_q = int(s.household_profile[hi]), int(s.unit_profile[ui])
+        own_q = int(s.unit_profile[ui])
         chosen = chosen_all[:, k]
-        ranking, values, profiles = ranking_for(hi, p)
         blocked = excluded.get(hi, set()) | {ui}
+        candidates, values = ranked[key_of[k]]
         next_unit = None
-        for index in ranking:
-            q = int(profiles[index])
-            alt = next((x for x in first_unit[q] if x not in blocked), None)
-            if alt is not None:
+        for index, alt in enumerate(candidates):
+            if alt not in blocked:
                 next_unit = {
                     "unit_id": u.ids[alt],
                     "tier_difference": (chosen - values[:, index]).tolist(),
@@ -238,25 +170,6 @@ def alternatives(prep: Prepared, household: IntArray, unit: IntArray) -> list[di
             }
         results.append({"next_best_unit": next_unit, "next_best_household": next_household})
     return results
-
-
-class _Replayable:
-    """A lazy sequence: items are pulled from the source once, and every walk replays them first."""
-
-    def __init__(self, source: Iterable[int]) -> None:
-        self._source = iter(source)
-        self._seen: list[int] = []
-
-    def __iter__(self) -> Iterator[int]:
-        index = 0
-        while True:
-            if index == len(self._seen):
-                item = next(self._source, None)
-                if item is None:
-                    return
-                self._seen.append(item)
-            yield self._seen[index]
-            index += 1
 
 
 class _NextHouseholds:
@@ -362,3 +275,71 @@ class _NextHouseholds:
             if other not in skip:
                 return other, values[:, index]
         return None
+
+
+def best_units(
+    prep: Prepared, keys: list[tuple[int, tuple[int, ...]]], limits: IntArray, units: IntArray, bonus: np.ndarray
+) -> list[tuple[list[int], np.ndarray]]:
+    """Per key (household profile, preferred wijken): the ``limits[k]`` best eligible units among
+    ``units``, by value per tier (the bonus for a preferred wijk included), then unit id; with
+    their values (tiers x units).
+
+    The best units are among the first ``limit`` units of the best ``limit`` unit profiles
+    (by value, then their first unit). Those are among the preferred profiles (with the
+    bonus) and the best ``limit + preferred`` profiles without the bonus, so each key needs
+    only a few rows, and all keys are ranked together in a few array passes.
+    """
+    s, u = prep.structure, prep.units
+    by_q = units[np.argsort(s.unit_profile[units], kind="stable")]  # units by profile, then id
+    unit_q, q_start, q_count = np.unique(s.unit_profile[by_q], return_index=True, return_counts=True)
+    key_p = np.array([p for p, _ in keys], dtype=np.int64)
+    profiles = np.unique(key_p)
+    key_pos = np.searchsorted(profiles, key_p)
+    pi, qi = np.nonzero(s.eligible[np.ix_(profiles, unit_q)])  # columns, by household profile then unit profile
+    values = base_values(prep, s.household_rep[profiles[pi]], s.unit_rep[unit_q[qi]])
+
+    # The columns in one of the key's preferred wijken, with the bonus ...
+    n_nbh = max(len(prep.codes.neighbourhoods), 1)
+    code = pi * n_nbh + u.neighbourhood[s.unit_rep[unit_q[qi]]]
+    by_code = np.argsort(code, kind="stable")
+    liked_key = np.array([k for k, (_, wijken) in enumerate(keys) for _ in wijken], dtype=np.int64)
+    liked_code = np.array([int(key_pos[k]) * n_nbh + n for k, (_, wijken) in enumerate(keys) for n in wijken], dtype=np.int64)
+    lo = np.searchsorted(code[by_code], liked_code, side="left")
+    found = np.searchsorted(code[by_code], liked_code, side="right") - lo
+    liked_rows_key = np.repeat(liked_key, found)
+    liked_columns = by_code[np.repeat(lo, found) + _within(found)]
+    n_liked = np.bincount(liked_rows_key, minlength=len(keys))
+    # ... and the best columns of the key's profile without it.
+    wanted = limits + n_liked
+    top = grouped_top_indices(pi, by_q[q_start[qi]], values, int(wanted.max()) if len(keys) else 0)
+    starts = np.searchsorted(pi[top], key_pos, side="left")
+    counts = np.minimum(np.searchsorted(pi[top], key_pos, side="right") - starts, wanted)
+    rows_key = np.concatenate([liked_rows_key, np.repeat(np.arange(len(keys)), counts)])
+    rows_column = np.concatenate([liked_columns, top[np.repeat(starts, counts) + _within(counts)]])
+    rows_values = np.concatenate(
+        [values[:, liked_columns] + bonus, values[:, top[np.repeat(starts, counts) + _within(counts)]]], axis=1
+    )
+    is_liked = np.r_[np.ones(len(liked_columns), dtype=np.int64), np.zeros(int(counts.sum()), dtype=np.int64)]
+
+    # One row per (key, column), the preferred one kept; each row gives its first units.
+    order = np.lexsort((-is_liked, rows_column, rows_key))
+    keep = order[np.r_[True, (np.diff(rows_key[order]) != 0) | (np.diff(rows_column[order]) != 0)][: len(order)]]
+    rows_key, rows_column, rows_values = rows_key[keep], rows_column[keep], rows_values[:, keep]
+    q_index = qi[rows_column]
+    take = np.minimum(q_count[q_index], limits[rows_key])
+    unit_key = np.repeat(rows_key, take)
+    unit = by_q[np.repeat(q_start[q_index], take) + _within(take)]
+    unit_values = np.repeat(rows_values, take, axis=1)
+    order = np.lexsort((unit, *(-row for row in unit_values[::-1]), unit_key))
+    unit_key, unit, unit_values = unit_key[order], unit[order], unit_values[:, order]
+    chosen = np.arange(len(unit_key)) - np.searchsorted(unit_key, unit_key, side="left") < limits[unit_key]
+    unit_key, unit, unit_values = unit_key[chosen], unit[chosen], unit_values[:, chosen]
+    bounds = np.searchsorted(unit_key, np.arange(len(keys) + 1))
+    listed = unit.tolist()
+    return [(listed[a:b], unit_values[:, a:b]) for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)]
+
+
+def _within(counts: IntArray) -> IntArray:
+    """0, 1, ..., c-1 for each count c, concatenated."""
+    offsets: IntArray = np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+    return offsets

@@ -308,7 +308,7 @@ class Explainer:
         a household adds only its preferred ones. Households with excluded pairs (or a negative
         preferred weight) are ranked unit by unit.
         """
-        from matcher.alternatives import _grouped_top, pair_values, preferred_bonus
+        from matcher.alternatives import _grouped_top, best_units, pair_values, preferred_bonus
 
         prep, s, u, h = self.prep, self.prep.structure, self.prep.units, self.prep.households
         used = np.flatnonzero(u.available & self.used_u)
@@ -339,8 +339,8 @@ class Explainer:
             keys.setdefault((p, prep.preference_lists[hi]), len(keys))
             for hi, p in zip(fast, s.household_profile[fast].tolist(), strict=True)
         ]
-        best = _best_units_by_key(prep, list(keys), used, bonus, limit)
-        lists = [described(units) for units in best]
+        best = best_units(prep, list(keys), np.full(len(keys), limit, dtype=np.int64), used, bonus)
+        lists = [described(units) for units, _ in best]
         for hi, k in zip(fast, key_of, strict=True):
             answer[hi] = lists[k]  # shared, never changed after this point
         return answer
@@ -455,70 +455,3 @@ class Explainer:
             f"{n} household{'' if n == 1 else 's'} {'is' if n == 1 else 'are'} eligible; {elsewhere} got another unit and for "
             f"the other {rest} this unit does not improve the proposal under the policy's priorities."
         )
-
-
-def _best_units_by_key(
-    prep: Prepared, keys: list[tuple[int, tuple[int, ...]]], used: IntArray, bonus: np.ndarray, limit: int
-) -> list[list[int]]:
-    """Per (household profile, preferred wijken): the ``limit`` best of the units ``used``, by value per
-    tier (bonus included), then unit id. Needs a bonus that is never negative.
-
-    The best units are among the first ``limit`` units of the best ``limit`` unit profiles
-    (by value, then their first unit), and with a bonus that is never negative those are
-    among the profile's best ``limit`` without the bonus plus the preferred ones. All keys
-    are ranked together in a few array passes.
-    """
-    from matcher.alternatives import base_values, grouped_top_indices
-
-    s, u = prep.structure, prep.units
-    by_q = used[np.argsort(s.unit_profile[used], kind="stable")]  # units by profile, then id
-    used_q, q_start, q_count = np.unique(s.unit_profile[by_q], return_index=True, return_counts=True)
-    key_p = np.array([p for p, _ in keys], dtype=np.int64)
-    profiles = np.unique(key_p)
-    key_pos = np.searchsorted(profiles, key_p)
-    pi, qi = np.nonzero(s.eligible[np.ix_(profiles, used_q)])  # columns, by household profile then unit profile
-    values = base_values(prep, s.household_rep[profiles[pi]], s.unit_rep[used_q[qi]])
-
-    # (key, column) rows: the best columns of the key's profile without the bonus ...
-    top = grouped_top_indices(pi, by_q[q_start[qi]], values, limit)
-    starts = np.searchsorted(pi[top], key_pos, side="left")
-    counts = np.searchsorted(pi[top], key_pos, side="right") - starts
-    rows_key = np.repeat(np.arange(len(keys)), counts)
-    rows_column = top[np.repeat(starts, counts) + _within(counts)]
-    rows_values = values[:, rows_column]
-    # ... and the columns in one of its preferred wijken, with the bonus.
-    n_nbh = max(len(prep.codes.neighbourhoods), 1)
-    code = pi * n_nbh + u.neighbourhood[s.unit_rep[used_q[qi]]]
-    by_code = np.argsort(code, kind="stable")
-    liked_key = np.array([k for k, (_, wijken) in enumerate(keys) for _ in wijken], dtype=np.int64)
-    liked_code = np.array([int(key_pos[k]) * n_nbh + n for k, (_, wijken) in enumerate(keys) for n in wijken], dtype=np.int64)
-    lo = np.searchsorted(code[by_code], liked_code, side="left")
-    found = np.searchsorted(code[by_code], liked_code, side="right") - lo
-    liked_columns = by_code[np.repeat(lo, found) + _within(found)]
-    rows_key = np.concatenate([rows_key, np.repeat(liked_key, found)])
-    rows_column = np.concatenate([rows_column, liked_columns])
-    rows_values = np.concatenate([rows_values, values[:, liked_columns] + bonus], axis=1)
-
-    # One row per (key, column), the larger value kept; each row gives its first ``limit`` units.
-    order = np.lexsort((*(-row for row in rows_values[::-1]), rows_column, rows_key))
-    keep = order[np.r_[True, (np.diff(rows_key[order]) != 0) | (np.diff(rows_column[order]) != 0)]]
-    rows_key, rows_column, rows_values = rows_key[keep], rows_column[keep], rows_values[:, keep]
-    q_index = qi[rows_column]
-    take = np.minimum(q_count[q_index], limit)
-    unit_key = np.repeat(rows_key, take)
-    unit = by_q[np.repeat(q_start[q_index], take) + _within(take)]
-    unit_values = np.repeat(rows_values, take, axis=1)
-    order = np.lexsort((unit, *(-row for row in unit_values[::-1]), unit_key))
-    unit_key, unit = unit_key[order], unit[order]
-    rank = np.arange(len(unit_key)) - np.searchsorted(unit_key, unit_key, side="left")
-    answer: list[list[int]] = [[] for _ in keys]
-    for k, x in zip(unit_key[rank < limit].tolist(), unit[rank < limit].tolist(), strict=True):
-        answer[k].append(x)
-    return answer
-
-
-def _within(counts: IntArray) -> IntArray:
-    """0, 1, ..., c-1 for each count c, concatenated."""
-    total = int(counts.sum())
-    offsets: IntArray = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
-    return offsets

@@ -119,6 +119,8 @@ def _check_alternative(
     problems = []
     if chosen != best:
         problems.append(f"{label}: {given[id_field]} has {chosen}, the best other has {best}")
+    elif given[id_field] != min(row[id_field] for row in pool if value(row) == best):
+        problems.append(f"{label}: {given[id_field]} is not the smallest id among the best others")
     if given["tier_difference"] != [a - b for a, b in zip(mine, chosen, strict=True)]:
         problems.append(f"{label}: tier_difference {given['tier_difference']} is not chosen minus alternative")
     return problems
