@@ -286,8 +286,8 @@ def best_units(
 
     The best units are among the first ``limit`` units of the best ``limit`` unit profiles
     (by value, then their first unit). Those are among the preferred profiles (with the
-    bonus) and the best ``limit + preferred`` profiles without the bonus, so each key needs
-    only a few rows, and all keys are ranked together in a few array passes.
+    bonus) and the best few profiles without the bonus, so each key needs only a few rows,
+    and all keys are ranked together in a few array passes.
     """
     s, u = prep.structure, prep.units
     by_q = units[np.argsort(s.unit_profile[units], kind="stable")]  # units by profile, then id
@@ -309,8 +309,11 @@ def best_units(
     liked_rows_key = np.repeat(liked_key, found)
     liked_columns = by_code[np.repeat(lo, found) + _within(found)]
     n_liked = np.bincount(liked_rows_key, minlength=len(keys))
-    # ... and the best columns of the key's profile without it.
-    wanted = limits + n_liked
+    # ... and the best columns of the key's profile without it: ``limit`` of them when the bonus
+    # only ever raises a value (a preferred column then ranks at least as high with it), and
+    # ``limit`` more per preferred column when it can lower one.
+    nonzero = bonus[:, 0][bonus[:, 0] != 0]
+    wanted = limits + (n_liked if len(nonzero) and nonzero[0] < 0 else 0)
     top = grouped_top_indices(pi, by_q[q_start[qi]], values, int(wanted.max()) if len(keys) else 0)
     starts = np.searchsorted(pi[top], key_pos, side="left")
     counts = np.minimum(np.searchsorted(pi[top], key_pos, side="right") - starts, wanted)
