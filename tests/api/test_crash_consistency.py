@@ -21,7 +21,7 @@ import httpx
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
-from service_helpers import ServerProcess, csv_rows, load_example, make_tokens, proposal, spawn, start_run
+from service_helpers import ServerProcess, csv_rows, load_example, make_tokens, policy, proposal, spawn, start_run
 from sqlalchemy import Engine, event, func, select
 
 from api import audit
@@ -224,30 +224,17 @@ def test_import_killed_midway_is_all_or_nothing(database: Database) -> None:
         running.stop()
 
 
-def _load_regional(client: httpx.Client, admin: dict[str, str]) -> dict[str, Any]:
-    """A 2,000-household pool: solving and explaining take a few seconds, long enough to kill in."""
-    import json
-
-    from matcher.generate import generate_instance
-
-    households, units, regional_policy = generate_instance("regional", 3, None)
-    for kind, frame in (("households", households), ("units", units)):
-        rows = json.loads(frame.to_json(orient="records", date_format="iso"))
-        response = client.post(f"/v1/{kind}/batch", headers=admin, json={"rows": rows})
-        assert response.status_code == 200, response.text
-    return regional_policy
-
-
 def test_run_killed_while_solving_is_solved_again_and_keeps_the_decisions(database: Database) -> None:
-    """SIGKILL while a run is solving: the database holds no part of its proposal (no pairs,
-    no document), only the run marked as still running; after a restart the run is solved
-    again to done, and the accept, decline and pin taken before it are all kept and honoured."""
+    """SIGKILL while a run is being computed (solving, or explaining the result; asking for
+    what_it_would_take makes that take seconds): the database holds no part of its proposal
+    (no pairs, no document), only the run marked as still running; after a restart the run
+    is solved again to done, and the accept, decline and pin taken before it are all kept
+    and honoured by it."""
     tokens = make_tokens(database.url)
     admin, wbb = _auth(tokens, "admin"), _auth(tokens, "wbb")
     running = spawn({"DATABASE_URL": database.url})
-    regional_policy = _load_regional(running.client, admin)
-    first = running.client.post("/v1/runs", headers=wbb, json={"policy": regional_policy}).json()
-    assert _wait(running.client, wbb, first["id"])["status"] == "done"
+    load_example(running.client, admin)
+    first = start_run(running.client, wbb)
     matches = running.client.get(f"/v1/runs/{first['id']}/proposal", headers=wbb).json()["matches"]
     accepted, declined, pinned = matches[0], matches[1], matches[2]
     for match, kind, extra in (
@@ -259,7 +246,7 @@ def test_run_killed_while_solving_is_solved_again_and_keeps_the_decisions(databa
         assert running.client.post(f"/v1/runs/{first['id']}/decisions", headers=wbb, json=body).status_code == 201
     before_decisions = database.rows(select(Decision.id, Decision.kind, Decision.household_id, Decision.unit_id))
 
-    second = running.client.post("/v1/runs", headers=wbb, json={"policy": regional_policy}).json()
+    second = running.client.post("/v1/runs", headers=wbb, json={"policy": policy(), "what_it_would_take": True}).json()
 
     def solving() -> bool:
         stage = running.client.get(f"/v1/runs/{second['id']}", headers=wbb).json()["stage"]
@@ -333,10 +320,4 @@ def test_decisions_in_flight_when_killed_are_stored_whole_or_not_at_all(database
     assert housed == {d.household_id for d in stored}
     let = {row.unit_id for row in database.rows(select(Unit.unit_id).where(Unit.beds_taken > 0))}
     assert let == {d.unit_id for d in stored}
-    database.audit_intact()
-
-    running = spawn({"DATABASE_URL": database.url})
-    try:
-        assert running.client.get("/v1/decisions", headers=wbb).json()["total"] == len(stored)
-    finally:
-        running.stop()
+    assert database.audit_intact() > 0
