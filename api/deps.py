@@ -23,7 +23,11 @@ def get_settings(request: Request) -> Settings:
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """One session per request; committed when the handler returns without error."""
+    """One session per request; committed when the handler returns without error.
+
+    Used with ``scope="function"``: the commit happens before the answer is sent, so a
+    client told "stored" (or a crash just after the answer) never meets a change that was
+    not committed, and a failed commit is answered as an error, not as a success."""
     factory: sessionmaker[Session] = request.app.state.sessions
     session = factory()
     try:
@@ -41,7 +45,7 @@ def get_queue(request: Request) -> RunQueue:
     return queue
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 QueueDep = Annotated[RunQueue, Depends(get_queue)]
 

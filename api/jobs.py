@@ -14,7 +14,7 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.db import session_scope
@@ -22,6 +22,7 @@ from api.models import Run, RunPair, utcnow
 from matcher.errors import InputError
 
 log = logging.getLogger(__name__)
+QUEUE_LOCK = 7_040_202  # the advisory lock key that serialises admissions to the run queue on PostgreSQL
 
 
 class RunQueue:
@@ -37,6 +38,13 @@ class RunQueue:
         return int(session.scalar(select(func.count()).select_from(Run).where(Run.status == "queued")) or 0)
 
     def full(self, session: Session) -> bool:
+        """Whether a new run must be refused; call it in the transaction that stores the run.
+
+        Checking and storing must be one step, or simultaneous requests all see room for one
+        more and the queue overflows. SQLite's write lock (taken from the transaction's first
+        statement) already makes it one; PostgreSQL takes a transaction-level advisory lock."""
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": QUEUE_LOCK})
         return self.waiting(session) >= self.limit
 
     def submit(self, run_id: int) -> None:

@@ -9,12 +9,13 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import httpx
 from fastapi.testclient import TestClient
@@ -142,37 +143,74 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@contextmanager
-def server(env: dict[str, str], cwd: Path = ROOT) -> Iterator[httpx.Client]:
-    """Start `matcher serve` on a free port, wait for /healthz, stop it with Ctrl-C at the end."""
+@dataclass
+class ServerProcess:
+    """A `matcher serve` process; its output goes to a temp file, so a chatty server never
+    blocks on a full pipe."""
+
+    process: subprocess.Popen[bytes]
+    client: httpx.Client
+    log: IO[bytes]
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def output(self) -> str:
+        self.log.seek(0)
+        return self.log.read().decode("utf-8", "replace")
+
+    def crash(self) -> None:
+        """Kill with SIGKILL: no shutdown code runs, open transactions are cut off."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=30)
+        self.client.close()
+        assert self.process.returncode == -signal.SIGKILL
+
+    def stop(self) -> None:
+        """Stop with Ctrl-C, as a person at the terminal would; asserts a clean exit."""
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.client.close()
+        assert self.process.returncode == 0, self.output()
+
+
+def spawn(env: dict[str, str], cwd: Path = ROOT) -> ServerProcess:
+    """Start `matcher serve` on a free port and wait until /healthz answers."""
     port = free_port()
     clean = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    log = tempfile.TemporaryFile()  # noqa: SIM115 (kept open for the life of the process)
     process = subprocess.Popen(
         [sys.executable, "-m", "matcher", "serve", "--port", str(port)],
         cwd=cwd,
         env={**clean, **env},
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
-        text=True,
     )
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if client.get("/healthz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert process.poll() is None, process.stdout.read() if process.stdout else ""
-                assert time.monotonic() < deadline, "server did not start"
-                time.sleep(0.1)
-            yield client
-    finally:
-        process.send_signal(signal.SIGINT)
+    running = ServerProcess(process, httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60), log)
+    deadline = time.monotonic() + 60
+    while True:
         try:
-            output, _ = process.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
+            if running.client.get("/healthz").status_code == 200:
+                return running
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
-            output, _ = process.communicate()
-    assert process.returncode == 0, output
+            process.wait()
+            raise AssertionError(f"server did not start: {running.output()}")
+        time.sleep(0.1)
+
+
+@contextmanager
+def server(env: dict[str, str], cwd: Path = ROOT) -> Iterator[httpx.Client]:
+    """Start `matcher serve` on a free port, wait for /healthz, stop it with Ctrl-C at the end."""
+    running = spawn(env, cwd)
+    try:
+        yield running.client
+    finally:
+        running.stop()
