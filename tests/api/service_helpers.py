@@ -143,15 +143,19 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(env: dict[str, str], cwd: Path = ROOT) -> Iterator[httpx.Client]:
-    """Start `matcher serve` on a free port, wait for /healthz, stop it with Ctrl-C at the end."""
+def server(env: dict[str, str], cwd: Path = ROOT, log: Path | None = None) -> Iterator[httpx.Client]:
+    """Start `matcher serve` on a free port, wait for /healthz, stop it with Ctrl-C at the end.
+
+    The server's output is read only when it stops; a caller that makes many requests passes
+    ``log`` (a file) so that the access log cannot fill the pipe and stall the server."""
     port = free_port()
     clean = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    sink = log.open("w", encoding="utf-8") if log is not None else None
     process = subprocess.Popen(
         [sys.executable, "-m", "matcher", "serve", "--port", str(port)],
         cwd=cwd,
         env={**clean, **env},
-        stdout=subprocess.PIPE,
+        stdout=sink or subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
@@ -164,7 +168,7 @@ def server(env: dict[str, str], cwd: Path = ROOT) -> Iterator[httpx.Client]:
                         break
                 except httpx.TransportError:
                     pass
-                assert process.poll() is None, process.stdout.read() if process.stdout else ""
+                assert process.poll() is None, process.stdout.read() if process.stdout else log.read_text() if log else ""
                 assert time.monotonic() < deadline, "server did not start"
                 time.sleep(0.1)
             yield client
@@ -175,4 +179,7 @@ def server(env: dict[str, str], cwd: Path = ROOT) -> Iterator[httpx.Client]:
         except subprocess.TimeoutExpired:
             process.kill()
             output, _ = process.communicate()
+        if sink is not None and log is not None:
+            sink.close()
+            output = log.read_text(encoding="utf-8")
     assert process.returncode == 0, output
