@@ -48,8 +48,11 @@ def get_queue(request: Request) -> RunQueue:
     return queue
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
-ReadSessionDep = Annotated[Session, Depends(get_read_session)]
+# scope="function": the session commits (and SQLite's write lock is released) when the
+# handler returns, before the answer is sent, so a failed commit is never answered with a
+# success, and the lock is not held while the answer travels to a slow client.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+ReadSessionDep = Annotated[Session, Depends(get_read_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 QueueDep = Annotated[RunQueue, Depends(get_queue)]
 

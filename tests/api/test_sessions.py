@@ -1,4 +1,4 @@
-"""Read-only sessions: they read beside a writer without waiting, and they cannot write."""
+"""Request sessions: reads wait for no writer and cannot write; a write commits before its answer is sent."""
 
 from __future__ import annotations
 
@@ -55,3 +55,29 @@ def test_a_read_only_session_refuses_an_update_statement(database_url: str) -> N
             assert session.scalars(select(Token.revoked).where(Token.id == token_id)).one() is False
     finally:
         engine.dispose()
+
+
+def test_a_failed_commit_is_not_answered_with_success(database_url: str) -> None:
+    """The request's session commits before the answer is sent: when the commit fails, the
+    client gets a 500 in the one error shape (not the 200 of a change that was never
+    stored), and the target is not there afterwards."""
+    from fastapi.testclient import TestClient
+    from service_helpers import error_of, make_tokens
+    from sqlalchemy import event
+
+    from api.app import create_app
+    from api.settings import Settings
+
+    tokens = make_tokens(database_url)
+    headers = {"Authorization": f"Bearer {tokens['wbb']}"}
+    app = create_app(Settings(database_url=database_url))
+    with TestClient(app, raise_server_exceptions=False) as client:
+
+        def fail(_session: object) -> None:
+            raise RuntimeError("commit refused by the test")
+
+        event.listen(app.state.sessions, "before_commit", fail)
+        response = client.put("/v1/taakstelling/Nijmegen/2025-H1", headers=headers, json={"persons": 20})
+        event.remove(app.state.sessions, "before_commit", fail)
+        error_of(response, 500)
+        assert client.get("/v1/taakstelling", headers=headers).json()["municipalities"] == []
