@@ -44,7 +44,7 @@ sys.path.insert(0, str(ROOT / "tests" / "api"))
 from pg_cluster import cluster  # noqa: E402
 from service_helpers import EXAMPLE, csv_rows, make_tokens, policy, server, typed  # noqa: E402
 
-# Sizes: about a minute per database on 2 cores (see docs/benchmarks.md).
+# Sizes: about 75 s per database on 2 cores (see docs/benchmarks.md).
 HEALTH_CALLS = 400
 READ_CALLS = 2000
 READ_CONCURRENCY = 8
