@@ -63,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sessions = make_sessionmaker(engine)
         queue = RunQueue(sessions, settings.workers, settings.queue_max)
         app.state.settings, app.state.sessions, app.state.queue = settings, sessions, queue
+        app.state.read_sessions = make_sessionmaker(engine, read_only=True)
         queue.resume()
         log.info("service started on %s", engine.dialect.name)
         try:

@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from api.settings import sqlalchemy_url
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
+READ_ONLY = "matcher_read_only"  # execution option of the engine behind read-only sessions
 
 
 class _NoResultRows(logging.Filter):
@@ -41,7 +42,9 @@ def make_engine(database_url: str) -> Engine:
     SQLite transactions start with ``BEGIN IMMEDIATE``: a request that checks and then
     writes (a decision: is the household still waiting?) holds the write lock from its first
     read, so two simultaneous requests are serialised instead of both passing the check.
-    PostgreSQL gets the same effect from ``SELECT ... FOR UPDATE``.
+    PostgreSQL gets the same effect from ``SELECT ... FOR UPDATE``. Sessions made with
+    ``make_sessionmaker(engine, read_only=True)`` begin with a plain ``BEGIN`` instead: in
+    WAL mode they read a snapshot beside the writer and never wait for the write lock.
 
     ``hide_parameters``: statement values (personal fields) never appear in SQL logging or
     in the text of a database error, whatever the log level; result rows are never logged.
@@ -60,15 +63,38 @@ def make_engine(database_url: str) -> Engine:
             cursor.close()
 
         @event.listens_for(engine, "begin")
-        def _begin_immediate(connection: Any) -> None:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        def _begin(connection: Any) -> None:
+            read_only = connection.get_execution_options().get(READ_ONLY, False)
+            connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+def make_sessionmaker(engine: Engine, read_only: bool = False) -> sessionmaker[Session]:
+    """Sessions for requests; ``read_only`` ones never take SQLite's write lock and refuse to write.
+
+    Reads (the token lookup of every request, lists, the dashboard) need no lock: on SQLite
+    taking the write lock for them made every request wait for every other one, and a
+    waiting request polls with sleeps of up to 100 ms, so a few concurrent readers stretched
+    the slowest answers to seconds. A read-only session that tries to write fails loudly
+    instead of racing a writer."""
+    if not read_only:
+        return sessionmaker(engine, expire_on_commit=False)
+    factory = sessionmaker(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
+    event.listen(factory, "before_flush", _refuse_flush)
+    event.listen(factory, "do_orm_execute", _refuse_changes)
+    return factory
+
+
+def _refuse_flush(session: Session, _context: Any, _instances: Any) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("a read-only session cannot store changes")
+
+
+def _refuse_changes(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        raise RuntimeError("a read-only session cannot store changes")
 
 
 @contextmanager

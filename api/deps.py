@@ -40,12 +40,23 @@ def get_session(request: Request) -> Iterator[Session]:
         session.close()
 
 
+def get_read_session(request: Request) -> Iterator[Session]:
+    """A session for handlers that only read: it waits for no writer (see ``make_sessionmaker``)."""
+    factory: sessionmaker[Session] = request.app.state.read_sessions
+    with factory() as session:
+        yield session
+
+
 def get_queue(request: Request) -> RunQueue:
     queue: RunQueue = request.app.state.queue
     return queue
 
 
+# scope="function": the session commits (and SQLite's write lock is released) when the
+# handler returns, before the answer is sent, so a failed commit is never answered with a
+# success, and the lock is not held while the answer travels to a slow client.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+ReadSessionDep = Annotated[Session, Depends(get_read_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 QueueDep = Annotated[RunQueue, Depends(get_queue)]
 
@@ -53,7 +64,7 @@ QueueDep = Annotated[RunQueue, Depends(get_queue)]
 def get_caller(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Caller:
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise ApiError(401, "A bearer token is required.")
-    factory: sessionmaker[Session] = request.app.state.sessions
+    factory: sessionmaker[Session] = request.app.state.read_sessions
     with factory() as session:
         caller = lookup(session, credentials.credentials)
     if caller is None:

@@ -139,17 +139,22 @@ def test_national(benchmark: Any, instances: dict[str, Path], report: list[dict[
 def test_regional_explanations(benchmark: Any, instances: dict[str, Path], report: list[dict[str, object]]) -> None:
     """2,000 x 500: every explanation the proposal always carries (reasons with their numbers, next-best unit and
     household per match, units taken and the cost of forcing each outranked household in, the mismatch report)
-    costs at most as much time as building and solving the model, measured in the same processes (medians of 5).
+    costs at most as much time as building and solving the model, measured in the same processes (median of the
+    ratios of 7 processes).
     What it would take (re-solves, asked for separately) is measured in the counterfactual benchmarks."""
     folder = instances["regional"]
-    runs = [run_child(folder) for _ in range(5)]
-    explain = statistics.median(float(r["explain_s"]) for r in runs)  # type: ignore[arg-type]
-    solve = statistics.median(float(r["build_s"]) + float(r["solve_s"]) for r in runs)  # type: ignore[arg-type]
+    runs = [run_child(folder) for _ in range(7)]
+    explain = [float(r["explain_s"]) for r in runs]  # type: ignore[arg-type]
+    solve = [float(r["build_s"]) + float(r["solve_s"]) for r in runs]  # type: ignore[arg-type]
+    # Each process's own ratio: both parts ran within a second of each other, so a load that
+    # changes over the run affects both alike.
+    ratio = statistics.median(e / s for e, s in zip(explain, solve, strict=True))
     benchmark.pedantic(_solve_in_process, args=(folder,), rounds=1)
     row = {
-        "instance": "regional-explanations", "explain_median_s": round(explain, 3), "solve_median_s": round(solve, 3),
-        "ratio_explain_to_solve": round(explain / solve, 2),
+        "instance": "regional-explanations", "explain_median_s": round(statistics.median(explain), 3),
+        "solve_median_s": round(statistics.median(solve), 3), "ratio_explain_to_solve": round(ratio, 2),
+        "ratios": [round(e / s, 2) for e, s in zip(explain, solve, strict=True)],
     }  # fmt: skip
     benchmark.extra_info.update(row)
     report.append(row)
-    assert explain <= solve
+    assert ratio <= 1

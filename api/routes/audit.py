@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlalchemy import func, select
 
-from api.deps import Admin, Offset, SessionDep, Viewer
+from api.deps import Admin, Offset, ReadSessionDep, Viewer
 from api.errors import ApiError, responses
 from api.models import AuditEntry, Decision
 from api.schemas import AuditList, AuditPublic, OverrideRate
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/v1/audit", tags=["audit"])
 @router.get("", summary="Audit entries, newest first", responses=responses(401, 403))
 def list_audit(
     caller: Admin,
-    session: SessionDep,
+    session: ReadSessionDep,
     action: str | None = None,
     token_id: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
@@ -42,7 +42,7 @@ def list_audit(
     summary="The share of decisions that deviate from the proposal (declines), per reason",
     responses=responses(401, 403),
 )
-def override_rate(caller: Viewer, session: SessionDep) -> OverrideRate:
+def override_rate(caller: Viewer, session: ReadSessionDep) -> OverrideRate:
     """Counted over all decisions the token sees (its municipality's, or all)."""
     query = select(Decision.kind, Decision.reason, func.count()).group_by(Decision.kind, Decision.reason)
     if caller.municipality is not None:

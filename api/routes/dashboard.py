@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from api.dashboard import dashboard
-from api.deps import SessionDep, Viewer
+from api.deps import ReadSessionDep, Viewer
 from api.errors import responses
 
 router = APIRouter(prefix="/v1", tags=["dashboard"])
@@ -102,7 +102,7 @@ def get_me(caller: Viewer) -> Me:
 )
 def get_dashboard(
     caller: Viewer,
-    session: SessionDep,
+    session: ReadSessionDep,
     on: Annotated[dt.date | None, Query(description="reference date (default today)")] = None,
     deadline_weeks: Annotated[int, Query(ge=0, le=520, description="the term for an offer")] = 10,
 ) -> Dashboard:

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlalchemy import func, select
 
-from api.deps import Offset, SessionDep, Viewer
+from api.deps import Offset, ReadSessionDep, Viewer
 from api.errors import responses
 from api.models import Decision
 from api.schemas import DecisionList, DecisionPublic
@@ -18,7 +18,7 @@ router = APIRouter(prefix="/v1/decisions", tags=["decisions"])
 @router.get("", summary="List decisions, newest first", responses=responses(401, 403))
 def list_decisions(
     caller: Viewer,
-    session: SessionDep,
+    session: ReadSessionDep,
     kind: Annotated[str | None, Query(pattern="^(accept|decline|pin)$")] = None,
     household_id: str | None = None,
     unit_id: str | None = None,

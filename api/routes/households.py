@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from api import audit
 from api.auth import Caller
-from api.deps import Admin, Offset, SessionDep, SettingsDep, Viewer
+from api.deps import Admin, Offset, ReadSessionDep, SessionDep, SettingsDep, Viewer
 from api.errors import ApiError, invalid_input, not_found, responses
 from api.models import Household
 from api.pool import HOUSEHOLD_FIELDS, household_row, one_record, parse_households, read_upload, store_households
@@ -62,7 +62,7 @@ def import_rows(body: HouseholdBatch, caller: Admin, session: SessionDep) -> Imp
 @router.get("", summary="List households", responses=responses(401, 403))
 def list_households(
     caller: Viewer,
-    session: SessionDep,
+    session: ReadSessionDep,
     status: Annotated[str | None, Query(pattern="^(waiting|housed)$")] = None,
     municipality: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,

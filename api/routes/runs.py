@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from api import audit
 from api.cycle import decide, get_run, latest_done_id, snapshot, visible_runs
-from api.deps import Offset, QueueDep, RowId, SessionDep, Viewer, Wbb
+from api.deps import Offset, QueueDep, ReadSessionDep, RowId, SessionDep, Viewer, Wbb
 from api.errors import ApiError, invalid_input, responses
 from api.models import Decision, Run
 from api.redaction import proposal_for
@@ -92,7 +92,7 @@ def create_run(body: RunCreate, caller: Wbb, session: SessionDep, queue: QueueDe
 @router.get("", summary="List runs, newest first", responses=responses(401, 403))
 def list_runs(
     caller: Viewer,
-    session: SessionDep,
+    session: ReadSessionDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
     offset: Offset = 0,
 ) -> RunList:
@@ -104,7 +104,7 @@ def list_runs(
 
 
 @router.get("/{run_id}", summary="One run: status, progress, summary", responses=responses(401, 403, 404))
-def get_run_status(run_id: RowId, caller: Viewer, session: SessionDep) -> RunPublic:
+def get_run_status(run_id: RowId, caller: Viewer, session: ReadSessionDep) -> RunPublic:
     run = get_run(session, caller, run_id)
     return public(run, latest_done_id(session, run.scope))
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from api import audit
 from api.auth import Caller
-from api.deps import MAX_DB_INT, Offset, RowId, SessionDep, SettingsDep, Viewer
+from api.deps import MAX_DB_INT, Offset, ReadSessionDep, RowId, SessionDep, SettingsDep, Viewer
 from api.deps import Officer as OfficerDep
 from api.errors import ApiError, Problem, invalid_input, not_found, responses
 from api.models import ScenarioRun
@@ -138,7 +138,7 @@ def create_scenario_run(
 @router.get("", summary="List scenario runs, newest first", responses=responses(401, 403))
 def list_scenario_runs(
     caller: Viewer,
-    session: SessionDep,
+    session: ReadSessionDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
     offset: Offset = 0,
 ) -> ScenarioRunList:
@@ -157,7 +157,7 @@ def list_scenario_runs(
 )
 def compare_scenario_runs(
     caller: Viewer,
-    session: SessionDep,
+    session: ReadSessionDep,
     base: Annotated[int, Query(ge=1, le=MAX_DB_INT, description="id of the base scenario run")],
     variant: Annotated[int, Query(ge=1, le=MAX_DB_INT, description="id of the variant scenario run")],
 ) -> ScenarioComparison:
@@ -184,5 +184,5 @@ def compare_scenario_runs(
 @router.get(
     "/{scenario_id}", summary="One scenario run: status, progress and, when done, the result", responses=responses(401, 403, 404)
 )
-def get_scenario_run(scenario_id: RowId, caller: Viewer, session: SessionDep) -> ScenarioRunPublic:
+def get_scenario_run(scenario_id: RowId, caller: Viewer, session: ReadSessionDep) -> ScenarioRunPublic:
     return _public(_get(session, caller, scenario_id))

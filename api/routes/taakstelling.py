@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from api import audit
-from api.deps import SessionDep, Viewer, Wbb
+from api.deps import ReadSessionDep, SessionDep, Viewer, Wbb
 from api.errors import not_found, responses
 from api.models import Target, utcnow
 from api.schemas import TaakstellingReport, TargetPublic, TargetSet
@@ -18,7 +18,7 @@ HalfYear = Annotated[str, Path(pattern=r"^\d{4}-H[12]$", description="e.g. 2025-
 
 
 @router.get("", summary="Targets, realised persons and backlog per municipality and half year", responses=responses(401, 403))
-def get_report(caller: Viewer, session: SessionDep, municipality: str | None = None) -> TaakstellingReport:
+def get_report(caller: Viewer, session: ReadSessionDep, municipality: str | None = None) -> TaakstellingReport:
     return report(session, caller.municipality, municipality)
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from api import audit
 from api.auth import create_token
-from api.deps import Admin, SessionDep
+from api.deps import Admin, ReadSessionDep, SessionDep
 from api.errors import ApiError, not_found, responses
 from api.models import Token, utcnow
 from api.schemas import TokenCreate, TokenCreated, TokenPublic
@@ -27,7 +27,7 @@ def create(body: TokenCreate, caller: Admin, session: SessionDep) -> TokenCreate
 
 
 @router.get("", summary="List tokens (never their secrets)", responses=responses(401, 403))
-def list_tokens(caller: Admin, session: SessionDep) -> list[TokenPublic]:
+def list_tokens(caller: Admin, session: ReadSessionDep) -> list[TokenPublic]:
     query = select(Token).order_by(Token.created_at, Token.id)
     if caller.municipality is not None:
         query = query.where(Token.municipality == caller.municipality)

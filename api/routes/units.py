@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from api import audit
 from api.auth import Caller
-from api.deps import Admin, Offset, SessionDep, SettingsDep, Viewer
+from api.deps import Admin, Offset, ReadSessionDep, SessionDep, SettingsDep, Viewer
 from api.errors import ApiError, invalid_input, not_found, responses
 from api.models import Unit
 from api.pool import UNIT_FIELDS, one_record, parse_units, read_upload, store_units, unit_row
@@ -61,7 +61,7 @@ def import_rows(body: UnitBatch, caller: Admin, session: SessionDep) -> ImportRe
 @router.get("", summary="List units", responses=responses(401, 403))
 def list_units(
     caller: Viewer,
-    session: SessionDep,
+    session: ReadSessionDep,
     status: Annotated[str | None, Query(pattern="^(available|let)$")] = None,
     municipality: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,

@@ -207,10 +207,16 @@ def spawn(env: dict[str, str], cwd: Path = ROOT) -> ServerProcess:
 
 
 @contextmanager
-def server(env: dict[str, str], cwd: Path = ROOT) -> Iterator[httpx.Client]:
-    """Start `matcher serve` on a free port, wait for /healthz, stop it with Ctrl-C at the end."""
+def server(env: dict[str, str], cwd: Path = ROOT, log: Path | None = None) -> Iterator[httpx.Client]:
+    """Start `matcher serve` on a free port, wait for /healthz, stop it with Ctrl-C at the end.
+
+    With ``log`` the server's output is copied to that file when it stops."""
     running = spawn(env, cwd)
     try:
         yield running.client
     finally:
-        running.stop()
+        try:
+            running.stop()
+        finally:
+            if log is not None:
+                log.write_text(running.output(), encoding="utf-8")

@@ -148,17 +148,17 @@ def test_retention_erases_personal_fields_of_long_housed_households_only(service
     old, recent = proposal(service.client, service.auth("wbb"), run["id"])["matches"][:2]
     _decide(service, run["id"], old, kind="accept", housed_on="2025-03-10")
     _decide(service, run["id"], recent, kind="accept", housed_on=dt.date.today().isoformat())
-    officer = service.auth("officer")  # the role that sees vulnerabilities
+    staff = service.auth("officer")  # the role that sees vulnerabilities
     before = {
-        m["household_id"]: service.client.get(f"/v1/households/{m['household_id']}", headers=officer).json() for m in (old, recent)
+        m["household_id"]: service.client.get(f"/v1/households/{m['household_id']}", headers=staff).json() for m in (old, recent)
     }
-    waiting_before = service.client.get("/v1/households?status=waiting&limit=1000", headers=officer).json()["items"]
+    waiting_before = service.client.get("/v1/households?status=waiting&limit=1000", headers=staff).json()["items"]
 
     result = _retention(service.url, 30)
     assert result.returncode == 0, result.stderr
     assert "erased the personal fields of 1 households" in result.stdout
 
-    erased = service.client.get(f"/v1/households/{old['household_id']}", headers=officer).json()
+    erased = service.client.get(f"/v1/households/{old['household_id']}", headers=staff).json()
     assert (erased["gender"], erased["head_age"], erased["vulnerabilities"], erased["preferred_neighbourhoods"]) == (
         "",
         0,
@@ -168,11 +168,11 @@ def test_retention_erases_personal_fields_of_long_housed_households_only(service
     assert erased["expected_reunification"] == 0
     kept = ("household_id", "municipality", "koppeling_date", "adults", "children", "status", "housed_on")
     assert {k: erased[k] for k in kept} == {k: before[old["household_id"]][k] for k in kept}
-    recent_after = service.client.get(f"/v1/households/{recent['household_id']}", headers=officer).json()
+    recent_after = service.client.get(f"/v1/households/{recent['household_id']}", headers=staff).json()
     assert {k: v for k, v in recent_after.items() if k != "updated_at"} == {
         k: v for k, v in before[recent["household_id"]].items() if k != "updated_at"
     }
-    waiting_after = service.client.get("/v1/households?status=waiting&limit=1000", headers=officer).json()["items"]
+    waiting_after = service.client.get("/v1/households?status=waiting&limit=1000", headers=staff).json()["items"]
     assert waiting_after == waiting_before
 
     engine = make_engine(service.url)
