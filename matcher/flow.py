@@ -125,14 +125,6 @@ def lexicographic(net: Network, tier_costs: list[IntArray]) -> IntArray:
     return total
 
 
-def _lexicographically_less(a: IntArray, b: IntArray) -> npt.NDArray[np.bool_]:
-    """Row-wise: is a[i] < b[i] in lexicographic order?"""
-    difference = a - b
-    nonzero = difference != 0
-    first = nonzero.argmax(axis=1)
-    return np.asarray(nonzero.any(axis=1) & (difference[np.arange(len(a)), first] < 0))
-
-
 def lexicographic_distances(
     n_nodes: int, tail: IntArray, head: IntArray, costs: IntArray, target: int
 ) -> tuple[IntArray, npt.NDArray[np.bool_]]:
@@ -146,7 +138,7 @@ def lexicographic_distances(
     widths = _packing(n_nodes, costs)
     if widths is not None:
         return _packed_distances(n_nodes, tail, head, costs, target, widths)
-    return _vector_distances(n_nodes, tail, head, costs, target)
+    return _tiered_distances(n_nodes, tail, head, costs, target)
 
 
 Relax = Callable[[IntArray, npt.NDArray[np.bool_]], tuple[IntArray, IntArray]]
@@ -179,23 +171,44 @@ def _frontier_search(n_nodes: int, head: IntArray, target: int, distance: IntArr
     raise FlowError("negative cycle in an optimal residual graph")
 
 
-def _vector_distances(
-    n_nodes: int, tail: IntArray, head: IntArray, costs: IntArray, target: int
-) -> tuple[IntArray, npt.NDArray[np.bool_]]:
-    """``lexicographic_distances`` on cost vectors, for costs too large to pack into one integer."""
-    n_tiers = costs.shape[0]
-    distance = np.zeros((n_nodes, n_tiers), dtype=np.int64)
+def _scalar_relax(n_nodes: int, tail: IntArray, head: IntArray, cost: IntArray, distance: IntArray) -> Relax:
+    """Relaxation with one integer cost per arc: each tail takes its cheapest arc into the frontier."""
 
     def relax(arcs: IntArray, reached: npt.NDArray[np.bool_]) -> tuple[IntArray, IntArray]:
         source = tail[arcs]
-        candidate = costs[:, arcs].T + distance[head[arcs]]
-        order = np.lexsort((*(candidate[:, k] for k in reversed(range(n_tiers))), source))
-        first = order[np.r_[True, source[order][1:] != source[order][:-1]]]
-        nodes, best = source[first], candidate[first]
-        better = ~reached[nodes] | _lexicographically_less(best, distance[nodes])
-        return nodes[better], best[better]
+        candidate = cost[arcs] + distance[head[arcs]]
+        better = ~reached[source] | (candidate < distance[source])
+        source, candidate = source[better], candidate[better]
+        best = np.full(n_nodes, np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(best, source, candidate)
+        nodes = np.unique(source)
+        return nodes, best[nodes]
 
-    return distance, _frontier_search(n_nodes, head, target, distance, relax)
+    return relax
+
+
+def _tiered_distances(
+    n_nodes: int, tail: IntArray, head: IntArray, costs: IntArray, target: int
+) -> tuple[IntArray, npt.NDArray[np.bool_]]:
+    """``lexicographic_distances`` one tier at a time, for costs too large to pack into one integer.
+
+    A lexicographically shortest path is shortest in tier 1, so it uses only arcs that are
+    tight in tier 1 (distance at the tail = cost + distance at the head); among those it is
+    shortest in tier 2, and so on. A cycle of tight arcs costs nothing in the tiers before,
+    so without a lexicographically negative cycle there is none in the tier searched.
+    """
+    distance = np.zeros((n_nodes, costs.shape[0]), dtype=np.int64)
+    arcs = np.arange(len(tail))
+    reached = np.zeros(n_nodes, dtype=bool)
+    for tier, row in enumerate(costs):
+        t, h, c = tail[arcs], head[arcs], row[arcs]
+        d = np.zeros(n_nodes, dtype=np.int64)
+        reached_now = _frontier_search(n_nodes, h, target, d, _scalar_relax(n_nodes, t, h, c, d))
+        if tier == 0:
+            reached = reached_now
+        distance[:, tier] = np.where(reached, d, 0)
+        arcs = arcs[reached_now[t] & reached_now[h] & (d[t] == c + d[h])]
+    return distance, reached
 
 
 def _packing(n_nodes: int, costs: IntArray) -> list[int] | None:
@@ -242,16 +255,6 @@ def _packed_distances(
     scalar comparisons instead of lexicographic sorts."""
     cost = _pack(costs, widths)
     distance = np.zeros(n_nodes, dtype=np.int64)
-
-    def relax(arcs: IntArray, reached: npt.NDArray[np.bool_]) -> tuple[IntArray, IntArray]:
-        source = tail[arcs]
-        candidate = cost[arcs] + distance[head[arcs]]
-        better = ~reached[source] | (candidate < distance[source])
-        source, candidate = source[better], candidate[better]
-        best = np.full(n_nodes, np.iinfo(np.int64).max, dtype=np.int64)
-        np.minimum.at(best, source, candidate)
-        nodes = np.unique(source)
-        return nodes, best[nodes]
-
+    relax = _scalar_relax(n_nodes, tail, head, cost, distance)
     reached = _frontier_search(n_nodes, head, target, distance, relax)
     return np.where(reached[:, None], _unpack(distance, widths), 0), reached

@@ -12,7 +12,7 @@ from matcher.flow import (
     Network,
     _packed_distances,
     _packing,
-    _vector_distances,
+    _tiered_distances,
     lexicographic,
     lexicographic_distances,
     potentials,
@@ -109,13 +109,13 @@ def _reference_distances(
 @settings(max_examples=300, deadline=None)
 @given(residual_like())
 def test_shortest_distances_to_the_sink_match_plain_bellman_ford(case: tuple[int, np.ndarray, np.ndarray, np.ndarray]) -> None:
-    """Both the packed search (one integer per cost vector, when the costs fit) and the vector search give the
+    """Both the packed search (one integer per cost vector, when the costs fit) and the tier-by-tier search give the
     lexicographic shortest distances of a plain Bellman-Ford, and the same set of nodes that reach the target."""
     n, tail, head, costs = case
     expected = _reference_distances(n, tail, head, costs, target=1 % n)
     widths = _packing(n, costs)
-    answers = [_vector_distances(n, tail, head, costs, 1 % n), lexicographic_distances(n, tail, head, costs, 1 % n)]
-    if widths is not None:  # large costs in three tiers do not pack; then only the vector search runs
+    answers = [_tiered_distances(n, tail, head, costs, 1 % n), lexicographic_distances(n, tail, head, costs, 1 % n)]
+    if widths is not None:  # large costs in three tiers do not pack; then only the tier-by-tier search runs
         answers.append(_packed_distances(n, tail, head, costs, 1 % n, widths))
     for distance, reached in answers:
         assert set(np.flatnonzero(reached).tolist()) == set(expected)
@@ -123,8 +123,8 @@ def test_shortest_distances_to_the_sink_match_plain_bellman_ford(case: tuple[int
             assert tuple(distance[node].tolist()) == value
 
 
-def test_costs_too_large_to_pack_take_the_vector_search() -> None:
-    """With costs near 2**40 in three tiers the packed integer would overflow; the answer is still exact."""
+def test_costs_too_large_to_pack_take_the_tier_by_tier_search() -> None:
+    """With costs near 2**40 in three tiers the packed integer would overflow; the tier-by-tier answer is exact."""
     big = 2**40
     tail, head = np.array([0, 2, 0]), np.array([2, 1, 1])
     costs = np.array([[big, 0, big], [-big, big, big], [1, 1, 3]], dtype=np.int64)
