@@ -188,7 +188,7 @@ class _NextHouseholds:
         household_part: np.ndarray, bonus: np.ndarray,
     ) -> None:  # fmt: skip
         self.prep, self.household_part, self.open = prep, household_part, open_households
-        s, u = prep.structure, prep.units
+        s = prep.structure
         needed_q = np.unique(s.unit_profile[unit])
         self.needed_q = needed_q
         self.full: dict[int, tuple[IntArray, np.ndarray]] = {}
@@ -209,27 +209,19 @@ class _NextHouseholds:
             q_all, h_all = q_all[kept], h_all[kept]
             values = np.repeat(profile_values, 2, axis=1)[:, kept] + household_part[:, h_all]
             liked_h, liked_q = self._likers(needed_q)
-            order = np.argsort(liked_q, kind="stable")
-            self.liked_top = _grouped_top(liked_q[order], liked_h[order], self._values(liked_h[order], liked_q[order]), 2)
+            # Households preferring the wijk join with the bonus; a household in both keeps that entry.
+            plain = np.r_[np.zeros(len(liked_q), dtype=np.int64), np.ones(len(q_all), dtype=np.int64)]
+            q_all = np.concatenate([liked_q, q_all])
+            h_all = np.concatenate([liked_h, h_all])
+            values = np.concatenate([self._values(liked_h, liked_q), values], axis=1)
+            order = np.lexsort((plain, h_all, q_all))
+            first = order[np.r_[True, (np.diff(q_all[order]) != 0) | (np.diff(h_all[order]) != 0)][: len(order)]]
+            q_all, h_all, values = q_all[first], h_all[first], values[:, first]
         else:
             qj, hj = np.nonzero(s.eligible[np.ix_(s.household_profile[open_households], needed_q)].T)
             q_all, h_all = needed_q[qj], open_households[hj]
             values = self._values(h_all, q_all)
-            self.liked_top = {}
         self.top = _grouped_top(q_all, h_all, values, 2)
-        for q, (extra, extra_values) in self.liked_top.items():
-            # Households preferring the wijk join the two best of their profiles; keep the best two overall.
-            members, values = self.top.get(q, (_EMPTY, _NO_VALUES.reshape(len(bonus), 0)))
-            both_m = members.tolist() + extra.tolist()
-            both_v = values.T.tolist() + extra_values.T.tolist()
-            ranked = sorted(range(len(both_m)), key=lambda i: ([-v for v in both_v[i]], both_m[i]))
-            keep: list[int] = []
-            for i in ranked:
-                if len(keep) < 2 and all(both_m[i] != both_m[j] for j in keep):  # one household may be in both
-                    keep.append(i)
-            kept_values = np.array([both_v[i] for i in keep], dtype=np.int64).T
-            self.top[q] = (np.array([both_m[i] for i in keep], dtype=np.int64), kept_values)
-        del u
 
     def _values(self, households: IntArray, profiles: IntArray) -> np.ndarray:
         values: np.ndarray = self.household_part[:, households] + pair_values(
