@@ -125,6 +125,8 @@ def _summary(doc: dict[str, Any], out_file: Path | None) -> None:
     if tried:
         found = sum(1 for x in tried if x["details"]["what_it_would_take"] is not None)
         table.add_row("Placed by one change", f"{found} of {len(tried)} unmatched")
+        hopeless = sum(1 for x in tried if x["details"]["what_it_would_take"] is None and x["details"].get("all_changes_tried"))
+        table.add_row("No single change places", f"{hopeless} (every change of the kinds tried)")
     shortage = [row for row in doc.get("mismatch", []) if row["unplaced"] > 0][:1]
     if shortage:
         table.add_row("Largest shortage", shortage[0]["explanation"])

@@ -22,8 +22,10 @@ Candidates, "smallest" first (each one change to the input, nothing else):
 
 Units that are interchangeable for every rule (one unit profile, neighbourhood included)
 give one candidate per change type, the lowest unit id. At most ``max_candidates``
-re-solves are tried per household (default 5): each is a full prepare and optimise.
-Re-solves of the same change are shared between households.
+re-solves are tried per household (default 5; all of them for ``matcher explain``): each
+is a full prepare and optimise. Re-solves of the same change are shared between
+households. When none places the household, the answer says whether every candidate was
+tried ("no single change of these kinds places it") or only the first few.
 """
 
 from __future__ import annotations
@@ -228,6 +230,7 @@ class Verifier:
         self.solution = solution
         self.cache: dict[tuple[Any, ...], Solution] = {}
         self.resolves = 0
+        self.searched: dict[int, tuple[int, bool]] = {}  # household -> (changes tried, all of its candidates tried)
 
     def solve(self, change: Change, household: int) -> Solution:
         key = (*change.key, household if change.kind == "documents" else -1)
@@ -236,12 +239,20 @@ class Verifier:
             self.cache[key] = optimise(prepare(apply_change(self.prep.instance, change, household, rehash=False)))
         return self.cache[key]
 
-    def find(self, household: int, max_candidates: int = DEFAULT_MAX_CANDIDATES) -> dict[str, Any] | None:
+    def find(self, household: int, max_candidates: int | None = DEFAULT_MAX_CANDIDATES) -> dict[str, Any] | None:
+        """The first candidate (smallest first) that places the household; ``max_candidates=None`` tries them all.
+
+        ``searched[household]`` then says how many were tried and whether that was all of them,
+        so that "no single change places this household" is said only when it is so.
+        """
         if household in set(self.solution.household.tolist()):
             raise ValueError(f"household {self.prep.households.ids[household]} is already placed")
-        for change in candidates(self.prep, self.solution, household)[:max_candidates]:
+        every = candidates(self.prep, self.solution, household)
+        tried = every[:max_candidates]
+        for count, change in enumerate(tried, start=1):
             new = self.solve(change, household)
             where = np.flatnonzero(new.household == household)
+            self.searched[household] = (count, count == len(every))
             if len(where) == 0:
                 continue
             data = _describe(self.prep, change)
@@ -252,6 +263,7 @@ class Verifier:
                 status=new.status,
             )
             return data
+        self.searched[household] = (len(tried), len(tried) == len(every))
         return None
 
 
@@ -306,8 +318,12 @@ SENTENCES: dict[str, dict[str, str]] = {
         ),
         "rent_lower": "Als de huur van {unit_id} EUR {amount} lager was, zou dit huishouden deze week geplaatst worden.",
         "none": (
-            "Geen van de geprobeerde losse wijzigingen (BSN/IBAN, wijkplafond, een bewoner meer, tijdelijk contract, "
-            "lagere huur) plaatst dit huishouden deze week."
+            "Geen van de {tried} geprobeerde losse wijzigingen (BSN/IBAN, wijkplafond, een bewoner meer, tijdelijk contract, "
+            "lagere huur) plaatst dit huishouden deze week; er zijn er meer mogelijk."
+        ),
+        "none_at_all": (
+            "Geen enkele losse wijziging van deze soorten (BSN/IBAN, wijkplafond één hoger, een bewoner of bed meer, "
+            "tijdelijk contract, lagere huur) plaatst dit huishouden deze week."
         ),
     },
     "en": {
@@ -329,18 +345,22 @@ SENTENCES: dict[str, dict[str, str]] = {
         ),
         "rent_lower": "If the rent of {unit_id} were EUR {amount} lower, this household would be placed this week.",
         "none": (
-            "None of the single changes tried (BSN/IBAN, a neighbourhood cap, one more occupant, a temporary contract, "
-            "a lower rent) places this household this week."
+            "None of the {tried} single changes tried (BSN/IBAN, a neighbourhood cap, one more occupant, a temporary "
+            "contract, a lower rent) places this household this week; there are more to try."
+        ),
+        "none_at_all": (
+            "No single change of these kinds (BSN/IBAN, a neighbourhood cap one higher, one more occupant or bed, a "
+            "temporary contract, a lower rent) places this household this week."
         ),
     },
 }
 
 
-def render_counterfactual(data: Mapping[str, Any] | None, lang: str = "nl") -> str:
-    """One plain sentence for a counterfactual (or for none), in Dutch or English."""
+def render_counterfactual(data: Mapping[str, Any] | None, lang: str = "nl", tried: int = 0, complete: bool = False) -> str:
+    """One plain sentence for a counterfactual, or for none: ``complete`` when every candidate was tried."""
     words = SENTENCES[lang]
     if data is None:
-        return words["none"]
+        return words["none_at_all"] if complete else words["none"].format(tried=tried)
     kind = str(data["change"])
     if kind == "occupant_plus_one" and data.get("field") == "beds":
         kind = "occupant_plus_one_shared"

@@ -89,7 +89,7 @@ def explain_household(
 def _what_it_would_take(
     doc: dict[str, Any], household_id: str, lang: str, households: Path, units: Path, policy: Path | None
 ) -> str:
-    from matcher.counterfactual import find_counterfactual, render_counterfactual
+    from matcher.counterfactual import Verifier, render_counterfactual
     from matcher.instance import load_instance
     from matcher.solve import optimise, prepare
 
@@ -99,7 +99,9 @@ def _what_it_would_take(
     prep = prepare(instance)
     solution = optimise(prep)
     index = prep.households.ids.index(household_id)
-    return render_counterfactual(find_counterfactual(prep, solution, index), lang)
+    verifier = Verifier(prep, solution)
+    found = verifier.find(index, max_candidates=None)  # one household on request: every candidate
+    return render_counterfactual(found, lang, *verifier.searched[index])
 
 
 def explain_unit(doc: dict[str, Any], unit_id: str, lang: str | None = None) -> list[str]:

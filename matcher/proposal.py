@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import json
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -24,6 +25,8 @@ from matcher.solve import Prepared, Solution
 from matcher.terms import term_values
 
 FORMAT = "proposal/v1"
+
+log = logging.getLogger(__name__)
 
 
 class TierReport(BaseModel):
@@ -195,17 +198,20 @@ def _assemble(prep: Prepared, solution: Solution, wall_time_s: float, lang: str 
         if difference is not None:
             details["forced_tier_difference"] = difference
     if what_it_would_take and solution.method != "fifo":
-        from matcher.counterfactual import counterfactuals  # re-solves: only when asked for
+        from matcher.counterfactual import Verifier  # re-solves: only when asked for
 
-        for hi, change in counterfactuals(prep, solution, list(reasons)).items():
-            reasons[hi][1]["what_it_would_take"] = change
+        verifier = Verifier(prep, solution)
+        for hi, (_, details) in reasons.items():
+            details["what_it_would_take"] = verifier.find(hi)
+            details["changes_tried"], details["all_changes_tried"] = verifier.searched[hi]
+        log.info("what it would take for %d households: %d re-solves", len(reasons), verifier.resolves)
     for hi, (reason, details) in reasons.items():
         unmatched.append(
             Unmatched(
                 household_id=h.ids[hi],
                 reason=reason,
                 explanation=explainer.household_sentence(int(hi), reason, details, lang)
-                + (f" {render_counterfactual(details['what_it_would_take'], lang)}" if "what_it_would_take" in details else ""),
+                + (f" {_take_sentence(details, lang)}" if "what_it_would_take" in details else ""),
                 details=details,
             )
         )
@@ -257,6 +263,10 @@ def _assemble(prep: Prepared, solution: Solution, wall_time_s: float, lang: str 
         mismatch=mismatch_report(prep, hh, lang),
         lang=lang,
     )
+
+
+def _take_sentence(details: dict[str, Any], lang: str) -> str:
+    return render_counterfactual(details["what_it_would_take"], lang, details["changes_tried"], details["all_changes_tried"])
 
 
 def _match_sentence(

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from strategies import households, policies, units
 
 from matcher.counterfactual import (
+    Verifier,
     candidates,
     counterfactuals,
     find_counterfactual,
@@ -171,12 +172,19 @@ def test_no_single_change() -> None:
     prep, solution = solve(inst)
     assert [c.kind for c in candidates(prep, solution, 0)] == ["documents"]
     assert find_counterfactual(prep, solution, 0) is None
-    assert render_counterfactual(None).startswith("Geen van de geprobeerde losse wijzigingen")
-    assert render_counterfactual(None, "en").startswith("None of the single changes tried")
+    assert render_counterfactual(None, complete=True).startswith("Geen enkele losse wijziging van deze soorten")
+    assert render_counterfactual(None, "en", complete=True).startswith("No single change of these kinds")
+    item = next(
+        u for u in json.loads(build_proposal(prep, solution, 0.0, what_it_would_take=True).to_json())["unmatched_households"]
+    )
+    assert item["details"]["what_it_would_take"] is None
+    assert (item["details"]["changes_tried"], item["details"]["all_changes_tried"]) == (1, True)
+    assert "Geen enkele losse wijziging van deze soorten" in item["explanation"]
 
 
 def test_at_most_k_candidates_are_tried() -> None:
-    """With K=1 only the smallest candidate is re-solved: it fails here, so none is reported though the second works."""
+    """With K=1 only the smallest candidate is re-solved: it fails here, so none is reported though the second works,
+    and the search says it did not try them all."""
     hh = [household("H-1", adults=1, children=2), household("H-2", adults=1, children=2, vulnerabilities="mobility")]
     # One more occupant in U-1 opens it to both families, and H-2 (vulnerable) ranks higher;
     # a lower rent opens U-2 to H-1 alone (it is not step-free, which H-2 needs).
@@ -185,7 +193,10 @@ def test_at_most_k_candidates_are_tried() -> None:
     index = prep.households.ids.index("H-1")
     kinds = [c.kind for c in candidates(prep, solution, index)]
     assert kinds == ["occupant_plus_one", "rent_lower"]
-    assert find_counterfactual(prep, solution, index, max_candidates=1) is None
+    verifier = Verifier(prep, solution)
+    assert verifier.find(index, max_candidates=1) is None
+    assert verifier.searched[index] == (1, False)  # so the answer may not say that no change places it
+    assert render_counterfactual(None, "en", *verifier.searched[index]).startswith("None of the 1 single changes tried")
     data = find_counterfactual(prep, solution, index, max_candidates=2)
     assert data is not None and data["change"] == "rent_lower" and data["unit_id"] == "U-2"
 
