@@ -63,3 +63,12 @@ class ProblemCollector:
     def raise_if_any(self) -> None:
         if self.problems:
             raise InputError(self.problems)
+
+
+class TooManyRows(InputError):
+    """A table with more rows than a caller allows (the service sets limits; the CLI does not)."""
+
+    def __init__(self, source: str, count: int, limit: int) -> None:
+        self.count = count
+        self.limit = limit
+        super().__init__([InputProblem(source=source, message=f"{count} rows of data; at most {limit} are accepted")])
