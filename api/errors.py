@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from matcher.errors import InputError, InputProblem, TooManyRows
+from matcher.errors import InputError, InputProblem, TooLarge
 
 log = logging.getLogger(__name__)
 
@@ -112,12 +112,9 @@ def _problem(p: InputProblem) -> Problem:
 
 
 def invalid_input(error: InputError) -> ApiError:
-    """422 with every problem; 413 for a table over its row limit."""
-    if isinstance(error, TooManyRows):
-        source = error.problems[0].source
-        return ApiError(
-            413, f"Too many rows: {source} has {error.count}, the limit is {error.limit}.", problems=problems_from(error)
-        )
+    """422 with every problem; 413 for input over a size or row limit."""
+    if isinstance(error, TooLarge):
+        return ApiError(413, error.summary, problems=problems_from(error))
     n = len(error.problems)
     return ApiError(422, f"The input has {n} problem{'s' if n != 1 else ''}.", problems=problems_from(error))
 

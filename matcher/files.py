@@ -12,12 +12,12 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
 from matcher import cells
-from matcher.errors import InputError, ProblemCollector, TooManyRows
+from matcher.errors import InputError, ProblemCollector, TooLarge, TooManyRows
 
 Rows = list[dict[str, Any] | None]
 
@@ -25,7 +25,10 @@ ZIP_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary .xls (and .doc) format
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 TEXT_CONTROLS = frozenset(b"\t\n\r\x0c")
-HEADER_SEARCH_ROWS = 10  # how far down a misplaced header row is looked for
+HEADER_SEARCH_ROWS = 10
+# With a row limit, a workbook may unpack to this much: far more than its rows need.
+UNPACKED_BASE_BYTES = 2**20
+UNPACKED_BYTES_PER_ROW = 4096  # how far down a misplaced header row is looked for
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 
 
@@ -140,6 +143,7 @@ def _rows_of(
     max_rows: int | None,
     *,
     pad_short_rows: bool,
+    rows_in_sheet: Callable[[], int] | None = None,
 ) -> tuple[Rows, list[str], str]:
     """Check the header, then turn records into rows keyed by it (blank lines keep their number)."""
     problems = ProblemCollector()
@@ -178,7 +182,10 @@ def _rows_of(
             continue
         count += 1
         if max_rows is not None and count > max_rows:
-            continue  # only counted: the file is refused as a whole below
+            if rows_in_sheet is not None:
+                count = max(count, rows_in_sheet())  # a workbook says its size; reading on could take long
+                break
+            continue  # only counted (the text is in memory anyway): the file is refused as a whole below
         width = len(record)
         while width > len(header) and cells.is_missing(record[width - 1]):
             width -= 1  # empty cells right of a workbook's table
@@ -221,6 +228,11 @@ def read_xlsx(
             raise InputError.single(name, "a zip archive but not an Excel workbook (.xlsx); save the table as .xlsx or CSV")
         if not any(member.startswith("xl/worksheets/") for member in members):
             raise InputError.single(name, "the workbook has no worksheet (only charts, or nothing); put the table in a sheet")
+        unpacked = sum(info.file_size for info in archive.infolist())
+        if max_rows is not None and unpacked > UNPACKED_BASE_BYTES + max_rows * UNPACKED_BYTES_PER_ROW:
+            # A few kilobytes can unpack to gigabytes; the rows could not be counted in time.
+            message = f"the workbook unpacks to {unpacked // 2**20} MiB, more than {max_rows} rows can take; split it"
+            raise TooLarge(name, message, f"Too large: {name} unpacks to {unpacked // 2**20} MiB.")
     handle.seek(0)
     try:
         book = load_workbook(handle, read_only=True, data_only=True)
@@ -236,6 +248,9 @@ def read_xlsx(
         header = ["" if cells.is_missing(cell) else str(cell).strip() for cell in first]
         while header and not header[-1]:
             header.pop()
-        return _rows_of(name, header, records, required, max_rows, pad_short_rows=True)
+        sheet = book.worksheets[0]
+        return _rows_of(
+            name, header, records, required, max_rows, pad_short_rows=True, rows_in_sheet=lambda: (sheet.max_row or 1) - 1
+        )
     finally:
         book.close()

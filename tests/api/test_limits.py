@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import zipfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,7 +15,7 @@ import openpyxl
 import pytest
 from bad_inputs import HH_HEADER, UN_HEADER
 from fastapi.testclient import TestClient
-from service_helpers import Service, csv_rows, error_of, typed, upload
+from service_helpers import Service, csv_rows, error_of, make_tokens, server, typed, upload
 from starlette.types import Message, Receive, Scope, Send
 
 from api.app import create_app
@@ -200,3 +201,52 @@ def test_default_limits_leave_room_for_the_national_profile() -> None:
         "policy": policy,
     }
     assert defaults.max_body_bytes >= 4 * len(json.dumps(body, default=str))
+
+
+def test_workbook_over_the_row_limit_is_counted_from_its_size(service: Service, small: TestClient) -> None:
+    """A workbook with far more rows than allowed is refused with its full count, read from the sheet's
+    stated size instead of row by row."""
+    response = small.post("/v1/units/import", headers=service.auth("admin"), files={"file": ("units.xlsx", _units_xlsx(300))})
+    assert error_of(response, 413)["message"] == f"Too many rows: units.xlsx has 300, the limit is {ROW_LIMIT}."
+
+
+def test_workbook_that_unpacks_to_far_more_than_its_rows_is_413(service: Service, small: TestClient) -> None:
+    """A small upload that unpacks to megabytes (a zip bomb) is refused before its sheet is read."""
+    packed = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(_units_xlsx(1))) as source, zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as bomb:
+        for info in source.infolist():
+            bomb.writestr(info.filename, source.read(info.filename))
+        bomb.writestr("xl/media/padding.bin", bytes(4 * 2**20))
+    assert len(packed.getvalue()) < UPLOAD_LIMIT
+    before = _pool(small, service.auth("admin"))
+    response = small.post("/v1/units/import", headers=service.auth("admin"), files={"file": ("units.xlsx", packed.getvalue())})
+    error = error_of(response, 413)
+    assert error["message"] == "Too large: units.xlsx unpacks to 4 MiB."
+    assert error["problems"][0]["message"] == f"the workbook unpacks to 4 MiB, more than {ROW_LIMIT} rows can take; split it"
+    assert _pool(small, service.auth("admin")) == before
+
+
+def test_real_server_refuses_a_terabyte_before_it_arrives(database_url: str) -> None:
+    """Over real HTTP, a request that announces a terabyte gets its 413 after only its first bytes are sent:
+    the server answers without waiting for (or holding) the body."""
+    import socket
+
+    tokens = make_tokens(database_url)
+    with server({"DATABASE_URL": database_url, "MATCHER_MAX_BODY_BYTES": str(BODY_LIMIT)}) as client:
+        port = client.base_url.port
+        assert port is not None
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as connection:
+            head = (
+                "POST /v1/solve HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                f"Authorization: Bearer {tokens['officer']}\r\nContent-Length: {10**12}\r\n\r\n"
+            )
+            connection.sendall(head.encode() + b'{"households": [')
+            answer = b""
+            while b"\r\n\r\n" not in answer or not answer.rstrip().endswith(b"}"):
+                chunk = connection.recv(65536)
+                if not chunk:
+                    break
+                answer += chunk
+    status, _, body = answer.partition(b"\r\n\r\n")
+    assert status.startswith(b"HTTP/1.1 413")
+    assert json.loads(body)["error"]["message"] == BODY_TOO_LARGE
