@@ -25,10 +25,10 @@ ZIP_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary .xls (and .doc) format
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 TEXT_CONTROLS = frozenset(b"\t\n\r\x0c")
-HEADER_SEARCH_ROWS = 10
-# With a row limit, a workbook may unpack to this much: far more than its rows need.
+HEADER_SEARCH_ROWS = 10  # how far down a misplaced header row is looked for
+# With a row limit, a workbook may unpack to at most this much: far more than its rows need.
 UNPACKED_BASE_BYTES = 2**20
-UNPACKED_BYTES_PER_ROW = 4096  # how far down a misplaced header row is looked for
+UNPACKED_BYTES_PER_ROW = 4096
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 
 
