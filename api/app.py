@@ -18,6 +18,7 @@ from fastapi.openapi.utils import get_openapi
 from api import errors, scenario_jobs, security, web
 from api.db import make_engine, make_sessionmaker, upgrade
 from api.jobs import RunQueue
+from api.limits import BodyLimit
 from api.routes import audit, dashboard, decisions, health, households, runs, scenarios, solve, taakstelling, tokens, units
 from api.settings import Settings
 
@@ -80,6 +81,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     errors.install(app)
+    # Innermost of the middleware, so the route's body parsing sees BodyTooLarge itself
+    # (the BaseHTTPMiddleware ones added later would wrap it in an exception group).
+    app.add_middleware(BodyLimit, settings=settings)
     for module in (health, solve, households, units, runs, decisions, taakstelling, tokens, audit):
         app.include_router(module.router)
     app.include_router(scenarios.router)

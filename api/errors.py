@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from matcher.errors import InputError, InputProblem
+from matcher.errors import InputError, InputProblem, TooLarge
 
 log = logging.getLogger(__name__)
 
@@ -112,8 +112,23 @@ def _problem(p: InputProblem) -> Problem:
 
 
 def invalid_input(error: InputError) -> ApiError:
+    """422 with every problem; 413 for input over a size or row limit."""
+    if isinstance(error, TooLarge):
+        return ApiError(413, error.summary, problems=problems_from(error))
     n = len(error.problems)
     return ApiError(422, f"The input has {n} problem{'s' if n != 1 else ''}.", problems=problems_from(error))
+
+
+def size_text(n_bytes: int) -> str:
+    """A byte count in words, e.g. "20 MiB (20971520 bytes)"."""
+    for unit, size in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if n_bytes >= size:
+            return f"{n_bytes / size:.4g} {unit} ({n_bytes} bytes)"
+    return f"{n_bytes} bytes"
+
+
+def too_large_file(max_bytes: int) -> ApiError:
+    return ApiError(413, f"The file is larger than the limit of {size_text(max_bytes)}.")
 
 
 def not_found(what: str) -> ApiError:
@@ -215,7 +230,7 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         403: "The token's role does not allow this.",
         404: "Not found (or outside the token's municipality).",
         409: "Conflicts with the current state.",
-        413: "The upload is too large.",
+        413: "The body or file is over a size limit, or has too many rows.",
         415: "Unsupported file type.",
         422: "Invalid input: every problem with source, row and column.",
         429: "Too many runs waiting; try again later.",

@@ -7,21 +7,22 @@ checked completely before anything is written: all rows or none.
 
 from __future__ import annotations
 
-import tempfile
+import io
+import math
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
-from pathlib import Path, PurePath
+from pathlib import PurePath
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.auth import Caller
-from api.errors import ApiError
+from api.errors import ApiError, too_large_file
 from api.models import Household, Unit, utcnow
 from matcher import tables
-from matcher.errors import InputError, ProblemCollector
-from matcher.instance import read_csv_text, read_table
+from matcher.errors import InputError, ProblemCollector, TooManyRows
+from matcher.files import read_csv_bytes, read_xlsx
 
 HOUSEHOLD_FIELDS = tuple(c.name for c in tables.HOUSEHOLD_COLUMNS)
 UNIT_FIELDS = tuple(c.name for c in tables.UNIT_COLUMNS)
@@ -76,24 +77,39 @@ def unit_row(u: Unit) -> dict[str, Any]:
     }
 
 
-def read_upload(filename: str | None, content: bytes, max_bytes: int) -> tuple[Rows, list[str], str]:
-    """Rows, header and the file name used in errors, from an uploaded CSV or XLSX file."""
+def read_upload(
+    filename: str | None, content: bytes, max_bytes: int, required: Sequence[str], max_rows: int
+) -> tuple[Rows, list[str], str]:
+    """Rows, header and the file name used in errors, from an uploaded CSV or XLSX file.
+
+    The file is read by the engine's own reader, so it gets the CLI's messages."""
     name = PurePath(filename or "upload.csv").name[:100] or "upload.csv"
     suffix = PurePath(name).suffix.lower()
     if suffix not in UPLOAD_SUFFIXES:
         raise ApiError(415, f"Upload a .csv or .xlsx file; got a {suffix or 'file without extension'}.")
     if len(content) > max_bytes:
-        raise ApiError(413, f"The file is larger than {max_bytes} bytes.")
+        raise too_large_file(max_bytes)
     if suffix == ".csv":
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            raise InputError.single(name, f"not UTF-8 text (byte {error.start}); save the file as UTF-8 CSV") from None
-        return read_csv_text(text, name)
-    with tempfile.TemporaryDirectory(prefix="matcher-upload-") as folder:
-        path = Path(folder) / f"upload{suffix}"
-        path.write_bytes(content)
-        return read_table(path, label=name)
+        return read_csv_bytes(content, name, required, max_rows)
+    return read_xlsx(io.BytesIO(content), name, required, max_rows)
+
+
+def check_rows(rows: Sequence[Mapping[str, Any] | None], source: str, max_rows: int) -> None:
+    """JSON rows: refuse more than ``max_rows``, and NaN or Infinity (which JSON does not
+    have, but Python's parser accepts; NaN would otherwise read as an empty cell)."""
+    if len(rows) > max_rows:
+        raise TooManyRows(source, len(rows), max_rows)
+    problems = ProblemCollector()
+    for offset, row in enumerate(rows):
+        for column, value in (row or {}).items():
+            if isinstance(value, float) and not math.isfinite(value):
+                problems.add(
+                    source,
+                    "NaN and Infinity are not JSON numbers; leave the field out for its default",
+                    row=offset + 2,
+                    column=str(column),
+                )
+    problems.raise_if_any()
 
 
 def _scope_check(records: list[dict[str, Any]], caller: Caller, source: str, problems: ProblemCollector) -> None:

@@ -28,6 +28,11 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, ge=1, le=16, description="proposal runs solved at the same time")
     queue_max: int = Field(default=8, ge=1, le=1000, description="runs that may wait; more are refused with 429")
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1024, description="largest import file")
+    max_body_bytes: int = Field(
+        default=64 * 1024 * 1024, ge=1024, description="largest JSON request body (POST /v1/solve, batch imports, runs)"
+    )
+    max_households_rows: int = Field(default=100_000, ge=1, description="most households in one import or one POST /v1/solve")
+    max_units_rows: int = Field(default=50_000, ge=1, description="most units in one import or one POST /v1/solve")
     scenario_processes: int = Field(
         default=1, ge=1, le=64, description="processes that simulate the replicates of a scenario run"
     )

@@ -18,6 +18,10 @@ TRUE_WORDS = frozenset({"true", "1", "yes", "ja", "y", "j"})
 FALSE_WORDS = frozenset({"false", "0", "no", "nee", "n"})
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 INTEGER_TEXT = re.compile(r"^[+-]?\d+$")
+# Dates outside these years are typing errors in this domain, and far dates would overflow
+# the date arithmetic of the rules (planning_date + horizon_days).
+FIRST_DATE = dt.date(1900, 1, 1)
+LAST_DATE = dt.date(2199, 12, 31)
 
 
 class CellError(ValueError):
@@ -102,6 +106,13 @@ def parse_bool(value: Any) -> bool:
 
 
 def parse_date(value: Any) -> dt.date:
+    date = _date(value)
+    if not FIRST_DATE <= date <= LAST_DATE:
+        raise CellError(f"expected a date from {FIRST_DATE.isoformat()} to {LAST_DATE.isoformat()}, got {show(value)}")
+    return date
+
+
+def _date(value: Any) -> dt.date:
     if isinstance(value, dt.datetime):
         if value.time() != dt.time(0, 0):
             raise CellError(f"expected an ISO date (YYYY-MM-DD), got {show(value)}")

@@ -63,3 +63,24 @@ class ProblemCollector:
     def raise_if_any(self) -> None:
         if self.problems:
             raise InputError(self.problems)
+
+
+class TooLarge(InputError):
+    """Input over a size limit a caller set (the service sets limits; the CLI does not)."""
+
+    def __init__(self, source: str, message: str, summary: str) -> None:
+        self.summary = summary
+        super().__init__([InputProblem(source=source, message=message)])
+
+
+class TooManyRows(TooLarge):
+    """A table with more rows of data than the caller allows."""
+
+    def __init__(self, source: str, count: int, limit: int) -> None:
+        self.count = count
+        self.limit = limit
+        super().__init__(
+            source,
+            f"{count} rows of data; at most {limit} are accepted",
+            f"Too many rows: {source} has {count}, the limit is {limit}.",
+        )

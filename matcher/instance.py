@@ -7,10 +7,8 @@ the tables sorted by id (row order never matters) and the canonical hash of the 
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -20,8 +18,9 @@ from typing import Any
 
 import pandas as pd
 
-from matcher import cells, tables
+from matcher import tables
 from matcher.errors import InputError, ProblemCollector
+from matcher.files import read_table
 from matcher.policy import Policy, parse_policy
 
 
@@ -42,62 +41,6 @@ class Instance:
     @property
     def n_units(self) -> int:
         return len(self.units)
-
-
-def read_table(path: Path, label: str | None = None) -> tuple[list[dict[str, Any] | None], list[str], str]:
-    """Read a CSV or XLSX file into raw rows; returns rows, header and the name used in errors."""
-    name = label or path.name
-    if not path.exists():
-        raise InputError.single(name, f"file not found: {path}")
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        try:
-            frame = pd.read_excel(path, dtype=object, engine="openpyxl")
-        except Exception as error:  # openpyxl raises many types for damaged files
-            raise InputError.single(name, f"cannot read as an Excel workbook: {type(error).__name__}") from None
-        header = [str(c).strip() for c in frame.columns]
-        frame.columns = pd.Index(header)
-        rows: list[dict[str, Any] | None] = []
-        for record in frame.to_dict(orient="records"):
-            clean = {str(k): (v.item() if hasattr(v, "item") else v) for k, v in record.items()}
-            rows.append(None if all(cells.is_missing(v) for v in clean.values()) else clean)
-        return rows, header, name
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise InputError.single(name, f"not UTF-8 text (byte {error.start}); save the file as UTF-8 CSV") from None
-    return read_csv_text(text, name)
-
-
-def read_csv_text(text: str, name: str) -> tuple[list[dict[str, Any] | None], list[str], str]:
-    """Parse CSV text strictly: a row with more or fewer cells than the header is an error."""
-    reader = csv.reader(io.StringIO(text))
-    try:
-        lines = list(reader)
-    except csv.Error as error:
-        raise InputError.single(name, f"not valid CSV: {error}") from None
-    if not lines or not any(cell.strip() for cell in lines[0]):
-        raise InputError.single(name, "the file is empty; expected a header row", row=1)
-    header = [cell.strip() for cell in lines[0]]
-    problems = ProblemCollector()
-    seen: set[str] = set()
-    for column in header:
-        if column in seen:
-            problems.add(name, "column appears twice in the header", row=1, column=column)
-        seen.add(column)
-    rows: list[dict[str, Any] | None] = []
-    for offset, cells_ in enumerate(lines[1:]):
-        if not any(cell.strip() for cell in cells_):
-            rows.append(None)  # a blank line keeps its row number but holds no record
-            continue
-        if len(cells_) != len(header):
-            problems.add(name, f"expected {len(header)} cells as in the header, got {len(cells_)}", row=offset + 2)
-            continue
-        rows.append(dict(zip(header, cells_, strict=True)))
-    problems.raise_if_any()
-    # Drop fully blank trailing lines a spreadsheet tends to leave behind.
-    while rows and rows[-1] is None:
-        rows.pop()
-    return rows, header, name
 
 
 def build_instance(
@@ -205,8 +148,8 @@ def load_instance(
     households_path: Path, units_path: Path, policy_path: Path | None = None, today: dt.date | None = None
 ) -> Instance:
     """Read the three interchange files and check them together."""
-    household_rows, household_header, households_name = read_table(households_path)
-    unit_rows, unit_header, units_name = read_table(units_path)
+    household_rows, household_header, households_name = read_table(households_path, required=tables.HOUSEHOLD_REQUIRED)
+    unit_rows, unit_header, units_name = read_table(units_path, required=tables.UNIT_REQUIRED)
     raw_policy, policy_name = load_policy_file(policy_path)
     return build_instance(
         household_rows,

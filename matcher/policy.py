@@ -217,10 +217,11 @@ def parse_policy(raw: Any, source: str = "policy.json", today: dt.date | None = 
         return parse
 
     def time_limit(value: Any) -> float:
+        expected = f"expected a number of seconds above 0 and at most {MAX_TIME_LIMIT_S:.0f}, got {cells.show(value)}"
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise cells.CellError(f"expected a number of seconds > 0, got {cells.show(value)}")
+            raise cells.CellError(expected)
         if value <= 0 or value > MAX_TIME_LIMIT_S:
-            raise cells.CellError(f"expected a number of seconds from 0 to {MAX_TIME_LIMIT_S:.0f}, got {cells.show(value)}")
+            raise cells.CellError(expected)
         return float(value)
 
     known = set(Policy.model_fields)

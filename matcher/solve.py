@@ -188,6 +188,9 @@ def _check_fixed_pairs(
         hi, ui = h_index[hid], u_index[uid]
         where = f"item {item} [{hid}, {uid}]"
         rule = first_failing_rule(h, u, instance, hi, ui)
+        if rule == "E9":
+            problems.add(source, f"{where}: the pair is also in excluded_pairs (E9) and cannot be fixed", column=column)
+            continue
         if rule is not None:
             problems.add(source, f"{where}: the pair breaks rule {rule} and cannot be fixed", column=column)
             continue
@@ -200,7 +203,8 @@ def _check_fixed_pairs(
             if unit_load[ui] > u.beds[ui]:
                 problems.add(
                     source,
-                    f"{where}: shared unit {uid} would hold {unit_load[ui]} persons in {u.beds[ui]} beds (A3)",
+                    f"{where}: shared unit {uid} would hold {unit_load[ui]} persons in {u.beds[ui]} "
+                    f"bed{'s' if u.beds[ui] != 1 else ''} (A3)",
                     column=column,
                 )
                 continue

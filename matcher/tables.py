@@ -73,6 +73,9 @@ UNIT_COLUMNS: tuple[Column, ...] = (
     Column("available_from", cells.parse_date, True),
 )
 
+HOUSEHOLD_REQUIRED = tuple(c.name for c in HOUSEHOLD_COLUMNS if c.required)
+UNIT_REQUIRED = tuple(c.name for c in UNIT_COLUMNS if c.required)
+
 
 def parse_rows(
     rows: Iterable[Mapping[str, Any] | None],

@@ -10,11 +10,12 @@ from sqlalchemy import func, select
 from api import audit
 from api.auth import Caller
 from api.deps import Admin, Offset, ReadSessionDep, SessionDep, SettingsDep, Viewer
-from api.errors import ApiError, invalid_input, not_found, responses
+from api.errors import ApiError, Problem, invalid_input, not_found, responses
 from api.models import Household
-from api.pool import HOUSEHOLD_FIELDS, household_row, one_record, parse_households, read_upload, store_households
+from api.pool import HOUSEHOLD_FIELDS, check_rows, household_row, one_record, parse_households, read_upload, store_households
 from api.redaction import sees_special_categories
 from api.schemas import HouseholdBatch, HouseholdList, HouseholdPublic, HouseholdUpdate, ImportMode, ImportResult
+from matcher import tables
 from matcher.errors import InputError
 
 router = APIRouter(prefix="/v1/households", tags=["households"])
@@ -48,14 +49,23 @@ def import_file(
 ) -> ImportResult:
     content = file.file.read(settings.max_upload_bytes + 1)
     try:
-        rows, header, name = read_upload(file.filename, content, settings.max_upload_bytes)
+        rows, header, name = read_upload(
+            file.filename, content, settings.max_upload_bytes, tables.HOUSEHOLD_REQUIRED, settings.max_households_rows
+        )
     except InputError as error:
         raise invalid_input(error) from None
     return _import(session, caller, rows, header, name, mode)
 
 
-@router.post("/batch", summary="Import households given as JSON rows (all rows or none)", responses=responses(401, 403, 422))
-def import_rows(body: HouseholdBatch, caller: Admin, session: SessionDep) -> ImportResult:
+@router.post("/batch", summary="Import households given as JSON rows (all rows or none)", responses=responses(401, 403, 413, 422))
+def import_rows(body: HouseholdBatch, caller: Admin, session: SessionDep, settings: SettingsDep) -> ImportResult:
+    try:
+        check_rows(body.rows, "households", settings.max_households_rows)
+    except InputError as error:
+        raise invalid_input(error) from None
+    if body.mode == "replace" and not body.rows:
+        message = "mode replace needs at least one row; with none it would remove every waiting household"
+        raise ApiError(422, "The input has 1 problem.", problems=[Problem(source="body", column="rows", message=message)])
     return _import(session, caller, list(body.rows), None, "households", body.mode)
 
 

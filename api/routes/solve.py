@@ -9,8 +9,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from api import audit
-from api.deps import Officer, SessionDep
+from api.deps import Officer, SessionDep, SettingsDep
 from api.errors import invalid_input, responses
+from api.pool import check_rows
 from api.schemas import Lang, SolveRequest, Strategy
 from matcher.errors import InputError
 
@@ -24,13 +25,14 @@ log = logging.getLogger(__name__)
     response_description="proposal/v1, byte for byte what `matcher propose` writes for the same inputs",
     responses={
         200: {"content": {"application/json": {"example": {"format": "proposal/v1", "status": "optimal", "matches": []}}}},
-        **responses(401, 403, 422),
+        **responses(401, 403, 413, 422),
     },
 )
 def solve_inputs(
     body: SolveRequest,
     caller: Officer,
     session: SessionDep,
+    settings: SettingsDep,
     strategy: Annotated[Strategy, Query(description="optimise, or fifo: oldest koppeling first")] = "optimise",
     lang: Annotated[Lang | None, Query(description="language of the explanations (default: the policy's, nl)")] = None,
     what_it_would_take: Annotated[
@@ -47,6 +49,8 @@ def solve_inputs(
 
     started = time.perf_counter()
     try:
+        check_rows(body.households, "households", settings.max_households_rows)
+        check_rows(body.units, "units", settings.max_units_rows)
         instance = build_instance(
             body.households,
             body.units,

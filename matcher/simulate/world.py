@@ -21,8 +21,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from matcher import tables
+from matcher.files import read_table
 from matcher.generate import CORPORATIONS, HOME_SIZES, VULNERABILITY_RATES, generate_instance
-from matcher.instance import build_instance, read_table
+from matcher.instance import build_instance
 from matcher.simulate.scenario import AddUnits, Nareizigers, Scenario
 from matcher.simulate.streams import stream
 
@@ -80,12 +82,12 @@ def _start_frames(scenario: Scenario) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The start pool and units as checked, typed frames (from the generator or from files)."""
     start = scenario.start
     if start.households is not None:
-        household_rows, household_header, households_name = read_table(Path(start.households))
+        household_rows, household_header, households_name = read_table(Path(start.households), required=tables.HOUSEHOLD_REQUIRED)
         unit_rows: list[dict[str, Any] | None] = []
         unit_header: list[str] | None = None
         units_name = "units.csv"
         if start.units is not None:
-            unit_rows, header, units_name = read_table(Path(start.units))
+            unit_rows, header, units_name = read_table(Path(start.units), required=tables.UNIT_REQUIRED)
             unit_header = header
         instance = build_instance(
             household_rows,
