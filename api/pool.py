@@ -77,6 +77,9 @@ def unit_row(u: Unit) -> dict[str, Any]:
     }
 
 
+EMPTY_UPLOAD = "the file has a header but no rows of data"
+
+
 def read_upload(
     filename: str | None, content: bytes, max_bytes: int, required: Sequence[str], max_rows: int
 ) -> tuple[Rows, list[str], str]:
@@ -90,8 +93,14 @@ def read_upload(
     if len(content) > max_bytes:
         raise too_large_file(max_bytes)
     if suffix == ".csv":
-        return read_csv_bytes(content, name, required, max_rows)
-    return read_xlsx(io.BytesIO(content), name, required, max_rows)
+        read = read_csv_bytes(content, name, required, max_rows)
+    else:
+        read = read_xlsx(io.BytesIO(content), name, required, max_rows)
+    if not any(read[0]):
+        # An upload with a header alone is a mistake far more often than news; in replace mode it
+        # would remove every waiting household or available unit.
+        raise InputError.single(name, EMPTY_UPLOAD, row=2)
+    return read
 
 
 def check_rows(rows: Sequence[Mapping[str, Any] | None], source: str, max_rows: int) -> None:

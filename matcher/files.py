@@ -199,9 +199,7 @@ def _rows_of(
     problems.raise_if_any()
     while rows and rows[-1] is None:
         rows.pop()  # blank trailing lines a spreadsheet tends to leave behind
-    if not rows:
-        raise InputError.single(name, "the file has a header but no rows of data", row=2)
-    return rows, header, name
+    return rows, header, name  # no rows is a week with nothing offered (or nobody waiting): not an error
 
 
 def _chain(first: list[Sequence[Any]], rest: Iterable[Sequence[Any]]) -> Iterator[Sequence[Any]]:

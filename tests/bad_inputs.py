@@ -43,6 +43,7 @@ class BadFile:
     content: bytes
     line: str
     api_message: str | None = None  # the service's message where it withholds a value
+    service_only: bool = False  # the engine takes it (a week with nothing offered); an upload is refused
 
     def problem(self) -> dict[str, object]:
         """The problem the service answers: the CLI line split into its parts."""
@@ -103,9 +104,9 @@ FILE_CASES: list[BadFile] = [
     BadFile("blank lines only", "households", "households.csv", b"\n \n\n",
             "households.csv row 1: the file is empty; expected a header row"),
     BadFile("header only", "households", "households.csv", csv(f"{HH_HEADER}\n"),
-            "households.csv row 2: the file has a header but no rows of data"),
+            "households.csv row 2: the file has a header but no rows of data", service_only=True),
     BadFile("header and blank lines only", "units", "units.csv", csv(f"{UN_HEADER}\n\n,,,,,,,\n"),
-            "units.csv row 2: the file has a header but no rows of data"),
+            "units.csv row 2: the file has a header but no rows of data", service_only=True),
     BadFile("unclosed quote in a middle row", "households", "households.csv",
             csv(f'{HH_HEADER}\n{GOOD_HH}\nH-2,"Nijmegen,2025-01-02,1,0,M,30\n{GOOD_HH2}\n'),
             'households.csv row 3: a quoted cell that starts in this row is never closed (a " is missing)'),
@@ -170,7 +171,7 @@ FILE_CASES: list[BadFile] = [
     BadFile("an empty worksheet", "households", "households.xlsx", xlsx(),
             "households.xlsx row 1: the first worksheet is empty; expected a header row"),
     BadFile("a worksheet with a header only", "households", "households.xlsx", xlsx(HH),
-            "households.xlsx row 2: the file has a header but no rows of data"),
+            "households.xlsx row 2: the file has a header but no rows of data", service_only=True),
     BadFile("a title row above the header", "households", "households.xlsx",
             xlsx(["Huishoudens week 10"], [], HH, ROW),
             "households.xlsx row 1: the column names must be in row 1, but they are in row 3; delete the rows above them"),

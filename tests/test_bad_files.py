@@ -8,6 +8,7 @@ a second problem or a changed word fails the case.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -49,7 +50,7 @@ def _files(tmp_path: Path, case: BadFile) -> tuple[Path, Path]:
     return households, bad
 
 
-@pytest.mark.parametrize("case", ALL_CASES, ids=lambda case: case.id)
+@pytest.mark.parametrize("case", [c for c in ALL_CASES if not c.service_only], ids=lambda case: case.id)
 def test_bad_file_exits_2_with_the_exact_line(tmp_path: Path, case: BadFile) -> None:
     """The file is refused with exit 2 and exactly one line naming file, row and column; no proposal is written."""
     households, units = _files(tmp_path, case)
@@ -108,3 +109,16 @@ def test_every_problem_of_a_file_is_listed_at_once(tmp_path: Path) -> None:
         'households.csv row 4, column adults: expected an integer >= 1, got "0"',
         'units.csv row 4, column unit_type: expected one of social, flex, transit, got "castle"',
     ]
+
+
+@pytest.mark.parametrize("case", [c for c in ALL_CASES if c.service_only], ids=lambda case: case.id)
+def test_a_file_with_a_header_alone_is_an_empty_week_for_the_engine(tmp_path: Path, case: BadFile) -> None:
+    """The engine takes a table with no rows (nobody waiting, or nothing offered): a proposal without
+    matches, every unit or household explained. Only the service's upload refuses it."""
+    households, units = _files(tmp_path, case)
+    code, lines, out = _propose(tmp_path, households, units)
+    assert code == 0, lines
+    proposal = json.loads(out.read_text(encoding="utf-8"))
+    assert proposal["matches"] == []
+    left = proposal["unused_units"] if case.kind == "households" else proposal["unmatched_households"]
+    assert left and all(item["explanation"] for item in left)
