@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.auth import Caller
-from api.errors import ApiError, too_large_file
+from api.errors import ApiError, Problem, invalid_input, too_large_file
 from api.models import Household, Unit, utcnow
 from matcher import tables
 from matcher.errors import InputError, ProblemCollector, TooManyRows
@@ -101,6 +101,18 @@ def read_upload(
         # would remove every waiting household or available unit.
         raise InputError.single(name, EMPTY_UPLOAD, row=2)
     return read
+
+
+def check_batch(rows: Sequence[Mapping[str, Any] | None], mode: str, source: str, max_rows: int, removed: str) -> None:
+    """A JSON import: the rows themselves (see ``check_rows``), and at least one row in replace mode,
+    which would otherwise remove every ``removed``."""
+    try:
+        check_rows(rows, source, max_rows)
+    except InputError as error:
+        raise invalid_input(error) from None
+    if mode == "replace" and not rows:
+        message = f"mode replace needs at least one row; with none it would remove every {removed}"
+        raise ApiError(422, "The input has 1 problem.", problems=[Problem(source="body", column="rows", message=message)])
 
 
 def check_rows(rows: Sequence[Mapping[str, Any] | None], source: str, max_rows: int) -> None:

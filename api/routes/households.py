@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from api import audit
 from api.auth import Caller
 from api.deps import Admin, Offset, ReadSessionDep, SessionDep, SettingsDep, Viewer
-from api.errors import ApiError, Problem, invalid_input, not_found, responses
+from api.errors import ApiError, invalid_input, not_found, responses
 from api.models import Household
-from api.pool import HOUSEHOLD_FIELDS, check_rows, household_row, one_record, parse_households, read_upload, store_households
+from api.pool import HOUSEHOLD_FIELDS, check_batch, household_row, one_record, parse_households, read_upload, store_households
 from api.redaction import sees_special_categories
 from api.schemas import HouseholdBatch, HouseholdList, HouseholdPublic, HouseholdUpdate, ImportMode, ImportResult
 from matcher import tables
@@ -59,13 +59,7 @@ def import_file(
 
 @router.post("/batch", summary="Import households given as JSON rows (all rows or none)", responses=responses(401, 403, 413, 422))
 def import_rows(body: HouseholdBatch, caller: Admin, session: SessionDep, settings: SettingsDep) -> ImportResult:
-    try:
-        check_rows(body.rows, "households", settings.max_households_rows)
-    except InputError as error:
-        raise invalid_input(error) from None
-    if body.mode == "replace" and not body.rows:
-        message = "mode replace needs at least one row; with none it would remove every waiting household"
-        raise ApiError(422, "The input has 1 problem.", problems=[Problem(source="body", column="rows", message=message)])
+    check_batch(body.rows, body.mode, "households", settings.max_households_rows, "waiting household")
     return _import(session, caller, list(body.rows), None, "households", body.mode)
 
 

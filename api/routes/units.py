@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from api import audit
 from api.auth import Caller
 from api.deps import Admin, Offset, ReadSessionDep, SessionDep, SettingsDep, Viewer
-from api.errors import ApiError, Problem, invalid_input, not_found, responses
+from api.errors import ApiError, invalid_input, not_found, responses
 from api.models import Unit
-from api.pool import UNIT_FIELDS, check_rows, one_record, parse_units, read_upload, store_units, unit_row
+from api.pool import UNIT_FIELDS, check_batch, one_record, parse_units, read_upload, store_units, unit_row
 from api.schemas import ImportMode, ImportResult, UnitBatch, UnitList, UnitPublic, UnitUpdate
 from matcher import tables
 from matcher.errors import InputError
@@ -58,13 +58,7 @@ def import_file(
 
 @router.post("/batch", summary="Import units given as JSON rows (all rows or none)", responses=responses(401, 403, 413, 422))
 def import_rows(body: UnitBatch, caller: Admin, session: SessionDep, settings: SettingsDep) -> ImportResult:
-    try:
-        check_rows(body.rows, "units", settings.max_units_rows)
-    except InputError as error:
-        raise invalid_input(error) from None
-    if body.mode == "replace" and not body.rows:
-        message = "mode replace needs at least one row; with none it would remove every available unit"
-        raise ApiError(422, "The input has 1 problem.", problems=[Problem(source="body", column="rows", message=message)])
+    check_batch(body.rows, body.mode, "units", settings.max_units_rows, "available unit")
     return _import(session, caller, list(body.rows), None, "units", body.mode)
 
 
