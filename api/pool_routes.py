@@ -1,0 +1,167 @@
+"""The steps the households and units endpoints share: import, list, get, change, remove.
+
+Households and units are the two tables of the pool, imported, listed and edited the same
+way; only their model, columns, checks and words differ. Those differences live in one
+``PoolTable`` each, so both routers stay thin and behave alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from fastapi import UploadFile
+from sqlalchemy import func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from api import audit
+from api.auth import Caller
+from api.errors import ApiError, invalid_input, not_found
+from api.models import Household, Unit
+from api.pool import (
+    HOUSEHOLD_FIELDS,
+    UNIT_FIELDS,
+    check_batch,
+    household_row,
+    one_record,
+    parse_households,
+    parse_units,
+    read_upload,
+    store_households,
+    store_units,
+    unit_row,
+)
+from api.schemas import ImportResult
+from api.settings import Settings
+from matcher import tables
+from matcher.errors import InputError
+
+Row = TypeVar("Row", Household, Unit)
+Records = list[dict[str, Any]]
+RawRows = Sequence[Mapping[str, Any] | None]
+
+
+@dataclass(frozen=True)
+class PoolTable(Generic[Row]):
+    """What differs between the households and the units of the pool."""
+
+    model: type[Row]
+    key: InstrumentedAttribute[str]  # the id column
+    plural: str  # "households": source name in errors, audit action prefix
+    singular: str  # "household": audit target and action prefix
+    removed_by_replace: str  # what an empty replace would remove, in words
+    required: Sequence[str]
+    fields: Sequence[str]
+    max_rows: Callable[[Settings], int]
+    parse: Callable[[Session, RawRows, str, Sequence[str] | None, Caller], Records]
+    store: Callable[[Session, Records, str, bool, Caller], tuple[list[str], list[str], list[str]]]
+    row_of: Callable[[Row], dict[str, Any]]
+
+
+HOUSEHOLDS: PoolTable[Household] = PoolTable(
+    model=Household, key=Household.household_id, plural="households", singular="household",
+    removed_by_replace="waiting household", required=tables.HOUSEHOLD_REQUIRED, fields=HOUSEHOLD_FIELDS,
+    max_rows=lambda settings: settings.max_households_rows,
+    parse=lambda session, rows, source, header, caller: parse_households(rows, source, header, caller),
+    store=store_households, row_of=household_row,
+)  # fmt: skip
+
+UNITS: PoolTable[Unit] = PoolTable(
+    model=Unit, key=Unit.unit_id, plural="units", singular="unit",
+    removed_by_replace="available unit", required=tables.UNIT_REQUIRED, fields=UNIT_FIELDS,
+    max_rows=lambda settings: settings.max_units_rows,
+    parse=parse_units, store=store_units, row_of=unit_row,
+)  # fmt: skip
+
+
+def import_records(
+    table: PoolTable[Row], session: Session, caller: Caller, rows: RawRows, header: Sequence[str] | None, source: str, mode: str
+) -> ImportResult:
+    """All rows or none: checked completely, then stored, with one audit entry for the import."""
+    created: list[str]
+    updated: list[str]
+    removed: list[str]
+    try:
+        records = table.parse(session, rows, source, header, caller)
+        created, updated, removed = table.store(session, records, source, mode == "replace", caller)
+    except InputError as error:
+        raise invalid_input(error) from None
+    audit.record(session, caller.token_id, f"{table.plural}.import", table.singular, [*created, *updated, *removed])
+    return ImportResult(created=len(created), updated=len(updated), removed=len(removed), total=len(records))
+
+
+def import_upload(
+    table: PoolTable[Row], session: Session, caller: Caller, settings: Settings, file: UploadFile, mode: str
+) -> ImportResult:
+    """A CSV or XLSX upload, read by the engine's own reader within the size and row limits."""
+    content = file.file.read(settings.max_upload_bytes + 1)
+    try:
+        rows, header, name = read_upload(
+            file.filename, content, settings.max_upload_bytes, table.required, table.max_rows(settings)
+        )
+    except InputError as error:
+        raise invalid_input(error) from None
+    return import_records(table, session, caller, rows, header, name, mode)
+
+
+def import_batch(
+    table: PoolTable[Row], session: Session, caller: Caller, settings: Settings, rows: RawRows, mode: str
+) -> ImportResult:
+    """JSON rows; in replace mode at least one."""
+    check_batch(rows, mode, table.plural, table.max_rows(settings), table.removed_by_replace)
+    return import_records(table, session, caller, list(rows), None, table.plural, mode)
+
+
+def list_rows(
+    table: PoolTable[Row], session: Session, caller: Caller, status: str | None, municipality: str | None, limit: int, offset: int
+) -> tuple[int, list[Row]]:
+    """One page of the rows the caller may see, in id order, and how many there are in all."""
+    query = select(table.model)
+    if caller.municipality is not None:
+        query = query.where(table.model.municipality == caller.municipality)
+    if municipality is not None:
+        query = query.where(table.model.municipality == municipality)
+    if status is not None:
+        query = query.where(table.model.status == status)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    return total, list(session.scalars(query.order_by(table.key).limit(limit).offset(offset)))
+
+
+def fetch(table: PoolTable[Row], session: Session, caller: Caller, row_id: str) -> Row:
+    """One row, or 404 when it does not exist or belongs to another municipality (the same answer)."""
+    row = session.get(table.model, row_id)
+    if row is None or not caller.sees(row.municipality):
+        raise not_found(f"{table.singular.capitalize()} {row_id}")
+    return row
+
+
+def read_one(table: PoolTable[Row], session: Session, caller: Caller, row_id: str) -> Row:
+    """One row, and an audit entry that the caller read it."""
+    row = fetch(table, session, caller, row_id)
+    audit.record(session, caller.token_id, f"{table.singular}.read", table.singular, [row_id])
+    return row
+
+
+def update_one(table: PoolTable[Row], session: Session, caller: Caller, row_id: str, changes: Mapping[str, Any]) -> Row:
+    """Change fields of a row that no decision has touched yet, checked by the rules of an import."""
+    row = fetch(table, session, caller, row_id)
+    merged = table.row_of(row) | {k: v for k, v in changes.items() if k in table.fields}
+    try:
+        records = table.parse(session, [merged], "body", None, caller)
+    except InputError as error:
+        raise invalid_input(one_record(error)) from None
+    try:
+        table.store(session, records, "body", False, caller)
+    except InputError as error:
+        raise ApiError(409, error.problems[0].message) from None
+    audit.record(session, caller.token_id, f"{table.singular}.update", table.singular, [row_id])
+    session.refresh(row)
+    return row
+
+
+def delete_one(table: PoolTable[Row], session: Session, caller: Caller, row_id: str) -> None:
+    """Remove a row, with an audit entry."""
+    row = fetch(table, session, caller, row_id)
+    session.delete(row)
+    audit.record(session, caller.token_id, f"{table.singular}.delete", table.singular, [row_id])
