@@ -28,13 +28,20 @@ MARGIN = 1e-6
 
 
 def prune(
-    component: Component, active: BoolArray, tier: int, held: list[tuple[IntArray, int]], known_value: int
+    component: Component,
+    active: BoolArray,
+    tier: int,
+    held: list[tuple[IntArray, int]],
+    known_value: int,
+    time_limit_s: float | None = None,
 ) -> tuple[BoolArray, float | None]:
     """Which active pairs can still be in a solution reaching ``known_value`` in ``tier``.
 
     ``held`` lists the earlier tiers as (weights, value reached): the LP keeps them at
     least at that value, as the lexicographic search does. Returns the pairs to keep and
-    the LP bound of the tier (None when the LP could not be solved: then nothing is dropped).
+    the LP bound of the tier (None when the LP could not be solved, or not within
+    ``time_limit_s``: then nothing is dropped). Large weights can make the LP slow (tens of
+    seconds on 300,000 pairs), so it gets what is left of the policy's time budget.
     """
     index = np.flatnonzero(active)
     keep = active.copy()
@@ -83,7 +90,8 @@ def prune(
         next_row += 1
     matrix = coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(next_row, n)).tocsr()
     weights = component.tiers[tier][index].astype(float)
-    result = linprog(-weights, A_ub=matrix, b_ub=np.concatenate(upper), bounds=(0, 1), method="highs")
+    options = {} if time_limit_s is None else {"time_limit": max(time_limit_s, 0.05)}
+    result = linprog(-weights, A_ub=matrix, b_ub=np.concatenate(upper), bounds=(0, 1), method="highs", options=options)
     if result.status != 0:
         log.debug("LP relaxation not solved (%s); no pruning", result.message)
         return keep, None
