@@ -304,9 +304,8 @@ class Explainer:
 
         Units are ranked by the policy's tiers for this household (its own part aside), then by
         unit id. A value depends on the household's profile and the unit's profile, plus a
-        bonus for a preferred wijk; so each household profile ranks its unit profiles once, and
-        a household adds only its preferred ones. Households with excluded pairs (or a negative
-        preferred weight) are ranked unit by unit.
+        bonus for a preferred wijk, so households alike in profile and preferred wijken are
+        ranked together (``best_units``). Households with excluded pairs are ranked unit by unit.
         """
         from matcher.alternatives import _grouped_top, best_units, pair_values, preferred_bonus
 
@@ -322,16 +321,14 @@ class Explainer:
             return [described_unit[x] for x in units]
 
         answer: dict[int, list[dict[str, Any]]] = {hi: [] for hi in households}
-        bonus = preferred_bonus(prep)
-        by_profile = (bonus >= 0).all()
-        slow = [x for x in households if not by_profile or x in self.excluded_households]
+        slow = [x for x in households if x in self.excluded_households]
         if slow:
             selected = np.zeros(len(h.ids), dtype=bool)
             selected[slow] = True
             eh, eu = s.expand(selected, u.available & self.used_u)  # by household, then unit
             for hi, (chosen, _) in _grouped_top(eh, eu, pair_values(prep, eh, eu), limit).items():
                 answer[hi] = described(chosen.tolist())
-        fast = [x for x in households if x not in set(slow)]
+        fast = [x for x in households if x not in self.excluded_households]
         if not fast or len(used) == 0:
             return answer
         keys: dict[tuple[int, tuple[int, ...]], int] = {}  # households alike in profile and preferred wijken rank alike
@@ -339,7 +336,7 @@ class Explainer:
             keys.setdefault((p, prep.preference_lists[hi]), len(keys))
             for hi, p in zip(fast, s.household_profile[fast].tolist(), strict=True)
         ]
-        best = best_units(prep, list(keys), np.full(len(keys), limit, dtype=np.int64), used, bonus)
+        best = best_units(prep, list(keys), np.full(len(keys), limit, dtype=np.int64), used, preferred_bonus(prep))
         lists = [described(units) for units, _ in best]
         for hi, k in zip(fast, key_of, strict=True):
             answer[hi] = lists[k]  # shared, never changed after this point

@@ -17,7 +17,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from matcher.alternatives import alternatives
-from matcher.counterfactual import render_counterfactual
+from matcher.counterfactual import Verifier, render_counterfactual
 from matcher.explain import UNIT_TYPE_WORDS, Explainer, tier_difference_words
 from matcher.mismatch import mismatch_report
 from matcher.network import forced_differences
@@ -198,9 +198,7 @@ def _assemble(prep: Prepared, solution: Solution, wall_time_s: float, lang: str 
         if difference is not None:
             details["forced_tier_difference"] = difference
     if what_it_would_take and solution.method != "fifo":
-        from matcher.counterfactual import Verifier  # re-solves: only when asked for
-
-        verifier = Verifier(prep, solution)
+        verifier = Verifier(prep, solution)  # a few re-solves per household: only when asked for
         for hi, (_, details) in reasons.items():
             details["what_it_would_take"] = verifier.find(hi)
             details["changes_tried"], details["all_changes_tried"] = verifier.searched[hi]
