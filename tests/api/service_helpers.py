@@ -98,6 +98,19 @@ def proposal(client: TestClient, headers: dict[str, str], run_id: int) -> dict[s
     return document
 
 
+def accept_body(match: dict[str, Any], housed_on: str | None = None) -> dict[str, Any]:
+    """The decision that accepts a proposed pair, taken by a named person (JdV)."""
+    body: dict[str, Any] = {
+        "household_id": match["household_id"],
+        "unit_id": match["unit_id"],
+        "kind": "accept",
+        "decided_by": "JdV",
+    }
+    if housed_on is not None:
+        body["housed_on"] = housed_on
+    return body
+
+
 def pairs(document: dict[str, Any]) -> set[tuple[str, str]]:
     return {(m["household_id"], m["unit_id"]) for m in document["matches"]}
 

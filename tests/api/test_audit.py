@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from service_helpers import Service, csv_rows, error_of, load_example, proposal, start_run
+from service_helpers import Service, accept_body, csv_rows, error_of, load_example, proposal, start_run
 
 
 def test_changes_are_audited_with_token_and_ids(service: Service) -> None:
@@ -57,13 +57,7 @@ def test_service_log_holds_no_personal_fields_or_tokens(service: Service, caplog
     load_example(service.client, service.auth("admin"))
     run = start_run(service.client, service.auth("wbb"))
     match = proposal(service.client, service.auth("wbb"), run["id"])["matches"][0]
-    body = {
-        "household_id": match["household_id"],
-        "unit_id": match["unit_id"],
-        "kind": "accept",
-        "housed_on": "2025-03-10",
-        "decided_by": "JdV",
-    }
+    body = accept_body(match, "2025-03-10")
     assert service.client.post(f"/v1/runs/{run['id']}/decisions", headers=service.auth("wbb"), json=body).status_code == 201
     text = caplog.text
     assert "run" in text  # the log does say what happened

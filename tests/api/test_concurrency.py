@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from service_helpers import ServerProcess, load_example, make_tokens, policy, spawn
+from service_helpers import ServerProcess, accept_body, load_example, make_tokens, policy, spawn
 from sqlalchemy import func, select
 
 from api.db import make_engine, make_sessionmaker
@@ -41,7 +41,7 @@ def _wait_all(client: httpx.Client, headers: dict[str, str], ids: list[int], tim
 
 
 def _accept(client: httpx.Client, headers: dict[str, str], run_id: int, match: dict[str, Any]) -> tuple[int, Any]:
-    body = {"household_id": match["household_id"], "unit_id": match["unit_id"], "kind": "accept", "decided_by": "JdV"}
+    body = accept_body(match)
     response = client.post(f"/v1/runs/{run_id}/decisions", headers=headers, json=body)
     return response.status_code, response.json()
 

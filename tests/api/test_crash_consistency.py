@@ -22,7 +22,7 @@ import httpx
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
-from service_helpers import ServerProcess, csv_rows, load_example, make_tokens, policy, proposal, spawn, start_run
+from service_helpers import ServerProcess, accept_body, csv_rows, load_example, make_tokens, policy, proposal, spawn, start_run
 from sqlalchemy import Engine, event, func, select
 
 from api import audit
@@ -195,7 +195,7 @@ def test_import_killed_midway_is_all_or_nothing(database: Database) -> None:
     load_example(client, admin)
     run = start_run(client, wbb)
     match = proposal(client, wbb, run["id"])["matches"][0]
-    body = {**{k: match[k] for k in ("household_id", "unit_id")}, "kind": "accept", "decided_by": "JdV"}
+    body = accept_body(match)
     assert client.post(f"/v1/runs/{run['id']}/decisions", headers=wbb, json=body).status_code == 201
     waiting = [row for row in csv_rows("households.csv") if row["household_id"] != match["household_id"]]
     content = _big_households_file(waiting)
@@ -312,7 +312,7 @@ def test_decisions_in_flight_when_killed_are_stored_whole_or_not_at_all(database
     def accept_all() -> None:
         try:
             for match in matches:
-                body = {"household_id": match["household_id"], "unit_id": match["unit_id"], "kind": "accept", "decided_by": "JdV"}
+                body = accept_body(match)
                 response = running.client.post(f"/v1/runs/{run['id']}/decisions", headers=wbb, json=body)
                 assert response.status_code == 201, response.text
                 answered.append(response.json()["id"])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from service_helpers import Service, csv_rows, load_example, proposal, start_run, typed
+from service_helpers import Service, accept_body, csv_rows, load_example, proposal, start_run, typed
 
 ON = dt.date(2025, 3, 3)
 
@@ -76,13 +76,7 @@ def test_taakstelling_and_placements_follow_the_decisions(service: Service) -> N
     load_example(service.client, service.auth("admin"))
     run = start_run(service.client, service.auth("wbb"))
     match = proposal(service.client, service.auth("wbb"), run["id"])["matches"][0]
-    body = {
-        "household_id": match["household_id"],
-        "unit_id": match["unit_id"],
-        "kind": "accept",
-        "housed_on": "2025-03-10",
-        "decided_by": "JdV",
-    }
+    body = accept_body(match, "2025-03-10")
     assert service.client.post(f"/v1/runs/{run['id']}/decisions", headers=service.auth("wbb"), json=body).status_code == 201
     put = service.client.put("/v1/taakstelling/Nijmegen/2025-H1", headers=service.auth("wbb"), json={"persons": 120})
     assert put.status_code == 200

@@ -5,7 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from service_helpers import EXAMPLE, Service, error_of, load_example, pairs, proposal, start_run
+from service_helpers import EXAMPLE, Service, accept_body, error_of, load_example, pairs, proposal, start_run
 
 
 def _decide(service: Service, run_id: int, match: dict[str, Any], kind: str, **extra: Any) -> Any:
@@ -192,7 +192,7 @@ def test_concurrent_accepts_give_one_201_and_one_409(service: Service) -> None:
     run = start_run(service.client, service.auth("wbb"))
     statuses = []
     for match in proposal(service.client, service.auth("wbb"), run["id"])["matches"][:5]:
-        body = {"household_id": match["household_id"], "unit_id": match["unit_id"], "kind": "accept", "decided_by": "JdV"}
+        body = accept_body(match)
 
         def post(_: int, body: dict[str, Any] = body) -> int:
             return service.client.post(f"/v1/runs/{run['id']}/decisions", headers=service.auth("wbb"), json=body).status_code

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from service_helpers import EXAMPLE, make_tokens, policy, server
+from service_helpers import EXAMPLE, accept_body, make_tokens, policy, server
 
 
 def test_data_survives_a_restart(database_url: str) -> None:
@@ -26,13 +26,7 @@ def test_data_survives_a_restart(database_url: str) -> None:
         assert run["status"] == "done"
         before = client.get(f"/v1/runs/{run_id}/proposal", headers=admin).text
         match = client.get(f"/v1/runs/{run_id}/proposal", headers=admin).json()["matches"][0]
-        body = {
-            "household_id": match["household_id"],
-            "unit_id": match["unit_id"],
-            "kind": "accept",
-            "housed_on": "2025-03-10",
-            "decided_by": "JdV",
-        }
+        body = accept_body(match, "2025-03-10")
         assert client.post(f"/v1/runs/{run_id}/decisions", headers=admin, json=body).status_code == 201
     with server({"DATABASE_URL": database_url}) as client:
         assert client.get("/v1/households", headers=admin).json()["total"] == 150

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from service_helpers import Service, error_of, load_example, proposal, start_run
+from service_helpers import Service, accept_body, error_of, load_example, proposal, start_run
 
 from api.taakstelling import half_year_of
 
@@ -17,13 +17,7 @@ def test_half_year_of_dates() -> None:
 
 
 def _accept(service: Service, run_id: int, match: dict[str, Any], day: str) -> None:
-    body = {
-        "household_id": match["household_id"],
-        "unit_id": match["unit_id"],
-        "kind": "accept",
-        "housed_on": day,
-        "decided_by": "JdV",
-    }
+    body = accept_body(match, day)
     assert service.client.post(f"/v1/runs/{run_id}/decisions", headers=service.auth("wbb"), json=body).status_code == 201
 
 
