@@ -27,7 +27,7 @@ Pair = tuple[str, str]
 
 
 def engine_knows_previous_pairs() -> bool:
-    from matcher.policy import Policy
+    from matcher.input.policy import Policy
 
     return "previous_pairs" in Policy.model_fields
 

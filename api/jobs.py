@@ -78,9 +78,7 @@ class RunQueue:
             )
 
     def _solve(self, run_id: int) -> None:
-        from matcher.instance import build_instance
-        from matcher.proposal import build_proposal
-        from matcher.solve import solve
+        from matcher import build_instance, solve
 
         with session_scope(self.sessions) as session:
             # Claim the run atomically, so it is solved once even if it was submitted twice.
@@ -106,7 +104,7 @@ class RunQueue:
                 policy_source="policy",
             )
             self._stage(run_id, "solving", 0.2, input_sha256=instance.input_sha256)
-            prep, solution = solve(instance, strategy)
+            result = solve(instance, strategy, started=started)
         except InputError as error:
             log.info("run %d refused: %d input problems", run_id, len(error.problems))
             self._stage(
@@ -120,7 +118,7 @@ class RunQueue:
             )
             return
         self._stage(run_id, "explaining", 0.8)
-        proposal = build_proposal(prep, solution, time.perf_counter() - started, None, what_it_would_take)
+        proposal = result.proposal(None, what_it_would_take)
         text = proposal.to_json()
         document = json.loads(text)
         with session_scope(self.sessions) as session:

@@ -1,6 +1,6 @@
 """The pool in the database and the interchange rows the engine reads.
 
-Imports go through the engine's own cell parsers (``matcher.tables``), so a row that the
+Imports go through the engine's own cell parsers (``matcher.input.tables``), so a row that the
 CLI would refuse is refused here with the same message, row and column. An import is
 checked completely before anything is written: all rows or none.
 """
@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 from api.auth import Caller
 from api.errors import ApiError, Problem, invalid_input, too_large_file
 from api.models import Household, Unit, utcnow
-from matcher import tables
 from matcher.errors import InputError, ProblemCollector, TooManyRows
-from matcher.files import read_csv_bytes, read_xlsx
+from matcher.input import tables
+from matcher.input.files import read_csv_bytes, read_xlsx
 
 HOUSEHOLD_FIELDS = tuple(c.name for c in tables.HOUSEHOLD_COLUMNS)
 UNIT_FIELDS = tuple(c.name for c in tables.UNIT_COLUMNS)

@@ -34,8 +34,8 @@ from api.pool import (
 )
 from api.schemas import ImportResult
 from api.settings import Settings
-from matcher import tables
 from matcher.errors import InputError
+from matcher.input import tables
 
 Row = TypeVar("Row", Household, Unit)
 Records = list[dict[str, Any]]

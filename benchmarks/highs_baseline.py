@@ -13,9 +13,9 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix
 
-from matcher.instance import load_instance
-from matcher.solve import prepare, residual
-from matcher.terms import tier_weights
+from matcher.input.instance import load_instance
+from matcher.model.solve import prepare, residual
+from matcher.model.terms import tier_weights
 
 
 def highs_first_tier(folder: Path, time_limit_s: float = 300.0) -> dict[str, float]:

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from matcher.counterfactual import DEFAULT_MAX_CANDIDATES, Verifier, unmatched_households
-from matcher.instance import load_instance
-from matcher.solve import Prepared, Solution, optimise, prepare
+from matcher.explain.counterfactual import DEFAULT_MAX_CANDIDATES, Verifier, unmatched_households
+from matcher.input.instance import load_instance
+from matcher.model.solve import Prepared, Solution, optimise, prepare
 
 REPEATS = 3
 

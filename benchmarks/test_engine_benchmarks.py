@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _solve_in_process(folder: Path) -> None:
     """What pytest-benchmark times: read, build and solve in this process (imports excluded)."""
-    from matcher.instance import load_instance
-    from matcher.solve import optimise, prepare
+    from matcher.input.instance import load_instance
+    from matcher.model.solve import optimise, prepare
 
     optimise(prepare(load_instance(folder / "households.csv", folder / "units.csv", folder / "policy.json")))
 
@@ -47,10 +47,10 @@ def _fifo_comparison(folder: Path, optimised: dict[str, Any]) -> dict[str, Any]:
 def test_nijmegen_week(benchmark: Any, instances: dict[str, Path], report: list[dict[str, object]]) -> None:
     """The whole `matcher propose` command on the example week: under 2 s, proven optimal."""
     folder = instances["nijmegen-week"]
-    command = [sys.executable, "-m", "matcher", "propose", "--quiet", "--out", str(ROOT / "out" / "bench.json"),
+    command = [sys.executable, "-m", "cli", "propose", "--quiet", "--out", str(ROOT / "out" / "bench.json"),
                "--households", str(folder / "households.csv"), "--units", str(folder / "units.csv"),
                "--policy", str(folder / "policy.json")]  # fmt: skip
-    baseline_cmd = [sys.executable, "-c", "import matcher.cli"]
+    baseline_cmd = [sys.executable, "-c", "import cli.main"]
     times, baseline = [], []
     for _ in range(5):
         start = time.perf_counter()

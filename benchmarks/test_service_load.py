@@ -166,16 +166,17 @@ def match_pairs(document: bytes | str) -> set[tuple[str, str]]:
 
 def solve_in_process(body: bytes) -> tuple[float, str]:
     """What the route does for one call, timed in this process: JSON, build, solve, explain."""
-    from matcher.instance import build_instance
-    from matcher.proposal import build_proposal
-    from matcher.solve import solve
+    from matcher import solve
+    from matcher.explain.proposal import build_proposal
+    from matcher.input.instance import build_instance
 
     start = time.perf_counter()
     data = json.loads(body)
     instance = build_instance(
         data["households"], data["units"], data["policy"], households_source="h", units_source="u", policy_source="p"
     )
-    prep, solution = solve(instance, "optimise")
+    result = solve(instance, "optimise")
+    prep, solution = result.prepared, result.solution
     text = build_proposal(prep, solution, time.perf_counter() - start, None, False).to_json()
     return time.perf_counter() - start, text
 

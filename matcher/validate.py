@@ -11,7 +11,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from matcher.instance import Instance
+from matcher.input.instance import Instance
 
 Row = dict[Any, Any]  # one input record, as pandas gives it
 

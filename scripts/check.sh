@@ -3,6 +3,6 @@
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/_venv.sh" dev
 cd "$ROOT"
-"$VENV/bin/ruff" check matcher api tests benchmarks
-"$VENV/bin/ruff" format --check matcher api tests benchmarks
-"$VENV/bin/mypy" matcher api
+"$VENV/bin/ruff" check matcher api cli tests benchmarks
+"$VENV/bin/ruff" format --check matcher api cli tests benchmarks
+"$VENV/bin/mypy" matcher api cli

@@ -6,9 +6,9 @@ import datetime as dt
 import json
 from typing import Any
 
-from matcher.instance import Instance, build_instance
-from matcher.proposal import build_proposal
-from matcher.solve import solve
+from matcher import solve
+from matcher.explain.proposal import build_proposal
+from matcher.input.instance import Instance, build_instance
 from matcher.validate import check_proposal
 
 PLANNING = "2025-03-03"
@@ -50,7 +50,8 @@ def instance(households: list[dict[str, Any]], units: list[dict[str, Any]], **po
 
 def propose(inst: Instance, strategy: str = "optimise", engine: str = "auto") -> dict[str, Any]:
     """Solve, build the proposal, and fail the test if the validator finds anything."""
-    prep, solution = solve(inst, strategy, engine)
+    result = solve(inst, strategy, engine=engine)
+    prep, solution = result.prepared, result.solution
     proposal = json.loads(build_proposal(prep, solution, 0.0).to_json())
     problems = check_proposal(inst, proposal)
     assert not problems, problems

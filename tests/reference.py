@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from matcher.instance import Instance
+from matcher.input.instance import Instance
 from matcher.validate import failing_rules, pair_terms
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from matcher.policy import TERMS
+from matcher.input.policy import TERMS
 
 MUNICIPALITIES = ("Nijmegen", "Wijchen")
 NEIGHBOURHOODS = {"Nijmegen": ("Hatert", "Lent"), "Wijchen": ("Wijchen-Centrum",)}

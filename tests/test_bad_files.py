@@ -24,9 +24,9 @@ from bad_inputs import (
 )
 from typer.testing import CliRunner
 
-from matcher.cli import app
+from cli.main import app
 from matcher.errors import InputError
-from matcher.instance import load_instance
+from matcher.input.instance import load_instance
 
 
 def _propose(tmp_path: Path, households: Path, units: Path, policy: Path | None = None) -> tuple[int, list[str], Path]:

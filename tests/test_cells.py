@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from matcher import cells
+from matcher.input import cells
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from matcher.instance import load_instance
+from matcher.input.instance import load_instance
 from matcher.validate import check_proposal
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -15,7 +15,7 @@ EXAMPLE = ROOT / "examples" / "nijmegen-week"
 
 
 def _run(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "matcher", *map(str, args)], capture_output=True, text=True, cwd=ROOT)
+    return subprocess.run([sys.executable, "-m", "cli", *map(str, args)], capture_output=True, text=True, cwd=ROOT)
 
 
 def _inputs() -> list[str | Path]:

@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from strategies import households, policies, units
 
-from matcher.counterfactual import (
+from matcher import solve
+from matcher.explain.counterfactual import (
     Verifier,
     candidates,
     counterfactuals,
@@ -20,13 +21,13 @@ from matcher.counterfactual import (
     render_counterfactual,
     unmatched_households,
 )
-from matcher.instance import Instance
-from matcher.proposal import build_proposal
-from matcher.solve import solve
+from matcher.explain.proposal import build_proposal
+from matcher.input.instance import Instance
 
 
 def _counterfactual(inst: Instance, hid: str, max_candidates: int = 5) -> dict[str, Any] | None:
-    prep, solution = solve(inst)
+    result = solve(inst)
+    prep, solution = result.prepared, result.solution
     index = prep.households.ids.index(hid)
     assert index in unmatched_households(prep, solution), f"{hid} is placed before any change"
     return find_counterfactual(prep, solution, index, max_candidates)
@@ -122,7 +123,8 @@ def test_reunification_relaxed_places_household() -> None:
     """A single person expecting 3 family members and a permanent home for 2: a temporary contract places them."""
     hh, un = [household(expected_reunification=3)], [unit(max_occupants=2)]
     inst = instance(hh, un)
-    prep, solution = solve(inst)
+    result = solve(inst)
+    prep, solution = result.prepared, result.solution
     kinds = [c.kind for c in candidates(prep, solution, 0)]
     assert kinds == ["reunification_relaxed"]  # one more occupant (3) would still not fit 4 persons
     data = _counterfactual(inst, "H-1")
@@ -157,7 +159,8 @@ def test_smallest_change_first() -> None:
         unit("U-2", rent="750", max_occupants=3),
         unit("U-3", max_occupants=2),
     ]
-    prep, solution = solve(instance(hh, un))
+    result = solve(instance(hh, un))
+    prep, solution = result.prepared, result.solution
     listed = [(c.kind, prep.units.ids[c.unit]) for c in candidates(prep, solution, 0)]
     assert listed == [("occupant_plus_one", "U-3"), ("rent_lower", "U-2"), ("rent_lower", "U-1")]
     data = find_counterfactual(prep, solution, 0)
@@ -169,7 +172,8 @@ def test_no_single_change() -> None:
     hh = [household("H-1", documents_complete=False), household("H-2", adults=2)]
     un = [unit()]
     inst = instance(hh, un)
-    prep, solution = solve(inst)
+    result = solve(inst)
+    prep, solution = result.prepared, result.solution
     assert [c.kind for c in candidates(prep, solution, 0)] == ["documents"]
     assert find_counterfactual(prep, solution, 0) is None
     assert render_counterfactual(None, complete=True).startswith("Geen enkele losse wijziging van deze soorten")
@@ -189,7 +193,8 @@ def test_at_most_k_candidates_are_tried() -> None:
     # One more occupant in U-1 opens it to both families, and H-2 (vulnerable) ranks higher;
     # a lower rent opens U-2 to H-1 alone (it is not step-free, which H-2 needs).
     un = [unit("U-1", max_occupants=2, step_free=True), unit("U-2", rent="740", max_occupants=3)]
-    prep, solution = solve(instance(hh, un))
+    result = solve(instance(hh, un))
+    prep, solution = result.prepared, result.solution
     index = prep.households.ids.index("H-1")
     kinds = [c.kind for c in candidates(prep, solution, index)]
     assert kinds == ["occupant_plus_one", "rent_lower"]
@@ -208,7 +213,8 @@ def test_same_answer_in_any_row_order() -> None:
     policy = {"neighbourhood_caps": {"Hatert": 2}}
     answers = []
     for order in (1, -1):
-        prep, solution = solve(instance(hh[::order], un[::order], **policy))
+        result = solve(instance(hh[::order], un[::order], **policy))
+        prep, solution = result.prepared, result.solution
         found = counterfactuals(prep, solution, unmatched_households(prep, solution))
         answers.append({prep.households.ids[i]: cf for i, cf in found.items()})
     assert answers[0] == answers[1]
@@ -217,7 +223,8 @@ def test_same_answer_in_any_row_order() -> None:
 
 def test_placed_household_is_refused() -> None:
     """Asking what it would take for a household already placed is an error, not an empty answer."""
-    prep, solution = solve(instance([household()], [unit()]))
+    result = solve(instance([household()], [unit()]))
+    prep, solution = result.prepared, result.solution
     with pytest.raises(ValueError, match="already placed"):
         find_counterfactual(prep, solution, 0)
 
@@ -233,7 +240,8 @@ def test_every_counterfactual_places_the_household_when_reapplied(data: st.DataO
     hh = data.draw(households(data.draw(st.integers(2, 8))))
     un = data.draw(units(data.draw(st.integers(1, 6))))
     policy = data.draw(policies(hh, un))
-    prep, solution = solve(instance(hh, un, **policy))
+    result = solve(instance(hh, un, **policy))
+    prep, solution = result.prepared, result.solution
     before = json.loads(build_proposal(prep, solution, 0.0).to_json())
     old_tiers = [t["value"] for t in before["solver"]["tiers"]]
     found = counterfactuals(prep, solution, unmatched_households(prep, solution))

@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import households, policies, units
 
+from matcher import solve
+from matcher.explain.proposal import build_proposal
 from matcher.generate import generate_instance
-from matcher.instance import build_instance
-from matcher.proposal import build_proposal
-from matcher.solve import solve
+from matcher.input.instance import build_instance
 
 
 def _without_time(proposal: dict) -> str:
@@ -45,7 +45,8 @@ def _generated(seed: int, shuffle: int | None) -> dict:
         hh = hh.sample(frac=1, random_state=shuffle)
         un = un.sample(frac=1, random_state=shuffle)
     inst = build_instance(hh.to_dict(orient="records"), un.to_dict(orient="records"), policy)
-    prep, solution = solve(inst)
+    result = solve(inst)
+    prep, solution = result.prepared, result.solution
     return json.loads(build_proposal(prep, solution, 0.0).to_json())
 
 

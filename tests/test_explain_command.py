@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from matcher.cli import app
+from cli.main import app
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "nijmegen-week"
 runner = CliRunner()
@@ -46,7 +46,7 @@ def test_unmatched_household_with_inputs_gets_a_verified_answer(stored: Path) ->
     assert "What it would take:" in result.output
     full = runner.invoke(app, ["propose", "--quiet", "--what-it-would-take", "--lang", "en", *args])
     full_item = next(x for x in json.loads(full.stdout)["unmatched_households"] if x["household_id"] == item["household_id"])
-    from matcher.counterfactual import render_counterfactual
+    from matcher.explain.counterfactual import render_counterfactual
 
     found = full_item["details"]["what_it_would_take"]
     if found is not None or full_item["details"]["all_changes_tried"]:

@@ -4,8 +4,8 @@ import json
 
 from helpers import household, instance, propose, unit
 
-from matcher.proposal import build_proposal
-from matcher.solve import solve
+from matcher import solve
+from matcher.explain.proposal import build_proposal
 
 
 def _unmatched(p: dict, hid: str) -> dict:
@@ -28,7 +28,8 @@ def test_no_eligible_unit_counts_rules() -> None:
 def test_english_on_request() -> None:
     """The same explanation in English with lang=en."""
     inst = instance([household(documents_complete=False)], [unit()])
-    prep, solution = solve(inst)
+    result = solve(inst)
+    prep, solution = result.prepared, result.solution
     p = json.loads(build_proposal(prep, solution, 0.0, lang="en").to_json())
     assert _unmatched(p, "H-1")["explanation"].startswith("BSN or IBAN is missing")
 
@@ -56,7 +57,8 @@ def test_documents_incomplete_says_what_documents_would_open() -> None:
 def test_english_rule_words() -> None:
     """The English sentence uses the rule's own numbers too."""
     inst = instance([household(vulnerabilities="wheelchair")], [unit("U-1"), unit("U-2", step_free=True)])
-    prep, solution = solve(inst)
+    result = solve(inst)
+    prep, solution = result.prepared, result.solution
     p = json.loads(build_proposal(prep, solution, 0.0, lang="en").to_json())
     assert _unmatched(p, "H-1")["explanation"] == (
         "No suitable unit for 1 person: of the 2 units offered, 2 not wheelchair accessible."

@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matcher.flow import (
+from matcher.model.flow import (
     Network,
     _packed_distances,
     _packing,

@@ -9,7 +9,7 @@ import pytest
 from helpers import household, unit
 
 from matcher.errors import InputError
-from matcher.instance import build_instance, load_instance
+from matcher.input.instance import build_instance, load_instance
 
 HH_HEADER = "household_id,municipality,koppeling_date,adults,children,gender,head_age"
 UN_HEADER = "unit_id,municipality,neighbourhood,unit_type,bedrooms,max_occupants,rent,available_from"

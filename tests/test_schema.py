@@ -2,8 +2,8 @@
 
 from helpers import household, instance, unit
 
-from matcher import tables
-from matcher.schema import Household, Unit, households_of, units_of
+from matcher.input import tables
+from matcher.input.schema import Household, Unit, households_of, units_of
 
 
 def test_record_fields_are_the_table_columns() -> None:

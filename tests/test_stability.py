@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 from reference import milp_tiers
 from strategies import households, policies, units
 
-from matcher.instance import build_instance
-from matcher.proposal import build_proposal
-from matcher.solve import solve
+from matcher import solve
+from matcher.explain.proposal import build_proposal
+from matcher.input.instance import build_instance
 
 SETTINGS = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -125,7 +125,8 @@ def test_fifo_ignores_previous_pairs() -> None:
     inst = instance(
         [household("H-1"), household("H-2", koppeling_date="2024-01-01")], [unit("U-1")], previous_pairs=[["H-1", "U-1"]]
     )
-    prep, solution = solve(inst, "fifo")
+    result = solve(inst, "fifo")
+    prep, solution = result.prepared, result.solution
     doc = json.loads(build_proposal(prep, solution, 0.0).to_json())
     assert {(m["household_id"], m["unit_id"]) for m in doc["matches"]} == {("H-2", "U-1")}
     assert doc["solver"]["previous_pairs_kept"] is None

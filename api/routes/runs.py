@@ -15,7 +15,7 @@ from api.models import Decision, Run
 from api.redaction import proposal_for
 from api.schemas import DecisionCreate, DecisionList, DecisionPublic, RunCreate, RunList, RunPublic
 from matcher.errors import InputError
-from matcher.policy import parse_policy
+from matcher.input.policy import parse_policy
 
 router = APIRouter(prefix="/v1/runs", tags=["runs"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -43,9 +43,7 @@ def solve_inputs(
     as booleans, dates as ISO strings, optional fields left out or null), and the policy.
     Row numbers in errors count as a spreadsheet does: the first row is row 2. The query
     options are the CLI's ``--strategy``, ``--lang`` and ``--what-it-would-take``."""
-    from matcher.instance import build_instance
-    from matcher.proposal import build_proposal
-    from matcher.solve import solve
+    from matcher import build_instance, solve
 
     started = time.perf_counter()
     try:
@@ -59,10 +57,10 @@ def solve_inputs(
             units_source="units",
             policy_source="policy",
         )
-        prep, solution = solve(instance, strategy)
+        result = solve(instance, strategy, started=started)
     except InputError as error:
         raise invalid_input(error) from None
-    proposal = build_proposal(prep, solution, time.perf_counter() - started, lang, what_it_would_take)
+    proposal = result.proposal(lang, what_it_would_take)
     audit.record(session, caller.token_id, "solve", "input", [instance.input_sha256])
     log.info("solve: %d households, %d units, %d matches", instance.n_households, instance.n_units, len(proposal.matches))
     return Response(proposal.to_json(), media_type="application/json")

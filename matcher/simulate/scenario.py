@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from matcher.errors import InputError, ProblemCollector
 from matcher.generate import NIJMEGEN_WIJKEN, PROFILES, SIZE_SHARES
-from matcher.policy import parse_policy
+from matcher.input.policy import parse_policy
 
 STRATEGIES = ("optimise", "fifo")
 UNIT_KINDS = ("social", "flex", "transit", "shared")

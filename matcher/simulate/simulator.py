@@ -23,12 +23,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from matcher.instance import Instance, build_instance
+from matcher.input.instance import Instance, build_instance
+from matcher.pipeline import solve
 from matcher.simulate.scenario import Scenario
 from matcher.simulate.streams import decline_draw
 from matcher.simulate.weekly import WeeklyTables
 from matcher.simulate.world import NEVER, World
-from matcher.solve import solve
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -254,7 +254,7 @@ class Simulation:
         if len(pool) == 0 or len(units) == 0:
             return []
         instance = self.week_instance(week, pool, units)
-        _, solution = solve(instance, self.strategy)
+        solution = solve(instance, self.strategy).solution
         self.solve_s += solution.build_s + solution.solve_s
         # The instance's tables are sorted by id; map back to world indices.
         h_index = {world.household_rows[i]["household_id"]: i for i in pool.tolist()}

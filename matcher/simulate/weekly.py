@@ -15,10 +15,10 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from matcher import tables
 from matcher.errors import ProblemCollector
-from matcher.instance import Instance
-from matcher.policy import parse_policy
+from matcher.input import tables
+from matcher.input.instance import Instance
+from matcher.input.policy import parse_policy
 
 
 class WeeklyTables:

@@ -21,10 +21,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from matcher import tables
-from matcher.files import read_table
 from matcher.generate import CORPORATIONS, HOME_SIZES, VULNERABILITY_RATES, generate_instance
-from matcher.instance import build_instance
+from matcher.input import tables
+from matcher.input.files import read_table
+from matcher.input.instance import build_instance
 from matcher.simulate.scenario import AddUnits, Nareizigers, Scenario
 from matcher.simulate.streams import stream
 

@@ -198,7 +198,7 @@ def spawn(env: dict[str, str], cwd: Path = ROOT) -> ServerProcess:
     clean = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     log = tempfile.TemporaryFile()  # noqa: SIM115 (kept open for the life of the process)
     process = subprocess.Popen(
-        [sys.executable, "-m", "matcher", "serve", "--port", str(port)],
+        [sys.executable, "-m", "cli", "serve", "--port", str(port)],
         cwd=cwd,
         env={**clean, **env},
         stdout=log,

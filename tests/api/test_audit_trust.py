@@ -20,7 +20,7 @@ from api.models import AuditEntry
 def _verify(url: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | {"DATABASE_URL": url}
     return subprocess.run(
-        [sys.executable, "-m", "matcher", "audit", "verify"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "cli", "audit", "verify"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
 
 

@@ -118,7 +118,7 @@ def test_cli_token_create_prints_a_working_token_stored_as_hash(service: Service
     from api.settings import sqlalchemy_url
 
     result = subprocess.run(
-        [sys.executable, "-m", "matcher", "token", "create", "--role", "wbb", "--municipality", "Nijmegen"],
+        [sys.executable, "-m", "cli", "token", "create", "--role", "wbb", "--municipality", "Nijmegen"],
         capture_output=True,
         text=True,
         cwd=ROOT,

@@ -123,7 +123,7 @@ def test_security_headers_on_pages_and_api(service: Service, path: str) -> None:
 def _retention(url: str, days: int) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | {"DATABASE_URL": url}
     return subprocess.run(
-        [sys.executable, "-m", "matcher", "retention", "--older-than-days", str(days)],
+        [sys.executable, "-m", "cli", "retention", "--older-than-days", str(days)],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
 

@@ -24,7 +24,7 @@ def _cli(tmp_path: Path, *extra: str) -> str:
     out = tmp_path / "proposal.json"
     args = ["--households", EXAMPLE / "households.csv", "--units", EXAMPLE / "units.csv", "--policy", EXAMPLE / "policy.json"]
     result = subprocess.run(
-        [sys.executable, "-m", "matcher", "propose", *map(str, args), "--out", str(out), "--quiet", *extra],
+        [sys.executable, "-m", "cli", "propose", *map(str, args), "--out", str(out), "--quiet", *extra],
         capture_output=True,
         text=True,
         cwd=ROOT,

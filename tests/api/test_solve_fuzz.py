@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from service_helpers import Service
 
-from matcher.policy import Policy
-from matcher.tables import HOUSEHOLD_COLUMNS, UNIT_COLUMNS
+from matcher.input.policy import Policy
+from matcher.input.tables import HOUSEHOLD_COLUMNS, UNIT_COLUMNS
 
 SCALARS = st.one_of(
     st.none(),

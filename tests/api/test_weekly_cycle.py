@@ -20,7 +20,7 @@ from service_helpers import EXAMPLE, server
 def _token(env: dict[str, str], cwd: Path, role: str) -> str:
     clean = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     result = subprocess.run(
-        [sys.executable, "-m", "matcher", "token", "create", "--role", role],
+        [sys.executable, "-m", "cli", "token", "create", "--role", role],
         capture_output=True,
         text=True,
         cwd=cwd,

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _run(*args: str | Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "COLUMNS": "250"}
-    return subprocess.run([sys.executable, "-m", "matcher", *map(str, args)], capture_output=True, text=True, cwd=ROOT, env=env)
+    return subprocess.run([sys.executable, "-m", "cli", *map(str, args)], capture_output=True, text=True, cwd=ROOT, env=env)
 
 
 def test_simulate_fills_the_folder(tmp_path: Path) -> None:

@@ -64,7 +64,7 @@ def _tokens(env: dict[str, str], folder: Path, roles: list[str]) -> dict[str, st
     """One token per role from `matcher token create`, the commands run side by side."""
     processes = {
         role: subprocess.Popen(
-            [sys.executable, "-m", "matcher", "token", "create", "--role", role],
+            [sys.executable, "-m", "cli", "token", "create", "--role", role],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

@@ -15,8 +15,8 @@ from typing import Any
 
 import pandas as pd
 
-from matcher import cells
 from matcher.errors import ProblemCollector
+from matcher.input import cells
 
 VULNERABILITIES = ("mobility", "wheelchair", "medical", "lgbtiq", "psychosocial", "ex_amv")
 UNIT_TYPES = ("social", "flex", "transit")

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from matcher.instance import Instance
+from matcher.input.instance import Instance
 
 Vulnerability = Literal["mobility", "wheelchair", "medical", "lgbtiq", "psychosocial", "ex_amv"]
 

@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from matcher.eligibility import IntArray
-from matcher.network import profile_pair_values
-from matcher.solve import Prepared
+from matcher.model.network import profile_pair_values
+from matcher.model.solve import Prepared
+from matcher.rules.eligibility import IntArray
 
 
 def base_values(prep: Prepared, household: IntArray, unit: IntArray) -> np.ndarray:
@@ -60,7 +60,7 @@ def _grouped_rankings(group: IntArray, member: IntArray, values: np.ndarray) -> 
     return {int(group[a]): (member[a:b], values[:, a:b]) for a, b in zip(starts.tolist(), ends.tolist(), strict=True)}
 
 
-def _grouped_top(group: IntArray, member: IntArray, values: np.ndarray, count: int) -> dict[int, tuple[IntArray, np.ndarray]]:
+def grouped_top(group: IntArray, member: IntArray, values: np.ndarray, count: int) -> dict[int, tuple[IntArray, np.ndarray]]:
     """Like ``_grouped_rankings``, but only the best ``count`` members of each group."""
     if len(group) == 0:
         return {}
@@ -195,7 +195,7 @@ class _NextHouseholds:
         if (bonus >= 0).all():
             own = s.household_profile[open_households]
             order = np.argsort(own, kind="stable")
-            best_two = _grouped_top(own[order], open_households[order], household_part[:, open_households[order]], 2)
+            best_two = grouped_top(own[order], open_households[order], household_part[:, open_households[order]], 2)
             members = np.full((s.eligible.shape[0], 2), -1, dtype=np.int64)
             for p, (best, _) in best_two.items():
                 members[p, : len(best)] = best
@@ -221,7 +221,7 @@ class _NextHouseholds:
             qj, hj = np.nonzero(s.eligible[np.ix_(s.household_profile[open_households], needed_q)].T)
             q_all, h_all = needed_q[qj], open_households[hj]
             values = self._values(h_all, q_all)
-        self.top = _grouped_top(q_all, h_all, values, 2)
+        self.top = grouped_top(q_all, h_all, values, 2)
 
     def _values(self, households: IntArray, profiles: IntArray) -> np.ndarray:
         values: np.ndarray = self.household_part[:, households] + pair_values(

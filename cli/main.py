@@ -60,9 +60,7 @@ def propose(
     quiet: Annotated[bool, typer.Option("--quiet", help="no summary")] = False,
 ) -> None:
     """Make a weekly match proposal from the interchange files."""
-    from matcher.instance import load_instance
-    from matcher.proposal import build_proposal
-    from matcher.solve import solve
+    from matcher import load_instance, solve
 
     started = time.perf_counter()
     if strategy not in ("optimise", "fifo"):
@@ -73,15 +71,15 @@ def propose(
         with err.status("Reading and checking the input...", spinner="dots") if not quiet else _null():
             instance = load_instance(households, units, policy)
         with err.status("Solving...", spinner="dots") if not quiet else _null():
-            prep, solution = solve(instance, strategy)
+            result = solve(instance, strategy, started=started)
     except InputError as error:
         _fail(error)
         return
     if what_it_would_take and not quiet:
         with err.status("Trying what it would take for each unmatched household...", spinner="dots"):
-            proposal = build_proposal(prep, solution, time.perf_counter() - started, lang, what_it_would_take)
+            proposal = result.proposal(lang, what_it_would_take)
     else:
-        proposal = build_proposal(prep, solution, time.perf_counter() - started, lang, what_it_would_take)
+        proposal = result.proposal(lang, what_it_would_take)
     text = proposal.to_json()
     if out_file is None:
         sys.stdout.write(text)
@@ -155,7 +153,7 @@ def explain(
     lang: Annotated[str | None, typer.Option(help="language: nl or en (default: the proposal's)")] = None,
 ) -> None:
     """Why, why not and what it would take, for one household or unit of a stored proposal."""
-    from matcher.explain_stored import explain_household, explain_unit, load_proposal
+    from matcher.explain.stored import explain_household, explain_unit, load_proposal
 
     if (household is None) == (unit is None):
         _fail(InputError.single("explain", "give exactly one of --household and --unit"))
@@ -178,18 +176,17 @@ def explain(
 @app.command()
 def validate(households: HouseholdsOpt, units: UnitsOpt, policy: PolicyOpt = None) -> None:
     """Check the input files only; exit 2 with every problem found."""
-    from matcher.instance import load_instance
-    from matcher.solve import prepare
+    from matcher import check_instance, load_instance
 
     try:
         instance = load_instance(households, units, policy)
-        prep = prepare(instance)
+        n_pairs = check_instance(instance)
     except InputError as error:
         _fail(error)
         return
     out.print(
         f"OK: {instance.n_households} households, {instance.n_units} units, "
-        f"{prep.n_pairs} eligible pairs; input_sha256 {instance.input_sha256}",
+        f"{n_pairs} eligible pairs; input_sha256 {instance.input_sha256}",
         highlight=False,
     )
 
@@ -298,7 +295,7 @@ def simulate(
     mix_advice: Annotated[bool, typer.Option("--mix-advice", help="also advise a koppeling mix for the supply")] = False,
 ) -> None:
     """Simulate weeks of matching for what-if scenarios, with bands over replicates (several files: one sweep)."""
-    from matcher.simulate.command import run_simulate_command
+    from cli.simulate import run_simulate_command
 
     try:
         run_simulate_command(scenarios, replicates, workers, out_dir, backend, address, charts, with_base, out, err, mix_advice)

@@ -39,9 +39,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from matcher.eligibility import BoolArray, Households, IntArray, Units, rule_masks
-from matcher.instance import Instance, canonical_sha256
-from matcher.solve import Prepared, Solution, optimise, prepare
+from matcher.input.instance import Instance, canonical_sha256
+from matcher.model.solve import Prepared, Solution, optimise, prepare
+from matcher.rules.eligibility import BoolArray, Households, IntArray, Units, rule_masks
 
 log = logging.getLogger(__name__)
 

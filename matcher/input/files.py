@@ -16,8 +16,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from matcher import cells
 from matcher.errors import InputError, ProblemCollector, TooLarge, TooManyRows
+from matcher.input import cells
 
 Rows = list[dict[str, Any] | None]
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from matcher.eligibility import RULES, IntArray, rule_masks
-from matcher.solve import Prepared
+from matcher.model.solve import Prepared
+from matcher.rules.eligibility import RULES, IntArray, rule_masks
 
 _NO_UNITS = np.zeros(0, dtype=np.int64)
 
@@ -307,7 +307,7 @@ class Explainer:
         bonus for a preferred wijk, so households alike in profile and preferred wijken are
         ranked together (``best_units``). Households with excluded pairs are ranked unit by unit.
         """
-        from matcher.alternatives import _grouped_top, best_units, pair_values, preferred_bonus
+        from matcher.explain.alternatives import best_units, grouped_top, pair_values, preferred_bonus
 
         prep, s, u, h = self.prep, self.prep.structure, self.prep.units, self.prep.households
         used = np.flatnonzero(u.available & self.used_u)
@@ -326,7 +326,7 @@ class Explainer:
             selected = np.zeros(len(h.ids), dtype=bool)
             selected[slow] = True
             eh, eu = s.expand(selected, u.available & self.used_u)  # by household, then unit
-            for hi, (chosen, _) in _grouped_top(eh, eu, pair_values(prep, eh, eu), limit).items():
+            for hi, (chosen, _) in grouped_top(eh, eu, pair_values(prep, eh, eu), limit).items():
                 answer[hi] = described(chosen.tolist())
         fast = [x for x in households if x not in self.excluded_households]
         if not fast or len(used) == 0:

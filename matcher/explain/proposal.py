@@ -16,13 +16,14 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from matcher.alternatives import alternatives
-from matcher.counterfactual import Verifier, render_counterfactual
-from matcher.explain import UNIT_TYPE_WORDS, Explainer, tier_difference_words
-from matcher.mismatch import mismatch_report
-from matcher.network import forced_differences
-from matcher.solve import Prepared, Solution
-from matcher.terms import term_values
+from matcher import __version__
+from matcher.explain.alternatives import alternatives
+from matcher.explain.counterfactual import Verifier, render_counterfactual
+from matcher.explain.mismatch import mismatch_report
+from matcher.explain.reasons import UNIT_TYPE_WORDS, Explainer, tier_difference_words
+from matcher.model.network import forced_differences
+from matcher.model.solve import Prepared, Solution
+from matcher.model.terms import term_values
 
 FORMAT = "proposal/v1"
 
@@ -102,6 +103,12 @@ class Proposal(BaseModel):
         return json.dumps(self.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
 
 
+def _solver_name(method: str) -> str:
+    """The library that solved: OR-Tools for every proven method (its min-cost flow and
+    CP-SAT); the FIFO baseline is this package's own loop and names it."""
+    return "statushouder-matcher" if method == "fifo" else "or-tools"
+
+
 def _ortools_version() -> str:
     """The package's own attribute: reading the installed metadata instead costs ~20 ms per process."""
     import ortools
@@ -133,7 +140,7 @@ def build_proposal(
     """Assemble the proposal document from a solution.
 
     With ``what_it_would_take`` every unmatched household also gets the smallest single
-    change that would place it, verified by re-solving (see ``matcher.counterfactual``);
+    change that would place it, verified by re-solving (see ``matcher.explain.counterfactual``);
     that costs a few re-solves per household, so it is asked for, not done by default.
     """
     with _collector_paused():
@@ -237,8 +244,8 @@ def _assemble(prep: Prepared, solution: Solution, wall_time_s: float, lang: str 
         by_neighbourhood=by_nbh,
     )
     solver = SolverReport(
-        name="fifo" if solution.method == "fifo" else "cp-sat",
-        version=_ortools_version(),
+        name=_solver_name(solution.method),
+        version=__version__ if solution.method == "fifo" else _ortools_version(),
         seed=policy.seed,
         wall_time_s=round(wall_time_s, 3),
         tiers=[TierReport(value=v, bound=b) for v, b in zip(solution.tier_values, solution.tier_bounds, strict=True)],

@@ -25,11 +25,11 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from matcher import flow
-from matcher.eligibility import Households, IntArray, Units
-from matcher.policy import Policy
-from matcher.structure import Structure
-from matcher.terms import PreferredIndex, term_values
+from matcher.input.policy import Policy
+from matcher.model import flow
+from matcher.model.terms import PreferredIndex, term_values
+from matcher.rules.eligibility import Households, IntArray, Units
+from matcher.rules.structure import Structure
 
 HOUSEHOLD_TERMS = ("placed_households", "placed_persons", "waiting_days", "overdue", "vulnerable")
 UNIT_TERMS = ("temporary",)

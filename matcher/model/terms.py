@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from matcher.eligibility import Households, IntArray, Units
-from matcher.policy import TERMS, Policy
+from matcher.input.policy import TERMS, Policy
+from matcher.rules.eligibility import Households, IntArray, Units
 
 
 @dataclass(frozen=True)

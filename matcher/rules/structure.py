@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from matcher.eligibility import (
+from matcher.input.policy import Policy
+from matcher.rules.eligibility import (
     HOUSEHOLD_PROFILE,
     UNIT_PROFILE,
     BoolArray,
@@ -23,7 +24,6 @@ from matcher.eligibility import (
     profiles,
     rule_masks,
 )
-from matcher.policy import Policy
 
 
 @dataclass(frozen=True)

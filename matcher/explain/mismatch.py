@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from matcher.eligibility import IntArray
-from matcher.solve import Prepared
+from matcher.model.solve import Prepared
+from matcher.rules.eligibility import IntArray
 
 NEEDS = ("wheelchair", "mobility", "lgbtiq", "psychosocial")
 

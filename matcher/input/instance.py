@@ -18,10 +18,10 @@ from typing import Any
 
 import pandas as pd
 
-from matcher import tables
 from matcher.errors import InputError, ProblemCollector
-from matcher.files import read_table
-from matcher.policy import Policy, parse_policy
+from matcher.input import tables
+from matcher.input.files import read_table
+from matcher.input.policy import Policy, parse_policy
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from ortools.sat.python import cp_model
 
-from matcher import pruning
-from matcher.eligibility import IntArray
+from matcher.model import pruning
+from matcher.rules.eligibility import IntArray
 
 log = logging.getLogger(__name__)
 

@@ -89,9 +89,9 @@ def explain_household(
 def _what_it_would_take(
     doc: dict[str, Any], household_id: str, lang: str, households: Path, units: Path, policy: Path | None
 ) -> str:
-    from matcher.counterfactual import Verifier, render_counterfactual
-    from matcher.instance import load_instance
-    from matcher.solve import optimise, prepare
+    from matcher.explain.counterfactual import Verifier, render_counterfactual
+    from matcher.input.instance import load_instance
+    from matcher.model.solve import optimise, prepare
 
     instance = load_instance(households, units, policy)
     if instance.input_sha256 != doc["input_sha256"]:

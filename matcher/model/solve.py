@@ -24,15 +24,15 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from matcher.eligibility import RULES, BoolArray, Codes, Households, IntArray, Units, encode, rule_masks
-from matcher.errors import InputError, ProblemCollector
-from matcher.instance import Instance
-from matcher.network import FlowState, TierParts, solve_aggregated, tier_parts
-from matcher.structure import Structure, build_structure
-from matcher.terms import PreferredIndex, preferred_index, tier_weights
+from matcher.errors import ProblemCollector
+from matcher.input.instance import Instance
+from matcher.model.network import FlowState, TierParts, solve_aggregated, tier_parts
+from matcher.model.terms import PreferredIndex, preferred_index, tier_weights
+from matcher.rules.eligibility import RULES, BoolArray, Codes, Households, IntArray, Units, encode, rule_masks
+from matcher.rules.structure import Structure, build_structure
 
 if TYPE_CHECKING:
-    from matcher import cpsat
+    from matcher.model import cpsat
 
 log = logging.getLogger(__name__)
 
@@ -354,7 +354,7 @@ def optimise(prep: Prepared, engine: str = "auto") -> Solution:
         if ranked_values(prep, restricted_h, restricted_u) == ranked_values(prep, rh, ru):
             return _finish(prep, [restricted_h], [restricted_u], [0] * n_tiers, True, method, started, 1, 0)
 
-    from matcher import cpsat, pruning  # CP-SAT and the LP only for knapsack parts: keep start-up fast
+    from matcher.model import cpsat, pruning  # CP-SAT and the LP only for knapsack parts: keep start-up fast
 
     h_label, u_label, n_components = _components(prep, res)
     if engine == "cpsat":
@@ -480,7 +480,7 @@ def ranked_values(prep: Prepared, household: IntArray, unit: IntArray) -> list[i
 
 
 def _component(prep: Prepared, res: Residual, hh: IntArray, uu: IntArray) -> cpsat.Component:
-    from matcher import cpsat
+    from matcher.model import cpsat
 
     u, h = prep.units, prep.households
     caps: list[tuple[IntArray, int]] = []
@@ -565,13 +565,3 @@ def fifo(prep: Prepared) -> Solution:
         build_s=prep.build_s,
         solve_s=time.perf_counter() - started,
     )
-
-
-def solve(instance: Instance, strategy: str = "optimise", engine: str = "auto") -> tuple[Prepared, Solution]:
-    """Prepare and solve; raises InputError for fixed pairs that break a rule."""
-    prep = prepare(instance)
-    if strategy == "fifo":
-        return prep, fifo(prep)
-    if strategy != "optimise":
-        raise InputError.single("strategy", f"unknown strategy {strategy!r}; expected optimise or fifo")
-    return prep, optimise(prep, engine)

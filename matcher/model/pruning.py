@@ -18,10 +18,10 @@ import numpy as np
 from scipy.optimize import linprog
 from scipy.sparse import coo_matrix
 
-from matcher.eligibility import BoolArray, IntArray
+from matcher.rules.eligibility import BoolArray, IntArray
 
 if TYPE_CHECKING:
-    from matcher.cpsat import Component
+    from matcher.model.cpsat import Component
 
 log = logging.getLogger(__name__)
 MARGIN = 1e-6

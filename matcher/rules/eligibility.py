@@ -19,8 +19,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from matcher.instance import Instance
-from matcher.policy import Policy
+from matcher.input.instance import Instance
+from matcher.input.policy import Policy
 
 BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]

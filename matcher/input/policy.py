@@ -13,8 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from matcher import cells
 from matcher.errors import InputError, ProblemCollector
+from matcher.input import cells
 
 TERMS: tuple[str, ...] = (
     "placed_households",
