@@ -19,7 +19,7 @@ import numpy as np
 
 from matcher.model.network import profile_pair_values
 from matcher.model.solve import Prepared
-from matcher.rules.eligibility import IntArray
+from matcher.rules.arrays import IntArray
 
 
 def base_values(prep: Prepared, household: IntArray, unit: IntArray) -> np.ndarray:

@@ -41,12 +41,15 @@ import pandas as pd
 
 from matcher.input.instance import Instance, canonical_sha256
 from matcher.model.solve import Prepared, Solution, optimise, prepare
-from matcher.rules.eligibility import BoolArray, Households, IntArray, Units, rule_masks
+from matcher.rules.arrays import BoolArray, Households, IntArray, Units
+from matcher.rules.eligibility import RULES, rule_masks
 
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_CANDIDATES = 5
 CHANGE_ORDER = ("documents", "cap_raise", "occupant_plus_one", "reunification_relaxed", "rent_lower")
+# The kinds of change that lift a rule are named by the rule's record; a cap one higher lifts A4.
+RELAXATIONS = frozenset({"cap_raise"} | {kind for rule in RULES for kind in rule.relaxations})
 
 
 @dataclass(frozen=True)
@@ -98,7 +101,7 @@ def candidates(prep: Prepared, solution: Solution, household: int) -> list[Chang
         excluded = _excluded_units(prep, household)
         usable = ok[s.unit_profile] & u.available
         usable[list(excluded)] = False
-        return [Change("documents")] if usable.any() else []
+        return [Change("documents")] if usable.any() and "documents" in RELAXATIONS else []
 
     excluded = _excluded_units(prep, household)
     before = _rule_ok(h, u, prep, household)
@@ -108,28 +111,30 @@ def candidates(prep: Prepared, solution: Solution, household: int) -> list[Chang
     eligible_units = before[s.unit_profile].copy()
     eligible_units[list(excluded)] = False
     placed = np.bincount(u.neighbourhood[solution.unit], minlength=len(prep.codes.neighbourhoods))
-    for name in sorted(policy.neighbourhood_caps):
+    for name in sorted(policy.neighbourhood_caps) if "cap_raise" in RELAXATIONS else ():
         if name not in prep.codes.neighbourhoods:
             continue
         code = prep.codes.neighbourhoods.index(name)
         if placed[code] >= policy.neighbourhood_caps[name] and (eligible_units & (u.neighbourhood == code)).any():
             changes.append(Change("cap_raise", neighbourhood=name))
 
-    roomier = replace(
-        u,
-        max_occupants=u.max_occupants + np.where(u.shared, 0, 1),
-        beds=u.beds + np.where(u.shared, 1, 0),
-    )
-    changes += [
-        Change("occupant_plus_one", unit=x)
-        for x in _opened_units(prep, household, before, _rule_ok(h, roomier, prep, household), excluded)
-    ]
+    if "occupant_plus_one" in RELAXATIONS:
+        roomier = replace(
+            u,
+            max_occupants=u.max_occupants + np.where(u.shared, 0, 1),
+            beds=u.beds + np.where(u.shared, 1, 0),
+        )
+        changes += [
+            Change("occupant_plus_one", unit=x)
+            for x in _opened_units(prep, household, before, _rule_ok(h, roomier, prep, household), excluded)
+        ]
 
-    temporary = replace(u, temporary=np.ones_like(u.temporary))
-    opened = _opened_units(prep, household, before, _rule_ok(h, temporary, prep, household), excluded)
-    changes += [Change("reunification_relaxed", unit=x) for x in opened if not u.temporary[x]]
+    if "reunification_relaxed" in RELAXATIONS:
+        temporary = replace(u, temporary=np.ones_like(u.temporary))
+        opened = _opened_units(prep, household, before, _rule_ok(h, temporary, prep, household), excluded)
+        changes += [Change("reunification_relaxed", unit=x) for x in opened if not u.temporary[x]]
 
-    if policy.rent_caps is not None:
+    if policy.rent_caps is not None and "rent_lower" in RELAXATIONS:
         cheaper_ok = u.rent_ok.copy()
         cheaper_ok[:, int(h.cap_class[household])] = True
         cap = _rent_cap(prep, household)

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from matcher.model.solve import Prepared
-from matcher.rules.eligibility import IntArray
+from matcher.rules.arrays import IntArray
 
 NEEDS = ("wheelchair", "mobility", "lgbtiq", "psychosocial")
 

@@ -16,63 +16,10 @@ from typing import Any
 import numpy as np
 
 from matcher.model.solve import Prepared
-from matcher.rules.eligibility import RULES, IntArray, rule_masks
+from matcher.rules.arrays import IntArray
+from matcher.rules.eligibility import ALL_RULES, RULE_INDEX, RULES, rule_masks
 
 _NO_UNITS = np.zeros(0, dtype=np.int64)
-
-RULE_ORDER = (*(rule_id for rule_id, _ in RULES), "E9")
-
-PHRASES: dict[str, dict[str, str]] = {
-    "nl": {
-        "E1": "{n} zonder BSN of IBAN",
-        "E2": "{n} nog niet beschikbaar binnen de horizon",
-        "E3": "{n} in een andere gemeente",
-        "E4": "{n} met een bezettingsnorm die niet past",
-        "E5": "{n} te klein voor het huishouden na gezinshereniging",
-        "E6": "{n} gedeelde woningen die niet passen (grootte, gender, LHBTIQ+-veilig of begeleiding)",
-        "E7": "{n} niet toegankelijk genoeg (rolstoel of traploos)",
-        "E8": "{n} met een huur boven de aftoppingsgrens",
-        "E9": "{n} door de WBB uitgesloten",
-    },
-    "en": {
-        "E1": "{n} without BSN or IBAN",
-        "E2": "{n} not available within the horizon",
-        "E3": "{n} in another municipality",
-        "E4": "{n} whose occupancy norm does not fit",
-        "E5": "{n} too small for the household after family reunification",
-        "E6": "{n} shared places that do not fit (size, gender, LGBTIQ+-safe or support)",
-        "E7": "{n} not accessible enough (wheelchair or step-free)",
-        "E8": "{n} with a rent above the cap",
-        "E9": "{n} excluded by the WBB",
-    },
-}
-
-HOUSEHOLD_PHRASES: dict[str, dict[str, str]] = {
-    "nl": {
-        "E2": "{n} pas na {horizon_end} vrij",
-        "E3": "{n} buiten {municipality}",
-        "E4_small": "{n} te klein voor {persons}",
-        "E4_large": "{n} bedoeld voor meer bewoners dan {persons}",
-        "E5": "{n} te klein voor {future} na gezinshereniging",
-        "E6": "{n} gedeelde woningen die niet passen (grootte, gender, LHBTIQ+-veilig of begeleiding)",
-        "E7_wheelchair": "{n} niet rolstoeltoegankelijk",
-        "E7_step_free": "{n} niet traploos bereikbaar",
-        "E8": "{n} duurder dan EUR {cap}",
-        "E9": "{n} door de WBB uitgesloten",
-    },
-    "en": {
-        "E2": "{n} not free before {horizon_end}",
-        "E3": "{n} outside {municipality}",
-        "E4_small": "{n} hold fewer than {persons}",
-        "E4_large": "{n} are meant for more residents than {persons}",
-        "E5": "{n} too small for {future} after family reunification",
-        "E6": "{n} shared places that do not fit (size, gender, LGBTIQ+-safe or support)",
-        "E7_wheelchair": "{n} not wheelchair accessible",
-        "E7_step_free": "{n} not step-free",
-        "E8": "{n} cost more than EUR {cap}",
-        "E9": "{n} excluded by the WBB",
-    },
-}
 
 UNIT_TYPE_WORDS = {
     "nl": {"social": "sociale huurwoning", "flex": "flexwoning", "transit": "doorstroomlocatie"},
@@ -95,7 +42,6 @@ def _persons_words(n: int, lang: str) -> str:
 
 def household_rule_phrase(details: Mapping[str, Any], lang: str) -> str:
     """The units each rule excluded for one household, in the rule's own words and numbers."""
-    words = HOUSEHOLD_PHRASES[lang]
     context = {
         "persons": _persons_words(int(details["persons"]), lang),
         "future": _persons_words(int(details["future_size"]), lang),
@@ -105,19 +51,11 @@ def household_rule_phrase(details: Mapping[str, Any], lang: str) -> str:
     }
     parts: list[str] = []
     counts = details["excluded_by"]
-    for rule in RULE_ORDER:
-        n = counts.get(rule, 0)
-        if not n or rule == "E1":
+    for rule in ALL_RULES:
+        n = counts.get(rule.id, 0)
+        if not n or not rule.for_household:
             continue
-        if rule == "E4":
-            split = details["occupancy"]
-            for key in ("small", "large"):
-                if split[f"too_{key}"]:
-                    parts.append(words[f"E4_{key}"].format(n=split[f"too_{key}"], **context))
-        elif rule == "E7":
-            parts.append(words["E7_wheelchair" if details["needs"] == "wheelchair" else "E7_step_free"].format(n=n, **context))
-        else:
-            parts.append(words[rule].format(n=n, **context))
+        parts += [rule.for_household[lang][variant].format(n=m, **context) for variant, m in rule.variants(details, n)]
     return _join(parts, lang)
 
 
@@ -149,7 +87,7 @@ def _forced_phrase(details: Mapping[str, Any], lang: str) -> str:
 
 
 def _rule_phrase(counts: Mapping[str, int], lang: str) -> str:
-    parts = [PHRASES[lang][rule].format(n=n) for rule in RULE_ORDER if (n := counts.get(rule, 0))]
+    parts = [rule.counted[lang].format(n=n) for rule in ALL_RULES if (n := counts.get(rule.id, 0))]
     return _join(parts, lang)
 
 
@@ -205,7 +143,7 @@ class Explainer:
         fitting = (first == -1) @ self.unit_sizes
         for row, profile in enumerate(profiles):
             self._first_fail_with_documents[profile] = first[row]
-            counts = {rule_id: int(per_rule[row, k]) for k, (rule_id, _) in enumerate(RULES) if k > 0}
+            counts = {rule.id: int(per_rule[row, k]) for k, rule in enumerate(RULES) if k > 0}
             self._rule_counts_with_documents[profile] = (counts, int(fitting[row]))
 
     def excluded_by_household(self) -> dict[int, IntArray]:
@@ -236,8 +174,9 @@ class Explainer:
         excluded = self.excluded_by_household().get(household, _NO_UNITS)  # E1 aside: all of the WBB's pairs
         counts["E9"] = int((first[s.unit_profile[excluded]] == -1).sum())
         persons = int(h.persons[household])
-        small = (first == 3) & (u.max_occupants[s.unit_rep] < persons)
-        large = (first == 3) & ~small
+        occupancy = first == RULE_INDEX["E4"]
+        small = occupancy & (u.max_occupants[s.unit_rep] < persons)
+        large = occupancy & ~small
         cap = None
         if policy.rent_caps is not None:
             caps = policy.rent_caps
@@ -273,7 +212,7 @@ class Explainer:
         sizes = np.bincount(s.household_profile, minlength=len(s.household_rep))
         per_rule = np.stack([sizes @ (first == k) for k in range(len(RULES))], axis=1)  # (unit profiles, rules)
         for x, row in zip(wanted, np.asarray(local).reshape(-1).tolist(), strict=True):
-            counts = {rule_id: int(per_rule[row, k]) for k, (rule_id, _) in enumerate(RULES)}
+            counts = {rule.id: int(per_rule[row, k]) for k, rule in enumerate(RULES)}
             excluded = s.excluded_household[s.excluded_unit == x]
             counts["E9"] = int((first[s.household_profile[excluded], row] == -1).sum())
             self._unit_rule_counts[x] = {k: v for k, v in counts.items() if v}

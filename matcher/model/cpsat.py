@@ -18,7 +18,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from matcher.model import pruning
-from matcher.rules.eligibility import IntArray
+from matcher.rules.arrays import IntArray
 
 log = logging.getLogger(__name__)
 

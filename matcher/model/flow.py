@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 from ortools.graph.python import min_cost_flow
 
-from matcher.rules.eligibility import IntArray
+from matcher.rules.arrays import IntArray
 
 log = logging.getLogger(__name__)
 

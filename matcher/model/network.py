@@ -28,7 +28,7 @@ import numpy.typing as npt
 from matcher.input.policy import Policy
 from matcher.model import flow
 from matcher.model.terms import PreferredIndex, term_values
-from matcher.rules.eligibility import Households, IntArray, Units
+from matcher.rules.arrays import Households, IntArray, Units
 from matcher.rules.structure import Structure
 
 HOUSEHOLD_TERMS = ("placed_households", "placed_persons", "waiting_days", "overdue", "vulnerable")

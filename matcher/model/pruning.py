@@ -18,7 +18,7 @@ import numpy as np
 from scipy.optimize import linprog
 from scipy.sparse import coo_matrix
 
-from matcher.rules.eligibility import BoolArray, IntArray
+from matcher.rules.arrays import BoolArray, IntArray
 
 if TYPE_CHECKING:
     from matcher.model.cpsat import Component

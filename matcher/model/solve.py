@@ -28,7 +28,8 @@ from matcher.errors import ProblemCollector
 from matcher.input.instance import Instance
 from matcher.model.network import FlowState, TierParts, solve_aggregated, tier_parts
 from matcher.model.terms import PreferredIndex, preferred_index, tier_weights
-from matcher.rules.eligibility import RULES, BoolArray, Codes, Households, IntArray, Units, encode, rule_masks
+from matcher.rules.arrays import BoolArray, Codes, Households, IntArray, Units, encode
+from matcher.rules.eligibility import RULES, rule_masks
 from matcher.rules.structure import Structure, build_structure
 
 if TYPE_CHECKING:
@@ -158,9 +159,9 @@ def kept_values(prep: Prepared, household: IntArray, unit: IntArray) -> IntArray
 def first_failing_rule(h: Households, u: Units, instance: Instance, hi: int, ui: int) -> str | None:
     """The first of E1-E9 that the pair breaks, or None when it is eligible."""
     masks = rule_masks(h, u, instance.policy, np.array([hi]), np.array([ui]))
-    for (rule_id, _), mask in zip(RULES, masks, strict=True):
+    for rule, mask in zip(RULES, masks, strict=True):
         if not bool(mask[0, 0]):
-            return rule_id
+            return rule.id
     if (h.ids[hi], u.ids[ui]) in set(instance.policy.excluded_pairs):
         return "E9"
     return None

@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from matcher.input.policy import TERMS, Policy
-from matcher.rules.eligibility import Households, IntArray, Units
+from matcher.rules.arrays import Households, IntArray, Units
 
 
 @dataclass(frozen=True)

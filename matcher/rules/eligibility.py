@@ -1,164 +1,69 @@
-"""Eligibility rules E1-E8 as vectorised functions, and the pair set they allow.
+"""Eligibility: the rules E1-E9, each one record, and the pair set they allow.
 
-Each rule is one function with the spec's id, evaluated on broadcast arrays: household
-attributes shaped ``(n, 1)`` against unit attributes shaped ``(1, m)``. The rules are
-never evaluated for every household x unit pair at scale: households and units are first
-grouped into profiles (every attribute any rule reads), the rules run on profiles, and
-only the eligible profile pairs are expanded into household/unit index pairs. E9 (the
-excluded pairs of the policy) is pair-specific and is applied after the expansion.
+A rule is a :class:`Rule`: its id, the household and unit fields it reads, its predicate,
+the words that explain it (how many units it excluded, and the same with the household's
+own numbers) and the kinds of single change that can lift it (see
+``matcher.explain.counterfactual``). Everything else derives from the registry ``RULES``:
+the profiles (every field any rule reads), the masks, the first failing rule behind a
+reason code and its sentence. A new rule is one record here plus its test.
+
+Predicates are evaluated on broadcast arrays: household attributes shaped ``(n, 1)``
+against unit attributes shaped ``(1, m)``. They are never evaluated for every household x
+unit pair at scale: households and units are first grouped into profiles, the rules run
+on profiles, and only the eligible profile pairs are expanded into household/unit index
+pairs. E9 (the excluded pairs of the policy) is pair-specific: its record has no
+predicate and is applied after the expansion.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from decimal import Decimal
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
-import pandas as pd
 
-from matcher.input.instance import Instance
 from matcher.input.policy import Policy
+from matcher.rules.arrays import BoolArray, Households, IntArray, Units
 
-BoolArray = npt.NDArray[np.bool_]
-IntArray = npt.NDArray[np.int64]
-
-GENDER_CODES = {"F": 0, "M": 1, "X": 2}
-CAP_YOUNG, CAP_LOW, CAP_HIGH = 0, 1, 2
-MICRO = Decimal(1_000_000)
+Predicate = Callable[[Households, Units, Policy], BoolArray]
+Variants = Callable[[Mapping[str, Any], int], list[tuple[str, int]]]
 
 
-def _micro(amount: Decimal) -> int:
-    return int((amount * MICRO).to_integral_value())
+def _one_phrase(details: Mapping[str, Any], n: int) -> list[tuple[str, int]]:
+    return [("", n)]
 
 
 @dataclass(frozen=True)
-class Households:
-    """Household attributes the rules and terms read, one entry per household (id order)."""
+class Rule:
+    """One eligibility rule, with everything that speaks of it.
 
-    ids: list[str]
-    documents: BoolArray
-    municipality: IntArray
-    persons: IntArray
-    future: IntArray
-    expects_family: BoolArray
-    gender: IntArray
-    wheelchair: BoolArray
-    mobility: BoolArray
-    lgbtiq: BoolArray
-    psychosocial: BoolArray
-    cap_class: IntArray
-    head_age: IntArray
-    waiting_days: IntArray
-    vulnerable: BoolArray
+    ``counted[lang]`` says how many units (or households) the rule excluded: ``{n}`` is the
+    count. ``for_household[lang][variant]`` says the same with one household's numbers
+    (``{persons}``, ``{future}``, ``{cap}``, ``{municipality}``, ``{horizon_end}``);
+    ``variants`` splits a count into the phrases that apply (E4: too small and too large).
+    ``relaxations`` names the kinds of single change that can make an excluded pair
+    eligible; the counterfactual search tries exactly these.
+    """
 
+    id: str
+    predicate: Predicate | None
+    household_fields: tuple[str, ...]
+    unit_fields: tuple[str, ...]
+    counted: Mapping[str, str]
+    for_household: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    variants: Variants = _one_phrase
+    relaxations: tuple[str, ...] = ()
 
-@dataclass(frozen=True)
-class Units:
-    """Unit attributes the rules and terms read, one entry per unit (id order)."""
-
-    ids: list[str]
-    available: BoolArray
-    municipality: IntArray
-    neighbourhood: IntArray
-    shared: BoolArray
-    temporary: BoolArray
-    beds: IntArray
-    min_occupants: IntArray
-    max_occupants: IntArray
-    rent_ok: npt.NDArray[np.bool_]  # (m, 3): rent within the young, low and high cap
-    step_free: BoolArray
-    wheelchair: BoolArray
-    gender: IntArray  # -1: anyone
-    lgbtiq_safe: BoolArray
-    support: BoolArray
+    @property
+    def description(self) -> str:
+        """The predicate's docstring: what the rule forbids and why."""
+        return (self.predicate.__doc__ or "") if self.predicate is not None else "E9: the WBB excluded the pair."
 
 
-@dataclass(frozen=True)
-class Codes:
-    """Integer codes for municipalities and neighbourhoods, shared by both tables."""
-
-    municipalities: list[str]
-    neighbourhoods: list[str]
-
-
-def _has(lists: pd.Series, item: str) -> BoolArray:
-    return np.fromiter((item in v for v in lists), dtype=bool, count=len(lists))
-
-
-def encode(instance: Instance) -> tuple[Households, Units, Codes]:
-    """Turn the checked tables into the integer arrays the rules and the model use."""
-    hh, un, policy = instance.households, instance.units, instance.policy
-    municipalities = sorted(set(hh["municipality"]) | set(un["municipality"]))
-    neighbourhoods = sorted(set(un["neighbourhood"]).union(*[set(p) for p in hh["preferred_neighbourhoods"]]))
-    muni_code = {name: i for i, name in enumerate(municipalities)}
-    nbh_code = {name: i for i, name in enumerate(neighbourhoods)}
-
-    persons = (hh["adults"].to_numpy(np.int64) + hh["children"].to_numpy(np.int64)).astype(np.int64)
-    expected = hh["expected_reunification"].to_numpy(np.int64)
-    koppeling = pd.to_datetime(hh["koppeling_date"]).to_numpy("datetime64[D]")
-    waiting = (np.datetime64(policy.planning_date, "D") - koppeling).astype(np.int64)
-    head_age = hh["head_age"].to_numpy(np.int64)
-    cap_class = np.full(len(hh), CAP_HIGH, dtype=np.int64)
-    young_age = policy.rent_caps.young_age if policy.rent_caps is not None else 0
-    cap_class[persons <= 2] = CAP_LOW
-    cap_class[(persons == 1) & (head_age < young_age)] = CAP_YOUNG
-    vulns = hh["vulnerabilities"]
-    households = Households(
-        ids=list(hh["household_id"]),
-        documents=hh["documents_complete"].to_numpy(bool),
-        municipality=np.array([muni_code[m] for m in hh["municipality"]], dtype=np.int64),
-        persons=persons,
-        future=persons + expected,
-        expects_family=expected > 0,
-        gender=np.array([GENDER_CODES[g] for g in hh["gender"]], dtype=np.int64),
-        wheelchair=_has(vulns, "wheelchair"),
-        mobility=_has(vulns, "mobility"),
-        lgbtiq=_has(vulns, "lgbtiq"),
-        psychosocial=_has(vulns, "psychosocial"),
-        cap_class=cap_class,
-        head_age=head_age,
-        waiting_days=np.maximum(waiting, 0),
-        vulnerable=np.fromiter((len(v) > 0 for v in vulns), dtype=bool, count=len(hh)),
-    )
-
-    rent = np.array([_micro(r) for r in un["rent"]], dtype=np.int64)
-    rent_ok = np.ones((len(un), 3), dtype=bool)
-    if policy.rent_caps is not None:
-        caps = policy.rent_caps
-        for column, cap in ((CAP_YOUNG, caps.young), (CAP_LOW, caps.low), (CAP_HIGH, caps.high)):
-            rent_ok[:, column] = rent <= _micro(cap)
-    horizon_end = np.datetime64(policy.planning_date, "D") + np.timedelta64(policy.horizon_days, "D")
-    available_from = pd.to_datetime(un["available_from"]).to_numpy("datetime64[D]")
-    shared = un["shared"].to_numpy(bool)
-    beds = un["beds"].fillna(0).to_numpy(np.int64)
-    units = Units(
-        ids=list(un["unit_id"]),
-        available=available_from <= horizon_end,
-        municipality=np.array([muni_code[m] for m in un["municipality"]], dtype=np.int64),
-        neighbourhood=np.array([nbh_code[n] for n in un["neighbourhood"]], dtype=np.int64),
-        shared=shared,
-        temporary=un["temporary"].to_numpy(bool),
-        beds=beds,
-        min_occupants=un["min_occupants"].to_numpy(np.int64),
-        max_occupants=un["max_occupants"].to_numpy(np.int64),
-        rent_ok=rent_ok,
-        step_free=un["step_free"].to_numpy(bool) | un["wheelchair"].to_numpy(bool),
-        wheelchair=un["wheelchair"].to_numpy(bool),
-        gender=np.array([{"F": 0, "M": 1}.get(g, -1) for g in un["gender"]], dtype=np.int64),
-        lgbtiq_safe=un["lgbtiq_safe"].to_numpy(bool),
-        support=un["support"].to_numpy(bool),
-    )
-    return households, units, Codes(municipalities, neighbourhoods)
-
-
-# --- the rules -------------------------------------------------------------------------
+# --- the predicates ----------------------------------------------------------------------
 # Each takes household arrays H (fields shaped (n, 1)), unit arrays U (fields (1, m)) and
 # the policy, and returns a boolean array broadcastable to (n, m): True where allowed.
-
-Rule = Callable[[Households, Units, Policy], BoolArray]
 
 
 def e1_documents(h: Households, u: Units, p: Policy) -> BoolArray:
@@ -213,16 +118,101 @@ def e8_rent(h: Households, u: Units, p: Policy) -> BoolArray:
     return ok
 
 
-RULES: tuple[tuple[str, Rule], ...] = (
-    ("E1", e1_documents),
-    ("E2", e2_available),
-    ("E3", e3_municipality),
-    ("E4", e4_occupancy),
-    ("E5", e5_reunification),
-    ("E6", e6_shared),
-    ("E7", e7_accessibility),
-    ("E8", e8_rent),
-)
+def _occupancy_split(details: Mapping[str, Any], n: int) -> list[tuple[str, int]]:
+    """E4 counts homes too small and homes meant for more residents apart."""
+    split = details["occupancy"]
+    return [(key, split[f"too_{key}"]) for key in ("small", "large") if split[f"too_{key}"]]
+
+
+def _accessibility_need(details: Mapping[str, Any], n: int) -> list[tuple[str, int]]:
+    """E7 names the household's own need: wheelchair access, or step-free access."""
+    return [("wheelchair" if details["needs"] == "wheelchair" else "step_free", n)]
+
+
+_SHARED_NL = "{n} gedeelde woningen die niet passen (grootte, gender, LHBTIQ+-veilig of begeleiding)"
+_SHARED_EN = "{n} shared places that do not fit (size, gender, LGBTIQ+-safe or support)"
+
+E1 = Rule(
+    "E1", e1_documents, ("documents",), (),
+    counted={"nl": "{n} zonder BSN of IBAN", "en": "{n} without BSN or IBAN"},
+    relaxations=("documents",),
+)  # fmt: skip
+E2 = Rule(
+    "E2", e2_available, (), ("available",),
+    counted={"nl": "{n} nog niet beschikbaar binnen de horizon", "en": "{n} not available within the horizon"},
+    for_household={"nl": {"": "{n} pas na {horizon_end} vrij"}, "en": {"": "{n} not free before {horizon_end}"}},
+)  # fmt: skip
+E3 = Rule(
+    "E3", e3_municipality, ("municipality",), ("municipality",),
+    counted={"nl": "{n} in een andere gemeente", "en": "{n} in another municipality"},
+    for_household={"nl": {"": "{n} buiten {municipality}"}, "en": {"": "{n} outside {municipality}"}},
+)  # fmt: skip
+E4 = Rule(
+    "E4", e4_occupancy, ("persons",), ("shared", "min_occupants", "max_occupants"),
+    counted={"nl": "{n} met een bezettingsnorm die niet past", "en": "{n} whose occupancy norm does not fit"},
+    for_household={
+        "nl": {"small": "{n} te klein voor {persons}", "large": "{n} bedoeld voor meer bewoners dan {persons}"},
+        "en": {"small": "{n} hold fewer than {persons}", "large": "{n} are meant for more residents than {persons}"},
+    },
+    variants=_occupancy_split,
+    relaxations=("occupant_plus_one",),
+)  # fmt: skip
+E5 = Rule(
+    "E5", e5_reunification, ("future", "expects_family"), ("shared", "temporary", "max_occupants"),
+    counted={
+        "nl": "{n} te klein voor het huishouden na gezinshereniging",
+        "en": "{n} too small for the household after family reunification",
+    },
+    for_household={
+        "nl": {"": "{n} te klein voor {future} na gezinshereniging"},
+        "en": {"": "{n} too small for {future} after family reunification"},
+    },
+    relaxations=("occupant_plus_one", "reunification_relaxed"),
+)  # fmt: skip
+E6 = Rule(
+    "E6", e6_shared, ("persons", "gender", "lgbtiq", "psychosocial"), ("shared", "beds", "gender", "lgbtiq_safe", "support"),
+    counted={"nl": _SHARED_NL, "en": _SHARED_EN},
+    for_household={"nl": {"": _SHARED_NL}, "en": {"": _SHARED_EN}},
+    relaxations=("occupant_plus_one",),
+)  # fmt: skip
+E7 = Rule(
+    "E7", e7_accessibility, ("wheelchair", "mobility"), ("wheelchair", "step_free"),
+    counted={
+        "nl": "{n} niet toegankelijk genoeg (rolstoel of traploos)",
+        "en": "{n} not accessible enough (wheelchair or step-free)",
+    },
+    for_household={
+        "nl": {"wheelchair": "{n} niet rolstoeltoegankelijk", "step_free": "{n} niet traploos bereikbaar"},
+        "en": {"wheelchair": "{n} not wheelchair accessible", "step_free": "{n} not step-free"},
+    },
+    variants=_accessibility_need,
+)  # fmt: skip
+E8 = Rule(
+    "E8", e8_rent, ("cap_class",), ("rent_ok",),
+    counted={"nl": "{n} met een huur boven de aftoppingsgrens", "en": "{n} with a rent above the cap"},
+    for_household={"nl": {"": "{n} duurder dan EUR {cap}"}, "en": {"": "{n} cost more than EUR {cap}"}},
+    relaxations=("rent_lower",),
+)  # fmt: skip
+E9 = Rule(
+    "E9", None, (), (),
+    counted={"nl": "{n} door de WBB uitgesloten", "en": "{n} excluded by the WBB"},
+    for_household={"nl": {"": "{n} door de WBB uitgesloten"}, "en": {"": "{n} excluded by the WBB"}},
+)  # fmt: skip
+
+# The vectorised rules in the spec's order (the first failing one names the reason), then E9.
+RULES: tuple[Rule, ...] = (E1, E2, E3, E4, E5, E6, E7, E8)
+ALL_RULES: tuple[Rule, ...] = (*RULES, E9)
+RULE_INDEX = {rule.id: k for k, rule in enumerate(RULES)}
+
+
+def _profile_fields(record: type[Households] | type[Units], wanted: set[str]) -> tuple[str, ...]:
+    """The fields the rules read, in the record's own field order."""
+    return tuple(f.name for f in fields(record) if f.name in wanted)
+
+
+# Every attribute any rule reads: households (and units) equal in all of them are one profile.
+HOUSEHOLD_PROFILE = _profile_fields(Households, {f for rule in RULES for f in rule.household_fields})
+UNIT_PROFILE = _profile_fields(Units, {f for rule in RULES for f in rule.unit_fields})
 
 
 def _subset_households(h: Households, index: IntArray) -> Households:
@@ -246,21 +236,20 @@ def _subset_units(u: Units, index: IntArray) -> Units:
     return Units(**values)
 
 
-HOUSEHOLD_PROFILE = (
-    "documents", "municipality", "persons", "future", "expects_family", "gender",
-    "wheelchair", "mobility", "lgbtiq", "psychosocial", "cap_class",
-)  # fmt: skip
-UNIT_PROFILE = (
-    "available", "municipality", "shared", "temporary", "beds", "min_occupants", "max_occupants",
-    "step_free", "wheelchair", "gender", "lgbtiq_safe", "support",
-)  # fmt: skip
-
-
 def profiles(arrays: Households | Units, fields: tuple[str, ...]) -> tuple[IntArray, IntArray]:
-    """Group entries with identical rule-relevant attributes: (representatives, profile of each)."""
-    columns = [np.asarray(getattr(arrays, f)).astype(np.int64) for f in fields]
-    if isinstance(arrays, Units):
-        columns.extend(arrays.rent_ok.T.astype(np.int64))
+    """Group entries with identical rule-relevant attributes: (representatives, profile of each).
+
+    A 2-D field (a unit's rent within each cap) counts as one column per entry of its row,
+    after all plain fields."""
+    columns: list[IntArray] = []
+    matrix_columns: list[IntArray] = []
+    for name in fields:
+        values = np.asarray(getattr(arrays, name)).astype(np.int64)
+        if values.ndim == 2:
+            matrix_columns.extend(values.T)
+        else:
+            columns.append(values)
+    columns += matrix_columns
     if not columns or len(columns[0]) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     stacked = np.stack(columns, axis=1)
@@ -272,7 +261,7 @@ def rule_masks(h: Households, u: Units, policy: Policy, h_index: IntArray, u_ind
     """Every rule E1-E8 on the given households x units, each as a full (n, m) mask."""
     hs, us = _subset_households(h, h_index), _subset_units(u, u_index)
     shape = (len(h_index), len(u_index))
-    return [np.broadcast_to(rule(hs, us, policy), shape) for _, rule in RULES]
+    return [np.broadcast_to(rule.predicate(hs, us, policy), shape) for rule in RULES if rule.predicate is not None]
 
 
 def expand_profile_pairs(eligible: BoolArray, h_prof: IntArray, u_prof: IntArray) -> tuple[IntArray, IntArray]:

@@ -13,17 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from matcher.input.policy import Policy
-from matcher.rules.eligibility import (
-    HOUSEHOLD_PROFILE,
-    UNIT_PROFILE,
-    BoolArray,
-    Households,
-    IntArray,
-    Units,
-    expand_profile_pairs,
-    profiles,
-    rule_masks,
-)
+from matcher.rules.arrays import BoolArray, Households, IntArray, Units
+from matcher.rules.eligibility import HOUSEHOLD_PROFILE, UNIT_PROFILE, expand_profile_pairs, profiles, rule_masks
 
 
 @dataclass(frozen=True)

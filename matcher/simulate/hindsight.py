@@ -33,7 +33,8 @@ from typing import Any
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from matcher.rules.eligibility import encode, rule_masks
+from matcher.rules.arrays import encode
+from matcher.rules.eligibility import rule_masks
 from matcher.simulate.scenario import Scenario
 from matcher.simulate.weekly import WeeklyTables
 from matcher.simulate.world import NEVER, World

@@ -30,7 +30,8 @@ from typing import Any
 import numpy as np
 from scipy.optimize import linprog
 
-from matcher.rules.eligibility import encode, rule_masks
+from matcher.rules.arrays import encode
+from matcher.rules.eligibility import rule_masks
 from matcher.simulate.scenario import HOUSEHOLD_GROUPS, Scenario
 from matcher.simulate.weekly import WeeklyTables
 from matcher.simulate.world import World, build_world
