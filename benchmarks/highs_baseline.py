@@ -14,7 +14,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix
 
 from matcher.input.instance import load_instance
-from matcher.model.solve import prepare, residual
+from matcher.model import prepare, residual
 from matcher.model.terms import tier_weights
 
 

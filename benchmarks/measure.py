@@ -13,7 +13,7 @@ t0 = time.perf_counter()
 from pathlib import Path
 from matcher.input.instance import load_instance
 from matcher.explain.proposal import build_proposal
-from matcher.model.solve import prepare, optimise, fifo
+from matcher.model import prepare, optimise, fifo
 folder, strategy = Path(sys.argv[1]), sys.argv[2]
 t1 = time.perf_counter()
 inst = load_instance(folder / "households.csv", folder / "units.csv", folder / "policy.json")

@@ -17,7 +17,7 @@ import pytest
 
 from matcher.explain.counterfactual import DEFAULT_MAX_CANDIDATES, Verifier, unmatched_households
 from matcher.input.instance import load_instance
-from matcher.model.solve import Prepared, Solution, optimise, prepare
+from matcher.model import Prepared, Solution, optimise, prepare
 
 REPEATS = 3
 

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def _solve_in_process(folder: Path) -> None:
     """What pytest-benchmark times: read, build and solve in this process (imports excluded)."""
     from matcher.input.instance import load_instance
-    from matcher.model.solve import optimise, prepare
+    from matcher.model import optimise, prepare
 
     optimise(prepare(load_instance(folder / "households.csv", folder / "units.csv", folder / "policy.json")))
 

@@ -15,7 +15,7 @@ from typing import Literal
 from matcher.errors import InputError
 from matcher.explain.proposal import Proposal, build_proposal
 from matcher.input.instance import Instance
-from matcher.model.solve import Prepared, Solution, fifo, optimise, prepare
+from matcher.model import Prepared, Solution, fifo, optimise, prepare
 
 STRATEGIES = ("optimise", "fifo")
 Engine = Literal["auto", "cpsat"]

@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from matcher.model import Prepared
 from matcher.model.network import profile_pair_values
-from matcher.model.solve import Prepared
 from matcher.rules.arrays import IntArray
 
 

@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from matcher.input.instance import Instance, canonical_sha256
-from matcher.model.solve import Prepared, Solution, optimise, prepare
+from matcher.model import Prepared, Solution, optimise, prepare
 from matcher.rules.arrays import BoolArray, Households, IntArray, Units
 from matcher.rules.eligibility import RULES, rule_masks
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from matcher.model.solve import Prepared
+from matcher.model import Prepared
 from matcher.rules.arrays import IntArray
 
 NEEDS = ("wheelchair", "mobility", "lgbtiq", "psychosocial")

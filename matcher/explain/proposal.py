@@ -21,8 +21,8 @@ from matcher.explain.alternatives import alternatives
 from matcher.explain.counterfactual import Verifier, render_counterfactual
 from matcher.explain.mismatch import mismatch_report
 from matcher.explain.reasons import UNIT_TYPE_WORDS, Explainer, tier_difference_words
+from matcher.model import Prepared, Solution
 from matcher.model.network import forced_differences
-from matcher.model.solve import Prepared, Solution
 from matcher.model.terms import term_values
 
 FORMAT = "proposal/v1"

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from matcher.model.solve import Prepared
+from matcher.model import Prepared
 from matcher.rules.arrays import IntArray
 from matcher.rules.eligibility import ALL_RULES, RULE_INDEX, RULES, rule_masks
 

@@ -91,7 +91,7 @@ def _what_it_would_take(
 ) -> str:
     from matcher.explain.counterfactual import Verifier, render_counterfactual
     from matcher.input.instance import load_instance
-    from matcher.model.solve import optimise, prepare
+    from matcher.model import optimise, prepare
 
     instance = load_instance(households, units, policy)
     if instance.input_sha256 != doc["input_sha256"]:
