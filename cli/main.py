@@ -133,7 +133,7 @@ def _summary(doc: dict[str, Any], out_file: Path | None) -> None:
         for t in solver["tiers"]
     )
     table.add_row("Tier values", tiers)
-    table.add_row("Solver", f"{solver['method']}, {solver['wall_time_s']:.2f} s")
+    table.add_row("Solver", f"{solver['name']} {solver['method']}, {solver['wall_time_s']:.2f} s")
     console.print(table)
     if out_file is not None:
         console.print(f"Proposal written to {out_file}", highlight=False)
