@@ -69,6 +69,7 @@ class Policy(BaseModel):
     shared_max_household_size: int = 1
     rent_caps: RentCaps | None = RentCaps(**DEFAULT_RENT_CAPS)
     reunification_must_fit: bool = True
+    max_persons_per_bedroom: int | None = None
     neighbourhood_caps: dict[str, int] = {}
     fixed_pairs: tuple[tuple[str, str], ...] = ()
     excluded_pairs: tuple[tuple[str, str], ...] = ()
@@ -108,7 +109,8 @@ class Policy(BaseModel):
             "objective": [dict(sorted(tier.items())) for tier in self.objective],
             "time_limit_s": self.time_limit_s,
             "seed": self.seed,
-            # Only present when used, so the hash of inputs without it stays what it was.
+            # Only present when used, so the hash of inputs without them stays what it was.
+            **({"max_persons_per_bedroom": self.max_persons_per_bedroom} if self.max_persons_per_bedroom is not None else {}),
             **({"previous_pairs": sorted(list(p) for p in self.previous_pairs)} if self.previous_pairs else {}),
         }
 
@@ -234,6 +236,7 @@ def parse_policy(raw: Any, source: str = "policy.json", today: dt.date | None = 
     scalar("regional", strict_bool)
     scalar("shared_max_household_size", strict_int(1, 1000))
     scalar("reunification_must_fit", strict_bool)
+    scalar("max_persons_per_bedroom", strict_int(1, 20))
     scalar("time_limit_s", time_limit)
     scalar("seed", strict_int(0, 2**31 - 1))
     scalar("lang", lambda v: cells.parse_choice(v, LANGUAGES))

@@ -62,6 +62,7 @@ class Units:
     beds: IntArray
     min_occupants: IntArray
     max_occupants: IntArray
+    bedrooms: IntArray
     rent_ok: npt.NDArray[np.bool_]  # (m, 3): rent within the young, low and high cap
     step_free: BoolArray
     wheelchair: BoolArray
@@ -138,6 +139,7 @@ def encode(instance: Instance) -> tuple[Households, Units, Codes]:
         beds=beds,
         min_occupants=un["min_occupants"].to_numpy(np.int64),
         max_occupants=un["max_occupants"].to_numpy(np.int64),
+        bedrooms=un["bedrooms"].to_numpy(np.int64),
         rent_ok=rent_ok,
         step_free=un["step_free"].to_numpy(bool) | un["wheelchair"].to_numpy(bool),
         wheelchair=un["wheelchair"].to_numpy(bool),

@@ -118,6 +118,15 @@ def e8_rent(h: Households, u: Units, p: Policy) -> BoolArray:
     return ok
 
 
+def b1_bedrooms(h: Households, u: Units, p: Policy) -> BoolArray:
+    """B1: a corporation allots a home by persons per bedroom; a studio counts as one bedroom.
+
+    Off unless the policy sets ``max_persons_per_bedroom``; shared places count beds (E6)."""
+    if p.max_persons_per_bedroom is None:
+        return np.ones((1, 1), dtype=bool)
+    return np.asarray(u.shared | (h.persons <= p.max_persons_per_bedroom * np.maximum(u.bedrooms, 1)))
+
+
 def _occupancy_split(details: Mapping[str, Any], n: int) -> list[tuple[str, int]]:
     """E4 counts homes too small and homes meant for more residents apart."""
     split = details["occupancy"]
@@ -193,14 +202,20 @@ E8 = Rule(
     for_household={"nl": {"": "{n} duurder dan EUR {cap}"}, "en": {"": "{n} cost more than EUR {cap}"}},
     relaxations=("rent_lower",),
 )  # fmt: skip
+B1 = Rule(
+    "B1", b1_bedrooms, ("persons",), ("shared", "bedrooms"),
+    counted={"nl": "{n} met te weinig slaapkamers", "en": "{n} with too few bedrooms"},
+    for_household={"nl": {"": "{n} met te weinig slaapkamers voor {persons}"}, "en": {"": "{n} with too few bedrooms for {persons}"}},
+)  # fmt: skip
 E9 = Rule(
     "E9", None, (), (),
     counted={"nl": "{n} door de WBB uitgesloten", "en": "{n} excluded by the WBB"},
     for_household={"nl": {"": "{n} door de WBB uitgesloten"}, "en": {"": "{n} excluded by the WBB"}},
 )  # fmt: skip
 
-# The vectorised rules in the spec's order (the first failing one names the reason), then E9.
-RULES: tuple[Rule, ...] = (E1, E2, E3, E4, E5, E6, E7, E8)
+# The vectorised rules in the spec's order, then this project's own (the first failing one
+# names the reason), then E9.
+RULES: tuple[Rule, ...] = (E1, E2, E3, E4, E5, E6, E7, E8, B1)
 ALL_RULES: tuple[Rule, ...] = (*RULES, E9)
 RULE_INDEX = {rule.id: k for k, rule in enumerate(RULES)}
 
