@@ -77,7 +77,7 @@ def _rule_ok(h: Households, u: Units, prep: Prepared, household: int) -> BoolArr
 def _excluded_units(prep: Prepared, household: int) -> set[int]:
     hid = prep.households.ids[household]
     index = {uid: i for i, uid in enumerate(prep.units.ids)}
-    return {index[b] for a, b in prep.instance.policy.excluded_pairs if a == hid}
+    return {index[b] for a, b in prep.instance.excluded_pairs if a == hid}
 
 
 def _opened_units(prep: Prepared, household: int, before: BoolArray, after: BoolArray, excluded: set[int]) -> list[int]:

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer
 
 from matcher import __version__
 from matcher.explain.alternatives import alternatives
@@ -60,6 +60,15 @@ class Match(BaseModel):
     neighbourhood: str
     fixed: bool
     alternatives: dict[str, Any]
+    move_on_from: str | None = None  # the temporary place a move-on household leaves
+
+    @model_serializer(mode="wrap")
+    def _without_absent_move(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """``move_on_from`` only on matches of move-on households, as the format says."""
+        data: dict[str, Any] = handler(self)
+        if data.get("move_on_from") is None:
+            data.pop("move_on_from", None)
+        return data
 
 
 class Unmatched(BaseModel):
@@ -82,6 +91,7 @@ class Kpis(BaseModel):
     overdue_placed: int
     temporary_placements: int
     by_neighbourhood: dict[str, int]
+    move_on_placed: int = 0
 
 
 class Proposal(BaseModel):
@@ -161,6 +171,7 @@ def _assemble(prep: Prepared, solution: Solution, wall_time_s: float, lang: str 
     unit_types = [str(t) for t in unit_frame["unit_type"]]
     matches: list[Match] = []
     others = alternatives(prep, hh, uu)
+    current_unit = [str(x or "") for x in instance.households["current_unit_id"]]
     for k in range(len(hh)):
         hi, ui = int(hh[k]), int(uu[k])
         nbh = prep.codes.neighbourhoods[int(u.neighbourhood[ui])]
@@ -183,11 +194,13 @@ def _assemble(prep: Prepared, solution: Solution, wall_time_s: float, lang: str 
                     bool(fixed[k]),
                     lang,
                     policy.deadline_weeks,
+                    current_unit[hi],
                 )
                 + _alternatives_sentence(others[k], lang),
                 neighbourhood=nbh,
                 fixed=bool(fixed[k]),
                 alternatives=others[k],
+                move_on_from=current_unit[hi] or None,
             )
         )
     matches.sort(key=lambda m: (m.household_id, m.unit_id))
@@ -242,6 +255,7 @@ def _assemble(prep: Prepared, solution: Solution, wall_time_s: float, lang: str 
         overdue_placed=int(overdue.sum()),
         temporary_placements=int(u.temporary[uu].sum()),
         by_neighbourhood=by_nbh,
+        move_on_placed=sum(1 for m in matches if m.move_on_from is not None),
     )
     solver = SolverReport(
         name=_solver_name(solution.method),
@@ -276,7 +290,7 @@ def _take_sentence(details: dict[str, Any], lang: str) -> str:
 
 def _match_sentence(
     household_id: str, unit_id: str, persons: int, waiting: int, overdue: bool, unit_type: str,
-    neighbourhood: str, temporary: bool, shared: bool, fixed: bool, lang: str, deadline_weeks: int,
+    neighbourhood: str, temporary: bool, shared: bool, fixed: bool, lang: str, deadline_weeks: int, move_on_from: str = "",
 ) -> str:  # fmt: skip
     kind = UNIT_TYPE_WORDS[lang][unit_type]
     if lang == "nl":
@@ -284,6 +298,8 @@ def _match_sentence(
         text += f", over de {deadline_weeks}-wekentermijn)" if overdue else ")"
         place = f"een plek in een gedeelde {kind}" if shared else f"een {kind}"
         text += f" krijgt {unit_id}, {place}{' (tijdelijk)' if temporary else ''} in {neighbourhood}."
+        if move_on_from:
+            text += f" Het huishouden verhuist door vanuit {move_on_from}."
         if fixed:
             text += " Deze koppeling is eerder door de WBB vastgelegd."
         return text
@@ -291,6 +307,8 @@ def _match_sentence(
     text += f", past the {deadline_weeks}-week term)" if overdue else ")"
     place = f"a place in a shared {kind}" if shared else f"a {kind}"
     text += f" gets {unit_id}, {place}{' (temporary)' if temporary else ''} in {neighbourhood}."
+    if move_on_from:
+        text += f" The household moves on from {move_on_from}."
     if fixed:
         text += " The WBB fixed this pair earlier."
     return text

@@ -151,7 +151,7 @@ class Explainer:
         if self._excluded_by_household is None:
             index_h = {hid: i for i, hid in enumerate(self.prep.households.ids)}
             grouped: dict[int, list[int]] = defaultdict(list)
-            for hid, uid in sorted(set(self.prep.instance.policy.excluded_pairs)):
+            for hid, uid in self.prep.instance.excluded_pairs:
                 grouped[index_h[hid]].append(self.unit_index[uid])
             self._excluded_by_household = {k: np.array(v, dtype=np.int64) for k, v in grouped.items()}
         return self._excluded_by_household

@@ -35,6 +35,17 @@ class Instance:
     policy_source: str = "policy.json"
 
     @property
+    def excluded_pairs(self) -> tuple[tuple[str, str], ...]:
+        """E9: the policy's excluded pairs, and each move-on household with the place it lives in now."""
+        listed = set(self.units["unit_id"])
+        moving = [
+            (hid, uid)
+            for hid, uid in zip(self.households["household_id"], self.households["current_unit_id"], strict=True)
+            if uid and uid in listed
+        ]
+        return tuple(sorted(set(self.policy.excluded_pairs) | set(moving)))
+
+    @property
     def n_households(self) -> int:
         return len(self.households)
 
@@ -66,6 +77,7 @@ def build_instance(
     units = tables.parse_rows(unit_rows, tables.UNIT_COLUMNS, units_source, problems, unit_header)
     tables.check_unique(households, "household_id", households_source, problems)
     tables.check_unique(units, "unit_id", units_source, problems)
+    tables.check_households(households, households_source, problems)
     tables.check_units(units, units_source, problems)
     problems.raise_if_any()
     assert policy is not None
@@ -114,8 +126,14 @@ def _json_value(value: Any) -> Any:
 
 
 def canonical_records(frame: pd.DataFrame, columns: Sequence[tables.Column]) -> list[dict[str, Any]]:
+    """Every row as plain JSON values; a v1.1 column only where it differs from its default."""
     names = [c.name for c in columns]
-    return [{name: _json_value(record[name]) for name in names} for record in frame[names].to_dict(orient="records")]
+    later = {c.name: _json_value(c.default) for c in columns if c.since != "v1"}
+    records = []
+    for record in frame[names].to_dict(orient="records"):
+        values = {name: _json_value(record[name]) for name in names}
+        records.append({k: v for k, v in values.items() if k not in later or v != later[k]})
+    return records
 
 
 def canonical_sha256(households: pd.DataFrame, units: pd.DataFrame, policy: Policy) -> str:

@@ -26,6 +26,7 @@ TERMS: tuple[str, ...] = (
     "underoccupancy",
     "preferred",
     "own_municipality",
+    "move_on",
 )
 
 DEFAULT_OBJECTIVE: tuple[dict[str, int], ...] = (
@@ -70,6 +71,7 @@ class Policy(BaseModel):
     rent_caps: RentCaps | None = RentCaps(**DEFAULT_RENT_CAPS)
     reunification_must_fit: bool = True
     max_persons_per_bedroom: int | None = None
+    reunification_horizon_weeks: int = 52
     neighbourhood_caps: dict[str, int] = {}
     fixed_pairs: tuple[tuple[str, str], ...] = ()
     excluded_pairs: tuple[tuple[str, str], ...] = ()
@@ -110,6 +112,11 @@ class Policy(BaseModel):
             "time_limit_s": self.time_limit_s,
             "seed": self.seed,
             # Only present when used, so the hash of inputs without them stays what it was.
+            **(
+                {"reunification_horizon_weeks": self.reunification_horizon_weeks}
+                if self.reunification_horizon_weeks != 52
+                else {}
+            ),
             **({"max_persons_per_bedroom": self.max_persons_per_bedroom} if self.max_persons_per_bedroom is not None else {}),
             **({"previous_pairs": sorted(list(p) for p in self.previous_pairs)} if self.previous_pairs else {}),
         }
@@ -237,6 +244,7 @@ def parse_policy(raw: Any, source: str = "policy.json", today: dt.date | None = 
     scalar("shared_max_household_size", strict_int(1, 1000))
     scalar("reunification_must_fit", strict_bool)
     scalar("max_persons_per_bedroom", strict_int(1, 20))
+    scalar("reunification_horizon_weeks", strict_int(0, 520))
     scalar("time_limit_s", time_limit)
     scalar("seed", strict_int(0, 2**31 - 1))
     scalar("lang", lambda v: cells.parse_choice(v, LANGUAGES))

@@ -34,6 +34,8 @@ class Household(BaseModel):
     documents_complete: bool = True
     vulnerabilities: tuple[Vulnerability, ...] = ()
     preferred_neighbourhoods: tuple[str, ...] = ()
+    expected_arrival_date: dt.date | None = Field(default=None, description="when the expected family members arrive (v1.1)")
+    current_unit_id: str | None = Field(default=None, description="the temporary place the household lives in now (v1.1)")
 
 
 class Unit(BaseModel):

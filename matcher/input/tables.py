@@ -32,6 +32,7 @@ class Column:
     parse: Callable[[Any], Any]
     required: bool
     default: Any = None
+    since: str = "v1"  # "v1.1": left out of the canonical input while at its default, so v1 hashes stay
 
 
 def _int(low: int, high: int = MAX_PERSONS) -> Callable[[Any], int]:
@@ -50,6 +51,8 @@ HOUSEHOLD_COLUMNS: tuple[Column, ...] = (
     Column("documents_complete", cells.parse_bool, False, True),
     Column("vulnerabilities", lambda v: cells.parse_list(v, VULNERABILITIES), False, ()),
     Column("preferred_neighbourhoods", lambda v: cells.parse_list(v, None), False, ()),
+    Column("expected_arrival_date", cells.parse_date, False, None, since="v1.1"),
+    Column("current_unit_id", lambda v: cells.parse_text(v, "a unit id"), False, "", since="v1.1"),
 )
 
 UNIT_COLUMNS: tuple[Column, ...] = (
@@ -150,6 +153,19 @@ def units_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
     frame = pd.DataFrame.from_records(records, columns=names)
     frame = frame.sort_values("unit_id", kind="stable").reset_index(drop=True)
     return frame
+
+
+def check_households(records: list[dict[str, Any]], source: str, problems: ProblemCollector) -> None:
+    """Cross-column rules of a household row: the family cannot be expected before the koppeling."""
+    for record in records:
+        arrival, koppeling = record["expected_arrival_date"], record["koppeling_date"]
+        if arrival is not None and koppeling is not None and arrival < koppeling:
+            problems.add(
+                source,
+                f"expected_arrival_date ({arrival.isoformat()}) lies before the koppeling_date ({koppeling.isoformat()})",
+                row=record["source_row"],
+                column="expected_arrival_date",
+            )
 
 
 def check_units(records: list[dict[str, Any]], source: str, problems: ProblemCollector) -> None:

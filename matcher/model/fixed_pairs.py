@@ -21,7 +21,7 @@ def first_failing_rule(h: Households, u: Units, instance: Instance, hi: int, ui:
     for rule, mask in zip(RULES, masks, strict=True):
         if not bool(mask[0, 0]):
             return rule.id
-    if (h.ids[hi], u.ids[ui]) in set(instance.policy.excluded_pairs):
+    if (h.ids[hi], u.ids[ui]) in set(instance.excluded_pairs):
         return "E9"
     return None
 

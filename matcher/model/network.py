@@ -31,7 +31,7 @@ from matcher.model.terms import PreferredIndex, term_values
 from matcher.rules.arrays import Households, IntArray, Units
 from matcher.rules.structure import Structure
 
-HOUSEHOLD_TERMS = ("placed_households", "placed_persons", "waiting_days", "overdue", "vulnerable")
+HOUSEHOLD_TERMS = ("placed_households", "placed_persons", "waiting_days", "overdue", "vulnerable", "move_on")
 UNIT_TERMS = ("temporary",)
 PROFILE_TERMS = ("underoccupancy", "own_municipality")
 

@@ -55,7 +55,7 @@ def prepare(instance: Instance) -> Prepared:
     started = time.perf_counter()
     h, u, codes = encode(instance)
     policy = instance.policy
-    structure = build_structure(h, u, policy)
+    structure = build_structure(h, u, policy, instance.excluded_pairs)
     preferences = list(instance.households["preferred_neighbourhoods"])
     preferred = preferred_index(preferences, codes.neighbourhoods)
     nbh_code = {name: i for i, name in enumerate(codes.neighbourhoods)}

@@ -66,6 +66,8 @@ def term_values(
         return np.where(u.shared[unit], 0, spare).astype(np.int64)
     if term == "preferred":
         return preferred.lookup(household, u.neighbourhood[unit]).astype(np.int64)
+    if term == "move_on":
+        return h.move_on[household].astype(np.int64)
     if term == "own_municipality":
         return np.asarray(h.municipality[household] == u.municipality[unit], dtype=np.int64)
     raise ValueError(f"unknown term {term}")  # the policy parser rejects these earlier

@@ -47,6 +47,7 @@ class Households:
     head_age: IntArray
     waiting_days: IntArray
     vulnerable: BoolArray
+    move_on: BoolArray  # lives in a temporary place now (current_unit_id)
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,11 @@ def encode(instance: Instance) -> tuple[Households, Units, Codes]:
     nbh_code = {name: i for i, name in enumerate(neighbourhoods)}
 
     persons = (hh["adults"].to_numpy(np.int64) + hh["children"].to_numpy(np.int64)).astype(np.int64)
-    expected = hh["expected_reunification"].to_numpy(np.int64)
+    # Family members count once they are due: an unknown arrival date, or one within the horizon.
+    arrival = pd.to_datetime(hh["expected_arrival_date"]).to_numpy("datetime64[D]")
+    horizon = np.datetime64(policy.planning_date, "D") + np.timedelta64(7 * policy.reunification_horizon_weeks, "D")
+    due = np.isnat(arrival) | (arrival <= horizon)
+    expected = np.where(due, hh["expected_reunification"].to_numpy(np.int64), 0)
     koppeling = pd.to_datetime(hh["koppeling_date"]).to_numpy("datetime64[D]")
     waiting = (np.datetime64(policy.planning_date, "D") - koppeling).astype(np.int64)
     head_age = hh["head_age"].to_numpy(np.int64)
@@ -117,6 +122,7 @@ def encode(instance: Instance) -> tuple[Households, Units, Codes]:
         head_age=head_age,
         waiting_days=np.maximum(waiting, 0),
         vulnerable=np.fromiter((len(v) > 0 for v in vulns), dtype=bool, count=len(hh)),
+        move_on=hh["current_unit_id"].fillna("").astype(bool).to_numpy(bool),
     )
 
     rent = np.array([_micro(r) for r in un["rent"]], dtype=np.int64)

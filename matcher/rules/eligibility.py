@@ -205,7 +205,10 @@ E8 = Rule(
 B1 = Rule(
     "B1", b1_bedrooms, ("persons",), ("shared", "bedrooms"),
     counted={"nl": "{n} met te weinig slaapkamers", "en": "{n} with too few bedrooms"},
-    for_household={"nl": {"": "{n} met te weinig slaapkamers voor {persons}"}, "en": {"": "{n} with too few bedrooms for {persons}"}},
+    for_household={
+        "nl": {"": "{n} met te weinig slaapkamers voor {persons}"},
+        "en": {"": "{n} with too few bedrooms for {persons}"},
+    },
 )  # fmt: skip
 E9 = Rule(
     "E9", None, (), (),

@@ -8,6 +8,7 @@ for the few households or units that need them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -75,7 +76,7 @@ class Structure:
         return household.astype(np.int64), unit.astype(np.int64)
 
 
-def build_structure(h: Households, u: Units, policy: Policy) -> Structure:
+def build_structure(h: Households, u: Units, policy: Policy, excluded_pairs: Sequence[tuple[str, str]] = ()) -> Structure:
     """Group households and units into profiles and evaluate E1-E8 on the profiles."""
     h_rep, h_prof = profiles(h, HOUSEHOLD_PROFILE)
     u_rep, u_prof = profiles(u, (*UNIT_PROFILE, "neighbourhood"))
@@ -85,10 +86,10 @@ def build_structure(h: Households, u: Units, policy: Policy) -> Structure:
         eligible = np.zeros((len(h_rep), len(u_rep)), dtype=bool)
     ex_h: list[int] = []
     ex_u: list[int] = []
-    if policy.excluded_pairs:
+    if excluded_pairs:
         index_h = {hid: i for i, hid in enumerate(h.ids)}
         index_u = {uid: i for i, uid in enumerate(u.ids)}
-        for hid, uid in sorted(set(policy.excluded_pairs)):
+        for hid, uid in sorted(set(excluded_pairs)):
             hi, ui = index_h[hid], index_u[uid]
             if eligible[h_prof[hi], u_prof[ui]]:
                 ex_h.append(hi)
