@@ -217,6 +217,29 @@ def generate(
     out.print(f"Wrote {len(households)} households and {len(units)} units to {out_dir}", highlight=False)
 
 
+SERVICE_PACKAGES = ("fastapi", "uvicorn", "sqlalchemy", "alembic", "pydantic_settings")
+
+
+def _require_service() -> None:
+    """The service commands need the ``service`` extra; say so instead of a traceback."""
+    from importlib import import_module
+
+    missing = []
+    for name in SERVICE_PACKAGES:
+        try:
+            import_module(name)
+        except ImportError:
+            missing.append(name)
+    if missing:
+        err.print(
+            f"This command needs the service packages ({', '.join(missing)} missing). "
+            "Install them with: pip install 'statushouder-matcher[service]'",
+            highlight=False,
+            markup=False,
+        )
+        raise typer.Exit(code=2)
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="address to listen on (default MATCHER_HOST or 127.0.0.1)")] = None,
@@ -226,6 +249,7 @@ def serve(
 
     The web packages are imported here, inside the command, so the engine never needs them.
     """
+    _require_service()
     from api.app import serve as run_service
 
     run_service(host, port)
@@ -241,6 +265,7 @@ def token_create(
     municipality: Annotated[str | None, typer.Option(help="limit the token to one municipality")] = None,
 ) -> None:
     """Print a new token (only its hash is stored). Imports the service code lazily."""
+    _require_service()
     from api.auth import ROLES, create_token_command
 
     if role not in ROLES:
@@ -256,6 +281,7 @@ app.add_typer(audit_app, name="audit")
 def audit_verify() -> None:
     """Check the audit log's hash chain (database from DATABASE_URL). Exit 0 when intact,
     1 naming the first entry where it breaks. Imports the service code lazily."""
+    _require_service()
     from api.audit import verify_command
 
     checked, broken = verify_command()
@@ -276,6 +302,7 @@ def retention(
     Gender, age, vulnerabilities, wishes and expected reunification are blanked, in the pool
     and in stored run inputs; ids, sizes, dates and decisions stay, so the taakstelling and
     the counts do not change. Imports the service code lazily."""
+    _require_service()
     from api.retention import retention_command
 
     count, cutoff = retention_command(older_than_days)

@@ -102,4 +102,22 @@ def test_long_problem_lines_are_never_wrapped(tmp_path: Path) -> None:
     assert result.returncode == 2
     line = next(x for x in result.stderr.splitlines() if "no_such_term" in x)
     assert line.strip().startswith("policy.json column objective[0]: unknown term")
-    assert line.rstrip().endswith("own_municipality")
+    assert line.rstrip().endswith("own_municipality, move_on")
+
+
+def test_service_commands_without_the_service_extra_say_what_to_install() -> None:
+    """With the web packages absent (as after installing the engine alone), `matcher serve` and the
+    token command exit 2 with the extra to install, never a traceback."""
+    code = (
+        "import sys\n"
+        "for name in ('fastapi', 'uvicorn', 'sqlalchemy', 'alembic', 'pydantic_settings'):\n"
+        "    sys.modules[name] = None\n"
+        "from cli.main import main\n"
+        "sys.argv = ['matcher', *sys.argv[1:]]\n"
+        "main()\n"
+    )
+    for args in (["serve"], ["token", "create", "--role", "admin"]):
+        result = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=ROOT)
+        assert result.returncode == 2, result.stderr
+        assert "pip install 'statushouder-matcher[service]'" in result.stderr
+        assert "Traceback" not in result.stderr
