@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.auth import Caller
@@ -22,6 +22,7 @@ from api.errors import ApiError, not_found
 from api.models import Decision, Household, Run, RunPair, Unit, utcnow
 from api.pool import household_row, unit_row
 from api.schemas import DecisionCreate
+from api.scoped import get_visible
 
 Pair = tuple[str, str]
 
@@ -30,21 +31,6 @@ def engine_knows_previous_pairs() -> bool:
     from matcher.input.policy import Policy
 
     return "previous_pairs" in Policy.model_fields
-
-
-def visible_runs(caller: Caller) -> Select[Run]:
-    """A scoped token sees only runs over its own municipality."""
-    query = select(Run)
-    if caller.municipality is not None:
-        query = query.where(Run.scope == caller.municipality)
-    return query
-
-
-def get_run(session: Session, caller: Caller, run_id: int) -> Run:
-    run = session.scalars(visible_runs(caller).where(Run.id == run_id)).first()
-    if run is None:
-        raise not_found(f"Run {run_id}")
-    return run
 
 
 def latest_done_id(session: Session, scope: str | None) -> int | None:
@@ -116,7 +102,7 @@ def snapshot(session: Session, scope: str | None, raw_policy: dict[str, Any]) ->
 
 def decide(session: Session, caller: Caller, run_id: int, body: DecisionCreate) -> Decision:
     """Record one decision; 409 when it conflicts with what is already decided."""
-    run = get_run(session, caller, run_id)
+    run = get_visible(session, caller, Run, run_id, "Run")
     if body.kind == "decline" and body.reason is None:
         raise ApiError(422, "A decline needs a reason.", problems=[_field("reason", "required for a decline")])
     if body.kind != "decline" and body.reason is not None:
