@@ -30,9 +30,8 @@ from typing import Any
 import numpy as np
 from scipy.optimize import linprog
 
-from matcher.rules.eligibility import encode, rule_masks
 from matcher.simulate.scenario import HOUSEHOLD_GROUPS, Scenario
-from matcher.simulate.weekly import WeeklyTables
+from matcher.simulate.weekly import eligible_over_horizon
 from matcher.simulate.world import World, build_world
 
 
@@ -88,31 +87,16 @@ def _capacity(scenario: Scenario, world: World) -> np.ndarray[Any, Any]:
 
 def _eligible_share(scenario: Scenario, world: World, households: list[int]) -> np.ndarray[Any, Any]:
     """(household, unit) eligibility under E1-E8 with documents complete and every home available."""
-    date = scenario.start.date.isoformat()
-    rows = []
-    for i in households:
-        rows.append(
-            {
-                **world.household_rows[i],
-                "adults": int(world.adults[i]),
-                "children": int(world.children[i]),
-                "expected_reunification": int(world.declared[i]),
-                "documents_complete": True,
-            }
-        )
-    policy = {**scenario.policy.matcher, "planning_date": date, "horizon_days": 3650, "neighbourhood_caps": {}}
-    available = {"available_from": scenario.start.date}
-    instance = WeeklyTables(rows, world.unit_rows).instance(
-        [(k, {}) for k in range(len(rows))], [(j, available) for j in range(world.n_units)], policy, scenario.start.date
-    )
-    h, u, _ = encode(instance)
-    eligible = np.logical_and.reduce(rule_masks(h, u, instance.policy, np.arange(len(h.ids)), np.arange(len(u.ids))))
-    h_pos = {hid: k for k, hid in enumerate(h.ids)}
-    u_pos = {uid: k for k, uid in enumerate(u.ids)}
-    order_h = [h_pos[world.household_rows[i]["household_id"]] for i in households]
-    order_u = [u_pos[row["unit_id"]] for row in world.unit_rows]
-    result: np.ndarray[Any, Any] = eligible[np.ix_(order_h, order_u)]
-    return result
+    rows = [
+        {
+            **world.household_rows[i],
+            "adults": int(world.adults[i]),
+            "children": int(world.children[i]),
+            "expected_reunification": int(world.declared[i]),
+        }
+        for i in households
+    ]
+    return eligible_over_horizon(scenario, rows, world.unit_rows)
 
 
 def advise_mix(scenario: Scenario, replicates: int = 3, low: float = 0.5, high: float = 2.0) -> MixAdvice:
