@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from api.auth import Caller
@@ -28,3 +28,10 @@ def get_visible(session: Session, caller: Caller, model: type[Scoped], row_id: i
     if row is None:
         raise not_found(f"{label} {row_id}")
     return row
+
+
+def newest_first(session: Session, caller: Caller, model: type[Scoped], limit: int, offset: int) -> tuple[int, list[Scoped]]:
+    """A page of the rows the caller sees, newest first, and how many it sees in all."""
+    query = visible(caller, model)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    return total, list(session.scalars(query.order_by(model.id.desc()).limit(limit).offset(offset)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from api import audit
 from api.cycle import decide, latest_done_id, snapshot
@@ -14,7 +14,7 @@ from api.errors import ApiError, invalid_input, responses
 from api.models import Decision, Run
 from api.redaction import proposal_for
 from api.schemas import DecisionCreate, DecisionList, DecisionPublic, RunCreate, RunList, RunPublic
-from api.scoped import get_visible, visible
+from api.scoped import get_visible, newest_first
 from matcher.errors import InputError
 from matcher.input.policy import parse_policy
 
@@ -97,9 +97,7 @@ def list_runs(
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
     offset: Offset = 0,
 ) -> RunList:
-    query = visible(caller, Run)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    runs = list(session.scalars(query.order_by(Run.id.desc()).limit(limit).offset(offset)))
+    total, runs = newest_first(session, caller, Run, limit, offset)
     current = {scope: latest_done_id(session, scope) for scope in {r.scope for r in runs}}
     return RunList(total=total, limit=limit, offset=offset, items=[public(r, current[r.scope]) for r in runs])
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
-from sqlalchemy import func, select
 
 from api import audit
 from api.deps import MAX_DB_INT, Offset, ReadSessionDep, RowId, SessionDep, SettingsDep, Viewer
@@ -19,7 +18,7 @@ from api.errors import ApiError, Problem, invalid_input, responses
 from api.models import ScenarioRun
 from api.scenario_jobs import ScenarioQueue
 from api.scenario_schemas import ScenarioComparison, ScenarioCreate, ScenarioRunList, ScenarioRunPublic, ScenarioRunSummary
-from api.scoped import get_visible, visible
+from api.scoped import get_visible, newest_first
 from matcher.errors import InputError
 
 router = APIRouter(prefix="/v1/scenarios", tags=["scenarios"])
@@ -127,9 +126,7 @@ def list_scenario_runs(
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
     offset: Offset = 0,
 ) -> ScenarioRunList:
-    query = visible(caller, ScenarioRun)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(ScenarioRun.id.desc()).limit(limit).offset(offset))
+    total, rows = newest_first(session, caller, ScenarioRun, limit, offset)
     return ScenarioRunList(
         total=total, limit=limit, offset=offset, items=[ScenarioRunSummary(**_summary_fields(r)) for r in rows]
     )
