@@ -5,8 +5,10 @@
 - A declined pair is excluded from every later run (``excluded_pairs``).
 - A pinned pair is fixed in every later run (``fixed_pairs``) until it is declined or
   its household or unit leaves the pool.
-- When the engine knows ``previous_pairs``, the pairs of the last finished run are passed
-  on, so a new run changes as few of them as the policy allows (stable re-solve).
+- The pairs of the last finished run are passed on (``previous_pairs``), so a new run
+  changes as few of them as the policy allows (stable re-solve).
+
+``policy_with_decisions`` is the one place that turns decisions into policy fields.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.auth import Caller
@@ -22,29 +24,9 @@ from api.errors import ApiError, not_found
 from api.models import Decision, Household, Run, RunPair, Unit, utcnow
 from api.pool import household_row, unit_row
 from api.schemas import DecisionCreate
+from api.scoped import get_visible
 
 Pair = tuple[str, str]
-
-
-def engine_knows_previous_pairs() -> bool:
-    from matcher.input.policy import Policy
-
-    return "previous_pairs" in Policy.model_fields
-
-
-def visible_runs(caller: Caller) -> Select[Run]:
-    """A scoped token sees only runs over its own municipality."""
-    query = select(Run)
-    if caller.municipality is not None:
-        query = query.where(Run.scope == caller.municipality)
-    return query
-
-
-def get_run(session: Session, caller: Caller, run_id: int) -> Run:
-    run = session.scalars(visible_runs(caller).where(Run.id == run_id)).first()
-    if run is None:
-        raise not_found(f"Run {run_id}")
-    return run
 
 
 def latest_done_id(session: Session, scope: str | None) -> int | None:
@@ -84,8 +66,23 @@ def snapshot(session: Session, scope: str | None, raw_policy: dict[str, Any]) ->
         unit_query = unit_query.where(Unit.municipality == scope)
     households = [household_row(h) for h in session.scalars(household_query)]
     units = [unit_row(u) for u in session.scalars(unit_query)]
-    household_ids = {h["household_id"] for h in households}
-    unit_ids = {u["unit_id"] for u in units}
+    pool = ({h["household_id"] for h in households}, {u["unit_id"] for u in units})
+    policy = policy_with_decisions(session, scope, raw_policy, pool)
+    return {"households": households, "units": units, "policy": policy}, policy
+
+
+def policy_with_decisions(
+    session: Session, scope: str | None, raw_policy: dict[str, Any], pool: tuple[set[str], set[str]]
+) -> dict[str, Any]:
+    """The policy a new run is solved with: ``raw_policy`` as sent, plus what the decisions imply.
+
+    The planning date defaults to today. Declined pairs are added to ``excluded_pairs`` and
+    active pins to ``fixed_pairs``, after the pairs the policy names itself. Unless the
+    policy sets ``previous_pairs`` itself, it gets the pairs of the last finished run over
+    ``scope`` that are neither fixed nor excluded. Only pairs whose household and unit are
+    both in ``pool`` (household ids, unit ids) are added. A pair field of the wrong type is
+    left as sent, for the engine to report."""
+    household_ids, unit_ids = pool
 
     def in_pool(pair: Pair) -> bool:
         return pair[0] in household_ids and pair[1] in unit_ids
@@ -100,7 +97,7 @@ def snapshot(session: Session, scope: str | None, raw_policy: dict[str, Any]) ->
     if pinned and (policy.get("fixed_pairs") is None or isinstance(policy.get("fixed_pairs"), list)):
         given = _pairs(policy.get("fixed_pairs"))
         policy["fixed_pairs"] = given + [list(p) for p in pinned if list(p) not in given]
-    if engine_knows_previous_pairs() and "previous_pairs" not in policy:
+    if "previous_pairs" not in policy:
         last = latest_done_id(session, scope)
         if last is not None:
             fixed = {tuple(p) for p in _pairs(policy.get("fixed_pairs")) if isinstance(p, list)}
@@ -111,12 +108,12 @@ def snapshot(session: Session, scope: str | None, raw_policy: dict[str, Any]) ->
                 if in_pool((h, u)) and (h, u) not in fixed and (h, u) not in excluded
             ]
             policy["previous_pairs"] = sorted(previous)
-    return {"households": households, "units": units, "policy": policy}, policy
+    return policy
 
 
 def decide(session: Session, caller: Caller, run_id: int, body: DecisionCreate) -> Decision:
     """Record one decision; 409 when it conflicts with what is already decided."""
-    run = get_run(session, caller, run_id)
+    run = get_visible(session, caller, Run, run_id, "Run")
     if body.kind == "decline" and body.reason is None:
         raise ApiError(422, "A decline needs a reason.", problems=[_field("reason", "required for a decline")])
     if body.kind != "decline" and body.reason is not None:

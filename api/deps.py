@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.auth import Caller, lookup
+from api.db import session_scope
 from api.errors import ApiError
 from api.jobs import RunQueue
 from api.settings import Settings
@@ -29,15 +30,8 @@ def get_session(request: Request) -> Iterator[Session]:
     client told "stored" (or a crash just after the answer) never meets a change that was
     not committed, and a failed commit is answered as an error, not as a success."""
     factory: sessionmaker[Session] = request.app.state.sessions
-    session = factory()
-    try:
+    with session_scope(factory) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def get_read_session(request: Request) -> Iterator[Session]:

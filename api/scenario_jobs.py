@@ -14,60 +14,36 @@ import multiprocessing
 import threading
 import time
 from collections.abc import AsyncIterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
-from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.db import session_scope
-from api.models import ScenarioRun, utcnow
+from api.job_queue import JobQueue
+from api.models import ScenarioRun
 from matcher.errors import InputError
 
 log = logging.getLogger(__name__)
 
 
-class ScenarioQueue:
+class ScenarioQueue(JobQueue[ScenarioRun]):
     """Scenario runs waiting for the simulator; one runs at a time, its replicates on ``processes``."""
 
     def __init__(self, sessions: sessionmaker[Session], processes: int, limit: int) -> None:
-        self.sessions = sessions
+        super().__init__(sessions, ScenarioRun, "scenario run", 1, limit, thread_name="matcher-scenario")
         self.processes = processes
-        self.limit = limit
-        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="matcher-scenario")
         self.stopping = threading.Event()
         self._pool: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
-
-    def waiting(self, session: Session) -> int:
-        query = select(func.count()).select_from(ScenarioRun).where(ScenarioRun.status == "queued")
-        return int(session.scalar(query) or 0)
-
-    def full(self, session: Session) -> bool:
-        return self.waiting(session) >= self.limit
-
-    def submit(self, scenario_id: int) -> None:
-        self.executor.submit(self._execute, scenario_id)
-
-    def resume(self) -> None:
-        """Queue again what an earlier process left waiting or running."""
-        with session_scope(self.sessions) as session:
-            session.execute(
-                update(ScenarioRun).where(ScenarioRun.status == "running").values(status="queued", stage="queued", progress=0.0)
-            )
-            ids = list(session.scalars(select(ScenarioRun.id).where(ScenarioRun.status == "queued").order_by(ScenarioRun.id)))
-        for scenario_id in ids:
-            log.info("scenario run %d queued again after a restart", scenario_id)
-            self.submit(scenario_id)
 
     def shutdown(self) -> None:
         self.stopping.set()
         with self._lock:
             if self._pool is not None:
                 self._pool.shutdown(wait=True, cancel_futures=True)
-        self.executor.shutdown(wait=True, cancel_futures=True)
+        super().shutdown()
 
     def _processes(self) -> ProcessPoolExecutor:
         """The worker processes, started on first use; spawned, so no server thread or lock is copied."""
@@ -76,63 +52,27 @@ class ScenarioQueue:
                 self._pool = ProcessPoolExecutor(max_workers=self.processes, mp_context=multiprocessing.get_context("spawn"))
             return self._pool
 
-    def _stage(self, scenario_id: int, stage: str, progress: float, **values: Any) -> None:
-        with session_scope(self.sessions) as session:
-            session.execute(
-                update(ScenarioRun).where(ScenarioRun.id == scenario_id).values(stage=stage, progress=progress, **values)
-            )
+    def _interrupted(self) -> bool:
+        return self.stopping.is_set()
 
-    def _execute(self, scenario_id: int) -> None:
-        try:
-            self._simulate(scenario_id)
-        except Exception as error:  # a failed run must never take the worker down
-            if self.stopping.is_set():
-                log.info("scenario run %d interrupted by shutdown; it is queued again on the next start", scenario_id)
-                return
-            log.exception("scenario run %d failed unexpectedly", scenario_id)
-            self._stage(
-                scenario_id,
-                "failed",
-                1.0,
-                status="failed",
-                error=f"internal error: {type(error).__name__}",
-                finished_at=utcnow(),
-            )
-
-    def _simulate(self, scenario_id: int) -> None:
+    def _work(self, scenario_id: int) -> None:
         from matcher.simulate.montecarlo import run_task, summarise
         from matcher.simulate.scenario import parse_scenario, scenario_document
         from matcher.simulate.world import check_start
 
         if self.stopping.is_set():
             return
-        with session_scope(self.sessions) as session:
-            # Claim the run atomically, so it is simulated once even if it was submitted twice.
-            claimed = session.execute(
-                update(ScenarioRun)
-                .where(ScenarioRun.id == scenario_id, ScenarioRun.status == "queued")
-                .values(status="running", stage="checking scenario", progress=0.02, started_at=utcnow())
-            )
-            if getattr(claimed, "rowcount", 0) != 1:
-                return
-            row = session.get(ScenarioRun, scenario_id)
-            assert row is not None
-            document, replicates = row.scenario, row.replicates
+        row = self._claim(scenario_id, "checking scenario", 0.02)
+        if row is None:
+            return
+        document, replicates = row.scenario, row.replicates
         started = time.perf_counter()
         log.info("scenario run %d started: %d replicates", scenario_id, replicates)
         try:
             scenario = parse_scenario(document, "scenario")
             check_start(scenario)
         except InputError as error:
-            self._stage(
-                scenario_id,
-                "failed",
-                1.0,
-                status="failed",
-                error="The scenario has problems; see problems.",
-                problems=[p.as_dict() for p in error.problems],
-                finished_at=utcnow(),
-            )
+            self._refuse(scenario_id, "The scenario has problems; see problems.", error)
             return
         resolved = scenario_document(scenario)
         self._stage(scenario_id, "simulating", 0.05)
@@ -146,13 +86,12 @@ class ScenarioQueue:
             self._stage(scenario_id, "simulating", round(0.05 + 0.9 * len(tasks) / replicates, 4))
         self._stage(scenario_id, "summarising", 0.96)
         result = summarise(scenario, tasks, time.perf_counter() - started, self.processes, "local").to_json()
-        with session_scope(self.sessions) as session:
-            row = session.get(ScenarioRun, scenario_id)
-            if row is None:
-                return
+
+        def store(_session: Session, row: ScenarioRun) -> None:
             row.result = result
-            row.status, row.stage, row.progress, row.finished_at = "done", "done", 1.0, utcnow()
-        log.info("scenario run %d done in %.1f s", scenario_id, time.perf_counter() - started)
+
+        if self._finish(scenario_id, store):
+            log.info("scenario run %d done in %.1f s", scenario_id, time.perf_counter() - started)
 
 
 def install(app: FastAPI) -> None:

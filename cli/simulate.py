@@ -73,14 +73,17 @@ def comparison_table(comparison: dict[str, Any], strategy: str = "optimise") -> 
 
 
 def mix_table(advice: dict[str, Any]) -> Table:
-    """The advised koppeling mix beside today's, with the supply figures behind it."""
+    """The advised koppeling mix beside today's, with the fluid model's bounds behind it (not a forecast)."""
     table = Table(
         title=(
-            f"Koppeling mix for the forecast supply ({advice['homes_per_week']:.1f} homes a week): "
-            f"{advice['current_persons_per_week']:.1f} persons a week today, {advice['advised_persons_per_week']:.1f} advised"
+            f"Koppeling mix for the forecast supply ({advice['homes_per_week']:.1f} homes a week). "
+            f"Upper bound of the fluid model, not a forecast: "
+            f"{advice['persons_per_week_upper_bound_today']:.1f} persons a week with today's mix, "
+            f"{advice['persons_per_week_upper_bound_advised']:.1f} with the advised mix"
         )
     )
-    for column in ("group", "persons", "share today", "share advised", "eligible homes/wk", "housed/wk today", "advised"):
+    columns = ("group", "persons", "share today", "share advised", "eligible homes/wk", "bound hh/wk today", "bound advised")
+    for column in columns:
         table.add_column(column, justify="left" if column == "group" else "right")
     for row in advice["groups"]:
         table.add_row(
@@ -89,8 +92,8 @@ def mix_table(advice: dict[str, Any]) -> Table:
             f"{100 * row['share_today']:.0f}%",
             f"{100 * row['share_advised']:.0f}%",
             f"{row['eligible_homes_per_week']:.2f}",
-            f"{row['households_housed_per_week_today']:.2f}",
-            f"{row['households_housed_per_week_advised']:.2f}",
+            f"{row['households_per_week_in_bound_today']:.2f}",
+            f"{row['households_per_week_in_bound_advised']:.2f}",
         )
     return table
 
@@ -165,11 +168,23 @@ def run_simulate_command(
     out.print(f"Results written to {out_dir} in {wall:.1f} s", highlight=False)
 
 
+MIX_VARIANT = "mix_advice_variant.yaml"
+
+
 def _write_mix_advice(scenario: Scenario, path: Path, folder: Path, out: Console) -> None:
     from matcher.simulate.mix import advise_mix, advised_variant
 
     advice = advise_mix(scenario)
-    write_text(folder / "mix_advice.json", to_json_text(advice.to_json()))
+    document = advice.to_json(MIX_VARIANT)
+    write_text(folder / "mix_advice.json", to_json_text(document))
     variant = advised_variant(scenario, advice, str(path.resolve()))
-    write_text(folder / "mix_advice_variant.yaml", yaml.safe_dump(variant, sort_keys=False, allow_unicode=True))
-    out.print(mix_table(advice.to_json()))
+    write_text(folder / MIX_VARIANT, yaml.safe_dump(variant, sort_keys=False, allow_unicode=True))
+    out.print(mix_table(document))
+    out.print(
+        "These are upper bounds of a fluid model (every forecast home filled at once by the koppelingen of the mix "
+        "that fit it best; no start pool, waiting, declines or weekly matching), not a forecast: the gap between the "
+        "two mixes can be far larger than what changing the mix does. For the forecast, simulate the advised mix "
+        "against this scenario:",
+        highlight=False,
+    )
+    out.print(f"  matcher simulate {folder / MIX_VARIANT}", highlight=False, soft_wrap=True)

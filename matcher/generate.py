@@ -8,11 +8,14 @@ seed always give the same files.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from matcher.input import tables
 
 NIJMEGEN_WIJKEN = (
     "Bottendaal", "Altrade", "Galgenveld", "Wolfskuil", "Hees", "Heseveld", "Neerbosch-Oost",
@@ -184,47 +187,89 @@ def _units(profile: Profile, rng: np.random.Generator, date: dt.date) -> pd.Data
     rows: list[dict[str, Any]] = []
     width = max(4, len(str(n)))
     for i in range(n):
-        bedrooms, low, high, _ = HOME_SIZES[size_index[i]]
         shared = kind[i] == "shared"
         unit_type = str(kind[i]) if not shared else str(rng.choice(["flex", "transit"], p=[0.5, 0.5]))
-        if unit_type == "flex":
-            bedrooms, low, high = min(bedrooms, 2), 1, min(high, 4)
-        muni = str(municipality[i])
-        neighbourhood = str(rng.choice(_neighbourhoods(muni)))
-        if muni == "Nijmegen" and unit_type == "flex" and rng.random() < 0.5:
-            neighbourhood = "Lankforst"  # NDW21 flexwoningen, Nieuwe Dukenburgseweg
-        beds = int(rng.integers(3, 7)) if shared else None
-        if shared:
-            rent = round(float(rng.uniform(300, 460)), 2)
-        elif unit_type == "social":
-            rent = round(float(rng.normal(560 + 45 * bedrooms, 70)), 2)
-        elif unit_type == "flex":
-            rent = round(float(rng.uniform(430, 640)), 2)
-        else:
-            rent = round(float(rng.uniform(350, 560)), 2)
-        wheelchair = rng.random() < 0.05
-        step_free = wheelchair or rng.random() < 0.25
+        home = draw_home(rng, unit_type, shared, int(size_index[i]), _neighbourhoods(str(municipality[i])))
         offset = int(rng.integers(-14, 22))
-        rows.append(
-            {
-                "unit_id": f"U-{i + 1:0{width}d}",
-                "municipality": muni,
-                "neighbourhood": neighbourhood,
-                "corporation": str(rng.choice(CORPORATIONS)) if unit_type == "social" else "",
-                "unit_type": unit_type,
-                "temporary": "" if rng.random() < 0.9 else ("true" if unit_type != "social" else "false"),
-                "shared": "true" if shared else "false",
-                "beds": beds if beds is not None else "",
-                "bedrooms": bedrooms if not shared else int(beds or 1),
-                "min_occupants": low if not shared else 1,
-                "max_occupants": high if not shared else int(beds or 1),
-                "rent": f"{max(rent, 250.0):.2f}",
-                "step_free": "true" if step_free else "false",
-                "wheelchair": "true" if wheelchair else "false",
-                "gender": str(rng.choice(["", "M", "F"], p=[0.4, 0.45, 0.15])) if shared else "",
-                "lgbtiq_safe": "true" if shared and rng.random() < 0.2 else "false",
-                "support": "true" if (shared or unit_type == "transit") and rng.random() < 0.3 else "false",
-                "available_from": (date + dt.timedelta(days=offset)).isoformat(),
-            }
+        row = unit_row(
+            rng,
+            home,
+            f"U-{i + 1:0{width}d}",
+            str(municipality[i]),
+            temporary=lambda home: "" if rng.random() < 0.9 else ("true" if home.unit_type != "social" else "false"),
         )
-    return pd.DataFrame(rows)
+        rows.append({"beds": "", **row, "available_from": (date + dt.timedelta(days=offset)).isoformat()})
+    return pd.DataFrame(rows, columns=[column.name for column in tables.UNIT_COLUMNS])
+
+
+@dataclass(frozen=True)
+class Home:
+    """One drawn home, before it has an id, a municipality and a date."""
+
+    unit_type: str  # social, flex or transit (a shared place is flex or transit)
+    shared: bool
+    neighbourhood: str
+    bedrooms: int
+    min_occupants: int
+    max_occupants: int
+    beds: int | None  # a shared place only
+    rent: float
+    step_free: bool
+    wheelchair: bool
+
+
+def draw_home(rng: np.random.Generator, unit_type: str, shared: bool, size: int, neighbourhoods: Sequence[str]) -> Home:
+    """Where a home is, its size (``HOME_SIZES[size]``, or its beds), rent and access.
+
+    The generator and the simulator both draw their homes here; the order of the draws is
+    part of what a seed means, so changing it changes every drawn home."""
+    bedrooms, low, high, _ = HOME_SIZES[size]
+    if unit_type == "flex":
+        bedrooms, low, high = min(bedrooms, 2), 1, min(high, 4)
+    neighbourhood = str(rng.choice(neighbourhoods))
+    if unit_type == "flex" and "Lankforst" in neighbourhoods and rng.random() < 0.5:
+        neighbourhood = "Lankforst"  # NDW21 flexwoningen, Nieuwe Dukenburgseweg
+    beds = int(rng.integers(3, 7)) if shared else None
+    if shared:
+        rent = float(rng.uniform(300, 460))
+    elif unit_type == "social":
+        rent = float(rng.normal(560 + 45 * bedrooms, 70))
+    elif unit_type == "flex":
+        rent = float(rng.uniform(430, 640))
+    else:
+        rent = float(rng.uniform(350, 560))
+    wheelchair = bool(rng.random() < 0.05)
+    step_free = wheelchair or bool(rng.random() < 0.25)
+    if beds is not None:
+        bedrooms, low, high = beds, 1, beds
+    return Home(unit_type, shared, neighbourhood, bedrooms, low, high, beds, rent, step_free, wheelchair)
+
+
+def unit_row(
+    rng: np.random.Generator, home: Home, unit_id: str, municipality: str, temporary: Callable[[Home], str]
+) -> dict[str, Any]:
+    """A drawn home as a row of the units table (``beds`` only for a shared place, no date).
+
+    Draws the corporation, then calls ``temporary(home)`` for the temporary cell, then what a
+    shared place offers (gender, LGBTIQ-safe, support), in this order."""
+    row: dict[str, Any] = {
+        "unit_id": unit_id,
+        "municipality": municipality,
+        "neighbourhood": home.neighbourhood,
+        "corporation": str(rng.choice(CORPORATIONS)) if home.unit_type == "social" else "",
+        "unit_type": home.unit_type,
+        "temporary": temporary(home),
+        "shared": "true" if home.shared else "false",
+        "bedrooms": home.bedrooms,
+        "min_occupants": home.min_occupants,
+        "max_occupants": home.max_occupants,
+        "rent": f"{max(home.rent, 250.0):.2f}",
+        "step_free": "true" if home.step_free else "false",
+        "wheelchair": "true" if home.wheelchair else "false",
+        "gender": str(rng.choice(["", "M", "F"], p=[0.4, 0.45, 0.15])) if home.shared else "",
+        "lgbtiq_safe": "true" if home.shared and rng.random() < 0.2 else "false",
+        "support": "true" if (home.shared or home.unit_type == "transit") and rng.random() < 0.3 else "false",
+    }
+    if home.beds is not None:
+        row["beds"] = home.beds
+    return row

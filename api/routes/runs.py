@@ -5,15 +5,16 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from api import audit
-from api.cycle import decide, get_run, latest_done_id, snapshot, visible_runs
+from api.cycle import decide, latest_done_id, snapshot
 from api.deps import Offset, QueueDep, ReadSessionDep, RowId, SessionDep, Viewer, Wbb
 from api.errors import ApiError, invalid_input, responses
 from api.models import Decision, Run
 from api.redaction import proposal_for
 from api.schemas import DecisionCreate, DecisionList, DecisionPublic, RunCreate, RunList, RunPublic
+from api.scoped import get_visible, newest_first
 from matcher.errors import InputError
 from matcher.input.policy import parse_policy
 
@@ -96,21 +97,19 @@ def list_runs(
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
     offset: Offset = 0,
 ) -> RunList:
-    query = visible_runs(caller)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    runs = list(session.scalars(query.order_by(Run.id.desc()).limit(limit).offset(offset)))
+    total, runs = newest_first(session, caller, Run, limit, offset)
     current = {scope: latest_done_id(session, scope) for scope in {r.scope for r in runs}}
     return RunList(total=total, limit=limit, offset=offset, items=[public(r, current[r.scope]) for r in runs])
 
 
 @router.get("/{run_id}", summary="One run: status, progress, summary", responses=responses(401, 403, 404))
 def get_run_status(run_id: RowId, caller: Viewer, session: ReadSessionDep) -> RunPublic:
-    run = get_run(session, caller, run_id)
+    run = get_visible(session, caller, Run, run_id, "Run")
     return public(run, latest_done_id(session, run.scope))
 
 
 def _finished(session: SessionDep, caller: Viewer, run_id: int) -> Run:
-    run = get_run(session, caller, run_id)
+    run = get_visible(session, caller, Run, run_id, "Run")
     if run.status != "done" or run.proposal_json is None:
         raise ApiError(409, f"Run {run_id} has no proposal (status {run.status}).", code="run_not_done")
     return run
@@ -167,7 +166,7 @@ def create_decision(run_id: RowId, body: DecisionCreate, caller: Wbb, session: S
 
 @router.get("/{run_id}/decisions", summary="Decisions taken on a run", responses=responses(401, 403, 404))
 def list_run_decisions(run_id: RowId, caller: Viewer, session: SessionDep) -> DecisionList:
-    get_run(session, caller, run_id)
+    get_visible(session, caller, Run, run_id, "Run")
     query = select(Decision).where(Decision.run_id == run_id)
     if caller.municipality is not None:
         query = query.where(Decision.municipality == caller.municipality)

@@ -10,17 +10,15 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
 
 from api import audit
-from api.auth import Caller
 from api.deps import MAX_DB_INT, Offset, ReadSessionDep, RowId, SessionDep, SettingsDep, Viewer
 from api.deps import Officer as OfficerDep
-from api.errors import ApiError, Problem, invalid_input, not_found, responses
+from api.errors import ApiError, Problem, invalid_input, responses
 from api.models import ScenarioRun
 from api.scenario_jobs import ScenarioQueue
 from api.scenario_schemas import ScenarioComparison, ScenarioCreate, ScenarioRunList, ScenarioRunPublic, ScenarioRunSummary
+from api.scoped import get_visible, newest_first
 from matcher.errors import InputError
 
 router = APIRouter(prefix="/v1/scenarios", tags=["scenarios"])
@@ -42,20 +40,6 @@ def _server_file_problems(document: dict[str, Any]) -> list[Problem]:
     return [
         Problem(source="scenario", column=key, message=SERVER_FILES[key]) for key, value in values.items() if value is not None
     ]
-
-
-def _visible(caller: Caller) -> Select[ScenarioRun]:
-    query = select(ScenarioRun)
-    if caller.municipality is not None:
-        query = query.where(ScenarioRun.scope == caller.municipality)
-    return query
-
-
-def _get(session: Session, caller: Caller, scenario_id: int) -> ScenarioRun:
-    row = session.scalars(_visible(caller).where(ScenarioRun.id == scenario_id)).first()
-    if row is None:
-        raise not_found(f"Scenario run {scenario_id}")
-    return row
 
 
 def _summary_fields(row: ScenarioRun) -> dict[str, Any]:
@@ -142,9 +126,7 @@ def list_scenario_runs(
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
     offset: Offset = 0,
 ) -> ScenarioRunList:
-    query = _visible(caller)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(ScenarioRun.id.desc()).limit(limit).offset(offset))
+    total, rows = newest_first(session, caller, ScenarioRun, limit, offset)
     return ScenarioRunList(
         total=total, limit=limit, offset=offset, items=[ScenarioRunSummary(**_summary_fields(r)) for r in rows]
     )
@@ -166,7 +148,7 @@ def compare_scenario_runs(
     seed, replicate k of both saw the same arrivals and the difference is paired."""
     from matcher.simulate import SimulationResult, compare
 
-    rows = [_get(session, caller, base), _get(session, caller, variant)]
+    rows = [get_visible(session, caller, ScenarioRun, run_id, "Scenario run") for run_id in (base, variant)]
     for row in rows:
         if row.status != "done" or row.result is None:
             raise ApiError(409, f"Scenario run {row.id} has no result (status {row.status}).", code="scenario_not_done")
@@ -185,4 +167,4 @@ def compare_scenario_runs(
     "/{scenario_id}", summary="One scenario run: status, progress and, when done, the result", responses=responses(401, 403, 404)
 )
 def get_scenario_run(scenario_id: RowId, caller: Viewer, session: ReadSessionDep) -> ScenarioRunPublic:
-    return _public(_get(session, caller, scenario_id))
+    return _public(get_visible(session, caller, ScenarioRun, scenario_id, "Scenario run"))

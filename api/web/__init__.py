@@ -5,19 +5,24 @@ nothing is loaded from elsewhere). They hold no data: after login the browser ke
 token in sessionStorage and calls the ``/v1`` API with it, so every figure stays behind a
 role. The pages and their files are served without a token, with a strict
 Content-Security-Policy: only this origin, no inline scripts, no framing.
+
+Every page is ``pages/_layout.html`` (head, navigation, login corner) around its own content
+in ``pages/<name>.html``; the pages are put together once, when the app starts.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from string import Template
 
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import FileResponse
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 HERE = Path(__file__).parent
 PAGES = {"/": "overzicht.html", "/weekvoorstel": "weekvoorstel.html", "/wat-als": "wat-als.html"}
+TITLES = {"/": "Overzicht", "/weekvoorstel": "Weekvoorstel", "/wat-als": "Wat-als"}
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
@@ -30,6 +35,26 @@ SECURITY_HEADERS = {
 }
 
 
+def render(path: str) -> str:
+    """The page at ``path``: the layout with its title, its script module, the navigation
+    (the page itself marked current) and its content."""
+    layout = Template((HERE / "pages" / "_layout.html").read_text(encoding="utf-8"))
+    current = {other: ' aria-current="page"' if other == path else "" for other in PAGES}
+    nav = "\n".join(f'      <li><a href="{other}"{current[other]}>{TITLES[other]}</a></li>' for other in PAGES)
+    content = (HERE / "pages" / PAGES[path]).read_text(encoding="utf-8")
+    return layout.substitute(title=TITLES[path], module=Path(PAGES[path]).stem, nav=nav, content=content.rstrip("\n"))
+
+
+def _page(html: str) -> Callable[[], HTMLResponse]:
+    """A handler that answers with ``html``. It takes no parameters: FastAPI would read any
+    parameter of a handler from the query string."""
+
+    def page() -> HTMLResponse:
+        return HTMLResponse(html, media_type="text/html; charset=utf-8")
+
+    return page
+
+
 def _is_web(path: str) -> bool:
     return path in PAGES or path.startswith("/static/")
 
@@ -39,11 +64,7 @@ def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     for path, name in PAGES.items():
-
-        def page(_name: str = name) -> FileResponse:
-            return FileResponse(HERE / "pages" / _name, media_type="text/html; charset=utf-8")
-
-        app.add_api_route(path, page, methods=["GET", "HEAD"], include_in_schema=False, name=f"page:{name}")
+        app.add_api_route(path, _page(render(path)), methods=["GET", "HEAD"], include_in_schema=False, name=f"page:{name}")
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

@@ -33,10 +33,8 @@ from typing import Any
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from matcher.rules.arrays import encode
-from matcher.rules.eligibility import rule_masks
 from matcher.simulate.scenario import Scenario
-from matcher.simulate.weekly import WeeklyTables
+from matcher.simulate.weekly import eligible_over_horizon
 from matcher.simulate.world import NEVER, World
 
 RELAXES = (
@@ -68,9 +66,9 @@ class Hindsight:
 
 def _eligibility(scenario: Scenario, world: World) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
     """Eligibility (rules E1-E8, documents left to the week logic) before and after the family arrives."""
-    date = scenario.start.date.isoformat()
     coming = world.declared + world.extra
     rows: list[dict[str, Any]] = []
+    position: dict[tuple[int, int], int] = {}  # (household, state) -> row
     for i, base in enumerate(world.household_rows):
         for state in (0, 1):
             adults, children = int(world.adults[i]), int(world.children[i])
@@ -82,6 +80,7 @@ def _eligibility(scenario: Scenario, world: World) -> tuple[np.ndarray[Any, Any]
                     adults, children = 2, children + extra - 1
                 else:
                     children += extra
+            position[i, state] = len(rows)
             rows.append(
                 {
                     **base,
@@ -89,29 +88,14 @@ def _eligibility(scenario: Scenario, world: World) -> tuple[np.ndarray[Any, Any]
                     "adults": adults,
                     "children": children,
                     "expected_reunification": int(world.declared[i]) if state == 0 else 0,
-                    "documents_complete": True,
                 }
             )
-    raw_policy = {**scenario.policy.matcher, "planning_date": date, "horizon_days": 3650, "neighbourhood_caps": {}}
-    available = {"available_from": scenario.start.date}
-    instance = WeeklyTables(rows, world.unit_rows).instance(
-        [(k, {}) for k in range(len(rows))], [(j, available) for j in range(world.n_units)], raw_policy, scenario.start.date
-    )
-    h, u, _ = encode(instance)
-    masks = rule_masks(h, u, instance.policy, np.arange(len(h.ids)), np.arange(len(u.ids)))
-    eligible = np.logical_and.reduce(masks)
-    h_pos = {hid: k for k, hid in enumerate(instance.households["household_id"].tolist())}
-    u_pos = [u.ids.index(row["unit_id"]) for row in world.unit_rows] if len(u.ids) < 2000 else None
-    if u_pos is None:
-        index = {uid: k for k, uid in enumerate(u.ids)}
-        u_pos = [index[row["unit_id"]] for row in world.unit_rows]
-    n, m = world.n_households, world.n_units
-    before = np.zeros((n, m), dtype=bool)
-    after = np.zeros((n, m), dtype=bool)
-    for i, base in enumerate(world.household_rows):
-        before[i] = eligible[h_pos[f"{base['household_id']}#0"], u_pos]
-        key = f"{base['household_id']}#1"
-        after[i] = eligible[h_pos[key], u_pos] if key in h_pos else before[i]
+    eligible = eligible_over_horizon(scenario, rows, world.unit_rows)
+    before = eligible[[position[i, 0] for i in range(world.n_households)]]
+    after = before.copy()
+    for (i, state), row in position.items():
+        if state == 1:
+            after[i] = eligible[row]
     if scenario.policy.hold_for_family:
         waiting_for_family = world.declared > 0
         before[np.ix_(waiting_for_family, ~world.temporary)] = False

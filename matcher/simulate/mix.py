@@ -18,8 +18,16 @@ How the figures are made:
 4. The same LP with the shares fixed at today's mix gives the baseline.
 
 Persons per household are counted with the nareizigers they declared, as a home must fit
-them (rule E5) and they count for the taakstelling when they come. It is a flow bound on
-supply, not a simulation of waiting: run the advised mix as a scenario to see the weeks.
+them (rule E5) and they count for the taakstelling when they come.
+
+What the figures are: upper bounds of a fluid model, not forecasts. The LP fills every
+forecast home, fractionally, with the households of the mix that fit it best, as if they
+were always there to take it: no start pool, no arrivals to wait for, no declines, no
+week-by-week matching. Its persons a week are the most that model allows, and its weeks to
+the taakstelling the fewest; the gap between two mixes can be far larger than what changing
+the mix does. ``advised_variant`` writes the advised mix as a variant scenario: simulating
+it against the scenario (``matcher simulate``, which compares a variant with its base) is
+what forecasts the effect.
 """
 
 from __future__ import annotations
@@ -30,11 +38,16 @@ from typing import Any
 import numpy as np
 from scipy.optimize import linprog
 
-from matcher.rules.arrays import encode
-from matcher.rules.eligibility import rule_masks
 from matcher.simulate.scenario import HOUSEHOLD_GROUPS, Scenario
-from matcher.simulate.weekly import WeeklyTables
+from matcher.simulate.weekly import eligible_over_horizon
 from matcher.simulate.world import World, build_world
+
+WHAT_THIS_IS = (
+    "Upper bounds of a fluid model, not a forecast: every forecast home is filled, fractionally, by the households "
+    "of the mix that fit it best, as if they were always there to take it (no start pool, arrivals, declines or "
+    "weekly matching). Persons a week are the most that model allows, weeks to the target the fewest. "
+    "Simulate the advised mix against this scenario for a forecast."
+)
 
 
 @dataclass(frozen=True)
@@ -42,25 +55,34 @@ class MixAdvice:
     """The advised mix with the figures behind it."""
 
     groups: list[dict[str, Any]]
-    current_persons_per_week: float
-    advised_persons_per_week: float
+    persons_per_week_upper_bound_today: float
+    persons_per_week_upper_bound_advised: float
     half_year_target: int
-    current_weeks_to_target: float | None
-    advised_weeks_to_target: float | None
+    weeks_to_target_lower_bound_today: float | None
+    weeks_to_target_lower_bound_advised: float | None
     homes_per_week: float
-    bounds: tuple[float, float]
+    share_bounds: tuple[float, float]
 
-    def to_json(self) -> dict[str, Any]:
-        return {
+    def to_json(self, variant_file: str | None = None) -> dict[str, Any]:
+        """The advice as JSON; ``variant_file`` names the advised-mix variant written beside it."""
+        document: dict[str, Any] = {
+            "what_this_is": WHAT_THIS_IS,
             "groups": self.groups,
-            "current_persons_per_week": self.current_persons_per_week,
-            "advised_persons_per_week": self.advised_persons_per_week,
+            "persons_per_week_upper_bound_today": self.persons_per_week_upper_bound_today,
+            "persons_per_week_upper_bound_advised": self.persons_per_week_upper_bound_advised,
             "half_year_target_persons": self.half_year_target,
-            "current_weeks_to_target": self.current_weeks_to_target,
-            "advised_weeks_to_target": self.advised_weeks_to_target,
+            "weeks_to_target_lower_bound_today": self.weeks_to_target_lower_bound_today,
+            "weeks_to_target_lower_bound_advised": self.weeks_to_target_lower_bound_advised,
             "homes_per_week": self.homes_per_week,
-            "share_bounds_relative_to_today": list(self.bounds),
+            "share_bounds_relative_to_today": list(self.share_bounds),
         }
+        if variant_file is not None:
+            document["simulated_comparison"] = {
+                "variant": variant_file,
+                "command": f"matcher simulate {variant_file}",
+                "gives": "the advised mix simulated against today's, paired by replicate (comparison.json): the forecast",
+            }
+        return document
 
 
 def household_group(persons: int, declared: int) -> str:
@@ -89,31 +111,16 @@ def _capacity(scenario: Scenario, world: World) -> np.ndarray[Any, Any]:
 
 def _eligible_share(scenario: Scenario, world: World, households: list[int]) -> np.ndarray[Any, Any]:
     """(household, unit) eligibility under E1-E8 with documents complete and every home available."""
-    date = scenario.start.date.isoformat()
-    rows = []
-    for i in households:
-        rows.append(
-            {
-                **world.household_rows[i],
-                "adults": int(world.adults[i]),
-                "children": int(world.children[i]),
-                "expected_reunification": int(world.declared[i]),
-                "documents_complete": True,
-            }
-        )
-    policy = {**scenario.policy.matcher, "planning_date": date, "horizon_days": 3650, "neighbourhood_caps": {}}
-    available = {"available_from": scenario.start.date}
-    instance = WeeklyTables(rows, world.unit_rows).instance(
-        [(k, {}) for k in range(len(rows))], [(j, available) for j in range(world.n_units)], policy, scenario.start.date
-    )
-    h, u, _ = encode(instance)
-    eligible = np.logical_and.reduce(rule_masks(h, u, instance.policy, np.arange(len(h.ids)), np.arange(len(u.ids))))
-    h_pos = {hid: k for k, hid in enumerate(h.ids)}
-    u_pos = {uid: k for k, uid in enumerate(u.ids)}
-    order_h = [h_pos[world.household_rows[i]["household_id"]] for i in households]
-    order_u = [u_pos[row["unit_id"]] for row in world.unit_rows]
-    result: np.ndarray[Any, Any] = eligible[np.ix_(order_h, order_u)]
-    return result
+    rows = [
+        {
+            **world.household_rows[i],
+            "adults": int(world.adults[i]),
+            "children": int(world.children[i]),
+            "expected_reunification": int(world.declared[i]),
+        }
+        for i in households
+    ]
+    return eligible_over_horizon(scenario, rows, world.unit_rows)
 
 
 def advise_mix(scenario: Scenario, replicates: int = 3, low: float = 0.5, high: float = 2.0) -> MixAdvice:
@@ -208,21 +215,21 @@ def advise_mix(scenario: Scenario, replicates: int = 3, low: float = 0.5, high: 
                 "share_today": round(float(today[g]), 4),
                 "share_advised": round(float(advised_housed[g] / advised_housed.sum()), 4) if advised_housed.sum() else 0.0,
                 "eligible_homes_per_week": round(float((capacity * (eligible[g] > 0)).sum()) / weeks, 2),
-                "households_housed_per_week_today": round(float(current_housed[g]) / weeks, 3),
-                "households_housed_per_week_advised": round(float(advised_housed[g]) / weeks, 3),
+                "households_per_week_in_bound_today": round(float(current_housed[g]) / weeks, 3),
+                "households_per_week_in_bound_advised": round(float(advised_housed[g]) / weeks, 3),
             }
         )
     current_rate = current_persons / weeks
     advised_rate = advised_persons / weeks
     return MixAdvice(
         groups=rows,
-        current_persons_per_week=round(current_rate, 3),
-        advised_persons_per_week=round(advised_rate, 3),
+        persons_per_week_upper_bound_today=round(current_rate, 3),
+        persons_per_week_upper_bound_advised=round(advised_rate, 3),
         half_year_target=target,
-        current_weeks_to_target=round(target / current_rate, 1) if current_rate > 0 else None,
-        advised_weeks_to_target=round(target / advised_rate, 1) if advised_rate > 0 else None,
+        weeks_to_target_lower_bound_today=round(target / current_rate, 1) if current_rate > 0 else None,
+        weeks_to_target_lower_bound_advised=round(target / advised_rate, 1) if advised_rate > 0 else None,
         homes_per_week=round(homes_per_week, 3),
-        bounds=(low, high),
+        share_bounds=(low, high),
     )
 
 
@@ -253,7 +260,10 @@ def advised_variant(scenario: Scenario, advice: MixAdvice, base_path: str) -> di
     return {
         "base": base_path,
         "name": f"{scenario.name}-advised-mix",
-        "description": "The koppeling mix advised for this supply (matcher simulate --mix-advice).",
+        "description": (
+            "The koppeling mix advised for this supply by the fluid model of matcher simulate --mix-advice; "
+            "simulating this variant compares it with its base."
+        ),
         "inflow": {
             "household_sizes": {size: round(share / norm, 4) for size, share in sorted(advised.items())},
             "reunification": {"share_singles": round(new_share_singles, 4)},

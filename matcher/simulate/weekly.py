@@ -15,10 +15,15 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from matcher.errors import ProblemCollector
 from matcher.input import tables
 from matcher.input.instance import Instance
 from matcher.input.policy import parse_policy
+from matcher.rules.arrays import encode
+from matcher.rules.eligibility import rule_masks
+from matcher.simulate.scenario import Scenario
 
 
 class WeeklyTables:
@@ -53,3 +58,30 @@ class WeeklyTables:
             policy=parse_policy(raw_policy, "policy", today=today),
             input_sha256="",
         )
+
+
+def eligible_over_horizon(
+    scenario: Scenario, household_rows: Sequence[dict[str, Any]], unit_rows: Sequence[dict[str, Any]]
+) -> np.ndarray[Any, Any]:
+    """Which household may live in which home under rules E1-E8 over the whole horizon at once.
+
+    One instance holds every household and every home of the horizon: documents complete,
+    every home available from the start date, a horizon of ten years, no neighbourhood caps,
+    the scenario's engine policy otherwise. Household rows carry their make-up (adults,
+    children, expected_reunification) and unique ids. Rows of the answer follow
+    ``household_rows`` and columns ``unit_rows``."""
+    households = [{**row, "documents_complete": True} for row in household_rows]
+    start = scenario.start.date
+    raw_policy = {**scenario.policy.matcher, "planning_date": start.isoformat(), "horizon_days": 3650, "neighbourhood_caps": {}}
+    available = {"available_from": start}
+    instance = WeeklyTables(households, unit_rows).instance(
+        [(k, {}) for k in range(len(households))], [(j, available) for j in range(len(unit_rows))], raw_policy, start
+    )
+    h, u, _ = encode(instance)
+    eligible = np.logical_and.reduce(rule_masks(h, u, instance.policy, np.arange(len(h.ids)), np.arange(len(u.ids))))
+    h_pos = {hid: k for k, hid in enumerate(h.ids)}
+    u_pos = {uid: k for k, uid in enumerate(u.ids)}
+    rows = [h_pos[row["household_id"]] for row in household_rows]
+    columns = [u_pos[row["unit_id"]] for row in unit_rows]
+    result: np.ndarray[Any, Any] = eligible[np.ix_(rows, columns)]
+    return result

@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from matcher.generate import CORPORATIONS, HOME_SIZES, VULNERABILITY_RATES, generate_instance
+from matcher.generate import HOME_SIZES, VULNERABILITY_RATES, draw_home, generate_instance, unit_row
 from matcher.input import tables
 from matcher.input.files import read_table
 from matcher.input.instance import build_instance
@@ -331,46 +331,11 @@ def _draw_unit(
     neighbourhoods: list[str],
     size_p: npt.NDArray[np.float64],
 ) -> dict[str, Any]:
-    bedrooms, low, high, _ = HOME_SIZES[int(rng.choice(len(HOME_SIZES), p=size_p))]
+    size = int(rng.choice(len(HOME_SIZES), p=size_p))
     shared = kind == "shared"
     unit_type = kind if not shared else str(rng.choice(["flex", "transit"]))
-    neighbourhood = str(rng.choice(neighbourhoods))
-    if unit_type == "flex":
-        bedrooms, low, high = min(bedrooms, 2), 1, min(high, 4)
-        if "Lankforst" in neighbourhoods and rng.random() < 0.5:
-            neighbourhood = "Lankforst"  # NDW21 flexwoningen
-    beds = int(rng.integers(3, 7)) if shared else 0
-    if shared:
-        rent = float(rng.uniform(300, 460))
-    elif unit_type == "social":
-        rent = float(rng.normal(560 + 45 * bedrooms, 70))
-    elif unit_type == "flex":
-        rent = float(rng.uniform(430, 640))
-    else:
-        rent = float(rng.uniform(350, 560))
-    wheelchair = bool(rng.random() < 0.05)
-    step_free = wheelchair or bool(rng.random() < 0.25)
-    row: dict[str, Any] = {
-        "unit_id": unit_id,
-        "municipality": municipality,
-        "neighbourhood": neighbourhood,
-        "corporation": str(rng.choice(CORPORATIONS)) if unit_type == "social" else "",
-        "unit_type": unit_type,
-        "temporary": "false" if unit_type == "social" else "true",
-        "shared": "true" if shared else "false",
-        "bedrooms": bedrooms if not shared else beds,
-        "min_occupants": low if not shared else 1,
-        "max_occupants": high if not shared else beds,
-        "rent": f"{max(rent, 250.0):.2f}",
-        "step_free": "true" if step_free else "false",
-        "wheelchair": "true" if wheelchair else "false",
-        "gender": str(rng.choice(["", "M", "F"], p=[0.4, 0.45, 0.15])) if shared else "",
-        "lgbtiq_safe": "true" if shared and rng.random() < 0.2 else "false",
-        "support": "true" if (shared or unit_type == "transit") and rng.random() < 0.3 else "false",
-    }
-    if shared:
-        row["beds"] = beds
-    return row
+    home = draw_home(rng, unit_type, shared, size, neighbourhoods)
+    return unit_row(rng, home, unit_id, municipality, temporary=lambda home: "false" if home.unit_type == "social" else "true")
 
 
 def _events(scenario: Scenario, builder: _Builder, rng: np.random.Generator) -> None:

@@ -93,3 +93,11 @@ def test_pages_link_each_other_and_load_their_module(client: TestClient) -> None
         assert all(f'href="{other}"' in text for other in PAGES)
         assert re.search(rf'href="{re.escape(path)}" aria-current="page"', text)
         assert f'src="/static/js/{Path(name).stem}.js"' in text
+
+
+@pytest.mark.parametrize("path", sorted(PAGES))
+def test_a_page_is_the_same_whatever_the_query(client: TestClient, path: str) -> None:
+    """A page takes nothing from the query string: no parameter picks another file or puts text in it."""
+    page = client.get(path).text
+    for query in ({"_name": "../__init__.py"}, {"_html": "<p>injected</p>"}, {"name": "wat-als.html"}):
+        assert client.get(path, params=query).text == page

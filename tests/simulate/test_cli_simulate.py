@@ -62,7 +62,8 @@ def test_missing_file_exits_2(tmp_path: Path) -> None:
 
 
 def test_mix_advice_is_written_with_its_figures(tmp_path: Path) -> None:
-    """--mix-advice writes the advised mix, today's mix and the persons per week behind them."""
+    """--mix-advice writes the advised mix, today's mix and the bounds on persons per week behind them,
+    says they are an upper bound of the fluid model and not a forecast, and names the variant to simulate."""
     path = tmp_path / "s.yaml"
     path.write_text("name: m\nhorizon_weeks: 26\nhindsight: false\nstrategies: [optimise]\n", encoding="utf-8")
     result = _run("simulate", path, "--replicates", "1", "--no-charts", "--mix-advice", "--out", tmp_path / "o")
@@ -70,8 +71,11 @@ def test_mix_advice_is_written_with_its_figures(tmp_path: Path) -> None:
     advice = json.loads((tmp_path / "o" / "mix_advice.json").read_text())
     assert abs(sum(g["share_today"] for g in advice["groups"]) - 1) < 1e-3
     assert abs(sum(g["share_advised"] for g in advice["groups"]) - 1) < 1e-3
-    assert advice["advised_persons_per_week"] >= advice["current_persons_per_week"] - 1e-6
-    assert "Koppeling mix" in result.stdout
+    assert advice["persons_per_week_upper_bound_advised"] >= advice["persons_per_week_upper_bound_today"] - 1e-6
+    assert advice["simulated_comparison"]["variant"] == "mix_advice_variant.yaml"
+    printed = " ".join(result.stdout.split())
+    assert "Koppeling mix" in printed and "Upper bound of the fluid model, not a forecast" in printed
+    assert f"matcher simulate {tmp_path / 'o' / 'mix_advice_variant.yaml'}" in printed
     variant = load_scenario(tmp_path / "o" / "mix_advice_variant.yaml")
     assert variant.horizon_weeks == 26  # the rest comes from the scenario it names as base
     assert abs(sum(variant.inflow.household_sizes.values()) - 1) < 1e-3

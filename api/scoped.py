@@ -1,0 +1,37 @@
+"""Rows a token may see: a token limited to a municipality sees only runs and scenario runs over it."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from api.auth import Caller
+from api.errors import not_found
+from api.models import Run, ScenarioRun
+
+Scoped = TypeVar("Scoped", Run, ScenarioRun)
+
+
+def visible(caller: Caller, model: type[Scoped]) -> Select[Scoped]:
+    """The rows of ``model`` the caller sees: all of them, or those whose scope is its municipality."""
+    query = select(model)
+    if caller.municipality is not None:
+        query = query.where(model.scope == caller.municipality)
+    return query
+
+
+def get_visible(session: Session, caller: Caller, model: type[Scoped], row_id: int, label: str) -> Scoped:
+    """One row the caller sees; 404 naming ``label`` and the id when it does not exist or is out of scope."""
+    row = session.scalars(visible(caller, model).where(model.id == row_id)).first()
+    if row is None:
+        raise not_found(f"{label} {row_id}")
+    return row
+
+
+def newest_first(session: Session, caller: Caller, model: type[Scoped], limit: int, offset: int) -> tuple[int, list[Scoped]]:
+    """A page of the rows the caller sees, newest first, and how many it sees in all."""
+    query = visible(caller, model)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    return total, list(session.scalars(query.order_by(model.id.desc()).limit(limit).offset(offset)))
