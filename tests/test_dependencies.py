@@ -23,8 +23,10 @@ def _normal(name: str) -> str:
 
 
 def _declared() -> set[str]:
+    """The base dependencies and the service extra's (the engine installs without the latter)."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    return {_normal(re.split(r"[\[<>=!~; ]", spec, maxsplit=1)[0]) for spec in project["dependencies"]}
+    specs = [*project["dependencies"], *project["optional-dependencies"]["service"]]
+    return {_normal(re.split(r"[\[<>=!~; ]", spec, maxsplit=1)[0]) for spec in specs}
 
 
 def _imported_modules() -> set[str]:
