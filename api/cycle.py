@@ -136,6 +136,13 @@ def decide(session: Session, caller: Caller, run_id: int, body: DecisionCreate) 
         raise not_found(f"Household {body.household_id}")
     if unit is None or not caller.sees(unit.municipality):
         raise not_found(f"Unit {body.unit_id}")
+    housed_on = (body.housed_on or dt.date.today()) if body.kind == "accept" else None
+    if housed_on is not None and housed_on < household.koppeling_date:
+        raise ApiError(
+            422,
+            "The housing date lies before the household's koppeling date.",
+            problems=[_field("housed_on", "expected a date on or after the household's koppeling date")],
+        )
     key = (body.household_id, body.unit_id)
     if household.status != "waiting":
         raise ApiError(409, "The household is already housed.", code="household_housed")
@@ -161,7 +168,7 @@ def decide(session: Session, caller: Caller, run_id: int, body: DecisionCreate) 
         kind=body.kind,
         municipality=household.municipality,
         persons=pair.persons,
-        housed_on=(body.housed_on or dt.date.today()) if body.kind == "accept" else None,
+        housed_on=housed_on,
         reason=body.reason,
         created_at=utcnow(),
         created_by=caller.token_id,

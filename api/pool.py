@@ -7,6 +7,7 @@ checked completely before anything is written: all rows or none.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import math
 from collections.abc import Callable, Mapping, Sequence
@@ -18,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.auth import Caller
+from api.dates import in_window, window_text
 from api.errors import ApiError, Problem, invalid_input, too_large_file
 from api.models import Household, Unit, utcnow
 from matcher import tables
@@ -161,12 +163,21 @@ def _server_owned(
                 problems.add(source, message, row=offset + 2, column=column)
 
 
+def _dates_in_window(records: list[dict[str, Any]], column: str, source: str, problems: ProblemCollector) -> None:
+    """The service keeps only plausible dates (``api.dates``); the engine's own range is wider."""
+    for record in records:
+        value = record.get(column)
+        if isinstance(value, dt.date) and not in_window(value):
+            problems.add(source, window_text(), row=record["source_row"], column=column)
+
+
 def parse_households(
     rows: Sequence[Mapping[str, Any] | None], source: str, header: Sequence[str] | None, caller: Caller
 ) -> list[dict[str, Any]]:
     problems = ProblemCollector()
     _server_owned(rows, header, source, problems)
     records = tables.parse_rows(rows, tables.HOUSEHOLD_COLUMNS, source, problems, header)
+    _dates_in_window(records, "koppeling_date", source, problems)
     tables.check_unique(records, "household_id", source, problems)
     _scope_check(records, caller, source, problems)
     problems.raise_if_any()
@@ -179,6 +190,7 @@ def parse_units(
     problems = ProblemCollector()
     _server_owned(rows, header, source, problems)
     records = tables.parse_rows(rows, tables.UNIT_COLUMNS, source, problems, header)
+    _dates_in_window(records, "available_from", source, problems)
     tables.check_unique(records, "unit_id", source, problems)
     tables.check_units(records, source, problems)
     _scope_check(records, caller, source, problems)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from api.dashboard import dashboard
+from api.dates import PlausibleDate
 from api.deps import ReadSessionDep, Viewer
 from api.errors import responses
 
@@ -103,7 +104,9 @@ def get_me(caller: Viewer) -> Me:
 def get_dashboard(
     caller: Viewer,
     session: ReadSessionDep,
-    on: Annotated[dt.date | None, Query(description="reference date (default today)")] = None,
+    on: Annotated[
+        PlausibleDate | None, Query(description="reference date (default today); from 2000-01-01 to a year after today")
+    ] = None,
     deadline_weeks: Annotated[int, Query(ge=0, le=520, description="the term for an offer")] = 10,
 ) -> Dashboard:
     """Scoped like every read: a municipality's token sees its own pool and decisions."""

@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 
 from api import audit
 from api.cycle import decide, get_run, latest_done_id, snapshot, visible_runs
+from api.dates import in_window, window_text
 from api.deps import Offset, QueueDep, ReadSessionDep, RowId, SessionDep, Viewer, Wbb
-from api.errors import ApiError, invalid_input, responses
+from api.errors import ApiError, Problem, invalid_input, responses
 from api.models import Decision, Run
 from api.redaction import proposal_for
 from api.schemas import DecisionCreate, DecisionList, DecisionPublic, RunCreate, RunList, RunPublic
@@ -63,9 +64,12 @@ def create_run(body: RunCreate, caller: Wbb, session: SessionDep, queue: QueueDe
     Declined pairs are excluded, pinned pairs fixed, and the pairs of the last run kept
     where the policy allows."""
     try:
-        parse_policy(body.policy, "policy")
+        parsed = parse_policy(body.policy, "policy")
     except InputError as error:
         raise invalid_input(error) from None
+    if body.policy.get("planning_date") is not None and not in_window(parsed.planning_date):
+        problem = Problem(source="policy", column="planning_date", message=window_text())
+        raise ApiError(422, "The input has 1 problem.", problems=[problem])
     if queue.full(session):
         raise ApiError(429, f"{queue.limit} runs are already waiting; try again when one has finished.")
     snap, policy = snapshot(session, caller.municipality, body.policy)
