@@ -159,6 +159,7 @@ def _current_run(session: Session, caller: Caller) -> dict[str, Any] | None:
     return {
         "id": run.id,
         "planning_date": document.get("planning_date"),
+        "lang": document.get("lang"),
         "kpis": document.get("kpis"),
         "mismatch": document.get("mismatch", []),
         "matches": document.get("matches", []),
