@@ -87,7 +87,7 @@ def _placements(session: Session, caller: Caller) -> dict[str, Any]:
     """Persons of accepted placements per month and wijk."""
     query = (
         select(Decision.housed_on, Decision.persons, Unit.neighbourhood)
-        .join(Unit, Unit.unit_id == Decision.unit_id)
+        .join(Unit, (Unit.unit_id == Decision.unit_id) & (Unit.municipality == Decision.unit_municipality))
         .where(Decision.kind == "accept")
     )
     if caller.municipality is not None:
