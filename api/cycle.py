@@ -27,6 +27,9 @@ from api.schemas import DecisionCreate
 from api.scoped import get_visible
 
 Pair = tuple[str, str]
+# A decided pair as stored: (household's municipality, household id, unit's municipality, unit id).
+# Ids are unique only within a municipality, so a pair is matched with its municipalities.
+DecidedPair = tuple[str, str, str, str]
 
 
 def latest_done_id(session: Session, scope: str | None) -> int | None:
@@ -40,20 +43,24 @@ def _pairs(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list) else []
 
 
-def active_pins(session: Session) -> set[Pair]:
+PAIR_COLUMNS = (Decision.municipality, Decision.household_id, Decision.unit_municipality, Decision.unit_id)
+
+
+def active_pins(session: Session) -> set[DecidedPair]:
     """Pinned pairs not declined later."""
-    pins: dict[Pair, int] = {}
-    declined: dict[Pair, int] = {}
-    for kind, household_id, unit_id, decision_id in session.execute(
-        select(Decision.kind, Decision.household_id, Decision.unit_id, Decision.id).where(Decision.kind.in_(("pin", "decline")))
+    pins: dict[DecidedPair, int] = {}
+    declined: dict[DecidedPair, int] = {}
+    for kind, decision_id, *pair in session.execute(
+        select(Decision.kind, Decision.id, *PAIR_COLUMNS).where(Decision.kind.in_(("pin", "decline")))
     ):
         target = pins if kind == "pin" else declined
-        target[(household_id, unit_id)] = max(target.get((household_id, unit_id), 0), decision_id)
+        key: DecidedPair = (pair[0], pair[1], pair[2], pair[3])
+        target[key] = max(target.get(key, 0), decision_id)
     return {pair for pair, at in pins.items() if declined.get(pair, 0) < at}
 
 
-def declined_pairs(session: Session) -> set[Pair]:
-    return {(h, u) for h, u in session.execute(select(Decision.household_id, Decision.unit_id).where(Decision.kind == "decline"))}
+def declined_pairs(session: Session) -> set[DecidedPair]:
+    return {(a, b, c, d) for a, b, c, d in session.execute(select(*PAIR_COLUMNS).where(Decision.kind == "decline"))}
 
 
 def snapshot(session: Session, scope: str | None, raw_policy: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -66,13 +73,16 @@ def snapshot(session: Session, scope: str | None, raw_policy: dict[str, Any]) ->
         unit_query = unit_query.where(Unit.municipality == scope)
     households = [household_row(h) for h in session.scalars(household_query)]
     units = [unit_row(u) for u in session.scalars(unit_query)]
-    pool = ({h["household_id"] for h in households}, {u["unit_id"] for u in units})
-    policy = policy_with_decisions(session, scope, raw_policy, pool)
+    policy = policy_with_decisions(session, scope, raw_policy, households, units)
     return {"households": households, "units": units, "policy": policy}, policy
 
 
 def policy_with_decisions(
-    session: Session, scope: str | None, raw_policy: dict[str, Any], pool: tuple[set[str], set[str]]
+    session: Session,
+    scope: str | None,
+    raw_policy: dict[str, Any],
+    households: list[dict[str, Any]],
+    units: list[dict[str, Any]],
 ) -> dict[str, Any]:
     """The policy a new run is solved with: ``raw_policy`` as sent, plus what the decisions imply.
 
@@ -80,17 +90,24 @@ def policy_with_decisions(
     active pins to ``fixed_pairs``, after the pairs the policy names itself. Unless the
     policy sets ``previous_pairs`` itself, it gets the pairs of the last finished run over
     ``scope`` that are neither fixed nor excluded. Only pairs whose household and unit are
-    both in ``pool`` (household ids, unit ids) are added. A pair field of the wrong type is
-    left as sent, for the engine to report."""
-    household_ids, unit_ids = pool
+    both in the pool (``households`` and ``units``, rows as the snapshot holds them) are
+    added; decided pairs are matched with their municipalities, since ids are unique only
+    within one. A pair field of the wrong type is left as sent, for the engine to report."""
+    household_ids = {h["household_id"] for h in households}
+    unit_ids = {u["unit_id"] for u in units}
+    household_keys = {(h["municipality"], h["household_id"]) for h in households}
+    unit_keys = {(u["municipality"], u["unit_id"]) for u in units}
 
     def in_pool(pair: Pair) -> bool:
         return pair[0] in household_ids and pair[1] in unit_ids
 
+    def decided_in_pool(pairs: set[DecidedPair]) -> list[Pair]:
+        return sorted((h, u) for hm, h, um, u in pairs if (hm, h) in household_keys and (um, u) in unit_keys)
+
     policy = dict(raw_policy)
     policy.setdefault("planning_date", dt.date.today().isoformat())
-    declined = sorted(p for p in declined_pairs(session) if in_pool(p))
-    pinned = sorted(p for p in active_pins(session) if in_pool(p))
+    declined = decided_in_pool(declined_pairs(session))
+    pinned = decided_in_pool(active_pins(session))
     if declined and (policy.get("excluded_pairs") is None or isinstance(policy.get("excluded_pairs"), list)):
         given = _pairs(policy.get("excluded_pairs"))
         policy["excluded_pairs"] = given + [list(p) for p in declined if list(p) not in given]
@@ -127,13 +144,25 @@ def decide(session: Session, caller: Caller, run_id: int, body: DecisionCreate) 
     pair = session.get(RunPair, (run_id, body.household_id))
     if pair is None or pair.unit_id != body.unit_id:
         raise ApiError(409, "This pair is not in the run's proposal.", code="not_proposed")
-    household = session.get(Household, body.household_id, with_for_update=True)
-    unit = session.get(Unit, body.unit_id, with_for_update=True)
+    # Ids are unique within a run's input; the input says which municipality each belongs to.
+    household_place = _municipality_in(run, "households", "household_id", body.household_id)
+    unit_place = _municipality_in(run, "units", "unit_id", body.unit_id)
+    household = (
+        None if household_place is None else session.get(Household, (body.household_id, household_place), with_for_update=True)
+    )
+    unit = None if unit_place is None else session.get(Unit, (body.unit_id, unit_place), with_for_update=True)
     if household is None or not caller.sees(household.municipality):
         raise not_found(f"Household {body.household_id}")
     if unit is None or not caller.sees(unit.municipality):
         raise not_found(f"Unit {body.unit_id}")
-    key = (body.household_id, body.unit_id)
+    housed_on = (body.housed_on or dt.date.today()) if body.kind == "accept" else None
+    if housed_on is not None and housed_on < household.koppeling_date:
+        raise ApiError(
+            422,
+            "The housing date lies before the household's koppeling date.",
+            problems=[_field("housed_on", "expected a date on or after the household's koppeling date")],
+        )
+    key: DecidedPair = (household.municipality, body.household_id, unit.municipality, body.unit_id)
     if household.status != "waiting":
         raise ApiError(409, "The household is already housed.", code="household_housed")
     if key in declined_pairs(session):
@@ -147,9 +176,9 @@ def decide(session: Session, caller: Caller, run_id: int, body: DecisionCreate) 
         pins = active_pins(session)
         if key in pins:
             raise ApiError(409, "This pair is already pinned.", code="already_pinned")
-        if any(h == body.household_id for h, _ in pins):
+        if any((hm, h) == key[:2] for hm, h, _, _ in pins):
             raise ApiError(409, "The household is already pinned to another unit.", code="household_pinned")
-        if not unit.shared and any(u == body.unit_id for _, u in pins):
+        if not unit.shared and any((um, u) == key[2:] for _, _, um, u in pins):
             raise ApiError(409, "The unit is already pinned to another household.", code="unit_pinned")
     decision = Decision(
         run_id=run_id,
@@ -157,8 +186,9 @@ def decide(session: Session, caller: Caller, run_id: int, body: DecisionCreate) 
         unit_id=body.unit_id,
         kind=body.kind,
         municipality=household.municipality,
+        unit_municipality=unit.municipality,
         persons=pair.persons,
-        housed_on=(body.housed_on or dt.date.today()) if body.kind == "accept" else None,
+        housed_on=housed_on,
         reason=body.reason,
         created_at=utcnow(),
         created_by=caller.token_id,
@@ -176,6 +206,13 @@ def decide(session: Session, caller: Caller, run_id: int, body: DecisionCreate) 
     session.add(decision)
     session.flush()
     return decision
+
+
+def _municipality_in(run: Run, table: str, key: str, row_id: str) -> str | None:
+    """The municipality of a household or unit in the run's input (its ids are unique there)."""
+    rows = run.snapshot.get(table, []) if isinstance(run.snapshot, dict) else []
+    found = {r.get("municipality") for r in rows if isinstance(r, dict) and r.get(key) == row_id}
+    return str(found.pop()) if len(found) == 1 else None
 
 
 def _field(column: str, message: str) -> Any:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from typing import Any
 
 import numpy as np
@@ -17,9 +18,11 @@ from sqlalchemy.orm import Session
 
 from api.auth import Caller
 from api.cycle import latest_done_id
+from api.dates import in_window
 from api.models import Decision, Household, Run, Unit
 from api.taakstelling import half_year_of, report
 
+log = logging.getLogger(__name__)
 BIN_WIDTHS = (2, 5, 10, 20, 50, 100)
 MAX_BINS = 30
 
@@ -51,7 +54,15 @@ def _pool(session: Session, caller: Caller, on: dt.date, deadline_weeks: int) ->
     if caller.municipality is not None:
         query = query.where(Household.municipality == caller.municipality)
     rows = session.execute(query).all()
-    days = np.array([(on - r.koppeling_date).days for r in rows], dtype=np.int64)
+    # A koppeling date outside the window can only come from the database directly; such a
+    # household counts in the pool, but not in the waiting times (it would stretch them over centuries).
+    dated = [r for r in rows if in_window(r.koppeling_date)]
+    if len(dated) < len(rows):
+        log.warning(
+            "Overzicht: left %d households with a koppeling date outside the window out of the waiting times",
+            len(rows) - len(dated),
+        )
+    days = np.array([(on - r.koppeling_date).days for r in dated], dtype=np.int64)
     weeks = np.maximum(days, 0) // 7
     return {
         "households": len(rows),
@@ -59,7 +70,7 @@ def _pool(session: Session, caller: Caller, on: dt.date, deadline_weeks: int) ->
         "overdue": int((days > 7 * deadline_weeks).sum()),
         "documents_incomplete": sum(1 for r in rows if not r.documents_complete),
         "waiting_weeks": waiting_distribution(weeks),
-        "median_waiting_weeks": float(np.median(weeks)) if len(rows) else None,
+        "median_waiting_weeks": float(np.median(weeks)) if len(dated) else None,
     }
 
 
@@ -81,18 +92,24 @@ def _placements(session: Session, caller: Caller) -> dict[str, Any]:
     """Persons of accepted placements per month and wijk."""
     query = (
         select(Decision.housed_on, Decision.persons, Unit.neighbourhood)
-        .join(Unit, Unit.unit_id == Decision.unit_id)
+        .join(Unit, (Unit.unit_id == Decision.unit_id) & (Unit.municipality == Decision.unit_municipality))
         .where(Decision.kind == "accept")
     )
     if caller.municipality is not None:
         query = query.where(Decision.municipality == caller.municipality)
     counts: dict[str, dict[str, int]] = {}
+    skipped = 0
     for housed_on, persons, neighbourhood in session.execute(query):
         if housed_on is None:
+            continue
+        if not in_window(housed_on):
+            skipped += 1
             continue
         month = f"{housed_on.year}-{housed_on.month:02d}"
         by_month = counts.setdefault(neighbourhood, {})
         by_month[month] = by_month.get(month, 0) + persons
+    if skipped:
+        log.warning("Overzicht: left out %d accepted decisions with a housing date outside the window", skipped)
     months = sorted({m for by_month in counts.values() for m in by_month})
     return {
         "months": months,
@@ -147,6 +164,7 @@ def _current_run(session: Session, caller: Caller) -> dict[str, Any] | None:
     return {
         "id": run.id,
         "planning_date": document.get("planning_date"),
+        "lang": document.get("lang"),
         "kpis": document.get("kpis"),
         "mismatch": document.get("mismatch", []),
         "matches": document.get("matches", []),

@@ -86,12 +86,20 @@ class ErrorBody(BaseModel):
 class ApiError(Exception):
     """Raised by handlers for any answer that is not a success."""
 
-    def __init__(self, status: int, message: str, code: str | None = None, problems: list[Problem] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        code: str | None = None,
+        problems: list[Problem] | None = None,
+        audit: tuple[str, str, list[str]] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code or CODES.get(status, "error")
         self.message = message
         self.problems = problems or []
+        self.audit = audit  # (action, object type, ids): written although the change is refused
 
 
 def problems_from(error: InputError) -> list[Problem]:
@@ -186,6 +194,16 @@ def record_refusal(request: Request, status: int) -> None:
         )
 
 
+def record_refused(request: Request, action: str, object_type: str, ids: list[str]) -> None:
+    """An audit entry for a refused change that the log should show (such as a clash with another
+    municipality's data), in a transaction of its own: ids and the action, nothing from the body."""
+    from api import audit
+    from api.db import session_scope
+
+    with session_scope(request.app.state.sessions) as session:
+        audit.record(session, getattr(request.state, "token_id", None), action, object_type, ids)
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every failure into the one error shape."""
 
@@ -193,6 +211,8 @@ def install(app: FastAPI) -> None:
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
         if exc.status in (403, 404) and request.method in WRITES:
             await run_in_threadpool(record_refusal, request, exc.status)
+        if exc.audit is not None:
+            await run_in_threadpool(record_refused, request, *exc.audit)
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         return error_response(exc.status, exc.code, exc.message, exc.problems, headers)
 

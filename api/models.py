@@ -71,12 +71,15 @@ class Token(Base):
 
 
 class Household(Base):
-    """A gekoppeld household in the pool (status waiting) or housed by an accepted decision."""
+    """A gekoppeld household in the pool (status waiting) or housed by an accepted decision.
+
+    A household is known by its id within its municipality: the same id in two municipalities
+    is two households, so a token of one municipality cannot learn which ids another uses."""
 
     __tablename__ = "households"
 
     household_id: Mapped[str] = mapped_column(String(200), primary_key=True)
-    municipality: Mapped[str] = mapped_column(String(200), index=True)
+    municipality: Mapped[str] = mapped_column(String(200), primary_key=True, index=True)
     koppeling_date: Mapped[dt.date] = mapped_column(Date)
     adults: Mapped[int] = mapped_column(Integer)
     children: Mapped[int] = mapped_column(Integer)
@@ -93,12 +96,13 @@ class Household(Base):
 
 
 class Unit(Base):
-    """An offered home or shared place (status available) or let by accepted decisions."""
+    """An offered home or shared place (status available) or let by accepted decisions; known by
+    its id within its municipality, as a household."""
 
     __tablename__ = "units"
 
     unit_id: Mapped[str] = mapped_column(String(200), primary_key=True)
-    municipality: Mapped[str] = mapped_column(String(200), index=True)
+    municipality: Mapped[str] = mapped_column(String(200), primary_key=True, index=True)
     neighbourhood: Mapped[str] = mapped_column(String(200))
     corporation: Mapped[str] = mapped_column(String(200), default="")
     unit_type: Mapped[str] = mapped_column(String(16))
@@ -163,7 +167,8 @@ class Decision(Base):
     """A human decision on a proposed pair: accept, decline or pin. Never edited.
 
     ``created_by`` is the token that sent it; ``decided_by`` the person who took it (a
-    pseudonymous staff name or initials given in the request)."""
+    pseudonymous staff name or initials given in the request). ``municipality`` is the
+    household's, ``unit_municipality`` the unit's (they differ only in a regional run)."""
 
     __tablename__ = "decisions"
     __table_args__ = (Index("ix_decisions_pair", "household_id", "unit_id"),)
@@ -174,6 +179,7 @@ class Decision(Base):
     unit_id: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(16))
     municipality: Mapped[str] = mapped_column(String(200))
+    unit_municipality: Mapped[str] = mapped_column(String(200))
     persons: Mapped[int] = mapped_column(Integer)
     housed_on: Mapped[dt.date | None] = mapped_column(Date)
     reason: Mapped[str | None] = mapped_column(String(32))

@@ -7,6 +7,7 @@ checked completely before anything is written: all rows or none.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import math
 from collections.abc import Callable, Mapping, Sequence
@@ -17,14 +18,18 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api import audit
 from api.auth import Caller
+from api.dates import in_window, window_text
 from api.errors import ApiError, Problem, invalid_input, too_large_file
 from api.models import Household, Unit, utcnow
-from matcher.errors import InputError, ProblemCollector, TooManyRows
+from matcher.errors import InputError, InputProblem, ProblemCollector, TooManyRows
 from matcher.input import tables
 from matcher.input.files import read_csv_bytes, read_xlsx
 
-HOUSEHOLD_FIELDS = tuple(c.name for c in tables.HOUSEHOLD_COLUMNS)
+# The pool stores the v1 columns; where a household lives now and when its family comes follow
+# from its case (states and events), not from an import.
+HOUSEHOLD_FIELDS = tuple(c.name for c in tables.HOUSEHOLD_COLUMNS if c.since == "v1")
 UNIT_FIELDS = tuple(c.name for c in tables.UNIT_COLUMNS)
 UPLOAD_SUFFIXES = (".csv", ".xlsx", ".xlsm")
 # Columns the service sets itself; an import that sends one is refused, not silently ignored.
@@ -161,12 +166,21 @@ def _server_owned(
                 problems.add(source, message, row=offset + 2, column=column)
 
 
+def _dates_in_window(records: list[dict[str, Any]], column: str, source: str, problems: ProblemCollector) -> None:
+    """The service keeps only plausible dates (``api.dates``); the engine's own range is wider."""
+    for record in records:
+        value = record.get(column)
+        if isinstance(value, dt.date) and not in_window(value):
+            problems.add(source, window_text(), row=record["source_row"], column=column)
+
+
 def parse_households(
     rows: Sequence[Mapping[str, Any] | None], source: str, header: Sequence[str] | None, caller: Caller
 ) -> list[dict[str, Any]]:
     problems = ProblemCollector()
     _server_owned(rows, header, source, problems)
     records = tables.parse_rows(rows, tables.HOUSEHOLD_COLUMNS, source, problems, header)
+    _dates_in_window(records, "koppeling_date", source, problems)
     tables.check_unique(records, "household_id", source, problems)
     _scope_check(records, caller, source, problems)
     problems.raise_if_any()
@@ -179,28 +193,43 @@ def parse_units(
     problems = ProblemCollector()
     _server_owned(rows, header, source, problems)
     records = tables.parse_rows(rows, tables.UNIT_COLUMNS, source, problems, header)
+    _dates_in_window(records, "available_from", source, problems)
     tables.check_unique(records, "unit_id", source, problems)
     tables.check_units(records, source, problems)
     _scope_check(records, caller, source, problems)
     problems.raise_if_any()
     # A neighbourhood name must mean one municipality across the whole pool, not just the file.
-    uploaded = {r["unit_id"] for r in records}
-    known: dict[str, str] = {}
+    # A token limited to one municipality is not told which other municipality uses the name.
+    uploaded = {(r["unit_id"], r["municipality"]) for r in records}
+    known: dict[str, set[str]] = {}
     for unit_id, neighbourhood, municipality in session.execute(select(Unit.unit_id, Unit.neighbourhood, Unit.municipality)):
-        if unit_id not in uploaded:
-            known.setdefault(neighbourhood, municipality)
+        if (unit_id, municipality) not in uploaded:
+            known.setdefault(neighbourhood, set()).add(municipality)
+    clashing: list[str] = []
     for record in records:
-        other = known.get(record["neighbourhood"])
-        if other is not None and other != record["municipality"]:
+        others = sorted(known.get(record["neighbourhood"], set()) - {record["municipality"]})
+        if others:
+            clashing.append(record["unit_id"])
+            used_by = f'municipality "{others[0]}"' if caller.municipality is None else "another municipality"
             problems.add(
                 source,
-                f'neighbourhood "{record["neighbourhood"]}" is already used for municipality "{other}" in the pool; '
+                f'neighbourhood "{record["neighbourhood"]}" is already used for {used_by} in the pool; '
                 "prefix it with the municipality",
                 row=record["source_row"],
                 column="neighbourhood",
             )
-    problems.raise_if_any()
+    if problems.problems:
+        raise NeighbourhoodClash(problems.problems, clashing)
     return records
+
+
+class NeighbourhoodClash(InputError):
+    """Units whose neighbourhood name another municipality already uses: refused, and audited
+    (``units.import.neighbourhood_clash``, with the unit ids) although nothing is stored."""
+
+    def __init__(self, problems: list[InputProblem], unit_ids: list[str]) -> None:
+        super().__init__(problems)
+        self.unit_ids = unit_ids
 
 
 def _assign(target: Household | Unit, record: Mapping[str, Any], fields: Sequence[str]) -> None:
@@ -211,10 +240,13 @@ def _assign(target: Household | Unit, record: Mapping[str, Any], fields: Sequenc
         setattr(target, field, value)
 
 
+Key = tuple[str, str]  # (id, municipality): a household or unit is known by its id within its municipality
+
+
 def _upsert(
     session: Session,
     records: list[dict[str, Any]],
-    existing: Mapping[str, Any],
+    existing: Mapping[Key, Any],
     key: str,
     fields: Sequence[str],
     new_row: Callable[[], Any],
@@ -224,7 +256,7 @@ def _upsert(
     the rows it finds that the records do not list. Returns created, updated, removed ids."""
     created, updated = [], []
     for record in records:
-        found = existing.get(record[key])
+        found = existing.get((record[key], record["municipality"]))
         if found is None:
             found = new_row()
             created.append(record[key])
@@ -235,29 +267,40 @@ def _upsert(
             _assign(found, record, fields)
     removed: list[str] = []
     if removable is not None:
-        keep = {record[key] for record in records}
+        keep = {(record[key], record["municipality"]) for record in records}
         for row in session.scalars(removable):
-            if getattr(row, key) not in keep:
+            if (getattr(row, key), row.municipality) not in keep:
                 removed.append(getattr(row, key))
                 session.delete(row)
     session.flush()
     return created, updated, removed
 
 
+def _stored(session: Session, model: type[Household] | type[Unit], key: Any, ids: list[str]) -> dict[Key, Any]:
+    """The stored rows with these ids, in any municipality, by (id, municipality)."""
+    if not ids:
+        return {}
+    rows: list[Any] = list(session.scalars(select(model).where(key.in_(ids))))
+    return {(getattr(row, key.key), row.municipality): row for row in rows}
+
+
+def _shared_ids(records: list[dict[str, Any]], existing: Mapping[Key, Any], key: str) -> list[str]:
+    """Ids of records that are new in their municipality but stored for another one. The import
+    treats them as new (a token of one municipality must not learn another's ids); the audit log
+    names them, since a run over several municipalities needs distinct ids."""
+    stored_ids = {stored_id for stored_id, _ in existing}
+    return [r[key] for r in records if (r[key], r["municipality"]) not in existing and r[key] in stored_ids]
+
+
 def store_households(
     session: Session, records: list[dict[str, Any]], source: str, replace: bool, caller: Caller
 ) -> tuple[list[str], list[str], list[str]]:
     """Insert or update every record; with ``replace`` remove waiting households not listed."""
-    ids = [r["household_id"] for r in records]
-    existing = (
-        {h.household_id: h for h in session.scalars(select(Household).where(Household.household_id.in_(ids)))} if ids else {}
-    )
+    existing = _stored(session, Household, Household.household_id, [r["household_id"] for r in records])
     problems = ProblemCollector()
     for record in records:
-        found = existing.get(record["household_id"])
-        if found is not None and not caller.sees(found.municipality):
-            problems.add(source, "this id belongs to another municipality", row=record["source_row"], column="household_id")
-        elif found is not None and found.status != "waiting":
+        found = existing.get((record["household_id"], record["municipality"]))
+        if found is not None and found.status != "waiting":
             problems.add(
                 source,
                 "this household is already housed (accepted decision); it can no longer be changed",
@@ -265,27 +308,28 @@ def store_households(
                 column="household_id",
             )
     problems.raise_if_any()
+    shared = _shared_ids(records, existing, "household_id")
     open_rows = select(Household).where(Household.status == "waiting")
     if caller.municipality is not None:
         open_rows = open_rows.where(Household.municipality == caller.municipality)
-    return _upsert(
+    result = _upsert(
         session, records, existing, "household_id", HOUSEHOLD_FIELDS,
         lambda: Household(status="waiting", created_at=utcnow()), open_rows if replace else None,
     )  # fmt: skip
+    if shared:
+        audit.record(session, caller.token_id, "households.import.shared_id", "household", shared)
+    return result
 
 
 def store_units(
     session: Session, records: list[dict[str, Any]], source: str, replace: bool, caller: Caller
 ) -> tuple[list[str], list[str], list[str]]:
     """Insert or update every record; with ``replace`` remove available units not listed."""
-    ids = [r["unit_id"] for r in records]
-    existing = {u.unit_id: u for u in session.scalars(select(Unit).where(Unit.unit_id.in_(ids)))} if ids else {}
+    existing = _stored(session, Unit, Unit.unit_id, [r["unit_id"] for r in records])
     problems = ProblemCollector()
     for record in records:
-        found = existing.get(record["unit_id"])
-        if found is not None and not caller.sees(found.municipality):
-            problems.add(source, "this id belongs to another municipality", row=record["source_row"], column="unit_id")
-        elif found is not None and (found.status != "available" or found.beds_taken > 0):
+        found = existing.get((record["unit_id"], record["municipality"]))
+        if found is not None and (found.status != "available" or found.beds_taken > 0):
             problems.add(
                 source,
                 "this unit is already (partly) let by an accepted decision; it can no longer be changed",
@@ -293,17 +337,19 @@ def store_units(
                 column="unit_id",
             )
     problems.raise_if_any()
+    shared = _shared_ids(records, existing, "unit_id")
     open_rows = select(Unit).where(Unit.status == "available", Unit.beds_taken == 0)
     if caller.municipality is not None:
         open_rows = open_rows.where(Unit.municipality == caller.municipality)
-    return _upsert(
+    result = _upsert(
         session, records, existing, "unit_id", UNIT_FIELDS,
         lambda: Unit(status="available", beds_taken=0, created_at=utcnow()), open_rows if replace else None,
     )  # fmt: skip
+    if shared:
+        audit.record(session, caller.token_id, "units.import.shared_id", "unit", shared)
+    return result
 
 
 def one_record(parse_error: InputError) -> InputError:
     """Problems of a single-object body: no row numbers, the source is the body."""
-    from matcher.errors import InputProblem
-
     return InputError([InputProblem(source="body", message=p.message, row=None, column=p.column) for p in parse_error.problems])

@@ -17,11 +17,12 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from api import audit
 from api.auth import Caller
-from api.errors import ApiError, invalid_input, not_found
+from api.errors import ApiError, Problem, invalid_input, not_found
 from api.models import Household, Unit
 from api.pool import (
     HOUSEHOLD_FIELDS,
     UNIT_FIELDS,
+    NeighbourhoodClash,
     check_batch,
     household_row,
     one_record,
@@ -86,9 +87,18 @@ def import_records(
         records = table.parse(session, rows, source, header, caller)
         created, updated, removed = table.store(session, records, source, mode == "replace", caller)
     except InputError as error:
-        raise invalid_input(error) from None
+        raise refused(error) from None
     audit.record(session, caller.token_id, f"{table.plural}.import", table.singular, [*created, *updated, *removed])
     return ImportResult(created=len(created), updated=len(updated), removed=len(removed), total=len(records))
+
+
+def refused(error: InputError, single: bool = False) -> ApiError:
+    """422 for rows that cannot be stored; a clash with another municipality's neighbourhood is
+    also written to the audit log (with the unit ids), although nothing is stored."""
+    answer = invalid_input(one_record(error) if single else error)
+    if isinstance(error, NeighbourhoodClash):
+        answer.audit = ("units.import.neighbourhood_clash", "unit", error.unit_ids)
+    return answer
 
 
 def import_upload(
@@ -125,32 +135,60 @@ def list_rows(
     if status is not None:
         query = query.where(table.model.status == status)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    return total, list(session.scalars(query.order_by(table.key).limit(limit).offset(offset)))
+    return total, list(session.scalars(query.order_by(table.key, table.model.municipality).limit(limit).offset(offset)))
 
 
-def fetch(table: PoolTable[Row], session: Session, caller: Caller, row_id: str) -> Row:
-    """One row, or 404 when it does not exist or belongs to another municipality (the same answer)."""
-    row = session.get(table.model, row_id)
-    if row is None or not caller.sees(row.municipality):
+def fetch(table: PoolTable[Row], session: Session, caller: Caller, row_id: str, municipality: str | None = None) -> Row:
+    """One row, or 404 when it does not exist or belongs to another municipality (the same answer).
+
+    An id is unique within a municipality: a limited token finds its own municipality's row; a
+    token for all municipalities names the municipality when the id is used in more than one (409)."""
+    query = select(table.model).where(table.key == row_id)
+    wanted = caller.municipality if caller.municipality is not None else municipality
+    if caller.municipality is not None and municipality not in (None, caller.municipality):
         raise not_found(f"{table.singular.capitalize()} {row_id}")
-    return row
+    if wanted is not None:
+        query = query.where(table.model.municipality == wanted)
+    rows = list(session.scalars(query.order_by(table.model.municipality).limit(2)))
+    if not rows:
+        raise not_found(f"{table.singular.capitalize()} {row_id}")
+    if len(rows) > 1:
+        raise ApiError(
+            409,
+            f"{table.singular.capitalize()} {row_id} exists in more than one municipality; say which with ?municipality=.",
+            code="ambiguous_id",
+        )
+    return rows[0]
 
 
-def read_one(table: PoolTable[Row], session: Session, caller: Caller, row_id: str) -> Row:
+def read_one(table: PoolTable[Row], session: Session, caller: Caller, row_id: str, municipality: str | None = None) -> Row:
     """One row, and an audit entry that the caller read it."""
-    row = fetch(table, session, caller, row_id)
+    row = fetch(table, session, caller, row_id, municipality)
     audit.record(session, caller.token_id, f"{table.singular}.read", table.singular, [row_id])
     return row
 
 
-def update_one(table: PoolTable[Row], session: Session, caller: Caller, row_id: str, changes: Mapping[str, Any]) -> Row:
-    """Change fields of a row that no decision has touched yet, checked by the rules of an import."""
-    row = fetch(table, session, caller, row_id)
+def update_one(
+    table: PoolTable[Row],
+    session: Session,
+    caller: Caller,
+    row_id: str,
+    changes: Mapping[str, Any],
+    municipality: str | None = None,
+) -> Row:
+    """Change fields of a row that no decision has touched yet, checked by the rules of an import.
+
+    The municipality is part of a row's identity and does not change: to move a household or
+    unit, remove it and import it for the other municipality."""
+    row = fetch(table, session, caller, row_id, municipality)
+    if changes.get("municipality", row.municipality) != row.municipality:
+        message = "the municipality is part of the id and cannot be changed; remove the row and import it for the other one"
+        raise ApiError(422, "The input has 1 problem.", problems=[Problem(source="body", column="municipality", message=message)])
     merged = table.row_of(row) | {k: v for k, v in changes.items() if k in table.fields}
     try:
         records = table.parse(session, [merged], "body", None, caller)
     except InputError as error:
-        raise invalid_input(one_record(error)) from None
+        raise refused(error, single=True) from None
     try:
         table.store(session, records, "body", False, caller)
     except InputError as error:
@@ -160,8 +198,8 @@ def update_one(table: PoolTable[Row], session: Session, caller: Caller, row_id: 
     return row
 
 
-def delete_one(table: PoolTable[Row], session: Session, caller: Caller, row_id: str) -> None:
+def delete_one(table: PoolTable[Row], session: Session, caller: Caller, row_id: str, municipality: str | None = None) -> None:
     """Remove a row, with an audit entry."""
-    row = fetch(table, session, caller, row_id)
+    row = fetch(table, session, caller, row_id, municipality)
     session.delete(row)
     audit.record(session, caller.token_id, f"{table.singular}.delete", table.singular, [row_id])

@@ -41,16 +41,21 @@ def erase_housed(session: Session, older_than_days: int, today: dt.date) -> list
     for household in changed:
         for field, value in ERASED.items():
             setattr(household, field, list(value) if isinstance(value, list) else value)
-    ids = {h.household_id for h in changed}
-    if ids:
+    keys = {(h.municipality, h.household_id) for h in changed}  # an id is unique within its municipality
+
+    def erased(row: Any) -> bool:
+        return isinstance(row, dict) and (row.get("municipality"), row.get("household_id")) in keys
+
+    ids = sorted(h.household_id for h in changed)
+    if keys:
         for run in session.scalars(select(Run)):
             rows = run.snapshot.get("households", []) if isinstance(run.snapshot, dict) else []
-            if any(isinstance(r, dict) and r.get("household_id") in ids for r in rows):
-                scrubbed = [r | ERASED if isinstance(r, dict) and r.get("household_id") in ids else r for r in rows]
+            if any(erased(r) for r in rows):
+                scrubbed = [r | ERASED if erased(r) else r for r in rows]
                 run.snapshot = run.snapshot | {"households": scrubbed}
-        audit.record(session, None, "retention.erase", "household", sorted(ids))
+        audit.record(session, None, "retention.erase", "household", ids)
     session.flush()
-    return sorted(ids)
+    return ids
 
 
 def retention_command(older_than_days: int) -> tuple[int, dt.date]:

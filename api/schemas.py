@@ -8,6 +8,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from api.dates import PlausibleDate
+
 Role = Literal["viewer", "officer", "wbb", "admin"]
 ImportMode = Literal["upsert", "replace"]
 Strategy = Literal["optimise", "fifo"]
@@ -290,7 +292,11 @@ class DecisionCreate(BaseModel):
     household_id: str
     unit_id: str
     kind: Literal["accept", "decline", "pin"]
-    housed_on: dt.date | None = Field(default=None, description="accept: the day the household moves in (default: today)")
+    housed_on: PlausibleDate | None = Field(
+        default=None,
+        description="accept: the day the household moves in (default: today); from 2000-01-01 to a year after today, "
+        "and not before the household's koppeling date",
+    )
     reason: Literal["household_refused", "unit_unsuitable", "corporation_refused", "other"] | None = Field(
         default=None,
         description="decline (a deviation from the proposal): why, required (a code; free text is not kept, "

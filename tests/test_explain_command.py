@@ -75,9 +75,10 @@ def test_inputs_try_every_change_even_when_the_proposal_stopped_at_five(stored_w
     """A household whose stored answer is "none of the 5 tried; there are more": with the inputs, every
     candidate change is tried and the answer is decided (H-0134: a lower rent at the 6th candidate places
     it; H-0001: none of its 14 does), the same answer as a search over all candidates."""
+    from matcher.model.solve import optimise, prepare
+
     from matcher.explain.counterfactual import Verifier, render_counterfactual
     from matcher.input.instance import load_instance
-    from matcher.model.solve import optimise, prepare
 
     doc = json.loads(stored_with_answers.read_text())
     item = next(x for x in doc["unmatched_households"] if x["household_id"] == household_id)

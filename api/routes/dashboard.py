@@ -9,8 +9,10 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from api.dashboard import dashboard
+from api.dates import PlausibleDate
 from api.deps import ReadSessionDep, Viewer
 from api.errors import responses
+from api.redaction import dashboard_for
 
 router = APIRouter(prefix="/v1", tags=["dashboard"])
 
@@ -35,7 +37,9 @@ class PoolFigures(BaseModel):
     households: int = Field(description="households waiting on the reference date: gekoppeld by then and not yet housed")
     persons: int
     overdue: int = Field(description="of those, households waiting longer than the 10-wekentermijn on that date")
-    documents_incomplete: int = Field(description="households without BSN or IBAN yet")
+    documents_incomplete: int | None = Field(
+        description="households without BSN or IBAN yet; null for the viewer role when there are 1 to 4 (small cell)"
+    )
     waiting_weeks: list[WaitingBin]
     median_waiting_weeks: float | None
 
@@ -54,8 +58,13 @@ class HalfYearNow(BaseModel):
 class CurrentRun(BaseModel):
     id: int
     planning_date: str | None
+    lang: str | None = Field(default=None, description="language of the proposal's explanations")
     kpis: dict[str, Any] | None
-    mismatch: list[dict[str, Any]] = Field(description="per household profile: households waiting, fitting homes, placed")
+    mismatch: list[dict[str, Any]] = Field(
+        description="per household profile: households waiting, fitting homes, placed; for the viewer role a row per "
+        "profile and only need groups of at least 5 households (see security.md)"
+    )
+    withheld: list[str] | None = Field(default=None, description="what the viewer role does not see; null: nothing withheld")
 
 
 class SizeRow(BaseModel):
@@ -104,10 +113,14 @@ def get_dashboard(
     caller: Viewer,
     session: ReadSessionDep,
     on: Annotated[
-        dt.date | None,
-        Query(description="reference date of every waiting figure and of the half year (default today)"),
+        PlausibleDate | None,
+        Query(
+            description="reference date of every waiting figure and of the half year (default today); "
+            "from 2000-01-01 to a year after today"
+        ),
     ] = None,
     deadline_weeks: Annotated[int, Query(ge=0, le=520, description="the term for an offer")] = 10,
 ) -> Dashboard:
     """Scoped like every read: a municipality's token sees its own pool and decisions."""
-    return Dashboard.model_validate(dashboard(session, caller, on or dt.date.today(), deadline_weeks))
+    figures = dashboard(session, caller, on or dt.date.today(), deadline_weeks)
+    return Dashboard.model_validate(dashboard_for(caller, figures))

@@ -14,6 +14,11 @@ from api.pool_routes import HOUSEHOLDS, delete_one, import_batch, import_upload,
 from api.redaction import sees_special_categories
 from api.schemas import HouseholdBatch, HouseholdList, HouseholdPublic, HouseholdUpdate, ImportMode, ImportResult
 
+OneMunicipality = Annotated[
+    str | None,
+    Query(description="the municipality of the id, when a token for all municipalities finds it in more than one"),
+]
+
 router = APIRouter(prefix="/v1/households", tags=["households"])
 
 
@@ -58,18 +63,24 @@ def list_households(
     return HouseholdList(total=total, limit=limit, offset=offset, items=[_shown(caller, h) for h in items])
 
 
-@router.get("/{household_id}", summary="One household", responses=responses(401, 403, 404))
-def get_household(household_id: str, caller: Viewer, session: SessionDep) -> HouseholdPublic:
-    return _shown(caller, read_one(HOUSEHOLDS, session, caller, household_id))
+@router.get("/{household_id}", summary="One household", responses=responses(401, 403, 404, 409))
+def get_household(
+    household_id: str, caller: Viewer, session: SessionDep, municipality: OneMunicipality = None
+) -> HouseholdPublic:
+    return _shown(caller, read_one(HOUSEHOLDS, session, caller, household_id, municipality))
 
 
 @router.patch("/{household_id}", summary="Change fields of a waiting household", responses=responses(401, 403, 404, 409, 422))
-def update_household(household_id: str, body: HouseholdUpdate, caller: Admin, session: SessionDep) -> HouseholdPublic:
+def update_household(
+    household_id: str, body: HouseholdUpdate, caller: Admin, session: SessionDep, municipality: OneMunicipality = None
+) -> HouseholdPublic:
     changes = body.model_dump(mode="json", exclude_unset=True)
-    return HouseholdPublic.model_validate(update_one(HOUSEHOLDS, session, caller, household_id, changes))
+    return HouseholdPublic.model_validate(update_one(HOUSEHOLDS, session, caller, household_id, changes, municipality))
 
 
-@router.delete("/{household_id}", status_code=204, summary="Remove a household from the pool", responses=responses(401, 403, 404))
-def delete_household(household_id: str, caller: Admin, session: SessionDep) -> Response:
-    delete_one(HOUSEHOLDS, session, caller, household_id)
+@router.delete(
+    "/{household_id}", status_code=204, summary="Remove a household from the pool", responses=responses(401, 403, 404, 409)
+)
+def delete_household(household_id: str, caller: Admin, session: SessionDep, municipality: OneMunicipality = None) -> Response:
+    delete_one(HOUSEHOLDS, session, caller, household_id, municipality)
     return Response(status_code=204)

@@ -8,11 +8,13 @@ from fastapi import APIRouter, Query, Response
 from sqlalchemy import select
 
 from api import audit
+from api.auth import Caller
 from api.cycle import decide, latest_done_id, snapshot
+from api.dates import in_window, window_text
 from api.deps import Offset, QueueDep, ReadSessionDep, RowId, SessionDep, Viewer, Wbb
-from api.errors import ApiError, invalid_input, responses
+from api.errors import ApiError, Problem, invalid_input, responses
 from api.models import Decision, Run
-from api.redaction import proposal_for
+from api.redaction import proposal_for, solver_for
 from api.schemas import DecisionCreate, DecisionList, DecisionPublic, RunCreate, RunList, RunPublic
 from api.scoped import get_visible, newest_first
 from matcher.errors import InputError
@@ -22,7 +24,9 @@ router = APIRouter(prefix="/v1/runs", tags=["runs"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def public(run: Run, current_id: int | None) -> RunPublic:
+def public(run: Run, current_id: int | None, caller: Caller) -> RunPublic:
+    """The run as the caller may see it: a viewer's solver report lacks the tier values the
+    ``vulnerable`` term is added into (see ``api.redaction``)."""
     return RunPublic(
         id=run.id,
         scope=run.scope,
@@ -37,7 +41,7 @@ def public(run: Run, current_id: int | None) -> RunPublic:
         finished_at=run.finished_at,
         policy=run.policy,
         input_sha256=run.input_sha256,
-        solver=run.solver,
+        solver=solver_for(caller, run.solver, run.policy),
         kpis=run.kpis,
         problems=run.problems,
         error=run.error,
@@ -64,9 +68,12 @@ def create_run(body: RunCreate, caller: Wbb, session: SessionDep, queue: QueueDe
     Declined pairs are excluded, pinned pairs fixed, and the pairs of the last run kept
     where the policy allows."""
     try:
-        parse_policy(body.policy, "policy")
+        parsed = parse_policy(body.policy, "policy")
     except InputError as error:
         raise invalid_input(error) from None
+    if body.policy.get("planning_date") is not None and not in_window(parsed.planning_date):
+        problem = Problem(source="policy", column="planning_date", message=window_text())
+        raise ApiError(422, "The input has 1 problem.", problems=[problem])
     if queue.full(session):
         raise ApiError(429, f"{queue.limit} runs are already waiting; try again when one has finished.")
     snap, policy = snapshot(session, caller.municipality, body.policy)
@@ -87,7 +94,7 @@ def create_run(body: RunCreate, caller: Wbb, session: SessionDep, queue: QueueDe
     session.commit()
     queue.submit(run.id)
     response.headers["Location"] = f"/v1/runs/{run.id}"
-    return public(run, latest_done_id(session, run.scope))
+    return public(run, latest_done_id(session, run.scope), caller)
 
 
 @router.get("", summary="List runs, newest first", responses=responses(401, 403))
@@ -99,13 +106,13 @@ def list_runs(
 ) -> RunList:
     total, runs = newest_first(session, caller, Run, limit, offset)
     current = {scope: latest_done_id(session, scope) for scope in {r.scope for r in runs}}
-    return RunList(total=total, limit=limit, offset=offset, items=[public(r, current[r.scope]) for r in runs])
+    return RunList(total=total, limit=limit, offset=offset, items=[public(r, current[r.scope], caller) for r in runs])
 
 
 @router.get("/{run_id}", summary="One run: status, progress, summary", responses=responses(401, 403, 404))
 def get_run_status(run_id: RowId, caller: Viewer, session: ReadSessionDep) -> RunPublic:
     run = get_visible(session, caller, Run, run_id, "Run")
-    return public(run, latest_done_id(session, run.scope))
+    return public(run, latest_done_id(session, run.scope), caller)
 
 
 def _finished(session: SessionDep, caller: Viewer, run_id: int) -> Run:
@@ -124,7 +131,7 @@ def get_proposal(run_id: RowId, caller: Viewer, session: SessionDep) -> Response
     run = _finished(session, caller, run_id)
     audit.record(session, caller.token_id, "run.proposal.read", "run", [run_id])
     assert run.proposal_json is not None
-    return Response(proposal_for(caller, run.proposal_json), media_type="application/json")
+    return Response(proposal_for(caller, run.proposal_json, run.policy), media_type="application/json")
 
 
 @router.get(
@@ -140,7 +147,7 @@ def get_workbook(run_id: RowId, caller: Viewer, session: SessionDep) -> Response
 
     run = _finished(session, caller, run_id)
     assert run.proposal_json is not None
-    content = proposal_workbook(proposal_for(caller, run.proposal_json))
+    content = proposal_workbook(proposal_for(caller, run.proposal_json, run.policy))
     audit.record(session, caller.token_id, "run.proposal.export", "run", [run_id])
     return Response(
         content,

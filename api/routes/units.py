@@ -11,6 +11,11 @@ from api.errors import responses
 from api.pool_routes import UNITS, delete_one, import_batch, import_upload, list_rows, read_one, update_one
 from api.schemas import ImportMode, ImportResult, UnitBatch, UnitList, UnitPublic, UnitUpdate
 
+OneMunicipality = Annotated[
+    str | None,
+    Query(description="the municipality of the id, when a token for all municipalities finds it in more than one"),
+]
+
 router = APIRouter(prefix="/v1/units", tags=["units"])
 
 
@@ -49,18 +54,20 @@ def list_units(
     return UnitList(total=total, limit=limit, offset=offset, items=[UnitPublic.model_validate(u) for u in items])
 
 
-@router.get("/{unit_id}", summary="One unit", responses=responses(401, 403, 404))
-def get_unit(unit_id: str, caller: Viewer, session: SessionDep) -> UnitPublic:
-    return UnitPublic.model_validate(read_one(UNITS, session, caller, unit_id))
+@router.get("/{unit_id}", summary="One unit", responses=responses(401, 403, 404, 409))
+def get_unit(unit_id: str, caller: Viewer, session: SessionDep, municipality: OneMunicipality = None) -> UnitPublic:
+    return UnitPublic.model_validate(read_one(UNITS, session, caller, unit_id, municipality))
 
 
 @router.patch("/{unit_id}", summary="Change fields of an available unit", responses=responses(401, 403, 404, 409, 422))
-def update_unit(unit_id: str, body: UnitUpdate, caller: Admin, session: SessionDep) -> UnitPublic:
+def update_unit(
+    unit_id: str, body: UnitUpdate, caller: Admin, session: SessionDep, municipality: OneMunicipality = None
+) -> UnitPublic:
     changes = body.model_dump(mode="json", exclude_unset=True)
-    return UnitPublic.model_validate(update_one(UNITS, session, caller, unit_id, changes))
+    return UnitPublic.model_validate(update_one(UNITS, session, caller, unit_id, changes, municipality))
 
 
-@router.delete("/{unit_id}", status_code=204, summary="Remove a unit from the offer", responses=responses(401, 403, 404))
-def delete_unit(unit_id: str, caller: Admin, session: SessionDep) -> Response:
-    delete_one(UNITS, session, caller, unit_id)
+@router.delete("/{unit_id}", status_code=204, summary="Remove a unit from the offer", responses=responses(401, 403, 404, 409))
+def delete_unit(unit_id: str, caller: Admin, session: SessionDep, municipality: OneMunicipality = None) -> Response:
+    delete_one(UNITS, session, caller, unit_id, municipality)
     return Response(status_code=204)

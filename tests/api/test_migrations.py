@@ -98,3 +98,55 @@ def test_upgrade_chains_the_audit_entries_already_there(database_url: str) -> No
         engine.dispose()
     assert (checked, broken) == (3, None)
     assert decided_by == "tok-old"
+
+
+def test_upgrade_keys_households_and_units_by_their_municipality(database_url: str) -> None:
+    """Rows stored before revision 0005 keep their ids; afterwards the same id can be stored for a second
+    municipality (not twice for one), and an earlier decision names its unit's municipality."""
+    import pytest
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    household = (
+        "INSERT INTO households (household_id, municipality, koppeling_date, adults, children, gender, head_age, "
+        "expected_reunification, documents_complete, vulnerabilities, preferred_neighbourhoods, status, created_at, "
+        "updated_at) VALUES ('H-1', :place, '2025-01-06', 1, 0, 'F', 30, 0, true, '[]', '[]', 'waiting', "
+        "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+    )
+    engine = make_engine(database_url)
+    try:
+        upgrade(engine, "0004")
+        with engine.begin() as connection:
+            connection.execute(text(household), {"place": "Nijmegen"})
+            connection.execute(
+                text(
+                    "INSERT INTO units (unit_id, municipality, neighbourhood, corporation, unit_type, temporary, shared, "
+                    "bedrooms, min_occupants, max_occupants, rent, step_free, wheelchair, gender, lgbtiq_safe, support, "
+                    "available_from, status, beds_taken, created_at, updated_at) VALUES ('U-1', 'Heumen', 'Centrum', '', "
+                    "'social', false, false, 1, 1, 2, 500, false, false, '', false, false, '2025-03-01', 'available', 0, "
+                    "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO runs (id, created_at, created_by, strategy, status, stage, progress, policy, snapshot) "
+                    "VALUES (1, CURRENT_TIMESTAMP, 'tok-old', 'optimise', 'done', 'done', 1.0, '{}', '{}')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO decisions (run_id, household_id, unit_id, kind, municipality, persons, created_at, created_by, "
+                    "decided_by) VALUES (1, 'H-1', 'U-1', 'pin', 'Nijmegen', 1, CURRENT_TIMESTAMP, 'tok-old', 'JdV')"
+                )
+            )
+        upgrade(engine)
+        with engine.begin() as connection:
+            connection.execute(text(household), {"place": "Heumen"})
+        with pytest.raises(IntegrityError), engine.begin() as connection:
+            connection.execute(text(household), {"place": "Nijmegen"})
+        with engine.connect() as connection:
+            places = connection.execute(text("SELECT municipality FROM households ORDER BY municipality")).scalars().all()
+            unit_place = connection.scalar(text("SELECT unit_municipality FROM decisions"))
+    finally:
+        engine.dispose()
+    assert places == ["Heumen", "Nijmegen"] and unit_place == "Heumen"

@@ -45,7 +45,9 @@ function tiles(data) {
   document.getElementById("tiles").replaceChildren(
     tile(nf0.format(pool.households), `huishoudens wachten (${nf0.format(pool.persons)} personen)`, "", "tile-pool"),
     tile(nf0.format(pool.overdue), `over de ${data.deadline_weeks}-wekentermijn`, pool.overdue ? "bad" : "", "tile-overdue"),
-    tile(nf0.format(pool.documents_incomplete), "zonder BSN of IBAN (documenten onvolledig)", pool.documents_incomplete ? "warn" : "", "tile-documents"),
+    pool.documents_incomplete === null
+      ? tile("< 5", "zonder BSN of IBAN (documenten onvolledig); minder dan 5 wordt met uw rol niet precies getoond", "warn", "tile-documents")
+      : tile(nf0.format(pool.documents_incomplete), "zonder BSN of IBAN (documenten onvolledig)", pool.documents_incomplete ? "warn" : "", "tile-documents"),
     tile(nf0.format(data.units_available), "woningen aangeboden", "", "tile-units"),
     tile(pool.median_waiting_weeks === null ? "–" : nf0.format(pool.median_waiting_weeks), "weken wachten (mediaan)", "", "tile-median"),
   );
@@ -70,11 +72,16 @@ function waiting(data) {
   box.replaceChildren(chart, el("p", { class: "muted", text: `Weken sinds koppeling, op ${formatDate(data.on)}; rechts van de rode lijn is de ${data.deadline_weeks}-wekentermijn voorbij.` }));
 }
 
-function profileLabel(row) {
+function profileLabel(row, withheld) {
   const size = row.persons === 1 ? "alleenstaand" : `${row.persons} personen`;
   const later = row.future_size && row.future_size !== row.persons ? ` (straks ${row.future_size})` : "";
+  if (withheld && row.needs && row.needs.length) return `waarvan met ${row.needs.join(", ")}`;
   const needs = row.needs && row.needs.length ? `, ${row.needs.join(", ")}` : "";
   return size + later + needs;
+}
+
+function count(value) {
+  return value === null || value === undefined ? "–" : nf0.format(value);
 }
 
 function mismatch(data) {
@@ -99,11 +106,14 @@ function mismatch(data) {
         "tbody",
         {},
         run.mismatch.map((r) =>
-          el("tr", {}, el("th", { scope: "row", text: profileLabel(r) }), el("td", { class: "num", text: r.households }), el("td", { class: "num", text: r.eligible_units }), el("td", { class: "num", text: r.placed })),
+          el("tr", {}, el("th", { scope: "row", text: profileLabel(r, run.withheld) }), el("td", { class: "num", text: count(r.households) }), el("td", { class: "num", text: count(r.eligible_units) }), el("td", { class: "num", text: count(r.placed) })),
         ),
       ),
     );
-    parts.push(el("details", {}, el("summary", { text: "Per soort huishouden, met alle regels" }), table));
+    const note = run.withheld
+      ? [el("p", { class: "muted", text: "Met uw rol ziet u per soort huishouden het totaal. Groepen met een zorgbehoefte staan er alleen als ze minstens 5 huishoudens tellen en er minstens 5 andere overblijven; passende woningen per groep worden niet getoond. Zo is uit deze cijfers niet af te leiden welk huishouden een zorgbehoefte heeft." })]
+      : [];
+    parts.push(el("details", {}, el("summary", { text: "Per soort huishouden, met alle regels" }), table, ...note));
   } else {
     parts.push(el("p", { class: "muted", text: "Nog geen voorstel berekend: de kolom geplaatst vult zich na de eerste berekening (Weekvoorstel)." }));
   }
