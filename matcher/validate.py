@@ -9,7 +9,7 @@ Two explicit, ordered registries of ``(id, function)``:
 - ``RULES``: one predicate per eligibility rule E1-E9, true when the pair (h, u) keeps it;
   ``failing_rules`` lists the ids of those a pair breaks.
 - ``CHECKS``: one check per rule or property of the proposal (A1-A5, the eligibility of
-  every match, terms, tier values, reasons, sort orders, KPIs, explanations). A check reads
+  every match, terms, tier values and status, reasons, sort orders, KPIs, explanations). A check reads
   a :class:`Context` and returns its problems as sentences; ``check_proposal`` runs them
   all in order, ``problems_by_check`` says which check found what.
 """
@@ -17,6 +17,7 @@ Two explicit, ordered registries of ``(id, function)``:
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -211,6 +212,11 @@ class Context:
         return [(m["household_id"], m["unit_id"]) for m, _, _ in self.known]
 
     @cached_property
+    def unit_of(self) -> dict[str, str]:
+        """Household id -> the unit of its first match."""
+        return {hid: uid for hid, uid in reversed(self.pairs)}
+
+    @cached_property
     def residents(self) -> dict[str, set[str]]:
         """Unit id -> the households the proposal places there."""
         found: dict[str, set[str]] = {}
@@ -361,6 +367,27 @@ def check_persons(c: Context) -> list[str]:
     ]
 
 
+def check_match_explanations(c: Context) -> list[str]:
+    """Every match has an explanation."""
+    return [
+        f"match {m['household_id']}-{m['unit_id']}: no explanation" for m in c.proposal["matches"] if not m.get("explanation")
+    ]
+
+
+def check_match_extras(c: Context) -> list[str]:
+    """A match's ``neighbourhood`` is its unit's and ``fixed`` is true exactly for the policy's fixed pairs (each when given)."""
+    problems = []
+    fixed_pairs = set(c.instance.policy.fixed_pairs)
+    for m, _, u in c.known:
+        label = f"match {m['household_id']}-{m['unit_id']}"
+        if "neighbourhood" in m and m["neighbourhood"] != u["neighbourhood"]:
+            problems.append(f"{label}: neighbourhood {m['neighbourhood']} != {u['neighbourhood']}")
+        fixed = (m["household_id"], m["unit_id"]) in fixed_pairs
+        if "fixed" in m and m["fixed"] != fixed:
+            problems.append(f"{label}: fixed {m['fixed']} != {fixed}")
+    return problems
+
+
 # Assignment rules.
 
 
@@ -447,6 +474,12 @@ def check_next_best_unit(c: Context) -> list[str]:
         others = [v for v in c.eligible_units(h["household_id"]) if v["unit_id"] != u["unit_id"]]
         value = partial(_tier_vector, h, instance=c.instance)
         problems.extend(_check_alternative(m, "next_best_unit", "unit_id", c.units, others, value, mine))
+        given = m["alternatives"]["next_best_unit"]
+        if given is not None and "taken_by" in given:
+            holders = sorted(c.residents.get(given["unit_id"], set()))
+            if given["taken_by"] != holders:
+                label = f"match {m['household_id']}-{m['unit_id']} next_best_unit"
+                problems.append(f"{label}: taken_by {given['taken_by']} != households placed there {holders}")
     return problems
 
 
@@ -462,26 +495,46 @@ def check_next_best_household(c: Context) -> list[str]:
         rivals = [g for g in c.eligible_households(u["unit_id"]) if g["household_id"] not in residents]
         value = partial(_tier_vector, u=u, instance=c.instance)
         problems.extend(_check_alternative(m, "next_best_household", "household_id", c.households, rivals, value, mine))
+        given = m["alternatives"]["next_best_household"]
+        if given is not None and "placed_in" in given:
+            placed_in = c.unit_of.get(given["household_id"])
+            if given["placed_in"] != placed_in:
+                label = f"match {m['household_id']}-{m['unit_id']} next_best_household"
+                problems.append(f"{label}: placed_in {given['placed_in']} != its match {placed_in}")
     return problems
 
 
 # The mismatch report.
 
 
+NEEDS = ("wheelchair", "mobility", "lgbtiq", "psychosocial")  # the vulnerabilities that restrict which homes fit
+
+
+def _group(h: Row) -> tuple[int, int, tuple[str, ...]]:
+    """A household's group in the mismatch report: persons now, size after reunification, needs."""
+    return (
+        _persons(h),
+        _persons(h) + int(h["expected_reunification"]),
+        tuple(sorted(n for n in NEEDS if n in h["vulnerabilities"])),
+    )
+
+
+def _label(group: tuple[int, int, tuple[str, ...]]) -> str:
+    persons, future, needs = group
+    return f"{persons}/{future}/{list(needs)}"
+
+
 def check_mismatch(c: Context) -> list[str]:
-    """Mismatch report: each group's (persons now, future size, needs) households, those without documents,
-    the units that fit at least one of them (E9 aside) and those placed are counted right."""
+    """Mismatch report: every group (persons now, future size, needs) of the input's households is listed once,
+    with its households, those without documents, the units that fit at least one of them (E9 aside), those
+    placed and those unplaced counted right."""
     if "mismatch" not in c.proposal:
         return []
     problems = []
     placed_ids = {hid for hid, _ in c.pairs}
     for row in c.proposal["mismatch"]:
-        members = [
-            g for g in c.households.values()
-            if (_persons(g), _persons(g) + int(g["expected_reunification"])) == (row["persons"], row["future_size"])
-            and sorted(n for n in ("wheelchair", "mobility", "lgbtiq", "psychosocial") if n in g["vulnerabilities"])
-            == sorted(row["needs"])
-        ]  # fmt: skip
+        group = (row["persons"], row["future_size"], tuple(sorted(row["needs"])))
+        members = [g for g in c.households.values() if _group(g) == group]
         fitting = sum(1 for uid in c.units if any(set(c.broken(g["household_id"], uid)) <= {"E9"} for g in members))
         expected_row = {
             "households": len(members),
@@ -492,6 +545,17 @@ def check_mismatch(c: Context) -> list[str]:
         got = {key: row[key] for key in expected_row}
         if got != expected_row:
             problems.append(f"mismatch row {row['persons']}/{row['future_size']}/{row['needs']}: {got} != {expected_row}")
+        unplaced = expected_row["households"] - expected_row["placed"]
+        if "unplaced" in row and row["unplaced"] != unplaced:
+            problems.append(
+                f"mismatch row {row['persons']}/{row['future_size']}/{row['needs']}: unplaced {row['unplaced']} != {unplaced}"
+            )
+    listed = Counter((row["persons"], row["future_size"], tuple(sorted(row["needs"]))) for row in c.proposal["mismatch"])
+    for group in sorted({_group(h) for h in c.households.values()} - set(listed)):
+        problems.append(f"mismatch report misses the group {_label(group)}")
+    for group, times in sorted(listed.items()):
+        if times > 1:
+            problems.append(f"mismatch report lists the group {_label(group)} {times} times")
     return problems
 
 
@@ -644,6 +708,20 @@ def check_tier_bounds(c: Context) -> list[str]:
     ]
 
 
+def check_status(c: Context) -> list[str]:
+    """status is optimal or feasible; optimal only when every tier's bound equals its value (proven)."""
+    status = c.proposal["status"]
+    if status not in ("optimal", "feasible"):
+        return [f"status {status} is neither optimal nor feasible"]
+    if status != "optimal":
+        return []
+    return [
+        f"status optimal but tier {i + 1} has bound {t['bound']} for value {t['value']}"
+        for i, t in enumerate(c.proposal["solver"]["tiers"])
+        if t["bound"] != t["value"]
+    ]
+
+
 def check_kpis(c: Context) -> list[str]:
     """kpis counts the households and persons placed, the overdue households placed and the temporary placements."""
     k = c.proposal["kpis"]
@@ -657,12 +735,22 @@ def check_kpis(c: Context) -> list[str]:
 
 
 def check_by_neighbourhood(c: Context) -> list[str]:
-    """kpis.by_neighbourhood gives each neighbourhood listed the number of households placed there."""
-    return [
+    """kpis.by_neighbourhood lists every neighbourhood that has a unit, zeros included, and no other,
+    each with the number of households placed there."""
+    listed = c.proposal["kpis"]["by_neighbourhood"]
+    problems = [
         f"kpis.by_neighbourhood[{name}] {n} != {c.per_neighbourhood.get(name, 0)}"
-        for name, n in c.proposal["kpis"]["by_neighbourhood"].items()
+        for name, n in listed.items()
         if c.per_neighbourhood.get(name, 0) != n
     ]
+    with_units = {u["neighbourhood"] for u in c.units.values()}
+    missing = sorted(with_units - set(listed))
+    if missing:
+        problems.append(f"kpis.by_neighbourhood misses {', '.join(missing)}")
+    extra = sorted(set(listed) - with_units)
+    if extra:
+        problems.append(f"kpis.by_neighbourhood lists {', '.join(extra)}, where no unit is")
+    return problems
 
 
 def check_previous_pairs_kept(c: Context) -> list[str]:
@@ -679,6 +767,18 @@ def check_input_sha256(c: Context) -> list[str]:
     return ["input_sha256 differs from the instance"] if c.proposal["input_sha256"] != c.instance.input_sha256 else []
 
 
+def check_format(c: Context) -> list[str]:
+    """format is proposal/v1."""
+    return [] if c.proposal["format"] == "proposal/v1" else [f"format {c.proposal['format']} is not proposal/v1"]
+
+
+def check_planning_date(c: Context) -> list[str]:
+    """planning_date is the policy's planning date."""
+    want = c.instance.policy.planning_date.isoformat()
+    given = c.proposal["planning_date"]
+    return [] if given == want else [f"planning_date {given} != the policy's {want}"]
+
+
 CHECKS: tuple[tuple[str, Check], ...] = (
     ("A1", check_one_unit_per_household),
     ("households_listed", check_households_listed),
@@ -689,6 +789,8 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("E1-E9", check_eligibility),
     ("terms", check_terms),
     ("persons", check_persons),
+    ("match_explanations", check_match_explanations),
+    ("match_extras", check_match_extras),
     ("A2", check_one_household_per_unit),
     ("A3", check_beds),
     ("A4", check_neighbourhood_caps),
@@ -705,10 +807,13 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("unit_explanations", check_unit_explanations),
     ("tier_values", check_tier_values),
     ("tier_bounds", check_tier_bounds),
+    ("status", check_status),
     ("kpis", check_kpis),
     ("by_neighbourhood", check_by_neighbourhood),
     ("previous_pairs_kept", check_previous_pairs_kept),
     ("input_sha256", check_input_sha256),
+    ("format", check_format),
+    ("planning_date", check_planning_date),
 )
 
 

@@ -333,6 +333,33 @@ def test_persons_wrong() -> None:
     only(inst, p, "persons", f"match {m['household_id']}-{m['unit_id']}: persons {m['persons']} != {m['persons'] - 1}")
 
 
+def test_match_without_explanation() -> None:
+    """A match without an explanation is reported."""
+    inst, p = week()
+    m = p["matches"][0]
+    m["explanation"] = ""
+    only(inst, p, "match_explanations", f"match {m['household_id']}-{m['unit_id']}: no explanation")
+
+
+def test_match_in_another_neighbourhood() -> None:
+    """A match whose neighbourhood is not its unit's is reported."""
+    inst, p = week()
+    m = next(m for m in p["matches"] if m["neighbourhood"] != "Lent")
+    right, m["neighbourhood"] = m["neighbourhood"], "Lent"
+    only(inst, p, "match_extras", f"match {m['household_id']}-{m['unit_id']}: neighbourhood Lent != {right}")
+
+
+def test_match_fixed_flag() -> None:
+    """A pair the WBB did not fix marked as fixed, or a fixed pair not marked, is reported; the right flags pass."""
+    inst = instance([household("H-1"), household("H-2")], [unit("U-1"), unit("U-2")], fixed_pairs=[["H-2", "U-1"]])
+    p = propose(inst)
+    assert [m["fixed"] for m in p["matches"]] == [False, True]
+    for m in p["matches"]:
+        m["fixed"] = not m["fixed"]
+    other = match_of(p, "H-1")["unit_id"]
+    only(inst, p, "match_extras", f"match H-1-{other}: fixed True != False", "match H-2-U-1: fixed False != True")
+
+
 # Why this one.
 
 
@@ -364,9 +391,30 @@ def test_alternative_left_out(key: str, check_id: str) -> None:
     only(inst, p, check_id, f"match {m['household_id']}-{m['unit_id']} {key}: missing")
 
 
+def test_next_best_unit_taken_by_others() -> None:
+    """A next-best unit said to have gone to other households than those placed in it is reported."""
+    inst, p = week()
+    m = next(m for m in p["matches"] if m["alternatives"]["next_best_unit"] and m["alternatives"]["next_best_unit"]["taken_by"])
+    right = m["alternatives"]["next_best_unit"]["taken_by"]
+    m["alternatives"]["next_best_unit"]["taken_by"] = right[:-1]
+    label = f"match {m['household_id']}-{m['unit_id']} next_best_unit"
+    only(inst, p, "next_best_unit", f"{label}: taken_by {right[:-1]} != households placed there {right}")
+
+
+def test_next_best_household_placed_elsewhere() -> None:
+    """A next-best household said to be placed in another unit than its match is reported."""
+    inst, p = week()
+    m = next(m for m in p["matches"] if m["alternatives"]["next_best_household"])
+    given = m["alternatives"]["next_best_household"]
+    right, given["placed_in"] = given["placed_in"], "U-9999"
+    label = f"match {m['household_id']}-{m['unit_id']} next_best_household"
+    only(inst, p, "next_best_household", f"{label}: placed_in U-9999 != its match {right}")
+
+
 def test_next_best_unit_not_the_best() -> None:
-    """Naming an eligible unit that is worse for the household than the best other is reported, and so is
-    the tier difference that then no longer adds up (U-3 is too large for a single: underoccupancy)."""
+    """Naming an eligible unit that is worse for the household than the best other is reported, and so are
+    the tier difference and the households placed there, which then no longer fit (U-3 is too large for a
+    single: underoccupancy)."""
     inst = instance(
         [household("H-1"), household("H-2", adults=2)],
         [unit("U-1", max_occupants=1), unit("U-2", max_occupants=1, neighbourhood="Lent"), unit("U-3", max_occupants=4)],
@@ -382,6 +430,7 @@ def test_next_best_unit_not_the_best() -> None:
         "next_best_unit",
         f"{label}: U-3 has [10, 61, -4], the best other has [10, 61, 5]",
         f"{label}: tier_difference [0, 0, 0] is not chosen minus alternative",
+        f"{label}: taken_by [] != households placed there ['H-2']",
     )
 
 
@@ -394,6 +443,29 @@ def test_mismatch_count_wrong() -> None:
     row_ = p["mismatch"][0]
     row_["placed"] += 1
     only_one(inst, p, "mismatch", f"mismatch row {row_['persons']}/{row_['future_size']}/{row_['needs']}: ")
+
+
+def test_mismatch_unplaced_wrong() -> None:
+    """A group's unplaced count that is not its households minus those placed is reported."""
+    inst, p = week()
+    row_ = p["mismatch"][0]
+    row_["unplaced"] += 1
+    label = f"{row_['persons']}/{row_['future_size']}/{row_['needs']}"
+    only(inst, p, "mismatch", f"mismatch row {label}: unplaced {row_['unplaced']} != {row_['unplaced'] - 1}")
+
+
+@pytest.mark.parametrize("change", ["drop", "duplicate"])
+def test_mismatch_group_missing_or_twice(change: str) -> None:
+    """A group of households left out of the mismatch report, or listed twice, is reported."""
+    inst, p = week()
+    row_ = p["mismatch"][0]
+    label = f"{row_['persons']}/{row_['future_size']}/{row_['needs']}"
+    if change == "drop":
+        p["mismatch"].pop(0)
+        only(inst, p, "mismatch", f"mismatch report misses the group {label}")
+    else:
+        p["mismatch"].append(copy.deepcopy(row_))
+        only(inst, p, "mismatch", f"mismatch report lists the group {label} 2 times")
 
 
 # Why not: unmatched households.
@@ -548,6 +620,25 @@ def test_tier_bound_below_value() -> None:
     only(inst, p, "tier_bounds", f"tier bound {value - 1} below its value {value}")
 
 
+def test_optimal_status_without_proof() -> None:
+    """A proposal called optimal whose bound exceeds its value, or that has no bound, is reported."""
+    inst, p = week()
+    tier = p["solver"]["tiers"][1]
+    tier["bound"] += 1
+    only(inst, p, "status", f"status optimal but tier 2 has bound {tier['bound']} for value {tier['value']}")
+    inst, p = week("fifo")
+    p["status"] = "optimal"
+    values = [t["value"] for t in p["solver"]["tiers"]]
+    only(inst, p, "status", *(f"status optimal but tier {i + 1} has bound None for value {v}" for i, v in enumerate(values)))
+
+
+def test_status_unknown() -> None:
+    """A status other than optimal or feasible is reported."""
+    inst, p = week()
+    p["status"] = "solved"
+    only(inst, p, "status", "status solved is neither optimal nor feasible")
+
+
 @pytest.mark.parametrize("key", ["placed_households", "placed_persons", "overdue_placed", "temporary_placements"])
 def test_kpi_wrong(key: str) -> None:
     """Each count among the KPIs that differs from the matches is reported."""
@@ -565,6 +656,18 @@ def test_by_neighbourhood_wrong() -> None:
     only(inst, p, "by_neighbourhood", f"kpis.by_neighbourhood[Lankforst] {right + 1} != {right}")
 
 
+def test_by_neighbourhood_missing_or_extra() -> None:
+    """A wijk with a unit left out of kpis.by_neighbourhood (even with zero placed), or a wijk without units, is reported."""
+    inst, p = week()
+    counts = p["kpis"]["by_neighbourhood"]
+    empty = next(name for name, n in counts.items() if n == 0)
+    del counts[empty]
+    only(inst, p, "by_neighbourhood", f"kpis.by_neighbourhood misses {empty}")
+    counts[empty] = 0
+    counts["Atlantis"] = 0
+    only(inst, p, "by_neighbourhood", "kpis.by_neighbourhood lists Atlantis, where no unit is")
+
+
 def test_previous_pairs_kept_wrong() -> None:
     """A count of previous pairs kept that differs from the matches is reported; the right count passes."""
     inst = instance([household("H-1")], [unit("U-1"), unit("U-2")], previous_pairs=[["H-1", "U-2"]])
@@ -579,3 +682,17 @@ def test_input_hash_of_another_input() -> None:
     inst, p = week()
     p["input_sha256"] = "0" * 64
     only(inst, p, "input_sha256", "input_sha256 differs from the instance")
+
+
+def test_format_of_another_version() -> None:
+    """A document that is not proposal/v1 is reported."""
+    inst, p = week()
+    p["format"] = "proposal/v2"
+    only(inst, p, "format", "format proposal/v2 is not proposal/v1")
+
+
+def test_planning_date_of_another_week() -> None:
+    """A proposal dated other than the policy's planning date is reported."""
+    inst, p = week()
+    p["planning_date"] = "2025-03-10"
+    only(inst, p, "planning_date", "planning_date 2025-03-10 != the policy's 2025-03-03")
