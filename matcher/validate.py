@@ -3,12 +3,25 @@
 It shares no code with the vectorised rules or the solvers: every rule is re-implemented
 here per pair in plain Python, so a test that runs it on every result catches a defect in
 either. It is meant for tests and audits of small and medium instances, not for speed.
+
+Two explicit, ordered registries of ``(id, function)``:
+
+- ``RULES``: one predicate per eligibility rule E1-E9, true when the pair (h, u) keeps it;
+  ``failing_rules`` lists the ids of those a pair breaks.
+- ``CHECKS``: one check per rule or property of the proposal (A1-A5, the eligibility of
+  every match, terms, tier values and status, reasons, sort orders, KPIs, explanations). A check reads
+  a :class:`Context` and returns its problems as sentences; ``check_proposal`` runs them
+  all in order, ``problems_by_check`` says which check found what.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property, partial
 from typing import Any
 
 from matcher.input.instance import Instance
@@ -23,56 +36,133 @@ def _persons(h: Row) -> int:
     return int(h["adults"]) + int(h["children"])
 
 
-def failing_rules(h: Row, u: Row, instance: Instance) -> list[str]:
-    """Every rule E1-E9 that the pair (h, u) breaks, per the spec's text."""
+def _family_due(h: Row, instance: Instance) -> bool:
+    """v1.1: family members count once due: no arrival date, or one within the reunification horizon."""
+    if int(h["expected_reunification"]) <= 0:
+        return False
+    arrival = h.get("expected_arrival_date")
+    if arrival is None or arrival != arrival:  # an empty cell: None, or NaN/NaT from a table
+        return True
     p = instance.policy
+    return bool(arrival <= p.planning_date + dt.timedelta(weeks=p.reunification_horizon_weeks))
+
+
+def _future_size(h: Row, instance: Instance) -> int:
+    return _persons(h) + (int(h["expected_reunification"]) if _family_due(h, instance) else 0)
+
+
+# Eligibility: one predicate per rule, true when the pair keeps it.
+
+Rule = Callable[[Row, Row, Instance], bool]
+
+
+def e1_documents(h: Row, u: Row, instance: Instance) -> bool:
+    """E1: the household's documents are complete (BSN and IBAN known)."""
+    return bool(h["documents_complete"])
+
+
+def e2_available(h: Row, u: Row, instance: Instance) -> bool:
+    """E2: the unit is available on or before planning_date + horizon_days."""
+    p = instance.policy
+    return bool(u["available_from"] <= p.planning_date + dt.timedelta(days=p.horizon_days))
+
+
+def e3_municipality(h: Row, u: Row, instance: Instance) -> bool:
+    """E3: the unit lies in the household's municipality, unless the run is regional."""
+    return bool(instance.policy.regional or h["municipality"] == u["municipality"])
+
+
+def e4_occupancy(h: Row, u: Row, instance: Instance) -> bool:
+    """E4: a non-shared unit holds the household now within min_occupants..max_occupants."""
+    return bool(u["shared"] or u["min_occupants"] <= _persons(h) <= u["max_occupants"])
+
+
+def e5_reunification(h: Row, u: Row, instance: Instance) -> bool:
+    """E5: if reunification must fit and the family is due, a permanent unit is non-shared and fits the future household."""
+    future = _future_size(h, instance)
+    concerned = instance.policy.reunification_must_fit and _family_due(h, instance) and not u["temporary"]
+    return not (concerned and (u["shared"] or future > u["max_occupants"]))
+
+
+def e6_shared(h: Row, u: Row, instance: Instance) -> bool:
+    """E6: a shared unit takes small households within its beds, of its gender, LHBTIQ+-safe and supported where needed."""
+    if not u["shared"]:
+        return True
     persons = _persons(h)
-    future = persons + int(h["expected_reunification"])
     vulns = set(h["vulnerabilities"])
-    broken: list[str] = []
-    if not h["documents_complete"]:
-        broken.append("E1")
-    if u["available_from"] > p.planning_date + dt.timedelta(days=p.horizon_days):
-        broken.append("E2")
-    if not p.regional and h["municipality"] != u["municipality"]:
-        broken.append("E3")
-    if not u["shared"] and not (u["min_occupants"] <= persons <= u["max_occupants"]):
-        broken.append("E4")
-    if (
-        p.reunification_must_fit
-        and int(h["expected_reunification"]) > 0
-        and not u["temporary"]
-        and (u["shared"] or future > u["max_occupants"])
-    ):
-        broken.append("E5")
-    if u["shared"]:
-        ok = persons <= p.shared_max_household_size and persons <= u["beds"]
-        ok = ok and (u["gender"] in ("", None) or u["gender"] == h["gender"])
-        ok = ok and ("lgbtiq" not in vulns or u["lgbtiq_safe"])
-        ok = ok and ("psychosocial" not in vulns or u["support"])
-        if not ok:
-            broken.append("E6")
-    if ("wheelchair" in vulns and not u["wheelchair"]) or ("mobility" in vulns and not (u["step_free"] or u["wheelchair"])):
-        broken.append("E7")
-    if p.rent_caps is not None:
-        caps = p.rent_caps
-        if persons == 1 and int(h["head_age"]) < caps.young_age:
-            cap = caps.young
-        elif persons <= 2:
-            cap = caps.low
-        else:
-            cap = caps.high
-        if Decimal(u["rent"]) > cap:
-            broken.append("E8")
-    if (h["household_id"], u["unit_id"]) in set(p.excluded_pairs):
-        broken.append("E9")
-    return broken
+    ok = persons <= instance.policy.shared_max_household_size and persons <= u["beds"]
+    ok = ok and (u["gender"] in ("", None) or u["gender"] == h["gender"])
+    ok = ok and ("lgbtiq" not in vulns or u["lgbtiq_safe"])
+    ok = ok and ("psychosocial" not in vulns or u["support"])
+    return bool(ok)
+
+
+def e7_accessibility(h: Row, u: Row, instance: Instance) -> bool:
+    """E7: a wheelchair user gets a wheelchair unit; reduced mobility a step-free or wheelchair unit."""
+    vulns = set(h["vulnerabilities"])
+    wheelchair_fails = "wheelchair" in vulns and not u["wheelchair"]
+    mobility_fails = "mobility" in vulns and not (u["step_free"] or u["wheelchair"])
+    return not (wheelchair_fails or mobility_fails)
+
+
+def e8_rent(h: Row, u: Row, instance: Instance) -> bool:
+    """E8: with rent caps on, the rent is within the household's cap: young, low (up to 2 persons) or high."""
+    caps = instance.policy.rent_caps
+    if caps is None:
+        return True
+    persons = _persons(h)
+    if persons == 1 and int(h["head_age"]) < caps.young_age:
+        cap = caps.young
+    elif persons <= 2:
+        cap = caps.low
+    else:
+        cap = caps.high
+    return Decimal(u["rent"]) <= cap
+
+
+def e9_not_excluded(h: Row, u: Row, instance: Instance) -> bool:
+    """E9: the pair is not one of the policy's excluded_pairs, nor a household and the place it lives in now (v1.1)."""
+    if u["unit_id"] == (h.get("current_unit_id") or ""):
+        return False
+    return (h["household_id"], u["unit_id"]) not in set(instance.policy.excluded_pairs)
+
+
+def b1_bedrooms(h: Row, u: Row, instance: Instance) -> bool:
+    """B1: (this project's own rule) with max_persons_per_bedroom set, a non-shared home holds at most that many
+    persons per bedroom, a studio counting as one bedroom."""
+    limit = instance.policy.max_persons_per_bedroom
+    if limit is None or u["shared"]:
+        return True
+    return _persons(h) <= limit * max(int(u["bedrooms"]), 1)
+
+
+RULES: tuple[tuple[str, Rule], ...] = (
+    ("E1", e1_documents),
+    ("E2", e2_available),
+    ("E3", e3_municipality),
+    ("E4", e4_occupancy),
+    ("E5", e5_reunification),
+    ("E6", e6_shared),
+    ("E7", e7_accessibility),
+    ("E8", e8_rent),
+    ("B1", b1_bedrooms),
+    ("E9", e9_not_excluded),
+)
+
+
+def failing_rules(h: Row, u: Row, instance: Instance) -> list[str]:
+    """Every rule E1-E9 that the pair (h, u) breaks, per the spec's text, in rule order."""
+    return [rule_id for rule_id, keeps in RULES if not keeps(h, u, instance)]
+
+
+# Objective terms and tier values.
 
 
 def pair_terms(h: Row, u: Row, instance: Instance) -> dict[str, int]:
+    """Every objective term's value for the pair (h, u)."""
     p = instance.policy
     persons = _persons(h)
-    future = persons + int(h["expected_reunification"])
+    future = _future_size(h, instance)
     waiting = max(0, (p.planning_date - h["koppeling_date"]).days)
     return {
         "placed_households": 1,
@@ -84,10 +174,12 @@ def pair_terms(h: Row, u: Row, instance: Instance) -> dict[str, int]:
         "underoccupancy": 0 if u["shared"] else max(0, int(u["max_occupants"]) - future),
         "preferred": int(u["neighbourhood"] in set(h["preferred_neighbourhoods"])),
         "own_municipality": int(h["municipality"] == u["municipality"]),
+        "move_on": int(bool(h.get("current_unit_id"))),
     }
 
 
 def tier_values(matches: list[tuple[str, str]], instance: Instance) -> list[int]:
+    """Each tier's value for a list of (household_id, unit_id) pairs."""
     households = {r["household_id"]: r for r in instance.households.to_dict(orient="records")}
     units = {r["unit_id"]: r for r in instance.units.to_dict(orient="records")}
     values = []
@@ -105,8 +197,281 @@ def _tier_vector(h: Row, u: Row, instance: Instance) -> list[int]:
     return [sum(w * terms[t] for t, w in tier.items()) for tier in instance.policy.objective]
 
 
+# What every check reads.
+
+
+@dataclass
+class Context:
+    """The instance and the proposal, indexed once; eligibility is computed on demand and kept."""
+
+    instance: Instance
+    proposal: dict[str, Any]
+    households: dict[str, Row]
+    units: dict[str, Row]
+    _broken: dict[tuple[str, str], list[str]] = field(default_factory=dict, repr=False)
+    _units_for: dict[str, list[Row]] = field(default_factory=dict, repr=False)
+    _households_for: dict[str, list[Row]] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def of(cls, instance: Instance, proposal: dict[str, Any]) -> Context:
+        return cls(
+            instance=instance,
+            proposal=proposal,
+            households={r["household_id"]: r for r in instance.households.to_dict(orient="records")},
+            units={r["unit_id"]: r for r in instance.units.to_dict(orient="records")},
+        )
+
+    @cached_property
+    def pairs(self) -> list[tuple[str, str]]:
+        """Every match's (household_id, unit_id), as listed."""
+        return [(m["household_id"], m["unit_id"]) for m in self.proposal["matches"]]
+
+    @cached_property
+    def known(self) -> list[tuple[dict[str, Any], Row, Row]]:
+        """The matches whose household and unit are both in the input, with their rows."""
+        return [
+            (m, self.households[m["household_id"]], self.units[m["unit_id"]])
+            for m in self.proposal["matches"]
+            if m["household_id"] in self.households and m["unit_id"] in self.units
+        ]
+
+    @cached_property
+    def known_pairs(self) -> list[tuple[str, str]]:
+        return [(m["household_id"], m["unit_id"]) for m, _, _ in self.known]
+
+    @cached_property
+    def unit_of(self) -> dict[str, str]:
+        """Household id -> the unit of its first match."""
+        return {hid: uid for hid, uid in reversed(self.pairs)}
+
+    @cached_property
+    def residents(self) -> dict[str, set[str]]:
+        """Unit id -> the households the proposal places there."""
+        found: dict[str, set[str]] = {}
+        for hid, uid in self.pairs:
+            found.setdefault(uid, set()).add(hid)
+        return found
+
+    @cached_property
+    def per_neighbourhood(self) -> dict[str, int]:
+        """Neighbourhood -> households placed there."""
+        counts: dict[str, int] = {}
+        for _, _, u in self.known:
+            counts[u["neighbourhood"]] = counts.get(u["neighbourhood"], 0) + 1
+        return counts
+
+    @cached_property
+    def reached(self) -> set[str]:
+        """The capped neighbourhoods whose cap the proposal reaches."""
+        caps = self.instance.policy.neighbourhood_caps
+        return {name for name, cap in caps.items() if self.per_neighbourhood.get(name, 0) >= cap}
+
+    def broken(self, hid: str, uid: str) -> list[str]:
+        """``failing_rules`` of an input household and unit, computed once per pair."""
+        key = (hid, uid)
+        if key not in self._broken:
+            self._broken[key] = failing_rules(self.households[hid], self.units[uid], self.instance)
+        return self._broken[key]
+
+    def eligible_units(self, hid: str) -> list[Row]:
+        """The units the household may be offered (E1-E9), in id order."""
+        if hid not in self._units_for:
+            self._units_for[hid] = [u for uid, u in self.units.items() if not self.broken(hid, uid)]
+        return self._units_for[hid]
+
+    def eligible_households(self, uid: str) -> list[Row]:
+        """The households the unit may be offered to (E1-E9), in id order."""
+        if uid not in self._households_for:
+            self._households_for[uid] = [h for hid, h in self.households.items() if not self.broken(hid, uid)]
+        return self._households_for[uid]
+
+    def household_reason(self, hid: str) -> str:
+        """The spec's reason for an unmatched household: the first that applies."""
+        if not self.households[hid]["documents_complete"]:
+            return "documents_incomplete"
+        eligible = self.eligible_units(hid)
+        if not eligible:
+            return "no_eligible_unit"
+        if all(u["neighbourhood"] in self.reached for u in eligible):
+            return "neighbourhood_cap"
+        return "outranked"
+
+    def unit_reason(self, uid: str) -> str:
+        """The spec's reason for an unused unit: the first that applies."""
+        u = self.units[uid]
+        p = self.instance.policy
+        if u["available_from"] > p.planning_date + dt.timedelta(days=p.horizon_days):
+            return "not_available_yet"
+        if not self.eligible_households(uid):
+            return "no_eligible_household"
+        if u["neighbourhood"] in self.reached:
+            return "neighbourhood_cap"
+        return "outranked"
+
+
+Check = Callable[[Context], list[str]]
+
+
+# Who is listed where, and in what order.
+
+
+def check_one_unit_per_household(c: Context) -> list[str]:
+    """A1: a household gets at most one unit, so it appears in at most one match."""
+    matched = [hid for hid, _ in c.pairs]
+    if len(set(matched)) != len(matched):
+        return ["A1: a household appears in more than one match"]
+    return []
+
+
+def check_households_listed(c: Context) -> list[str]:
+    """Every household of the input appears exactly once: in matches or in unmatched_households."""
+    listed = [hid for hid, _ in c.pairs] + [x["household_id"] for x in c.proposal["unmatched_households"]]
+    if sorted(listed) != sorted(c.households):
+        return ["households in matches + unmatched_households differ from the input"]
+    return []
+
+
+def check_used_units_not_unused(c: Context) -> list[str]:
+    """A unit with a match (a shared unit with at least one household too) appears only in matches, never in unused_units."""
+    unused = {x["unit_id"] for x in c.proposal["unused_units"]}
+    if unused & {uid for _, uid in c.pairs}:
+        return ["a unit with a match also appears in unused_units"]
+    return []
+
+
+def check_units_listed(c: Context) -> list[str]:
+    """Every unit of the input appears in matches or in unused_units, and at most once in unused_units."""
+    unused = [x["unit_id"] for x in c.proposal["unused_units"]]
+    if sorted(set(unused) | {uid for _, uid in c.pairs}) != sorted(c.units) or len(unused) != len(set(unused)):
+        return ["units in matches + unused_units differ from the input"]
+    return []
+
+
+def check_sort_orders(c: Context) -> list[str]:
+    """matches and unmatched_households are sorted by household_id, unused_units by unit_id."""
+    problems = []
+    for key, id_field in (("matches", "household_id"), ("unmatched_households", "household_id"), ("unused_units", "unit_id")):
+        order = [item[id_field] for item in c.proposal[key]]
+        if order != sorted(order):
+            problems.append(f"{key} is not sorted by {id_field}")
+    return problems
+
+
+# Every match on its own.
+
+
+def check_known_ids(c: Context) -> list[str]:
+    """Every match names a household and a unit of the input."""
+    return [f"match {hid}-{uid}: unknown id" for hid, uid in c.pairs if hid not in c.households or uid not in c.units]
+
+
+def check_eligibility(c: Context) -> list[str]:
+    """E1-E9: every match is a pair that keeps all eligibility rules (``RULES``); the message names those it breaks."""
+    problems = []
+    for m, h, u in c.known:
+        broken = failing_rules(h, u, c.instance)
+        if broken:
+            problems.append(f"match {m['household_id']}-{m['unit_id']} breaks {', '.join(broken)}")
+    return problems
+
+
+def check_terms(c: Context) -> list[str]:
+    """A match's terms are every term named in the policy's objective, with its value for that pair (zeros included)."""
+    problems = []
+    for m, h, u in c.known:
+        expected = pair_terms(h, u, c.instance)
+        wanted = {t: expected[t] for t in c.instance.policy.terms_used}
+        if m["terms"] != wanted:
+            problems.append(f"match {m['household_id']}-{m['unit_id']}: terms {m['terms']} != {wanted}")
+    return problems
+
+
+def check_persons(c: Context) -> list[str]:
+    """A match's ``persons`` is its household's persons_now (adults + children)."""
+    return [
+        f"match {m['household_id']}-{m['unit_id']}: persons {m['persons']} != {_persons(h)}"
+        for m, h, _ in c.known
+        if m["persons"] != _persons(h)
+    ]
+
+
+def check_match_explanations(c: Context) -> list[str]:
+    """Every match has an explanation."""
+    return [
+        f"match {m['household_id']}-{m['unit_id']}: no explanation" for m in c.proposal["matches"] if not m.get("explanation")
+    ]
+
+
+def check_match_extras(c: Context) -> list[str]:
+    """A match's ``neighbourhood`` is its unit's and ``fixed`` is true exactly for the policy's fixed pairs (each when given)."""
+    problems = []
+    fixed_pairs = set(c.instance.policy.fixed_pairs)
+    for m, _, u in c.known:
+        label = f"match {m['household_id']}-{m['unit_id']}"
+        if "neighbourhood" in m and m["neighbourhood"] != u["neighbourhood"]:
+            problems.append(f"{label}: neighbourhood {m['neighbourhood']} != {u['neighbourhood']}")
+        fixed = (m["household_id"], m["unit_id"]) in fixed_pairs
+        if "fixed" in m and m["fixed"] != fixed:
+            problems.append(f"{label}: fixed {m['fixed']} != {fixed}")
+    return problems
+
+
+# Assignment rules.
+
+
+def _placed_per_unit(c: Context) -> dict[str, tuple[int, int]]:
+    """Unit id -> (households, persons) placed there, in the order units first appear in matches."""
+    placed: dict[str, tuple[int, int]] = {}
+    for _, h, u in c.known:
+        households, persons = placed.get(u["unit_id"], (0, 0))
+        placed[u["unit_id"]] = (households + 1, persons + _persons(h))
+    return placed
+
+
+def check_one_household_per_unit(c: Context) -> list[str]:
+    """A2: a non-shared unit gets at most one household."""
+    return [
+        f"A2: non-shared unit {uid} holds {n} households"
+        for uid, (n, _) in _placed_per_unit(c).items()
+        if not c.units[uid]["shared"] and n > 1
+    ]
+
+
+def check_beds(c: Context) -> list[str]:
+    """A3: a shared unit holds at most ``beds`` persons (the sum of persons_now of its households)."""
+    return [
+        f"A3: shared unit {uid} holds {load} persons in {c.units[uid]['beds']} beds"
+        for uid, (_, load) in _placed_per_unit(c).items()
+        if c.units[uid]["shared"] and load > c.units[uid]["beds"]
+    ]
+
+
+def check_neighbourhood_caps(c: Context) -> list[str]:
+    """A4: a capped neighbourhood gets at most its cap of households."""
+    return [
+        f"A4: neighbourhood {name} has {c.per_neighbourhood[name]} households, cap {cap}"
+        for name, cap in c.instance.policy.neighbourhood_caps.items()
+        if c.per_neighbourhood.get(name, 0) > cap
+    ]
+
+
+def check_fixed_pairs(c: Context) -> list[str]:
+    """A5: every fixed pair of the policy appears among the matches."""
+    pairs = set(c.pairs)
+    return [f"A5: fixed pair {hid}-{uid} missing" for hid, uid in c.instance.policy.fixed_pairs if (hid, uid) not in pairs]
+
+
+# Why this one: the next-best unit and household of every match.
+
+
 def _check_alternative(
-    match: dict[str, Any], key: str, id_field: str, table: dict[Any, Row], pool: list[Row], value: Any, mine: list[int]
+    match: dict[str, Any],
+    key: str,
+    id_field: str,
+    table: dict[Any, Row],
+    pool: list[Row],
+    value: Callable[[Row], list[int]],
+    mine: list[int],
 ) -> list[str]:
     given = match["alternatives"][key]
     label = f"match {match['household_id']}-{match['unit_id']} {key}"
@@ -126,6 +491,152 @@ def _check_alternative(
     return problems
 
 
+def check_next_best_unit(c: Context) -> list[str]:
+    """Why this one: a match's next-best unit is the household's best other eligible unit (per tier,
+    then smallest id), or none when there is none, and tier_difference is this pair minus that one."""
+    problems = []
+    for m, h, u in c.known:
+        if "alternatives" not in m:
+            continue
+        mine = _tier_vector(h, u, c.instance)
+        others = [v for v in c.eligible_units(h["household_id"]) if v["unit_id"] != u["unit_id"]]
+        value = partial(_tier_vector, h, instance=c.instance)
+        problems.extend(_check_alternative(m, "next_best_unit", "unit_id", c.units, others, value, mine))
+        given = m["alternatives"]["next_best_unit"]
+        if given is not None and "taken_by" in given:
+            holders = sorted(c.residents.get(given["unit_id"], set()))
+            if given["taken_by"] != holders:
+                label = f"match {m['household_id']}-{m['unit_id']} next_best_unit"
+                problems.append(f"{label}: taken_by {given['taken_by']} != households placed there {holders}")
+    return problems
+
+
+def check_next_best_household(c: Context) -> list[str]:
+    """Why this one: a match's next-best household is the unit's best eligible household not placed in it (per tier,
+    then smallest id), or none when there is none, and tier_difference is this pair minus that one."""
+    problems = []
+    for m, h, u in c.known:
+        if "alternatives" not in m:
+            continue
+        mine = _tier_vector(h, u, c.instance)
+        residents = c.residents[u["unit_id"]]
+        rivals = [g for g in c.eligible_households(u["unit_id"]) if g["household_id"] not in residents]
+        value = partial(_tier_vector, u=u, instance=c.instance)
+        problems.extend(_check_alternative(m, "next_best_household", "household_id", c.households, rivals, value, mine))
+        given = m["alternatives"]["next_best_household"]
+        if given is not None and "placed_in" in given:
+            placed_in = c.unit_of.get(given["household_id"])
+            if given["placed_in"] != placed_in:
+                label = f"match {m['household_id']}-{m['unit_id']} next_best_household"
+                problems.append(f"{label}: placed_in {given['placed_in']} != its match {placed_in}")
+    return problems
+
+
+# The mismatch report.
+
+
+NEEDS = ("wheelchair", "mobility", "lgbtiq", "psychosocial")  # the vulnerabilities that restrict which homes fit
+
+
+def _group(h: Row, instance: Instance) -> tuple[int, int, tuple[str, ...]]:
+    """A household's group in the mismatch report: persons now, size after a due reunification, needs."""
+    return (
+        _persons(h),
+        _future_size(h, instance),
+        tuple(sorted(n for n in NEEDS if n in h["vulnerabilities"])),
+    )
+
+
+def _label(group: tuple[int, int, tuple[str, ...]]) -> str:
+    persons, future, needs = group
+    return f"{persons}/{future}/{list(needs)}"
+
+
+def check_mismatch(c: Context) -> list[str]:
+    """Mismatch report: every group (persons now, future size, needs) of the input's households is listed once,
+    with its households, those without documents, the units that fit at least one of them (E9 aside), those
+    placed and those unplaced counted right."""
+    if "mismatch" not in c.proposal:
+        return []
+    problems = []
+    placed_ids = {hid for hid, _ in c.pairs}
+    for row in c.proposal["mismatch"]:
+        group = (row["persons"], row["future_size"], tuple(sorted(row["needs"])))
+        members = [g for g in c.households.values() if _group(g, c.instance) == group]
+        fitting = sum(1 for uid in c.units if any(set(c.broken(g["household_id"], uid)) <= {"E9"} for g in members))
+        expected_row = {
+            "households": len(members),
+            "documents_incomplete": sum(1 for g in members if not g["documents_complete"]),
+            "eligible_units": fitting,
+            "placed": sum(1 for g in members if g["household_id"] in placed_ids),
+        }
+        got = {key: row[key] for key in expected_row}
+        if got != expected_row:
+            problems.append(f"mismatch row {row['persons']}/{row['future_size']}/{row['needs']}: {got} != {expected_row}")
+        unplaced = expected_row["households"] - expected_row["placed"]
+        if "unplaced" in row and row["unplaced"] != unplaced:
+            problems.append(
+                f"mismatch row {row['persons']}/{row['future_size']}/{row['needs']}: unplaced {row['unplaced']} != {unplaced}"
+            )
+    listed = Counter((row["persons"], row["future_size"], tuple(sorted(row["needs"]))) for row in c.proposal["mismatch"])
+    for group in sorted({_group(h, c.instance) for h in c.households.values()} - set(listed)):
+        problems.append(f"mismatch report misses the group {_label(group)}")
+    for group, times in sorted(listed.items()):
+        if times > 1:
+            problems.append(f"mismatch report lists the group {_label(group)} {times} times")
+    return problems
+
+
+# Why not: unmatched households.
+
+
+def _unmatched(c: Context) -> list[tuple[dict[str, Any], Row]]:
+    return [(x, c.households[x["household_id"]]) for x in c.proposal["unmatched_households"] if x["household_id"] in c.households]
+
+
+def check_household_reasons(c: Context) -> list[str]:
+    """An unmatched household's reason is a known one and the first that applies: documents_incomplete,
+    no_eligible_unit, neighbourhood_cap (every eligible unit in a wijk whose cap is reached), outranked."""
+    problems = []
+    for item, h in _unmatched(c):
+        want = c.household_reason(h["household_id"])
+        if item["reason"] not in REASONS_HOUSEHOLD:
+            problems.append(f"household {h['household_id']}: unknown reason {item['reason']}")
+        if item["reason"] != want:
+            problems.append(f"household {h['household_id']}: reason {item['reason']} != {want}")
+    return problems
+
+
+def _best_first(h: Row, u: Row, instance: Instance) -> tuple[list[int], str]:
+    """Sort key: the unit of most value to the household first, per tier, then the smallest unit id."""
+    return [-x for x in _tier_vector(h, u, instance)], str(u["unit_id"])
+
+
+def check_units_taken(c: Context) -> list[str]:
+    """An unmatched household's units_taken are eligible units held by exactly the households named, and they are
+    its best held units (by value per tier, then unit id), as many as listed, and up to three when there are more."""
+    problems = []
+    held = {uid for _, uid in c.pairs}
+    for item, h in _unmatched(c):
+        details = item.get("details", {})
+        if "units_taken" not in details:
+            continue
+        for taken in details["units_taken"]:
+            unit_row = c.units.get(taken["unit_id"])
+            holders = sorted(a for a, b in c.pairs if b == taken["unit_id"])
+            if unit_row is None or c.broken(h["household_id"], taken["unit_id"]) or taken["taken_by"] != holders:
+                problems.append(f"household {h['household_id']}: units_taken {taken} is not an eligible unit held by those")
+        ranked = sorted(
+            (v for v in c.eligible_units(h["household_id"]) if v["unit_id"] in held),
+            key=partial(_best_first, h, instance=c.instance),
+        )
+        expected_ids = [v["unit_id"] for v in ranked[: len(details["units_taken"])]]
+        listed = [t["unit_id"] for t in details["units_taken"]]
+        if listed != expected_ids or (len(listed) < 3 and len(ranked) > len(listed)):
+            problems.append(f"household {h['household_id']}: units_taken {listed} are not its best held units {expected_ids}")
+    return problems
+
+
 def _first_rule_counts(broken: list[list[str]]) -> dict[str, int]:
     """How many candidates each rule excludes first; E9 counts only where E1-E8 all pass."""
     counts: dict[str, int] = {}
@@ -135,223 +646,227 @@ def _first_rule_counts(broken: list[list[str]]) -> dict[str, int]:
     return counts
 
 
-def check_proposal(instance: Instance, proposal: dict[str, Any]) -> list[str]:
-    """Every way the proposal breaks the spec; an empty list means it is valid."""
-    problems: list[str] = []
-    p = instance.policy
-    households = {r["household_id"]: r for r in instance.households.to_dict(orient="records")}
-    units = {r["unit_id"]: r for r in instance.units.to_dict(orient="records")}
-    matches = proposal["matches"]
-    pairs = [(m["household_id"], m["unit_id"]) for m in matches]
-
-    # Every household once, in matches or unmatched; every unit in matches or unused.
-    matched_h = [hid for hid, _ in pairs]
-    if len(set(matched_h)) != len(matched_h):
-        problems.append("A1: a household appears in more than one match")
-    unmatched_ids = [x["household_id"] for x in proposal["unmatched_households"]]
-    if sorted(matched_h + unmatched_ids) != sorted(households):
-        problems.append("households in matches + unmatched_households differ from the input")
-    used_units = {uid for _, uid in pairs}
-    unused_ids = [x["unit_id"] for x in proposal["unused_units"]]
-    if set(unused_ids) & used_units:
-        problems.append("a unit with a match also appears in unused_units")
-    if sorted(set(unused_ids) | used_units) != sorted(units) or len(unused_ids) != len(set(unused_ids)):
-        problems.append("units in matches + unused_units differ from the input")
-    for key, items, field in (
-        ("matches", matches, "household_id"),
-        ("unmatched_households", proposal["unmatched_households"], "household_id"),
-        ("unused_units", proposal["unused_units"], "unit_id"),
-    ):
-        order = [item[field] for item in items]
-        if order != sorted(order):
-            problems.append(f"{key} is not sorted by {field}")
-
-    # Eligibility and assignment rules.
-    load: dict[str, int] = {}
-    count: dict[str, int] = {}
-    per_nbh: dict[str, int] = {}
-    for m in matches:
-        hid, uid = m["household_id"], m["unit_id"]
-        if hid not in households or uid not in units:
-            problems.append(f"match {hid}-{uid}: unknown id")
-            continue
-        h, u = households[hid], units[uid]
-        broken = failing_rules(h, u, instance)
-        if broken:
-            problems.append(f"match {hid}-{uid} breaks {', '.join(broken)}")
-        load[uid] = load.get(uid, 0) + _persons(h)
-        count[uid] = count.get(uid, 0) + 1
-        per_nbh[u["neighbourhood"]] = per_nbh.get(u["neighbourhood"], 0) + 1
-        expected_terms = pair_terms(h, u, instance)
-        wanted = {t: expected_terms[t] for t in p.terms_used}
-        if m["terms"] != wanted:
-            problems.append(f"match {hid}-{uid}: terms {m['terms']} != {wanted}")
-        if m["persons"] != _persons(h):
-            problems.append(f"match {hid}-{uid}: persons {m['persons']} != {_persons(h)}")
-    for uid, n in count.items():
-        u = units[uid]
-        if not u["shared"] and n > 1:
-            problems.append(f"A2: non-shared unit {uid} holds {n} households")
-        if u["shared"] and load[uid] > u["beds"]:
-            problems.append(f"A3: shared unit {uid} holds {load[uid]} persons in {u['beds']} beds")
-    for name, cap in p.neighbourhood_caps.items():
-        if per_nbh.get(name, 0) > cap:
-            problems.append(f"A4: neighbourhood {name} has {per_nbh[name]} households, cap {cap}")
-    for hid, uid in p.fixed_pairs:
-        if (hid, uid) not in set(pairs):
-            problems.append(f"A5: fixed pair {hid}-{uid} missing")
-
-    # Why this one: the next-best unit and household are the best eligible others, and the differences add up.
-    residents: dict[str, set[str]] = {}
-    for hid, uid in pairs:
-        residents.setdefault(uid, set()).add(hid)
-    for m in matches:
-        if "alternatives" not in m or m["household_id"] not in households or m["unit_id"] not in units:
-            continue
-        h, u = households[m["household_id"]], units[m["unit_id"]]
-        mine = _tier_vector(h, u, instance)
-        others = [v for v in units.values() if v["unit_id"] != u["unit_id"] and not failing_rules(h, v, instance)]
-        problems.extend(
-            _check_alternative(m, "next_best_unit", "unit_id", units, others, lambda v, h=h: _tier_vector(h, v, instance), mine)
-        )
-        rivals = [
-            g for g in households.values()
-            if g["household_id"] not in residents[u["unit_id"]] and not failing_rules(g, u, instance)
-        ]  # fmt: skip
-        problems.extend(
-            _check_alternative(
-                m, "next_best_household", "household_id", households, rivals, lambda g, u=u: _tier_vector(g, u, instance), mine
-            )
-        )
-
-    # The mismatch report: every group's counts.
-    if "mismatch" in proposal:
-        placed_ids = {hid for hid, _ in pairs}
-        for row in proposal["mismatch"]:
-            members = [
-                g for g in households.values()
-                if (_persons(g), _persons(g) + int(g["expected_reunification"])) == (row["persons"], row["future_size"])
-                and sorted(n for n in ("wheelchair", "mobility", "lgbtiq", "psychosocial") if n in g["vulnerabilities"])
-                == sorted(row["needs"])
-            ]  # fmt: skip
-            fitting = sum(1 for v in units.values() if any(set(failing_rules(g, v, instance)) <= {"E9"} for g in members))
-            expected_row = {
-                "households": len(members),
-                "documents_incomplete": sum(1 for g in members if not g["documents_complete"]),
-                "eligible_units": fitting,
-                "placed": sum(1 for g in members if g["household_id"] in placed_ids),
-            }
-            got = {key: row[key] for key in expected_row}
-            if got != expected_row:
-                problems.append(f"mismatch row {row['persons']}/{row['future_size']}/{row['needs']}: {got} != {expected_row}")
-
-    # Reasons, the first that applies.
-    reached = {name for name, cap in p.neighbourhood_caps.items() if per_nbh.get(name, 0) >= cap}
-    unit_list = list(units.values())
-    household_list = list(households.values())
-    for item in proposal["unmatched_households"]:
-        if item["household_id"] not in households:
-            continue
-        h = households[item["household_id"]]
-        eligible = [u for u in unit_list if not failing_rules(h, u, instance)]
-        if not h["documents_complete"]:
-            want = "documents_incomplete"
-        elif not eligible:
-            want = "no_eligible_unit"
-        elif all(u["neighbourhood"] in reached for u in eligible):
-            want = "neighbourhood_cap"
-        else:
-            want = "outranked"
-        if item["reason"] not in REASONS_HOUSEHOLD:
-            problems.append(f"household {h['household_id']}: unknown reason {item['reason']}")
-        if item["reason"] != want:
-            problems.append(f"household {h['household_id']}: reason {item['reason']} != {want}")
+def check_household_exclusions(c: Context) -> list[str]:
+    """For a household without documents or eligible unit: excluded_by counts the units each rule excludes first
+    (as if its documents were complete), occupancy.too_small the units too small for it (E4 first), and
+    eligible_with_documents the units it could get with complete documents."""
+    problems = []
+    unit_list = list(c.units.values())
+    for item, h in _unmatched(c):
         details = item.get("details", {})
-        for taken in details.get("units_taken", []):
-            unit_row = units.get(taken["unit_id"])
-            holders = sorted(a for a, b in pairs if b == taken["unit_id"])
-            if unit_row is None or failing_rules(h, unit_row, instance) or taken["taken_by"] != holders:
-                problems.append(f"household {h['household_id']}: units_taken {taken} is not an eligible unit held by those")
-        if "units_taken" in details:
-            # The household's best eligible units that others hold: by value per tier, then unit id.
-            held = {b for _, b in pairs}
-            ranked = sorted(
-                (v for v in eligible if v["unit_id"] in held),
-                key=lambda v: ([-x for x in _tier_vector(h, v, instance)], v["unit_id"]),
-            )
-            expected_ids = [v["unit_id"] for v in ranked[: len(details["units_taken"])]]
-            listed = [t["unit_id"] for t in details["units_taken"]]
-            if listed != expected_ids or (len(listed) < 3 and len(ranked) > len(listed)):
-                problems.append(f"household {h['household_id']}: units_taken {listed} are not its best held units {expected_ids}")
-        if want in ("no_eligible_unit", "documents_incomplete") and "excluded_by" in details:
-            with_documents = {**h, "documents_complete": True}
-            broken_by_unit = [failing_rules(with_documents, u, instance) for u in unit_list]
-            counts = _first_rule_counts(broken_by_unit)
-            if details["excluded_by"] != counts:
-                problems.append(f"household {h['household_id']}: excluded_by {details['excluded_by']} != {counts}")
-            small = sum(
-                1 for u, b in zip(unit_list, broken_by_unit, strict=True) if b[:1] == ["E4"] and u["max_occupants"] < _persons(h)
-            )
-            if "occupancy" in details and details["occupancy"]["too_small"] != small:
-                problems.append(f"household {h['household_id']}: too_small {details['occupancy']['too_small']} != {small}")
-            fitting = sum(1 for b in broken_by_unit if not b)
-            if "eligible_with_documents" in details and details["eligible_with_documents"] != fitting:
-                problems.append(f"household {h['household_id']}: eligible_with_documents != {fitting}")
-        if not item.get("explanation"):
-            problems.append(f"household {h['household_id']}: no explanation")
-    horizon_end = p.planning_date + dt.timedelta(days=p.horizon_days)
-    for item in proposal["unused_units"]:
-        if item["unit_id"] not in units:
+        if c.household_reason(h["household_id"]) not in ("no_eligible_unit", "documents_incomplete"):
             continue
-        u = units[item["unit_id"]]
-        if u["available_from"] > horizon_end:
-            want = "not_available_yet"
-        elif not any(not failing_rules(h, u, instance) for h in household_list):
-            want = "no_eligible_household"
-        elif u["neighbourhood"] in reached:
-            want = "neighbourhood_cap"
-        else:
-            want = "outranked"
+        if "excluded_by" not in details:
+            continue
+        with_documents = {**h, "documents_complete": True}
+        broken_by_unit = [failing_rules(with_documents, u, c.instance) for u in unit_list]
+        counts = _first_rule_counts(broken_by_unit)
+        if details["excluded_by"] != counts:
+            problems.append(f"household {h['household_id']}: excluded_by {details['excluded_by']} != {counts}")
+        small = sum(
+            1 for u, b in zip(unit_list, broken_by_unit, strict=True) if b[:1] == ["E4"] and u["max_occupants"] < _persons(h)
+        )
+        if "occupancy" in details and details["occupancy"]["too_small"] != small:
+            problems.append(f"household {h['household_id']}: too_small {details['occupancy']['too_small']} != {small}")
+        fitting = sum(1 for b in broken_by_unit if not b)
+        if "eligible_with_documents" in details and details["eligible_with_documents"] != fitting:
+            problems.append(f"household {h['household_id']}: eligible_with_documents != {fitting}")
+    return problems
+
+
+def check_household_explanations(c: Context) -> list[str]:
+    """Every unmatched household has an explanation."""
+    return [f"household {h['household_id']}: no explanation" for item, h in _unmatched(c) if not item.get("explanation")]
+
+
+# Why not: unused units.
+
+
+def _unused(c: Context) -> list[tuple[dict[str, Any], Row]]:
+    return [(x, c.units[x["unit_id"]]) for x in c.proposal["unused_units"] if x["unit_id"] in c.units]
+
+
+def check_unit_reasons(c: Context) -> list[str]:
+    """An unused unit's reason is a known one and the first that applies: not_available_yet, no_eligible_household,
+    neighbourhood_cap (its wijk's cap is reached), outranked."""
+    problems = []
+    for item, u in _unused(c):
+        want = c.unit_reason(u["unit_id"])
         if item["reason"] not in REASONS_UNIT:
             problems.append(f"unit {u['unit_id']}: unknown reason {item['reason']}")
         if item["reason"] != want:
             problems.append(f"unit {u['unit_id']}: reason {item['reason']} != {want}")
-        if want == "no_eligible_household" and "excluded_by" in item.get("details", {}):
-            counts = _first_rule_counts([failing_rules(h, u, instance) for h in household_list])
-            if item["details"]["excluded_by"] != counts:
-                problems.append(f"unit {u['unit_id']}: excluded_by {item['details']['excluded_by']} != {counts}")
-        if not item.get("explanation"):
-            problems.append(f"unit {u['unit_id']}: no explanation")
-
-    # Tier values and KPIs.
-    values = tier_values(pairs, instance)
-    reported = [t["value"] for t in proposal["solver"]["tiers"]]
-    if reported != values:
-        problems.append(f"tier values {reported} != recomputed {values}")
-    for t in proposal["solver"]["tiers"]:
-        if t["bound"] is not None and t["bound"] < t["value"]:
-            problems.append(f"tier bound {t['bound']} below its value {t['value']}")
-    k = proposal["kpis"]
-    placed_persons = sum(_persons(households[h]) for h, _ in pairs)
-    overdue = sum(pair_terms(households[h], units[u], instance)["overdue"] for h, u in pairs)
-    temporary = sum(1 for _, u in pairs if units[u]["temporary"])
-    expected_kpis = {
-        "placed_households": len(pairs),
-        "placed_persons": placed_persons,
-        "overdue_placed": overdue,
-        "temporary_placements": temporary,
-    }
-    for key, value in expected_kpis.items():
-        if k[key] != value:
-            problems.append(f"kpis.{key} {k[key]} != {value}")
-    for name, n in k["by_neighbourhood"].items():
-        if per_nbh.get(name, 0) != n:
-            problems.append(f"kpis.by_neighbourhood[{name}] {n} != {per_nbh.get(name, 0)}")
-    kept = proposal["solver"].get("previous_pairs_kept")
-    if kept is not None and kept != len(set(pairs) & set(instance.policy.previous_pairs)):
-        problems.append(
-            f"solver.previous_pairs_kept {kept} != pairs kept {len(set(pairs) & set(instance.policy.previous_pairs))}"
-        )
-    if proposal["input_sha256"] != instance.input_sha256:
-        problems.append("input_sha256 differs from the instance")
     return problems
+
+
+def check_unit_exclusions(c: Context) -> list[str]:
+    """For a unit without eligible household: excluded_by counts the households each rule excludes first."""
+    problems = []
+    for item, u in _unused(c):
+        details = item.get("details", {})
+        if c.unit_reason(u["unit_id"]) != "no_eligible_household" or "excluded_by" not in details:
+            continue
+        counts = _first_rule_counts([c.broken(hid, u["unit_id"]) for hid in c.households])
+        if details["excluded_by"] != counts:
+            problems.append(f"unit {u['unit_id']}: excluded_by {details['excluded_by']} != {counts}")
+    return problems
+
+
+def check_unit_explanations(c: Context) -> list[str]:
+    """Every unused unit has an explanation."""
+    return [f"unit {u['unit_id']}: no explanation" for item, u in _unused(c) if not item.get("explanation")]
+
+
+# The solver's report, the KPIs and the trace to the input.
+
+
+def check_tier_values(c: Context) -> list[str]:
+    """solver.tiers holds one value per objective tier, each the sum of the tier's weighted terms over the matches."""
+    values = tier_values(c.known_pairs, c.instance)
+    reported = [t["value"] for t in c.proposal["solver"]["tiers"]]
+    return [f"tier values {reported} != recomputed {values}"] if reported != values else []
+
+
+def check_tier_bounds(c: Context) -> list[str]:
+    """A tier's bound, when there is one, is at least its value (tiers are maximised)."""
+    return [
+        f"tier bound {t['bound']} below its value {t['value']}"
+        for t in c.proposal["solver"]["tiers"]
+        if t["bound"] is not None and t["bound"] < t["value"]
+    ]
+
+
+def check_status(c: Context) -> list[str]:
+    """status is optimal or feasible; optimal only when every tier's bound equals its value (proven)."""
+    status = c.proposal["status"]
+    if status not in ("optimal", "feasible"):
+        return [f"status {status} is neither optimal nor feasible"]
+    if status != "optimal":
+        return []
+    return [
+        f"status optimal but tier {i + 1} has bound {t['bound']} for value {t['value']}"
+        for i, t in enumerate(c.proposal["solver"]["tiers"])
+        if t["bound"] != t["value"]
+    ]
+
+
+def check_kpis(c: Context) -> list[str]:
+    """kpis counts the households and persons placed, the overdue households placed and the temporary placements."""
+    k = c.proposal["kpis"]
+    expected = {
+        "placed_households": len(c.known),
+        "placed_persons": sum(_persons(h) for _, h, _ in c.known),
+        "overdue_placed": sum(pair_terms(h, u, c.instance)["overdue"] for _, h, u in c.known),
+        "temporary_placements": sum(1 for _, _, u in c.known if u["temporary"]),
+    }
+    return [f"kpis.{key} {k[key]} != {value}" for key, value in expected.items() if k[key] != value]
+
+
+def check_move_on(c: Context) -> list[str]:
+    """v1.1: a match of a household with a current_unit_id carries it as move_on_from, no other match has one,
+    and kpis.move_on_placed counts them (0 when none)."""
+    problems = []
+    for m, h, _ in c.known:
+        current = h.get("current_unit_id") or None
+        if m.get("move_on_from") != current:
+            problems.append(f"match {m['household_id']}-{m['unit_id']}: move_on_from {m.get('move_on_from')} != {current}")
+    placed = sum(1 for _, h, _ in c.known if h.get("current_unit_id"))
+    if c.proposal["kpis"].get("move_on_placed") != placed:
+        problems.append(f"kpis.move_on_placed {c.proposal['kpis'].get('move_on_placed')} != {placed}")
+    return problems
+
+
+def check_by_neighbourhood(c: Context) -> list[str]:
+    """kpis.by_neighbourhood lists every neighbourhood that has a unit, zeros included, and no other,
+    each with the number of households placed there."""
+    listed = c.proposal["kpis"]["by_neighbourhood"]
+    problems = [
+        f"kpis.by_neighbourhood[{name}] {n} != {c.per_neighbourhood.get(name, 0)}"
+        for name, n in listed.items()
+        if c.per_neighbourhood.get(name, 0) != n
+    ]
+    with_units = {u["neighbourhood"] for u in c.units.values()}
+    missing = sorted(with_units - set(listed))
+    if missing:
+        problems.append(f"kpis.by_neighbourhood misses {', '.join(missing)}")
+    extra = sorted(set(listed) - with_units)
+    if extra:
+        problems.append(f"kpis.by_neighbourhood lists {', '.join(extra)}, where no unit is")
+    return problems
+
+
+def check_previous_pairs_kept(c: Context) -> list[str]:
+    """solver.previous_pairs_kept, when given, counts the policy's previous_pairs that the matches keep."""
+    kept = c.proposal["solver"].get("previous_pairs_kept")
+    actual = len(set(c.pairs) & set(c.instance.policy.previous_pairs))
+    if kept is not None and kept != actual:
+        return [f"solver.previous_pairs_kept {kept} != pairs kept {actual}"]
+    return []
+
+
+def check_input_sha256(c: Context) -> list[str]:
+    """input_sha256 is the instance's hash of its canonical inputs."""
+    return ["input_sha256 differs from the instance"] if c.proposal["input_sha256"] != c.instance.input_sha256 else []
+
+
+def check_format(c: Context) -> list[str]:
+    """format is proposal/v1."""
+    return [] if c.proposal["format"] == "proposal/v1" else [f"format {c.proposal['format']} is not proposal/v1"]
+
+
+def check_planning_date(c: Context) -> list[str]:
+    """planning_date is the policy's planning date."""
+    want = c.instance.policy.planning_date.isoformat()
+    given = c.proposal["planning_date"]
+    return [] if given == want else [f"planning_date {given} != the policy's {want}"]
+
+
+CHECKS: tuple[tuple[str, Check], ...] = (
+    ("A1", check_one_unit_per_household),
+    ("households_listed", check_households_listed),
+    ("used_units_not_unused", check_used_units_not_unused),
+    ("units_listed", check_units_listed),
+    ("sort_orders", check_sort_orders),
+    ("known_ids", check_known_ids),
+    ("E1-E9", check_eligibility),
+    ("terms", check_terms),
+    ("persons", check_persons),
+    ("match_explanations", check_match_explanations),
+    ("match_extras", check_match_extras),
+    ("A2", check_one_household_per_unit),
+    ("A3", check_beds),
+    ("A4", check_neighbourhood_caps),
+    ("A5", check_fixed_pairs),
+    ("next_best_unit", check_next_best_unit),
+    ("next_best_household", check_next_best_household),
+    ("mismatch", check_mismatch),
+    ("household_reasons", check_household_reasons),
+    ("units_taken", check_units_taken),
+    ("household_exclusions", check_household_exclusions),
+    ("household_explanations", check_household_explanations),
+    ("unit_reasons", check_unit_reasons),
+    ("unit_exclusions", check_unit_exclusions),
+    ("unit_explanations", check_unit_explanations),
+    ("tier_values", check_tier_values),
+    ("tier_bounds", check_tier_bounds),
+    ("status", check_status),
+    ("kpis", check_kpis),
+    ("move_on", check_move_on),
+    ("by_neighbourhood", check_by_neighbourhood),
+    ("previous_pairs_kept", check_previous_pairs_kept),
+    ("input_sha256", check_input_sha256),
+    ("format", check_format),
+    ("planning_date", check_planning_date),
+)
+
+
+def problems_by_check(instance: Instance, proposal: dict[str, Any]) -> dict[str, list[str]]:
+    """Check id -> the problems it finds, for every check in ``CHECKS`` that finds any, in registry order."""
+    context = Context.of(instance, proposal)
+    found = {check_id: check(context) for check_id, check in CHECKS}
+    return {check_id: problems for check_id, problems in found.items() if problems}
+
+
+def check_proposal(instance: Instance, proposal: dict[str, Any]) -> list[str]:
+    """Every way the proposal breaks the spec; an empty list means it is valid."""
+    return [problem for problems in problems_by_check(instance, proposal).values() for problem in problems]
