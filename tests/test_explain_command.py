@@ -13,6 +13,9 @@ from cli.main import app
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "nijmegen-week"
 runner = CliRunner()
 
+INPUTS = ["--households", str(EXAMPLE / "households.csv"), "--units", str(EXAMPLE / "units.csv"),
+          "--policy", str(EXAMPLE / "policy.json")]  # fmt: skip
+
 
 @pytest.fixture(scope="module")
 def stored(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -56,6 +59,70 @@ def test_unmatched_household_with_inputs_gets_a_verified_answer(stored: Path) ->
     else:
         # The run stopped after the first few changes; asked alone, every change is tried.
         assert "there are more to try" not in result.output
+
+
+@pytest.fixture(scope="module")
+def stored_with_answers(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The weekly example's proposal with `--what-it-would-take`: at most 5 changes tried per household."""
+    out = tmp_path_factory.mktemp("explain") / "proposal.json"
+    result = runner.invoke(app, ["propose", "--quiet", "--what-it-would-take", *INPUTS, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.mark.parametrize("household_id", ["H-0001", "H-0134"])
+def test_inputs_try_every_change_even_when_the_proposal_stopped_at_five(stored_with_answers: Path, household_id: str) -> None:
+    """A household whose stored answer is "none of the 5 tried; there are more": with the inputs, every
+    candidate change is tried and the answer is decided (H-0134: a lower rent at the 6th candidate places
+    it; H-0001: none of its 14 does), the same answer as a search over all candidates."""
+    import matcher
+    from matcher.explain.counterfactual import Verifier, render_counterfactual
+
+    doc = json.loads(stored_with_answers.read_text())
+    item = next(x for x in doc["unmatched_households"] if x["household_id"] == household_id)
+    assert item["details"]["what_it_would_take"] is None and item["details"]["changes_tried"] == 5
+    assert item["details"]["all_changes_tried"] is False and "er zijn er meer mogelijk" in item["explanation"]
+
+    week = matcher.solve(matcher.load_instance(EXAMPLE / "households.csv", EXAMPLE / "units.csv", EXAMPLE / "policy.json"))
+    verifier = Verifier(week.prepared, week.solution)
+    index = week.prepared.households.ids.index(household_id)
+    found = verifier.find(index, max_candidates=None)
+    tried, complete = verifier.searched[index]
+    assert found is not None or complete
+    assert (found is not None) == (household_id == "H-0134")
+    expected = render_counterfactual(found, "nl", tried, complete)
+
+    result = runner.invoke(app, ["explain", str(stored_with_answers), "--household", household_id, *INPUTS])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert f"Wat ervoor nodig is: {' '.join(expected.split())}" in text
+    assert "er zijn er meer mogelijk" not in text, "the stored, undecided answer is not repeated"
+
+
+def test_undecided_stored_answer_without_inputs_asks_for_them(stored_with_answers: Path) -> None:
+    """Without the inputs, a household whose stored search stopped early hears how to search further;
+    one whose stored answer is decided gets just the stored explanation."""
+    doc = json.loads(stored_with_answers.read_text())
+    undecided = next(x for x in doc["unmatched_households"] if x["details"]["all_changes_tried"] is False
+                     and x["details"]["what_it_would_take"] is None)  # fmt: skip
+    decided = next(x for x in doc["unmatched_households"] if x["details"]["all_changes_tried"])
+    result = runner.invoke(app, ["explain", str(stored_with_answers), "--household", undecided["household_id"]])
+    assert result.exit_code == 0 and "Geef --households en --units" in result.output
+    result = runner.invoke(app, ["explain", str(stored_with_answers), "--household", decided["household_id"]])
+    assert result.exit_code == 0 and "Geef --households" not in result.output
+
+
+def test_fifo_proposal_with_inputs_says_it_is_not_searched(stored: Path, tmp_path: Path) -> None:
+    """A FIFO proposal is not the optimiser's: with the inputs, a household FIFO leaves out and the
+    optimiser places hears that what it would take is not searched, instead of an error."""
+    out = tmp_path / "fifo.json"
+    result = runner.invoke(app, ["propose", "--quiet", "--strategy", "fifo", *INPUTS, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    placed = {m["household_id"] for m in json.loads(stored.read_text())["matches"]}
+    hid = next(x["household_id"] for x in json.loads(out.read_text())["unmatched_households"] if x["household_id"] in placed)
+    result = runner.invoke(app, ["explain", str(out), "--household", hid, *INPUTS])
+    assert result.exit_code == 0, result.output
+    assert "niet bij FIFO" in result.output
 
 
 def test_other_inputs_are_refused(stored: Path, tmp_path: Path) -> None:

@@ -3,7 +3,9 @@
 A WBB member asks about one household or one unit during the meeting. The stored
 proposal already holds the why and why not; what it would take needs the inputs again,
 because it is found by re-solving. Those inputs must be the ones the proposal was made
-from: the input hash is checked, so an answer never mixes two different weeks.
+from: the input hash is checked, so an answer never mixes two different weeks. With them,
+every candidate change for that one household is tried, also when the stored proposal
+holds an answer from a run that stopped after the first few.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ WORDS = {
         "terms": "Waarden per term: {terms}",
         "take": "Wat ervoor nodig is: {sentence}",
         "ask_inputs": "Geef --households en --units (en --policy) van dit voorstel om te zoeken wat ervoor nodig is.",
+        "fifo": "Wat ervoor nodig is, wordt alleen gezocht bij een voorstel van de optimalisatie, niet bij FIFO.",
         "unit_used": "Woning {id}: naar {households}",
         "unit_unused": "Woning {id}: niet gebruikt ({reason})",
     },
@@ -30,6 +33,7 @@ WORDS = {
         "terms": "Values per term: {terms}",
         "take": "What it would take: {sentence}",
         "ask_inputs": "Give --households and --units (and --policy) of this proposal to find what it would take.",
+        "fifo": "What it would take is searched for proposals of the optimiser only, not for FIFO.",
         "unit_used": "Unit {id}: to {households}",
         "unit_unused": "Unit {id}: not used ({reason})",
     },
@@ -76,14 +80,31 @@ def explain_household(
     if item is None:
         raise InputError.single("--household", f'no household "{household_id}" in this proposal')
     lines = [words["unplaced"].format(id=household_id, reason=item["reason"]), item["explanation"]]
-    if "what_it_would_take" in item.get("details", {}):
-        return lines  # the sentence is part of the stored explanation
+    details = item.get("details", {})
+    stored = "what_it_would_take" in details
     if households is None or units is None:
+        if stored and (details["what_it_would_take"] is not None or details.get("all_changes_tried")):
+            return lines  # the stored sentence, part of the explanation, is the whole answer
         return [*lines, words["ask_inputs"]]
+    if doc.get("solver", {}).get("method") == "fifo":
+        return [*lines, words["fifo"]]
+    if stored:
+        # The run may have stopped after the first few changes; the answer below tries them all.
+        lines[1] = _without_stored_answer(item["explanation"], details, str(doc.get("lang", "nl")))
     return [
         *lines,
         words["take"].format(sentence=_what_it_would_take(doc, household_id, _language(doc, lang), households, units, policy)),
     ]
+
+
+def _without_stored_answer(explanation: str, details: dict[str, Any], lang: str) -> str:
+    """The stored explanation without its closing what-it-would-take sentence."""
+    from matcher.explain.counterfactual import render_counterfactual
+
+    sentence = render_counterfactual(
+        details["what_it_would_take"], lang, details.get("changes_tried", 0), bool(details.get("all_changes_tried"))
+    )
+    return explanation.removesuffix(f" {sentence}")
 
 
 def _what_it_would_take(
