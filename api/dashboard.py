@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from api.auth import Caller
@@ -39,9 +39,14 @@ def waiting_distribution(weeks: np.ndarray[Any, Any]) -> list[dict[str, int]]:
     return [{"from": k * width, "to": (k + 1) * width, "households": int(n)} for k, n in enumerate(counts)]
 
 
+def _waiting_on(on: dt.date) -> ColumnElement[bool]:
+    """Households in the pool on that day: gekoppeld by then and not housed yet (still waiting, or housed later)."""
+    return and_(Household.koppeling_date <= on, or_(Household.status == "waiting", Household.housed_on > on))
+
+
 def _pool(session: Session, caller: Caller, on: dt.date, deadline_weeks: int) -> dict[str, Any]:
     query = select(Household.koppeling_date, Household.adults, Household.children, Household.documents_complete).where(
-        Household.status == "waiting"
+        _waiting_on(on)
     )
     if caller.municipality is not None:
         query = query.where(Household.municipality == caller.municipality)
@@ -100,10 +105,10 @@ def _placements(session: Session, caller: Caller) -> dict[str, Any]:
 SIZES = 8  # sizes 1..7 and "8 or more"
 
 
-def _by_size(session: Session, caller: Caller, current: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """Per household size: households waiting, units on offer whose occupancy range admits that
+def _by_size(session: Session, caller: Caller, current: dict[str, Any] | None, on: dt.date) -> list[dict[str, Any]]:
+    """Per household size: households waiting on ``on``, units on offer whose occupancy range admits that
     size (a shared place admits single persons), and households of that size in the current proposal."""
-    households = select(Household.adults, Household.children).where(Household.status == "waiting")
+    households = select(Household.adults, Household.children).where(_waiting_on(on))
     units = select(Unit.min_occupants, Unit.max_occupants, Unit.shared).where(Unit.status == "available")
     if caller.municipality is not None:
         households = households.where(Household.municipality == caller.municipality)
@@ -159,7 +164,7 @@ def dashboard(session: Session, caller: Caller, on: dt.date, deadline_weeks: int
         "units_available": _available_units(session, caller),
         "municipalities": _municipalities(session, caller),
         "current_run": current,
-        "by_size": _by_size(session, caller, current),
+        "by_size": _by_size(session, caller, current, on),
         "placements_by_neighbourhood": _placements(session, caller),
     }
 

@@ -32,9 +32,9 @@ class WaitingBin(BaseModel):
 
 
 class PoolFigures(BaseModel):
-    households: int = Field(description="households waiting")
+    households: int = Field(description="households waiting on the reference date: gekoppeld by then and not yet housed")
     persons: int
-    overdue: int = Field(description="households waiting longer than the 10-wekentermijn")
+    overdue: int = Field(description="of those, households waiting longer than the 10-wekentermijn on that date")
     documents_incomplete: int = Field(description="households without BSN or IBAN yet")
     waiting_weeks: list[WaitingBin]
     median_waiting_weeks: float | None
@@ -61,7 +61,7 @@ class CurrentRun(BaseModel):
 class SizeRow(BaseModel):
     persons: int = Field(description="household size (persons now); the last row counts this size and more")
     label: str
-    households: int = Field(description="households of this size waiting")
+    households: int = Field(description="households of this size waiting on the reference date")
     units_fitting: int = Field(description="units on offer whose occupancy range admits this size")
     placed: int = Field(description="households of this size placed in the current proposal")
 
@@ -103,7 +103,10 @@ def get_me(caller: Viewer) -> Me:
 def get_dashboard(
     caller: Viewer,
     session: ReadSessionDep,
-    on: Annotated[dt.date | None, Query(description="reference date (default today)")] = None,
+    on: Annotated[
+        dt.date | None,
+        Query(description="reference date of every waiting figure and of the half year (default today)"),
+    ] = None,
     deadline_weeks: Annotated[int, Query(ge=0, le=520, description="the term for an offer")] = 10,
 ) -> Dashboard:
     """Scoped like every read: a municipality's token sees its own pool and decisions."""

@@ -105,3 +105,49 @@ def test_a_municipality_sees_only_its_own_pool(service: Service) -> None:
     scoped = dashboard(service, who="viewer@Nijmegen")
     assert scoped["pool"]["households"] == 150 and scoped["municipalities"] == ["Nijmegen"]
     assert dashboard(service)["municipalities"] == ["Nijmegen", "Wijchen"]
+
+
+def test_waiting_figures_are_those_of_the_peildatum(service: Service) -> None:
+    """Every waiting figure counts the pool on the peildatum: households gekoppeld by then and not yet
+    housed, their waiting counted to that day. A household housed on 10 March still waited on 3 March;
+    one gekoppeld on 1 April is not in the pool before that. Without a peildatum: today."""
+    load_example(service.client, service.auth("admin"))
+    run = start_run(service.client, service.auth("wbb"))
+    match = proposal(service.client, service.auth("wbb"), run["id"])["matches"][0]
+    decided = service.client.post(
+        f"/v1/runs/{run['id']}/decisions", headers=service.auth("wbb"), json=accept_body(match, "2025-03-10")
+    )
+    assert decided.status_code == 201, decided.text
+    later = typed(csv_rows("households.csv")[0]) | {
+        "household_id": "H-later", "koppeling_date": "2025-04-01", "adults": 2, "children": 3, "documents_complete": False,
+    }  # fmt: skip
+    response = service.client.post("/v1/households/batch", headers=service.auth("admin"), json={"rows": [later]})
+    assert response.status_code == 200, response.text
+    rows = [*csv_rows("households.csv"), {k: str(v) for k, v in later.items()}]
+
+    def expected(on: dt.date) -> tuple[list[dict[str, str]], list[int]]:
+        housed = on >= dt.date(2025, 3, 10)
+        pool = [
+            r
+            for r in rows
+            if dt.date.fromisoformat(r["koppeling_date"]) <= on and not (housed and r["household_id"] == match["household_id"])
+        ]
+        return pool, [(on - dt.date.fromisoformat(r["koppeling_date"])).days for r in pool]
+
+    for on in (dt.date(2025, 3, 3), dt.date(2025, 3, 10), dt.date(2025, 4, 1), dt.date.today()):
+        pool_rows, days = expected(on)
+        body = dashboard(service, on=on.isoformat())
+        pool = body["pool"]
+        assert pool["households"] == len(pool_rows), on
+        assert pool["persons"] == sum(int(r["adults"]) + int(r["children"]) for r in pool_rows), on
+        assert pool["overdue"] == sum(1 for d in days if d > 70), on
+        assert pool["documents_incomplete"] == sum(1 for r in pool_rows if r["documents_complete"].lower() == "false"), on
+        weeks = sorted(d // 7 for d in days)
+        assert pool["median_waiting_weeks"] == (weeks[(len(weeks) - 1) // 2] + weeks[len(weeks) // 2]) / 2, on
+        for b in pool["waiting_weeks"]:
+            assert b["households"] == sum(1 for w in weeks if b["from"] <= w < b["to"]), on
+        assert sum(b["households"] for b in pool["waiting_weeks"]) == len(pool_rows), on
+        by_size = {r["persons"]: r["households"] for r in body["by_size"]}
+        for size in range(1, 9):
+            assert by_size[size] == sum(1 for r in pool_rows if min(int(r["adults"]) + int(r["children"]), 8) == size), on
+    assert dashboard(service)["pool"] == dashboard(service, on=dt.date.today().isoformat())["pool"]

@@ -106,9 +106,10 @@ def test_weekly_meeting_from_weekvoorstel(site: Site, watched: Watched) -> None:
 
 def test_overzicht_shows_the_charts(site: Site, watched: Watched) -> None:
     """After the meeting, on the peildatum of the example week: the taakstelling meter counts the
-    persons accepted in that half year against a target just set, the tiles count the pool and
-    those past the 10 weeks, and the waiting-time histogram with the 10-week line, the mismatch
-    chart and placements per wijk render."""
+    persons accepted in that half year against a target just set, the tiles count the pool of that
+    day and those past the 10 weeks, and the waiting-time histogram with the 10-week line, the
+    mismatch chart and placements per wijk render. A week later the household accepted for that
+    day has left the pool."""
     accepted = httpx.get(
         f"{site.url}/v1/decisions?kind=accept", headers={"Authorization": f"Bearer {site.tokens['viewer']}"}
     ).json()["items"]
@@ -123,19 +124,26 @@ def test_overzicht_shows_the_charts(site: Site, watched: Watched) -> None:
     realised = sum(d["persons"] for d in accepted if d["housed_on"] < "2025-07-01")
     assert realised > 0
     assert f"{realised} van 182 personen gehuisvest" in page.locator("#taakstelling").inner_text()
-    assert page.locator("#tile-pool .value").inner_text() == str(150 - len(accepted))
+    # The pool of the peildatum: a household accepted for a later housing date still waited then.
+    housed = {d["household_id"] for d in accepted if d["housed_on"] <= "2025-03-03"}
+    assert page.locator("#tile-pool .value").inner_text() == str(150 - len(housed))
     waiting = page.locator("svg[data-chart='waiting']")
     assert waiting.locator("rect.bar").count() > 0 and waiting.locator("line.deadline").count() == 1
     assert page.locator("svg[data-chart='mismatch'] rect.bar").count() > 0
     assert page.locator("svg[data-chart='placements'] rect.bar").count() >= 1
     watched.shoot("overzicht")
-    housed = {d["household_id"] for d in accepted}
     overdue = sum(
         1
         for row in csv.DictReader((EXAMPLE / "households.csv").open(encoding="utf-8"))
         if row["household_id"] not in housed and (dt.date(2025, 3, 3) - dt.date.fromisoformat(row["koppeling_date"])).days > 70
     )
     assert page.locator("#tile-overdue .value").inner_text() == str(overdue)
+    page.get_by_label("Peildatum").fill("2025-03-10")
+    page.get_by_role("button", name="Tonen").click()
+    page.get_by_text("per 10 maart 2025").wait_for()
+    housed_later = {d["household_id"] for d in accepted if d["housed_on"] <= "2025-03-10"}
+    assert len(housed_later) > len(housed)
+    assert page.locator("#tile-pool .value").inner_text() == str(150 - len(housed_later))
 
 
 def test_scenario_on_wat_als(site: Site, watched: Watched) -> None:

@@ -67,7 +67,7 @@ function waiting(data) {
     rotate: bins.length > 12,
   });
   chart.dataset.chart = "waiting";
-  box.replaceChildren(chart, el("p", { class: "muted", text: `Weken sinds koppeling; rechts van de rode lijn is de ${data.deadline_weeks}-wekentermijn voorbij.` }));
+  box.replaceChildren(chart, el("p", { class: "muted", text: `Weken sinds koppeling, op ${formatDate(data.on)}; rechts van de rode lijn is de ${data.deadline_weeks}-wekentermijn voorbij.` }));
 }
 
 function profileLabel(row) {
