@@ -75,19 +75,17 @@ def test_inputs_try_every_change_even_when_the_proposal_stopped_at_five(stored_w
     """A household whose stored answer is "none of the 5 tried; there are more": with the inputs, every
     candidate change is tried and the answer is decided (H-0134: a lower rent at the 6th candidate places
     it; H-0001: none of its 14 does), the same answer as a search over all candidates."""
-    from matcher.model.solve import optimise, prepare
-
+    import matcher
     from matcher.explain.counterfactual import Verifier, render_counterfactual
-    from matcher.input.instance import load_instance
 
     doc = json.loads(stored_with_answers.read_text())
     item = next(x for x in doc["unmatched_households"] if x["household_id"] == household_id)
     assert item["details"]["what_it_would_take"] is None and item["details"]["changes_tried"] == 5
     assert item["details"]["all_changes_tried"] is False and "er zijn er meer mogelijk" in item["explanation"]
 
-    prep = prepare(load_instance(EXAMPLE / "households.csv", EXAMPLE / "units.csv", EXAMPLE / "policy.json"))
-    verifier = Verifier(prep, optimise(prep))
-    index = prep.households.ids.index(household_id)
+    week = matcher.solve(matcher.load_instance(EXAMPLE / "households.csv", EXAMPLE / "units.csv", EXAMPLE / "policy.json"))
+    verifier = Verifier(week.prepared, week.solution)
+    index = week.prepared.households.ids.index(household_id)
     found = verifier.find(index, max_candidates=None)
     tried, complete = verifier.searched[index]
     assert found is not None or complete
