@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from matcher.errors import InputError
+from matcher.simulate.fairness import LABELS_NL, largest_p90_gap
 from matcher.simulate.montecarlo import SimulationResult, run_sweep
 from matcher.simulate.output import to_json_text, write_result, write_text
 from matcher.simulate.scenario import Scenario, load_scenario
@@ -54,6 +55,28 @@ def summary_table(result: SimulationResult) -> Table:
             *(_fmt(result.hindsight.get(f"{s}_percent_of_hindsight", {"mean": None}), 1) for s in strategies),
         )
     return table
+
+
+def fairness_line(result: SimulationResult) -> str | None:
+    """One Dutch line: the group whose 90th percentile of waiting for a first offer differs most from FIFO's."""
+    if not result.fairness:
+        return None
+    found = largest_p90_gap(result.fairness)
+    if found is None:
+        return None
+    grouping, group, entry = found
+    gap, engine, fifo = (
+        entry["optimise_minus_fifo"]["wait_p90_weeks"],
+        entry["optimise"]["wait_p90_weeks"],
+        entry["fifo"]["wait_p90_weeks"],
+    )
+    direction = "langer" if gap["mean"] > 0 else "korter"
+    return (
+        f"Grootste verschil met FIFO in de p90-wachttijd tot het eerste aanbod: {LABELS_NL[(grouping, group)]}, "
+        f"met de engine {abs(gap['mean']):.1f} weken {direction} ({gap['mean']:+.1f} [{gap['p10']:+.1f} tot {gap['p90']:+.1f}]; "
+        f"engine {_fmt(engine)}, FIFO {_fmt(fifo)} weken; over {gap['replicates']} van {result.replicates} replicaties; "
+        f"wie aan het eind nog wacht telt mee met de wachttijd tot dan). Alle groepen: fairness.csv."
+    )
 
 
 def comparison_table(comparison: dict[str, Any], strategy: str = "optimise") -> Table | None:
@@ -154,6 +177,9 @@ def run_simulate_command(
         out.print(summary_table(results[k]))
     for k in range(len(paths)):
         out.print(summary_table(results[k]))
+        line = fairness_line(results[k])
+        if line is not None:
+            out.print(line, highlight=False)
         if k in base_index:
             from matcher.simulate.compare import compare
 

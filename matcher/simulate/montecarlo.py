@@ -18,8 +18,9 @@ from typing import Any
 
 import numpy as np
 
+from matcher.simulate.fairness import Households, replicate_figures, summarise_fairness
 from matcher.simulate.scenario import Scenario, parse_scenario, scenario_document
-from matcher.simulate.simulator import WEEKLY_KPIS, ReplicateRun, run_replicate
+from matcher.simulate.simulator import WEEKLY_KPIS, ReplicateRun, deadline_weeks, run_replicate
 from matcher.simulate.world import build_world, check_start
 
 Progress = Callable[[int, int], None]
@@ -92,11 +93,19 @@ def run_task(document: dict[str, Any], replicate: int, tag: int = 0) -> dict[str
     world = build_world(scenario, replicate)
     runs = [run_replicate(scenario, world, replicate, strategy).to_json() for strategy in scenario.strategies]
     hindsight = hindsight_optimum(scenario, world).to_json() if scenario.hindsight else None
+    households = Households.from_world(world)
+    fairness = {
+        run["strategy"]: replicate_figures(
+            households, run["first_offer_week"], run["first_placement_week"], scenario.horizon_weeks, deadline_weeks(scenario)
+        )
+        for run in runs
+    }
     return {
         "tag": tag,
         "replicate": replicate,
         "runs": runs,
         "hindsight": hindsight,
+        "fairness": fairness,
         "seconds": time.perf_counter() - started,
     }
 
@@ -116,6 +125,7 @@ class SimulationResult:
     hindsight: dict[str, Any] | None
     per_replicate: list[dict[str, Any]]
     timing: dict[str, float]
+    fairness: dict[str, Any] | None = None  # per group of households: see matcher/simulate/fairness.py
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON values; figures that do not exist (a median of nobody) are null, never NaN."""
@@ -133,6 +143,7 @@ class SimulationResult:
                 "hindsight": self.hindsight,
                 "per_replicate": self.per_replicate,
                 "timing": self.timing,
+                "fairness": self.fairness,
             }
         )
         return document
@@ -151,6 +162,7 @@ class SimulationResult:
             hindsight=doc["hindsight"],
             per_replicate=doc["per_replicate"],
             timing=doc["timing"],
+            fairness=doc.get("fairness"),
         )
 
 
@@ -211,6 +223,9 @@ def summarise(scenario: Scenario, tasks: list[dict[str, Any]], seconds: float, w
          "hindsight_objective": t["hindsight"]["objective"] if t["hindsight"] else None}
         for k, t in enumerate(tasks) for s in strategies
     ]  # fmt: skip
+    fairness = None
+    if tasks and all("fairness" in t for t in tasks):
+        fairness = summarise_fairness([t["fairness"] for t in tasks], strategies, deadline_weeks(scenario))
     dates = [scenario.week_date(w).isoformat() for w in range(scenario.horizon_weeks)]
     timing = {
         "wall_s": round(seconds, 3),
@@ -229,6 +244,7 @@ def summarise(scenario: Scenario, tasks: list[dict[str, Any]], seconds: float, w
         hindsight=hindsight,
         per_replicate=per_replicate,
         timing=timing,
+        fairness=fairness,
     )
 
 

@@ -13,6 +13,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from matcher.simulate.fairness import FIGURES
 from matcher.simulate.montecarlo import SUMMARY_FIGURES, SimulationResult, no_nan
 from matcher.simulate.simulator import WEEKLY_KPIS
 
@@ -70,6 +71,24 @@ def summary_csv(result: SimulationResult) -> str:
     return buffer.getvalue()
 
 
+def fairness_csv(result: SimulationResult) -> str:
+    """One row per grouping, group, strategy (or the paired difference) and figure, with the replicates it was computed over."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["grouping", "group", "strategy", "figure", "replicates", "mean", "p10", "p50", "p90"])
+    if not result.fairness:
+        return buffer.getvalue()
+    columns = ("replicates", "mean", "p10", "p50", "p90")
+    for grouping, groups in result.fairness["groupings"].items():
+        for group, entry in groups.items():
+            writer.writerow([grouping, group, "all", "households", *(_cell(entry["households"][k]) for k in columns)])
+            for row in (*result.summary, "optimise_minus_fifo"):
+                for figure in FIGURES:
+                    if row in entry:
+                        writer.writerow([grouping, group, row, figure, *(_cell(entry[row][figure][k]) for k in columns)])
+    return buffer.getvalue()
+
+
 def replicates_csv(result: SimulationResult) -> str:
     buffer = io.StringIO()
     if not result.per_replicate:
@@ -88,7 +107,7 @@ def _cell(value: Any) -> Any:
 
 
 def write_result(result: SimulationResult, folder: Path, charts: bool = True, base: SimulationResult | None = None) -> list[Path]:
-    """Fill ``folder`` with result.json, weekly.csv, summary.csv, replicates.csv and charts."""
+    """Fill ``folder`` with result.json, weekly.csv, summary.csv, replicates.csv, fairness.csv and charts."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     files = {
@@ -98,6 +117,8 @@ def write_result(result: SimulationResult, folder: Path, charts: bool = True, ba
         "replicates.csv": replicates_csv(result),
         "neighbourhoods.csv": neighbourhoods_csv(result),
     }
+    if result.fairness is not None:
+        files["fairness.csv"] = fairness_csv(result)
     if base is not None:
         from matcher.simulate.compare import compare
 

@@ -74,6 +74,7 @@ class ReplicateRun:
     first_placement_week: list[int]
     solve_s: float
     extra: dict[str, Any] = field(default_factory=dict)
+    first_offer_week: list[int] = field(default_factory=list)  # first offer of a first home, -1 for none
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -86,11 +87,17 @@ class ReplicateRun:
             "first_placement_week": self.first_placement_week,
             "solve_s": self.solve_s,
             "extra": self.extra,
+            "first_offer_week": self.first_offer_week,
         }
 
     @staticmethod
     def from_json(doc: dict[str, Any]) -> ReplicateRun:
         return ReplicateRun(**doc)
+
+
+def deadline_weeks(scenario: Scenario) -> int:
+    """The policy's deadline in weeks after koppeling (the 10-wekentermijn by default)."""
+    return int(scenario.policy.matcher.get("deadline_weeks", 10) or 10)
 
 
 def half_year_start(date: dt.date) -> dt.date:
@@ -399,7 +406,7 @@ class Simulation:
 
     @property
     def policy_deadline(self) -> int:
-        return int(self.scenario.policy.matcher.get("deadline_weeks", 10) or 10)
+        return deadline_weeks(self.scenario)
 
     def step(self, week: int) -> None:
         """One simulated week, in the order the module docstring gives; the books are checked at the end."""
@@ -426,6 +433,7 @@ class Simulation:
             first_placement_week=self.first_place.tolist(),
             solve_s=round(self.solve_s, 4),
             extra={"streams_seen": self.seen.hexdigest()},
+            first_offer_week=self.first_offer.tolist(),
         )
 
 
