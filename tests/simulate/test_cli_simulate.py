@@ -105,3 +105,17 @@ def test_bad_start_file_exits_2_before_simulating(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "households.csv row 2, column gender" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_simulate_writes_fairness_and_names_the_largest_p90_gap(tmp_path: Path) -> None:
+    """The folder holds fairness.csv and the output a Dutch line naming the group whose p90 wait differs most from FIFO."""
+    path = tmp_path / "s.yaml"
+    path.write_text("name: f\nhorizon_weeks: 6\nhindsight: false\n", encoding="utf-8")
+    result = _run("simulate", path, "--replicates", "2", "--no-charts", "--out", tmp_path / "o")
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader((tmp_path / "o" / "fairness.csv").open()))
+    assert {r["strategy"] for r in rows} == {"all", "optimise", "fifo", "optimise_minus_fifo"}
+    assert "fairness" in json.loads((tmp_path / "o" / "result.json").read_text())
+    printed = " ".join(result.stdout.split())
+    assert "Grootste verschil met FIFO in de p90-wachttijd tot het eerste aanbod:" in printed
+    assert "over 2 van 2 replicaties" in printed
