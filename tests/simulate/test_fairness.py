@@ -117,6 +117,8 @@ def test_households_still_waiting_count_with_their_waiting_so_far() -> None:
     assert figures["censored_share"] == 1.0
     assert figures["housed_share"] == 0.0
     assert figures["offered_within_deadline_share"] is None  # nobody counts for it yet
+    by_koppeling = replicate_figures(households, nothing, nothing, 8, 10)["koppeling"]
+    assert by_koppeling["before_start"]["households"] == 3 and by_koppeling["within_horizon"]["households"] == 2
     # An offer in the last week waits less than a household never offered by then.
     offered_last = replicate_figures(households, _weeks([7, -1, -1, -1, -1]), nothing, 8, 10)["household_size"]["1"]
     assert offered_last["censored_share"] == pytest.approx(0.8)
