@@ -72,6 +72,7 @@ class Policy(BaseModel):
     reunification_must_fit: bool = True
     max_persons_per_bedroom: int | None = None
     reunification_horizon_weeks: int = 52
+    move_on_horizon_weeks: int = 8
     neighbourhood_caps: dict[str, int] = {}
     fixed_pairs: tuple[tuple[str, str], ...] = ()
     excluded_pairs: tuple[tuple[str, str], ...] = ()
@@ -117,6 +118,7 @@ class Policy(BaseModel):
                 if self.reunification_horizon_weeks != 52
                 else {}
             ),
+            **({"move_on_horizon_weeks": self.move_on_horizon_weeks} if self.move_on_horizon_weeks != 8 else {}),
             **({"max_persons_per_bedroom": self.max_persons_per_bedroom} if self.max_persons_per_bedroom is not None else {}),
             **({"previous_pairs": sorted(list(p) for p in self.previous_pairs)} if self.previous_pairs else {}),
         }
@@ -245,6 +247,7 @@ def parse_policy(raw: Any, source: str = "policy.json", today: dt.date | None = 
     scalar("reunification_must_fit", strict_bool)
     scalar("max_persons_per_bedroom", strict_int(1, 20))
     scalar("reunification_horizon_weeks", strict_int(0, 520))
+    scalar("move_on_horizon_weeks", strict_int(0, 520))
     scalar("time_limit_s", time_limit)
     scalar("seed", strict_int(0, 2**31 - 1))
     scalar("lang", lambda v: cells.parse_choice(v, LANGUAGES))
