@@ -579,11 +579,14 @@ class Ledger:
 
     @classmethod
     def of(cls, places: Mapping[str, Place], cases: Iterable[Case]) -> Ledger:
-        """The ledger the cases describe; raises ``LedgerError`` when they hold a unit twice."""
+        """The ledger the cases describe for the units in ``places`` (claims on other units are
+        left out, so a ledger of the few units a change touches is cheap); raises
+        ``LedgerError`` when the cases hold a unit twice."""
         ledger = cls(places)
         for case in cases:
             for claim, let in case.claims():
-                ledger._add(case.household_id, claim, let)
+                if claim.unit_id in places:
+                    ledger._add(case.household_id, claim, let)
         return ledger
 
     def persons_in(self, unit_id: str) -> int:
