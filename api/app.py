@@ -19,7 +19,20 @@ from api import errors, scenario_jobs, security, web
 from api.db import make_engine, make_sessionmaker, upgrade
 from api.jobs import RunQueue
 from api.limits import BodyLimit
-from api.routes import audit, dashboard, decisions, health, households, runs, scenarios, solve, taakstelling, tokens, units
+from api.routes import (
+    audit,
+    dashboard,
+    decisions,
+    health,
+    households,
+    municipalities,
+    runs,
+    scenarios,
+    solve,
+    taakstelling,
+    tokens,
+    units,
+)
 from api.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -40,7 +53,7 @@ where each problem names source, row and column.
 
 TAGS = [
     {"name": "solve", "description": "Stateless: the CLI's `matcher propose` over HTTP."},
-    {"name": "households", "description": "The pool of gekoppelde households (pseudonymous)."},
+    {"name": "households", "description": "The pool of gekoppelde households (pseudonymous), their cases and timelines."},
     {"name": "units", "description": "The offered units."},
     {"name": "runs", "description": "Proposal runs over the pool, their proposals and decisions."},
     {"name": "decisions", "description": "All decisions across runs."},
@@ -84,7 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Innermost of the middleware, so the route's body parsing sees BodyTooLarge itself
     # (the BaseHTTPMiddleware ones added later would wrap it in an exception group).
     app.add_middleware(BodyLimit, settings=settings)
-    for module in (health, solve, households, units, runs, decisions, taakstelling, tokens, audit):
+    for module in (health, solve, households, units, runs, decisions, taakstelling, municipalities, tokens, audit):
         app.include_router(module.router)
     app.include_router(scenarios.router)
     app.include_router(dashboard.router)

@@ -1,8 +1,11 @@
 """The weekly cycle: what a new run starts from, and what a decision changes.
 
-- An accepted pair leaves the pool: the household is housed, the unit let (a shared unit
-  only once its beds are full).
-- A declined pair is excluded from every later run (``excluded_pairs``).
+- An accepted pair leaves the pool: the household is ``offered`` and the unit is held for
+  it (in a shared place: its beds) until the household moves in, refuses, or the accept is
+  reopened (``api.cases``; the events are recorded on the household).
+- A declined pair, and a refused offer, is excluded from every later run (``excluded_pairs``).
+- Households living in a temporary place whose stay ends soon, or in a home that has
+  become too small, are in the pool as move-on candidates (with ``current_unit_id``).
 - A pinned pair is fixed in every later run (``fixed_pairs``) until it is declined or
   its household or unit leaves the pool.
 - The pairs of the last finished run are passed on (``previous_pairs``), so a new run
@@ -20,11 +23,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.auth import Caller
+from api.cases import HOME_STATES, change, in_pool_state, pool_households, refused_pairs
 from api.errors import ApiError, not_found
 from api.models import Decision, Household, Run, RunPair, Unit, utcnow
 from api.pool import household_row, unit_row
 from api.schemas import DecisionCreate
 from api.scoped import get_visible
+from matcher.case import Accepted
+from matcher.input.policy import parse_policy
 
 Pair = tuple[str, str]
 # A decided pair as stored: (household's municipality, household id, unit's municipality, unit id).
@@ -60,18 +66,27 @@ def active_pins(session: Session) -> set[DecidedPair]:
 
 
 def declined_pairs(session: Session) -> set[DecidedPair]:
-    return {(a, b, c, d) for a, b, c, d in session.execute(select(*PAIR_COLUMNS).where(Decision.kind == "decline"))}
+    """Pairs never proposed again: declined in a decision, or an offer refused by the household."""
+    declined = {(a, b, c, d) for a, b, c, d in session.execute(select(*PAIR_COLUMNS).where(Decision.kind == "decline"))}
+    return declined | refused_pairs(session)
+
+
+def pool_row(h: Household) -> dict[str, Any]:
+    """A household as the engine reads it; a move-on candidate names the place it lives in."""
+    row = household_row(h)
+    if h.status in HOME_STATES and h.current_unit_id:
+        row["current_unit_id"] = h.current_unit_id
+    return row
 
 
 def snapshot(session: Session, scope: str | None, raw_policy: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """The input of a new run: the waiting households and available units, and the policy
     with the pairs the decisions imply. Returns the snapshot and the policy as stored."""
-    household_query = select(Household).where(Household.status == "waiting").order_by(Household.household_id)
+    parsed = parse_policy(raw_policy, "policy")
     unit_query = select(Unit).where(Unit.status == "available").order_by(Unit.unit_id)
     if scope is not None:
-        household_query = household_query.where(Household.municipality == scope)
         unit_query = unit_query.where(Unit.municipality == scope)
-    households = [household_row(h) for h in session.scalars(household_query)]
+    households = [pool_row(h) for h in pool_households(session, scope, parsed.planning_date, parsed.move_on_horizon_weeks)]
     units = [unit_row(u) for u in session.scalars(unit_query)]
     policy = policy_with_decisions(session, scope, raw_policy, households, units)
     return {"households": households, "units": units, "policy": policy}, policy
@@ -163,16 +178,17 @@ def decide(session: Session, caller: Caller, run_id: int, body: DecisionCreate) 
             problems=[_field("housed_on", "expected a date on or after the household's koppeling date")],
         )
     key: DecidedPair = (household.municipality, body.household_id, unit.municipality, body.unit_id)
-    if household.status != "waiting":
-        raise ApiError(409, "The household is already housed.", code="household_housed")
+    if not in_pool_state(household):
+        raise ApiError(409, f"The household is {household.status}; only a household in the pool can be decided on.",
+                       code=f"household_{household.status}")  # fmt: skip
     if key in declined_pairs(session):
         raise ApiError(409, "This pair was declined before; a declined pair stays declined.", code="pair_declined")
-    if body.kind in ("accept", "pin"):
-        if unit.status != "available":
-            raise ApiError(409, "The unit is already let.", code="unit_let")
-        if unit.shared and unit.beds is not None and unit.beds_taken + pair.persons > unit.beds:
-            raise ApiError(409, "The shared unit has too few free beds left.", code="unit_let")
     if body.kind == "pin":
+        if unit.status != "available":
+            raise ApiError(409, f"The unit is {unit.status} already.", code=f"unit_{unit.status}")
+        free = (unit.beds or 0) - unit.beds_taken - unit.beds_held
+        if unit.shared and unit.beds is not None and pair.persons > free:
+            raise ApiError(409, "The shared unit has too few free beds left.", code="unit_let")
         pins = active_pins(session)
         if key in pins:
             raise ApiError(409, "This pair is already pinned.", code="already_pinned")
@@ -195,14 +211,10 @@ def decide(session: Session, caller: Caller, run_id: int, body: DecisionCreate) 
         decided_by=body.decided_by,
     )
     if body.kind == "accept":
-        household.status, household.housed_on = "housed", decision.housed_on
-        if unit.shared and unit.beds is not None:
-            unit.beds_taken += pair.persons
-            if unit.beds_taken >= unit.beds:
-                unit.status = "let"
-        else:
-            unit.beds_taken = pair.persons
-            unit.status = "let"
+        # The home is offered from the meeting's date (the run's planning date); the move is due within 14 days.
+        meeting = dt.date.fromisoformat(str(run.policy.get("planning_date", dt.date.today().isoformat())))
+        since = household.state_since or household.koppeling_date
+        change(session, household, Accepted(max(meeting, since), body.unit_id), accepted=unit)
     session.add(decision)
     session.flush()
     return decision

@@ -1,8 +1,9 @@
-"""The figures of the Overzicht page, computed from the pool, the decisions and the current run.
+"""The figures of the Overzicht page, computed from the pool, the cases and the current run.
 
 One call gives what the weekly meeting looks at first: the taakstelling of the current half
 year, the pool with its waiting times against the 10-wekentermijn, the mismatch between the
-households waiting and the homes that fit them, and where accepted placements went over time.
+households waiting and the homes that fit them, where households moved in over time, and
+the worklists: moves past their 14 days, households over the 10 weeks, documents missing.
 """
 
 from __future__ import annotations
@@ -13,14 +14,16 @@ import logging
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from api.auth import Caller
+from api.cases import case_of
 from api.cycle import latest_done_id
 from api.dates import in_window
-from api.models import Decision, Household, Run, Unit
+from api.models import CaseEvent, Household, Run, Unit
 from api.taakstelling import half_year_of, report
+from matcher.case import OFFER_DAYS, days_over_move_deadline, weeks_over_deadline
 
 log = logging.getLogger(__name__)
 BIN_WIDTHS = (2, 5, 10, 20, 50, 100)
@@ -42,9 +45,28 @@ def waiting_distribution(weeks: np.ndarray[Any, Any]) -> list[dict[str, int]]:
     return [{"from": k * width, "to": (k + 1) * width, "households": int(n)} for k, n in enumerate(counts)]
 
 
+def _first(kind: str) -> Any:
+    """The date of a household's first event of ``kind`` (null when there is none)."""
+    return (
+        select(func.min(CaseEvent.date))
+        .where(
+            CaseEvent.household_id == Household.household_id,
+            CaseEvent.municipality == Household.municipality,
+            CaseEvent.kind == kind,
+        )
+        .scalar_subquery()
+    )
+
+
 def _waiting_on(on: dt.date) -> ColumnElement[bool]:
-    """Households in the pool on that day: gekoppeld by then and not housed yet (still waiting, or housed later)."""
-    return and_(Household.koppeling_date <= on, or_(Household.status == "waiting", Household.housed_on > on))
+    """Households in the pool on that day: gekoppeld by then and waiting now, or housed only
+    later (first moved_in after that day), or waiting until they left after that day. An
+    offered household has been offered its home and is not in the pool."""
+    moved, gone = _first("moved_in"), _first("left")
+    return and_(
+        Household.koppeling_date <= on,
+        or_(Household.status == "waiting", moved > on, and_(Household.status == "left", moved.is_(None), gone > on)),
+    )
 
 
 def _pool(session: Session, caller: Caller, on: dt.date, deadline_weeks: int) -> dict[str, Any]:
@@ -78,7 +100,7 @@ def _taakstelling(session: Session, caller: Caller, on: dt.date) -> list[dict[st
     """The current half year of each visible municipality (a row of zeros where nothing is known yet)."""
     current = half_year_of(on)
     out: list[dict[str, Any]] = []
-    for place in report(session, caller.municipality).municipalities:
+    for place in report(session, caller.municipality, on=on).municipalities:
         row = next((h for h in place.half_years if h.half_year == current), None)
         half = row.model_dump() if row is not None else None
         if half is None:
@@ -89,27 +111,25 @@ def _taakstelling(session: Session, caller: Caller, on: dt.date) -> list[dict[st
 
 
 def _placements(session: Session, caller: Caller) -> dict[str, Any]:
-    """Persons of accepted placements per month and wijk."""
+    """Persons counted at a move (moved_in events), per month and wijk of the home."""
     query = (
-        select(Decision.housed_on, Decision.persons, Unit.neighbourhood)
-        .join(Unit, (Unit.unit_id == Decision.unit_id) & (Unit.municipality == Decision.unit_municipality))
-        .where(Decision.kind == "accept")
+        select(CaseEvent.date, CaseEvent.persons_counted, Unit.neighbourhood)
+        .join(Unit, (Unit.unit_id == CaseEvent.unit_id) & (Unit.municipality == CaseEvent.unit_municipality))
+        .where(CaseEvent.kind == "moved_in", CaseEvent.persons_counted > 0)
     )
     if caller.municipality is not None:
-        query = query.where(Decision.municipality == caller.municipality)
+        query = query.where(CaseEvent.municipality == caller.municipality)
     counts: dict[str, dict[str, int]] = {}
     skipped = 0
-    for housed_on, persons, neighbourhood in session.execute(query):
-        if housed_on is None:
-            continue
-        if not in_window(housed_on):
+    for moved_on, persons, neighbourhood in session.execute(query):
+        if not in_window(moved_on):
             skipped += 1
             continue
-        month = f"{housed_on.year}-{housed_on.month:02d}"
+        month = f"{moved_on.year}-{moved_on.month:02d}"
         by_month = counts.setdefault(neighbourhood, {})
         by_month[month] = by_month.get(month, 0) + persons
     if skipped:
-        log.warning("Overzicht: left out %d accepted decisions with a housing date outside the window", skipped)
+        log.warning("Overzicht: left out %d moves dated outside the window", skipped)
     months = sorted({m for by_month in counts.values() for m in by_month})
     return {
         "months": months,
@@ -184,6 +204,63 @@ def dashboard(session: Session, caller: Caller, on: dt.date, deadline_weeks: int
         "current_run": current,
         "by_size": _by_size(session, caller, current, on),
         "placements_by_neighbourhood": _placements(session, caller),
+        "states": _states(session, caller),
+        **worklists(session, caller, on, deadline_weeks),
+    }
+
+
+def _states(session: Session, caller: Caller) -> dict[str, int]:
+    """Households per state."""
+    query = select(Household.status, func.count()).group_by(Household.status)
+    if caller.municipality is not None:
+        query = query.where(Household.municipality == caller.municipality)
+    counts = dict.fromkeys(("waiting", "offered", "housed", "housed_temporary", "left"), 0)
+    counts.update({status: int(n) for status, n in session.execute(query)})
+    return counts
+
+
+def worklists(session: Session, caller: Caller, on: dt.date, deadline_weeks: int) -> dict[str, list[dict[str, Any]]]:
+    """What needs doing, household by household (ids and dates only, no personal fields):
+
+    - ``moves_overdue``: offered households whose 14 days to move have passed ("verhuizing
+      over termijn"), most days over first;
+    - ``waiting_overdue``: waiting households over the 10 weeks, with the started weeks over,
+      longest first;
+    - ``documents``: waiting households without BSN or IBAN yet: since when, and the date
+      the documents are expected (if known), longest first."""
+    query = select(Household).where(Household.status.in_(("offered", "waiting")))
+    if caller.municipality is not None:
+        query = query.where(Household.municipality == caller.municipality)
+    moves: list[tuple[int, str, dict[str, Any]]] = []
+    waiting: list[tuple[int, str, dict[str, Any]]] = []
+    documents: list[tuple[str, str, dict[str, Any]]] = []
+    for household in session.scalars(query):
+        case, hid = case_of(household), household.household_id
+        base: dict[str, Any] = {"household_id": hid, "municipality": household.municipality}
+        days_over = days_over_move_deadline(case, on)
+        if days_over is not None and household.offered_on is not None:
+            due = household.offered_on + dt.timedelta(days=OFFER_DAYS)
+            offered_on = household.offered_on.isoformat()
+            item: dict[str, Any] = {"unit_id": household.offered_unit_id, "offered_on": offered_on, "due": due.isoformat()}
+            moves.append((-days_over, hid, base | item | {"days_over": days_over}))
+        weeks_over = weeks_over_deadline(case, on, deadline_weeks)
+        if weeks_over is not None:
+            weeks = (on - household.koppeling_date).days // 7
+            item = {"koppeling_date": household.koppeling_date.isoformat(), "weeks_waiting": weeks, "weeks_over": weeks_over}
+            waiting.append((-weeks_over, hid, base | item))
+        if household.status == "waiting" and not household.documents_complete:
+            since = (household.documents_incomplete_since or household.koppeling_date).isoformat()
+            expected = household.documents_expected
+            item = {
+                "since": since,
+                "expected": expected.isoformat() if expected else None,
+                "expected_passed": expected is not None and expected < on,
+            }
+            documents.append((since, hid, base | item))
+    return {
+        "moves_overdue": [item for *_, item in sorted(moves)],
+        "waiting_overdue": [item for *_, item in sorted(waiting)],
+        "documents": [item for *_, item in sorted(documents)],
     }
 
 

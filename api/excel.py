@@ -6,14 +6,22 @@ or a tab or carriage return) is written with a leading ``'`` so it shows as plai
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+if TYPE_CHECKING:
+    from api.schemas import TaakstellingReport
+    from api.taakstelling import Counted
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november",
+          "december")  # fmt: skip
 
 
 def safe(value: Any) -> Any:
@@ -81,3 +89,92 @@ def proposal_workbook(proposal_json: str) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def dutch_date(day: dt.date | None) -> str:
+    """A date as the Provincie writes it: "3 maart 2025"."""
+    return "" if day is None else f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def dutch_half_year(half_year: str) -> str:
+    """ "2025-H1" as "1e halfjaar 2025"."""
+    year, half = half_year.split("-H")
+    return f"{half}e halfjaar {year}"
+
+
+TAAKSTELLING_HEADER = [
+    "Gemeente",
+    "Halfjaar",
+    "Taakstelling (personen)",
+    "Achterstand meegenomen",
+    "Opgave",
+    "Gerealiseerd",
+    "waarvan bij verhuizing",
+    "waarvan nareizigers",
+    "Nog te realiseren",
+    "Stand wachtenden op",
+    "Wachtende huishoudens",
+    "Wachtende personen",
+    "Langer dan 10 weken (huishoudens)",
+    "Mediane wachttijd (weken)",
+    "Langste wachttijd (weken)",
+]
+
+
+def taakstelling_workbook(report: TaakstellingReport, events: list[Counted]) -> bytes:
+    """The half-year report for the Provincie: sheet Taakstelling (one row per municipality
+    and half year) and sheet Gerealiseerd (the events that counted), Dutch headers and dates."""
+    book = Workbook()
+    book.remove(book.active)
+    rows = [
+        [
+            place.municipality,
+            dutch_half_year(half.half_year),
+            half.target,
+            half.carried_in,
+            half.due,
+            half.realised,
+            half.realised_moved_in,
+            half.realised_family_arrived,
+            half.remaining,
+            dutch_date(half.waiting_on),
+            half.waiting_households,
+            half.waiting_persons,
+            half.waiting_over_deadline,
+            half.median_waiting_weeks,
+            half.longest_waiting_weeks,
+        ]
+        for place in report.municipalities
+        for half in place.half_years
+    ]
+    _sheet(book, "Taakstelling", TAAKSTELLING_HEADER, rows, set())
+    sheet = book["Taakstelling"]
+    sheet.insert_rows(1, 2)
+    sheet["A1"] = safe(f"Taakstelling statushouders, peildatum {dutch_date(report.on)}")
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet.freeze_panes = "A4"
+    kinds = {"moved_in": "Verhuizing", "family_arrived": "Nareizigers"}
+    _sheet(
+        book,
+        "Gerealiseerd",
+        ["Gemeente", "Datum", "Halfjaar", "Huishouden", "Soort", "Personen"],
+        [
+            [
+                e.municipality,
+                dutch_date(e.date),
+                dutch_half_year(_half(e.date)),
+                e.household_id,
+                kinds.get(e.kind, e.kind),
+                e.persons,
+            ]
+            for e in events
+        ],
+        set(),
+    )
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _half(day: dt.date) -> str:
+    return f"{day.year}-H{1 if day.month <= 6 else 2}"

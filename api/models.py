@@ -71,10 +71,14 @@ class Token(Base):
 
 
 class Household(Base):
-    """A gekoppeld household in the pool (status waiting) or housed by an accepted decision.
+    """A gekoppeld household and its case: where it stands (``status``: waiting, offered, housed,
+    housed_temporary, left) and the places it holds (see ``matcher.case.Case``).
 
     A household is known by its id within its municipality: the same id in two municipalities
-    is two households, so a token of one municipality cannot learn which ids another uses."""
+    is two households, so a token of one municipality cannot learn which ids another uses.
+    The interchange fields come from imports; the case fields are set by decisions and
+    events only, so an import replayed later never undoes what happened. A unit the case
+    names is known by its id and its municipality (they differ only after a regional run)."""
 
     __tablename__ = "households"
 
@@ -91,13 +95,33 @@ class Household(Base):
     preferred_neighbourhoods: Mapped[list[Any]] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(16), default="waiting", index=True)
     housed_on: Mapped[dt.date | None] = mapped_column(Date)
+    # The case (matcher.case.Case), written only by decisions and events.
+    state_since: Mapped[dt.date | None] = mapped_column(Date)
+    documents_incomplete_since: Mapped[dt.date | None] = mapped_column(Date)
+    documents_expected: Mapped[dt.date | None] = mapped_column(Date)
+    offered_unit_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    offered_unit_municipality: Mapped[str | None] = mapped_column(String(200))
+    offered_persons: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    offered_on: Mapped[dt.date | None] = mapped_column(Date)
+    current_unit_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    current_unit_municipality: Mapped[str | None] = mapped_column(String(200))
+    current_persons: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    home_state: Mapped[str | None] = mapped_column(String(16))
+    temporary_until: Mapped[dt.date | None] = mapped_column(Date)
+    move_on: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    previous_unit_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    previous_unit_municipality: Mapped[str | None] = mapped_column(String(200))
+    previous_persons: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    counted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
 class Unit(Base):
-    """An offered home or shared place (status available) or let by accepted decisions; known by
-    its id within its municipality, as a household."""
+    """An offered home or shared place: ``available``, ``offered`` (held for a household the
+    WBB accepted), ``let`` (lived in), or ``withdrawn``; known by its id within its
+    municipality, as a household. A shared place counts persons: those living there
+    (``beds_taken``) and those it is held for (``beds_held``)."""
 
     __tablename__ = "units"
 
@@ -119,8 +143,10 @@ class Unit(Base):
     lgbtiq_safe: Mapped[bool] = mapped_column(Boolean, default=False)
     support: Mapped[bool] = mapped_column(Boolean, default=False)
     available_from: Mapped[dt.date] = mapped_column(Date)
+    stay_limit_weeks: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16), default="available", index=True)
     beds_taken: Mapped[int] = mapped_column(Integer, default=0)
+    beds_held: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -186,6 +212,47 @@ class Decision(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(32))
     decided_by: Mapped[str] = mapped_column(String(64))
+
+
+class CaseEvent(Base):
+    """Something that happened to a household's case on a date (see ``matcher.case``). Never edited.
+
+    The household is ``household_id`` in ``municipality``; ``unit_id`` (in
+    ``unit_municipality``) is the unit the event concerns (the home refused, moved into, or left);
+    ``persons_counted`` the persons it adds to the taakstelling on ``date``. ``created_by``
+    is the token that recorded it."""
+
+    __tablename__ = "case_events"
+    __table_args__ = (Index("ix_case_events_household", "household_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    household_id: Mapped[str] = mapped_column(String(200))
+    municipality: Mapped[str] = mapped_column(String(200), index=True)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    date: Mapped[dt.date] = mapped_column(Date, index=True)
+    unit_id: Mapped[str | None] = mapped_column(String(200))
+    unit_municipality: Mapped[str | None] = mapped_column(String(200))
+    reason: Mapped[str | None] = mapped_column(String(32))
+    temporary_until: Mapped[dt.date | None] = mapped_column(Date)
+    expected: Mapped[dt.date | None] = mapped_column(Date)
+    adults: Mapped[int | None] = mapped_column(Integer)
+    children: Mapped[int | None] = mapped_column(Integer)
+    persons_counted: Mapped[int] = mapped_column(Integer, default=0)
+    state_before: Mapped[str] = mapped_column(String(16))
+    state_after: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(32))
+
+
+class MunicipalitySetting(Base):
+    """Per municipality: whether nareizigers joining a housed household count for the taakstelling."""
+
+    __tablename__ = "municipality_settings"
+
+    municipality: Mapped[str] = mapped_column(String(200), primary_key=True)
+    count_family_arrivals: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(32))
 
 
 class Target(Base):

@@ -11,6 +11,7 @@ import datetime as dt
 import io
 import math
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import PurePath
 from typing import Any
@@ -22,18 +23,30 @@ from api import audit
 from api.auth import Caller
 from api.dates import in_window, window_text
 from api.errors import ApiError, Problem, invalid_input, too_large_file
-from api.models import Household, Unit, utcnow
+from api.models import CaseEvent, Household, Unit, utcnow
 from matcher.errors import InputError, InputProblem, ProblemCollector, TooManyRows
-from matcher.input import tables
+from matcher.input import cells, tables
 from matcher.input.files import read_csv_bytes, read_xlsx
 
 # The pool stores the v1 columns; where a household lives now and when its family comes follow
 # from its case (states and events), not from an import.
 HOUSEHOLD_FIELDS = tuple(c.name for c in tables.HOUSEHOLD_COLUMNS if c.since == "v1")
-UNIT_FIELDS = tuple(c.name for c in tables.UNIT_COLUMNS)
+# The service's own unit column (not in the interchange format): how long a stay in a temporary
+# place may last, which gives the default end of a stay when a household moves in.
+SERVICE_UNIT_COLUMNS = (tables.Column("stay_limit_weeks", lambda v: cells.parse_int(v, 1, 520), False, None),)
+UNIT_COLUMNS = tables.UNIT_COLUMNS + SERVICE_UNIT_COLUMNS
+UNIT_FIELDS = tuple(c.name for c in UNIT_COLUMNS)
 UPLOAD_SUFFIXES = (".csv", ".xlsx", ".xlsm")
 # Columns the service sets itself; an import that sends one is refused, not silently ignored.
-SERVER_OWNED = ("status", "housed_on", "beds_taken", "created_at", "updated_at", "created_by", "decided_by")
+SERVER_OWNED = (
+    "status", "housed_on", "beds_taken", "beds_held", "created_at", "updated_at", "created_by", "decided_by",
+    "offered_unit_id", "offered_on", "temporary_until", "move_on", "documents_expected",
+)  # fmt: skip
+# Fields an event sets; an import does not change them once such an event is recorded.
+EVENT_OWNED = {
+    "family_arrived": ("adults", "children", "expected_reunification"),
+    "documents_complete": ("documents_complete",),
+}
 
 Rows = list[dict[str, Any] | None]
 
@@ -56,10 +69,11 @@ def household_row(h: Household) -> dict[str, Any]:
 
 
 def unit_row(u: Unit) -> dict[str, Any]:
-    """A stored unit as an interchange row; a shared unit offers only the beds still free."""
+    """A stored unit as an interchange row; a shared unit offers only the beds still free.
+    (``stay_limit_weeks`` is the service's own column; the engine does not read it.)"""
     beds = u.beds
     if u.shared and beds is not None:
-        beds = beds - u.beds_taken
+        beds = beds - u.beds_taken - u.beds_held
     return {
         "unit_id": u.unit_id,
         "municipality": u.municipality,
@@ -182,6 +196,7 @@ def parse_households(
     records = tables.parse_rows(rows, tables.HOUSEHOLD_COLUMNS, source, problems, header)
     _dates_in_window(records, "koppeling_date", source, problems)
     tables.check_unique(records, "household_id", source, problems)
+    tables.check_households(records, source, problems)
     _scope_check(records, caller, source, problems)
     problems.raise_if_any()
     return records
@@ -192,7 +207,7 @@ def parse_units(
 ) -> list[dict[str, Any]]:
     problems = ProblemCollector()
     _server_owned(rows, header, source, problems)
-    records = tables.parse_rows(rows, tables.UNIT_COLUMNS, source, problems, header)
+    records = tables.parse_rows(rows, UNIT_COLUMNS, source, problems, header)
     _dates_in_window(records, "available_from", source, problems)
     tables.check_unique(records, "unit_id", source, problems)
     tables.check_units(records, source, problems)
@@ -233,11 +248,13 @@ class NeighbourhoodClash(InputError):
 
 
 def _assign(target: Household | Unit, record: Mapping[str, Any], fields: Sequence[str]) -> None:
-    for field in fields:
-        value = record[field]
+    for name in fields:
+        if name not in record:
+            continue  # a field an event owns (see EVENT_OWNED)
+        value = record[name]
         if isinstance(value, tuple):
             value = list(value)
-        setattr(target, field, value)
+        setattr(target, name, value)
 
 
 Key = tuple[str, str]  # (id, municipality): a household or unit is known by its id within its municipality
@@ -251,9 +268,11 @@ def _upsert(
     fields: Sequence[str],
     new_row: Callable[[], Any],
     removable: Any,
+    keep_keys: Sequence[Key] = (),
 ) -> tuple[list[str], list[str], list[str]]:
     """Insert or update every (already checked) record; with a ``removable`` query, delete
-    the rows it finds that the records do not list. Returns created, updated, removed ids."""
+    the rows it finds that neither the records nor ``keep_keys`` list. Returns created,
+    updated, removed ids."""
     created, updated = [], []
     for record in records:
         found = existing.get((record[key], record["municipality"]))
@@ -267,7 +286,7 @@ def _upsert(
             _assign(found, record, fields)
     removed: list[str] = []
     if removable is not None:
-        keep = {(record[key], record["municipality"]) for record in records}
+        keep = {(record[key], record["municipality"]) for record in records} | set(keep_keys)
         for row in session.scalars(removable):
             if (getattr(row, key), row.municipality) not in keep:
                 removed.append(getattr(row, key))
@@ -292,62 +311,115 @@ def _shared_ids(records: list[dict[str, Any]], existing: Mapping[Key, Any], key:
     return [r[key] for r in records if (r[key], r["municipality"]) not in existing and r[key] in stored_ids]
 
 
-def store_households(
-    session: Session, records: list[dict[str, Any]], source: str, replace: bool, caller: Caller
-) -> tuple[list[str], list[str], list[str]]:
-    """Insert or update every record; with ``replace`` remove waiting households not listed."""
-    existing = _stored(session, Household, Household.household_id, [r["household_id"] for r in records])
+@dataclass(frozen=True)
+class Stored:
+    """Ids created, updated and removed by an import, and those kept as they were: households
+    whose case has moved on (offered, housed, left) and units held or let are not changed by
+    an import, so replaying a list after events keeps the events and states."""
+
+    created: list[str]
+    updated: list[str]
+    removed: list[str]
+    kept: list[str] = field(default_factory=list)
+
+
+def settled(found: Household | Unit) -> str | None:
+    """Why an import leaves this row as it is, or None when it may change it."""
+    if isinstance(found, Household):
+        return None if found.status == "waiting" else f"this household is {found.status}; its case has moved on"
+    if found.status != "available" or found.beds_taken > 0 or found.beds_held > 0:
+        return f"this unit is {found.status if found.status != 'available' else 'partly taken'}"
+    return None
+
+
+def _split_settled(
+    records: list[dict[str, Any]], existing: Mapping[Key, Household | Unit], key: str, source: str, edit: bool
+) -> tuple[list[dict[str, Any]], list[Key]]:
+    """The records an import may apply, and the keys of the rows it keeps as they are. One
+    edit (PATCH) of a settled row is refused instead: a single change asked for should not
+    pass silently."""
     problems = ProblemCollector()
+    open_records: list[dict[str, Any]] = []
+    kept: list[Key] = []
     for record in records:
-        found = existing.get((record["household_id"], record["municipality"]))
-        if found is not None and found.status != "waiting":
-            problems.add(
-                source,
-                "this household is already housed (accepted decision); it can no longer be changed",
-                row=record["source_row"],
-                column="household_id",
-            )
+        row_key = (record[key], record["municipality"])
+        found = existing.get(row_key)
+        reason = settled(found) if found is not None else None
+        if reason is None:
+            open_records.append(record)
+        elif edit:
+            problems.add(source, f"{reason}; it can no longer be changed", row=record["source_row"], column=key)
+        else:
+            kept.append(row_key)
     problems.raise_if_any()
+    return open_records, kept
+
+
+def store_households(
+    session: Session, records: list[dict[str, Any]], source: str, replace: bool, caller: Caller, edit: bool = False
+) -> Stored:
+    """Insert or update every record of a waiting or new household; with ``replace`` remove
+    waiting households not listed. In an import, fields that an event has set keep the
+    event's value (a list replayed later does not undo an arrival or completed documents)."""
+    existing = _stored(session, Household, Household.household_id, [r["household_id"] for r in records])
+    open_records, kept = _split_settled(records, existing, "household_id", source, edit)
+    owned: dict[Key, set[str]] = {}
+    if existing and not edit:  # an edit (PATCH) is a deliberate correction and changes what it names
+        for household_id, place, kind in session.execute(
+            select(CaseEvent.household_id, CaseEvent.municipality, CaseEvent.kind).where(
+                CaseEvent.household_id.in_([hid for hid, _ in existing]), CaseEvent.kind.in_(list(EVENT_OWNED))
+            )
+        ):
+            owned.setdefault((household_id, place), set()).update(EVENT_OWNED[kind])
+    before = {k: (found.documents_complete, found.documents_incomplete_since) for k, found in existing.items()}
+    applied = [
+        {k: v for k, v in r.items() if k not in owned.get((r["household_id"], r["municipality"]), ())} for r in open_records
+    ]
     shared = _shared_ids(records, existing, "household_id")
     open_rows = select(Household).where(Household.status == "waiting")
     if caller.municipality is not None:
         open_rows = open_rows.where(Household.municipality == caller.municipality)
-    result = _upsert(
-        session, records, existing, "household_id", HOUSEHOLD_FIELDS,
-        lambda: Household(status="waiting", created_at=utcnow()), open_rows if replace else None,
+    created, updated, removed = _upsert(
+        session, applied, existing, "household_id", HOUSEHOLD_FIELDS,
+        lambda: Household(status="waiting", created_at=utcnow()), open_rows if replace and not edit else None,
+        keep_keys=kept,
     )  # fmt: skip
+    today = utcnow().date()
+    for record in applied:
+        row_key = (record["household_id"], record["municipality"])
+        household = session.get(Household, row_key)
+        assert household is not None
+        complete, since = before.get(row_key, (True, None))
+        if household.documents_complete:
+            household.documents_incomplete_since, household.documents_expected = None, None
+        elif since is None:
+            # Incomplete from the koppeling when it comes in so; from today when an update says so.
+            household.documents_incomplete_since = household.koppeling_date if row_key not in existing or not complete else today
+    session.flush()
     if shared:
         audit.record(session, caller.token_id, "households.import.shared_id", "household", shared)
-    return result
+    return Stored(created, updated, removed, [hid for hid, _ in kept])
 
 
 def store_units(
-    session: Session, records: list[dict[str, Any]], source: str, replace: bool, caller: Caller
-) -> tuple[list[str], list[str], list[str]]:
-    """Insert or update every record; with ``replace`` remove available units not listed."""
+    session: Session, records: list[dict[str, Any]], source: str, replace: bool, caller: Caller, edit: bool = False
+) -> Stored:
+    """Insert or update every record of an available or new unit; with ``replace`` remove
+    available units not listed (none that is held or lived in)."""
     existing = _stored(session, Unit, Unit.unit_id, [r["unit_id"] for r in records])
-    problems = ProblemCollector()
-    for record in records:
-        found = existing.get((record["unit_id"], record["municipality"]))
-        if found is not None and (found.status != "available" or found.beds_taken > 0):
-            problems.add(
-                source,
-                "this unit is already (partly) let by an accepted decision; it can no longer be changed",
-                row=record["source_row"],
-                column="unit_id",
-            )
-    problems.raise_if_any()
+    open_records, kept = _split_settled(records, existing, "unit_id", source, edit)
     shared = _shared_ids(records, existing, "unit_id")
-    open_rows = select(Unit).where(Unit.status == "available", Unit.beds_taken == 0)
+    open_rows = select(Unit).where(Unit.status == "available", Unit.beds_taken == 0, Unit.beds_held == 0)
     if caller.municipality is not None:
         open_rows = open_rows.where(Unit.municipality == caller.municipality)
-    result = _upsert(
-        session, records, existing, "unit_id", UNIT_FIELDS,
-        lambda: Unit(status="available", beds_taken=0, created_at=utcnow()), open_rows if replace else None,
+    created, updated, removed = _upsert(
+        session, open_records, existing, "unit_id", UNIT_FIELDS,
+        lambda: Unit(status="available", beds_taken=0, beds_held=0, created_at=utcnow()),
+        open_rows if replace and not edit else None, keep_keys=kept,
     )  # fmt: skip
     if shared:
         audit.record(session, caller.token_id, "units.import.shared_id", "unit", shared)
-    return result
+    return Stored(created, updated, removed, [uid for uid, _ in kept])
 
 
 def one_record(parse_error: InputError) -> InputError:

@@ -23,12 +23,14 @@ from api.pool import (
     HOUSEHOLD_FIELDS,
     UNIT_FIELDS,
     NeighbourhoodClash,
+    Stored,
     check_batch,
     household_row,
     one_record,
     parse_households,
     parse_units,
     read_upload,
+    settled,
     store_households,
     store_units,
     unit_row,
@@ -56,7 +58,7 @@ class PoolTable(Generic[Row]):
     fields: Sequence[str]
     max_rows: Callable[[Settings], int]
     parse: Callable[[Session, RawRows, str, Sequence[str] | None, Caller], Records]
-    store: Callable[[Session, Records, str, bool, Caller], tuple[list[str], list[str], list[str]]]
+    store: Callable[[Session, Records, str, bool, Caller, bool], Stored]
     row_of: Callable[[Row], dict[str, Any]]
 
 
@@ -79,17 +81,24 @@ UNITS: PoolTable[Unit] = PoolTable(
 def import_records(
     table: PoolTable[Row], session: Session, caller: Caller, rows: RawRows, header: Sequence[str] | None, source: str, mode: str
 ) -> ImportResult:
-    """All rows or none: checked completely, then stored, with one audit entry for the import."""
-    created: list[str]
-    updated: list[str]
-    removed: list[str]
+    """All rows or none: checked completely, then stored, with one audit entry for the import.
+    Rows of households whose case has moved on, and of units held or let, are kept as they are."""
+    stored: Stored
     try:
         records = table.parse(session, rows, source, header, caller)
-        created, updated, removed = table.store(session, records, source, mode == "replace", caller)
+        stored = table.store(session, records, source, mode == "replace", caller, False)
     except InputError as error:
         raise refused(error) from None
-    audit.record(session, caller.token_id, f"{table.plural}.import", table.singular, [*created, *updated, *removed])
-    return ImportResult(created=len(created), updated=len(updated), removed=len(removed), total=len(records))
+    audit.record(
+        session, caller.token_id, f"{table.plural}.import", table.singular, [*stored.created, *stored.updated, *stored.removed]
+    )
+    return ImportResult(
+        created=len(stored.created),
+        updated=len(stored.updated),
+        removed=len(stored.removed),
+        kept=len(stored.kept),
+        total=len(records),
+    )
 
 
 def refused(error: InputError, single: bool = False) -> ApiError:
@@ -190,7 +199,7 @@ def update_one(
     except InputError as error:
         raise refused(error, single=True) from None
     try:
-        table.store(session, records, "body", False, caller)
+        table.store(session, records, "body", False, caller, True)
     except InputError as error:
         raise ApiError(409, error.problems[0].message) from None
     audit.record(session, caller.token_id, f"{table.singular}.update", table.singular, [row_id])
@@ -199,7 +208,11 @@ def update_one(
 
 
 def delete_one(table: PoolTable[Row], session: Session, caller: Caller, row_id: str, municipality: str | None = None) -> None:
-    """Remove a row, with an audit entry."""
+    """Remove a row, with an audit entry; a household whose case has moved on, or a unit
+    held or lived in, stays (409): its history and the places it holds depend on it."""
     row = fetch(table, session, caller, row_id, municipality)
+    reason = settled(row)
+    if reason is not None:
+        raise ApiError(409, f"{reason[:1].upper()}{reason[1:]}; it cannot be removed.", code="conflict")
     session.delete(row)
     audit.record(session, caller.token_id, f"{table.singular}.delete", table.singular, [row_id])

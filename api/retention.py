@@ -36,7 +36,12 @@ def erase_housed(session: Session, older_than_days: int, today: dt.date) -> list
     """Erase the personal fields of households housed before ``today - older_than_days``;
     returns the ids changed (households already erased are left alone)."""
     cutoff = today - dt.timedelta(days=older_than_days)
-    query = select(Household).where(Household.status == "housed", Household.housed_on < cutoff).order_by(Household.household_id)
+    # Housed for good: not a household that must still move on (the next run needs its fields).
+    query = (
+        select(Household)
+        .where(Household.status == "housed", Household.move_on.is_(False), Household.housed_on < cutoff)
+        .order_by(Household.household_id)
+    )
     changed = [h for h in session.scalars(query) if not _is_erased(h)]
     for household in changed:
         for field, value in ERASED.items():

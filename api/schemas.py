@@ -51,8 +51,12 @@ class Page(BaseModel):
     offset: int
 
 
+HouseholdState = Literal["waiting", "offered", "housed", "housed_temporary", "left"]
+UnitStatus = Literal["available", "offered", "let", "withdrawn"]
+
+
 class HouseholdPublic(BaseModel):
-    """A household of the pool (pseudonymous), with its state."""
+    """A household of the pool (pseudonymous), with its case: state and the places it holds."""
 
     model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [HOUSEHOLD_EXAMPLE | {"status": "waiting"}]})
 
@@ -69,8 +73,17 @@ class HouseholdPublic(BaseModel):
         description="health and sexual-orientation needs (special category); null for the viewer role, which does not see them"
     )
     preferred_neighbourhoods: list[str]
-    status: Literal["waiting", "housed"]
-    housed_on: dt.date | None
+    status: HouseholdState = Field(description="the state of the case")
+    housed_on: dt.date | None = Field(description="the day it moved into the place it lives in")
+    state_since: dt.date | None = Field(description="the day it entered its state (null: since the koppeling)")
+    offered_unit_id: str | None = Field(description="offered: the home held for it")
+    offered_on: dt.date | None = Field(description="offered: the meeting that accepted the pair; the move is due 14 days later")
+    current_unit_id: str | None = Field(description="the place it lives in (housed, housed_temporary)")
+    temporary_until: dt.date | None = Field(description="housed_temporary: the end of the stay")
+    move_on: bool = Field(description="its home has become too small: it is a move-on candidate")
+    previous_unit_id: str | None = Field(description="the place it moved on from, until its moved_out")
+    documents_incomplete_since: dt.date | None
+    documents_expected: dt.date | None
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -97,7 +110,8 @@ class HouseholdList(Page):
 
 
 class UnitPublic(BaseModel):
-    """An offered unit with its state; ``beds_taken`` counts persons housed in a shared unit."""
+    """An offered unit with its state; in a shared unit ``beds_taken`` counts persons living
+    there and ``beds_held`` persons it is held for (offered, not moved in yet)."""
 
     model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [UNIT_EXAMPLE | {"status": "available"}]})
 
@@ -119,8 +133,10 @@ class UnitPublic(BaseModel):
     lgbtiq_safe: bool
     support: bool
     available_from: dt.date
-    status: Literal["available", "let"]
+    stay_limit_weeks: int | None = Field(description="temporary place: how long a stay may last (a service column)")
+    status: UnitStatus
     beds_taken: int
+    beds_held: int
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -149,6 +165,7 @@ class UnitUpdate(BaseModel):
     lgbtiq_safe: bool | None = None
     support: bool | None = None
     available_from: dt.date | None = None
+    stay_limit_weeks: int | None = None
 
 
 class UnitList(Page):
@@ -183,6 +200,10 @@ class ImportResult(BaseModel):
     created: int
     updated: int
     removed: int
+    kept: int = Field(
+        default=0,
+        description="rows left as they are: households whose case has moved on (offered, housed, left), units held or let",
+    )
     total: int = Field(description="rows in the import")
 
 
@@ -294,8 +315,9 @@ class DecisionCreate(BaseModel):
     kind: Literal["accept", "decline", "pin"]
     housed_on: PlausibleDate | None = Field(
         default=None,
-        description="accept: the day the household moves in (default: today); from 2000-01-01 to a year after today, "
-        "and not before the household's koppeling date",
+        description="accept: the day the household is expected to move in (default: today); from 2000-01-01 to a year "
+        "after today, and not before the household's koppeling date; the move itself is recorded as a moved_in event "
+        "on the household",
     )
     reason: Literal["household_refused", "unit_unsuitable", "corporation_refused", "other"] | None = Field(
         default=None,
@@ -327,6 +349,109 @@ class DecisionPublic(BaseModel):
 
 class DecisionList(Page):
     items: list[DecisionPublic]
+
+
+EventKind = Literal[
+    "offer_refused", "reopen", "moved_in", "family_arrived", "documents_complete", "documents_expected", "moved_out", "left"
+]
+OfferRefusedReason = Literal["household_refused", "unit_unsuitable", "corporation_refused", "other"]
+ReopenReason = Literal["decided_in_error", "unit_not_available", "household_not_ready", "other"]
+LeftReason = Literal["moved_away", "own_housing", "other"]
+MAX_ARRIVING = 50
+
+
+class EventCreate(BaseModel):
+    """Something that happened to a household's case. Which fields belong to which kind:
+
+    - ``offer_refused``: ``reason`` (household_refused, unit_unsuitable, corporation_refused, other)
+    - ``reopen``: ``reason`` (decided_in_error, unit_not_available, household_not_ready, other)
+    - ``moved_in``: ``temporary_until`` for a temporary place (default: the move plus the place's stay limit)
+    - ``family_arrived``: ``adults``, ``children`` (who arrived; together at least 1)
+    - ``documents_complete``: nothing more
+    - ``documents_expected``: ``expected`` (date)
+    - ``moved_out``: nothing more
+    - ``left``: ``reason`` (moved_away, own_housing, other)
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"kind": "moved_in", "date": "2025-03-12"},
+                {"kind": "offer_refused", "date": "2025-03-05", "reason": "household_refused"},
+                {"kind": "family_arrived", "date": "2025-06-02", "adults": 1, "children": 2},
+                {"kind": "documents_expected", "date": "2025-02-10", "expected": "2025-03-01"},
+            ]
+        },
+    )
+
+    kind: EventKind
+    date: dt.date = Field(description="the day it happened: not before the koppeling, at most a year ahead")
+    reason: str | None = Field(default=None, description="offer_refused, reopen, left: a code (see above)")
+    temporary_until: dt.date | None = Field(default=None, description="moved_in into a temporary place: the end of the stay")
+    adults: int | None = Field(default=None, ge=0, le=MAX_ARRIVING, description="family_arrived: adults who arrived")
+    children: int | None = Field(default=None, ge=0, le=MAX_ARRIVING, description="family_arrived: children who arrived")
+    expected: dt.date | None = Field(default=None, description="documents_expected: when the documents are expected")
+
+
+class EventPublic(BaseModel):
+    """A recorded event, with what it did: the state before and after, the unit it concerns,
+    and the persons it counted for the taakstelling on its date."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    household_id: str
+    municipality: str
+    kind: str
+    date: dt.date
+    unit_id: str | None
+    reason: str | None
+    temporary_until: dt.date | None
+    expected: dt.date | None
+    adults: int | None
+    children: int | None
+    persons_counted: int
+    state_before: str
+    state_after: str
+    created_at: dt.datetime
+    created_by: str = Field(description="the token that recorded it")
+
+
+class TimelineItem(BaseModel):
+    """One line of a household's history: the koppeling, a decision, or an event."""
+
+    date: dt.date = Field(description="the day it happened (a decision: the meeting, i.e. the run's planning date)")
+    source: Literal["koppeling", "decision", "event"]
+    kind: str = Field(description="koppeling; accept, decline, pin; or the event's kind")
+    unit_id: str | None = None
+    run_id: int | None = None
+    reason: str | None = None
+    state_after: str | None = Field(default=None, description="the state the household was in afterwards")
+    persons_counted: int = Field(default=0, description="persons counted for the taakstelling on this date")
+    details: dict[str, Any] = Field(default_factory=dict)
+    decided_by: str | None = Field(default=None, description="a decision: the person who took it")
+    recorded_by: str | None = Field(default=None, description="the token that recorded it")
+    recorded_at: dt.datetime | None = None
+
+
+class Timeline(BaseModel):
+    household_id: str
+    municipality: str
+    status: str
+    items: list[TimelineItem]
+
+
+class MunicipalitySettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"count_family_arrivals": True}]})
+
+    count_family_arrivals: bool = Field(
+        description="nareizigers joining a household that lives in the municipality count for the taakstelling on their date"
+    )
+
+
+class MunicipalitySettingsPublic(MunicipalitySettings):
+    municipality: str
 
 
 class TokenCreate(BaseModel):
@@ -369,14 +494,25 @@ class TargetPublic(BaseModel):
 
 
 class HalfYearStatus(BaseModel):
-    """One half year of one municipality; a negative remaining is a head start (voorsprong)."""
+    """One half year of one municipality; a negative remaining is a head start (voorsprong).
+
+    The waiting figures describe the last day of the half year, or the peildatum (or today)
+    when that comes first; they are null for a half year that has not begun then."""
 
     half_year: str
     target: int
     carried_in: int = Field(description="backlog from earlier half years (negative: a head start)")
     due: int = Field(description="target + carried_in")
-    realised: int = Field(description="persons of accepted placements housed in this half year")
+    realised: int = Field(description="persons counted in this half year: moved_in plus family_arrived events")
+    realised_moved_in: int = Field(default=0, description="of which counted at a household's first move")
+    realised_family_arrived: int = Field(default=0, description="of which family members who joined a housed household")
     remaining: int = Field(description="due - realised, carried into the next half year")
+    waiting_on: dt.date | None = Field(default=None, description="the day the waiting figures describe")
+    waiting_households: int | None = Field(default=None, description="gekoppeld by then, not moved in, not left")
+    waiting_persons: int | None = None
+    waiting_over_deadline: int | None = Field(default=None, description="of them, households waiting over the 10 weeks")
+    median_waiting_weeks: float | None = None
+    longest_waiting_weeks: int | None = None
 
 
 class MunicipalityTaakstelling(BaseModel):
@@ -411,6 +547,7 @@ class TaakstellingReport(BaseModel):
         }
     )
 
+    on: dt.date | None = Field(default=None, description="the peildatum: events up to this day count (null: all)")
     municipalities: list[MunicipalityTaakstelling]
 
 

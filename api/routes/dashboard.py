@@ -85,6 +85,37 @@ class Placements(BaseModel):
     neighbourhoods: list[NeighbourhoodSeries]
 
 
+class MoveOverdue(BaseModel):
+    """An offered household whose 14 days to move have passed ("verhuizing over termijn")."""
+
+    household_id: str
+    municipality: str
+    unit_id: str | None
+    offered_on: str
+    due: str = Field(description="offered_on + 14 days")
+    days_over: int
+
+
+class WaitingOverdue(BaseModel):
+    """A waiting household over the 10-wekentermijn."""
+
+    household_id: str
+    municipality: str
+    koppeling_date: str
+    weeks_waiting: int
+    weeks_over: int = Field(description="weeks past the term, counting a started week (1 from the first day over)")
+
+
+class DocumentsItem(BaseModel):
+    """A waiting household without BSN or IBAN yet."""
+
+    household_id: str
+    municipality: str
+    since: str = Field(description="incomplete since (the koppeling, or the day an import said so)")
+    expected: str | None = Field(description="the date the documents are expected (documents_expected event)")
+    expected_passed: bool
+
+
 class Dashboard(BaseModel):
     """What the Overzicht page shows."""
 
@@ -96,7 +127,11 @@ class Dashboard(BaseModel):
     municipalities: list[str] = Field(description="municipalities of the pool the token sees")
     current_run: CurrentRun | None
     by_size: list[SizeRow] = Field(description="the mismatch by household size: demand, fitting supply, placed")
-    placements_by_neighbourhood: Placements
+    placements_by_neighbourhood: Placements = Field(description="persons moved in (moved_in events) per month and wijk")
+    states: dict[str, int] = Field(description="households per state of the case")
+    moves_overdue: list[MoveOverdue] = Field(description="offered households past their 14 days to move")
+    waiting_overdue: list[WaitingOverdue] = Field(description="waiting households over the 10 weeks")
+    documents: list[DocumentsItem] = Field(description="the documents worklist")
 
 
 @router.get("/me", summary="The calling token: id, role and municipality", responses=responses(401, 403))
@@ -106,7 +141,7 @@ def get_me(caller: Viewer) -> Me:
 
 @router.get(
     "/dashboard",
-    summary="The Overzicht: taakstelling, pool and waiting times, mismatch, placements per wijk",
+    summary="The Overzicht: taakstelling, pool and waiting times, mismatch, placements per wijk, worklists",
     responses=responses(401, 403),
 )
 def get_dashboard(

@@ -1,18 +1,34 @@
-"""Households of the pool: bulk import (file or JSON), list, get, update, delete."""
+"""Households of the pool: bulk import (file or JSON), list, get, update, delete; and each
+household's case: the events that move it on, and its timeline."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Response, UploadFile
 
+from api import audit
 from api.auth import Caller
-from api.deps import Admin, Offset, ReadSessionDep, SessionDep, SettingsDep, Viewer
-from api.errors import responses
+from api.cases import record_event, timeline
+from api.deps import Admin, Offset, ReadSessionDep, SessionDep, SettingsDep, Viewer, Wbb
+from api.errors import ApiError, responses
 from api.models import Household
-from api.pool_routes import HOUSEHOLDS, delete_one, import_batch, import_upload, list_rows, read_one, update_one
+from api.pool_routes import HOUSEHOLDS, delete_one, fetch, import_batch, import_upload, list_rows, read_one, update_one
 from api.redaction import sees_special_categories
-from api.schemas import HouseholdBatch, HouseholdList, HouseholdPublic, HouseholdUpdate, ImportMode, ImportResult
+from api.schemas import (
+    EventCreate,
+    EventPublic,
+    HouseholdBatch,
+    HouseholdList,
+    HouseholdPublic,
+    HouseholdUpdate,
+    ImportMode,
+    ImportResult,
+    Timeline,
+)
+
+STATES = "^(waiting|offered|housed|housed_temporary|left)$"
 
 OneMunicipality = Annotated[
     str | None,
@@ -54,12 +70,15 @@ def import_rows(body: HouseholdBatch, caller: Admin, session: SessionDep, settin
 def list_households(
     caller: Viewer,
     session: ReadSessionDep,
-    status: Annotated[str | None, Query(pattern="^(waiting|housed)$")] = None,
+    state: Annotated[str | None, Query(pattern=STATES, description="only households in this state")] = None,
+    status: Annotated[str | None, Query(pattern=STATES, description="the same as state (its older name)")] = None,
     municipality: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Offset = 0,
 ) -> HouseholdList:
-    total, items = list_rows(HOUSEHOLDS, session, caller, status, municipality, limit, offset)
+    if state is not None and status is not None and state != status:
+        raise ApiError(422, "state and status name the same filter; give one.")
+    total, items = list_rows(HOUSEHOLDS, session, caller, state or status, municipality, limit, offset)
     return HouseholdList(total=total, limit=limit, offset=offset, items=[_shown(caller, h) for h in items])
 
 
@@ -84,3 +103,38 @@ def update_household(
 def delete_household(household_id: str, caller: Admin, session: SessionDep, municipality: OneMunicipality = None) -> Response:
     delete_one(HOUSEHOLDS, session, caller, household_id, municipality)
     return Response(status_code=204)
+
+
+@router.post(
+    "/{household_id}/events",
+    status_code=201,
+    summary="Record what happened to a household's case (moved in, offer refused, family arrived, ...)",
+    responses=responses(401, 403, 404, 409, 422),
+)
+def create_event(
+    household_id: str, body: EventCreate, caller: Wbb, session: SessionDep, municipality: OneMunicipality = None
+) -> EventPublic:
+    """One event on the household's case, dated. An event that does not fit the household's
+    state answers 409 and names the state; two people recording the same move at once get
+    one 201 and one 409. The effects on units (held, let, free again) and on the
+    taakstelling (persons counted on the date) happen in the same transaction."""
+    event = record_event(session, caller, household_id, municipality, body, dt.date.today())
+    ids: list[str | int] = [event.id, household_id, *([event.unit_id] if event.unit_id else [])]
+    audit.record(session, caller.token_id, f"case.{body.kind}", "household", ids)
+    return EventPublic.model_validate(event)
+
+
+@router.get(
+    "/{household_id}/timeline",
+    summary="The household's history: koppeling, decisions and events in date order, with who recorded them",
+    responses=responses(401, 403, 404, 409),
+)
+def get_timeline(household_id: str, caller: Viewer, session: SessionDep, municipality: OneMunicipality = None) -> Timeline:
+    household = fetch(HOUSEHOLDS, session, caller, household_id, municipality)
+    audit.record(session, caller.token_id, "household.timeline.read", "household", [household_id])
+    return Timeline(
+        household_id=household.household_id,
+        municipality=household.municipality,
+        status=household.status,
+        items=timeline(session, household),
+    )

@@ -1,26 +1,54 @@
-"""Taakstelling: set a target, read targets, realised persons and backlog."""
+"""Taakstelling: set a target; read targets, realised persons (from events), backlog and who
+still waits, at any peildatum, as JSON or as the Excel report for the Provincie."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query, Response
 
 from api import audit
-from api.dates import EARLIEST, latest
+from api.dates import EARLIEST, PlausibleDate, latest
 from api.deps import ReadSessionDep, SessionDep, Viewer, Wbb
 from api.errors import ApiError, Problem, not_found, responses
+from api.excel import XLSX, taakstelling_workbook
 from api.models import Target, utcnow
 from api.schemas import TaakstellingReport, TargetPublic, TargetSet
-from api.taakstelling import half_year_in_window, report
+from api.taakstelling import counted_events, half_year_in_window, report
 
 router = APIRouter(prefix="/v1/taakstelling", tags=["taakstelling"])
 HalfYear = Annotated[str, Path(pattern=r"^\d{4}-H[12]$", description="e.g. 2025-H1", examples=["2025-H1"])]
+On = Annotated[
+    PlausibleDate | None,
+    Query(description="peildatum: count events dated up to this day, half years up to the one it falls in"),
+]
 
 
-@router.get("", summary="Targets, realised persons and backlog per municipality and half year", responses=responses(401, 403))
-def get_report(caller: Viewer, session: ReadSessionDep, municipality: str | None = None) -> TaakstellingReport:
-    return report(session, caller.municipality, municipality)
+@router.get(
+    "", summary="Targets, realised persons and backlog per municipality and half year", responses=responses(401, 403, 422)
+)
+def get_report(caller: Viewer, session: ReadSessionDep, municipality: str | None = None, on: On = None) -> TaakstellingReport:
+    """Realised persons come from moved_in and family_arrived events only, counted on their date."""
+    return report(session, caller.municipality, municipality, on)
+
+
+@router.get(
+    "/report.xlsx",
+    summary="The half-year report for the Provincie as an Excel workbook (Dutch)",
+    responses={200: {"content": {XLSX: {}}, "description": "Sheets Taakstelling and Gerealiseerd"}, **responses(401, 403, 422)},
+)
+def get_workbook(caller: Viewer, session: SessionDep, municipality: str | None = None, on: On = None) -> Response:
+    """Per municipality and half year: target, backlog carried in, realised (moves and
+    nareizigers), what remains, and who was still waiting and how long; a second sheet lists
+    the events that counted. Dates are written out ("3 maart 2025")."""
+    day = on or dt.date.today()
+    content = taakstelling_workbook(
+        report(session, caller.municipality, municipality, day), counted_events(session, caller.municipality, municipality, day)
+    )
+    audit.record(session, caller.token_id, "taakstelling.export", "taakstelling", [day.isoformat(), municipality or "all"])
+    name = f"taakstelling-{day.isoformat()}.xlsx"
+    return Response(content, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @router.put(

@@ -45,7 +45,7 @@ def import_rows(body: UnitBatch, caller: Admin, session: SessionDep, settings: S
 def list_units(
     caller: Viewer,
     session: ReadSessionDep,
-    status: Annotated[str | None, Query(pattern="^(available|let)$")] = None,
+    status: Annotated[str | None, Query(pattern="^(available|offered|let|withdrawn)$")] = None,
     municipality: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Offset = 0,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import os
 import signal
@@ -109,6 +110,27 @@ def accept_body(match: dict[str, Any], housed_on: str | None = None) -> dict[str
     if housed_on is not None:
         body["housed_on"] = housed_on
     return body
+
+
+def event(client: TestClient, headers: dict[str, str], household_id: str, kind: str, date: str, **fields: Any) -> Any:
+    """Record an event on a household's case; returns the response."""
+    return client.post(f"/v1/households/{household_id}/events", headers=headers, json={"kind": kind, "date": date, **fields})
+
+
+def move_in(client: TestClient, headers: dict[str, str], household_id: str, date: str, **fields: Any) -> dict[str, Any]:
+    """Record that an offered household moved in; asserts success and returns the event."""
+    response = event(client, headers, household_id, "moved_in", date, **fields)
+    assert response.status_code == 201, response.text
+    recorded: dict[str, Any] = response.json()
+    return recorded
+
+
+def move_in_match(client: TestClient, headers: dict[str, str], match: dict[str, Any], date: str) -> dict[str, Any]:
+    """Record the move of a proposed (and accepted) match; a temporary place gets an end half a year later."""
+    extra: dict[str, Any] = {}
+    if match["terms"].get("temporary"):
+        extra["temporary_until"] = (dt.date.fromisoformat(date) + dt.timedelta(days=182)).isoformat()
+    return move_in(client, headers, match["household_id"], date, **extra)
 
 
 def pairs(document: dict[str, Any]) -> set[tuple[str, str]]:

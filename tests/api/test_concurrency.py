@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from api.db import make_engine, make_sessionmaker
 from api.models import Decision, Household, Run, Unit
 
-CONFLICT_CODES = {"household_housed", "unit_let", "run_superseded", "run_not_done"}
+CONFLICT_CODES = {"household_offered", "unit_offered", "unit_let", "run_superseded", "run_not_done"}
 
 
 def _auth(tokens: dict[str, str], role: str) -> dict[str, str]:
@@ -67,14 +67,14 @@ def _check_one_let_per_unit(client: httpx.Client, viewer: dict[str, str], url: s
             ).all()
             assert twice == []
             beds = session.execute(
-                select(Unit.unit_id, Unit.beds, Unit.beds_taken, func.coalesce(func.sum(Decision.persons), 0))
+                select(Unit.unit_id, Unit.beds, Unit.beds_taken + Unit.beds_held, func.coalesce(func.sum(Decision.persons), 0))
                 .outerjoin(Decision, (Decision.unit_id == Unit.unit_id) & (Decision.kind == "accept"))
                 .where(Unit.shared.is_(True))
-                .group_by(Unit.unit_id, Unit.beds, Unit.beds_taken)
+                .group_by(Unit.unit_id, Unit.beds, Unit.beds_taken, Unit.beds_held)
             ).all()
             assert all(taken == persons and (total is None or taken <= total) for _, total, taken, persons in beds), beds
-            housed = set(session.scalars(select(Household.household_id).where(Household.status == "housed")))
-            assert housed == set(per_household)
+            offered = set(session.scalars(select(Household.household_id).where(Household.status == "offered")))
+            assert offered == set(per_household)
             stored = list(session.execute(select(Decision.id, Decision.household_id, Decision.unit_id)))
     finally:
         engine.dispose()
@@ -113,7 +113,7 @@ def test_runs_and_decisions_raced_never_let_a_unit_twice(database_url: str) -> N
         newest = max(run_ids)
 
         housed = {
-            h["household_id"] for h in client.get("/v1/households?status=housed&limit=1000", headers=viewer).json()["items"]
+            h["household_id"] for h in client.get("/v1/households?state=offered&limit=1000", headers=viewer).json()["items"]
         }
         units = {u["unit_id"]: u for u in client.get("/v1/units?limit=1000", headers=viewer).json()["items"]}
         latest = client.get(f"/v1/runs/{newest}/proposal", headers=wbb).json()["matches"]
@@ -126,7 +126,7 @@ def test_runs_and_decisions_raced_never_let_a_unit_twice(database_url: str) -> N
         answers += results
         for match, (status, body) in zip(latest * 2, results[: 2 * len(latest)], strict=True):
             if match in stale:
-                assert status == 409 and body["error"]["code"] in ("household_housed", "unit_let"), body
+                assert status == 409 and body["error"]["code"] in ("household_offered", "unit_offered", "unit_let"), body
         assert all(status == 409 and body["error"]["code"] == "run_superseded" for status, body in results[2 * len(latest) :])
 
         assert {status for status, _ in answers} <= {201, 409}

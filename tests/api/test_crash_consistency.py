@@ -298,7 +298,7 @@ def test_run_killed_while_solving_is_solved_again_and_keeps_the_decisions(databa
 
 def test_decisions_in_flight_when_killed_are_stored_whole_or_not_at_all(database: Database) -> None:
     """SIGKILL in the middle of a stream of accepts: every decision answered 201 is stored;
-    every stored decision has its audit entry and its effect (household housed, unit let);
+    every stored decision has its audit entry and its effect (household offered, unit held);
     at most the one in flight is stored without an answer; the audit chain verifies."""
     tokens = make_tokens(database.url)
     admin, wbb = _auth(tokens, "admin"), _auth(tokens, "wbb")
@@ -332,8 +332,8 @@ def test_decisions_in_flight_when_killed_are_stored_whole_or_not_at_all(database
     assert set(answered) <= {d.id for d in stored} and len(stored) - len(answered) in (0, 1)
     entries = database.rows(select(AuditEntry.object_ids).where(AuditEntry.action == "decision.accept"))
     assert sorted(tuple(e.object_ids) for e in entries) == sorted((str(d.id), d.household_id, d.unit_id) for d in stored)
-    housed = {row.household_id for row in database.rows(select(Household.household_id).where(Household.status == "housed"))}
-    assert housed == {d.household_id for d in stored}
-    let = {row.unit_id for row in database.rows(select(Unit.unit_id).where(Unit.beds_taken > 0))}
-    assert let == {d.unit_id for d in stored}
+    offered = {row.household_id for row in database.rows(select(Household.household_id).where(Household.status == "offered"))}
+    assert offered == {d.household_id for d in stored}
+    held = {row.unit_id for row in database.rows(select(Unit.unit_id).where(Unit.beds_held > 0))}
+    assert held == {d.unit_id for d in stored}
     assert database.audit_intact() > 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from service_helpers import Service, accept_body, csv_rows, load_example, proposal, start_run, typed
+from service_helpers import Service, accept_body, csv_rows, load_example, move_in_match, proposal, start_run, typed
 
 ON = dt.date(2025, 3, 3)
 
@@ -74,13 +74,15 @@ def test_by_size_counts_demand_fitting_units_and_placed(service: Service) -> Non
 
 
 def test_taakstelling_and_placements_follow_the_decisions(service: Service) -> None:
-    """An accepted pair counts for the half year of its housing date and shows under its unit's
-    wijk and month; the current half year shows the target set for it."""
+    """An accepted pair counts only once the household moves in: for the half year of the move,
+    under its unit's wijk and month; the current half year shows the target set for it."""
     load_example(service.client, service.auth("admin"))
     run = start_run(service.client, service.auth("wbb"))
     match = proposal(service.client, service.auth("wbb"), run["id"])["matches"][0]
     body = accept_body(match, "2025-03-10")
     assert service.client.post(f"/v1/runs/{run['id']}/decisions", headers=service.auth("wbb"), json=body).status_code == 201
+    assert dashboard(service, on="2025-04-01")["taakstelling"][0]["realised"] == 0
+    move_in_match(service.client, service.auth("wbb"), match, "2025-03-10")
     put = service.client.put("/v1/taakstelling/Nijmegen/2025-H1", headers=service.auth("wbb"), json={"persons": 120})
     assert put.status_code == 200
     figures = dashboard(service, on="2025-04-01")

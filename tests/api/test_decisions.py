@@ -5,7 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from service_helpers import EXAMPLE, Service, accept_body, error_of, load_example, pairs, proposal, start_run
+from service_helpers import EXAMPLE, Service, accept_body, error_of, load_example, move_in, pairs, proposal, start_run
 
 
 def _decide(service: Service, run_id: int, match: dict[str, Any], kind: str, **extra: Any) -> Any:
@@ -30,8 +30,9 @@ def test_decision_flow_keeps_accepted_and_pinned_and_never_repeats_declined(serv
 
     household = service.client.get(f"/v1/households/{accepted['household_id']}", headers=service.auth("viewer")).json()
     unit = service.client.get(f"/v1/units/{accepted['unit_id']}", headers=service.auth("viewer")).json()
-    assert household["status"] == "housed" and household["housed_on"] == "2025-03-10"
-    assert unit["status"] == "let" or unit["shared"]
+    assert household["status"] == "offered" and household["offered_unit_id"] == accepted["unit_id"]
+    assert household["offered_on"] == "2025-03-03" and household["housed_on"] is None
+    assert unit["status"] == "offered" or unit["shared"]
 
     second = start_run(service.client, service.auth("wbb"))
     assert second["households"] == run["households"] - 1
@@ -59,11 +60,12 @@ def test_decisions_on_a_superseded_run_are_409(service: Service) -> None:
 
 
 def test_accept_twice_and_pair_not_proposed_are_409(service: Service) -> None:
-    """A household cannot be housed twice; a pair that is not proposed is refused."""
+    """A household cannot be offered twice (the 409 names its state); a pair that is not proposed is refused."""
     run, document = _first_run(service)
     match = document["matches"][0]
     assert _decide(service, run["id"], match, "accept").status_code == 201
-    assert error_of(_decide(service, run["id"], match, "accept"), 409)["code"] == "household_housed"
+    error = error_of(_decide(service, run["id"], match, "accept"), 409)
+    assert error["code"] == "household_offered" and "offered" in error["message"]
     other = document["matches"][1]
     wrong = {"household_id": other["household_id"], "unit_id": match["unit_id"]}
     assert error_of(_decide(service, run["id"], wrong, "accept"), 409)["code"] == "not_proposed"
@@ -162,28 +164,36 @@ def test_shared_unit_is_let_only_when_its_beds_are_full(service: Service) -> Non
     assert pairs(proposal(service.client, service.auth("wbb"), run["id"])) == {("H-1", "S-1"), ("H-2", "S-1")}
     assert _decide(service, run["id"], {"household_id": "H-1", "unit_id": "S-1"}, "accept").status_code == 201
     unit = service.client.get("/v1/units/S-1", headers=admin).json()
-    assert (unit["status"], unit["beds_taken"]) == ("available", 1)
+    assert (unit["status"], unit["beds_taken"], unit["beds_held"]) == ("available", 0, 1)
     second = start_run(service.client, service.auth("wbb"), body)
     assert (second["households"], second["units"]) == (1, 1)
     assert pairs(proposal(service.client, service.auth("wbb"), second["id"])) == {("H-2", "S-1")}
     assert _decide(service, second["id"], {"household_id": "H-2", "unit_id": "S-1"}, "accept").status_code == 201
     unit = service.client.get("/v1/units/S-1", headers=admin).json()
-    assert (unit["status"], unit["beds_taken"]) == ("let", 2)
+    assert (unit["status"], unit["beds_taken"], unit["beds_held"]) == ("offered", 0, 2)
+    for household in ("H-1", "H-2"):
+        move_in(service.client, service.auth("wbb"), household, "2025-03-10", temporary_until="2025-09-01")
+    unit = service.client.get("/v1/units/S-1", headers=admin).json()
+    assert (unit["status"], unit["beds_taken"], unit["beds_held"]) == ("let", 2, 0)
 
 
-def test_housed_household_and_let_unit_cannot_be_edited(service: Service) -> None:
-    """After an accept, the household and the unit are history: a change is 409, a re-import row 422."""
+def test_offered_household_and_held_unit_cannot_be_edited_and_a_reimport_keeps_them(service: Service) -> None:
+    """After an accept, the household and the unit follow their case: an edit or a delete is 409,
+    and a re-import of the same lists keeps them as they are (counted as kept)."""
     run, document = _first_run(service)
     match = document["matches"][0]
     assert _decide(service, run["id"], match, "accept").status_code == 201
     admin = service.auth("admin")
-    assert error_of(service.client.patch(f"/v1/households/{match['household_id']}", headers=admin, json={"children": 1}), 409)
+    error = error_of(service.client.patch(f"/v1/households/{match['household_id']}", headers=admin, json={"children": 1}), 409)
+    assert "offered" in error["message"]
     assert error_of(service.client.patch(f"/v1/units/{match['unit_id']}", headers=admin, json={"rent": 100}), 409)
+    assert error_of(service.client.delete(f"/v1/households/{match['household_id']}", headers=admin), 409)
     response = service.client.post(
         "/v1/households/import", headers=admin, files={"file": ("households.csv", (EXAMPLE / "households.csv").read_bytes())}
     )
-    problems = error_of(response, 422)["problems"]
-    assert [(p["column"], "housed" in p["message"]) for p in problems] == [("household_id", True)]
+    assert response.status_code == 200 and response.json()["kept"] == 1 and response.json()["updated"] == 149
+    household = service.client.get(f"/v1/households/{match['household_id']}", headers=admin).json()
+    assert household["status"] == "offered"
 
 
 def test_concurrent_accepts_give_one_201_and_one_409(service: Service) -> None:

@@ -22,6 +22,7 @@ def test_csv_import_stores_every_row(service: Service) -> None:
         "created": 150,
         "updated": 0,
         "removed": 0,
+        "kept": 0,
         "total": 150,
     }
     assert upload(service.client, service.auth("admin"), "households")["updated"] == 150
@@ -85,7 +86,7 @@ def test_json_batch_and_replace(service: Service) -> None:
     response = service.client.post(
         "/v1/households/batch", headers=service.auth("admin"), json={"rows": rows[:10], "mode": "replace"}
     )
-    assert response.json() == {"created": 0, "updated": 10, "removed": 140, "total": 10}
+    assert response.json() == {"created": 0, "updated": 10, "removed": 140, "kept": 0, "total": 10}
     assert _count(service) == 10
 
 

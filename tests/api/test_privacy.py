@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from service_helpers import ROOT, Service, csv_rows, load_example, policy, proposal, start_run, typed
+from service_helpers import ROOT, Service, csv_rows, load_example, move_in, policy, proposal, start_run, typed
 from sqlalchemy import select
 
 from api.db import make_engine
@@ -55,6 +55,17 @@ def debug_log() -> Iterator[Capture]:
 def _decide(service: Service, run_id: int, match: dict[str, Any], **extra: Any) -> None:
     body = {"household_id": match["household_id"], "unit_id": match["unit_id"], "decided_by": "JdV", **extra}
     assert service.client.post(f"/v1/runs/{run_id}/decisions", headers=service.auth("wbb"), json=body).status_code == 201
+
+
+def _house(service: Service, run_id: int, match: dict[str, Any], day: str) -> None:
+    """Accept the pair and record the move on ``day``."""
+    _decide(service, run_id, match, kind="accept", housed_on=day)
+    move_in(service.client, service.auth("wbb"), match["household_id"], day)
+
+
+def _permanent(matches: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Matches into permanent homes: the households become housed (not housed_temporary)."""
+    return [m for m in matches if m["terms"].get("temporary") == 0]
 
 
 def test_full_flow_at_debug_logs_no_personal_value_or_token(service: Service, debug_log: Capture) -> None:
@@ -145,9 +156,9 @@ def test_retention_erases_personal_fields_of_long_housed_households_only(service
     today and the waiting ones keep theirs; a second call changes nothing."""
     load_example(service.client, service.auth("admin"))
     run = start_run(service.client, service.auth("wbb"))
-    old, recent = proposal(service.client, service.auth("wbb"), run["id"])["matches"][:2]
-    _decide(service, run["id"], old, kind="accept", housed_on="2025-03-10")
-    _decide(service, run["id"], recent, kind="accept", housed_on=dt.date.today().isoformat())
+    old, recent = _permanent(proposal(service.client, service.auth("wbb"), run["id"])["matches"])[:2]
+    _house(service, run["id"], old, "2025-03-10")
+    _house(service, run["id"], recent, dt.date.today().isoformat())
     staff = service.auth("officer")  # the role that sees vulnerabilities
     before = {
         m["household_id"]: service.client.get(f"/v1/households/{m['household_id']}", headers=staff).json() for m in (old, recent)
@@ -197,11 +208,11 @@ def test_retention_keeps_the_figures(service: Service) -> None:
     )
     run = start_run(service.client, service.auth("wbb"))
     for match, day in zip(
-        proposal(service.client, service.auth("wbb"), run["id"])["matches"][:3],
+        _permanent(proposal(service.client, service.auth("wbb"), run["id"])["matches"])[:3],
         ("2025-03-10", "2025-04-01", "2025-05-02"),
         strict=True,
     ):
-        _decide(service, run["id"], match, kind="accept", housed_on=day)
+        _house(service, run["id"], match, day)
     before = _figures(service)
     assert before["taakstelling"]["municipalities"][0]["half_years"][0]["realised"] > 0
     result = _retention(service.url, 0)

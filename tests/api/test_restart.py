@@ -33,7 +33,7 @@ def test_data_survives_a_restart(database_url: str) -> None:
         assert client.get("/v1/units", headers=admin).json()["total"] == 40
         assert client.get(f"/v1/runs/{run_id}/proposal", headers=admin).text == before
         household = client.get(f"/v1/households/{match['household_id']}", headers=admin).json()
-        assert household["status"] == "housed" and household["housed_on"] == "2025-03-10"
+        assert household["status"] == "offered" and household["offered_unit_id"] == match["unit_id"]
         decisions = client.get("/v1/decisions", headers=admin).json()
         assert [d["kind"] for d in decisions["items"]] == ["accept"]
 

@@ -43,7 +43,7 @@ def _run(client: httpx.Client, headers: dict[str, str], policy: dict[str, Any]) 
 
 
 def test_weekly_cycle_over_http(database_url: str, tmp_path: Path) -> None:
-    """Import, run, workbook, accept/decline/pin, run again, taakstelling: every step over HTTP."""
+    """Import, run, workbook, accept/decline/pin, the move, run again, taakstelling: every step over HTTP."""
     env = {} if database_url.startswith("sqlite") else {"DATABASE_URL": database_url}
     admin = {"Authorization": f"Bearer {_token(env, tmp_path, 'admin')}"}
     wbb = {"Authorization": f"Bearer {_token(env, tmp_path, 'wbb')}"}
@@ -68,6 +68,10 @@ def test_weekly_cycle_over_http(database_url: str, tmp_path: Path) -> None:
         for match, extra in decisions:
             body = {"household_id": match["household_id"], "unit_id": match["unit_id"], "decided_by": "JdV", **extra}
             assert client.post(f"/v1/runs/{first['id']}/decisions", headers=wbb, json=body).status_code == 201
+        moved = {"kind": "moved_in", "date": "2025-03-10"}
+        if matches[0]["terms"].get("temporary"):
+            moved["temporary_until"] = "2025-09-10"
+        assert client.post(f"/v1/households/{matches[0]['household_id']}/events", headers=wbb, json=moved).status_code == 201
         second = _run(client, wbb, policy)
         found = {
             (m["household_id"], m["unit_id"])
