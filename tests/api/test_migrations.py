@@ -150,3 +150,121 @@ def test_upgrade_keys_households_and_units_by_their_municipality(database_url: s
     finally:
         engine.dispose()
     assert places == ["Heumen", "Nijmegen"] and unit_place == "Heumen"
+
+
+def test_upgrade_turns_accepted_decisions_into_offered_or_housed_cases(database_url: str) -> None:
+    """Accepts stored before cases existed: one whose housing date lay in the past becomes
+    housed with a moved_in event on that date (so its persons still count for the
+    taakstelling), one into a temporary unit becomes housed_temporary; one dated today or
+    later becomes offered and its unit (or its beds in a shared place) is held, no longer let.
+    A waiting household with incomplete documents is incomplete since its koppeling."""
+    import datetime as dt
+
+    from sqlalchemy import text
+
+    from api.db import make_sessionmaker
+    from api.taakstelling import report
+
+    later = (dt.date.today() + dt.timedelta(days=10)).isoformat()
+    engine = make_engine(database_url)
+    try:
+        upgrade(engine, "0004")
+        with engine.begin() as connection:
+            household = (
+                "INSERT INTO households (household_id, municipality, koppeling_date, adults, children, gender, head_age, "
+                "expected_reunification, documents_complete, vulnerabilities, preferred_neighbourhoods, status, housed_on, "
+                "created_at, updated_at) VALUES (:id, 'Nijmegen', '2025-01-06', :adults, 0, 'F', 30, 0, :docs, '[]', '[]', "
+                ":status, :housed_on, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            )
+            for hid, adults, docs, status, housed_on in (
+                ("H-past", 2, True, "housed", "2025-03-10"),
+                ("H-flex", 1, True, "housed", "2025-03-11"),
+                ("H-future", 3, True, "housed", later),
+                ("H-bed", 1, True, "housed", later),
+                ("H-wait", 1, False, "waiting", None),
+            ):
+                connection.execute(
+                    text(household), {"id": hid, "adults": adults, "docs": docs, "status": status, "housed_on": housed_on}
+                )
+            unit = (
+                "INSERT INTO units (unit_id, municipality, neighbourhood, corporation, unit_type, temporary, shared, beds, "
+                "bedrooms, min_occupants, max_occupants, rent, step_free, wheelchair, gender, lgbtiq_safe, support, "
+                "available_from, status, beds_taken, created_at, updated_at) VALUES (:id, 'Nijmegen', 'Hatert', '', :type, "
+                ":temporary, :shared, :beds, 2, 1, 4, 500, false, false, '', false, false, '2025-03-01', :status, :taken, "
+                "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            )
+            for uid, kind, temporary, shared, beds, status, taken in (
+                ("U-past", "social", False, False, None, "let", 2),
+                ("U-flex", "flex", True, False, None, "let", 1),
+                ("U-future", "social", False, False, None, "let", 3),
+                ("U-shared", "flex", True, True, 3, "available", 1),
+            ):
+                connection.execute(
+                    text(unit),
+                    {"id": uid, "type": kind, "temporary": temporary, "shared": shared, "beds": beds, "status": status,
+                     "taken": taken},
+                )  # fmt: skip
+            connection.execute(
+                text(
+                    "INSERT INTO runs (id, created_at, created_by, strategy, status, stage, progress, policy, snapshot) "
+                    "VALUES (1, CURRENT_TIMESTAMP, 'tok-old', 'optimise', 'done', 'done', 1.0, '{}', '{}')"
+                )
+            )
+            for hid, uid, persons, housed_on in (
+                ("H-past", "U-past", 2, "2025-03-10"),
+                ("H-flex", "U-flex", 1, "2025-03-11"),
+                ("H-future", "U-future", 3, later),
+                ("H-bed", "U-shared", 1, later),
+            ):
+                connection.execute(
+                    text(
+                        "INSERT INTO decisions (run_id, household_id, unit_id, kind, municipality, persons, housed_on, "
+                        "created_at, created_by, decided_by) VALUES (1, :h, :u, 'accept', 'Nijmegen', :p, :d, "
+                        "'2025-03-03 10:00:00', 'tok-old', 'JdV')"
+                    ),
+                    {"h": hid, "u": uid, "p": persons, "d": housed_on},
+                )
+        upgrade(engine)
+        with engine.connect() as connection:
+            households = {
+                row[0]: tuple(row[1:])
+                for row in connection.execute(
+                    text(
+                        "SELECT household_id, status, current_unit_id, offered_unit_id, offered_on, documents_incomplete_since "
+                        "FROM households"
+                    )
+                )
+            }
+            units = {
+                row[0]: tuple(row[1:])
+                for row in connection.execute(text("SELECT unit_id, status, beds_taken, beds_held FROM units"))
+            }
+            events = connection.execute(
+                text("SELECT household_id, kind, date, persons_counted, created_by FROM case_events")
+            ).all()
+        with make_sessionmaker(engine)() as session:
+            realised = report(session, None, on=dt.date(2025, 6, 30)).municipalities[0].half_years[-1].realised
+    finally:
+        engine.dispose()
+
+    def day(value: object) -> str | None:
+        return None if value is None else str(value)[:10]
+
+    assert {h: (s, c, o, day(on), day(since)) for h, (s, c, o, on, since) in households.items()} == {
+        "H-past": ("housed", "U-past", None, None, None),
+        "H-flex": ("housed_temporary", "U-flex", None, None, None),
+        "H-future": ("offered", None, "U-future", "2025-03-03", None),
+        "H-bed": ("offered", None, "U-shared", "2025-03-03", None),
+        "H-wait": ("waiting", None, None, None, "2025-01-06"),
+    }
+    assert units == {
+        "U-past": ("let", 2, 0),
+        "U-flex": ("let", 1, 0),
+        "U-future": ("offered", 0, 3),
+        "U-shared": ("available", 0, 1),
+    }
+    assert sorted((h, k, day(d), p, by) for h, k, d, p, by in events) == [
+        ("H-flex", "moved_in", "2025-03-11", 1, "migration"),
+        ("H-past", "moved_in", "2025-03-10", 2, "migration"),
+    ]
+    assert realised == 3
