@@ -62,7 +62,7 @@ def test_weekly_meeting_from_weekvoorstel(site: Site, watched: Watched) -> None:
     pinned = (third.get_attribute("data-household"), third.get_attribute("data-unit"))
 
     page.get_by_label("Besloten door (naam of initialen)").fill("JdV")
-    page.get_by_label("Datum huisvesting bij accepteren").fill("2025-03-10")
+    page.get_by_label("Verwachte verhuisdatum bij accepteren").fill("2025-03-10")
     first.get_by_role("button", name="Accepteren").click()
     page.locator(f"#row-{accepted[0]} .badge.accept").wait_for()
     page.locator(f"#row-{declined[0]}").get_by_role("button", name="Afwijzen").click()
@@ -105,14 +105,24 @@ def test_weekly_meeting_from_weekvoorstel(site: Site, watched: Watched) -> None:
 
 
 def test_overzicht_shows_the_charts(site: Site, watched: Watched) -> None:
-    """After the meeting, on the peildatum of the example week: the taakstelling meter counts the
-    persons accepted in that half year against a target just set, the tiles count the pool of that
-    day and those past the 10 weeks, and the waiting-time histogram with the 10-week line, the
-    mismatch chart and placements per wijk render. A week later the household accepted for that
-    day has left the pool."""
+    """After the meeting and the moves (recorded over the API on the expected dates), on the
+    peildatum of the example week: the taakstelling meter counts the persons who moved in that
+    half year against a target just set, the tiles count the pool of that day and those past
+    the 10 weeks, and the waiting-time histogram with the 10-week line, the mismatch chart and
+    placements per wijk render. A week later the household accepted for that day has left the
+    pool."""
     accepted = httpx.get(
         f"{site.url}/v1/decisions?kind=accept", headers={"Authorization": f"Bearer {site.tokens['viewer']}"}
     ).json()["items"]
+    for decision in accepted:
+        body = {"kind": "moved_in", "date": decision["housed_on"]}
+        url = f"{site.url}/v1/households/{decision['household_id']}/events"
+        wbb = {"Authorization": f"Bearer {site.tokens['wbb']}"}
+        response = httpx.post(url, headers=wbb, json=body)
+        if response.status_code == 422:  # a temporary place without a stay limit: give the end of the stay
+            until = dt.date.fromisoformat(decision["housed_on"]) + dt.timedelta(days=182)
+            response = httpx.post(url, headers=wbb, json=body | {"temporary_until": until.isoformat()})
+        assert response.status_code == 201, response.text
     page = login(watched, site, "/", "wbb")
     page.get_by_label("Peildatum").fill("2025-03-03")
     page.get_by_role("button", name="Tonen").click()
