@@ -1,4 +1,4 @@
-"""The web pages of the service: Overzicht, Weekvoorstel and Wat-als, in Dutch.
+"""The web pages of the service: Overzicht, Weekvoorstel, Wat-als and Huishouden, in Dutch.
 
 The pages are an app shell (HTML, CSS and small JavaScript modules shipped in this package;
 nothing is loaded from elsewhere). They hold no data: after login the browser keeps the
@@ -21,8 +21,13 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 HERE = Path(__file__).parent
-PAGES = {"/": "overzicht.html", "/weekvoorstel": "weekvoorstel.html", "/wat-als": "wat-als.html"}
-TITLES = {"/": "Overzicht", "/weekvoorstel": "Weekvoorstel", "/wat-als": "Wat-als"}
+PAGES = {
+    "/": "overzicht.html",
+    "/weekvoorstel": "weekvoorstel.html",
+    "/wat-als": "wat-als.html",
+    "/huishouden": "huishouden.html",
+}
+TITLES = {"/": "Overzicht", "/weekvoorstel": "Weekvoorstel", "/wat-als": "Wat-als", "/huishouden": "Huishouden"}
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
@@ -60,7 +65,7 @@ def _is_web(path: str) -> bool:
 
 
 def install(app: FastAPI) -> None:
-    """Serve the pages at /, /weekvoorstel and /wat-als and their files under /static."""
+    """Serve the pages at /, /weekvoorstel, /wat-als and /huishouden and their files under /static."""
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     for path, name in PAGES.items():

@@ -1,6 +1,6 @@
-// Overzicht: taakstelling, pool, waiting times against the 10 weeks, mismatch, placements per wijk.
+// Overzicht: taakstelling, pool, waiting times against the 10 weeks, mismatch, placements per wijk, worklists.
 
-import { api } from "./api.js";
+import { api, download } from "./api.js";
 import { bars, legend } from "./charts.js";
 import { el, errorText, formatDate, nf0, setStatus, startPage } from "./shell.js";
 
@@ -124,13 +124,64 @@ function placements(data) {
   const box = document.getElementById("chart-placements");
   const p = data.placements_by_neighbourhood;
   if (!p.months.length) {
-    box.replaceChildren(el("p", { class: "muted", text: "Nog geen geaccepteerde plaatsingen." }));
+    box.replaceChildren(el("p", { class: "muted", text: "Nog niemand verhuisd." }));
     return;
   }
   const series = p.neighbourhoods.map((n, k) => ({ name: n.neighbourhood, key: k % 8, values: n.persons }));
   const chart = bars({ title: "Gehuisveste personen per maand en wijk", categories: p.months, series, stacked: true, width: 1300, height: 380 });
   chart.dataset.chart = "placements";
   box.replaceChildren(legend(series), chart);
+}
+
+function householdLink(id) {
+  return el("a", { href: `/huishouden?id=${encodeURIComponent(id)}`, text: id });
+}
+
+function worklist(boxId, rows, empty, columns) {
+  const box = document.getElementById(boxId);
+  if (!rows.length) {
+    box.replaceChildren(el("p", { class: "muted", text: empty }));
+    return;
+  }
+  const table = el(
+    "table",
+    { id: `${boxId}-table` },
+    el("thead", {}, el("tr", {}, columns.map(([head, , num]) => el("th", { scope: "col", class: num ? "num" : null, text: head })))),
+    el(
+      "tbody",
+      {},
+      rows.map((row) =>
+        el(
+          "tr",
+          { "data-household": row.household_id },
+          columns.map(([, cell, num], i) => (i === 0 ? el("th", { scope: "row" }, cell(row)) : el("td", { class: num ? "num" : null }, cell(row)))),
+        ),
+      ),
+    ),
+  );
+  box.replaceChildren(table);
+}
+
+function worklists(data) {
+  worklist("moves-overdue", data.moves_overdue, "Geen verhuizing over termijn.", [
+    ["Huishouden", (r) => householdLink(r.household_id)],
+    ["Woning", (r) => r.unit_id || ""],
+    ["Aangeboden", (r) => formatDate(r.offered_on)],
+    ["Verhuizen uiterlijk", (r) => formatDate(r.due)],
+    ["Dagen over termijn", (r) => nf0.format(r.days_over), true],
+  ]);
+  worklist("documents", data.documents, "Alle wachtenden hebben BSN en IBAN.", [
+    ["Huishouden", (r) => householdLink(r.household_id)],
+    ["Onvolledig sinds", (r) => formatDate(r.since)],
+    ["Verwacht", (r) => (r.expected ? `${formatDate(r.expected)}${r.expected_passed ? " (verstreken)" : ""}` : "onbekend")],
+  ]);
+  worklist("waiting-overdue", data.waiting_overdue, `Niemand wacht langer dan ${data.deadline_weeks} weken.`, [
+    ["Huishouden", (r) => householdLink(r.household_id)],
+    ["Gemeente", (r) => r.municipality],
+    ["Koppeling", (r) => formatDate(r.koppeling_date)],
+    ["Weken wachtend", (r) => nf0.format(r.weeks_waiting), true],
+    ["Weken over termijn", (r) => nf0.format(r.weeks_over), true],
+  ]);
 }
 
 async function load() {
@@ -145,6 +196,7 @@ async function load() {
     waiting(data);
     mismatch(data);
     placements(data);
+    worklists(data);
     setStatus(status, `Bijgewerkt: ${new Date().toLocaleTimeString("nl-NL")}`, "ok");
     document.body.dataset.loaded = "true";
     return data;
@@ -164,6 +216,16 @@ startPage(async (me) => {
     load();
   });
   if (me.municipality) municipality.readOnly = true;
+  document.getElementById("provincie").addEventListener("click", async () => {
+    const status = document.getElementById("status");
+    const on = document.getElementById("on").value;
+    try {
+      await download(`/v1/taakstelling/report.xlsx${on ? `?on=${encodeURIComponent(on)}` : ""}`, `taakstelling-${on || "vandaag"}.xlsx`);
+      setStatus(status, "Rapportage gedownload.", "ok");
+    } catch (error) {
+      setStatus(status, errorText(error), "error");
+    }
+  });
   document.getElementById("target-half").value = data ? data.taakstelling[0]?.half_year || `${data.on.slice(0, 4)}-H${Number(data.on.slice(5, 7)) <= 6 ? 1 : 2}` : "";
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
