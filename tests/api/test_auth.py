@@ -24,6 +24,8 @@ ENDPOINTS: list[tuple[str, str, str, Any]] = [
     ("GET", "/v1/households/H-none", "viewer", None),
     ("PATCH", "/v1/households/H-none", "admin", {}),
     ("DELETE", "/v1/households/H-none", "admin", None),
+    ("POST", "/v1/households/H-none/events", "wbb", {"kind": "documents_complete", "date": "2025-03-01"}),
+    ("GET", "/v1/households/H-none/timeline", "viewer", None),
     ("POST", "/v1/units/import", "admin", None),
     ("POST", "/v1/units/batch", "admin", {"rows": []}),
     ("GET", "/v1/units", "viewer", None),
@@ -40,6 +42,9 @@ ENDPOINTS: list[tuple[str, str, str, Any]] = [
     ("GET", "/v1/decisions", "viewer", None),
     ("GET", "/v1/taakstelling", "viewer", None),
     ("PUT", "/v1/taakstelling/Nijmegen/2025-H1", "wbb", {"persons": 10}),
+    ("GET", "/v1/taakstelling/report.xlsx", "viewer", None),
+    ("GET", "/v1/municipalities/Nijmegen/settings", "viewer", None),
+    ("PUT", "/v1/municipalities/Nijmegen/settings", "wbb", {"count_family_arrivals": True}),
     ("POST", "/v1/tokens", "admin", {"role": "viewer", "municipality": "Nijmegen"}),
     ("GET", "/v1/tokens", "admin", None),
     ("DELETE", "/v1/tokens/tok-none", "admin", None),
@@ -59,6 +64,7 @@ def _template(path: str) -> str:
     replacements = {"H-none": "{household_id}", "U-none": "{unit_id}", "999": "{run_id}", "tok-none": "{token_id}"}
     for old, new in replacements.items():
         path = path.replace(old, new)
+    path = path.replace("/municipalities/Nijmegen/", "/municipalities/{municipality}/")
     return path.replace("Nijmegen/2025-H1", "{municipality}/{half_year}")
 
 
