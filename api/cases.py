@@ -31,6 +31,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from api.auth import Caller
+from api.dates import in_window, window_text
 from api.errors import ApiError, Problem, not_found
 from api.models import CaseEvent, Decision, Household, MunicipalitySetting, Run, Unit, utcnow
 from api.pool_routes import HOUSEHOLDS, fetch
@@ -290,7 +291,6 @@ def in_pool_state(household: Household) -> bool:
 
 # Events over HTTP
 
-MAX_DAYS_AHEAD = 365
 MAX_STAY_YEARS = 10
 REASON_CODES = {"offer_refused": OFFER_REFUSED_REASONS, "reopen": REOPEN_REASONS, "left": LEFT_REASONS}
 FIELDS_OF = {
@@ -320,10 +320,10 @@ def to_event(body: EventCreate, koppeling: dt.date, today: dt.date) -> Event:
             raise _problem(name, f"only for {kinds}")
     if body.kind in REASON_CODES and body.reason not in REASON_CODES[body.kind]:
         raise _problem("reason", f"required, one of {', '.join(REASON_CODES[body.kind])}")
+    if not in_window(body.date, today):
+        raise _problem("date", window_text(today))
     if body.date < koppeling:
         raise _problem("date", f"lies before the koppeling ({koppeling.isoformat()})")
-    if body.date > today + dt.timedelta(days=MAX_DAYS_AHEAD):
-        raise _problem("date", f"lies more than {MAX_DAYS_AHEAD} days ahead")
     day, reason = body.date, body.reason or ""
     match body.kind:
         case "offer_refused":
@@ -342,8 +342,8 @@ def to_event(body: EventCreate, koppeling: dt.date, today: dt.date) -> Event:
         case "documents_expected":
             if body.expected is None:
                 raise _problem("expected", "required: the date the documents are expected")
-            if body.expected > today + dt.timedelta(days=MAX_DAYS_AHEAD):
-                raise _problem("expected", f"lies more than {MAX_DAYS_AHEAD} days ahead")
+            if not in_window(body.expected, today):
+                raise _problem("expected", window_text(today))
             return DocumentsExpected(day, body.expected)
         case "moved_out":
             return MovedOut(day)

@@ -114,8 +114,8 @@ def test_a_municipality_sees_only_its_own_pool(service: Service) -> None:
 
 def test_waiting_figures_are_those_of_the_peildatum(service: Service) -> None:
     """Every waiting figure counts the pool on the peildatum: households gekoppeld by then and not yet
-    housed, their waiting counted to that day. A household housed on 10 March still waited on 3 March;
-    one gekoppeld on 1 April is not in the pool before that. Without a peildatum: today."""
+    housed, their waiting counted to that day. A household that moved in on 10 March still waited on
+    3 March; one gekoppeld on 1 April is not in the pool before that. Without a peildatum: today."""
     load_example(service.client, service.auth("admin"))
     run = start_run(service.client, service.auth("wbb"))
     match = proposal(service.client, service.auth("wbb"), run["id"])["matches"][0]
@@ -123,6 +123,7 @@ def test_waiting_figures_are_those_of_the_peildatum(service: Service) -> None:
         f"/v1/runs/{run['id']}/decisions", headers=service.auth("wbb"), json=accept_body(match, "2025-03-10")
     )
     assert decided.status_code == 201, decided.text
+    move_in_match(service.client, service.auth("wbb"), match, "2025-03-10")
     later = typed(csv_rows("households.csv")[0]) | {
         "household_id": "H-later", "koppeling_date": "2025-04-01", "adults": 2, "children": 3, "documents_complete": False,
     }  # fmt: skip
