@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from api.auth import Caller
 from api.cases import case_of
 from api.cycle import latest_done_id
-from api.dates import in_window
+from api.dates import EARLIEST, in_window, latest
 from api.models import CaseEvent, Household, Run, Unit
 from api.taakstelling import half_year_of, report
 from matcher.case import OFFER_DAYS, days_over_move_deadline, weeks_over_deadline
@@ -53,6 +53,7 @@ def _first(kind: str) -> Any:
             CaseEvent.household_id == Household.household_id,
             CaseEvent.municipality == Household.municipality,
             CaseEvent.kind == kind,
+            CaseEvent.date.between(EARLIEST, latest()),  # an event dated outside the window is left out
         )
         .scalar_subquery()
     )

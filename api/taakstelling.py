@@ -117,21 +117,21 @@ def _waiting(waiters: list[_Waiter], day: dt.date) -> dict[str, object]:
 def _waiters(session: Session, names: list[str | None]) -> dict[str, list[_Waiter]]:
     households = select(Household.household_id, Household.municipality, Household.koppeling_date, Household.adults,
                         Household.children)  # fmt: skip
-    events = select(CaseEvent.household_id, CaseEvent.kind, CaseEvent.date, CaseEvent.adults, CaseEvent.children).where(
-        CaseEvent.kind.in_(("moved_in", "left", "family_arrived"))
-    )
+    events = select(
+        CaseEvent.household_id, CaseEvent.municipality, CaseEvent.kind, CaseEvent.date, CaseEvent.adults, CaseEvent.children
+    ).where(CaseEvent.kind.in_(("moved_in", "left", "family_arrived")))
     for name in names:
         if name is not None:
             households = households.where(Household.municipality == name)
             events = events.where(CaseEvent.municipality == name)
-    by_id: dict[str, tuple[str, _Waiter]] = {}
+    # A household is known by its id within its municipality.
+    by_key: dict[tuple[str, str], _Waiter] = {}
     for household_id, place, koppeling, adults, children in session.execute(households):
-        by_id[household_id] = (place, _Waiter(koppeling, adults + children, arrivals=[]))
-    for household_id, kind, day, arrived_adults, arrived_children in session.execute(events.order_by(CaseEvent.id)):
-        found = by_id.get(household_id)
-        if found is None:
-            continue
-        waiter = found[1]
+        by_key[(household_id, place)] = _Waiter(koppeling, adults + children, arrivals=[])
+    for household_id, place, kind, day, arrived_adults, arrived_children in session.execute(events.order_by(CaseEvent.id)):
+        waiter = by_key.get((household_id, place))
+        if waiter is None or not in_window(day):
+            continue  # an event dated outside the window is left out here too
         if kind == "moved_in" and (waiter.moved_in is None or day < waiter.moved_in):
             waiter.moved_in = day
         elif kind == "left" and (waiter.left is None or day < waiter.left):
@@ -139,7 +139,7 @@ def _waiters(session: Session, names: list[str | None]) -> dict[str, list[_Waite
         elif kind == "family_arrived" and waiter.arrivals is not None:
             waiter.arrivals.append((day, (arrived_adults or 0) + (arrived_children or 0)))
     grouped: dict[str, list[_Waiter]] = defaultdict(list)
-    for place, waiter in by_id.values():
+    for (_, place), waiter in by_key.items():
         grouped[place].append(waiter)
     return grouped
 

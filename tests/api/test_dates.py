@@ -8,7 +8,17 @@ import logging
 from typing import Any
 
 import pytest
-from service_helpers import Service, accept_body, csv_rows, error_of, load_example, proposal, start_run, typed
+from service_helpers import (
+    Service,
+    accept_body,
+    csv_rows,
+    error_of,
+    load_example,
+    move_in_match,
+    proposal,
+    start_run,
+    typed,
+)
 from sqlalchemy import text
 
 from api.dates import latest
@@ -77,12 +87,13 @@ def test_a_housing_date_before_the_koppeling_is_refused(service: Service) -> Non
 def test_a_stored_date_outside_the_window_does_not_break_the_reads(
     service: Service, day: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """A housing date, a target and a koppeling date outside the window, written into the database
+    """A move's date, a target and a koppeling date outside the window, written into the database
     directly, are left out of the figures (and counted in the log, without ids or dates); the
     Overzicht and the taakstelling answer 200 with the figures of the plausible rows."""
     run_id, match = _first_match(service)
     body = accept_body(match, "2025-03-10")
     assert service.client.post(f"/v1/runs/{run_id}/decisions", headers=service.auth("wbb"), json=body).status_code == 201
+    move_in_match(service.client, service.auth("wbb"), match, "2025-03-10")
     assert (
         service.client.put("/v1/taakstelling/Nijmegen/2025-H1", headers=service.auth("wbb"), json={"persons": 40}).status_code
         == 200
@@ -95,6 +106,7 @@ def test_a_stored_date_outside_the_window_does_not_break_the_reads(
         ).status_code
         == 201
     )
+    move_in_match(service.client, service.auth("wbb"), second, "2025-03-11")
     engine = make_engine(service.url)
     try:
         with engine.begin() as connection:
@@ -104,6 +116,10 @@ def test_a_stored_date_outside_the_window_does_not_break_the_reads(
             )
             connection.execute(
                 text("UPDATE households SET housed_on = :day WHERE household_id = :id"),
+                {"day": dt.date.fromisoformat(day), "id": second["household_id"]},
+            )
+            connection.execute(
+                text("UPDATE case_events SET date = :day WHERE household_id = :id AND kind = 'moved_in'"),
                 {"day": dt.date.fromisoformat(day), "id": second["household_id"]},
             )
             connection.execute(
