@@ -253,6 +253,8 @@ class RunPublic(BaseModel):
                     "strategy": "optimise",
                     "input_sha256": "3f2a…",
                     "current": True,
+                    "superseded": False,
+                    "planning_date": "2025-03-03",
                 }
             ]
         },
@@ -276,6 +278,10 @@ class RunPublic(BaseModel):
     problems: list[dict[str, Any]] | None = Field(description="why a run failed on its input")
     error: str | None
     current: bool = Field(description="the newest finished run of its scope: decisions are taken on it")
+    superseded: bool = Field(
+        description="a finished run with a newer finished run of its scope: still readable, no longer decided on"
+    )
+    planning_date: dt.date | None = Field(description="the planning date the run was computed for (from its policy)")
     households: int = Field(description="households in the input snapshot")
     units: int = Field(description="units in the input snapshot")
 

@@ -13,6 +13,7 @@ from api.cycle import decide, latest_done_id, snapshot
 from api.dates import in_window, window_text
 from api.deps import Offset, QueueDep, ReadSessionDep, RowId, SessionDep, Viewer, Wbb
 from api.errors import ApiError, Problem, invalid_input, responses
+from api.history import planning_date_of
 from api.models import Decision, Run
 from api.redaction import proposal_for, solver_for
 from api.schemas import DecisionCreate, DecisionList, DecisionPublic, RunCreate, RunList, RunPublic
@@ -46,6 +47,8 @@ def public(run: Run, current_id: int | None, caller: Caller) -> RunPublic:
         problems=run.problems,
         error=run.error,
         current=run.id == current_id,
+        superseded=run.status == "done" and current_id is not None and run.id != current_id,
+        planning_date=planning_date_of(run.policy),
         households=len(run.snapshot.get("households", [])),
         units=len(run.snapshot.get("units", [])),
     )
