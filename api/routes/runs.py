@@ -11,9 +11,10 @@ from api import audit
 from api.auth import Caller
 from api.cycle import decide, latest_done_id, snapshot
 from api.dates import in_window, window_text
-from api.deps import Offset, QueueDep, ReadSessionDep, RowId, SessionDep, Viewer, Wbb
+from api.deps import MAX_DB_INT, Offset, QueueDep, ReadSessionDep, RowId, SessionDep, Viewer, Wbb
 from api.errors import ApiError, Problem, invalid_input, responses
-from api.history import planning_date_of
+from api.history import compare, planning_date_of
+from api.history_schemas import RunDiff
 from api.models import Decision, Run
 from api.redaction import proposal_for, solver_for
 from api.schemas import DecisionCreate, DecisionList, DecisionPublic, RunCreate, RunList, RunPublic
@@ -157,6 +158,38 @@ def get_workbook(run_id: RowId, caller: Viewer, session: SessionDep) -> Response
         media_type=XLSX,
         headers={"Content-Disposition": f'attachment; filename="proposal-run-{run_id}.xlsx"'},
     )
+
+
+@router.get(
+    "/{run_id}/diff",
+    summary="What changed since an earlier run: pairs new, kept and gone, and why",
+    responses=responses(401, 403, 404, 409, 422),
+)
+def get_diff(
+    run_id: RowId,
+    caller: Viewer,
+    session: SessionDep,
+    against: Annotated[int, Query(ge=1, le=MAX_DB_INT, description="id of an earlier run of the same pool")],
+) -> RunDiff:
+    """Pairs of this run that the earlier run did not have (new, with why), pairs of both
+    (kept) and pairs of the earlier run that this one does not have (gone), each with the
+    reason read from the decisions and the two runs' inputs and proposals; with counts. Both
+    runs must be finished and cover the same municipality (409); either run outside the
+    token's municipality is 404. For the viewer role nothing names a household's
+    vulnerabilities (see ``withheld``)."""
+    later = get_visible(session, caller, Run, run_id, "Run")
+    earlier = get_visible(session, caller, Run, against, "Run")
+    if against >= run_id:
+        problem = Problem(source="query", column="against", message=f"expected an earlier run than {run_id}")
+        raise ApiError(422, "Compare a run with an earlier one.", problems=[problem])
+    for run in (later, earlier):
+        if run.status != "done" or run.proposal_json is None:
+            raise ApiError(409, f"Run {run.id} has no proposal (status {run.status}).", code="run_not_done")
+    if later.scope != earlier.scope:
+        raise ApiError(409, "The two runs cover different pools (municipalities); they are not compared.", code="not_comparable")
+    diff = compare(session, caller, later, earlier)
+    audit.record(session, caller.token_id, "run.diff.read", "run", [run_id, against])
+    return diff
 
 
 @router.post(

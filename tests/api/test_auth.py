@@ -37,6 +37,7 @@ ENDPOINTS: list[tuple[str, str, str, Any]] = [
     ("GET", "/v1/runs/999", "viewer", None),
     ("GET", "/v1/runs/999/proposal", "viewer", None),
     ("GET", "/v1/runs/999/proposal.xlsx", "viewer", None),
+    ("GET", "/v1/runs/999/diff?against=1", "viewer", None),
     ("POST", "/v1/runs/999/decisions", "wbb", {"household_id": "H", "unit_id": "U", "kind": "pin", "decided_by": "JdV"}),
     ("GET", "/v1/runs/999/decisions", "viewer", None),
     ("GET", "/v1/decisions", "viewer", None),

@@ -43,6 +43,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/v1/runs/{run_id}"): "viewer",
     ("GET", "/v1/runs/{run_id}/proposal"): "viewer",
     ("GET", "/v1/runs/{run_id}/proposal.xlsx"): "viewer",
+    ("GET", "/v1/runs/{run_id}/diff"): "viewer",
     ("POST", "/v1/runs/{run_id}/decisions"): "wbb",
     ("GET", "/v1/runs/{run_id}/decisions"): "viewer",
     ("GET", "/v1/decisions"): "viewer",
@@ -72,7 +73,7 @@ SAMPLE_PARAMS = {
     "municipality": "Nijmegen",
     "half_year": "2025-H1",
 }
-SAMPLE_QUERY = {"/v1/scenarios/compare": {"base": 998, "variant": 997}}
+SAMPLE_QUERY = {"/v1/scenarios/compare": {"base": 998, "variant": 997}, "/v1/runs/{run_id}/diff": {"against": 1}}
 SAMPLE_BODY: dict[tuple[str, str], Any] = {
     ("POST", "/v1/solve"): {"households": [], "units": []},
     ("POST", "/v1/households/batch"): {"rows": []},
@@ -226,8 +227,9 @@ def test_scoped_token_gets_404_for_every_id_of_another_municipality(service: Ser
         if template.endswith("/decisions") and method == "POST":
             body = {"household_id": other["household_id"][0], "unit_id": other["unit_id"][0], "kind": "pin", "decided_by": "JdV"}
         headers = service.auth("admin@Nijmegen")
-        response = service.client.request(method, template.format(**values), headers=headers, json=body)
-        reference = service.client.request(method, template.format(**missing), headers=headers, json=body)
+        query = SAMPLE_QUERY.get(template)
+        response = service.client.request(method, template.format(**values), headers=headers, json=body, params=query)
+        reference = service.client.request(method, template.format(**missing), headers=headers, json=body, params=query)
         message = error_of(response, 404)["message"]
         expected = error_of(reference, 404)["message"]
         for name in names:
@@ -248,6 +250,14 @@ def test_compare_of_another_municipalitys_scenario_runs_is_404(service: Service,
     """The compare operation takes its ids in the query: another municipality's ids are 404 too."""
     sid = other["scenario_id"][0]
     error_of(service.client.get(f"/v1/scenarios/compare?base={sid}&variant={sid}", headers=service.auth("viewer@Nijmegen")), 404)
+
+
+def test_diff_against_another_municipalitys_run_is_404(service: Service, other: dict[str, list[str]]) -> None:
+    """The run diff takes the earlier run in the query: a run of another municipality there is 404 as well."""
+    run = service.client.post("/v1/runs", headers=service.auth("wbb@Nijmegen"), json={}).json()
+    arnhem = other["run_id"][0]
+    response = service.client.get(f"/v1/runs/{run['id']}/diff?against={arnhem}", headers=service.auth("viewer@Nijmegen"))
+    assert error_of(response, 404)["message"] == f"Run {arnhem} not found."
 
 
 # -- fields the service owns ------------------------------------------------------------------
@@ -374,7 +384,8 @@ def test_refused_input_is_never_echoed(service: Service) -> None:
 @pytest.mark.parametrize(
     "path",
     ["/v1/runs/99999999999999999999", "/v1/scenarios/99999999999999999999", "/v1/runs?offset=99999999999999999999",
-     "/v1/households?offset=9999999999", "/v1/scenarios/compare?base=1&variant=99999999999999999999"],
+     "/v1/households?offset=9999999999", "/v1/scenarios/compare?base=1&variant=99999999999999999999",
+     "/v1/runs/1/diff?against=99999999999999999999"],
 )  # fmt: skip
 def test_ids_and_offsets_beyond_the_database_integer_are_422(service: Service, path: str) -> None:
     """A number too large for the database's integer column is refused as input (422), never a 500."""
