@@ -1,4 +1,10 @@
-"""The proposal as an Excel workbook for the weekly WBB meeting.
+"""The proposal as an Excel workbook for the weekly WBB meeting, and its minutes.
+
+With the run's particulars the workbook opens with a front sheet (Voorblad: run id,
+planning date, pool, status, who started it and when, the input hash) and ends with the
+sheet Besluiten: the decisions taken on the run (wanneer, wie, wat, reden), so the file
+can serve as the minutes of the meeting. Dates are written in Dutch ("3 maart 2025"),
+times in Dutch local time.
 
 Text that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``,
 or a tab or carriage return) is written with a leading ``'`` so it shows as plain text.
@@ -9,7 +15,9 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
@@ -22,6 +30,72 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november",
           "december")  # fmt: skip
+
+
+KINDS = {"accept": "geaccepteerd", "decline": "afgewezen", "pin": "vastgezet"}
+DECLINE_REASONS = {
+    "household_refused": "huishouden weigert",
+    "unit_unsuitable": "woning niet geschikt",
+    "corporation_refused": "corporatie weigert",
+    "other": "andere reden",
+}
+DECISION_HEADER = ["Wanneer", "Tijd", "Wie", "Wat", "Huishouden", "Woning", "Personen", "Reden", "Datum huisvesting", "Token"]
+
+
+def _local_zone() -> dt.tzinfo:
+    try:
+        return ZoneInfo("Europe/Amsterdam")
+    except ZoneInfoNotFoundError:  # no time zone data on this machine: say so by writing UTC
+        return dt.UTC
+
+
+LOCAL = _local_zone()
+
+
+def local_time(moment: dt.datetime) -> dt.datetime:
+    return moment.astimezone(LOCAL) if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC).astimezone(LOCAL)
+
+
+def dutch_moment(moment: dt.datetime | None) -> str:
+    """A moment as the minutes write it: 3 maart 2025, 14:05 (Dutch local time)."""
+    if moment is None:
+        return ""
+    local = local_time(moment)
+    suffix = "" if LOCAL is not dt.UTC else " UTC"
+    return f"{dutch_date(local.date())}, {local:%H:%M}{suffix}"
+
+
+@dataclass(frozen=True)
+class DecisionLine:
+    """One decision taken on the run, as the minutes list it."""
+
+    created_at: dt.datetime
+    decided_by: str
+    kind: str
+    household_id: str
+    unit_id: str
+    persons: int
+    reason: str | None
+    housed_on: dt.date | None
+    created_by: str
+
+
+@dataclass(frozen=True)
+class Minutes:
+    """The run's particulars for the front sheet, and the decisions taken on it."""
+
+    run_id: int
+    planning_date: dt.date | None
+    scope: str | None
+    status: str  # in words, e.g. "actueel" or "vervangen door run 9"
+    created_by: str
+    created_at: dt.datetime
+    finished_at: dt.datetime | None
+    input_sha256: str | None
+    households: int
+    units: int
+    decisions: list[DecisionLine] = field(default_factory=list)
+    made_at: dt.datetime | None = None
 
 
 def safe(value: Any) -> Any:
@@ -49,11 +123,67 @@ def _sheet(book: Workbook, title: str, header: list[str], rows: list[list[Any]],
     sheet.freeze_panes = "A2"
 
 
-def proposal_workbook(proposal_json: str) -> bytes:
-    """Sheets Matches, Unmatched, Unused units and Mismatch from a proposal/v1 document."""
+def _front_sheet(book: Workbook, minutes: Minutes, doc: dict[str, Any]) -> None:
+    sheet = book.create_sheet("Voorblad")
+    planning = dutch_date(minutes.planning_date) or "onbekend"
+    sheet.append([safe(f"Voorstel WBB, run {minutes.run_id}, planningsdatum {planning}")])
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet.append([])
+    rows: list[tuple[str, Any]] = [
+        ("Run", minutes.run_id),
+        ("Planningsdatum", planning),
+        ("Gemeente", minutes.scope or "alle gemeenten"),
+        ("Status", minutes.status),
+        ("Gestart door (token)", minutes.created_by),
+        ("Gestart op", dutch_moment(minutes.created_at)),
+        ("Klaar op", dutch_moment(minutes.finished_at)),
+        ("Huishoudens in de invoer", minutes.households),
+        ("Woningen in de invoer", minutes.units),
+        ("Voorgestelde paren", len(doc.get("matches", []))),
+        ("Besluiten op deze run", f"{len(minutes.decisions)} (zie het blad Besluiten)"),
+        ("Invoer (SHA-256)", minutes.input_sha256 or ""),
+    ]
+    if minutes.made_at is not None:
+        rows.append(("Werkmap gemaakt op", dutch_moment(minutes.made_at)))
+    if doc.get("withheld"):
+        rows.append(("Niet getoond voor deze rol", "; ".join(doc["withheld"])))
+    for label, value in rows:
+        sheet.append([safe(label), safe(value)])
+        sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True)
+    sheet.column_dimensions["A"].width = 28
+    sheet.column_dimensions["B"].width = 70
+
+
+def _decisions_rows(decisions: list[DecisionLine]) -> list[list[Any]]:
+    rows = []
+    for d in sorted(decisions, key=lambda d: d.created_at):
+        local = local_time(d.created_at)
+        reason = DECLINE_REASONS.get(d.reason, d.reason) if d.reason else ""
+        rows.append(
+            [
+                dutch_date(local.date()),
+                f"{local:%H:%M}",
+                d.decided_by,
+                KINDS.get(d.kind, d.kind),
+                d.household_id,
+                d.unit_id,
+                d.persons,
+                reason,
+                dutch_date(d.housed_on),
+                d.created_by,
+            ]
+        )
+    return rows
+
+
+def proposal_workbook(proposal_json: str, minutes: Minutes | None = None) -> bytes:
+    """Sheets Matches, Unmatched, Unused units and Mismatch from a proposal/v1 document; with
+    ``minutes`` also a front sheet Voorblad first and the sheet Besluiten last."""
     doc = json.loads(proposal_json)
     book = Workbook()
     book.remove(book.active)
+    if minutes is not None:
+        _front_sheet(book, minutes, doc)
     terms = sorted({t for m in doc["matches"] for t in m.get("terms", {})})
     _sheet(
         book,
@@ -86,6 +216,8 @@ def proposal_workbook(proposal_json: str) -> bytes:
     for item in mismatch:
         columns.extend(k for k in item if k not in columns)
     _sheet(book, "Mismatch", columns or ["group"], [[item.get(c) for c in columns] for item in mismatch], set())
+    if minutes is not None:
+        _sheet(book, "Besluiten", DECISION_HEADER, _decisions_rows(minutes.decisions), set())
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from api import audit
 from api.auth import Caller
@@ -15,7 +16,7 @@ from api.deps import MAX_DB_INT, Offset, QueueDep, ReadSessionDep, RowId, Sessio
 from api.errors import ApiError, Problem, invalid_input, responses
 from api.history import compare, planning_date_of
 from api.history_schemas import RunDiff
-from api.models import Decision, Run
+from api.models import Decision, Run, utcnow
 from api.redaction import proposal_for, solver_for
 from api.schemas import DecisionCreate, DecisionList, DecisionPublic, RunCreate, RunList, RunPublic
 from api.scoped import get_visible, newest_first
@@ -142,16 +143,47 @@ def get_proposal(run_id: RowId, caller: Viewer, session: SessionDep) -> Response
     "/{run_id}/proposal.xlsx",
     summary="The run's proposal as an Excel workbook for the WBB meeting",
     responses={
-        200: {"content": {XLSX: {}}, "description": "Sheets Matches, Unmatched, Unused units, Mismatch"},
+        200: {"content": {XLSX: {}}, "description": "Sheets Voorblad, Matches, Unmatched, Unused units, Mismatch, Besluiten"},
         **responses(401, 403, 404, 409),
     },
 )
 def get_workbook(run_id: RowId, caller: Viewer, session: SessionDep) -> Response:
-    from api.excel import proposal_workbook
+    """The proposal's sheets, with a front sheet (Voorblad: run id, planning date, pool,
+    status, who started it and when) and the decisions taken on the run (Besluiten: wanneer,
+    wie, wat, reden), so the workbook can serve as the minutes of the meeting."""
+    from api.excel import DecisionLine, Minutes, proposal_workbook
 
     run = _finished(session, caller, run_id)
     assert run.proposal_json is not None
-    content = proposal_workbook(proposal_for(caller, run.proposal_json, run.policy))
+    current = latest_done_id(session, run.scope)
+    minutes = Minutes(
+        run_id=run.id,
+        planning_date=planning_date_of(run.policy),
+        scope=run.scope,
+        status="actueel: besluiten worden op deze run genomen" if current == run.id else f"vervangen door run {current}",
+        created_by=run.created_by,
+        created_at=run.created_at,
+        finished_at=run.finished_at,
+        input_sha256=run.input_sha256,
+        households=len(run.snapshot.get("households", [])),
+        units=len(run.snapshot.get("units", [])),
+        decisions=[
+            DecisionLine(
+                created_at=d.created_at,
+                decided_by=d.decided_by,
+                kind=d.kind,
+                household_id=d.household_id,
+                unit_id=d.unit_id,
+                persons=d.persons,
+                reason=d.reason,
+                housed_on=d.housed_on,
+                created_by=d.created_by,
+            )
+            for d in _run_decisions(session, caller, run_id)
+        ],
+        made_at=utcnow(),
+    )
+    content = proposal_workbook(proposal_for(caller, run.proposal_json, run.policy), minutes)
     audit.record(session, caller.token_id, "run.proposal.export", "run", [run_id])
     return Response(
         content,
@@ -210,8 +242,13 @@ def create_decision(run_id: RowId, body: DecisionCreate, caller: Wbb, session: S
 @router.get("/{run_id}/decisions", summary="Decisions taken on a run", responses=responses(401, 403, 404))
 def list_run_decisions(run_id: RowId, caller: Viewer, session: SessionDep) -> DecisionList:
     get_visible(session, caller, Run, run_id, "Run")
+    items = _run_decisions(session, caller, run_id)
+    return DecisionList(total=len(items), limit=len(items), offset=0, items=[DecisionPublic.model_validate(d) for d in items])
+
+
+def _run_decisions(session: Session, caller: Caller, run_id: int) -> list[Decision]:
+    """The decisions taken on a run that the caller may see, oldest first."""
     query = select(Decision).where(Decision.run_id == run_id)
     if caller.municipality is not None:
         query = query.where(Decision.municipality == caller.municipality)
-    items = list(session.scalars(query.order_by(Decision.id)))
-    return DecisionList(total=len(items), limit=len(items), offset=0, items=[DecisionPublic.model_validate(d) for d in items])
+    return list(session.scalars(query.order_by(Decision.id)))

@@ -58,7 +58,8 @@ def test_weekly_cycle_over_http(database_url: str, tmp_path: Path) -> None:
         first = _run(client, wbb, policy)
         workbook = client.get(f"/v1/runs/{first['id']}/proposal.xlsx", headers=wbb)
         assert workbook.status_code == 200
-        assert openpyxl.load_workbook(io.BytesIO(workbook.content)).sheetnames[0] == "Matches"
+        sheets = openpyxl.load_workbook(io.BytesIO(workbook.content)).sheetnames
+        assert (sheets[0], sheets[1], sheets[-1]) == ("Voorblad", "Matches", "Besluiten")
         matches = client.get(f"/v1/runs/{first['id']}/proposal", headers=wbb).json()["matches"]
         decisions = [
             (matches[0], {"kind": "accept", "housed_on": "2025-03-10"}),
