@@ -35,8 +35,9 @@ pair whose household changed only there is reported as ``outranked``, so a reaso
 tells a viewer that a household's health or sexual-orientation needs changed.
 
 A new pair says why as well: ``new_household`` or ``new_unit`` (not in the earlier input),
-``pinned`` (fixed in the later run, not in the earlier), ``reassigned`` (the household had
-another home earlier) or ``was_unmatched`` (it had none).
+``pinned`` (fixed in the later run, not in the earlier), ``unit_available`` (the earlier
+proposal left the unit unused because it was not available yet on that planning date),
+``reassigned`` (the household had another home earlier) or ``was_unmatched`` (it had none).
 """
 
 from __future__ import annotations
@@ -94,6 +95,7 @@ class RunSide:
     households: dict[str, dict[str, Any]]
     units: dict[str, dict[str, Any]]
     unmatched: dict[str, str]  # household -> reason code
+    unused: dict[str, str]  # unit -> reason code
     excluded: set[Pair]
     fixed: set[Pair]
 
@@ -113,6 +115,9 @@ class RunSide:
             for u in (document.get("unmatched_households") or [])
             if isinstance(u, dict)
         }
+        unused = {
+            str(u.get("unit_id")): str(u.get("reason")) for u in (document.get("unused_units") or []) if isinstance(u, dict)
+        }
         policy = run.policy or {}
         return cls(
             run=run,
@@ -120,6 +125,7 @@ class RunSide:
             households={h["household_id"]: h for h in snapshot.get("households", []) if isinstance(h, dict)},
             units={u["unit_id"]: u for u in snapshot.get("units", []) if isinstance(u, dict)},
             unmatched=unmatched,
+            unused=unused,
             excluded=_pair_set(policy.get("excluded_pairs")),
             fixed=_pair_set(policy.get("fixed_pairs")),
         )
@@ -226,6 +232,8 @@ def _new_reason(household: str, unit: str, earlier: RunSide, later: RunSide) -> 
         return "new_unit"
     if (household, unit) in later.fixed and (household, unit) not in earlier.fixed:
         return "pinned"
+    if earlier.unused.get(unit) == "not_available_yet":
+        return "unit_available"
     if household in earlier.pairs:
         return "reassigned"
     return "was_unmatched"

@@ -19,7 +19,7 @@ GoneReason = Literal[
     "unit_changed",
     "outranked",
 ]
-NewReason = Literal["new_household", "new_unit", "pinned", "reassigned", "was_unmatched"]
+NewReason = Literal["new_household", "new_unit", "pinned", "unit_available", "reassigned", "was_unmatched"]
 
 
 class DiffDecision(BaseModel):

@@ -7,7 +7,19 @@ import json
 import re
 from typing import Any
 
-from service_helpers import Service, accept_body, csv_rows, error_of, load_example, pairs, proposal, start_run, typed, wait_for
+from service_helpers import (
+    Service,
+    accept_body,
+    csv_rows,
+    error_of,
+    load_example,
+    pairs,
+    policy,
+    proposal,
+    start_run,
+    typed,
+    wait_for,
+)
 
 NEED_WORDS = re.compile(
     r"wheelchair|rolstoel|mobility|traploos|step-free|medical|lgbtiq|lhbtiq|psychosocial|ex_amv|vulnerab", re.IGNORECASE
@@ -166,6 +178,22 @@ def test_diff_after_a_withdrawn_unit(service: Service) -> None:
         unmatched.get(withdrawn["household_id"]),
     )
     assert diff["counts"]["gone_by_reason"]["unit_withdrawn"] == 1
+
+
+def test_diff_after_a_later_planning_date(service: Service) -> None:
+    """A week later, with nothing decided, homes that were not available yet are: their new pairs
+    say unit_available, and pairs that gave way are gone as outranked, never for a decision."""
+    first, document = _first_run(service)
+    second = start_run(service.client, service.auth("wbb"), {"policy": {**policy(), "planning_date": "2025-03-10"}})
+    diff = _diff(service, "wbb", second["id"], first["id"])
+
+    _check_counts(diff, pairs(document), pairs(proposal(service.client, service.auth("wbb"), second["id"])))
+    not_yet = {u["unit_id"] for u in document["unused_units"] if u["reason"] == "not_available_yet"}
+    available = [p for p in diff["new"] if p["reason"] == "unit_available"]
+    assert available and {p["unit_id"] for p in available} <= not_yet
+    assert all(p["unit_id"] not in not_yet for p in diff["new"] if p["reason"] != "unit_available")
+    assert {p["reason"] for p in diff["gone"]} <= {"outranked"}
+    assert all(p["decision"] is None and p["changed"] == [] for p in diff["gone"])
 
 
 def test_viewer_diff_names_no_vulnerability(service: Service) -> None:
