@@ -1,5 +1,6 @@
 // Weekvoorstel: the proposal of the current run as a table, with the WBB's decisions per row,
-// a re-run, the Excel workbook, and the unmatched households with reasons and what it would take.
+// a re-run, the Excel workbook, the unmatched households with reasons and what it would take,
+// and what changed since an earlier run (pairs new, kept and gone, with the reason).
 
 import { allows, api, download, follow } from "./api.js";
 import { el, errorText, formatDate, nf0, setStatus, startPage } from "./shell.js";
@@ -22,9 +23,40 @@ const UNIT_REASONS = {
   neighbourhood_cap: "wijkplafond bereikt",
 };
 const KIND_NAMES = { accept: "geaccepteerd", decline: "afgewezen", pin: "vastgezet" };
+const GONE_REASONS = {
+  declined: "afgewezen door de WBB",
+  housed: "geaccepteerd: huishouden gehuisvest",
+  household_left: "huishouden niet meer in de pool",
+  unit_let: "woning verhuurd (of geen bedden meer vrij)",
+  unit_withdrawn: "woning uit het aanbod gehaald",
+  excluded: "paar uitgesloten in het beleid",
+  pinned_elsewhere: "huishouden of woning vastgezet in een ander paar",
+  household_changed: "gegevens van het huishouden gewijzigd",
+  unit_changed: "gegevens van de woning gewijzigd",
+  outranked: "voorrang voor anderen",
+};
+const NEW_REASONS = {
+  new_household: "nieuw huishouden in de pool",
+  new_unit: "nieuwe woning in het aanbod",
+  pinned: "vastgezet door de WBB",
+  unit_available: "woning is nu beschikbaar (eerder nog niet)",
+  reassigned: "huishouden had eerder een andere woning",
+  was_unmatched: "huishouden was eerder niet geplaatst",
+};
+const FIELD_NAMES = {
+  municipality: "gemeente", koppeling_date: "koppelingsdatum", adults: "volwassenen", children: "kinderen",
+  gender: "geslacht", head_age: "leeftijd", expected_reunification: "verwachte nareizigers",
+  documents_complete: "documenten", vulnerabilities: "kwetsbaarheden", preferred_neighbourhoods: "voorkeurswijken",
+  neighbourhood: "wijk", corporation: "corporatie", unit_type: "soort woning", temporary: "tijdelijk", shared: "gedeeld",
+  beds: "bedden", bedrooms: "slaapkamers", min_occupants: "minimum bewoners", max_occupants: "maximum bewoners",
+  rent: "huur", step_free: "traploos", wheelchair: "rolstoeltoegankelijk", lgbtiq_safe: "LHBTIQ+-veilig",
+  support: "begeleiding", available_from: "beschikbaar vanaf",
+};
+const DIFF_NAMES = { new: "nieuw", kept: "behouden", gone: "vervallen" };
+const DIFF_BADGES = { new: "badge accept", kept: "", gone: "badge decline" };
 const DERIVED = ["excluded_pairs", "fixed_pairs", "previous_pairs"];
 
-const state = { me: null, current: null, proposal: null, decisions: [] };
+const state = { me: null, current: null, proposal: null, decisions: [], earlier: [], diff: null };
 const status = () => document.getElementById("status");
 
 function today() {
@@ -216,6 +248,109 @@ function showRun(run) {
   bar.value = run.progress;
 }
 
+function runLabel(run) {
+  const parts = [`Run ${run.id}`];
+  if (run.planning_date) parts.push(`planningsdatum ${formatDate(run.planning_date)}`);
+  parts.push(`berekend ${formatDate(run.finished_at || run.created_at)}`);
+  if (run.superseded) parts.push("vervangen");
+  return parts.join(" · ");
+}
+
+/** The finished runs before the current one, newest first, to compare the current proposal with. */
+function showEarlierRuns(runs) {
+  state.earlier = state.current ? runs.filter((r) => r.status === "done" && r.id < state.current.id) : [];
+  state.diff = null;
+  const select = document.getElementById("history-run");
+  const chosen = select.value;
+  const options = state.earlier.map((r) => el("option", { value: String(r.id), text: runLabel(r) }));
+  if (!options.length) options.push(el("option", { value: "", text: "geen eerdere run" }));
+  select.replaceChildren(...options);
+  if (state.earlier.some((r) => String(r.id) === chosen)) select.value = chosen;
+  const none = state.earlier.length === 0;
+  for (const id of ["history-run", "history-compare", "history-download"]) document.getElementById(id).disabled = none;
+  document.getElementById("history-summary").textContent = none
+    ? "Er is nog geen eerdere berekening om het huidige voorstel mee te vergelijken."
+    : "";
+  renderDiff();
+}
+
+function decisionText(decision) {
+  if (!decision) return "";
+  const reason = decision.reason ? `: ${DECLINE_REASONS[decision.reason] || decision.reason}` : "";
+  const housed = decision.housed_on ? `; huisvesting ${formatDate(decision.housed_on)}` : "";
+  return ` (besluit van ${decision.decided_by}, ${formatDate(decision.created_at)}${reason}${housed})`;
+}
+
+function goneText(pair) {
+  let text = GONE_REASONS[pair.reason] || pair.reason;
+  text += decisionText(pair.decision);
+  if (pair.changed && pair.changed.length) text += `: ${pair.changed.map((f) => FIELD_NAMES[f] || f).join(", ")}`;
+  if (pair.now_unit_id) text += `; nu naar ${pair.now_unit_id}`;
+  else if (pair.now_unmatched_reason) text += `; nu niet geplaatst (${HOUSEHOLD_REASONS[pair.now_unmatched_reason] || pair.now_unmatched_reason})`;
+  return text;
+}
+
+function newText(pair) {
+  if (pair.reason === "reassigned" && pair.before_unit_id) return `huishouden had eerder woning ${pair.before_unit_id}`;
+  if (pair.reason === "was_unmatched" && pair.before_unmatched_reason) {
+    return `huishouden was eerder niet geplaatst (${HOUSEHOLD_REASONS[pair.before_unmatched_reason] || pair.before_unmatched_reason})`;
+  }
+  return NEW_REASONS[pair.reason] || pair.reason;
+}
+
+function renderDiff() {
+  const body = document.querySelector("#history tbody");
+  const diff = state.diff;
+  document.getElementById("history-withheld").hidden = !(diff && diff.withheld);
+  if (!diff) {
+    body.replaceChildren();
+    return;
+  }
+  const filter = document.getElementById("history-filter").value;
+  const kinds = { changed: ["gone", "new"], gone: ["gone"], new: ["new"], all: ["gone", "new", "kept"] }[filter] || ["gone", "new"];
+  const rows = [];
+  for (const kind of kinds) {
+    for (const pair of diff[kind]) {
+      const reason = kind === "gone" ? goneText(pair) : kind === "new" ? newText(pair) : pair.fixed ? "vastgezet" : "";
+      rows.push(
+        el(
+          "tr",
+          { "data-kind": kind, "data-household": pair.household_id, "data-unit": pair.unit_id },
+          el("th", { scope: "row", text: pair.household_id }),
+          el("td", { class: "num", text: pair.persons }),
+          el("td", { text: pair.unit_id }),
+          el("td", { text: pair.neighbourhood || "" }),
+          el("td", {}, el("span", { class: DIFF_BADGES[kind] || null, text: DIFF_NAMES[kind] })),
+          el("td", { class: "expl", text: reason }),
+        ),
+      );
+    }
+  }
+  body.replaceChildren(...rows);
+}
+
+async function compareRuns(event) {
+  event.preventDefault();
+  const against = Number(document.getElementById("history-run").value);
+  if (!state.current || !against) return;
+  const summary = document.getElementById("history-summary");
+  summary.textContent = "Vergelijken…";
+  try {
+    state.diff = await api.get(`/v1/runs/${state.current.id}/diff?against=${against}`);
+    const c = state.diff.counts;
+    const planning = (date) => (date ? ` (planningsdatum ${formatDate(date)})` : "");
+    summary.textContent =
+      `Run ${state.diff.run_id}${planning(state.diff.planning_date)} tegenover run ${state.diff.against}${planning(state.diff.against_planning_date)}: ` +
+      `${nf0.format(c.new)} nieuw, ${nf0.format(c.kept)} behouden, ${nf0.format(c.gone)} vervallen.`;
+    renderDiff();
+  } catch (error) {
+    state.diff = null;
+    renderDiff();
+    summary.textContent = "";
+    setStatus(status(), errorText(error), "error");
+  }
+}
+
 function policyText(run) {
   const policy = { ...(run ? run.policy : {}) };
   for (const key of DERIVED) delete policy[key];
@@ -250,6 +385,7 @@ async function load() {
     renderMatches();
     unmatchedFilter();
     renderUnmatched();
+    showEarlierRuns(runs);
     if (!(newest && newest.status === "failed" && (!state.current || newest.id > state.current.id))) {
       setStatus(status(), state.current ? `Voorstel van run ${state.current.id} geladen.` : "Nog geen voorstel.", "ok");
     }
@@ -313,6 +449,18 @@ startPage(async (me) => {
     }
   });
   document.getElementById("import-form").addEventListener("submit", importLists);
+  document.getElementById("history-form").addEventListener("submit", compareRuns);
+  document.getElementById("history-filter").addEventListener("change", renderDiff);
+  document.getElementById("history-download").addEventListener("click", async () => {
+    const id = document.getElementById("history-run").value;
+    if (!id) return;
+    try {
+      await download(`/v1/runs/${id}/proposal.xlsx`, `voorstel-run-${id}.xlsx`);
+      setStatus(status(), `Excel-bestand van run ${id} gedownload.`, "ok");
+    } catch (error) {
+      setStatus(status(), errorText(error), "error");
+    }
+  });
   document.getElementById("unmatched-filter").addEventListener("change", renderUnmatched);
   await load();
 });
