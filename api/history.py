@@ -9,10 +9,14 @@ that applies, in this order, is given:
 
 ``declined``
     the WBB declined this pair (the decision is attached);
+``offer_refused``
+    the WBB accepted the pair, and the household refused the offered home (an
+    ``offer_refused`` event): the pair is excluded from later runs;
 ``housed``
-    the household is no longer in the pool because the WBB accepted a pair for it;
+    the household is no longer in the pool because the WBB accepted a pair for it (the
+    home is offered, or it moved in);
 ``household_left``
-    the household is no longer in the pool for another reason (removed, or left);
+    the household is no longer in the pool for another reason (a ``left`` event, or removed);
 ``unit_let``
     the unit is no longer on offer (or a shared unit has too few free beds) because it
     was let: an accepted pair for it, or its state;
@@ -54,7 +58,7 @@ from sqlalchemy.orm import Session
 
 from api.auth import Caller
 from api.history_schemas import DiffCounts, DiffDecision, GonePair, GoneReason, KeptPair, NewPair, NewReason, RunDiff
-from api.models import Decision, Run, RunPair, Unit
+from api.models import CaseEvent, Decision, Run, RunPair, Unit
 from api.redaction import sees_special_categories
 
 Pair = tuple[str, str]
@@ -146,12 +150,27 @@ class Decided:
     declined: dict[tuple[str, str, str, str], Decision]
     accepted_household: dict[Place, Decision]
     accepted_unit: dict[Place, Decision]
+    refused: set[tuple[str, str, str, str]]  # offers the household refused (events)
+    left: set[Place]  # households that left (events) before the later run
 
     @classmethod
-    def load(cls, session: Session, caller: Caller, before_run: int, households: set[str], units: set[str]) -> Decided:
-        found = cls({}, {}, {})
+    def load(cls, session: Session, caller: Caller, before: Run, households: set[str], units: set[str]) -> Decided:
+        found = cls({}, {}, {}, set(), set())
         if not households and not units:
             return found
+        events = select(CaseEvent).where(
+            CaseEvent.kind.in_(("offer_refused", "left")),
+            CaseEvent.created_at <= before.created_at,
+            CaseEvent.household_id.in_(sorted(households)),
+        )
+        if caller.municipality is not None:
+            events = events.where(CaseEvent.municipality == caller.municipality)
+        for e in session.scalars(events):
+            if e.kind == "left":
+                found.left.add((e.municipality, e.household_id))
+            elif e.unit_id is not None and e.unit_municipality is not None:
+                found.refused.add((e.municipality, e.household_id, e.unit_municipality, e.unit_id))
+        before_run = before.id
         query = select(Decision).where(
             Decision.run_id < before_run,
             Decision.kind.in_(("accept", "decline")),
@@ -199,7 +218,9 @@ def _gone_reason(
         return "declined", [], declined
     if household not in later.households:
         accepted = decided.accepted_household.get(household_place)
-        return ("housed", [], accepted) if accepted is not None else ("household_left", [], None)
+        if accepted is None or household_place in decided.left:
+            return "household_left", [], None
+        return "housed", [], accepted
     unit_row = later.units.get(unit)
     free_beds = unit_row.get("beds") if unit_row is not None and unit_row.get("shared") else None
     if unit_row is None or (isinstance(free_beds, int) and free_beds < persons):
@@ -209,6 +230,8 @@ def _gone_reason(
             return "unit_let", [], accepted
         return "unit_withdrawn", [], None
     if (household, unit) in later.excluded:
+        if (*household_place, *unit_place) in decided.refused:
+            return "offer_refused", [], decided.accepted_household.get(household_place)
         return "excluded", [], None
     shared = bool(unit_row.get("shared"))
     if any(h == household or (u == unit and not shared) for h, u in later.fixed):
@@ -246,7 +269,7 @@ def compare(session: Session, caller: Caller, later_run: Run, earlier_run: Run) 
     before = {(h, u) for h, (u, _, _) in earlier.pairs.items()}
     after = {(h, u) for h, (u, _, _) in later.pairs.items()}
     gone_pairs = sorted(before - after)
-    decided = Decided.load(session, caller, later_run.id, {h for h, _ in gone_pairs}, {u for _, u in gone_pairs})
+    decided = Decided.load(session, caller, later_run, {h for h, _ in gone_pairs}, {u for _, u in gone_pairs})
 
     kept: list[KeptPair] = []
     new: list[NewPair] = []

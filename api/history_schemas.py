@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 GoneReason = Literal[
     "declined",
+    "offer_refused",
     "excluded",
     "housed",
     "household_left",
@@ -60,7 +61,9 @@ class GonePair(BaseModel):
         description="household_changed, unit_changed: the fields that differ between the two runs' inputs "
         "(for the viewer role without vulnerabilities)"
     )
-    decision: DiffDecision | None = Field(description="declined, housed, unit_let: the decision behind the reason")
+    decision: DiffDecision | None = Field(
+        description="declined, offer_refused, housed, unit_let: the decision behind the reason (the accept, for a refused offer)"
+    )
     now_unit_id: str | None = Field(description="the home the household has in the later run, if any")
     now_unmatched_reason: str | None = Field(
         description="why the household has no home in the later run (the proposal's reason code), when it is in its pool"

@@ -128,6 +128,32 @@ def test_diff_after_a_rerun_with_a_declined_and_an_accepted_pair(service: Servic
     assert diff["withheld"] is None
 
 
+def test_diff_after_a_refused_offer_and_a_household_that_left(service: Service) -> None:
+    """The WBB accepted two pairs; one household refused the offered home, the other left the
+    municipality: the first pair is gone with reason offer_refused (its accept attached), the
+    second with household_left, not housed."""
+    first, document = _first_run(service)
+    refused, left = document["matches"][0], document["matches"][1]
+    for match in (refused, left):
+        _decide(service, first["id"], accept_body(match, "2025-03-10"))
+    events = {
+        refused["household_id"]: {"kind": "offer_refused", "date": "2025-03-05", "reason": "household_refused"},
+        left["household_id"]: {"kind": "left", "date": "2025-03-05", "reason": "moved_away"},
+    }
+    for household, event in events.items():
+        response = service.client.post(f"/v1/households/{household}/events", headers=service.auth("wbb"), json=event)
+        assert response.status_code in (200, 201), response.text
+    second = start_run(service.client, service.auth("wbb"))
+    assert [refused["household_id"], refused["unit_id"]] in second["policy"]["excluded_pairs"]
+    diff = _diff(service, "viewer", second["id"], first["id"])
+
+    _check_counts(diff, pairs(document), pairs(proposal(service.client, service.auth("wbb"), second["id"])))
+    gone = {p["household_id"]: p for p in diff["gone"]}
+    assert gone[refused["household_id"]]["reason"] == "offer_refused"
+    assert gone[refused["household_id"]]["decision"]["kind"] == "accept"
+    assert (gone[left["household_id"]]["reason"], gone[left["household_id"]]["decision"]) == ("household_left", None)
+
+
 def test_diff_after_a_new_household(service: Service) -> None:
     """A household added after the first run that waited longer than anyone takes a home: its pair is
     new with reason new_household, the pair it replaces is gone as outranked, and the rest is kept."""

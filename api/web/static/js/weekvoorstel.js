@@ -25,7 +25,8 @@ const UNIT_REASONS = {
 const KIND_NAMES = { accept: "geaccepteerd", decline: "afgewezen", pin: "vastgezet" };
 const GONE_REASONS = {
   declined: "afgewezen door de WBB",
-  housed: "geaccepteerd: huishouden gehuisvest",
+  housed: "geaccepteerd: woning aangeboden of huishouden verhuisd",
+  offer_refused: "aanbod geweigerd door het huishouden",
   household_left: "huishouden niet meer in de pool",
   unit_let: "woning verhuurd (of geen bedden meer vrij)",
   unit_withdrawn: "woning uit het aanbod gehaald",
