@@ -39,7 +39,18 @@ DECLINE_REASONS = {
     "corporation_refused": "corporatie weigert",
     "other": "andere reden",
 }
-DECISION_HEADER = ["Wanneer", "Tijd", "Wie", "Wat", "Huishouden", "Woning", "Personen", "Reden", "Datum huisvesting", "Token"]
+DECISION_HEADER = [
+    "Wanneer",
+    "Tijd",
+    "Wie",
+    "Wat",
+    "Huishouden",
+    "Woning",
+    "Personen",
+    "Reden",
+    "Verwachte verhuisdatum",
+    "Token",
+]
 
 
 def _local_zone() -> dt.tzinfo:

@@ -103,7 +103,18 @@ def test_workbook_is_the_minutes_of_the_meeting(service: Service) -> None:
     assert front["Invoer (SHA-256)"] == run["input_sha256"] and front["Besluiten op deze run"].startswith("3 ")
     assert "Niet getoond voor deze rol" in front
     rows = list(book["Besluiten"].iter_rows(values_only=True))
-    assert rows[0] == ("Wanneer", "Tijd", "Wie", "Wat", "Huishouden", "Woning", "Personen", "Reden", "Datum huisvesting", "Token")
+    assert rows[0] == (
+        "Wanneer",
+        "Tijd",
+        "Wie",
+        "Wat",
+        "Huishouden",
+        "Woning",
+        "Personen",
+        "Reden",
+        "Verwachte verhuisdatum",
+        "Token",
+    )
     when = [local_time(dt.datetime.fromisoformat(d["created_at"])) for d in decided]
     assert [r[:2] for r in rows[1:]] == [(dutch_date(w.date()), f"{w:%H:%M}") for w in when]
     assert [r[2:9] for r in rows[1:]] == [

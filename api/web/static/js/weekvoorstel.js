@@ -278,7 +278,7 @@ function showEarlierRuns(runs) {
 function decisionText(decision) {
   if (!decision) return "";
   const reason = decision.reason ? `: ${DECLINE_REASONS[decision.reason] || decision.reason}` : "";
-  const housed = decision.housed_on ? `; huisvesting ${formatDate(decision.housed_on)}` : "";
+  const housed = decision.housed_on ? `; verwachte verhuizing ${formatDate(decision.housed_on)}` : "";
   return ` (besluit van ${decision.decided_by}, ${formatDate(decision.created_at)}${reason}${housed})`;
 }
 
