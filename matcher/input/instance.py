@@ -13,6 +13,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -34,9 +35,12 @@ class Instance:
     input_sha256: str
     policy_source: str = "policy.json"
 
-    @property
+    @cached_property
     def excluded_pairs(self) -> tuple[tuple[str, str], ...]:
-        """E9: the policy's excluded pairs, and each move-on household with the place it lives in now."""
+        """E9: the policy's excluded pairs, and each move-on household with the place it lives in now.
+
+        Computed once per instance: preparing, checking fixed pairs and every counterfactual
+        candidate read it, and each read would otherwise walk the whole households table."""
         listed = set(self.units["unit_id"])
         moving = [
             (hid, uid)
