@@ -28,6 +28,12 @@ CHARTED = {
 
 COLOURS = {"optimise": "#1f6feb", "fifo": "#d1242f"}
 
+# No creation date in the files and a fixed salt for the SVG element ids: the same result
+# draws the same bytes, so two runs of the same inputs (locally or on a cluster) can be
+# compared file by file.
+_METADATA: dict[str, dict[str, Any]] = {"png": {"Software": None}, "svg": {"Date": None}}
+_SVG_SALT = "statushouder-matcher"
+
 
 def _series(values: list[Any]) -> list[float]:
     return [float("nan") if v is None else float(v) for v in values]
@@ -39,6 +45,7 @@ def write_charts(result: SimulationResult, folder: Path, base: SimulationResult 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    matplotlib.rcParams["svg.hashsalt"] = _SVG_SALT
     folder.mkdir(parents=True, exist_ok=True)
     dates = np.array(result.dates, dtype="datetime64[D]")
     name = str(result.scenario.get("name", "scenario"))
@@ -64,7 +71,7 @@ def write_charts(result: SimulationResult, folder: Path, base: SimulationResult 
         for suffix in ("png", "svg"):
             path = folder / f"{kpi}.{suffix}"
             tmp = path.with_name(f"{kpi}.tmp.{suffix}")
-            figure.savefig(tmp, format=suffix)
+            figure.savefig(tmp, format=suffix, metadata=_METADATA[suffix])
             tmp.replace(path)
             written.append(path)
         plt.close(figure)

@@ -124,7 +124,7 @@ class SimulationResult:
     comparison: dict[str, Any]
     hindsight: dict[str, Any] | None
     per_replicate: list[dict[str, Any]]
-    timing: dict[str, float]
+    timing: dict[str, Any]  # how the run ran: wall_s, replicate_s_median, workers, backend
     fairness: dict[str, Any] | None = None  # per group of households: see matcher/simulate/fairness.py
 
     def to_json(self) -> dict[str, Any]:
@@ -231,9 +231,10 @@ def summarise(scenario: Scenario, tasks: list[dict[str, Any]], seconds: float, w
         "wall_s": round(seconds, 3),
         "replicate_s_median": round(float(np.median([t["seconds"] for t in tasks])), 3) if tasks else 0.0,
         "workers": float(workers),
+        "backend": backend,
     }
     return SimulationResult(
-        scenario=scenario_document(scenario) | {"backend": backend},
+        scenario=scenario_document(scenario),
         replicates=len(tasks),
         dates=dates,
         weekly=weekly,
@@ -268,7 +269,7 @@ def _run_local(jobs: list[Job], workers: int, progress: Progress | None) -> list
     return results
 
 
-def _run_ray(jobs: list[Job], workers: int, address: str | None, progress: Progress | None) -> list[dict[str, Any]]:
+def _run_ray(jobs: list[Job], workers: int, address: str | None, progress: Progress | None) -> tuple[list[dict[str, Any]], int]:
     from matcher.simulate.ray_backend import run_on_ray
 
     return run_on_ray(jobs, workers, address, progress)
@@ -280,13 +281,16 @@ def run_jobs(
     backend: str = "local",
     address: str | None = None,
     progress: Progress | None = None,
-) -> list[dict[str, Any]]:
-    """Run (scenario document, replicate) tasks on the chosen backend; results in any order."""
+) -> tuple[list[dict[str, Any]], int]:
+    """Run (scenario document, replicate) tasks on the chosen backend; results in any order.
+
+    Returns the results and the number of workers that really ran them (on Ray: the
+    cluster's CPUs, whatever ``workers`` asked for)."""
     if backend == "ray":
         return _run_ray(jobs, workers, address, progress)
     if backend != "local":
         raise ValueError(f"unknown backend {backend!r}; expected local or ray")
-    return _run_local(jobs, workers, progress)
+    return _run_local(jobs, workers, progress), workers
 
 
 def run_scenario(
@@ -317,7 +321,7 @@ def run_sweep(
         check_start(scenario)  # a bad start file is reported here, before any worker starts
     documents = [scenario_document(s) for s in scenarios]
     jobs = [(documents[k], r, k) for k in range(len(scenarios)) for r in range(replicates)]
-    tagged = run_jobs(jobs, workers, backend, address, progress)
+    tagged, workers = run_jobs(jobs, workers, backend, address, progress)
     seconds = time.perf_counter() - started
     by_scenario = [[t for t in tagged if t["tag"] == k] for k in range(len(scenarios))]
     return [summarise(s, by_scenario[k], seconds, workers, backend) for k, s in enumerate(scenarios)]

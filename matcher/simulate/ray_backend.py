@@ -18,7 +18,8 @@ def run_on_ray(
     workers: int,
     address: str | None,
     progress: Callable[[int, int], None] | None,
-) -> list[dict[str, Any]]:
+) -> tuple[list[dict[str, Any]], int]:
+    """Run the tasks on Ray; returns the results and the CPUs the cluster offered."""
     try:
         import ray
     except ImportError:
@@ -34,6 +35,7 @@ def run_on_ray(
         else:
             ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
     try:
+        cpus = int(ray.cluster_resources().get("CPU", 0))  # type: ignore[no-untyped-call]
         remote = ray.remote(num_cpus=1)(run_task)
         pending = [remote.remote(document, replicate, tag) for document, replicate, tag in jobs]
         results: list[dict[str, Any]] = []
@@ -42,7 +44,7 @@ def run_on_ray(
             results.extend(ray.get(done))
             if progress:
                 progress(len(results), len(jobs))
-        return results
+        return results, cpus
     finally:
         if started_here:
             ray.shutdown()
