@@ -14,8 +14,10 @@ from __future__ import annotations
 from typing import Self
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from matcher.errors import InputError, InputProblem
 
 DEFAULT_DATABASE_URL = "sqlite:///matcher.db"
 # Signature algorithms a token may use: public-key ones only. "none" and the HMAC family
@@ -113,6 +115,21 @@ class Settings(BaseSettings):
     def algorithms(self) -> tuple[str, ...]:
         """The accepted signature algorithms (MATCHER_OIDC_ALGORITHMS, split)."""
         return tuple(part.strip() for part in self.oidc_algorithms.split(",") if part.strip())
+
+
+def check_environment() -> None:
+    """Raise ``InputError`` naming every environment variable the service cannot use (what
+    the service commands say instead of a traceback)."""
+    try:
+        Settings()
+    except ValidationError as error:
+        problems = []
+        for item in error.errors():
+            loc = [str(part) for part in item.get("loc", ())]
+            variable = ("DATABASE_URL" if loc[0] == "database_url" else "MATCHER_" + loc[0].upper()) if loc else "environment"
+            message = str(item.get("msg", "invalid")).removeprefix("Value error, ")
+            problems.append(InputProblem(source=variable, message=message))
+        raise InputError(problems) from None
 
 
 def sqlalchemy_url(url: str) -> str:

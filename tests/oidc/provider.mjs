@@ -122,15 +122,18 @@ function b64(value) {
   return Buffer.from(typeof value === "string" ? value : JSON.stringify(value)).toString("base64url");
 }
 
+// Signs with the EC key (ES256) or the current RSA key, as RS256 or, when the header says
+// so, PS256 (which the RSA key is not published for).
 function sign(header, payload, which) {
   const jwk = which === "ec" ? state.ec : state.rsa[0];
   const key = crypto.createPrivateKey({ key: jwk, format: "jwk" });
-  const input = `${b64(header)}.${b64(payload)}`;
-  const signature =
-    which === "ec"
-      ? crypto.sign("sha256", Buffer.from(input), { key, dsaEncoding: "ieee-p1363" })
-      : crypto.sign("sha256", Buffer.from(input), key);
-  return `${input}.${signature.toString("base64url")}`;
+  const input = Buffer.from(`${b64(header)}.${b64(payload)}`);
+  let signature;
+  if (which === "ec") signature = crypto.sign("sha256", input, { key, dsaEncoding: "ieee-p1363" });
+  else if (header.alg === "PS256")
+    signature = crypto.sign("sha256", input, { key, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 });
+  else signature = crypto.sign("sha256", input, key);
+  return `${input.toString()}.${signature.toString("base64url")}`;
 }
 
 function readJson(req) {
