@@ -4,7 +4,8 @@
 (``package.json``, ``package-lock.json``; ``npm ci`` in this folder installs it) under Node on
 127.0.0.1 and a free port. ``running_provider()`` starts it with the test users and clients
 and stops it by its pid. ``Provider.login()`` goes through the authorization code flow with
-PKCE as a program would: the provider's own login form, then the token endpoint. Without Node
+PKCE as a program would: the provider's login form (user name and password), then the token
+endpoint. Without Node
 or the npm packages the tests are skipped, unless MATCHER_REQUIRE_SYSTEM=1, where that is a
 failure.
 """
@@ -36,6 +37,7 @@ AUDIENCE = "urn:matcher:api"
 OTHER_AUDIENCE = "urn:other:api"
 CLIENT_ID = "matcher-pages"
 PROGRAM_REDIRECT = "http://127.0.0.1:9/terug"  # never visited: the code is read from the Location header
+PASSWORD = "geheim"  # every test user's password at the provider
 
 # The people of the tests: name, and the claims in their access tokens.
 USERS: dict[str, dict[str, Any]] = {
@@ -167,9 +169,8 @@ class Provider:
                     continue
                 assert response.status_code == 200, response.text
                 action = re.search(r'action="([^"]+)"', response.text)
-                prompt = re.search(r'name="prompt" value="([^"]+)"', response.text)
-                assert action and prompt, response.text
-                response = client.post(action.group(1), data={"prompt": prompt.group(1), "login": login, "password": "geheim"})
+                assert action and "Onbekende gebruikersnaam" not in response.text, response.text
+                response = client.post(action.group(1), data={"login": login, "password": PASSWORD})
             query = httpx.URL(response.headers["location"]).params
             assert query.get("state") == state and query.get("iss") == self.issuer, str(query)
             token = client.post(
@@ -206,6 +207,7 @@ def running_provider(redirect_uris: list[str] | None = None, port: int | None = 
         "other_audiences": [OTHER_AUDIENCE],
         "clients": [{"client_id": CLIENT_ID, "redirect_uris": [PROGRAM_REDIRECT, *(redirect_uris or [])]}],
         "users": USERS,
+        "password": PASSWORD,
     }
     (folder / "config.json").write_text(json.dumps(config), encoding="utf-8")
     log_path = folder / "provider.log"

@@ -13,7 +13,9 @@
 //                                               with the current private key: tokens with a
 //                                               wrong issuer, an expiry in the past, ...
 //   GET  /__control/stats                       {"jwks_requests"}: how often the JWKS was read
-// It listens on 127.0.0.1 only and never calls out.
+// The login page (/interaction/<uid>) is this script's own: a plain form that checks the
+// user's password and loads nothing from elsewhere (the package's development pages load
+// web fonts from the internet). It listens on 127.0.0.1 only and never calls out.
 
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
@@ -70,14 +72,29 @@ function build() {
       grant_types: ["authorization_code"],
       response_types: ["code"],
       redirect_uris: client.redirect_uris,
+      post_logout_redirect_uris: client.redirect_uris,
     })),
     jwks: { keys: [...state.rsa, state.ec] },
     cookies: { keys: cookieKeys },
     findAccount: (ctx, id) => account(id),
     claims: { openid: ["sub"], profile: ["name", "preferred_username"] },
     pkce: { required: () => true },
+    interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
     features: {
-      devInteractions: { enabled: true },
+      devInteractions: { enabled: false },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: (ctx, form) => {
+          ctx.body = page(
+            "Uitloggen",
+            `${form}<p>Wilt u uitloggen bij de test-gemeente?</p>` +
+              '<button type="submit" form="op.logoutForm" value="yes" name="logout">Ja, uitloggen</button>',
+          );
+        },
+        postLogoutSuccessSource: (ctx) => {
+          ctx.body = page("Uitgelogd", "<p>U bent uitgelogd.</p>");
+        },
+      },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => config.audience,
@@ -113,6 +130,55 @@ function build() {
     await next();
   });
   return provider;
+}
+
+function escapeHtml(text) {
+  return String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+}
+
+function page(title, body) {
+  return `<!doctype html><html lang="nl"><head><meta charset="utf-8"><title>${title}</title></head><body><h1>${title}</h1>${body}</body></html>`;
+}
+
+function loginPage(uid, error) {
+  return page(
+    "Inloggen bij de test-gemeente",
+    `${error ? `<p role="alert">${escapeHtml(error)}</p>` : ""}` +
+      `<form method="post" action="/interaction/${escapeHtml(uid)}/login">` +
+      '<label>Gebruikersnaam <input name="login" autocomplete="off" required></label> ' +
+      '<label>Wachtwoord <input name="password" type="password" required></label> ' +
+      "<button type=\"submit\">Inloggen</button></form>",
+  );
+}
+
+function readForm(req) {
+  return new Promise((resolve) => {
+    const parts = [];
+    req.on("data", (chunk) => parts.push(chunk));
+    req.on("end", () => resolve(new URLSearchParams(Buffer.concat(parts).toString("utf8"))));
+  });
+}
+
+// The login step of the provider: show the form, check the password, finish the interaction.
+async function interaction(req, res) {
+  const provider = current;
+  const details = await provider.interactionDetails(req, res);
+  const html = (status, body) => {
+    res.writeHead(status, { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store" });
+    res.end(body);
+  };
+  if (details.prompt.name !== "login") {
+    // Consent is given by loadExistingGrant for these first-party clients.
+    return html(400, page("Fout", "<p>Onverwachte stap.</p>"));
+  }
+  if (req.method === "GET") return html(200, loginPage(details.uid));
+  const form = await readForm(req);
+  const login = form.get("login") || "";
+  const user = config.users[login];
+  if (!user || form.get("password") !== config.password) {
+    return html(200, loginPage(details.uid, "Onbekende gebruikersnaam of verkeerd wachtwoord."));
+  }
+  return provider.interactionFinished(req, res, { login: { accountId: login } }, { mergeWithLastSubmission: false });
 }
 
 let current = build();
@@ -177,6 +243,13 @@ async function control(req, res) {
 }
 
 const server = http.createServer((req, res) => {
+  if (req.url.startsWith("/interaction/")) {
+    interaction(req, res).catch((error) => {
+      res.writeHead(400, { "Content-Type": "text/plain; charset=utf-8" });
+      res.end(`Inloggen mislukt: ${error.message}`);
+    });
+    return;
+  }
   if (req.url.startsWith("/__control/")) {
     control(req, res).catch((error) => {
       res.writeHead(500);
