@@ -28,7 +28,7 @@ from api.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "oidc"))
 
-from openid_provider import AUDIENCE, OTHER_AUDIENCE, Provider, claims_of, free_port, running_provider  # noqa: E402
+from openid_provider import AUDIENCE, OTHER_AUDIENCE, Provider, claims_of, free_port, running_provider
 
 
 @pytest.fixture(scope="module")
@@ -221,7 +221,7 @@ def _hs256_with_public_key(openid: Provider) -> tuple[str, str]:
 def _tampered_payload(openid: Provider) -> tuple[str, str]:
     """A viewer's real token with the role changed to admin, signature kept."""
     real = openid.access_token("vera")
-    header, payload, signature = real.split(".")
+    header, _payload, signature = real.split(".")
     claims = claims_of(real)
     forged = _segment({**claims, "roles": ["matcher.admin"]})
     return f"{header}.{forged}.{signature}", real

@@ -112,7 +112,9 @@ class Provider:
 
     def sign(self, payload: dict[str, Any], header: dict[str, Any] | None = None, key: str = "rsa") -> str:
         """A JWT signed with the provider's current RSA (or its EC) private key."""
-        return str(self.control("POST", "sign", {"header": {"alg": "RS256", **(header or {})}, "payload": payload, "key": key})["token"])
+        return str(
+            self.control("POST", "sign", {"header": {"alg": "RS256", **(header or {})}, "payload": payload, "key": key})["token"]
+        )
 
     def stats(self) -> dict[str, Any]:
         return self.control("GET", "stats")

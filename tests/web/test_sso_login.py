@@ -24,7 +24,7 @@ from web_helpers import Watched
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "oidc"))
 
-from openid_provider import AUDIENCE, CLIENT_ID, PASSWORD, Provider, claims_of, free_port, running_provider  # noqa: E402
+from openid_provider import AUDIENCE, CLIENT_ID, PASSWORD, Provider, claims_of, free_port, running_provider
 
 
 @dataclass
@@ -156,7 +156,7 @@ def test_an_id_token_with_another_nonce_is_refused(sso_site: SsoSite, watched: W
     def other_nonce(route: Any) -> None:
         answer = route.fetch()
         tokens = answer.json()
-        header, payload, signature = tokens["id_token"].split(".")
+        header, _payload, signature = tokens["id_token"].split(".")
         claims = {**claims_of(tokens["id_token"]), "nonce": "from-another-login"}
         tokens["id_token"] = f"{header}.{_b64(json.dumps(claims).encode())}.{signature}"
         route.fulfill(response=answer, body=json.dumps(tokens))
