@@ -237,7 +237,7 @@ async function control(req, res) {
     return answer(200, { token: sign(header, body.payload, which) });
   }
   if (req.method === "GET" && path === "/__control/stats") {
-    return answer(200, { jwks_requests: state.jwksRequests, rsa_kid: state.rsa[0].kid, ec_kid: state.ec.kid });
+    return answer(200, { jwks_requests: state.jwksRequests, rsa_kid: state.rsa[0].kid, ec_kid: state.ec.kid, node: process.version });
   }
   return answer(404, { error: "unknown control" });
 }
