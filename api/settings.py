@@ -105,6 +105,11 @@ class Settings(BaseSettings):
             raise ValueError("MATCHER_OIDC_ISSUER must be an https URL (plain http only to 127.0.0.1 or localhost)")
         if not self.oidc_audience:
             raise ValueError("MATCHER_OIDC_AUDIENCE is required when MATCHER_OIDC_ISSUER is set")
+        if self.oidc_audience == self.oidc_client_id:
+            raise ValueError(
+                "MATCHER_OIDC_AUDIENCE must differ from MATCHER_OIDC_CLIENT_ID: the pages' ID tokens carry the client id as "
+                "audience, and must not be taken for access tokens"
+            )
         unknown = [a for a in self.algorithms() if a not in ASYMMETRIC_ALGORITHMS]
         if unknown or not self.algorithms():
             raise ValueError(

@@ -457,6 +457,7 @@ def test_an_unreachable_provider_answers_503(database_url: str) -> None:
     [
         ({"oidc_issuer": "https://login.example.nl/tenant"}, "MATCHER_OIDC_AUDIENCE is required"),
         ({"oidc_issuer": "http://login.example.nl", "oidc_audience": "a"}, "must be an https URL"),
+        ({"oidc_issuer": "https://login.example.nl", "oidc_audience": "a", "oidc_client_id": "a"}, "must differ"),
         ({"oidc_issuer": "https://login.example.nl", "oidc_audience": "a", "oidc_algorithms": "RS256,HS256"}, "HS256"),
         ({"oidc_issuer": "https://login.example.nl", "oidc_audience": "a", "oidc_algorithms": "none"}, "none"),
     ],
