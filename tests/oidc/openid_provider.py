@@ -3,11 +3,12 @@
 ``provider.mjs`` beside this file runs the certified ``oidc-provider`` package from npm
 (``package.json``, ``package-lock.json``; ``npm ci`` in this folder installs it) under Node on
 127.0.0.1 and a free port. It is version 8, the newest major that runs both on Node.js 20 and
-on Debian 12's Node.js 18 (version 9 needs a newer Node.js than Debian 12 has). ``running_provider()`` starts it with the test users and clients
-and stops it by its pid. ``Provider.login()`` goes through the authorization code flow with
-PKCE as a program would: the provider's login form (user name and password), then the token
-endpoint. Without Node
-or the npm packages the tests are skipped, unless MATCHER_REQUIRE_SYSTEM=1, where that is a
+on Debian 12's Node.js 18 (version 9 needs a newer Node.js than Debian 12 has).
+
+``running_provider()`` starts it with the test users and clients and stops it by its pid.
+``Provider.login()`` goes through the authorization code flow with PKCE as a program would:
+the provider's login form (user name and password), then the token endpoint. Without Node or
+the npm packages the tests are skipped, unless MATCHER_REQUIRE_SYSTEM=1, where that is a
 failure.
 """
 
