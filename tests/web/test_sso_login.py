@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -167,6 +168,25 @@ def test_an_id_token_with_another_nonce_is_refused(sso_site: SsoSite, watched: W
     page.get_by_text("het identiteitsbewijs hoort niet bij deze aanvraag").wait_for()
     assert page.evaluate("sessionStorage.getItem('wbb-token')") is None
     assert page.locator("#content").is_hidden()
+
+
+def test_an_expired_session_asks_to_log_in_again(sso_site: SsoSite, watched: Watched) -> None:
+    """When the access token expires while the page is open, the next call to the API (here
+    starting a run) gets 401: the page forgets the token and shows the login again with a
+    Dutch message, instead of an error in English."""
+    watched.expect_error("401")
+    page = watched.page
+    page.goto(sso_site.url + "/weekvoorstel")
+    sign_in_at_provider(page, sso_site, "wim")
+    page.wait_for_selector("body[data-loaded]", state="attached")
+    now = int(time.time())
+    expired = sso_site.provider.sign(sso_site.provider.claims("wim", iat=now - 1200, exp=now - 300))
+    page.evaluate("token => sessionStorage.setItem('wbb-token', token)", expired)
+    page.get_by_role("button", name="Voorstel berekenen").click()
+    page.get_by_text("Uw inlogsessie is verlopen of ingetrokken. Log opnieuw in.").wait_for()
+    assert page.get_by_role("button", name="Inloggen met de gemeente").is_visible()
+    assert page.locator("#content").is_hidden()
+    assert page.evaluate("sessionStorage.getItem('wbb-token')") is None
 
 
 def test_logout_ends_the_providers_session_too(sso_site: SsoSite, watched: Watched) -> None:

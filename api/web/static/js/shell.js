@@ -1,7 +1,7 @@
 // The page frame: login (with the municipality's sign-on or a token), the navigation,
 // role-dependent controls, status lines.
 
-import { ApiError, ROLE_NAMES, allows, api, clearToken, setToken, token } from "./api.js";
+import { ApiError, ROLE_NAMES, allows, api, clearToken, setToken, token, whenUnauthorized } from "./api.js";
 import { SsoError, finishSsoLogin, isSsoReturn, ssoConfig, ssoLogout, startSsoLogin } from "./sso.js";
 
 export function el(tag, attrs = {}, ...children) {
@@ -129,9 +129,17 @@ async function returnFromSso() {
   return true;
 }
 
-/** Start a page: ask for a token when there is none, then call render(me). */
+const LOGIN_MESSAGE = "wbb-login-message";
+
+/** Start a page: finish a login at the provider, ask for a login when there is no token,
+ * then call render(me). A token the API refuses later sends the page back to the login. */
 export async function startPage(render) {
   const begin = (me) => {
+    whenUnauthorized(() => {
+      clearToken();
+      sessionStorage.setItem(LOGIN_MESSAGE, "Uw inlogsessie is verlopen of ingetrokken. Log opnieuw in.");
+      window.location.reload();
+    });
     document.getElementById("content").hidden = false;
     const who = document.getElementById("who");
     who.hidden = false;
@@ -154,8 +162,10 @@ export async function startPage(render) {
       return;
     }
   }
+  const message = sessionStorage.getItem(LOGIN_MESSAGE) || "";
+  sessionStorage.removeItem(LOGIN_MESSAGE);
   if (!token()) {
-    showLogin(begin);
+    showLogin(begin, message);
     return;
   }
   try {
