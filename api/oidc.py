@@ -232,6 +232,7 @@ class SingleSignOn:
         self.keys = ProviderKeys(
             self.issuer, settings.oidc_jwks_min_refresh_seconds, settings.oidc_jwks_max_age_seconds, fetch=fetch
         )
+        self._keys_parsed: dict[tuple[str, str], tuple[dict[str, Any], jwt.PyJWK]] = {}
 
     def authenticate(self, bearer: str) -> Caller | None:
         """The caller for a valid token; None for a token that is not valid (401).
@@ -286,7 +287,7 @@ class SingleSignOn:
             log.info("single sign-on: refused a token whose algorithm %s does not fit its key", algorithm)
             return None
         try:
-            key = jwt.PyJWK(jwk, algorithm=algorithm)
+            key = self._parsed(kid, algorithm, jwk)
             claims: dict[str, Any] = jwt.decode(
                 bearer,
                 key=key,
@@ -303,6 +304,15 @@ class SingleSignOn:
             log.info("single sign-on: refused a token without a subject")
             return None
         return claims
+
+    def _parsed(self, kid: str, algorithm: str, jwk: dict[str, Any]) -> jwt.PyJWK:
+        """The key as the signature library needs it, parsed once per published key."""
+        cached = self._keys_parsed.get((kid, algorithm))
+        if cached is not None and cached[0] is jwk:
+            return cached[1]
+        key = jwt.PyJWK(jwk, algorithm=algorithm)
+        self._keys_parsed[(kid, algorithm)] = (jwk, key)
+        return key
 
     def _role(self, claims: dict[str, Any]) -> str:
         values = set(_strings(_claim(claims, self.roles_claim)))

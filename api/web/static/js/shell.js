@@ -113,7 +113,7 @@ function showLogin(onLogin, message = "") {
   });
   main.prepend(form);
   if (message) setStatus(status, message, "error");
-  input.focus();
+  (config ? form.querySelector("#sso-login") : input).focus();
 }
 
 /** The provider sent the browser back: finish the login, then go where the person started. */
