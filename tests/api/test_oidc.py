@@ -293,6 +293,39 @@ def test_a_token_wrong_in_one_way_is_refused(sso: Client, openid: Provider, defe
     assert bad not in refused.text and "anna" not in error["message"]
 
 
+@pytest.mark.parametrize(
+    "bearer_text",
+    [
+        "a.b.c",
+        "eyJ.eyJ.",
+        f"{_segment({'alg': 'RS256'})}.{_segment({'sub': 'x'})}.c2ln",  # no kid
+        f"{_b64(b'[1, 2]')}.{_segment({'sub': 'x'})}.c2ln",  # header not an object
+        f"{_segment({'alg': ['RS256'], 'kid': 'k'})}.{_segment({'sub': 'x'})}.c2ln",
+        f"{_segment({'alg': 'RS256', 'kid': 7})}.{_segment({'sub': 'x'})}.c2ln",
+        f"{_b64(b'not json')}.{_b64(b'not json')}.c2ln",
+    ],
+)
+def test_garbage_that_looks_like_a_jwt_is_a_401(sso: Client, openid: Provider, bearer_text: str) -> None:
+    """Three dot-separated parts that are no valid token (bad base64, a header that is not an
+    object, no key id, odd types) get 401 in the one error shape, never a 500."""
+    error_of(sso().get("/v1/me", headers=bearer(bearer_text)), 401)
+
+
+def test_claims_of_odd_types_give_no_access(sso: Client, openid: Provider) -> None:
+    """A correctly signed token whose roles claim is an object and municipality a number is
+    refused as having no role; a name that is not a string falls back to the user name; an
+    object as municipality gives no municipality (default deny)."""
+    client = sso()
+    odd_roles = openid.sign(openid.claims("anna", roles={"matcher.admin": True}, municipality=42))
+    assert error_of(client.get("/v1/me", headers=bearer(odd_roles)), 403)["code"] == "sso_no_role"
+    odd_name = openid.sign(openid.claims("anna", name=7))
+    assert client.get("/v1/me", headers=bearer(odd_name)).json()["actor"] == "anna"
+    odd_place = openid.sign(openid.claims("anna", municipality={"name": "Nijmegen"}))
+    assert error_of(client.get("/v1/me", headers=bearer(odd_place)), 403)["code"] == "sso_no_municipality"
+    two_places = openid.sign(openid.claims("anna", municipality=["Nijmegen", "Heumen"]))
+    assert error_of(client.get("/v1/me", headers=bearer(two_places)), 403)["code"] == "sso_no_municipality"
+
+
 def test_an_algorithm_off_the_allow_list_is_refused(sso: Client, openid: Provider) -> None:
     """A correctly signed ES256 token is refused while MATCHER_OIDC_ALGORITHMS leaves ES256 out
     (the default RS256,PS256,ES256 without it), and accepted once it is on the list."""
