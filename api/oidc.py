@@ -222,7 +222,8 @@ class SingleSignOn:
     """Checks bearer JWTs against the configured provider; one per app (``app.state.sso``)."""
 
     def __init__(self, settings: Settings, fetch: Fetch = fetch_json) -> None:
-        assert settings.oidc_issuer is not None and settings.oidc_audience is not None
+        if settings.oidc_issuer is None or settings.oidc_audience is None:
+            raise ValueError("single sign-on needs MATCHER_OIDC_ISSUER and MATCHER_OIDC_AUDIENCE")
         self.issuer = settings.oidc_issuer
         self.audience = settings.oidc_audience
         self.algorithms = settings.algorithms()

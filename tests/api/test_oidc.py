@@ -456,6 +456,22 @@ def test_keys_rotate_without_a_restart(sso: Client, openid: Provider) -> None:
     error_of(client.get("/v1/me", headers=bearer(old)), 401)
 
 
+def test_keys_are_read_again_after_their_max_age(sso: Client, openid: Provider) -> None:
+    """A key the provider withdraws stops working once the keys read are older than
+    MATCHER_OIDC_JWKS_MAX_AGE_SECONDS (1 s here), even when no token names an unknown key:
+    before that the key read earlier is still used, after it the keys are read again."""
+    client = sso(oidc_jwks_min_refresh_seconds=0.2, oidc_jwks_max_age_seconds=1)
+    old = openid.access_token("anna")
+    assert client.get("/v1/me", headers=bearer(old)).status_code == 200
+    reads = openid.stats()["jwks_requests"]
+    openid.rotate(keep_old=False)
+    assert client.get("/v1/me", headers=bearer(old)).status_code == 200
+    assert openid.stats()["jwks_requests"] == reads
+    time.sleep(1.1)
+    error_of(client.get("/v1/me", headers=bearer(old)), 401)
+    assert openid.stats()["jwks_requests"] == reads + 1
+
+
 def test_made_up_key_ids_do_not_hammer_the_provider(sso: Client, openid: Provider) -> None:
     """Fifty tokens naming key ids the provider never published cost at most one extra read of
     its keys within MATCHER_OIDC_JWKS_MIN_REFRESH_SECONDS (60 s here); all are refused, and a
