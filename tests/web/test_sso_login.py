@@ -9,8 +9,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -20,7 +18,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from service_helpers import EXAMPLE, server
+from service_helpers import EXAMPLE, make_tokens, server
 from web_helpers import Watched
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "oidc"))
@@ -40,7 +38,8 @@ class SsoSite:
 @pytest.fixture(scope="module")
 def sso_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SsoSite]:
     """`matcher serve` with MATCHER_OIDC_* set for the pages, on a port the provider knows as
-    the pages' redirect address; the example week imported with a local admin token."""
+    the pages' redirect address; the example week imported with a local admin token (the
+    database and its tokens made first, as `matcher token create` does)."""
     port = free_port()
     with running_provider(redirect_uris=[f"http://127.0.0.1:{port}/"]) as provider:
         folder = tmp_path_factory.mktemp("sso-site")
@@ -51,16 +50,7 @@ def sso_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SsoSite]:
             "MATCHER_OIDC_CLIENT_ID": CLIENT_ID,
             "MATCHER_OIDC_RESOURCE": AUDIENCE,
         }
-        made = subprocess.run(
-            [sys.executable, "-m", "cli", "token", "create", "--role", "admin"],
-            capture_output=True,
-            text=True,
-            cwd=folder,
-            env={**os.environ, **env},
-            timeout=120,
-        )
-        assert made.returncode == 0, made.stderr
-        admin = made.stdout.strip()
+        admin = make_tokens(env["DATABASE_URL"])["admin"]
         with server(env, cwd=folder, port=port) as client:
             for kind in ("households", "units"):
                 path = EXAMPLE / f"{kind}.csv"
