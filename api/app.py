@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from api import errors, scenario_jobs, security, web
+from api import errors, oidc, scenario_jobs, security, web
 from api.db import make_engine, make_sessionmaker, upgrade
 from api.jobs import RunQueue
 from api.limits import BodyLimit
@@ -45,7 +45,9 @@ run respects, the proposal as an Excel workbook, and the taakstelling.
 Every endpoint but `/healthz` needs `Authorization: Bearer <token>`. Roles, each allowing
 what the ones before it allow: **viewer** (read), **officer** (`POST /v1/solve`),
 **wbb** (runs, decisions, targets), **admin** (imports, edits, tokens, audit log).
-A token scoped to a municipality sees only that municipality's data.
+A token scoped to a municipality sees only that municipality's data. With single sign-on
+configured, the identity provider's access token (a JWT) is a bearer token too; its roles
+and municipality come from its claims.
 
 Every error has the same shape: `{"error": {"status", "code", "message", "problems"}}`,
 where each problem names source, row and column.
@@ -93,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_tags=TAGS,
         lifespan=lifespan,
     )
+    app.state.sso = oidc.SingleSignOn(settings) if settings.oidc_issuer else None
     errors.install(app)
     # Innermost of the middleware, so the route's body parsing sees BodyTooLarge itself
     # (the BaseHTTPMiddleware ones added later would wrap it in an exception group).
@@ -102,7 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(scenarios.router)
     app.include_router(dashboard.router)
     scenario_jobs.install(app)
-    web.install(app)
+    web.install(app, settings)
     security.install(app)
 
     def openapi() -> dict[str, Any]:

@@ -34,11 +34,18 @@ def digest(secret: str) -> str:
 
 @dataclass(frozen=True)
 class Caller:
-    """The token behind a request, as the handlers need it."""
+    """Who is behind a request, as the handlers need it.
+
+    ``token_id`` names the credential in decisions and the audit log: a local token's id, or
+    for a person signed in with single sign-on ``sso-`` and a hash of issuer and subject
+    (``api.oidc``). ``actor`` is the person as a reader sees them; ``subject`` the identity
+    provider's id of that person (None for a local token)."""
 
     token_id: str
     role: str
     municipality: str | None
+    actor: str
+    subject: str | None = None
 
     def allows(self, role: str) -> bool:
         return rank(self.role) >= rank(role)
@@ -72,7 +79,7 @@ def lookup(session: Session, secret: str) -> Caller | None:
     row = session.scalars(select(Token).where(Token.secret_sha256 == digest(secret))).first()
     if row is None or row.revoked:
         return None
-    return Caller(token_id=row.id, role=row.role, municipality=row.municipality)
+    return Caller(token_id=row.id, role=row.role, municipality=row.municipality, actor=row.id)
 
 
 def create_token_command(role: str, municipality: str | None) -> str:

@@ -9,13 +9,18 @@ from fastapi import Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
+from api import oidc
 from api.auth import Caller, lookup
 from api.db import session_scope
 from api.errors import ApiError
 from api.jobs import RunQueue
 from api.settings import Settings
 
-bearer = HTTPBearer(auto_error=False, description="A token from `matcher token create` or `POST /v1/tokens`.")
+bearer = HTTPBearer(
+    auto_error=False,
+    description="A token from `matcher token create` or `POST /v1/tokens`, or with single sign-on the identity provider's "
+    "access token.",
+)
 
 
 def get_settings(request: Request) -> Settings:
@@ -58,9 +63,19 @@ QueueDep = Annotated[RunQueue, Depends(get_queue)]
 def get_caller(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Caller:
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise ApiError(401, "A bearer token is required.")
-    factory: sessionmaker[Session] = request.app.state.read_sessions
-    with factory() as session:
-        caller = lookup(session, credentials.credentials)
+    sso: oidc.SingleSignOn | None = request.app.state.sso
+    if sso is not None and oidc.looks_like_jwt(credentials.credentials):
+        try:
+            caller = sso.authenticate(credentials.credentials)
+        except oidc.IdentityRefused as refused:
+            request.state.token_id = refused.token_id
+            raise
+        if caller is None:
+            raise ApiError(401, "The sign-in token is not valid or has expired.")
+    else:
+        factory: sessionmaker[Session] = request.app.state.read_sessions
+        with factory() as session:
+            caller = lookup(session, credentials.credentials)
     if caller is None:
         raise ApiError(401, "The token is unknown or revoked.")
     request.state.token_id = caller.token_id  # for the audit entry of a refused change

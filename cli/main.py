@@ -217,11 +217,12 @@ def generate(
     out.print(f"Wrote {len(households)} households and {len(units)} units to {out_dir}", highlight=False)
 
 
-SERVICE_PACKAGES = ("fastapi", "uvicorn", "sqlalchemy", "alembic", "pydantic_settings")
+SERVICE_PACKAGES = ("fastapi", "uvicorn", "sqlalchemy", "alembic", "pydantic_settings", "jwt")
 
 
 def _require_service() -> None:
-    """The service commands need the ``service`` extra; say so instead of a traceback."""
+    """The service commands need the ``service`` extra and settings they can use; say what
+    is missing or wrong instead of a traceback."""
     from importlib import import_module
 
     missing = []
@@ -238,6 +239,12 @@ def _require_service() -> None:
             markup=False,
         )
         raise typer.Exit(code=2)
+    from api.settings import check_environment
+
+    try:
+        check_environment()
+    except InputError as error:
+        _fail(error)
 
 
 @app.command()

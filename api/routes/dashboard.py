@@ -20,9 +20,10 @@ router = APIRouter(prefix="/v1", tags=["dashboard"])
 class Me(BaseModel):
     """The calling token: what the pages show and which buttons they offer."""
 
-    token_id: str
+    token_id: str = Field(description="the token's id; for a person signed in with single sign-on sso- and a hash")
     role: str
     municipality: str | None = Field(description="the municipality the token is limited to; null: all")
+    actor: str = Field(description="who is calling, as decisions and the audit log name them")
 
 
 class WaitingBin(BaseModel):
@@ -134,9 +135,9 @@ class Dashboard(BaseModel):
     documents: list[DocumentsItem] = Field(description="the documents worklist")
 
 
-@router.get("/me", summary="The calling token: id, role and municipality", responses=responses(401, 403))
+@router.get("/me", summary="The calling token or person: id, role, municipality and name", responses=responses(401, 403))
 def get_me(caller: Viewer) -> Me:
-    return Me(token_id=caller.token_id, role=caller.role, municipality=caller.municipality)
+    return Me(token_id=caller.token_id, role=caller.role, municipality=caller.municipality, actor=caller.actor)
 
 
 @router.get(

@@ -8,17 +8,27 @@ Content-Security-Policy: only this origin, no inline scripts, no framing.
 
 Every page is ``pages/_layout.html`` (head, navigation, login corner) around its own content
 in ``pages/<name>.html``; the pages are put together once, when the app starts.
+
+With single sign-on for the pages (``MATCHER_OIDC_CLIENT_ID`` beside the issuer), the layout
+carries the provider's issuer, the client id, the scopes and the resource indicator in
+``<meta>`` tags (data, not script), and the page's script signs in with the authorization
+code flow and PKCE (``static/js/sso.js``). The Content-Security-Policy then lets the page
+reach the issuer's origin too, for its discovery document and token endpoint: nothing else.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from html import escape
 from pathlib import Path
 from string import Template
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+
+from api.settings import Settings
 
 HERE = Path(__file__).parent
 PAGES = {
@@ -28,11 +38,12 @@ PAGES = {
     "/huishouden": "huishouden.html",
 }
 TITLES = {"/": "Overzicht", "/weekvoorstel": "Weekvoorstel", "/wat-als": "Wat-als", "/huishouden": "Huishouden"}
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "connect-src {connect}; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-        "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-    ),
+    "Content-Security-Policy": CSP.format(connect="'self'"),
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
@@ -40,14 +51,36 @@ SECURITY_HEADERS = {
 }
 
 
-def render(path: str) -> str:
+def sso_for_pages(settings: Settings | None) -> dict[str, str]:
+    """What the pages need to sign in with the identity provider; empty when they do not."""
+    if settings is None or not settings.oidc_issuer or not settings.oidc_client_id:
+        return {}
+    sso = {"issuer": settings.oidc_issuer, "client-id": settings.oidc_client_id, "scope": settings.oidc_scope}
+    if settings.oidc_resource:
+        sso["resource"] = settings.oidc_resource
+    return sso
+
+
+def headers_for(settings: Settings | None) -> dict[str, str]:
+    """The pages' headers; with sign-on for the pages the issuer's origin may be fetched from."""
+    sso = sso_for_pages(settings)
+    if not sso:
+        return SECURITY_HEADERS
+    parts = urlsplit(sso["issuer"])
+    return {**SECURITY_HEADERS, "Content-Security-Policy": CSP.format(connect=f"'self' {parts.scheme}://{parts.netloc}")}
+
+
+def render(path: str, settings: Settings | None = None) -> str:
     """The page at ``path``: the layout with its title, its script module, the navigation
-    (the page itself marked current) and its content."""
+    (the page itself marked current), the sign-on settings and its content."""
     layout = Template((HERE / "pages" / "_layout.html").read_text(encoding="utf-8"))
     current = {other: ' aria-current="page"' if other == path else "" for other in PAGES}
     nav = "\n".join(f'      <li><a href="{other}"{current[other]}>{TITLES[other]}</a></li>' for other in PAGES)
     content = (HERE / "pages" / PAGES[path]).read_text(encoding="utf-8")
-    return layout.substitute(title=TITLES[path], module=Path(PAGES[path]).stem, nav=nav, content=content.rstrip("\n"))
+    sso = "".join(
+        f'\n<meta name="sso-{name}" content="{escape(value, quote=True)}">' for name, value in sso_for_pages(settings).items()
+    )
+    return layout.substitute(title=TITLES[path], module=Path(PAGES[path]).stem, nav=nav, content=content.rstrip("\n"), sso=sso)
 
 
 def _page(html: str) -> Callable[[], HTMLResponse]:
@@ -64,17 +97,20 @@ def _is_web(path: str) -> bool:
     return path in PAGES or path.startswith("/static/")
 
 
-def install(app: FastAPI) -> None:
+def install(app: FastAPI, settings: Settings | None = None) -> None:
     """Serve the pages at /, /weekvoorstel, /wat-als and /huishouden and their files under /static."""
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    headers = headers_for(settings)
 
     for path, name in PAGES.items():
-        app.add_api_route(path, _page(render(path)), methods=["GET", "HEAD"], include_in_schema=False, name=f"page:{name}")
+        app.add_api_route(
+            path, _page(render(path, settings)), methods=["GET", "HEAD"], include_in_schema=False, name=f"page:{name}"
+        )
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         response = await call_next(request)
         if _is_web(request.url.path):
-            for key, value in SECURITY_HEADERS.items():
+            for key, value in headers.items():
                 response.headers.setdefault(key, value)
         return response

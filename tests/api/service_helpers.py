@@ -214,9 +214,9 @@ class ServerProcess:
         assert self.process.returncode == 0, self.output()
 
 
-def spawn(env: dict[str, str], cwd: Path = ROOT) -> ServerProcess:
-    """Start `matcher serve` on a free port and wait until /healthz answers."""
-    port = free_port()
+def spawn(env: dict[str, str], cwd: Path = ROOT, port: int | None = None) -> ServerProcess:
+    """Start `matcher serve` on a free port (or ``port``) and wait until /healthz answers."""
+    port = port or free_port()
     clean = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     log = tempfile.TemporaryFile()  # noqa: SIM115 (kept open for the life of the process)
     process = subprocess.Popen(
@@ -242,11 +242,12 @@ def spawn(env: dict[str, str], cwd: Path = ROOT) -> ServerProcess:
 
 
 @contextmanager
-def server(env: dict[str, str], cwd: Path = ROOT, log: Path | None = None) -> Iterator[httpx.Client]:
-    """Start `matcher serve` on a free port, wait for /healthz, stop it with Ctrl-C at the end.
+def server(env: dict[str, str], cwd: Path = ROOT, log: Path | None = None, port: int | None = None) -> Iterator[httpx.Client]:
+    """Start `matcher serve` on a free port (or ``port``), wait for /healthz, stop it with
+    Ctrl-C at the end.
 
     With ``log`` the server's output is copied to that file when it stops."""
-    running = spawn(env, cwd)
+    running = spawn(env, cwd, port)
     try:
         yield running.client
     finally:

@@ -18,6 +18,14 @@ export function clearToken() {
   sessionStorage.removeItem("wbb-me");
 }
 
+let onUnauthorized = null;
+
+/** What to do when the API refuses the token of a page already in use (it expired or was
+ * revoked): the page frame logs out and asks to log in again. */
+export function whenUnauthorized(handler) {
+  onUnauthorized = handler;
+}
+
 export function allows(role, needed) {
   return ROLES.indexOf(role) >= ROLES.indexOf(needed);
 }
@@ -44,6 +52,7 @@ async function request(method, path, { json, form, raw } = {}) {
     body = form;
   }
   const response = await fetch(path, { method, headers, body, cache: "no-store" });
+  if (response.status === 401 && onUnauthorized) onUnauthorized();
   if (!response.ok) {
     let parsed = null;
     try {

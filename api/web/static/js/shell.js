@@ -1,6 +1,8 @@
-// The page frame: login with a token, the navigation, role-dependent controls, status lines.
+// The page frame: login (with the municipality's sign-on or a token), the navigation,
+// role-dependent controls, status lines.
 
-import { ApiError, ROLE_NAMES, allows, api, clearToken, setToken, token } from "./api.js";
+import { ApiError, ROLE_NAMES, allows, api, clearToken, setToken, token, whenUnauthorized } from "./api.js";
+import { SsoError, finishSsoLogin, isSsoReturn, ssoConfig, ssoLogout, startSsoLogin } from "./sso.js";
 
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -48,17 +50,50 @@ async function whoAmI() {
   return api.get("/v1/me");
 }
 
-function showLogin(onLogin) {
+/** Why the service refused a signed-in person, in Dutch (codes of the API's 403 answers). */
+const REFUSED = {
+  sso_no_role: "Uw account heeft geen rol voor deze dienst. Vraag de beheerder van de gemeente om een rol.",
+  sso_no_municipality: "Uw account hoort bij geen gemeente van deze dienst, dus u ziet geen gegevens. Vraag de beheerder om de gemeente in uw account te zetten.",
+};
+
+function refusalText(error) {
+  if (error.status === 401) return "Deze token is onbekend of ingetrokken.";
+  if (error.status === 403 && REFUSED[error.code]) return REFUSED[error.code];
+  return errorText(error);
+}
+
+function ssoPanel(config, status) {
+  const button = el("button", { type: "button", id: "sso-login", text: "Inloggen met de gemeente" });
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    setStatus(status, "U gaat naar de inlogpagina van de gemeente…");
+    try {
+      await startSsoLogin(config);
+    } catch (error) {
+      button.disabled = false;
+      setStatus(status, error instanceof SsoError ? error.message : errorText(error), "error");
+    }
+  });
+  return [
+    el("p", { class: "muted", text: "Met uw account bij de gemeente:" }),
+    button,
+    el("p", { class: "muted", text: "Of met een token:" }),
+  ];
+}
+
+function showLogin(onLogin, message = "") {
   const main = document.querySelector("main");
   const content = document.getElementById("content");
   content.hidden = true;
   document.getElementById("who").hidden = true;
   const status = el("p", { class: "status", role: "alert", id: "login-status" });
+  const config = ssoConfig();
   const input = el("input", { id: "token", name: "token", type: "password", autocomplete: "off", required: true, "aria-describedby": "token-help" });
   const form = el(
     "form",
     { class: "panel login", id: "login" },
     el("h1", { text: "Inloggen" }),
+    config ? ssoPanel(config, status) : null,
     el("div", { class: "field" }, el("label", { for: "token", text: "Token" }), input),
     el("p", { id: "token-help", class: "muted", text: "De token die u van de beheerder kreeg (matcher token create). Hij blijft alleen in dit tabblad bewaard." }),
     el("button", { type: "submit", text: "Inloggen" }),
@@ -73,36 +108,70 @@ function showLogin(onLogin) {
       onLogin(me);
     } catch (error) {
       clearToken();
-      setStatus(status, error.status === 401 ? "Deze token is onbekend of ingetrokken." : errorText(error), "error");
+      setStatus(status, refusalText(error), "error");
     }
   });
   main.prepend(form);
-  input.focus();
+  if (message) setStatus(status, message, "error");
+  (config ? form.querySelector("#sso-login") : input).focus();
 }
 
-/** Start a page: ask for a token when there is none, then call render(me). */
+/** The provider sent the browser back: finish the login, then go where the person started. */
+async function returnFromSso() {
+  const config = ssoConfig();
+  const { accessToken, returnTo } = await finishSsoLogin(config);
+  setToken(accessToken);
+  const target = returnTo.startsWith("/") && !returnTo.startsWith("//") ? returnTo : "/";
+  if (target !== window.location.pathname) {
+    window.location.replace(target);
+    return false;
+  }
+  return true;
+}
+
+const LOGIN_MESSAGE = "wbb-login-message";
+
+/** Start a page: finish a login at the provider, ask for a login when there is no token,
+ * then call render(me). A token the API refuses later sends the page back to the login. */
 export async function startPage(render) {
   const begin = (me) => {
+    whenUnauthorized(() => {
+      clearToken();
+      sessionStorage.setItem(LOGIN_MESSAGE, "Uw inlogsessie is verlopen of ingetrokken. Log opnieuw in.");
+      window.location.reload();
+    });
     document.getElementById("content").hidden = false;
     const who = document.getElementById("who");
     who.hidden = false;
-    document.getElementById("who-role").textContent = `${ROLE_NAMES[me.role] || me.role}${me.municipality ? `, ${me.municipality}` : ""}`;
+    const roleText = `${ROLE_NAMES[me.role] || me.role}${me.municipality ? `, ${me.municipality}` : ""}`;
+    document.getElementById("who-role").textContent = me.actor && me.actor !== me.token_id ? `${me.actor} (${roleText})` : roleText;
     document.body.dataset.role = me.role;
     applyRole(me.role);
     render(me);
   };
   document.getElementById("logout").addEventListener("click", () => {
     clearToken();
-    window.location.reload();
+    if (!ssoLogout(ssoConfig())) window.location.reload();
   });
+  if (isSsoReturn()) {
+    try {
+      if (!(await returnFromSso())) return;
+    } catch (error) {
+      clearToken();
+      showLogin(begin, error instanceof SsoError ? error.message : errorText(error));
+      return;
+    }
+  }
+  const message = sessionStorage.getItem(LOGIN_MESSAGE) || "";
+  sessionStorage.removeItem(LOGIN_MESSAGE);
   if (!token()) {
-    showLogin(begin);
+    showLogin(begin, message);
     return;
   }
   try {
     begin(await whoAmI());
-  } catch (_) {
+  } catch (error) {
     clearToken();
-    showLogin(begin);
+    showLogin(begin, error instanceof ApiError && error.status === 403 ? refusalText(error) : "");
   }
 }
