@@ -50,14 +50,15 @@ def withdraw(
     if not in_window(body.date, today):
         problem = Problem(source="body", column="date", message=window_text(today))
         raise ApiError(422, "The request has 1 problem.", problems=[problem])
-    seen = [(h.household_id, h.municipality) for h in _offered_to(session, found)]
-    holders = [
-        session.get(Household, key, with_for_update=True, populate_existing=True) for key in sorted(seen)
-    ]  # households first, then the unit
+    seen = sorted((h.household_id, h.municipality) for h in _offered_to(session, found))
+    for key in seen:  # households first, then the unit
+        session.get(Household, key, with_for_update=True, populate_existing=True)
     units = lock_units(session, [(found.unit_id, found.municipality)])
     unit = units[found.unit_id]
-    current = _offered_to(session, unit)
-    if [(h.household_id, h.municipality) for h in current] != sorted(seen):
+    # Read again under the locks: a household may have moved in or refused meanwhile (then it
+    # no longer holds an offer), or, not locked here, have been offered the unit.
+    holders = _offered_to(session, unit)
+    if any((h.household_id, h.municipality) not in seen for h in holders):
         raise ApiError(409, f"Unit {unit_id} was offered to another household meanwhile; send the withdrawal again.")
     status_before = unit.status
     try:
@@ -66,7 +67,6 @@ def withdraw(
         raise unit_conflict(error, units) from None
     households: list[str] = []
     for household in holders:
-        assert household is not None
         before = household.status
         applied = change(session, household, UnitWithdrawn(body.date, body.reason))
         session.add(
