@@ -60,12 +60,13 @@ function showCase(household) {
 function details(item) {
   const parts = [];
   const d = item.details || {};
-  if (d.persons) parts.push(`${d.persons} personen`);
+  const persons = (n) => `${n} ${n === 1 ? "persoon" : "personen"}`;
+  if (d.persons) parts.push(persons(d.persons));
   if (d.expected_move) parts.push(`verwachte verhuizing ${formatDate(d.expected_move)}`);
   if (d.temporary_until) parts.push(`tijdelijk tot ${formatDate(d.temporary_until)}`);
   if (d.expected) parts.push(`verwacht ${formatDate(d.expected)}`);
   if (d.adults || d.children) parts.push(`${d.adults || 0} volwassenen, ${d.children || 0} kinderen`);
-  if (item.persons_counted) parts.push(`${item.persons_counted} personen geteld voor de taakstelling`);
+  if (item.persons_counted) parts.push(`${persons(item.persons_counted)} geteld voor de taakstelling`);
   return parts.join("; ");
 }
 
