@@ -5,9 +5,12 @@ SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from typing import Any
 
-from service_helpers import Service, error_of, event, proposal, start_run
+from service_helpers import ROOT, Service, error_of, event, proposal, start_run
 
 SINGLE = {"municipality": "Nijmegen", "koppeling_date": "2025-01-06", "gender": "M", "head_age": 30, "adults": 1, "children": 0}
 HOME = {
@@ -142,3 +145,27 @@ def test_family_expected_refuses_what_cannot_be_right(service: Service) -> None:
     )
     assert error["code"] == "household_left" and "left" in error["message"]
     assert _household(service, "H-1")["expected_arrival_date"] is None
+
+
+def test_retention_erases_the_date_with_the_other_personal_fields(service: Service) -> None:
+    """`matcher retention`: a household housed long ago loses the day its family was expected,
+    with its other personal fields; a waiting household keeps it."""
+    rows = [
+        SINGLE | {"household_id": f"H-{i}", "expected_reunification": 1, "expected_arrival_date": "2025-09-01"} for i in (1, 2)
+    ]
+    assert _import(service, rows).status_code == 200
+    assert _import(service, [HOME], "units").status_code == 200
+    run, placed = _placed(service, {"planning_date": "2025-03-03"})
+    [housed] = placed
+    body = {"household_id": housed, "unit_id": "S-1", "kind": "accept", "decided_by": "JdV"}
+    assert service.client.post(f"/v1/runs/{run['id']}/decisions", headers=service.auth("wbb"), json=body).status_code == 201
+    assert event(service.client, service.auth("wbb"), housed, "moved_in", "2025-03-10").status_code == 201
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | {"DATABASE_URL": service.url}
+    result = subprocess.run(
+        [sys.executable, "-m", "cli", "retention", "--older-than-days", "30"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    waiting = ({"H-1", "H-2"} - {housed}).pop()
+    assert _household(service, housed)["expected_arrival_date"] is None
+    assert _household(service, waiting)["expected_arrival_date"] == "2025-09-01"

@@ -57,6 +57,7 @@ const NEW_REASONS = {
 const FIELD_NAMES = {
   municipality: "gemeente", koppeling_date: "koppelingsdatum", adults: "volwassenen", children: "kinderen",
   gender: "geslacht", head_age: "leeftijd", expected_reunification: "verwachte nareizigers",
+  expected_arrival_date: "verwachte aankomst nareizigers",
   documents_complete: "documenten", vulnerabilities: "kwetsbaarheden", preferred_neighbourhoods: "voorkeurswijken",
   neighbourhood: "wijk", corporation: "corporatie", unit_type: "soort woning", temporary: "tijdelijk", shared: "gedeeld",
   beds: "bedden", bedrooms: "slaapkamers", min_occupants: "minimum bewoners", max_occupants: "maximum bewoners",
