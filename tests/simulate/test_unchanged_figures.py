@@ -1,6 +1,9 @@
 """Simulated figures stay what they were: a digest of every weekly figure of each example
-scenario, for the engine and FIFO on the first replicates, recorded before the simulator's
-moves, stays and nareizigers were routed through the case module (``matcher.case``).
+scenario (and of four short variants of the test scenario with many moves), for the engine
+and FIFO on the first replicates, recorded before the simulator's moves, stays and
+nareizigers were routed through the case module (``matcher.case``). One variant was recorded
+again after that change, on purpose: with movers allowed into temporary places
+(``small-movers-anywhere``) a mover is no longer offered the shared place it lives in.
 
 The digest covers every weekly KPI, the placements per wijk, the week of each household's
 first offer and first placement and the objective; only the solver's timing is left out.
