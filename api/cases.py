@@ -47,6 +47,7 @@ from matcher.case import (
     Event,
     EventNotAllowed,
     FamilyArrived,
+    FamilyExpected,
     InvalidEvent,
     Ledger,
     LedgerError,
@@ -89,6 +90,7 @@ def case_of(h: Household) -> Case:
         previous_unit=h.previous_unit_id,
         previous_persons=h.previous_persons,
         counted=h.counted,
+        expected_arrival_date=h.expected_arrival_date,
     )
 
 
@@ -98,6 +100,7 @@ def write_case(h: Household, case: Case, municipality_of: Mapping[str, str]) -> 
     if case.documents_complete and not h.documents_complete:
         h.documents_incomplete_since = None
     h.adults, h.children, h.expected_reunification = case.adults, case.children, case.expected_reunification
+    h.expected_arrival_date = case.expected_arrival_date
     h.status, h.state_since = case.state.value, case.since
     h.documents_complete, h.documents_expected = case.documents_complete, case.documents_expected
     h.offered_unit_id, h.offered_persons, h.offered_on = case.offered_unit, case.offered_persons, case.offered_on
@@ -149,8 +152,10 @@ def lock_units(session: Session, keys: Iterable[UnitKey]) -> dict[str, Unit]:
 
 
 def ledger_of(session: Session, units: Mapping[str, Unit]) -> Ledger:
-    """The ledger of these units, from every household that holds, lives in or moved on from one."""
+    """The ledger of these units, from every household that holds, lives in or moved on from
+    one, and which of them are withdrawn."""
     places = {unit_id: place_of(u) for unit_id, u in units.items()}
+    withdrawn = [unit_id for unit_id, u in units.items() if u.status == "withdrawn"]
     if not units:
         return Ledger(places)
     keys = [(u.unit_id, u.municipality) for u in units.values()]
@@ -166,7 +171,7 @@ def ledger_of(session: Session, units: Mapping[str, Unit]) -> Ledger:
     )
     # A holder's claims on a unit with the same id in another municipality are not this unit's.
     wanted = set(keys)
-    return Ledger.of(places, (_case_on(h, wanted) for h in holders))
+    return Ledger.of(places, (_case_on(h, wanted) for h in holders), withdrawn)
 
 
 def _case_on(h: Household, units: set[UnitKey]) -> Case:
@@ -199,8 +204,9 @@ def invalid(error: InvalidEvent) -> ApiError:
 
 
 def unit_conflict(error: LedgerError, units: Mapping[str, Unit]) -> ApiError:
+    """409 naming the unit's state in the code: ``unit_offered``, ``unit_withdrawn``, or ``unit_let``."""
     unit = units.get(error.unit_id)
-    code = "unit_offered" if unit is not None and unit.status == "offered" else "unit_let"
+    code = f"unit_{unit.status}" if unit is not None and unit.status in ("offered", "withdrawn") else "unit_let"
     return ApiError(409, error.args[0][:1].upper() + error.args[0][1:] + ".", code=code)
 
 
@@ -242,8 +248,7 @@ def change(session: Session, household: Household, event: Event, accepted: Unit 
     write_case(household, transition.case, {unit_id: u.municipality for unit_id, u in units.items()})
     for unit_id, unit in units.items():
         was_available = unit.status == "available"
-        if unit.status != "withdrawn":
-            unit.status = ledger.status(unit_id)
+        unit.status = ledger.status(unit_id)
         unit.beds_taken, unit.beds_held = ledger.beds(unit_id)
         freed = any(c.unit_id == unit_id for c in transition.effects.freed)
         if freed and not was_available:
@@ -297,6 +302,7 @@ FIELDS_OF = {
     "offer_refused": {"reason"},
     "reopen": {"reason"},
     "moved_in": {"temporary_until"},
+    "family_expected": {"expected"},
     "family_arrived": {"adults", "children"},
     "documents_complete": set(),
     "documents_expected": {"expected"},
@@ -335,6 +341,12 @@ def to_event(body: EventCreate, koppeling: dt.date, today: dt.date) -> Event:
             if until is not None and until > day + dt.timedelta(days=365 * MAX_STAY_YEARS):
                 raise _problem("temporary_until", f"lies more than {MAX_STAY_YEARS} years after the move")
             return MovedIn(day, until)
+        case "family_expected":
+            if body.expected is None:
+                raise _problem("expected", "required: the day the family members are expected")
+            if not in_window(body.expected, today):
+                raise _problem("expected", window_text(today))
+            return FamilyExpected(day, body.expected)
         case "family_arrived":
             return FamilyArrived(day, body.adults or 0, body.children or 0)
         case "documents_complete":

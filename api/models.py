@@ -90,6 +90,7 @@ class Household(Base):
     gender: Mapped[str] = mapped_column(String(1))
     head_age: Mapped[int] = mapped_column(Integer)
     expected_reunification: Mapped[int] = mapped_column(Integer, default=0)
+    expected_arrival_date: Mapped[dt.date | None] = mapped_column(Date)
     documents_complete: Mapped[bool] = mapped_column(Boolean, default=True)
     vulnerabilities: Mapped[list[Any]] = mapped_column(JSON, default=list)
     preferred_neighbourhoods: Mapped[list[Any]] = mapped_column(JSON, default=list)
@@ -240,6 +241,28 @@ class CaseEvent(Base):
     persons_counted: Mapped[int] = mapped_column(Integer, default=0)
     state_before: Mapped[str] = mapped_column(String(16))
     state_after: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(32))
+
+
+class UnitEvent(Base):
+    """Something that happened to a unit on a date: ``withdrawn`` (taken off offer by its
+    corporation or the WBB, ``withdrawn_by``). Never edited. ``households`` lists the
+    households whose offer of the unit it ended (each got an ``unit_withdrawn`` case event);
+    ``created_by`` is the token that recorded it."""
+
+    __tablename__ = "unit_events"
+    __table_args__ = (Index("ix_unit_events_unit", "unit_id", "municipality", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    unit_id: Mapped[str] = mapped_column(String(200))
+    municipality: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))
+    date: Mapped[dt.date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(32))
+    withdrawn_by: Mapped[str] = mapped_column(String(16))
+    households: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    status_before: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(32))
 

@@ -28,9 +28,9 @@ from matcher.errors import InputError, InputProblem, ProblemCollector, TooManyRo
 from matcher.input import cells, tables
 from matcher.input.files import read_csv_bytes, read_xlsx
 
-# The pool stores the v1 columns; where a household lives now and when its family comes follow
-# from its case (states and events), not from an import.
-HOUSEHOLD_FIELDS = tuple(c.name for c in tables.HOUSEHOLD_COLUMNS if c.since == "v1")
+# The pool stores the v1 columns and the day the expected family arrives; where a household lives
+# now follows from its case (states and events), not from an import.
+HOUSEHOLD_FIELDS = (*(c.name for c in tables.HOUSEHOLD_COLUMNS if c.since == "v1"), "expected_arrival_date")
 # The service's own unit column (not in the interchange format): how long a stay in a temporary
 # place may last, which gives the default end of a stay when a household moves in.
 SERVICE_UNIT_COLUMNS = (tables.Column("stay_limit_weeks", lambda v: cells.parse_int(v, 1, 520), False, None),)
@@ -40,11 +40,12 @@ UPLOAD_SUFFIXES = (".csv", ".xlsx", ".xlsm")
 # Columns the service sets itself; an import that sends one is refused, not silently ignored.
 SERVER_OWNED = (
     "status", "housed_on", "beds_taken", "beds_held", "created_at", "updated_at", "created_by", "decided_by",
-    "offered_unit_id", "offered_on", "temporary_until", "move_on", "documents_expected",
+    "offered_unit_id", "offered_on", "temporary_until", "move_on", "documents_expected", "current_unit_id",
 )  # fmt: skip
 # Fields an event sets; an import does not change them once such an event is recorded.
 EVENT_OWNED = {
-    "family_arrived": ("adults", "children", "expected_reunification"),
+    "family_arrived": ("adults", "children", "expected_reunification", "expected_arrival_date"),
+    "family_expected": ("expected_arrival_date",),
     "documents_complete": ("documents_complete",),
 }
 
@@ -52,8 +53,9 @@ Rows = list[dict[str, Any] | None]
 
 
 def household_row(h: Household) -> dict[str, Any]:
-    """A stored household as an interchange row (JSON values)."""
-    return {
+    """A stored household as an interchange row (JSON values); the v1.1 column
+    ``expected_arrival_date`` only when it is known, so a row without it reads as v1."""
+    row: dict[str, Any] = {
         "household_id": h.household_id,
         "municipality": h.municipality,
         "koppeling_date": h.koppeling_date.isoformat(),
@@ -66,6 +68,9 @@ def household_row(h: Household) -> dict[str, Any]:
         "vulnerabilities": list(h.vulnerabilities),
         "preferred_neighbourhoods": list(h.preferred_neighbourhoods),
     }
+    if h.expected_arrival_date is not None:
+        row["expected_arrival_date"] = h.expected_arrival_date.isoformat()
+    return row
 
 
 def unit_row(u: Unit) -> dict[str, Any]:
@@ -195,6 +200,7 @@ def parse_households(
     _server_owned(rows, header, source, problems)
     records = tables.parse_rows(rows, tables.HOUSEHOLD_COLUMNS, source, problems, header)
     _dates_in_window(records, "koppeling_date", source, problems)
+    _dates_in_window(records, "expected_arrival_date", source, problems)
     tables.check_unique(records, "household_id", source, problems)
     tables.check_households(records, source, problems)
     _scope_check(records, caller, source, problems)

@@ -1,7 +1,7 @@
 """Retention: the personal fields of households housed long ago are erased; figures stay.
 
 Once a household is housed, the WBB needs its personal fields (gender, age, vulnerabilities,
-wishes, expected family reunification) only for a while, for questions about the match.
+wishes, expected family reunification and when it is due) only for a while, for questions about the match.
 After the period the municipality sets, ``matcher retention --older-than-days N`` blanks
 those fields in the pool and in the input snapshots of stored runs. The household row, its
 municipality, size, dates and the decisions stay, so the taakstelling, counts and waiting
@@ -23,6 +23,7 @@ ERASED: dict[str, Any] = {
     "gender": "",
     "head_age": 0,
     "expected_reunification": 0,
+    "expected_arrival_date": None,
     "vulnerabilities": [],
     "preferred_neighbourhoods": [],
 }

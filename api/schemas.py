@@ -68,6 +68,7 @@ class HouseholdPublic(BaseModel):
     gender: str
     head_age: int
     expected_reunification: int
+    expected_arrival_date: dt.date | None = Field(description="when the expected family members are due, if known")
     documents_complete: bool
     vulnerabilities: list[str] | None = Field(
         description="health and sexual-orientation needs (special category); null for the viewer role, which does not see them"
@@ -100,6 +101,7 @@ class HouseholdUpdate(BaseModel):
     gender: str | None = None
     head_age: int | None = None
     expected_reunification: int | None = None
+    expected_arrival_date: dt.date | None = None
     documents_complete: bool | None = None
     vulnerabilities: list[str] | None = None
     preferred_neighbourhoods: list[str] | None = None
@@ -358,7 +360,15 @@ class DecisionList(Page):
 
 
 EventKind = Literal[
-    "offer_refused", "reopen", "moved_in", "family_arrived", "documents_complete", "documents_expected", "moved_out", "left"
+    "offer_refused",
+    "reopen",
+    "moved_in",
+    "family_expected",
+    "family_arrived",
+    "documents_complete",
+    "documents_expected",
+    "moved_out",
+    "left",
 ]
 OfferRefusedReason = Literal["household_refused", "unit_unsuitable", "corporation_refused", "other"]
 ReopenReason = Literal["decided_in_error", "unit_not_available", "household_not_ready", "other"]
@@ -372,6 +382,7 @@ class EventCreate(BaseModel):
     - ``offer_refused``: ``reason`` (household_refused, unit_unsuitable, corporation_refused, other)
     - ``reopen``: ``reason`` (decided_in_error, unit_not_available, household_not_ready, other)
     - ``moved_in``: ``temporary_until`` for a temporary place (default: the move plus the place's stay limit)
+    - ``family_expected``: ``expected`` (the day the expected family members are due)
     - ``family_arrived``: ``adults``, ``children`` (who arrived; together at least 1)
     - ``documents_complete``: nothing more
     - ``documents_expected``: ``expected`` (date)
@@ -397,7 +408,10 @@ class EventCreate(BaseModel):
     temporary_until: dt.date | None = Field(default=None, description="moved_in into a temporary place: the end of the stay")
     adults: int | None = Field(default=None, ge=0, le=MAX_ARRIVING, description="family_arrived: adults who arrived")
     children: int | None = Field(default=None, ge=0, le=MAX_ARRIVING, description="family_arrived: children who arrived")
-    expected: dt.date | None = Field(default=None, description="documents_expected: when the documents are expected")
+    expected: dt.date | None = Field(
+        default=None,
+        description="documents_expected: when the documents are expected; family_expected: when the family members are due",
+    )
 
 
 class EventPublic(BaseModel):
@@ -422,6 +436,49 @@ class EventPublic(BaseModel):
     state_after: str
     created_at: dt.datetime
     created_by: str = Field(description="the token that recorded it")
+
+
+WithdrawnReason = Literal["back_to_market", "unit_unsuitable", "renovation", "other"]
+
+
+class UnitEventCreate(BaseModel):
+    """Something that happened to a unit: ``withdrawn`` (taken off the offer) with a ``reason``
+    (back_to_market, unit_unsuitable, renovation, other) and who withdrew it (``by``: the
+    corporation or the wbb)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"kind": "withdrawn", "date": "2025-03-06", "reason": "back_to_market", "by": "corporation"}]
+        },
+    )
+
+    kind: Literal["withdrawn"]
+    date: dt.date = Field(description="the day it was withdrawn: at most a year ahead")
+    reason: WithdrawnReason
+    by: Literal["corporation", "wbb"] = Field(description="who withdrew it")
+
+
+class UnitEventPublic(BaseModel):
+    """A recorded event of a unit, with the households whose offer of it ended."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    unit_id: str
+    municipality: str
+    kind: str
+    date: dt.date
+    reason: str
+    by: str = Field(validation_alias="withdrawn_by", description="who withdrew it: corporation or wbb")
+    households: list[str] = Field(description="households it was offered to: each is back where it was before the offer")
+    status_before: str = Field(description="the unit's status before: available or offered (a shared place: also partly let)")
+    created_at: dt.datetime
+    created_by: str = Field(description="the token that recorded it")
+
+
+class UnitEventList(BaseModel):
+    items: list[UnitEventPublic]
 
 
 class TimelineItem(BaseModel):

@@ -8,15 +8,16 @@ tests share one definition of it.
 
 - A ``Case`` is one household's state (``waiting``, ``offered``, ``housed``,
   ``housed_temporary``, ``left``) with the places it holds and the facts the worklists read.
-- An event (``Accepted``, ``OfferRefused``, ``Reopen``, ``MovedIn``, ``FamilyArrived``,
-  ``DocumentsComplete``, ``DocumentsExpected``, ``MovedOut``, ``Left``) is something that
-  happened on a date. ``apply(case, event, places)`` returns the new case and its
+- An event (``Accepted``, ``OfferRefused``, ``Reopen``, ``UnitWithdrawn``, ``MovedIn``,
+  ``FamilyExpected``, ``FamilyArrived``, ``DocumentsComplete``, ``DocumentsExpected``,
+  ``MovedOut``, ``Left``) is something that happened on a date. ``apply(case, event, places)`` returns the new case and its
   ``Effects``: units held, released, let or freed, a pair to exclude from later runs, and
   the persons that count for the taakstelling on that date. An event that does not fit
   the case raises ``EventNotAllowed`` naming the state (the service answers 409); a field
   that cannot be right raises ``InvalidEvent`` naming the field (422).
 - A ``Ledger`` keeps, per unit, which households hold it or live in it, counting the beds
-  of shared places, so that no household and no bed is ever held twice.
+  of shared places, so that no household and no bed is ever held twice, and which units
+  were withdrawn (no longer on offer: never held again).
 
 Nothing here reads a clock: every date comes with the event or the question, so a case
 replayed from its events is the same case on any day.
@@ -63,6 +64,10 @@ REOPEN_REASONS = ("decided_in_error", "unit_not_available", "household_not_ready
 LEFT_REASONS = ("moved_away", "own_housing", "other")
 """Why a household is no longer the municipality's task: it moved to another municipality
 or abroad, it found a home by itself, or something else."""
+
+WITHDRAWN_REASONS = ("back_to_market", "unit_unsuitable", "renovation", "other")
+"""Why a unit is no longer on offer: the corporation lets it on the regular market, it turned
+out unsuitable, it needs work first, or something else."""
 
 
 class EventNotAllowed(Exception):
@@ -137,6 +142,8 @@ class Case:
     - ``previous_unit``: the place it moved on from, held until its ``moved_out``.
     - ``counted``: its persons have counted for the taakstelling (at its first move); a
       later move never counts again, arrivals of family after it do.
+    - ``expected_arrival_date``: when the family members it expects are due, once known
+      (``FamilyExpected``); cleared when the last of them has arrived.
     """
 
     household_id: str
@@ -160,6 +167,7 @@ class Case:
     previous_unit: str | None = None
     previous_persons: int = 0
     counted: bool = False
+    expected_arrival_date: dt.date | None = None
 
     @property
     def persons(self) -> int:
@@ -242,12 +250,31 @@ class Reopen:
 
 
 @dataclass(frozen=True)
+class UnitWithdrawn:
+    """The offered home was withdrawn (by its corporation or the WBB): the household is back where
+    it was before the offer. Recorded with the unit's withdrawal, never on its own."""
+
+    kind: ClassVar[str] = "unit_withdrawn"
+    date: dt.date
+    reason: str
+
+
+@dataclass(frozen=True)
 class MovedIn:
     """The household moved into the offered home; ``temporary_until`` ends a temporary stay."""
 
     kind: ClassVar[str] = "moved_in"
     date: dt.date
     temporary_until: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class FamilyExpected:
+    """The day the expected family members (nareizigers) are due is known: ``expected``."""
+
+    kind: ClassVar[str] = "family_expected"
+    date: dt.date
+    expected: dt.date
 
 
 @dataclass(frozen=True)
@@ -294,21 +321,36 @@ class Left:
     reason: str
 
 
-Event = Accepted | OfferRefused | Reopen | MovedIn | FamilyArrived | DocumentsComplete | DocumentsExpected | MovedOut | Left
+Event = (
+    Accepted
+    | OfferRefused
+    | Reopen
+    | UnitWithdrawn
+    | MovedIn
+    | FamilyExpected
+    | FamilyArrived
+    | DocumentsComplete
+    | DocumentsExpected
+    | MovedOut
+    | Left
+)
 
 EVENT_TYPES: tuple[type[Event], ...] = (
     Accepted,
     OfferRefused,
     Reopen,
+    UnitWithdrawn,
     MovedIn,
+    FamilyExpected,
     FamilyArrived,
     DocumentsComplete,
     DocumentsExpected,
     MovedOut,
     Left,
 )
-RECORDED_KINDS = tuple(t.kind for t in EVENT_TYPES if t is not Accepted)
-"""The kinds recorded as events; ``accepted`` comes from the WBB's decision on a run."""
+RECORDED_KINDS = tuple(t.kind for t in EVENT_TYPES if t not in (Accepted, UnitWithdrawn))
+"""The kinds recorded as events on a household; ``accepted`` comes from the WBB's decision on
+a run, ``unit_withdrawn`` from the withdrawal of the unit."""
 
 _ALL = frozenset(State)
 ALLOWED_FROM: dict[str, frozenset[State]] = {
@@ -316,7 +358,9 @@ ALLOWED_FROM: dict[str, frozenset[State]] = {
     "accepted": frozenset({State.WAITING, State.HOUSED_TEMPORARY, State.HOUSED}),
     "offer_refused": frozenset({State.OFFERED}),
     "reopen": frozenset({State.OFFERED}),
+    "unit_withdrawn": frozenset({State.OFFERED}),
     "moved_in": frozenset({State.OFFERED}),
+    "family_expected": _ALL - {State.LEFT},
     "family_arrived": _ALL - {State.LEFT},
     "documents_complete": frozenset({State.WAITING}),
     "documents_expected": frozenset({State.WAITING}),
@@ -326,7 +370,12 @@ ALLOWED_FROM: dict[str, frozenset[State]] = {
 }
 """For each kind, the states it may happen in; further conditions are in its function."""
 
-REASONS: dict[str, tuple[str, ...]] = {"offer_refused": OFFER_REFUSED_REASONS, "reopen": REOPEN_REASONS, "left": LEFT_REASONS}
+REASONS: dict[str, tuple[str, ...]] = {
+    "offer_refused": OFFER_REFUSED_REASONS,
+    "reopen": REOPEN_REASONS,
+    "unit_withdrawn": WITHDRAWN_REASONS,
+    "left": LEFT_REASONS,
+}
 
 
 def apply(
@@ -356,10 +405,12 @@ def apply(
     match event:
         case Accepted():
             return _accepted(case, event, places)
-        case OfferRefused() | Reopen():
+        case OfferRefused() | Reopen() | UnitWithdrawn():
             return _offer_undone(case, event)
         case MovedIn():
             return _moved_in(case, event, places)
+        case FamilyExpected():
+            return _family_expected(case, event)
         case FamilyArrived():
             return _family_arrived(case, event, places, count_family_arrivals)
         case DocumentsComplete():
@@ -412,9 +463,10 @@ def _accepted(case: Case, event: Accepted, places: Mapping[str, Place]) -> Trans
     return Transition(offered, Effects(held=(claim,)))
 
 
-def _offer_undone(case: Case, event: OfferRefused | Reopen) -> Transition:
+def _offer_undone(case: Case, event: OfferRefused | Reopen | UnitWithdrawn) -> Transition:
     """Back to where the household was before the offer: the waiting list, or (a move-on
-    household) the place it still lives in."""
+    household) the place it still lives in. Only a refusal excludes the pair from later runs
+    (a reopened pair may come back; a withdrawn unit is not on offer any more)."""
     assert case.offered_unit is not None
     claim = Claim(case.offered_unit, case.offered_persons)
     back = case.home_state if case.unit is not None and case.home_state is not None else State.WAITING
@@ -465,11 +517,13 @@ def _family_arrived(case: Case, event: FamilyArrived, places: Mapping[str, Place
     arrived = event.adults + event.children
     if arrived < 1:
         raise InvalidEvent("adults", "at least one person arrives (adults + children >= 1)")
+    still_expected = max(0, case.expected_reunification - arrived)
     grown = replace(
         case,
         adults=case.adults + event.adults,
         children=case.children + event.children,
-        expected_reunification=max(0, case.expected_reunification - arrived),
+        expected_reunification=still_expected,
+        expected_arrival_date=case.expected_arrival_date if still_expected else None,
     )
     home = places.get(case.unit) if case.state in HOME_STATES and case.unit is not None else None
     if home is not None and home.too_small_for(grown.persons, case.unit_persons):
@@ -478,6 +532,14 @@ def _family_arrived(case: Case, event: FamilyArrived, places: Mapping[str, Place
     # before its first move they count with the household when it moves.
     counted = arrived if case.counted and count else 0
     return Transition(grown, Effects(persons_counted=counted))
+
+
+def _family_expected(case: Case, event: FamilyExpected) -> Transition:
+    if case.expected_reunification < 1:
+        raise InvalidEvent("expected", "the household expects no family members (expected_reunification is 0)")
+    if event.expected < event.date:
+        raise InvalidEvent("expected", "lies before the date it is recorded")
+    return Transition(replace(case, expected_arrival_date=event.expected), Effects())
 
 
 def _documents_expected(case: Case, event: DocumentsExpected) -> Transition:
@@ -570,19 +632,21 @@ class Ledger:
     """Per unit, the households that hold it (an offer) or live in it, with their beds.
 
     A non-shared unit has at most one household; a shared place at most ``beds`` persons.
-    A household holds at most one offered home at a time. ``apply`` checks an event's
-    effects against these rules before changing anything, so a refused change leaves the
-    ledger as it was."""
+    A household holds at most one offered home at a time. A withdrawn unit is never held
+    again (those living in a withdrawn shared place stay until they move out). ``apply``
+    checks an event's effects against these rules before changing anything, so a refused
+    change leaves the ledger as it was."""
 
     places: Mapping[str, Place]
     holders: dict[str, dict[str, _Holder]] = field(default_factory=dict)
+    withdrawn: set[str] = field(default_factory=set)
 
     @classmethod
-    def of(cls, places: Mapping[str, Place], cases: Iterable[Case]) -> Ledger:
+    def of(cls, places: Mapping[str, Place], cases: Iterable[Case], withdrawn: Iterable[str] = ()) -> Ledger:
         """The ledger the cases describe for the units in ``places`` (claims on other units are
-        left out, so a ledger of the few units a change touches is cheap); raises
-        ``LedgerError`` when the cases hold a unit twice."""
-        ledger = cls(places)
+        left out, so a ledger of the few units a change touches is cheap), with the units of
+        ``withdrawn`` withdrawn; raises ``LedgerError`` when the cases hold a unit twice."""
+        ledger = cls(places, withdrawn={unit_id for unit_id in withdrawn if unit_id in places})
         for case in cases:
             for claim, let in case.claims():
                 if claim.unit_id in places:
@@ -601,7 +665,9 @@ class Ledger:
 
     def status(self, unit_id: str) -> str:
         """``available`` (a shared place with a free bed is still on offer), ``offered`` (held
-        for a household that has not moved in), or ``let``."""
+        for a household that has not moved in), ``let``, or ``withdrawn``."""
+        if unit_id in self.withdrawn:
+            return "withdrawn"
         held = self.holders.get(unit_id, {})
         if not held or (self.places[unit_id].shared and self.free_beds(unit_id) > 0):
             return "available"
@@ -612,25 +678,57 @@ class Ledger:
         held = self.holders.get(unit_id, {}).values()
         return sum(h.persons for h in held if h.let), sum(h.persons for h in held if not h.let)
 
+    def offered_to(self, unit_id: str) -> list[str]:
+        """The households a unit is held for (offered, not moved in), in id order."""
+        return sorted(h for h, x in self.holders.get(unit_id, {}).items() if not x.let)
+
+    def check_withdraw(self, unit_id: str) -> None:
+        """Raises ``LedgerError`` when the unit cannot be withdrawn: it is withdrawn already, or
+        a household lives in it and it is not a shared place (whose free beds can be withdrawn)."""
+        if unit_id in self.withdrawn:
+            raise LedgerError(unit_id, f"unit {unit_id} is withdrawn already")
+        place = self.places[unit_id]
+        if not place.shared and any(x.let for x in self.holders.get(unit_id, {}).values()):
+            raise LedgerError(unit_id, f"unit {unit_id} is let; a home someone lives in cannot be withdrawn")
+
+    def withdraw(self, unit_id: str) -> None:
+        """Take a unit off offer for good. The offers it held must be undone first (each
+        household's ``UnitWithdrawn``); raises ``LedgerError`` when one is still pending or
+        the unit cannot be withdrawn (``check_withdraw``)."""
+        self.check_withdraw(unit_id)
+        if self.offered_to(unit_id):
+            raise LedgerError(unit_id, f"unit {unit_id} is still offered to {', '.join(self.offered_to(unit_id))}")
+        self.withdrawn.add(unit_id)
+
     def apply(self, household_id: str, effects: Effects) -> None:
-        """Take the effects of one household's event; all or nothing."""
-        copied = {unit: {h: _Holder(x.persons, x.let) for h, x in held.items()} for unit, held in self.holders.items()}
-        trial = Ledger(self.places, copied)
-        for claim in effects.released:
-            trial._remove(household_id, claim, let=False)
-        for claim in effects.freed:
-            trial._remove(household_id, claim, let=True)
-        for claim in effects.let:
-            trial._remove(household_id, claim, let=False)
-            trial._add(household_id, claim, let=True)
-        for claim in effects.held:
-            trial._add(household_id, claim, let=False)
-        self.holders = trial.holders
+        """Take the effects of one household's event; all or nothing (the units it touches are
+        put back as they were when one effect does not fit)."""
+        claims = (*effects.released, *effects.freed, *effects.let, *effects.held)
+        saved = {c.unit_id: dict(self.holders[c.unit_id]) if c.unit_id in self.holders else None for c in claims}
+        try:
+            for claim in effects.released:
+                self._remove(household_id, claim, let=False)
+            for claim in effects.freed:
+                self._remove(household_id, claim, let=True)
+            for claim in effects.let:
+                self._remove(household_id, claim, let=False)
+                self._add(household_id, claim, let=True)
+            for claim in effects.held:
+                self._add(household_id, claim, let=False)
+        except LedgerError:
+            for unit_id, held in saved.items():
+                if held is None:
+                    self.holders.pop(unit_id, None)
+                else:
+                    self.holders[unit_id] = held
+            raise
 
     def _add(self, household_id: str, claim: Claim, let: bool) -> None:
         place = self.places.get(claim.unit_id)
         if place is None:
             raise LedgerError(claim.unit_id, f"unit {claim.unit_id} is not known")
+        if not let and claim.unit_id in self.withdrawn:
+            raise LedgerError(claim.unit_id, f"unit {claim.unit_id} is withdrawn")
         held = self.holders.setdefault(claim.unit_id, {})
         if household_id in held:
             raise LedgerError(claim.unit_id, f"{household_id} holds unit {claim.unit_id} already")

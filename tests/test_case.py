@@ -18,9 +18,11 @@ from matcher.case import (
     Claim,
     DocumentsComplete,
     DocumentsExpected,
+    Effects,
     Event,
     EventNotAllowed,
     FamilyArrived,
+    FamilyExpected,
     InvalidEvent,
     Ledger,
     LedgerError,
@@ -31,6 +33,7 @@ from matcher.case import (
     Place,
     Reopen,
     State,
+    UnitWithdrawn,
     apply,
     days_over_move_deadline,
     in_pool,
@@ -299,6 +302,53 @@ def test_moved_out_is_refused_without_a_place_moved_on_from(state: State) -> Non
 # left: waiting, offered, housed_temporary -> left
 
 
+def test_unit_withdrawn_returns_the_offered_household_to_waiting_without_excluding_the_pair() -> None:
+    """The offered home is withdrawn: the household waits again, the hold is given up, and the
+    pair is not excluded (the unit is off offer anyway; were it offered again, the pair may return)."""
+    result = apply(offered(), UnitWithdrawn(D(2025, 3, 5), "back_to_market"), PLACES)
+    assert result.case.state is State.WAITING and result.case.offered_unit is None
+    assert result.effects == Effects(released=(Claim("U-home", 3),))
+
+
+def test_unit_withdrawn_returns_a_move_on_household_to_its_place() -> None:
+    """A household offered a home while it lives in a temporary place goes back to that place."""
+    moving = offered("U-home", housed_temporary())
+    result = apply(moving, UnitWithdrawn(MOVE + dt.timedelta(days=2), "renovation"), PLACES)
+    assert (result.case.state, result.case.unit) == (State.HOUSED_TEMPORARY, "U-flex")
+
+
+@pytest.mark.parametrize("state", refused_states("unit_withdrawn"))
+def test_unit_withdrawn_is_refused_when_nothing_is_offered(state: State) -> None:
+    """Only an offered household has a home to lose; the reason must be a known code."""
+    with pytest.raises(EventNotAllowed, match=state.value):
+        apply(STATES[state](), UnitWithdrawn(D(2025, 6, 1), "other"), PLACES)
+    with pytest.raises(InvalidEvent, match="reason"):
+        apply(offered(), UnitWithdrawn(D(2025, 3, 5), "sold"), PLACES)
+
+
+def test_family_expected_sets_the_date_and_the_arrival_clears_it() -> None:
+    """The day the nareizigers are due is kept on the case (any state but left) until the last of them arrives."""
+    expecting = waiting(1, 0, expected_reunification=3)
+    dated = apply(expecting, FamilyExpected(D(2025, 2, 1), D(2025, 6, 1)), PLACES).case
+    assert dated.expected_arrival_date == D(2025, 6, 1)
+    part = apply(dated, FamilyArrived(D(2025, 6, 1), adults=1), PLACES).case
+    assert (part.expected_reunification, part.expected_arrival_date) == (2, D(2025, 6, 1))
+    done = apply(part, FamilyArrived(D(2025, 6, 8), children=2), PLACES).case
+    assert (done.expected_reunification, done.expected_arrival_date) == (0, None)
+    moved = apply(offered("U-home", waiting(expected_reunification=1)), MovedIn(MOVE), PLACES).case
+    assert apply(moved, FamilyExpected(MOVE, D(2025, 9, 1)), PLACES).case.expected_arrival_date == D(2025, 9, 1)
+
+
+def test_family_expected_is_refused_without_family_before_its_date_and_after_left() -> None:
+    """No family expected, or a date before the day it is recorded: 422 naming ``expected``; left: 409."""
+    with pytest.raises(InvalidEvent, match="expected: the household expects no family"):
+        apply(waiting(), FamilyExpected(D(2025, 2, 1), D(2025, 6, 1)), PLACES)
+    with pytest.raises(InvalidEvent, match="expected: lies before"):
+        apply(waiting(expected_reunification=2), FamilyExpected(D(2025, 2, 1), D(2025, 1, 31)), PLACES)
+    with pytest.raises(EventNotAllowed, match="left"):
+        apply(left(), FamilyExpected(D(2025, 6, 1), D(2025, 7, 1)), PLACES)
+
+
 def test_left_from_offered_releases_the_offer() -> None:
     """A household that leaves while offered gives the home back."""
     result = apply(offered(), Left(D(2025, 3, 5), "moved_away"), PLACES)
@@ -397,11 +447,53 @@ def test_ledger_of_cases_refuses_two_offers_for_one_household() -> None:
         ledger.apply("H-1", apply(waiting(1, 0), Accepted(MEETING, "U-flex"), PLACES).effects)
 
 
+def test_ledger_puts_back_every_unit_a_refused_change_touched() -> None:
+    """An event whose first effect fits and whose second does not leaves both units as they were."""
+    ledger = Ledger(PLACES)
+    ledger.apply("H-1", apply(waiting(), Accepted(MEETING, "U-home"), PLACES).effects)
+    ledger.apply("H-2", apply(waiting(), Accepted(MEETING, "U-small"), PLACES).effects)
+    before = {u: dict(h) for u, h in ledger.holders.items()}
+    both = Effects(released=(Claim("U-home", 3),), held=(Claim("U-small", 3),))
+    with pytest.raises(LedgerError, match="held or let already"):
+        ledger.apply("H-1", both)
+    assert ledger.holders == before
+
+
+def test_ledger_withdraws_a_unit_for_good() -> None:
+    """A withdrawn unit is never held again; withdrawing needs its offers undone first, is refused
+    for a home someone lives in and for a unit withdrawn already; a shared place's residents stay."""
+    ledger = Ledger(PLACES)
+    ledger.apply("H-1", apply(waiting(), Accepted(MEETING, "U-home"), PLACES).effects)
+    with pytest.raises(LedgerError, match="still offered to H-1"):
+        ledger.withdraw("U-home")
+    ledger.apply("H-1", apply(offered(), UnitWithdrawn(D(2025, 3, 5), "other"), PLACES).effects)
+    ledger.withdraw("U-home")
+    assert ledger.status("U-home") == "withdrawn" and ledger.offered_to("U-home") == []
+    with pytest.raises(LedgerError, match="is withdrawn"):
+        ledger.apply("H-2", apply(waiting(), Accepted(MEETING, "U-home"), PLACES).effects)
+    with pytest.raises(LedgerError, match="withdrawn already"):
+        ledger.withdraw("U-home")
+    move_in(ledger, "H-3", waiting(), "U-small")
+    with pytest.raises(LedgerError, match="is let"):
+        ledger.withdraw("U-small")
+    move_in(ledger, "H-4", waiting(1, 0), "U-shared")
+    ledger.withdraw("U-shared")
+    assert ledger.status("U-shared") == "withdrawn" and ledger.beds("U-shared") == (1, 0)
+    assert Ledger.of(PLACES, [], withdrawn=["U-shared", "U-unknown"]).withdrawn == {"U-shared"}
+
+
+def move_in(ledger: Ledger, household: str, case: Case, unit: str) -> None:
+    """Accept and move in, both through the ledger."""
+    accepted = apply(case, Accepted(MEETING, unit), PLACES)
+    ledger.apply(household, accepted.effects)
+    ledger.apply(household, apply(accepted.case, MovedIn(MOVE), PLACES).effects)
+
+
 # Property: random event sequences over several households and units
 
 UNIT_IDS = sorted(PLACES)
-KINDS = ("accepted", "offer_refused", "reopen", "moved_in", "family_arrived", "documents_complete", "documents_expected",
-         "moved_out", "left")  # fmt: skip
+KINDS = ("accepted", "offer_refused", "reopen", "unit_withdrawn", "moved_in", "family_expected", "family_arrived",
+         "documents_complete", "documents_expected", "moved_out", "left")  # fmt: skip
 # Moves and offers more often than leaving, so that histories get far (move on, move out).
 WEIGHTED_KINDS = ("accepted",) * 4 + ("moved_in",) * 4 + ("moved_out",) * 3 + ("family_arrived",) * 2 + KINDS
 
@@ -413,6 +505,10 @@ def _event(kind: str, day: dt.date, unit: str, adults: int, children: int, until
         return OfferRefused(day, "household_refused")
     if kind == "reopen":
         return Reopen(day, "decided_in_error")
+    if kind == "unit_withdrawn":
+        return UnitWithdrawn(day, "back_to_market")
+    if kind == "family_expected":
+        return FamilyExpected(day, expected=day + dt.timedelta(days=30))
     if kind == "moved_in":
         return MovedIn(day, temporary_until=day + dt.timedelta(days=until) if until else None)
     if kind == "family_arrived":
@@ -452,7 +548,9 @@ def test_random_histories_count_each_person_once_and_never_hold_a_place_twice(
     always equals the ledger the cases describe, no unit is held by two households, no
     shared place holds more persons than beds, no household holds two offers; and only a
     new hold is ever refused by the ledger (every other effect fits by construction)."""
-    cases = {f"H-{i}": Case(f"H-{i}", KOPPELING, adults=a, children=c) for i, (a, c) in enumerate(sizes)}
+    cases = {
+        f"H-{i}": Case(f"H-{i}", KOPPELING, adults=a, children=c, expected_reunification=2) for i, (a, c) in enumerate(sizes)
+    }
     ledger = Ledger(PLACES)
     counted = expected = 0
     first_move: dict[str, int] = {}

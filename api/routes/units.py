@@ -1,15 +1,29 @@
-"""Offered units: bulk import (file or JSON), list, get, update, delete."""
+"""Offered units: bulk import (file or JSON), list, get, update, delete; and a unit withdrawn
+from the offer, an event on the unit."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Response, UploadFile
 
-from api.deps import Admin, Offset, ReadSessionDep, SessionDep, SettingsDep, Viewer
+from api import audit
+from api.deps import Admin, Offset, ReadSessionDep, SessionDep, SettingsDep, Viewer, Wbb
 from api.errors import responses
 from api.pool_routes import UNITS, delete_one, import_batch, import_upload, list_rows, read_one, update_one
-from api.schemas import ImportMode, ImportResult, UnitBatch, UnitList, UnitPublic, UnitUpdate
+from api.schemas import (
+    ImportMode,
+    ImportResult,
+    UnitBatch,
+    UnitEventCreate,
+    UnitEventList,
+    UnitEventPublic,
+    UnitList,
+    UnitPublic,
+    UnitUpdate,
+)
+from api.withdrawals import unit_events, withdraw
 
 OneMunicipality = Annotated[
     str | None,
@@ -71,3 +85,27 @@ def update_unit(
 def delete_unit(unit_id: str, caller: Admin, session: SessionDep, municipality: OneMunicipality = None) -> Response:
     delete_one(UNITS, session, caller, unit_id, municipality)
     return Response(status_code=204)
+
+
+@router.post(
+    "/{unit_id}/events",
+    status_code=201,
+    summary="Record that a unit was withdrawn from the offer (by its corporation or the WBB)",
+    responses=responses(401, 403, 404, 409, 422),
+)
+def create_unit_event(
+    unit_id: str, body: UnitEventCreate, caller: Wbb, session: SessionDep, municipality: OneMunicipality = None
+) -> UnitEventPublic:
+    """The unit is no longer on offer. A household it was offered to is back where it was
+    before the offer (the event ``unit_withdrawn`` on its timeline). A home someone lives in
+    cannot be withdrawn (409 ``unit_let``), nor a unit withdrawn already (409 ``unit_withdrawn``)."""
+    event = withdraw(session, caller, unit_id, municipality, body, dt.date.today())
+    audit.record(session, caller.token_id, "unit.withdrawn", "unit", [event.id, unit_id, *event.households])
+    return UnitEventPublic.model_validate(event)
+
+
+@router.get(
+    "/{unit_id}/events", summary="What happened to a unit (withdrawn), oldest first", responses=responses(401, 403, 404, 409)
+)
+def list_unit_events(unit_id: str, caller: Viewer, session: SessionDep, municipality: OneMunicipality = None) -> UnitEventList:
+    return UnitEventList(items=[UnitEventPublic.model_validate(e) for e in unit_events(session, caller, unit_id, municipality)])

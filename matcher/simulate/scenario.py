@@ -69,6 +69,8 @@ class Reunification(_Model):
     share_others: float = Field(0.08, ge=0, le=1)
     delay_weeks: DelayWeeks = DelayWeeks()
     extra_share: float = Field(0.05, ge=0, le=1)
+    # Weeks before the family arrives that its date is known (expected_arrival_date); 0: never ahead.
+    date_known_weeks: int = Field(13, ge=0, le=520)
 
 
 class Inflow(_Model):
@@ -79,6 +81,9 @@ class Inflow(_Model):
     reunification: Reunification = Reunification()
     documents_incomplete_share: float = Field(0.04, ge=0, le=1)
     documents_delay_weeks: float = Field(4.0, gt=0, le=520)
+    # Share of households that stop being the municipality's task within a year while waiting
+    # or in a temporary place (moved away, found a home themselves).
+    leave_share_per_year: float = Field(0.0, ge=0, lt=1)
 
     @model_validator(mode="after")
     def _sizes(self) -> Inflow:

@@ -1,16 +1,24 @@
 """The weekly loop: one strategy on one replicate's world.
 
-Each week: new koppelingen join the pool, vacancies come on offer, nareizigers arrive and
-grow their household (a household now too big for its home, or living in a temporary place
-that cannot hold the family, re-enters the pool as a move), temporary stays that reach
-their limit re-enter the pool as a move, the engine (or the FIFO baseline) proposes on the
-pool and the homes on offer, households accept or decline (a decline is never offered
-again), accepted households leave the pool and free the home they lived in, and social
-homes nobody took within ``offer_weeks`` go back to the regular market.
+Each week: new koppelingen join the pool, vacancies come on offer, households that are no
+longer the municipality's task leave, nareizigers arrive and grow their household (a
+household now too big for its home re-enters the pool as a mover), the day a family will
+arrive becomes known, documents come in, temporary stays that reach their end make the
+household a mover, the engine (or the FIFO baseline) proposes on the pool and the homes on
+offer, the WBB accepts every proposed pair and each household refuses the offer (that pair is
+never proposed again) or moves in, a mover moves out of its old place (a temporary place is
+on offer again, a social home goes back to the market), and social homes nobody took within
+``offer_weeks`` go back to the regular market (withdrawn).
+
+Every one of these steps is an event of ``matcher.case`` applied to the household's case
+and to the ledger of places, the same rules the service applies to what a municipality
+records, so a simulated year replayed through the service gives the same figures
+(``tests/api/test_replay.py``). With ``record=True`` the steps are also written to a
+journal (``matcher.simulate.journal``) from which that replay is made.
 
 People are never lost: every week the persons in the pool, in permanent homes and in
-temporary places add up to everyone who has arrived (the check runs every week).
-A mover keeps living in the old home until the new one is accepted.
+temporary places add up to everyone who has arrived, less those who left (the check runs
+every week). A mover keeps living in the old home until it moves into the new one.
 """
 
 from __future__ import annotations
@@ -23,8 +31,27 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from matcher.case import (
+    Accepted,
+    Case,
+    DocumentsComplete,
+    Effects,
+    Event,
+    FamilyArrived,
+    FamilyExpected,
+    Ledger,
+    Left,
+    MovedIn,
+    MovedOut,
+    OfferRefused,
+    Place,
+    State,
+    apply,
+    is_move_on_candidate,
+)
 from matcher.input.instance import Instance, build_instance
 from matcher.pipeline import solve
+from matcher.simulate.journal import Entry
 from matcher.simulate.scenario import Scenario
 from matcher.simulate.streams import decline_draw
 from matcher.simulate.weekly import WeeklyTables
@@ -33,7 +60,7 @@ from matcher.simulate.world import NEVER, World
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
-WAITING, PERMANENT, TEMPORARY = 0, 1, 2
+WAITING, PERMANENT, TEMPORARY, LEFT, OFFERED = 0, 1, 2, 3, 4  # OFFERED lasts only while the WBB's accept is answered
 NOT_YET, ON_OFFER, FULL, GONE = 0, 1, 2, 3
 
 WEEKLY_KPIS = (
@@ -110,15 +137,23 @@ def _half_year_days(start: dt.date) -> int:
 
 
 class Simulation:
-    """Mutable state of one strategy on one world."""
+    """Mutable state of one strategy on one world.
 
-    def __init__(self, scenario: Scenario, world: World, replicate: int, strategy: str, fast: bool = True) -> None:
+    The state of every household is a ``matcher.case.Case`` and the units are kept in a
+    ``matcher.case.Ledger``: each move, refusal, arrival of family, departure and withdrawn
+    home is an event applied by ``matcher.case.apply``, the same rules the service applies
+    to recorded events. The numpy arrays (``status``, ``home``, ``adults``, ``children``,
+    ``needs_move``, ``unit_state``, ``beds_left``, ...) mirror the cases for the weekly
+    figures and the books; they are written only from the cases and the ledger."""
+
+    def __init__(
+        self, scenario: Scenario, world: World, replicate: int, strategy: str, fast: bool = True, record: bool = False
+    ) -> None:
         self.scenario, self.world, self.replicate, self.strategy = scenario, world, replicate, strategy
         self.tables = WeeklyTables(world.household_rows, world.unit_rows) if fast else None
         n, m = world.n_households, world.n_units
         self.status = np.full(n, WAITING, dtype=np.int64)
         self.home = np.full(n, -1, dtype=np.int64)
-        self.home_beds = np.zeros(n, dtype=np.int64)
         self.needs_move = np.zeros(n, dtype=bool)
         self.adults = world.adults.copy()
         self.children = world.children.copy()
@@ -132,6 +167,7 @@ class Simulation:
         self.offer_end = np.full(m, NEVER, dtype=np.int64)
         self.beds_left = world.beds.copy()
         self.arrived_persons = 0
+        self.left_persons = 0
         self.objective = 0
         self.by_neighbourhood: dict[str, int] = {}
         self.by_neighbourhood_weekly: dict[str, list[int]] = {}
@@ -149,79 +185,207 @@ class Simulation:
         self.housed_cum = 0
         self.pending_counts = world.declared + world.extra
         self.seen = hashlib.sha256()  # what arrived, came on offer and which families came, in order
+        # The cases and the ledger of places: the state rules shared with the service.
+        self.cases: list[Case | None] = [None] * n
+        self.unit_index = {str(row["unit_id"]): j for j, row in enumerate(world.unit_rows)}
+        self.places = {str(row["unit_id"]): self._place(j) for j, row in enumerate(world.unit_rows)}
+        self.ledger = Ledger(self.places)
+        self.leave_week = world.leave_week if world.leave_week is not None else np.full(n, NEVER, dtype=np.int64)
+        # A household in a temporary place is a mover once its stay ends within this many weeks.
+        self.move_on_weeks = int(scenario.policy.matcher.get("move_on_horizon_weeks", 0) or 0)
+        self.journal: list[Entry] | None = [] if record else None
+
+    def _place(self, j: int) -> Place:
+        """What the case rules need to know of unit ``j``; a temporary place's stay limit is the
+        scenario's for flexwoningen, or for doorstroom places (every other temporary place)."""
+        world, stays = self.world, self.scenario.stays
+        temporary = bool(world.temporary[j])
+        stay = (stays.flex_weeks if world.unit_rows[j]["unit_type"] == "flex" else stays.transit_weeks) if temporary else None
+        shared = bool(world.shared[j])
+        return Place(
+            unit_id=str(world.unit_rows[j]["unit_id"]),
+            max_occupants=int(world.max_occupants[j]),
+            shared=shared,
+            beds=int(world.beds[j]) if shared else None,
+            temporary=temporary,
+            stay_limit_weeks=stay,
+        )
+
+    # -- the case rules ----------------------------------------------------------------
+    def _note(self, week: int, kind: str, household: int = -1, unit: int = -1, **data: Any) -> None:
+        if self.journal is None:
+            return
+        hid = str(self.world.household_rows[household]["household_id"]) if household >= 0 else None
+        uid = str(self.world.unit_rows[unit]["unit_id"]) if unit >= 0 else None
+        self.journal.append(Entry(week, self.scenario.week_date(week), kind, hid, uid, data))
+
+    def _case(self, i: int) -> Case:
+        case = self.cases[i]
+        assert case is not None, "a household is known from its koppeling on"
+        return case
+
+    def _apply(self, i: int, event: Event, week: int) -> Effects:
+        """Apply one event to household ``i``'s case and the ledger; the mirrors follow."""
+        case = self._case(i)
+        transition = apply(case, event, self.places)
+        self.ledger.apply(case.household_id, transition.effects)
+        self.cases[i] = transition.case
+        self._sync_household(i, week)
+        effects = transition.effects
+        for claim in (*effects.held, *effects.released, *effects.let, *effects.freed):
+            self._sync_unit(self.unit_index[claim.unit_id])
+        return effects
+
+    def _withdraw(self, j: int, week: int) -> None:
+        """A unit goes back to the regular market: withdrawn in the ledger, never offered again."""
+        uid = str(self.world.unit_rows[j]["unit_id"])
+        if uid in self.ledger.withdrawn:
+            return
+        self.ledger.withdraw(uid)
+        self._sync_unit(j)
+        self._note(week, "withdrawn", unit=j, reason="back_to_market")
+
+    def _sync_household(self, i: int, week: int) -> None:
+        case = self._case(i)
+        self.status[i] = _STATUS[case.state]
+        self.adults[i], self.children[i] = case.adults, case.children
+        self.home[i] = self.unit_index[case.unit] if case.unit is not None else -1
+        until = case.temporary_until
+        self.stay_end[i] = (until - self.scenario.start.date).days // 7 if until is not None else NEVER
+        self.needs_move[i] = is_move_on_candidate(case, self.scenario.week_date(week), self.move_on_weeks)
+
+    def _sync_unit(self, j: int) -> None:
+        uid = str(self.world.unit_rows[j]["unit_id"])
+        status = self.ledger.status(uid)
+        self.unit_state[j] = GONE if status == "withdrawn" else ON_OFFER if status == "available" else FULL
+        if self.world.shared[j]:
+            self.beds_left[j] = self.world.beds[j] - self.ledger.persons_in(uid)
+
+    def _arrival_date(self, i: int) -> dt.date:
+        return self.scenario.week_date(int(self.world.reunification_week[i]))
+
+    def _date_known_week(self, i: int) -> int:
+        """The week the day the household's family arrives becomes known (NEVER: not ahead of it)."""
+        ahead = self.scenario.inflow.reunification.date_known_weeks
+        if ahead == 0 or self.world.declared[i] == 0:
+            return NEVER
+        return int(self.world.reunification_week[i]) - ahead
 
     # -- the week's events -------------------------------------------------------------
     def _arrivals(self, week: int) -> None:
-        new = self.world.arrival_week == week
+        world = self.world
+        new = world.arrival_week == week
         for i in np.flatnonzero(new).tolist():
-            self.seen.update(
-                f"h{week}:{self.world.household_rows[i]['household_id']}:{self.adults[i]}:{self.children[i]};".encode()
+            row = world.household_rows[i]
+            self.seen.update(f"h{week}:{row['household_id']}:{self.adults[i]}:{self.children[i]};".encode())
+            known = self._date_known_week(i) <= week
+            case = Case(
+                household_id=str(row["household_id"]),
+                koppeling_date=dt.date.fromisoformat(str(row["koppeling_date"])),
+                adults=int(self.adults[i]),
+                children=int(self.children[i]),
+                expected_reunification=int(world.declared[i]),
+                documents_complete=bool(world.documents_week[i] <= week),
+                expected_arrival_date=self._arrival_date(i) if known else None,
             )
+            self.cases[i] = case
+            self._sync_household(i, week)
+            self._note(week, "koppeling", household=i, **self._household_changes(case))
         self.arrived_persons += int((self.adults[new] + self.children[new]).sum())
 
     def _vacancies(self, week: int) -> None:
         new = np.flatnonzero(self.world.appear_week == week)
         for j in new.tolist():
             self.seen.update(f"u{week}:{self.world.unit_rows[j]['unit_id']};".encode())
+            place = self.places[str(self.world.unit_rows[j]["unit_id"])]
+            self._note(week, "unit", unit=j, stay_limit_weeks=place.stay_limit_weeks)
         self.unit_state[new] = ON_OFFER
         social = new[~self.world.temporary[new]]
         self.offer_end[social] = week + self.scenario.vacancies.offer_weeks - 1
 
+    def _leaving(self, week: int) -> None:
+        """Households whose leave week has come stop being the municipality's task, if still
+        waiting or in a temporary place; a temporary place they leave is on offer again."""
+        date = self.scenario.week_date(week)
+        for i in np.flatnonzero((self.leave_week == week) & (self.world.arrival_week < week)).tolist():
+            if self._case(i).state not in (State.WAITING, State.HOUSED_TEMPORARY):
+                continue
+            persons = int(self.adults[i] + self.children[i])
+            self._apply(i, Left(date, "moved_away"), week)
+            self.left_persons += persons
+            self._note(week, "left", household=i, reason="moved_away")
+
     def _nareizigers(self, week: int) -> int:
         """Families arrive; returns the persons who joined an already housed household."""
         world = self.world
+        date = self.scenario.week_date(week)
         arrive = np.flatnonzero((world.reunification_week == week) & (world.arrival_week <= week) & ~self.family_arrived)
         joined_housed = 0
         for i in arrive.tolist():
+            if self._case(i).state is State.LEFT:
+                continue  # no longer the municipality's task: its family does not come here
             coming = int(self.pending_counts[i])
             self.seen.update(f"f{week}:{i}:{coming};".encode())
             self.family_arrived[i] = True
-            if self.adults[i] == 1:
-                self.adults[i] += 1
-                coming -= 1
-            self.children[i] += coming
-            self.arrived_persons += int(self.pending_counts[i])
-            if self.status[i] == WAITING:
-                continue
-            joined_housed += int(self.pending_counts[i])
-            unit = int(self.home[i])
-            persons = int(self.adults[i] + self.children[i])
-            too_big = bool(world.shared[unit]) or persons > int(world.max_occupants[unit])
-            if too_big or (self.status[i] == TEMPORARY and self.scenario.policy.hold_for_family):
-                self.needs_move[i] = True
+            adults = 1 if self.adults[i] == 1 else 0  # a single's partner comes with the children
+            effects = self._apply(i, FamilyArrived(date, adults=adults, children=coming - adults), week)
+            self.arrived_persons += coming
+            joined_housed += effects.persons_counted
+            self._note(week, "family_arrived", household=i, adults=adults, children=coming - adults)
         return joined_housed
 
-    def _stays_end(self, week: int) -> None:
-        ended = (self.status == TEMPORARY) & (self.stay_end <= week)
-        if self.scenario.policy.hold_for_family:
-            # Held for their family: the stay lasts until the family has arrived.
-            ended &= ~((self.world.declared > 0) & ~self.family_arrived)
-        self.needs_move[ended] = True
+    def _family_expected(self, week: int) -> None:
+        """The day a family arrives becomes known ``date_known_weeks`` ahead (later than the koppeling)."""
+        date = self.scenario.week_date(week)
+        for i in np.flatnonzero((self.world.arrival_week < week) & ~self.family_arrived).tolist():
+            if self._date_known_week(i) != week or self._case(i).state is State.LEFT:
+                continue
+            expected = self._arrival_date(i)
+            self._apply(i, FamilyExpected(date, expected), week)
+            self._note(week, "family_expected", household=i, expected=expected.isoformat())
+
+    def _documents(self, week: int) -> None:
+        """BSN and IBAN come in: the household may be placed from this week."""
+        date = self.scenario.week_date(week)
+        for i in np.flatnonzero((self.world.documents_week == week) & (self.world.arrival_week < week)).tolist():
+            case = self._case(i)
+            if case.state is State.WAITING and not case.documents_complete:
+                self._apply(i, DocumentsComplete(date), week)
+                self._note(week, "documents_complete", household=i)
+
+    def _movers(self, week: int) -> None:
+        """Who must move on this week: a stay that ends (with ``hold_for_family``: when the
+        family arrives), or a home the family has outgrown (``matcher.case.is_move_on_candidate``)."""
+        for i in np.flatnonzero((self.status == PERMANENT) | (self.status == TEMPORARY)).tolist():
+            self._sync_household(i, week)
 
     # -- the weekly proposal -----------------------------------------------------------
+    def _household_changes(self, case: Case) -> dict[str, Any]:
+        """The columns of a household that its case sets, as the engine reads them."""
+        in_place = case.state in (State.HOUSED, State.HOUSED_TEMPORARY) and case.unit is not None
+        return {
+            "adults": case.adults,
+            "children": case.children,
+            "expected_reunification": case.expected_reunification,
+            "documents_complete": case.documents_complete,
+            "expected_arrival_date": case.expected_arrival_date,
+            "current_unit_id": case.unit if in_place else "",
+        }
+
     def _week_changes(
         self, week: int, pool: IntArray, units: IntArray
-    ) -> tuple[list[tuple[int, dict[str, Any]]], list[tuple[int, dict[str, Any]]], list[list[str]]]:
-        """What changes from the world's records this week, and the pairs excluded this week."""
+    ) -> tuple[list[tuple[int, dict[str, Any]]], list[tuple[int, dict[str, Any]]], list[list[str]], list[list[str]]]:
+        """What changes from the world's records this week; the pairs excluded this week, all
+        of them and those the scenario's policy excludes (the rest are refused offers)."""
         world = self.world
         date = self.scenario.week_date(week)
-        households = [
-            (
-                i,
-                {
-                    "adults": int(self.adults[i]),
-                    "children": int(self.children[i]),
-                    "expected_reunification": 0 if self.family_arrived[i] else int(world.declared[i]),
-                    "documents_complete": bool(world.documents_week[i] <= week),
-                },
-            )
-            for i in pool.tolist()
-        ]
+        households = [(i, self._household_changes(self._case(i))) for i in pool.tolist()]
         offered_units = [
             (j, {"available_from": date, "beds": int(self.beds_left[j])} if world.shared[j] else {"available_from": date})
             for j in units.tolist()
         ]
         excluded: list[list[str]] = []
+        by_policy: list[list[str]] = []
         policy = self.scenario.policy
         unit_ids = [world.unit_rows[j]["unit_id"] for j in units.tolist()]
         permanent_ids = [uid for uid, j in zip(unit_ids, units.tolist(), strict=True) if not world.temporary[j]]
@@ -231,20 +395,25 @@ class Simulation:
             hid = world.household_rows[i]["household_id"]
             excluded.extend([hid, uid] for uid in sorted(self.declined.get(i, set()) & offered))
             if policy.hold_for_family and world.declared[i] > 0 and not self.family_arrived[i]:
-                excluded.extend([hid, uid] for uid in permanent_ids)
+                by_policy.extend([hid, uid] for uid in permanent_ids)
             if policy.movers_to_permanent_only and self.needs_move[i]:
-                excluded.extend([hid, uid] for uid in temporary_ids)
-        return households, offered_units, excluded
+                by_policy.extend([hid, uid] for uid in temporary_ids)
+        excluded.extend(by_policy)
+        return households, offered_units, excluded, by_policy
 
-    def week_instance(self, week: int, pool: IntArray, units: IntArray) -> Instance:
-        """The engine instance of this week's pool and homes on offer."""
-        households, offered_units, excluded = self._week_changes(week, pool, units)
-        raw_policy = {
+    def _raw_policy(self, week: int, excluded: list[list[str]]) -> dict[str, Any]:
+        return {
             **self.scenario.policy.matcher,
             "planning_date": self.scenario.week_date(week).isoformat(),
             "horizon_days": 6,
+            "move_on_horizon_weeks": self.move_on_weeks,
             "excluded_pairs": excluded,
         }
+
+    def week_instance(self, week: int, pool: IntArray, units: IntArray) -> Instance:
+        """The engine instance of this week's pool and homes on offer."""
+        households, offered_units, excluded, _ = self._week_changes(week, pool, units)
+        raw_policy = self._raw_policy(week, excluded)
         today = self.scenario.week_date(week)
         if self.tables is not None:
             return self.tables.instance(households, offered_units, raw_policy, today)
@@ -268,82 +437,103 @@ class Simulation:
         u_index = {world.unit_rows[j]["unit_id"]: j for j in units.tolist()}
         h_ids = instance.households["household_id"].tolist()
         u_ids = instance.units["unit_id"].tolist()
-        return [
+        pairs = [
             (h_index[h_ids[a]], u_index[u_ids[b]])
             for a, b in zip(solution.household.tolist(), solution.unit.tolist(), strict=True)
         ]
+        if self.journal is not None:
+            _, _, excluded, by_policy = self._week_changes(week, pool, units)
+            self._note(
+                week,
+                "run",
+                policy=self._raw_policy(week, by_policy),
+                excluded_pairs=sorted(excluded),
+                households=sorted(h_index),
+                units=sorted(u_index),
+                pairs=sorted([world.household_rows[i]["household_id"], world.unit_rows[j]["unit_id"]] for i, j in pairs),
+            )
+        return pairs
 
     def _accept(self, week: int, pairs: list[tuple[int, int]]) -> tuple[int, int]:
-        """Offers are made; returns (persons newly housed, placements)."""
+        """The WBB accepts each proposed pair: the home is offered, and the household refuses
+        it or moves in (a mover then moves out of its old place). Returns (persons newly
+        housed, placements)."""
         world, scenario = self.world, self.scenario
+        date = scenario.week_date(week)
         housed_persons = placements = 0
         for i, j in pairs:
-            if self.first_offer[i] < 0 and self.status[i] == WAITING:
+            case = self._case(i)
+            first = case.state is State.WAITING
+            if self.first_offer[i] < 0 and first:
                 self.first_offer[i] = week
             hid, uid = world.household_rows[i]["household_id"], world.unit_rows[j]["unit_id"]
+            self._apply(i, Accepted(date, uid), week)
+            self._note(week, "accept", household=i, unit=j)
             if decline_draw(scenario.seed, self.replicate, hid, uid) < scenario.decline_probability:
+                effects = self._apply(i, OfferRefused(date, "household_refused"), week)
+                assert effects.excluded_pair == (hid, uid)
                 self.declined.setdefault(i, set()).add(uid)
                 self.declines += 1
+                self._note(week, "offer_refused", household=i, unit=j, reason="household_refused")
                 continue
-            persons = int(self.adults[i] + self.children[i])
-            if self.status[i] == WAITING:
+            until = self._stay_until(i, j, week)
+            old_home = case.unit
+            effects = self._apply(i, MovedIn(date, until), week)
+            self._note(week, "moved_in", household=i, unit=j, temporary_until=until.isoformat() if until else None)
+            if first:
                 self.first_place[i] = week
-                housed_persons += persons
-                self.objective += persons * (scenario.horizon_weeks - week)
+                housed_persons += effects.persons_counted
+                self.objective += effects.persons_counted * (scenario.horizon_weeks - week)
             else:
-                self._leave(i)
+                assert old_home is not None
+                self._move_out(i, self.unit_index[old_home], week)
                 self.moves += 1
             placements += 1
             self.placements[i] += 1
-            self.home[i] = j
-            self.needs_move[i] = False
-            if world.temporary[j]:
-                self.status[i] = TEMPORARY
-                stay = scenario.stays.flex_weeks if world.unit_rows[j]["unit_type"] == "flex" else scenario.stays.transit_weeks
-                self.stay_end[i] = week + stay
-            else:
-                self.status[i] = PERMANENT
-                self.stay_end[i] = NEVER
-            if world.shared[j]:
-                self.home_beds[i] = persons
-                self.beds_left[j] -= persons
-                if self.beds_left[j] <= 0:
-                    self.unit_state[j] = FULL
-            else:
-                self.home_beds[i] = 1
-                self.unit_state[j] = FULL
             name = world.neighbourhood[j]
             self.by_neighbourhood[name] = self.by_neighbourhood.get(name, 0) + 1
             weekly = self.by_neighbourhood_weekly.setdefault(name, [0] * scenario.horizon_weeks)
             weekly[week] += 1
         return housed_persons, placements
 
-    def _leave(self, i: int) -> None:
-        """A mover frees the old home: temporary places come back on offer, social homes go back to the market."""
-        j = int(self.home[i])
-        world = self.world
-        if world.temporary[j]:
-            if world.shared[j]:
-                self.beds_left[j] += int(self.home_beds[i])
-            self.unit_state[j] = ON_OFFER
+    def _stay_until(self, i: int, j: int, week: int) -> dt.date | None:
+        """The end of a stay in a temporary place: the stay limit, or with ``hold_for_family``
+        for a household whose family is still to come, the day the family arrives."""
+        place = self.places[str(self.world.unit_rows[j]["unit_id"])]
+        if not place.temporary:
+            return None
+        assert place.stay_limit_weeks is not None
+        if self.scenario.policy.hold_for_family and self.world.declared[i] > 0 and not self.family_arrived[i]:
+            return self._arrival_date(i)
+        return self.scenario.week_date(week + place.stay_limit_weeks)
+
+    def _move_out(self, i: int, j: int, week: int) -> None:
+        """A mover leaves its old place the day it moves in: a temporary place is on offer
+        again, a social home goes back to the market (withdrawn)."""
+        self._apply(i, MovedOut(self.scenario.week_date(week)), week)
+        self._note(week, "moved_out", household=i, unit=j)
+        if self.world.temporary[j]:
             self.offer_end[j] = NEVER
         else:
-            self.unit_state[j] = GONE
+            self._withdraw(j, week)
 
     def _expire(self, week: int) -> None:
-        expired = (self.unit_state == ON_OFFER) & (self.offer_end <= week)
-        self.unit_state[expired] = GONE
+        for j in np.flatnonzero((self.unit_state == ON_OFFER) & (self.offer_end <= week)).tolist():
+            self._withdraw(j, week)
 
     # -- bookkeeping -------------------------------------------------------------------
     def _check(self, week: int) -> None:
         world = self.world
         arrived = world.arrival_week <= week
         persons = self.adults + self.children
+        housed_mask = (self.status == PERMANENT) | (self.status == TEMPORARY)
         in_pool = int(persons[arrived & (self.status == WAITING)].sum())
-        housed = int(persons[arrived & (self.status != WAITING)].sum())
-        if in_pool + housed != self.arrived_persons:
-            raise ConservationError(f"week {week}: {in_pool} waiting + {housed} housed != {self.arrived_persons} arrived")
-        homes = self.home[arrived & (self.status != WAITING)]
+        housed = int(persons[arrived & housed_mask].sum())
+        if in_pool + housed != self.arrived_persons - self.left_persons:
+            raise ConservationError(
+                f"week {week}: {in_pool} waiting + {housed} housed != {self.arrived_persons} arrived - {self.left_persons} left"
+            )
+        homes = self.home[arrived & housed_mask]
         non_shared = homes[~world.shared[homes]]
         if len(np.unique(non_shared)) != len(non_shared):
             raise ConservationError(f"week {week}: two households in one non-shared home")
@@ -351,6 +541,10 @@ class Simulation:
             raise ConservationError(f"week {week}: a shared place holds more persons than beds")
         if (self.status[~arrived] != WAITING).any():
             raise ConservationError(f"week {week}: a household not yet gekoppeld was housed")
+        for i in np.flatnonzero(arrived & housed_mask).tolist():
+            uid, hid = world.unit_rows[int(self.home[i])]["unit_id"], world.household_rows[i]["household_id"]
+            if self.ledger.holders.get(uid, {}).get(hid) is None:
+                raise ConservationError(f"week {week}: {hid} lives in {uid} but the ledger does not say so")
 
     def _record(self, week: int, housed_persons: int, placements: int) -> None:
         world, scenario = self.world, self.scenario
@@ -369,8 +563,10 @@ class Simulation:
         deadline = int(self.policy_deadline)
         new = arrived & (world.arrival_week > 0)
         offered_in_time = new & (self.first_offer >= 0) & (self.first_offer - world.koppeling_week <= deadline)
-        decided = offered_in_time | (new & (week - world.koppeling_week > deadline))
-        housed = self.status != WAITING
+        # A household that left without an offer is not counted as offered late.
+        late = new & (week - world.koppeling_week > deadline) & ~((self.status == LEFT) & (self.first_offer < 0))
+        decided = offered_in_time | late
+        housed = (self.status == PERMANENT) | (self.status == TEMPORARY)
         temp_units = np.flatnonzero(world.temporary & (self.unit_state != NOT_YET) & (self.unit_state != GONE))
         if len(temp_units):
             used = np.where(
@@ -412,8 +608,11 @@ class Simulation:
         """One simulated week, in the order the module docstring gives; the books are checked at the end."""
         self._arrivals(week)
         self._vacancies(week)
+        self._leaving(week)
         joined = self._nareizigers(week)
-        self._stays_end(week)
+        self._family_expected(week)
+        self._documents(week)
+        self._movers(week)
         pairs = self._propose(week)
         housed, placements = self._accept(week, pairs)
         self._expire(week)
@@ -435,6 +634,15 @@ class Simulation:
             extra={"streams_seen": self.seen.hexdigest()},
             first_offer_week=self.first_offer.tolist(),
         )
+
+
+_STATUS = {
+    State.WAITING: WAITING,
+    State.OFFERED: OFFERED,
+    State.HOUSED: PERMANENT,
+    State.HOUSED_TEMPORARY: TEMPORARY,
+    State.LEFT: LEFT,
+}
 
 
 def run_replicate(scenario: Scenario, world: World, replicate: int, strategy: str) -> ReplicateRun:

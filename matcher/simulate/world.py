@@ -13,7 +13,7 @@ docs/generator.md); the weekly rates are documented in docs/simulation.md.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -57,6 +57,9 @@ class World:
     beds: IntArray
     max_occupants: IntArray
     neighbourhood: list[str]
+    # The week a household stops being the municipality's task if it is still waiting or in a
+    # temporary place then (NEVER without ``inflow.leave_share_per_year``).
+    leave_week: IntArray | None = None
 
     @property
     def n_households(self) -> int:
@@ -209,7 +212,20 @@ def build_world(scenario: Scenario, replicate: int) -> World:
     _arrivals(scenario, builder, stream(seed, replicate, "arrivals"), stream(seed, replicate, "reunification"))
     _vacancies(scenario, builder, stream(seed, replicate, "vacancies"))
     _events(scenario, builder, stream(seed, replicate, "events"))
-    return builder.world()
+    world = builder.world()
+    return replace(world, leave_week=_leave_weeks(scenario, world, stream(seed, replicate, "leaving")))
+
+
+def _leave_weeks(scenario: Scenario, world: World, rng: np.random.Generator) -> IntArray:
+    """A week for each household after its koppeling at which it leaves, drawn from a constant
+    weekly chance that gives ``leave_share_per_year`` in 52 weeks (from a stream of its own, so
+    no other draw moves)."""
+    share = scenario.inflow.leave_share_per_year
+    if share <= 0:
+        return np.full(world.n_households, NEVER, dtype=np.int64)
+    weekly = 1 - (1 - share) ** (1 / 52)
+    weeks: IntArray = world.arrival_week + rng.geometric(weekly, size=world.n_households).astype(np.int64)
+    return np.minimum(weeks, NEVER)
 
 
 def _start(scenario: Scenario, builder: _Builder, rng: np.random.Generator) -> None:

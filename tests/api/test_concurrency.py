@@ -17,7 +17,7 @@ from service_helpers import ServerProcess, accept_body, load_example, make_token
 from sqlalchemy import func, select
 
 from api.db import make_engine, make_sessionmaker
-from api.models import Decision, Household, Run, Unit
+from api.models import CaseEvent, Decision, Household, Run, Unit
 
 CONFLICT_CODES = {"household_offered", "unit_offered", "unit_let", "run_superseded", "run_not_done"}
 
@@ -220,4 +220,88 @@ def test_flood_of_runs_is_refused_with_429_while_reads_go_on(database_url: str) 
         assert growth_mib < RSS_GROWTH_BOUND_MIB
     finally:
         engine.dispose()
+        running.stop()
+
+
+def _racing(jobs: list[tuple[str, str, dict[str, Any]]], client: httpx.Client, headers: dict[str, str]) -> list[tuple[int, Any]]:
+    """Send every (method, path, body) at the same moment, each from its own thread, lined up by a barrier."""
+    barrier = threading.Barrier(len(jobs))
+
+    def send(job: tuple[str, str, dict[str, Any]]) -> tuple[int, Any]:
+        method, path, body = job
+        barrier.wait()
+        response = client.request(method, path, headers=headers, json=body)
+        return response.status_code, response.json()
+
+    with ThreadPoolExecutor(len(jobs)) as pool:
+        return list(pool.map(send, jobs))
+
+
+def test_the_same_move_recorded_at_once_over_http_is_stored_once(database_url: str) -> None:
+    """Against the real server (on PostgreSQL: concurrent transactions, row locks): four people
+    record each of six moves at the same moment: per household one 201 and three 409 naming the
+    state housed; one moved_in event each, the persons counted once, each unit let once. And
+    four offered homes each withdrawn at the moment the household's move is recorded: exactly
+    one of the two succeeds, and the household and the unit agree on which."""
+    tokens = make_tokens(database_url)
+    wbb, admin = _auth(tokens, "wbb"), _auth(tokens, "admin")
+    person = {"municipality": "Nijmegen", "koppeling_date": "2025-01-06", "gender": "F", "head_age": 31,
+              "adults": 2, "children": 1}  # fmt: skip
+    home = {"municipality": "Nijmegen", "neighbourhood": "Hatert", "unit_type": "social", "bedrooms": 2, "max_occupants": 4,
+            "rent": 600, "available_from": "2025-03-01"}  # fmt: skip
+    running = spawn({"DATABASE_URL": database_url})
+    client = running.client
+    try:
+        households = [person | {"household_id": f"H-{i}"} for i in range(10)]
+        units = [home | {"unit_id": f"S-{i}"} for i in range(10)]
+        for kind, rows in (("households", households), ("units", units)):
+            assert client.post(f"/v1/{kind}/batch", headers=admin, json={"rows": rows}).status_code == 200
+        run = client.post("/v1/runs", headers=wbb, json={"policy": {"planning_date": "2025-03-03"}}).json()
+        _wait_all(client, wbb, [run["id"]])
+        matches = client.get(f"/v1/runs/{run['id']}/proposal", headers=wbb).json()["matches"]
+        assert len(matches) == 10
+        for match in matches:
+            status, body = _accept(client, wbb, run["id"], match)
+            assert status == 201, body
+        pairs = {m["household_id"]: m["unit_id"] for m in matches}
+        moving, withdrawn = sorted(pairs)[:6], sorted(pairs)[6:]
+        move = {"kind": "moved_in", "date": "2025-03-10"}
+        withdraw = {"kind": "withdrawn", "date": "2025-03-10", "reason": "back_to_market", "by": "corporation"}
+        jobs = [("POST", f"/v1/households/{h}/events", move) for h in moving for _ in range(4)]
+        jobs += [("POST", f"/v1/households/{h}/events", move) for h in withdrawn]
+        jobs += [("POST", f"/v1/units/{pairs[h]}/events", withdraw) for h in withdrawn]
+        answers = _racing(jobs, client, wbb)
+
+        for household in moving:
+            got = sorted(status for (_, path, _), (status, _) in zip(jobs, answers, strict=True) if f"/{household}/" in path)
+            assert got == [201, 409, 409, 409], (household, got)
+        codes = {body["error"]["code"] for (_, path, _), (status, body) in zip(jobs, answers, strict=True)
+                 if status == 409 and "/households/" in path and path.split("/")[3] in moving}  # fmt: skip
+        assert codes == {"household_housed"}
+        for household in withdrawn:
+            moved = answers[jobs.index(("POST", f"/v1/households/{household}/events", move))]
+            pulled = answers[jobs.index(("POST", f"/v1/units/{pairs[household]}/events", withdraw))]
+            assert sorted([moved[0], pulled[0]]) == [201, 409], (household, moved, pulled)
+            if moved[0] == 201:
+                assert pulled[1]["error"]["code"] == "unit_let"
+            else:
+                assert moved[1]["error"]["code"] == "household_waiting"
+
+        engine = make_engine(database_url)
+        try:
+            with make_sessionmaker(engine)() as session:
+                moves = Counter(session.scalars(select(CaseEvent.household_id).where(CaseEvent.kind == "moved_in")))
+                counted = session.scalar(select(func.sum(CaseEvent.persons_counted))) or 0
+                rows = {h.household_id: h for h in session.scalars(select(Household))}
+                states = {u.unit_id: u.status for u in session.scalars(select(Unit))}
+        finally:
+            engine.dispose()
+        assert max(moves.values()) == 1 and set(moving) <= set(moves)
+        assert counted == 3 * len(moves)
+        for household in moving:
+            assert (rows[household].status, states[pairs[household]]) == ("housed", "let")
+        for household in withdrawn:
+            expected = ("housed", "let") if household in moves else ("waiting", "withdrawn")
+            assert (rows[household].status, states[pairs[household]]) == expected, household
+    finally:
         running.stop()

@@ -268,3 +268,43 @@ def test_upgrade_turns_accepted_decisions_into_offered_or_housed_cases(database_
         ("H-past", "moved_in", "2025-03-10", 2, "migration"),
     ]
     assert realised == 3
+
+
+def test_upgrade_adds_the_family_date_and_unit_events_and_keeps_every_row(database_url: str) -> None:
+    """A database at revision 0006 with a household and a unit is upgraded: the household is
+    there with no expected arrival date (unknown, as before), the unit keeps its status, and
+    the table of unit events exists and is empty."""
+    from sqlalchemy import text
+
+    engine = make_engine(database_url)
+    try:
+        upgrade(engine, "0006")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO households (household_id, municipality, koppeling_date, adults, children, gender, head_age, "
+                    "expected_reunification, documents_complete, vulnerabilities, preferred_neighbourhoods, status, "
+                    "offered_persons, current_persons, move_on, previous_persons, counted, created_at, updated_at) "
+                    "VALUES ('H-1', 'Nijmegen', '2025-01-06', 1, 0, 'F', 30, 2, true, '[]', '[]', 'waiting', 0, 0, false, 0, "
+                    "false, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO units (unit_id, municipality, neighbourhood, corporation, unit_type, temporary, shared, "
+                    "bedrooms, min_occupants, max_occupants, rent, step_free, wheelchair, gender, lgbtiq_safe, support, "
+                    "available_from, status, beds_taken, beds_held, created_at, updated_at) VALUES ('U-1', 'Nijmegen', "
+                    "'Hatert', '', 'social', false, false, 2, 1, 4, 500, false, false, '', false, false, '2025-03-01', "
+                    "'available', 0, 0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                )
+            )
+        upgrade(engine)
+        with engine.connect() as connection:
+            household = connection.execute(
+                text("SELECT expected_reunification, expected_arrival_date FROM households WHERE household_id = 'H-1'")
+            ).one()
+            status = connection.scalar(text("SELECT status FROM units WHERE unit_id = 'U-1'"))
+            events = connection.scalar(text("SELECT count(*) FROM unit_events"))
+    finally:
+        engine.dispose()
+    assert (household[0], household[1], status, events) == (2, None, "available", 0)

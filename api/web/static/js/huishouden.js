@@ -18,6 +18,8 @@ const KINDS = {
   moved_in: "Verhuisd",
   offer_refused: "Aanbod geweigerd",
   reopen: "Acceptatie teruggedraaid",
+  unit_withdrawn: "Woning uit het aanbod gehaald",
+  family_expected: "Nareizigers verwacht",
   family_arrived: "Nareizigers aangekomen",
   documents_complete: "Documenten compleet",
   documents_expected: "Documenten verwacht",
@@ -27,6 +29,7 @@ const KINDS = {
 const REASONS = {
   offer_refused: { household_refused: "huishouden weigert", unit_unsuitable: "woning ongeschikt", corporation_refused: "corporatie weigert", other: "anders" },
   reopen: { decided_in_error: "ten onrechte besloten", unit_not_available: "woning niet beschikbaar", household_not_ready: "huishouden nog niet zover", other: "anders" },
+  unit_withdrawn: { back_to_market: "terug naar de vrije verhuur", unit_unsuitable: "woning ongeschikt", renovation: "eerst renovatie of herstel", other: "anders" },
   left: { moved_away: "vertrokken (andere gemeente of buitenland)", own_housing: "zelf woonruimte gevonden", other: "anders" },
   decline: { household_refused: "huishouden weigert", unit_unsuitable: "woning ongeschikt", corporation_refused: "corporatie weigert", other: "anders" },
 };
@@ -42,7 +45,7 @@ function showCase(household) {
     ...fact("Stand", STATES[household.status] || household.status),
     ...fact("Sinds", formatDate(household.state_since || household.koppeling_date)),
     ...fact("Personen", `${nf0.format(persons)} (${household.adults} volwassenen, ${household.children} kinderen)`),
-    ...fact("Nareizigers verwacht", household.expected_reunification || null),
+    ...fact("Nareizigers verwacht", household.expected_reunification ? `${household.expected_reunification}${household.expected_arrival_date ? `, op ${formatDate(household.expected_arrival_date)}` : ", datum onbekend"}` : null),
     ...fact("Gekoppeld op", formatDate(household.koppeling_date)),
     ...fact("Documenten", household.documents_complete ? "compleet" : `onvolledig sinds ${formatDate(household.documents_incomplete_since)}${household.documents_expected ? `, verwacht ${formatDate(household.documents_expected)}` : ""}`),
     ...fact("Aangeboden woning", household.offered_unit_id ? `${household.offered_unit_id}, aangeboden ${formatDate(household.offered_on)}` : null),
@@ -57,12 +60,13 @@ function showCase(household) {
 function details(item) {
   const parts = [];
   const d = item.details || {};
-  if (d.persons) parts.push(`${d.persons} personen`);
+  const persons = (n) => `${n} ${n === 1 ? "persoon" : "personen"}`;
+  if (d.persons) parts.push(persons(d.persons));
   if (d.expected_move) parts.push(`verwachte verhuizing ${formatDate(d.expected_move)}`);
   if (d.temporary_until) parts.push(`tijdelijk tot ${formatDate(d.temporary_until)}`);
   if (d.expected) parts.push(`verwacht ${formatDate(d.expected)}`);
   if (d.adults || d.children) parts.push(`${d.adults || 0} volwassenen, ${d.children || 0} kinderen`);
-  if (item.persons_counted) parts.push(`${item.persons_counted} personen geteld voor de taakstelling`);
+  if (item.persons_counted) parts.push(`${persons(item.persons_counted)} geteld voor de taakstelling`);
   return parts.join("; ");
 }
 
@@ -128,7 +132,7 @@ function eventBody(kind) {
     body.adults = Number(document.getElementById("event-adults").value || 0);
     body.children = Number(document.getElementById("event-children").value || 0);
   }
-  if (kind === "documents_expected") body.expected = document.getElementById("event-expected").value || null;
+  if (kind === "documents_expected" || kind === "family_expected") body.expected = document.getElementById("event-expected").value || null;
   return body;
 }
 

@@ -1,6 +1,7 @@
 // Weekvoorstel: the proposal of the current run as a table, with the WBB's decisions per row,
-// a re-run, the Excel workbook, the unmatched households with reasons and what it would take,
-// and what changed since an earlier run (pairs new, kept and gone, with the reason).
+// a re-run, the Excel workbook, the offers in progress (moved in, refused, reopened), the
+// unmatched households with reasons and what it would take, and what changed since an
+// earlier run (pairs new, kept and gone, with the reason).
 
 import { allows, api, download, follow } from "./api.js";
 import { el, errorText, formatDate, nf0, setStatus, startPage } from "./shell.js";
@@ -23,6 +24,15 @@ const UNIT_REASONS = {
   neighbourhood_cap: "wijkplafond bereikt",
 };
 const KIND_NAMES = { accept: "geaccepteerd", decline: "afgewezen", pin: "vastgezet" };
+const REOPEN_REASONS = {
+  decided_in_error: "ten onrechte besloten",
+  unit_not_available: "woning niet beschikbaar",
+  household_not_ready: "huishouden nog niet zover",
+  other: "andere reden",
+};
+const EVENT_NAMES = { moved_in: "verhuisd", offer_refused: "aanbod geweigerd", reopen: "acceptatie teruggedraaid" };
+const STATE_NAMES = { waiting: "wachtend", offered: "woning aangeboden", housed: "gehuisvest", housed_temporary: "tijdelijk gehuisvest" };
+const OFFER_DAYS = 14;
 const GONE_REASONS = {
   declined: "afgewezen door de WBB",
   housed: "geaccepteerd: woning aangeboden of huishouden verhuisd",
@@ -47,6 +57,7 @@ const NEW_REASONS = {
 const FIELD_NAMES = {
   municipality: "gemeente", koppeling_date: "koppelingsdatum", adults: "volwassenen", children: "kinderen",
   gender: "geslacht", head_age: "leeftijd", expected_reunification: "verwachte nareizigers",
+  expected_arrival_date: "verwachte aankomst nareizigers",
   documents_complete: "documenten", vulnerabilities: "kwetsbaarheden", preferred_neighbourhoods: "voorkeurswijken",
   neighbourhood: "wijk", corporation: "corporatie", unit_type: "soort woning", temporary: "tijdelijk", shared: "gedeeld",
   beds: "bedden", bedrooms: "slaapkamers", min_occupants: "minimum bewoners", max_occupants: "maximum bewoners",
@@ -57,7 +68,7 @@ const DIFF_NAMES = { new: "nieuw", kept: "behouden", gone: "vervallen" };
 const DIFF_BADGES = { new: "badge accept", kept: "", gone: "badge decline" };
 const DERIVED = ["excluded_pairs", "fixed_pairs", "previous_pairs"];
 
-const state = { me: null, current: null, proposal: null, decisions: [], earlier: [], diff: null };
+const state = { me: null, current: null, proposal: null, decisions: [], earlier: [], diff: null, offers: [] };
 const status = () => document.getElementById("status");
 
 function today() {
@@ -102,6 +113,7 @@ async function decide(match, body, button) {
     });
     state.decisions = await allDecisions();
     renderMatches();
+    await loadOffers();
     setStatus(status(), `${match.household_id} → ${match.unit_id}: ${KIND_NAMES[body.kind]}.`, "ok");
     keepFocus(match.household_id);
   } catch (error) {
@@ -135,9 +147,12 @@ function declineForm(match, cell) {
 
 function decisionCell(match, entry, canDecide) {
   const cell = el("td", { class: "decision" });
-  const kinds = entry ? entry.kinds.map((d) => d.kind) : [];
+  // An accept on an earlier run that was undone since (reopened) no longer decides the pair:
+  // it is proposed again and can be accepted again. Declines and pins hold across runs.
+  const relevant = entry ? entry.kinds.filter((d) => d.kind !== "accept" || d.run_id === state.current.id) : [];
+  const kinds = relevant.map((d) => d.kind);
   const final = kinds.find((k) => k === "accept" || k === "decline");
-  for (const d of entry ? entry.kinds : []) {
+  for (const d of relevant) {
     cell.append(el("span", { class: `badge ${d.kind}`, text: KIND_NAMES[d.kind] + (d.reason ? `: ${DECLINE_REASONS[d.reason] || d.reason}` : "") }), " ");
   }
   if (!canDecide || final) return cell;
@@ -179,6 +194,78 @@ function renderMatches() {
   document.getElementById("decided").textContent = state.proposal
     ? `(${state.proposal.matches.length} regels; deze run: ${counts.accept} geaccepteerd, ${counts.decline} afgewezen, ${counts.pin} vastgezet)`
     : "";
+}
+
+async function loadOffers() {
+  state.offers = (await api.get("/v1/households?state=offered&limit=1000")).items;
+  renderOffers();
+}
+
+function addDays(iso, days) {
+  const date = new Date(`${iso}T00:00:00Z`);
+  date.setUTCDate(date.getUTCDate() + days);
+  return date.toISOString().slice(0, 10);
+}
+
+async function recordEvent(household, body, button) {
+  button.disabled = true;
+  try {
+    const recorded = await api.post(`/v1/households/${encodeURIComponent(household.household_id)}/events`, {
+      date: document.getElementById("event-date").value || today(),
+      ...body,
+    });
+    await loadOffers();
+    const after = STATE_NAMES[recorded.state_after] || recorded.state_after;
+    setStatus(status(), `${household.household_id}: ${EVENT_NAMES[recorded.kind]}, nu ${after}.`, "ok");
+  } catch (error) {
+    button.disabled = false;
+    setStatus(status(), errorText(error), "error");
+  }
+}
+
+function reasonForm(household, cell, kind, reasons, confirmText) {
+  const id = `${kind}-reason-${household.household_id}`;
+  const select = el("select", { id }, Object.entries(reasons).map(([code, name]) => el("option", { value: code, text: name })));
+  const confirm = el("button", { type: "button", class: "danger", text: confirmText });
+  const cancel = el("button", { type: "button", class: "secondary", text: "Annuleren", onclick: () => renderOffers() });
+  confirm.addEventListener("click", () => recordEvent(household, { kind, reason: select.value }, confirm));
+  cell.replaceChildren(el("div", { class: "actions" }, el("label", { for: id, text: "Reden" }), select, confirm, cancel));
+  select.focus();
+}
+
+function offerActions(household) {
+  const cell = el("td", { class: "decision" });
+  if (!allows(state.me.role, "wbb")) return cell;
+  const who = `${household.household_id} in ${household.offered_unit_id}`;
+  const moved = el("button", { type: "button", text: "Verhuisd", "aria-label": `Verhuisd: ${who}` });
+  moved.addEventListener("click", () => recordEvent(household, { kind: "moved_in" }, moved));
+  const refused = el("button", { type: "button", class: "danger", text: "Geweigerd", "aria-label": `Geweigerd: ${who}` });
+  refused.addEventListener("click", () => reasonForm(household, cell, "offer_refused", DECLINE_REASONS, "Weigering vastleggen"));
+  const reopen = el("button", { type: "button", class: "secondary", text: "Terugdraaien", "aria-label": `Terugdraaien: ${who}` });
+  reopen.addEventListener("click", () => reasonForm(household, cell, "reopen", REOPEN_REASONS, "Terugdraaien bevestigen"));
+  cell.append(el("div", { class: "actions" }, moved, refused, reopen));
+  return cell;
+}
+
+function renderOffers() {
+  const on = today();
+  document.getElementById("offers-count").textContent = `(${state.offers.length})`;
+  document.querySelector("#offers tbody").replaceChildren(
+    ...state.offers.map((h) => {
+      const due = h.offered_on ? addDays(h.offered_on, OFFER_DAYS) : null;
+      const late = due && due < on;
+      return el(
+        "tr",
+        { id: `offer-${h.household_id}`, "data-household": h.household_id, "data-unit": h.offered_unit_id },
+        el("th", { scope: "row" }, el("a", { href: `/huishouden?id=${encodeURIComponent(h.household_id)}`, text: h.household_id })),
+        el("td", { class: "num", text: h.adults + h.children }),
+        el("td", { text: h.offered_unit_id + (h.current_unit_id ? ` (woont nu in ${h.current_unit_id})` : "") }),
+        el("td", { text: formatDate(h.offered_on) }),
+        el("td", {}, el("span", { class: late ? "badge decline" : null, text: due ? formatDate(due) + (late ? ", over termijn" : "") : "" })),
+        offerActions(h),
+      );
+    }),
+  );
 }
 
 function unmatchedFilter() {
@@ -384,6 +471,7 @@ async function load() {
     document.getElementById("policy").value = policyText(state.current);
     renderKpis();
     renderMatches();
+    await loadOffers();
     unmatchedFilter();
     renderUnmatched();
     showEarlierRuns(runs);
@@ -440,6 +528,7 @@ async function importLists(event) {
 startPage(async (me) => {
   state.me = me;
   document.getElementById("housed-on").value = today();
+  document.getElementById("event-date").value = today();
   document.getElementById("rerun").addEventListener("click", rerun);
   document.getElementById("download").addEventListener("click", async () => {
     try {
