@@ -1,6 +1,6 @@
 """The day a household's family is expected; units withdrawn from the offer
 
-Revision ID: 0009
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-11-27 16:00:00
 
