@@ -291,7 +291,8 @@ class Target(Base):
 
 
 class AuditEntry(Base):
-    """Who did what, when, to which ids. Rows are only ever added, each chained to the one before."""
+    """Who did what, when, to which ids, with details (counts, a decision's fields, the before
+    and after of a change). Rows are only ever added, each chained to the one before."""
 
     __tablename__ = "audit_log"
 
@@ -301,6 +302,7 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(64), index=True)
     object_type: Mapped[str] = mapped_column(String(32))
     object_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     entry_hash: Mapped[str] = mapped_column(String(64))
 

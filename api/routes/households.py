@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Query, Response, UploadFile
 
 from api import audit
+from api.audit_records import event_details
 from api.auth import Caller
 from api.cases import record_event, timeline
 from api.deps import Admin, Offset, ReadSessionDep, SessionDep, SettingsDep, Viewer, Wbb
@@ -120,7 +121,7 @@ def create_event(
     taakstelling (persons counted on the date) happen in the same transaction."""
     event = record_event(session, caller, household_id, municipality, body, dt.date.today())
     ids: list[str | int] = [event.id, household_id, *([event.unit_id] if event.unit_id else [])]
-    audit.record(session, caller.token_id, f"case.{body.kind}", "household", ids)
+    audit.record(session, caller.token_id, f"case.{body.kind}", "household", ids, details=event_details(event))
     return EventPublic.model_validate(event)
 
 

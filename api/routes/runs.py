@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api import audit
+from api.audit_records import decision_details
 from api.auth import Caller
 from api.cycle import decide, latest_done_id, snapshot
 from api.dates import in_window, window_text
@@ -235,7 +236,8 @@ def create_decision(run_id: RowId, body: DecisionCreate, caller: Wbb, session: S
     unit is let. decline (with a reason code): the pair is never proposed again. pin: the
     pair is fixed in every later run."""
     decision = decide(session, caller, run_id, body)
-    audit.record(session, caller.token_id, f"decision.{body.kind}", "decision", [decision.id, body.household_id, body.unit_id])
+    ids = [decision.id, body.household_id, body.unit_id]
+    audit.record(session, caller.token_id, f"decision.{body.kind}", "decision", ids, details=decision_details(decision))
     return DecisionPublic.model_validate(decision)
 
 
