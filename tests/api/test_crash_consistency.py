@@ -22,7 +22,18 @@ import httpx
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
-from service_helpers import ServerProcess, accept_body, audit_key, csv_rows, load_example, make_tokens, policy, proposal, spawn, start_run
+from service_helpers import (
+    ServerProcess,
+    accept_body,
+    audit_key,
+    csv_rows,
+    load_example,
+    make_tokens,
+    policy,
+    proposal,
+    spawn,
+    start_run,
+)
 from sqlalchemy import Engine, event, func, select
 
 from api import audit_verify
