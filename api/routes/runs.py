@@ -236,7 +236,7 @@ def create_decision(run_id: RowId, body: DecisionCreate, caller: Wbb, session: S
     unit is let. decline (with a reason code): the pair is never proposed again. pin: the
     pair is fixed in every later run."""
     decision = decide(session, caller, run_id, body)
-    ids = [decision.id, body.household_id, body.unit_id]
+    ids: list[str | int] = [decision.id, body.household_id, body.unit_id]
     audit.record(session, caller.token_id, f"decision.{body.kind}", "decision", ids, details=decision_details(decision))
     return DecisionPublic.model_validate(decision)
 
