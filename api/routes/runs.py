@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api import audit
+from api.audit_access import read_details
 from api.audit_records import decision_details
 from api.auth import Caller
 from api.cycle import decide, latest_done_id, snapshot
@@ -135,7 +136,8 @@ def _finished(session: SessionDep, caller: Viewer, run_id: int) -> Run:
 )
 def get_proposal(run_id: RowId, caller: Viewer, session: SessionDep) -> Response:
     run = _finished(session, caller, run_id)
-    audit.record(session, caller.token_id, "run.proposal.read", "run", [run_id])
+    details = read_details(caller, _households(run), True)
+    audit.record(session, caller.token_id, "run.proposal.read", "run", [run_id], details=details)
     assert run.proposal_json is not None
     return Response(proposal_for(caller, run.proposal_json, run.policy), media_type="application/json")
 
@@ -185,7 +187,8 @@ def get_workbook(run_id: RowId, caller: Viewer, session: SessionDep) -> Response
         made_at=utcnow(),
     )
     content = proposal_workbook(proposal_for(caller, run.proposal_json, run.policy), minutes)
-    audit.record(session, caller.token_id, "run.proposal.export", "run", [run_id])
+    details = read_details(caller, _households(run), True)
+    audit.record(session, caller.token_id, "run.proposal.export", "run", [run_id], details=details)
     return Response(
         content,
         media_type=XLSX,
@@ -221,7 +224,8 @@ def get_diff(
     if later.scope != earlier.scope:
         raise ApiError(409, "The two runs cover different pools (municipalities); they are not compared.", code="not_comparable")
     diff = compare(session, caller, later, earlier)
-    audit.record(session, caller.token_id, "run.diff.read", "run", [run_id, against])
+    details = read_details(caller, _households(later), True)
+    audit.record(session, caller.token_id, "run.diff.read", "run", [run_id, against], details=details)
     return diff
 
 
@@ -246,6 +250,11 @@ def list_run_decisions(run_id: RowId, caller: Viewer, session: SessionDep) -> De
     get_visible(session, caller, Run, run_id, "Run")
     items = _run_decisions(session, caller, run_id)
     return DecisionList(total=len(items), limit=len(items), offset=0, items=[DecisionPublic.model_validate(d) for d in items])
+
+
+def _households(run: Run) -> int:
+    """The households of the run's input: those its proposal speaks about."""
+    return len(run.snapshot.get("households", []))
 
 
 def _run_decisions(session: Session, caller: Caller, run_id: int) -> list[Decision]:
