@@ -17,8 +17,8 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from api import api_docs, errors, oidc, scenario_jobs, security, web
 from api import audit as audit_log
-from api import errors, oidc, scenario_jobs, security, web
 from api.audit_checkpoint import refresh
 from api.audit_key import load_key
 from api.db import make_engine, make_sessionmaker, upgrade
@@ -103,6 +103,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         openapi_tags=TAGS,
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.sso = oidc.SingleSignOn(settings) if settings.oidc_issuer else None
     errors.install(app)
@@ -115,6 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(dashboard.router)
     scenario_jobs.install(app)
     web.install(app, settings)
+    api_docs.install(app, settings.api_docs)
     security.install(app)
 
     def openapi() -> dict[str, Any]:
