@@ -67,13 +67,15 @@ def entry_mac(
     object_type: str,
     object_ids: list[str],
     details: Mapping[str, Any] | None,
+    actor: str | None = None,
 ) -> str:
-    """HMAC-SHA256 under ``key`` of the previous hash and the entry's content, details included."""
+    """HMAC-SHA256 under ``key`` of the previous hash and the entry's content, details and actor included."""
     canonical = json.dumps(
         {
             "prev": prev_hash,
             "at": _moment(at),
             "token": token_id,
+            "actor": actor,
             "action": action,
             "type": object_type,
             "ids": [str(i) for i in object_ids],
@@ -122,8 +124,10 @@ def record(
     object_type: str,
     object_ids: Iterable[str | int],
     details: Mapping[str, Any] | None = None,
+    actor: str | None = None,
 ) -> AuditEntry:
-    """Add one entry in the caller's transaction, so it is stored exactly when the change is."""
+    """Add one entry in the caller's transaction, so it is stored exactly when the change is.
+    ``actor`` names the person acting, when known (kept in the chain like the rest)."""
     key = session_key(session)
     ids = [str(i) for i in object_ids]
     content = None if details is None else plain_json(dict(details))
@@ -132,12 +136,13 @@ def record(
     entry = AuditEntry(
         at=at,
         token_id=token_id,
+        actor=actor,
         action=action,
         object_type=object_type,
         object_ids=ids,
         details=content,
         prev_hash=prev,
-        entry_hash=entry_mac(key, prev, at, token_id, action, object_type, ids, content),
+        entry_hash=entry_mac(key, prev, at, token_id, action, object_type, ids, content, actor),
     )
     session.add(entry)
     session.flush()

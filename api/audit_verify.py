@@ -69,7 +69,15 @@ def verify_chain(session: Session, key: bytes) -> tuple[int, int, Break | None, 
             return checked, plain, Break(entry.id, reason), keying
         if keying is not None or entry.action == KEYED_ACTION:
             expected = entry_mac(
-                key, entry.prev_hash, entry.at, entry.token_id, entry.action, entry.object_type, entry.object_ids, entry.details
+                key,
+                entry.prev_hash,
+                entry.at,
+                entry.token_id,
+                entry.action,
+                entry.object_type,
+                entry.object_ids,
+                entry.details,
+                entry.actor,
             )
             if not hmac.compare_digest(expected, entry.entry_hash):
                 reason = (
@@ -82,6 +90,7 @@ def verify_chain(session: Session, key: bytes) -> tuple[int, int, Break | None, 
         else:
             if (
                 entry.details is not None
+                or entry.actor is not None
                 or chain_hash(entry.prev_hash, entry.at, entry.token_id, entry.action, entry.object_type, entry.object_ids)
                 != entry.entry_hash
             ):

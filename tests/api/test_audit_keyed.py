@@ -221,7 +221,9 @@ def test_a_log_recomputed_with_another_key_is_found(audited: Audited) -> None:
     def other(previous: str, row: Any) -> str:
         if row.details is None and row.action != "audit.keyed":
             return _plain(previous, row)
-        return entry_mac(wrong, previous, row.at, row.token_id, row.action, row.object_type, row.object_ids, row.details)
+        return entry_mac(
+            wrong, previous, row.at, row.token_id, row.action, row.object_type, row.object_ids, row.details, row.actor
+        )
 
     _rechain(audited.service.url, other)
     keying = next(e for e in entries(audited.service.url) if e.action == "audit.keyed")
@@ -309,3 +311,23 @@ def test_the_checkpoint_command_writes_only_for_an_intact_log(service: Service, 
     other = tmp_path / "other.json"
     result = run_cli(service.url, "audit", "checkpoint", "--out", str(other))
     assert result.exit_code == 1 and "no checkpoint written" in result.stderr and not other.exists()
+
+
+def test_the_actor_of_an_entry_is_in_the_chain(database_url: str) -> None:
+    """An entry written with the person acting keeps that name under the MAC: changing it in
+    the database breaks the chain at that entry."""
+    from api import audit
+    from api.db import make_sessionmaker, session_scope
+
+    make_tokens(database_url)
+    engine = make_engine(database_url)
+    try:
+        with session_scope(make_sessionmaker(engine)) as session:
+            entry = audit.record(session, "tok-1", "target.set", "target", ["Nijmegen/2025-H1"], actor="M. Bakker")
+            entry_id = entry.id
+    finally:
+        engine.dispose()
+    assert verify(database_url).exit_code == 0
+    sql(database_url, "UPDATE audit_log SET actor = 'A. Ander' WHERE id = :id", id=entry_id)
+    result = verify(database_url)
+    assert result.exit_code == 1 and f"broken at entry {entry_id}:" in result.stderr

@@ -100,7 +100,15 @@ def test_verify_finds_a_changed_action_even_with_its_hash_recomputed_alone(servi
         with engine.begin() as connection:
             row = connection.execute(select(AuditEntry).order_by(AuditEntry.id).offset(2).limit(1)).one()
             forged = entry_mac(
-                audit_key(), row.prev_hash, row.at, row.token_id, "units.read", row.object_type, row.object_ids, row.details
+                audit_key(),
+                row.prev_hash,
+                row.at,
+                row.token_id,
+                "units.read",
+                row.object_type,
+                row.object_ids,
+                row.details,
+                row.actor,
             )
             connection.execute(
                 text("UPDATE audit_log SET action = 'units.read', entry_hash = :h WHERE id = :id"), {"h": forged, "id": row.id}

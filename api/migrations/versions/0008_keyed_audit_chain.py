@@ -5,7 +5,8 @@ Revises: 0006
 Create Date: 2026-11-27 15:30:00
 
 Entries get a ``details`` column (counts, a decision's or event's fields, the before and
-after of a change), covered by the MAC. The entries already in the log keep their plain
+after of a change) and an ``actor`` column (the person acting, when known), both covered by
+the MAC. The entries already in the log keep their plain
 SHA-256 hashes; this revision appends the keying entry ``audit.keyed``, keyed with the audit
 key, after the last of them. Its MAC covers the hash of that last plain entry, so from now
 on no plain entry can be changed either; its details hold how many plain entries there
@@ -42,6 +43,7 @@ def _mac(key: bytes, prev: str, at: dt.datetime, action: str, object_type: str, 
             "prev": prev,
             "at": at.isoformat(timespec="seconds"),
             "token": None,
+            "actor": None,
             "action": action,
             "type": object_type,
             "ids": [],
@@ -69,6 +71,7 @@ def upgrade() -> None:
     key = _key()
     with op.batch_alter_table("audit_log", schema=None) as batch_op:
         batch_op.add_column(sa.Column("details", sa.JSON(), nullable=True))
+        batch_op.add_column(sa.Column("actor", sa.String(length=64), nullable=True))
 
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
@@ -108,4 +111,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("audit_log", schema=None) as batch_op:
+        batch_op.drop_column("actor")
         batch_op.drop_column("details")
