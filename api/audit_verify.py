@@ -109,8 +109,11 @@ def verify_chain(session: Session, key: bytes) -> tuple[int, int, Break | None, 
     return checked, plain, None, keying
 
 
-def _entries(session: Session) -> Iterator[AuditEntry]:
-    yield from session.scalars(select(AuditEntry).order_by(AuditEntry.id).execution_options(yield_per=1000))
+def _entries(session: Session) -> Iterator[Any]:
+    """The entries as plain rows (no ORM objects: a long log is walked several times faster)."""
+    columns = [column for column in AuditEntry.__table__.columns]
+    query = select(*columns).order_by(AuditEntry.id).execution_options(yield_per=1000)
+    yield from session.execute(query)
 
 
 def verify_rows(session: Session, tracked: Tracked, before: int, report: Report) -> None:
