@@ -23,13 +23,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from api.audit import GENESIS, KEYED_ACTION, chain_hash, entry_mac
 from api.audit_checkpoint import CheckpointError, Head, current_head, misfit, read, signed, write
 from api.audit_records import TRACKED, Tracked, fields_of
 from api.models import AuditEntry
+
+
+class NotKeyed(RuntimeError):
+    """The database's schema is older than the keyed chain: it has to be upgraded first."""
+
+
+def _check_schema(session: Session) -> None:
+    columns = {column["name"] for column in inspect(session.connection()).get_columns("audit_log")}
+    if "details" not in columns:
+        raise NotKeyed(
+            "The database's audit log is not keyed yet: its schema is older. Upgrade it first "
+            "(matcher serve or matcher token create upgrade it, with the audit key set), then verify."
+        )
 
 
 @dataclass(frozen=True)
@@ -178,6 +191,7 @@ def verify_command(checkpoint: Path | None) -> Report:
     engine = make_engine(settings.database_url)
     try:
         with make_sessionmaker(engine, read_only=True)() as session:
+            _check_schema(session)
             return verify(session, key, checkpoint if checkpoint is not None else settings.audit_checkpoint)
     finally:
         engine.dispose()
@@ -210,6 +224,7 @@ def checkpoint_command(out: Path | None) -> tuple[Head, Path]:
     engine = make_engine(settings.database_url)
     try:
         with make_sessionmaker(engine, read_only=True)() as session:
+            _check_schema(session)
             report = verify(session, key, path if path.exists() else None)
             problem = first_problem(report)
             if problem is not None:

@@ -304,14 +304,15 @@ def audit_verify(
     """Check the audit log (database from DATABASE_URL, key from MATCHER_AUDIT_KEY or
     MATCHER_AUDIT_KEY_FILE): its keyed chain, the decisions and case events against their
     entries, and the end of the log against a checkpoint. Exit 0 when all hold, 1 naming what
-    does not, 2 when the key is missing. Imports the service code lazily."""
+    does not, 2 when the key is missing or the database not yet upgraded. Imports the service
+    code lazily."""
     _require_service()
     from api.audit_key import AuditKeyError
-    from api.audit_verify import verify_command
+    from api.audit_verify import NotKeyed, verify_command
 
     try:
         report = verify_command(checkpoint)
-    except AuditKeyError as error:
+    except (AuditKeyError, NotKeyed) as error:
         _refuse(error)
         return
     lines: list[str] = []
@@ -346,11 +347,11 @@ def audit_checkpoint(
     _require_service()
     from api.audit_checkpoint import CheckpointError
     from api.audit_key import AuditKeyError
-    from api.audit_verify import checkpoint_command
+    from api.audit_verify import NotKeyed, checkpoint_command
 
     try:
         head, path = checkpoint_command(out_file)
-    except AuditKeyError as error:
+    except (AuditKeyError, NotKeyed) as error:
         _refuse(error)
         return
     except CheckpointError as error:

@@ -144,3 +144,16 @@ def test_a_plain_log_stays_verifiable_and_is_sealed_by_the_keying(database_url: 
         assert report.chain is not None and report.chain.entry_id == rows[3].id and report.plain == 3
     finally:
         engine.dispose()
+
+
+def test_verify_on_a_database_not_yet_keyed_says_so(database_url: str) -> None:
+    """`matcher audit verify` on a database still at the schema before the keying: exit 2 with
+    a message saying to upgrade it first, no traceback."""
+    engine = make_engine(database_url)
+    try:
+        upgrade(engine, "0006")
+    finally:
+        engine.dispose()
+    result = CliRunner().invoke(cli, ["audit", "verify"], env={"DATABASE_URL": database_url, "MATCHER_AUDIT_CHECKPOINT": None})
+    assert result.exit_code == 2, result.output
+    assert "not keyed yet" in result.stderr and "Upgrade it first" in result.stderr
