@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 
 from api import audit
+from api.audit_access import field_changes
 from api.dates import EARLIEST, PlausibleDate, latest
 from api.deps import ReadSessionDep, SessionDep, Viewer, Wbb
 from api.errors import ApiError, Problem, not_found, responses
@@ -63,10 +64,12 @@ def set_target(municipality: str, half_year: HalfYear, body: TargetSet, caller: 
     if not caller.sees(municipality):
         raise not_found(f"Municipality {municipality}")
     target = session.get(Target, (municipality, half_year))
+    before = {"persons": target.persons if target is not None else None}
     if target is None:
         target = Target(municipality=municipality, half_year=half_year, persons=body.persons, updated_by=caller.token_id)
         session.add(target)
     target.persons, target.updated_by, target.updated_at = body.persons, caller.token_id, utcnow()
     session.flush()
-    audit.record(session, caller.token_id, "target.set", "target", [f"{municipality}/{half_year}"])
+    details = field_changes(before, {"persons": target.persons})
+    audit.record(session, caller.token_id, "target.set", "target", [f"{municipality}/{half_year}"], details=details)
     return TargetPublic.model_validate(target)

@@ -102,3 +102,21 @@ def test_an_update_records_before_and_after_without_personal_values(service: Ser
     assert household["details"] == {"changes": {"children": [int(row["children"]), 5]}, "personal": ["vulnerabilities"]}
     assert "medical" not in str(household)
     assert unit_entry["details"]["changes"] == {"corporation": [unit["corporation"] or None, "Talis"]}
+
+
+def test_targets_and_settings_record_before_and_after(service: Service) -> None:
+    """Setting a target twice records [null, 9] then [9, 12]; turning off counting family
+    arrivals records [true, false]; a PUT that changes nothing records no change."""
+    before = len(_log(service))
+    for persons in (9, 12, 12):
+        response = service.client.put("/v1/taakstelling/Nijmegen/2025-H1", headers=service.auth("wbb"), json={"persons": persons})
+        assert response.status_code == 200
+    response = service.client.put(
+        "/v1/municipalities/Nijmegen/settings", headers=service.auth("wbb"), json={"count_family_arrivals": False}
+    )
+    assert response.status_code == 200, response.text
+    first, second, same, setting = _new(service, before)
+    assert first["details"]["changes"] == {"persons": [None, 9]} and second["details"]["changes"] == {"persons": [9, 12]}
+    assert same["details"]["changes"] == {}
+    assert setting["action"] == "municipality.settings"
+    assert setting["details"]["changes"] == {"count_family_arrivals": [True, False]}
