@@ -88,13 +88,19 @@ def decide_and_move(service: Service) -> dict[str, Any]:
     return recorded
 
 
-def test_an_untouched_log_verifies_against_its_checkpoint(audited: Audited) -> None:
+def test_an_untouched_log_verifies_against_its_checkpoint(audited: Audited, caplog: Any) -> None:
     """After imports, a run, a decision and an event, the checkpoint names the newest entry and
-    the number of entries, and verify with it exits 0, comparing the decision and the event."""
+    the number of entries (in the file and in a log line), and verify with it exits 0,
+    comparing the decision and the event."""
+    import logging
+
+    caplog.set_level(logging.INFO, logger="api.audit_checkpoint")
     decide_and_move(audited.service)
     rows = entries(audited.service.url)
     written = json.loads(audited.checkpoint.read_text(encoding="utf-8"))
     assert (written["entry_id"], written["entries"], written["head"]) == (rows[-1].id, len(rows), rows[-1].entry_hash)
+    line = f"audit checkpoint: entry {rows[-1].id}, {len(rows)} entries, head {rows[-1].entry_hash}, mac {written['mac']}"
+    assert line in caplog.text
     result = verify(audited.service.url, audited.checkpoint)
     assert result.exit_code == 0, result.output
     assert f"audit log intact: {len(rows)} entries" in result.stdout
