@@ -31,6 +31,7 @@ from typing import Any
 from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.auth import Caller
 from api.models import AuditEntry, utcnow
 
 GENESIS = "0" * 64
@@ -148,6 +149,18 @@ def record(
     session.flush()
     session.info[APPENDED_INFO] = True
     return entry
+
+
+def record_by(
+    session: Session,
+    caller: Caller,
+    action: str,
+    object_type: str,
+    object_ids: Iterable[str | int],
+    details: Mapping[str, Any] | None = None,
+) -> AuditEntry:
+    """``record`` for a request's caller: its token id (or single sign-on id) and the person acting."""
+    return record(session, caller.token_id, action, object_type, object_ids, details=details, actor=caller.actor)
 
 
 def attach(factory: sessionmaker[Session], key: bytes, checkpoint: Path | None) -> None:

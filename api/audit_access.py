@@ -45,7 +45,7 @@ def record_read(
     """One entry for a read whose own session only reads, in a transaction of its own. Called
     before the answer is sent: when it fails, the caller gets an error, not the data."""
     with session_scope(sessions) as session:
-        audit.record(session, caller.token_id, action, object_type, ids, details=details)
+        audit.record_by(session, caller, action, object_type, ids, details=details)
 
 
 def field_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:

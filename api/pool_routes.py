@@ -90,8 +90,8 @@ def import_records(
         stored = table.store(session, records, source, mode == "replace", caller, False)
     except InputError as error:
         raise refused(error) from None
-    audit.record(
-        session, caller.token_id, f"{table.plural}.import", table.singular, [*stored.created, *stored.updated, *stored.removed]
+    audit.record_by(
+        session, caller, f"{table.plural}.import", table.singular, [*stored.created, *stored.updated, *stored.removed]
     )
     return ImportResult(
         created=len(stored.created),
@@ -175,7 +175,7 @@ def read_one(table: PoolTable[Row], session: Session, caller: Caller, row_id: st
     """One row, and an audit entry that the caller read it."""
     row = fetch(table, session, caller, row_id, municipality)
     details = read_details(caller, 1, table.model is Household)
-    audit.record(session, caller.token_id, f"{table.singular}.read", table.singular, [row_id], details=details)
+    audit.record_by(session, caller, f"{table.singular}.read", table.singular, [row_id], details=details)
     return row
 
 
@@ -207,7 +207,7 @@ def update_one(
         raise ApiError(409, error.problems[0].message) from None
     session.refresh(row)
     details = field_changes(before, table.row_of(row))
-    audit.record(session, caller.token_id, f"{table.singular}.update", table.singular, [row_id], details=details)
+    audit.record_by(session, caller, f"{table.singular}.update", table.singular, [row_id], details=details)
     return row
 
 
@@ -219,4 +219,4 @@ def delete_one(table: PoolTable[Row], session: Session, caller: Caller, row_id: 
     if reason is not None:
         raise ApiError(409, f"{reason[:1].upper()}{reason[1:]}; it cannot be removed.", code="conflict")
     session.delete(row)
-    audit.record(session, caller.token_id, f"{table.singular}.delete", table.singular, [row_id])
+    audit.record_by(session, caller, f"{table.singular}.delete", table.singular, [row_id])

@@ -620,6 +620,7 @@ class AuditPublic(BaseModel):
     id: int
     at: dt.datetime
     token_id: str | None
+    actor: str | None = Field(default=None, description="the person acting, as the service knows them; covered by the MAC")
     action: str
     object_type: str
     object_ids: list[str]

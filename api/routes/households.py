@@ -127,7 +127,7 @@ def create_event(
     taakstelling (persons counted on the date) happen in the same transaction."""
     event = record_event(session, caller, household_id, municipality, body, dt.date.today())
     ids: list[str | int] = [event.id, household_id, *([event.unit_id] if event.unit_id else [])]
-    audit.record(session, caller.token_id, f"case.{body.kind}", "household", ids, details=event_details(event))
+    audit.record_by(session, caller, f"case.{body.kind}", "household", ids, details=event_details(event))
     return EventPublic.model_validate(event)
 
 
@@ -140,7 +140,7 @@ def get_timeline(household_id: str, caller: Viewer, session: SessionDep, municip
     household = fetch(HOUSEHOLDS, session, caller, household_id, municipality)
     items = timeline(session, household)
     details = read_details(caller, len(items), False)  # a timeline holds no vulnerabilities
-    audit.record(session, caller.token_id, "household.timeline.read", "household", [household_id], details=details)
+    audit.record_by(session, caller, "household.timeline.read", "household", [household_id], details=details)
     return Timeline(
         household_id=household.household_id,
         municipality=household.municipality,

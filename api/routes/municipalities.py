@@ -38,5 +38,5 @@ def set_settings(municipality: str, body: MunicipalitySettings, caller: Wbb, ses
     setting.count_family_arrivals, setting.updated_by, setting.updated_at = body.count_family_arrivals, caller.token_id, utcnow()
     session.flush()
     details = field_changes(before, {"count_family_arrivals": setting.count_family_arrivals})
-    audit.record(session, caller.token_id, "municipality.settings", "municipality", [municipality], details=details)
+    audit.record_by(session, caller, "municipality.settings", "municipality", [municipality], details=details)
     return MunicipalitySettingsPublic(municipality=municipality, count_family_arrivals=setting.count_family_arrivals)

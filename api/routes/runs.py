@@ -97,7 +97,7 @@ def create_run(body: RunCreate, caller: Wbb, session: SessionDep, queue: QueueDe
     )
     session.add(run)
     session.flush()
-    audit.record(session, caller.token_id, "run.create", "run", [run.id])
+    audit.record_by(session, caller, "run.create", "run", [run.id])
     session.commit()
     queue.submit(run.id)
     response.headers["Location"] = f"/v1/runs/{run.id}"
@@ -137,7 +137,7 @@ def _finished(session: SessionDep, caller: Viewer, run_id: int) -> Run:
 def get_proposal(run_id: RowId, caller: Viewer, session: SessionDep) -> Response:
     run = _finished(session, caller, run_id)
     details = read_details(caller, _households(run), True)
-    audit.record(session, caller.token_id, "run.proposal.read", "run", [run_id], details=details)
+    audit.record_by(session, caller, "run.proposal.read", "run", [run_id], details=details)
     assert run.proposal_json is not None
     return Response(proposal_for(caller, run.proposal_json, run.policy), media_type="application/json")
 
@@ -188,7 +188,7 @@ def get_workbook(run_id: RowId, caller: Viewer, session: SessionDep) -> Response
     )
     content = proposal_workbook(proposal_for(caller, run.proposal_json, run.policy), minutes)
     details = read_details(caller, _households(run), True)
-    audit.record(session, caller.token_id, "run.proposal.export", "run", [run_id], details=details)
+    audit.record_by(session, caller, "run.proposal.export", "run", [run_id], details=details)
     return Response(
         content,
         media_type=XLSX,
@@ -225,7 +225,7 @@ def get_diff(
         raise ApiError(409, "The two runs cover different pools (municipalities); they are not compared.", code="not_comparable")
     diff = compare(session, caller, later, earlier)
     details = read_details(caller, _households(later), True)
-    audit.record(session, caller.token_id, "run.diff.read", "run", [run_id, against], details=details)
+    audit.record_by(session, caller, "run.diff.read", "run", [run_id, against], details=details)
     return diff
 
 
@@ -241,7 +241,7 @@ def create_decision(run_id: RowId, body: DecisionCreate, caller: Wbb, session: S
     pair is fixed in every later run."""
     decision = decide(session, caller, run_id, body)
     ids: list[str | int] = [decision.id, body.household_id, body.unit_id]
-    audit.record(session, caller.token_id, f"decision.{body.kind}", "decision", ids, details=decision_details(decision))
+    audit.record_by(session, caller, f"decision.{body.kind}", "decision", ids, details=decision_details(decision))
     return DecisionPublic.model_validate(decision)
 
 

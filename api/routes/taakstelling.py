@@ -47,7 +47,7 @@ def get_workbook(caller: Viewer, session: SessionDep, municipality: str | None =
     content = taakstelling_workbook(
         report(session, caller.municipality, municipality, day), counted_events(session, caller.municipality, municipality, day)
     )
-    audit.record(session, caller.token_id, "taakstelling.export", "taakstelling", [day.isoformat(), municipality or "all"])
+    audit.record_by(session, caller, "taakstelling.export", "taakstelling", [day.isoformat(), municipality or "all"])
     name = f"taakstelling-{day.isoformat()}.xlsx"
     return Response(content, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
@@ -71,5 +71,5 @@ def set_target(municipality: str, half_year: HalfYear, body: TargetSet, caller: 
     target.persons, target.updated_by, target.updated_at = body.persons, caller.token_id, utcnow()
     session.flush()
     details = field_changes(before, {"persons": target.persons})
-    audit.record(session, caller.token_id, "target.set", "target", [f"{municipality}/{half_year}"], details=details)
+    audit.record_by(session, caller, "target.set", "target", [f"{municipality}/{half_year}"], details=details)
     return TargetPublic.model_validate(target)

@@ -30,7 +30,7 @@ def test_a_household_list_with_needs_is_one_entry_with_its_count(service: Servic
     assert [e["action"] for e in added] == ["households.list"]
     me = service.client.get("/v1/me", headers=service.auth("officer")).json()
     entry = added[0]
-    assert entry["token_id"] == me["token_id"]
+    assert entry["token_id"] == me["token_id"] and entry["actor"] == me["actor"]
     assert sorted(entry["object_ids"]) == sorted(h["household_id"] for h in listed["items"])
     assert entry["details"]["count"] == 150 and entry["details"]["special_category"] is True
     page = service.client.get("/v1/households?limit=10&offset=5", headers=service.auth("wbb")).json()
