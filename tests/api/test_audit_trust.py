@@ -193,7 +193,7 @@ def test_every_refused_change_leaves_exactly_one_entry(
     entry = service.client.get("/v1/audit?limit=1", headers=service.auth("admin")).json()["items"][0]
     assert entry["action"] == f"denied.{status}" and entry["object_ids"][0].startswith(f"{method} /v1/")
     me = service.client.get("/v1/me", headers=service.auth(who)).json()
-    assert entry["token_id"] == me["token_id"]
+    assert entry["token_id"] == me["token_id"] and entry["actor"] == me["actor"]
 
 
 def test_a_decision_needs_a_named_person(service: Service, decided_run: Any) -> None:
