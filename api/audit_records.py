@@ -3,8 +3,9 @@
 A decision (or an event on a household's case) is a row of its own table, and its audit
 entry used to name only its ids: someone who can write to the database could change a
 stored decision's unit, kind, reason, date or person and the chain would still hold. So the
-entry written with a decision carries the decision's fields in its ``details``, under the
-MAC, and ``matcher audit verify`` compares every stored decision and event with its entry.
+entry written with a decision carries every column of the decision in its ``details``,
+under the MAC, and ``matcher audit verify`` compares every stored decision and event with
+its entry.
 
 The rows already there when the chain was keyed have no such entry; the keying entry
 records the highest id of each table at that moment, so verify knows which rows are older
@@ -23,33 +24,20 @@ from api.models import Base, CaseEvent, Decision
 
 @dataclass(frozen=True)
 class Tracked:
-    """A table whose rows are kept whole in their audit entries."""
+    """A table whose rows are kept whole in their audit entries: every column, so a column
+    added later is covered from then on (an older entry is compared on the fields it has)."""
 
     model: type[Base]
     name: str  # the key of the row in an entry's details, and the word in messages
     action_prefix: str  # the entries that carry a row of this table start with this
-    fields: Sequence[str]
+
+    @property
+    def fields(self) -> Sequence[str]:
+        return [column.name for column in self.model.__table__.columns]
 
 
-DECISIONS = Tracked(
-    model=Decision,
-    name="decision",
-    action_prefix="decision.",
-    fields=(
-        "id", "run_id", "household_id", "municipality", "unit_id", "unit_municipality", "kind", "persons",
-        "housed_on", "reason", "created_at", "created_by", "decided_by",
-    ),
-)  # fmt: skip
-EVENTS = Tracked(
-    model=CaseEvent,
-    name="event",
-    action_prefix="case.",
-    fields=(
-        "id", "household_id", "municipality", "kind", "date", "unit_id", "unit_municipality", "reason",
-        "temporary_until", "expected", "adults", "children", "persons_counted", "state_before", "state_after",
-        "created_at", "created_by",
-    ),
-)  # fmt: skip
+DECISIONS = Tracked(model=Decision, name="decision", action_prefix="decision.")
+EVENTS = Tracked(model=CaseEvent, name="event", action_prefix="case.")
 TRACKED = (DECISIONS, EVENTS)
 
 

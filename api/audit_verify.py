@@ -151,7 +151,7 @@ def verify_rows(session: Session, tracked: Tracked, before: int, report: Report)
         entry_id, stored = found
         report.rows_checked += 1
         now = fields_of(tracked, row)
-        changed = [name for name in tracked.fields if now.get(name) != stored.get(name)]
+        changed = [name for name in stored if now.get(name) != stored[name]]
         if changed:
             what = ", ".join(f"{name} is {now.get(name)!r} in the database, {stored.get(name)!r} in the log" for name in changed)
             report.rows.append(f"{tracked.name} {row.id} does not match audit entry {entry_id}: {what}")
