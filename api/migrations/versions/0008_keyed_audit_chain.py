@@ -1,7 +1,7 @@
 """The audit chain is keyed (HMAC-SHA256 under the audit key); entries get details
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-11-27 15:30:00
 
 Entries get a ``details`` column (counts, a decision's or event's fields, the before and
@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007"
 branch_labels: str | None = None
 depends_on: str | None = None
 
