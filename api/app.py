@@ -1,7 +1,9 @@
 """The FastAPI application: ``create_app(settings)`` wires database, job queue and routes.
 
-Starting the app upgrades the database schema (Alembic) when ``migrate_on_start`` is set,
-starts the run workers, and queues again the runs an earlier process left unfinished.
+Making the app loads the audit key (``api.audit_key``): without one it refuses, unless in
+development mode. Starting it upgrades the database schema (Alembic) when
+``migrate_on_start`` is set, starts the run workers, queues again the runs an earlier
+process left unfinished, and writes the audit checkpoint when one is set.
 """
 
 from __future__ import annotations
@@ -15,7 +17,10 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from api import errors, oidc, scenario_jobs, security, web
+from api import api_docs, errors, oidc, scenario_jobs, security, web
+from api import audit as audit_log
+from api.audit_checkpoint import refresh
+from api.audit_key import load_key
 from api.db import make_engine, make_sessionmaker, upgrade
 from api.jobs import RunQueue
 from api.limits import BodyLimit
@@ -70,13 +75,17 @@ TAGS = [
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
+    key = load_key(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings.database_url)
         if settings.migrate_on_start:
-            upgrade(engine)
+            upgrade(engine, audit_key=key)
         sessions = make_sessionmaker(engine)
+        audit_log.attach(sessions, key, settings.audit_checkpoint)
+        if settings.audit_checkpoint is not None:
+            refresh(engine, key, settings.audit_checkpoint)
         queue = RunQueue(sessions, settings.workers, settings.queue_max)
         app.state.settings, app.state.sessions, app.state.queue = settings, sessions, queue
         app.state.read_sessions = make_sessionmaker(engine, read_only=True)
@@ -94,6 +103,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         openapi_tags=TAGS,
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.sso = oidc.SingleSignOn(settings) if settings.oidc_issuer else None
     errors.install(app)
@@ -106,6 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(dashboard.router)
     scenario_jobs.install(app)
     web.install(app, settings)
+    api_docs.install(app, settings.api_docs)
     security.install(app)
 
     def openapi() -> dict[str, Any]:

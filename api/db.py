@@ -111,8 +111,9 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         session.close()
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to the newest migration (or to ``revision``)."""
+def upgrade(engine: Engine, revision: str = "head", audit_key: bytes | None = None) -> None:
+    """Bring the schema to the newest migration (or to ``revision``). The migration that keys
+    the audit chain uses ``audit_key``, else the key of the environment (``api.audit_key``)."""
     from alembic import command
     from alembic.config import Config
 
@@ -120,5 +121,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
+        if audit_key is not None:
+            config.attributes["audit_key"] = audit_key
         command.upgrade(config, revision)
     log.info("database schema is up to date")

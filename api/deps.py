@@ -79,6 +79,7 @@ def get_caller(request: Request, credentials: Annotated[HTTPAuthorizationCredent
     if caller is None:
         raise ApiError(401, "The token is unknown or revoked.")
     request.state.token_id = caller.token_id  # for the audit entry of a refused change
+    request.state.actor = caller.actor
     return caller
 
 

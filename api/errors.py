@@ -191,6 +191,7 @@ def record_refusal(request: Request, status: int) -> None:
             f"denied.{status}",
             "request",
             [f"{request.method} {template}", *ids],
+            actor=getattr(request.state, "actor", None),
         )
 
 
@@ -201,7 +202,8 @@ def record_refused(request: Request, action: str, object_type: str, ids: list[st
     from api.db import session_scope
 
     with session_scope(request.app.state.sessions) as session:
-        audit.record(session, getattr(request.state, "token_id", None), action, object_type, ids)
+        token_id, actor = getattr(request.state, "token_id", None), getattr(request.state, "actor", None)
+        audit.record(session, token_id, action, object_type, ids, actor=actor)
 
 
 def install(app: FastAPI) -> None:

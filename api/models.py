@@ -291,16 +291,19 @@ class Target(Base):
 
 
 class AuditEntry(Base):
-    """Who did what, when, to which ids. Rows are only ever added, each chained to the one before."""
+    """Who did what, when, to which ids, with details (counts, a decision's fields, the before
+    and after of a change). Rows are only ever added, each chained to the one before."""
 
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     token_id: Mapped[str | None] = mapped_column(String(32))
+    actor: Mapped[str | None] = mapped_column(String(64))  # the person acting, when known; in the chain
     action: Mapped[str] = mapped_column(String(64), index=True)
     object_type: Mapped[str] = mapped_column(String(32))
     object_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     entry_hash: Mapped[str] = mapped_column(String(64))
 

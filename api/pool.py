@@ -403,7 +403,7 @@ def store_households(
             household.documents_incomplete_since = household.koppeling_date if row_key not in existing or not complete else today
     session.flush()
     if shared:
-        audit.record(session, caller.token_id, "households.import.shared_id", "household", shared)
+        audit.record_by(session, caller, "households.import.shared_id", "household", shared)
     return Stored(created, updated, removed, [hid for hid, _ in kept])
 
 
@@ -424,7 +424,7 @@ def store_units(
         open_rows if replace and not edit else None, keep_keys=kept,
     )  # fmt: skip
     if shared:
-        audit.record(session, caller.token_id, "units.import.shared_id", "unit", shared)
+        audit.record_by(session, caller, "units.import.shared_id", "unit", shared)
     return Stored(created, updated, removed, [uid for uid, _ in kept])
 
 

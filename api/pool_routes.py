@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from api import audit
+from api.audit_access import field_changes, read_details
 from api.auth import Caller
 from api.errors import ApiError, Problem, invalid_input, not_found
 from api.models import Household, Unit
@@ -89,8 +90,8 @@ def import_records(
         stored = table.store(session, records, source, mode == "replace", caller, False)
     except InputError as error:
         raise refused(error) from None
-    audit.record(
-        session, caller.token_id, f"{table.plural}.import", table.singular, [*stored.created, *stored.updated, *stored.removed]
+    audit.record_by(
+        session, caller, f"{table.plural}.import", table.singular, [*stored.created, *stored.updated, *stored.removed]
     )
     return ImportResult(
         created=len(stored.created),
@@ -173,7 +174,8 @@ def fetch(table: PoolTable[Row], session: Session, caller: Caller, row_id: str, 
 def read_one(table: PoolTable[Row], session: Session, caller: Caller, row_id: str, municipality: str | None = None) -> Row:
     """One row, and an audit entry that the caller read it."""
     row = fetch(table, session, caller, row_id, municipality)
-    audit.record(session, caller.token_id, f"{table.singular}.read", table.singular, [row_id])
+    details = read_details(caller, 1, table.model is Household)
+    audit.record_by(session, caller, f"{table.singular}.read", table.singular, [row_id], details=details)
     return row
 
 
@@ -193,7 +195,8 @@ def update_one(
     if changes.get("municipality", row.municipality) != row.municipality:
         message = "the municipality is part of the id and cannot be changed; remove the row and import it for the other one"
         raise ApiError(422, "The input has 1 problem.", problems=[Problem(source="body", column="municipality", message=message)])
-    merged = table.row_of(row) | {k: v for k, v in changes.items() if k in table.fields}
+    before = table.row_of(row)
+    merged = before | {k: v for k, v in changes.items() if k in table.fields}
     try:
         records = table.parse(session, [merged], "body", None, caller)
     except InputError as error:
@@ -202,8 +205,9 @@ def update_one(
         table.store(session, records, "body", False, caller, True)
     except InputError as error:
         raise ApiError(409, error.problems[0].message) from None
-    audit.record(session, caller.token_id, f"{table.singular}.update", table.singular, [row_id])
     session.refresh(row)
+    details = field_changes(before, table.row_of(row))
+    audit.record_by(session, caller, f"{table.singular}.update", table.singular, [row_id], details=details)
     return row
 
 
@@ -215,4 +219,4 @@ def delete_one(table: PoolTable[Row], session: Session, caller: Caller, row_id: 
     if reason is not None:
         raise ApiError(409, f"{reason[:1].upper()}{reason[1:]}; it cannot be removed.", code="conflict")
     session.delete(row)
-    audit.record(session, caller.token_id, f"{table.singular}.delete", table.singular, [row_id])
+    audit.record_by(session, caller, f"{table.singular}.delete", table.singular, [row_id])

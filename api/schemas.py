@@ -620,10 +620,18 @@ class AuditPublic(BaseModel):
     id: int
     at: dt.datetime
     token_id: str | None
+    actor: str | None = Field(default=None, description="the person acting, as the service knows them; covered by the MAC")
     action: str
     object_type: str
     object_ids: list[str]
-    entry_hash: str = Field(description="SHA-256 over the previous entry's hash and this entry's content")
+    details: dict[str, Any] | None = Field(
+        default=None,
+        description="counts of a read, a decision's or event's fields, the before and after of a change; covered by the MAC",
+    )
+    entry_hash: str = Field(
+        description="HMAC-SHA256 under the audit key over the previous entry's hash and this entry's content "
+        "(plain SHA-256 for entries from before the keying)"
+    )
 
 
 class AuditList(Page):

@@ -3,7 +3,8 @@
 The web pages set their own, stricter-for-pages headers (``api.web``). Every other answer
 gets ``nosniff``, no framing, no referrer, a CSP that loads nothing, and ``no-store``:
 personal data must not linger in browser or proxy caches. The interactive docs at /docs
-and /redoc load their viewer from a CDN and keep FastAPI's defaults. No CORS middleware is
+and /redoc are off unless enabled, and then load nothing from elsewhere (``api.api_docs``).
+No CORS middleware is
 installed: a browser page from another origin gets no Access-Control-Allow-Origin and so
 cannot read any answer.
 """

@@ -11,10 +11,11 @@ names the variable instead of refusing every login later.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Self
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, ValidationError, model_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from matcher.errors import InputError, InputProblem
@@ -63,6 +64,17 @@ class Settings(BaseSettings):
     )
     scenario_max_replicates: int = Field(default=200, ge=1, le=10_000, description="most replicates one scenario run may ask for")
     migrate_on_start: bool = Field(default=True, description="upgrade the database schema when the service starts")
+    audit_key: SecretStr | None = Field(
+        default=None, description="the secret that keys the audit chain (HMAC-SHA256), at least 32 characters"
+    )
+    audit_key_file: Path | None = Field(default=None, description="a file holding the audit key, instead of MATCHER_AUDIT_KEY")
+    audit_checkpoint: Path | None = Field(
+        default=None, description="file the signed head of the audit log is written to after every change; keep it elsewhere"
+    )
+    development: bool = Field(
+        default=False, description="development mode: start without an audit key (the chain is keyed with a published key)"
+    )
+    api_docs: bool = Field(default=False, description="serve the interactive API documentation at /docs and /redoc")
     municipality: str | None = Field(
         default=None,
         min_length=1,

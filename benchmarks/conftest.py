@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,9 @@ import pytest
 from matcher.generate import generate_instance
 
 REPORT: list[dict[str, object]] = []
+
+# The service refuses to start without an audit key; the service benchmark starts it.
+os.environ.setdefault("MATCHER_AUDIT_KEY", "benchmark-audit-key-0123456789abcdef0123456789abcdef")
 
 
 def write_instance(folder: Path, profile: str, seed: int, policy_changes: dict[str, object] | None = None) -> Path:

@@ -258,8 +258,12 @@ def serve(
     """
     _require_service()
     from api.app import serve as run_service
+    from api.audit_key import AuditKeyError
 
-    run_service(host, port)
+    try:
+        run_service(host, port)
+    except AuditKeyError as error:
+        _refuse(error)
 
 
 token_app = typer.Typer(no_args_is_help=True, help="Access tokens for the service.")
@@ -273,11 +277,15 @@ def token_create(
 ) -> None:
     """Print a new token (only its hash is stored). Imports the service code lazily."""
     _require_service()
+    from api.audit_key import AuditKeyError
     from api.auth import ROLES, create_token_command
 
     if role not in ROLES:
         _fail(InputError.single("--role", f"expected one of {', '.join(ROLES)}, got {role!r}"))
-    sys.stdout.write(create_token_command(role, municipality) + "\n")
+    try:
+        sys.stdout.write(create_token_command(role, municipality) + "\n")
+    except AuditKeyError as error:
+        _refuse(error)
 
 
 audit_app = typer.Typer(no_args_is_help=True, help="The service's audit log.")
@@ -285,19 +293,77 @@ app.add_typer(audit_app, name="audit")
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
-    """Check the audit log's hash chain (database from DATABASE_URL). Exit 0 when intact,
-    1 naming the first entry where it breaks. Imports the service code lazily."""
+def audit_verify(
+    checkpoint: Annotated[
+        Path | None,
+        typer.Option(
+            "--checkpoint", help="a checkpoint file to compare the end of the log with (default: MATCHER_AUDIT_CHECKPOINT)"
+        ),
+    ] = None,
+) -> None:
+    """Check the audit log (database from DATABASE_URL, key from MATCHER_AUDIT_KEY or
+    MATCHER_AUDIT_KEY_FILE): its keyed chain, the decisions and case events against their
+    entries, and the end of the log against a checkpoint. Exit 0 when all hold, 1 naming what
+    does not, 2 when the key is missing or the database not yet upgraded. Imports the service
+    code lazily."""
     _require_service()
-    from api.audit import verify_command
+    from api.audit_key import AuditKeyError
+    from api.audit_verify import NotKeyed, verify_command
 
-    checked, broken = verify_command()
-    if broken is not None:
-        sys.stderr.write(
-            f"audit log broken at entry {broken.entry_id}: {broken.reason} ({checked} entries before it are intact)\n"
-        )
+    try:
+        report = verify_command(checkpoint)
+    except (AuditKeyError, NotKeyed) as error:
+        _refuse(error)
+        return
+    lines: list[str] = []
+    if report.chain is not None:
+        where = "" if report.chain.entry_id is None else f" at entry {report.chain.entry_id}"
+        lines.append(f"audit log broken{where}: {report.chain.reason} ({report.entries} entries before it are intact)")
+    lines += [f"audit log does not match the database: {problem}" for problem in report.rows]
+    if report.checkpoint is not None:
+        lines.append(f"audit log does not match its checkpoint: {report.checkpoint}")
+    if lines:
+        sys.stderr.write("".join(line + "\n" for line in lines))
         raise typer.Exit(1)
-    sys.stdout.write(f"audit log intact: {checked} entries\n")
+    keyed = report.entries - report.plain
+    end = "its end matches the checkpoint"
+    if not report.checkpoint_used:
+        end = "no checkpoint given, so entries cut off at the end would not show"
+    sys.stdout.write(
+        f"audit log intact: {report.entries} entries ({report.plain} plain SHA-256 from before the keying, {keyed} keyed); "
+        f"{report.rows_checked} decisions and events match their entries"
+        + (f", {report.rows_before_keying} from before the keying not compared" if report.rows_before_keying else "")
+        + f"; {end}\n"
+    )
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(
+    out_file: Annotated[Path | None, typer.Option("--out", help="where to write it (default MATCHER_AUDIT_CHECKPOINT)")] = None,
+) -> None:
+    """Write the signed head of the audit log to a file, after checking the log (and that the
+    file there, if any, still fits it). Exit 1 when the log does not hold. Imports the service
+    code lazily."""
+    _require_service()
+    from api.audit_checkpoint import CheckpointError
+    from api.audit_key import AuditKeyError
+    from api.audit_verify import NotKeyed, checkpoint_command
+
+    try:
+        head, path = checkpoint_command(out_file)
+    except (AuditKeyError, NotKeyed) as error:
+        _refuse(error)
+        return
+    except CheckpointError as error:
+        sys.stderr.write(f"no checkpoint written: {error}\n")
+        raise typer.Exit(1) from None
+    sys.stdout.write(f"checkpoint written to {path}: entry {head.entry_id}, {head.entries} entries, head {head.head}\n")
+
+
+def _refuse(error: Exception) -> None:
+    """A setting the command needs is missing or unusable: say which, exit 2, no traceback."""
+    err.print(str(error), highlight=False, markup=False)
+    raise typer.Exit(code=2)
 
 
 @app.command()
@@ -310,9 +376,14 @@ def retention(
     and in stored run inputs; ids, sizes, dates and decisions stay, so the taakstelling and
     the counts do not change. Imports the service code lazily."""
     _require_service()
+    from api.audit_key import AuditKeyError
     from api.retention import retention_command
 
-    count, cutoff = retention_command(older_than_days)
+    try:
+        count, cutoff = retention_command(older_than_days)
+    except AuditKeyError as error:
+        _refuse(error)
+        return
     sys.stdout.write(f"erased the personal fields of {count} households housed before {cutoff.isoformat()}\n")
 
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
+from api.audit_access import read_details, record_read
 from api.dashboard import dashboard
 from api.dates import PlausibleDate
 from api.deps import ReadSessionDep, Viewer
 from api.errors import responses
-from api.redaction import dashboard_for
+from api.redaction import dashboard_for, sees_special_categories
 
 router = APIRouter(prefix="/v1", tags=["dashboard"])
 
@@ -146,6 +147,7 @@ def get_me(caller: Viewer) -> Me:
     responses=responses(401, 403),
 )
 def get_dashboard(
+    request: Request,
     caller: Viewer,
     session: ReadSessionDep,
     on: Annotated[
@@ -157,6 +159,12 @@ def get_dashboard(
     ] = None,
     deadline_weeks: Annotated[int, Query(ge=0, le=520, description="the term for an offer")] = 10,
 ) -> Dashboard:
-    """Scoped like every read: a municipality's token sees its own pool and decisions."""
+    """Scoped like every read: a municipality's token sees its own pool and decisions. For the
+    roles that see the mismatch by need unsuppressed, the read is in the audit log."""
     figures = dashboard(session, caller, on or dt.date.today(), deadline_weeks)
+    current = figures.get("current_run")
+    if sees_special_categories(caller) and current is not None:
+        need_rows = [row for row in current.get("mismatch") or [] if row.get("needs")]
+        details = read_details(caller, len(need_rows), True, run=current.get("id"))
+        record_read(request.app.state.sessions, caller, "dashboard.read", "run", [current.get("id")], details)
     return Dashboard.model_validate(dashboard_for(caller, figures))

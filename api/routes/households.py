@@ -6,9 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, Response, UploadFile
+from fastapi import APIRouter, File, Query, Request, Response, UploadFile
 
 from api import audit
+from api.audit_access import read_details, record_read
+from api.audit_records import event_details
 from api.auth import Caller
 from api.cases import record_event, timeline
 from api.deps import Admin, Offset, ReadSessionDep, SessionDep, SettingsDep, Viewer, Wbb
@@ -68,6 +70,7 @@ def import_rows(body: HouseholdBatch, caller: Admin, session: SessionDep, settin
 
 @router.get("", summary="List households", responses=responses(401, 403))
 def list_households(
+    request: Request,
     caller: Viewer,
     session: ReadSessionDep,
     state: Annotated[str | None, Query(pattern=STATES, description="only households in this state")] = None,
@@ -79,6 +82,10 @@ def list_households(
     if state is not None and status is not None and state != status:
         raise ApiError(422, "state and status name the same filter; give one.")
     total, items = list_rows(HOUSEHOLDS, session, caller, state or status, municipality, limit, offset)
+    if sees_special_categories(caller):  # the list shows vulnerabilities: one entry for the whole page
+        filters = {"state": state or status, "municipality": municipality, "limit": limit, "offset": offset}
+        details = read_details(caller, len(items), True, total=total, filters=filters)
+        record_read(request.app.state.sessions, caller, "households.list", "household", [h.household_id for h in items], details)
     return HouseholdList(total=total, limit=limit, offset=offset, items=[_shown(caller, h) for h in items])
 
 
@@ -120,7 +127,7 @@ def create_event(
     taakstelling (persons counted on the date) happen in the same transaction."""
     event = record_event(session, caller, household_id, municipality, body, dt.date.today())
     ids: list[str | int] = [event.id, household_id, *([event.unit_id] if event.unit_id else [])]
-    audit.record(session, caller.token_id, f"case.{body.kind}", "household", ids)
+    audit.record_by(session, caller, f"case.{body.kind}", "household", ids, details=event_details(event))
     return EventPublic.model_validate(event)
 
 
@@ -131,10 +138,12 @@ def create_event(
 )
 def get_timeline(household_id: str, caller: Viewer, session: SessionDep, municipality: OneMunicipality = None) -> Timeline:
     household = fetch(HOUSEHOLDS, session, caller, household_id, municipality)
-    audit.record(session, caller.token_id, "household.timeline.read", "household", [household_id])
+    items = timeline(session, household)
+    details = read_details(caller, len(items), False)  # a timeline holds no vulnerabilities
+    audit.record_by(session, caller, "household.timeline.read", "household", [household_id], details=details)
     return Timeline(
         household_id=household.household_id,
         municipality=household.municipality,
         status=household.status,
-        items=timeline(session, household),
+        items=items,
     )

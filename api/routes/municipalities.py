@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api import audit
+from api.audit_access import field_changes
 from api.cases import count_family_arrivals
 from api.deps import ReadSessionDep, SessionDep, Viewer, Wbb
 from api.errors import not_found, responses
@@ -30,10 +31,12 @@ def set_settings(municipality: str, body: MunicipalitySettings, caller: Wbb, ses
     if not caller.sees(municipality):
         raise not_found(f"Municipality {municipality}")
     setting = session.get(MunicipalitySetting, municipality)
+    before = {"count_family_arrivals": count_family_arrivals(session, municipality)}
     if setting is None:
         setting = MunicipalitySetting(municipality=municipality, updated_by=caller.token_id)
         session.add(setting)
     setting.count_family_arrivals, setting.updated_by, setting.updated_at = body.count_family_arrivals, caller.token_id, utcnow()
     session.flush()
-    audit.record(session, caller.token_id, "municipality.settings", "municipality", [municipality])
+    details = field_changes(before, {"count_family_arrivals": setting.count_family_arrivals})
+    audit.record_by(session, caller, "municipality.settings", "municipality", [municipality], details=details)
     return MunicipalitySettingsPublic(municipality=municipality, count_family_arrivals=setting.count_family_arrivals)

@@ -9,6 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api import audit
+from api.audit_access import read_details
+from api.audit_records import decision_details
 from api.auth import Caller
 from api.cycle import decide, latest_done_id, snapshot
 from api.dates import in_window, window_text
@@ -95,7 +97,7 @@ def create_run(body: RunCreate, caller: Wbb, session: SessionDep, queue: QueueDe
     )
     session.add(run)
     session.flush()
-    audit.record(session, caller.token_id, "run.create", "run", [run.id])
+    audit.record_by(session, caller, "run.create", "run", [run.id])
     session.commit()
     queue.submit(run.id)
     response.headers["Location"] = f"/v1/runs/{run.id}"
@@ -134,7 +136,8 @@ def _finished(session: SessionDep, caller: Viewer, run_id: int) -> Run:
 )
 def get_proposal(run_id: RowId, caller: Viewer, session: SessionDep) -> Response:
     run = _finished(session, caller, run_id)
-    audit.record(session, caller.token_id, "run.proposal.read", "run", [run_id])
+    details = read_details(caller, _households(run), True)
+    audit.record_by(session, caller, "run.proposal.read", "run", [run_id], details=details)
     assert run.proposal_json is not None
     return Response(proposal_for(caller, run.proposal_json, run.policy), media_type="application/json")
 
@@ -184,7 +187,8 @@ def get_workbook(run_id: RowId, caller: Viewer, session: SessionDep) -> Response
         made_at=utcnow(),
     )
     content = proposal_workbook(proposal_for(caller, run.proposal_json, run.policy), minutes)
-    audit.record(session, caller.token_id, "run.proposal.export", "run", [run_id])
+    details = read_details(caller, _households(run), True)
+    audit.record_by(session, caller, "run.proposal.export", "run", [run_id], details=details)
     return Response(
         content,
         media_type=XLSX,
@@ -220,7 +224,8 @@ def get_diff(
     if later.scope != earlier.scope:
         raise ApiError(409, "The two runs cover different pools (municipalities); they are not compared.", code="not_comparable")
     diff = compare(session, caller, later, earlier)
-    audit.record(session, caller.token_id, "run.diff.read", "run", [run_id, against])
+    details = read_details(caller, _households(later), True)
+    audit.record_by(session, caller, "run.diff.read", "run", [run_id, against], details=details)
     return diff
 
 
@@ -235,7 +240,8 @@ def create_decision(run_id: RowId, body: DecisionCreate, caller: Wbb, session: S
     unit is let. decline (with a reason code): the pair is never proposed again. pin: the
     pair is fixed in every later run."""
     decision = decide(session, caller, run_id, body)
-    audit.record(session, caller.token_id, f"decision.{body.kind}", "decision", [decision.id, body.household_id, body.unit_id])
+    ids: list[str | int] = [decision.id, body.household_id, body.unit_id]
+    audit.record_by(session, caller, f"decision.{body.kind}", "decision", ids, details=decision_details(decision))
     return DecisionPublic.model_validate(decision)
 
 
@@ -244,6 +250,11 @@ def list_run_decisions(run_id: RowId, caller: Viewer, session: SessionDep) -> De
     get_visible(session, caller, Run, run_id, "Run")
     items = _run_decisions(session, caller, run_id)
     return DecisionList(total=len(items), limit=len(items), offset=0, items=[DecisionPublic.model_validate(d) for d in items])
+
+
+def _households(run: Run) -> int:
+    """The households of the run's input: those its proposal speaks about."""
+    return len(run.snapshot.get("households", []))
 
 
 def _run_decisions(session: Session, caller: Caller, run_id: int) -> list[Decision]:

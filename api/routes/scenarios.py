@@ -112,7 +112,7 @@ def create_scenario_run(
     )
     session.add(row)
     session.flush()
-    audit.record(session, caller.token_id, "scenario.create", "scenario", [row.id])
+    audit.record_by(session, caller, "scenario.create", "scenario", [row.id])
     session.commit()
     queue.submit(row.id)
     response.headers["Location"] = f"/v1/scenarios/{row.id}"

@@ -61,6 +61,6 @@ def solve_inputs(
     except InputError as error:
         raise invalid_input(error) from None
     proposal = result.proposal(lang, what_it_would_take)
-    audit.record(session, caller.token_id, "solve", "input", [instance.input_sha256])
+    audit.record_by(session, caller, "solve", "input", [instance.input_sha256])
     log.info("solve: %d households, %d units, %d matches", instance.n_households, instance.n_units, len(proposal.matches))
     return Response(proposal.to_json(), media_type="application/json")

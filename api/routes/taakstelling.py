@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 
 from api import audit
+from api.audit_access import field_changes
 from api.dates import EARLIEST, PlausibleDate, latest
 from api.deps import ReadSessionDep, SessionDep, Viewer, Wbb
 from api.errors import ApiError, Problem, not_found, responses
@@ -46,7 +47,7 @@ def get_workbook(caller: Viewer, session: SessionDep, municipality: str | None =
     content = taakstelling_workbook(
         report(session, caller.municipality, municipality, day), counted_events(session, caller.municipality, municipality, day)
     )
-    audit.record(session, caller.token_id, "taakstelling.export", "taakstelling", [day.isoformat(), municipality or "all"])
+    audit.record_by(session, caller, "taakstelling.export", "taakstelling", [day.isoformat(), municipality or "all"])
     name = f"taakstelling-{day.isoformat()}.xlsx"
     return Response(content, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
@@ -63,10 +64,12 @@ def set_target(municipality: str, half_year: HalfYear, body: TargetSet, caller: 
     if not caller.sees(municipality):
         raise not_found(f"Municipality {municipality}")
     target = session.get(Target, (municipality, half_year))
+    before = {"persons": target.persons if target is not None else None}
     if target is None:
         target = Target(municipality=municipality, half_year=half_year, persons=body.persons, updated_by=caller.token_id)
         session.add(target)
     target.persons, target.updated_by, target.updated_at = body.persons, caller.token_id, utcnow()
     session.flush()
-    audit.record(session, caller.token_id, "target.set", "target", [f"{municipality}/{half_year}"])
+    details = field_changes(before, {"persons": target.persons})
+    audit.record_by(session, caller, "target.set", "target", [f"{municipality}/{half_year}"], details=details)
     return TargetPublic.model_validate(target)

@@ -22,7 +22,7 @@ def create(body: TokenCreate, caller: Admin, session: SessionDep) -> TokenCreate
     if caller.municipality is not None and body.municipality != caller.municipality:
         raise ApiError(403, "A scoped admin token can only create tokens for its own municipality.")
     row, secret = create_token(session, body.role, body.municipality, created_by=caller.token_id)
-    audit.record(session, caller.token_id, "token.create", "token", [row.id])
+    audit.record_by(session, caller, "token.create", "token", [row.id])
     return TokenCreated(**TokenPublic.model_validate(row).model_dump(), token=secret)
 
 
@@ -41,5 +41,5 @@ def revoke(token_id: str, caller: Admin, session: SessionDep) -> Response:
         raise not_found(f"Token {token_id}")
     if not token.revoked:
         token.revoked, token.revoked_at = True, utcnow()
-        audit.record(session, caller.token_id, "token.revoke", "token", [token_id])
+        audit.record_by(session, caller, "token.revoke", "token", [token_id])
     return Response(status_code=204)

@@ -23,6 +23,7 @@ from fastapi.testclient import TestClient
 
 from api.auth import ROLES, create_token
 from api.db import make_engine, make_sessionmaker, session_scope, upgrade
+from api.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "nijmegen-week"
@@ -158,6 +159,13 @@ class Service:
 
     def auth(self, who: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[who]}"}
+
+
+def audit_key() -> bytes:
+    """The audit key the tests run with (set in the environment by ``tests/conftest.py``)."""
+    from api.audit_key import load_key
+
+    return load_key(Settings())
 
 
 def make_tokens(url: str, scoped: str = "Nijmegen") -> dict[str, str]:

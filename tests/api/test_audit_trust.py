@@ -10,7 +10,7 @@ import sys
 from typing import Any
 
 import pytest
-from service_helpers import ROOT, Service, error_of, load_example, proposal, start_run
+from service_helpers import ROOT, Service, audit_key, error_of, load_example, proposal, start_run
 from sqlalchemy import func, select, text
 
 from api.db import make_engine
@@ -91,15 +91,25 @@ def test_verify_names_the_entry_after_a_removed_one(service: Service) -> None:
 
 
 def test_verify_finds_a_changed_action_even_with_its_hash_recomputed_alone(service: Service) -> None:
-    """Rewriting an entry and its own hash consistently still breaks the link to the next entry."""
-    from api.audit import chain_hash
+    """Rewriting an entry and its own MAC consistently (even with the key) still breaks the link to the next entry."""
+    from api.audit import entry_mac
 
     _some_changes(service)
     engine = make_engine(service.url)
     try:
         with engine.begin() as connection:
-            row = connection.execute(select(AuditEntry).order_by(AuditEntry.id).offset(1).limit(1)).one()
-            forged = chain_hash(row.prev_hash, row.at, row.token_id, "units.read", row.object_type, row.object_ids)
+            row = connection.execute(select(AuditEntry).order_by(AuditEntry.id).offset(2).limit(1)).one()
+            forged = entry_mac(
+                audit_key(),
+                row.prev_hash,
+                row.at,
+                row.token_id,
+                "units.read",
+                row.object_type,
+                row.object_ids,
+                row.details,
+                row.actor,
+            )
             connection.execute(
                 text("UPDATE audit_log SET action = 'units.read', entry_hash = :h WHERE id = :id"), {"h": forged, "id": row.id}
             )
@@ -183,7 +193,7 @@ def test_every_refused_change_leaves_exactly_one_entry(
     entry = service.client.get("/v1/audit?limit=1", headers=service.auth("admin")).json()["items"][0]
     assert entry["action"] == f"denied.{status}" and entry["object_ids"][0].startswith(f"{method} /v1/")
     me = service.client.get("/v1/me", headers=service.auth(who)).json()
-    assert entry["token_id"] == me["token_id"]
+    assert entry["token_id"] == me["token_id"] and entry["actor"] == me["actor"]
 
 
 def test_a_decision_needs_a_named_person(service: Service, decided_run: Any) -> None:
@@ -237,7 +247,7 @@ def test_simultaneous_changes_keep_one_unbroken_chain(service: Service) -> None:
     (writers never both append after the same entry)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from api.audit import verify
+    from api.audit_verify import verify
     from api.db import make_sessionmaker
 
     before = _count(service.url)
@@ -254,7 +264,7 @@ def test_simultaneous_changes_keep_one_unbroken_chain(service: Service) -> None:
     engine = make_engine(service.url)
     try:
         with make_sessionmaker(engine)() as session:
-            checked, broken = verify(session)
+            report = verify(session, audit_key())
     finally:
         engine.dispose()
-    assert broken is None and checked == before + 40
+    assert report.intact and report.entries == before + 40

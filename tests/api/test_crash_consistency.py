@@ -22,10 +22,21 @@ import httpx
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
-from service_helpers import ServerProcess, accept_body, csv_rows, load_example, make_tokens, policy, proposal, spawn, start_run
+from service_helpers import (
+    ServerProcess,
+    accept_body,
+    audit_key,
+    csv_rows,
+    load_example,
+    make_tokens,
+    policy,
+    proposal,
+    spawn,
+    start_run,
+)
 from sqlalchemy import Engine, event, func, select
 
-from api import audit
+from api import audit_verify
 from api.app import create_app
 from api.db import make_engine, make_sessionmaker
 from api.models import AuditEntry, Decision, Household, Run, RunPair, Unit
@@ -67,9 +78,9 @@ class Database:
     def audit_intact(self) -> int:
         """Entries in the audit log; fails when the hash chain is broken."""
         with self.sessions() as session:
-            checked, broken = audit.verify(session)
-        assert broken is None, broken
-        return checked
+            report = audit_verify.verify(session, audit_key())
+        assert report.intact, report
+        return report.entries
 
     def wal_size(self) -> int:
         """Bytes in SQLite's write-ahead log (0 on PostgreSQL)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from service_helpers import audit_key
 from sqlalchemy import inspect
 
 from api.db import make_engine, upgrade
@@ -62,7 +63,7 @@ def test_upgrade_chains_the_audit_entries_already_there(database_url: str) -> No
     earlier decision gets its token id as the deciding person."""
     from sqlalchemy import text
 
-    from api.audit import verify
+    from api.audit_verify import verify
     from api.db import make_sessionmaker
 
     engine = make_engine(database_url)
@@ -91,12 +92,12 @@ def test_upgrade_chains_the_audit_entries_already_there(database_url: str) -> No
             )
         upgrade(engine)
         with make_sessionmaker(engine)() as session:
-            checked, broken = verify(session)
+            report = verify(session, audit_key())
         with engine.connect() as connection:
             decided_by = connection.scalar(text("SELECT decided_by FROM decisions"))
     finally:
         engine.dispose()
-    assert (checked, broken) == (3, None)
+    assert report.intact and (report.entries, report.plain) == (4, 3)
     assert decided_by == "tok-old"
 
 
