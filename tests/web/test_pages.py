@@ -43,8 +43,9 @@ def test_wrong_token_is_refused_and_nothing_is_shown(site: Site, watched: Watche
 
 
 def test_weekly_meeting_from_weekvoorstel(site: Site, watched: Watched) -> None:
-    """Admin imports the lists; a run is made; one pair accepted, one declined with a reason, one
-    pinned; the re-run drops the housed household, never proposes the declined pair again and
+    """Admin imports the lists; a run is made; the page names the token's owner as the one who
+    decides (read-only, no field to type a name); one pair accepted, one declined with a reason, one
+    pinned, each stored in the owner's name; the re-run drops the housed household, never proposes the declined pair again and
     keeps the pinned one; the Excel workbook downloads and opens."""
     page = login(watched, site, "/weekvoorstel", "admin")
     page.get_by_label("Huishoudens (CSV of XLSX)").set_input_files(str(EXAMPLE / "households.csv"))
@@ -61,7 +62,9 @@ def test_weekly_meeting_from_weekvoorstel(site: Site, watched: Watched) -> None:
     declined = (second.get_attribute("data-household"), second.get_attribute("data-unit"))
     pinned = (third.get_attribute("data-household"), third.get_attribute("data-unit"))
 
-    page.get_by_label("Besloten door (naam of initialen)").fill("JdV")
+    decided_by = page.locator("#decided-by")
+    assert decided_by.inner_text() == "A. Beheer" and decided_by.evaluate("node => node.tagName") == "STRONG"
+    assert page.get_by_label("Besloten door", exact=False).count() == 0  # read-only: no field to type another name
     page.get_by_label("Verwachte verhuisdatum bij accepteren").fill("2025-03-10")
     first.get_by_role("button", name="Accepteren").click()
     page.locator(f"#row-{accepted[0]} .badge.accept").wait_for()
@@ -92,6 +95,7 @@ def test_weekly_meeting_from_weekvoorstel(site: Site, watched: Watched) -> None:
         (*declined, "decline", None, "unit_unsuitable"),
         (*pinned, "pin", None, None),
     }
+    assert {d["decided_by"] for d in decisions["items"]} == {"A. Beheer"}
     pinned_row = page.locator(f"#row-{pinned[0]}")
     assert pinned_row.inner_text().count("(vast)") == 1 and pinned_row.locator(".badge.pin").count() == 1
     assert pinned_row.get_by_role("button", name="Vastzetten").count() == 0

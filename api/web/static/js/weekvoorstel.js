@@ -108,7 +108,6 @@ async function decide(match, body, button) {
     await api.post(`/v1/runs/${state.current.id}/decisions`, {
       household_id: match.household_id,
       unit_id: match.unit_id,
-      decided_by: document.getElementById("decided-by").value.trim(),
       ...body,
     });
     state.decisions = await allDecisions();
@@ -527,6 +526,7 @@ async function importLists(event) {
 
 startPage(async (me) => {
   state.me = me;
+  document.getElementById("decided-by").textContent = me.actor;
   document.getElementById("housed-on").value = today();
   document.getElementById("event-date").value = today();
   document.getElementById("rerun").addEventListener("click", rerun);
