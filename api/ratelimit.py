@@ -40,6 +40,10 @@ class FailureLimiter:
         self._buckets: OrderedDict[str, _Bucket] = OrderedDict()
         self._lock = threading.Lock()
 
+    def __len__(self) -> int:
+        """Clients with a bucket in memory."""
+        return len(self._buckets)
+
     def _level(self, bucket: _Bucket, now: float) -> float:
         return min(self.burst, bucket.level + (now - bucket.at) * self.rate)
 
