@@ -266,7 +266,9 @@ class RunPublic(BaseModel):
 
     id: int
     scope: str | None = Field(description="municipality of the pool the run covered; null: all")
-    status: Literal["queued", "running", "done", "failed"]
+    status: Literal["queued", "running", "done", "failed", "cancelled"] = Field(
+        description="cancelled: the token that started it was revoked (or expired) before it was done; see error"
+    )
     stage: str
     progress: float = Field(ge=0, le=1)
     strategy: str

@@ -74,13 +74,13 @@ def load_example(client: TestClient, headers: dict[str, str]) -> None:
 
 
 def wait_for(client: TestClient, headers: dict[str, str], run_id: int, timeout: float = 60.0) -> dict[str, Any]:
-    """Poll a run until it is done or failed."""
+    """Poll a run until it has ended: done, failed or cancelled."""
     deadline = time.monotonic() + timeout
     while True:
         response = client.get(f"/v1/runs/{run_id}", headers=headers)
         assert response.status_code == 200, response.text
         run: dict[str, Any] = response.json()
-        if run["status"] in ("done", "failed"):
+        if run["status"] in ("done", "failed", "cancelled"):
             return run
         assert time.monotonic() < deadline, f"run {run_id} still {run['status']} after {timeout} s"
         time.sleep(0.05)
