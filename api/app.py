@@ -50,12 +50,14 @@ The WBB service: the pool of gekoppelde households and offered units in a databa
 weekly proposal runs as background jobs, decisions (accept, decline, pin) that the next
 run respects, the proposal as an Excel workbook, and the taakstelling.
 
-Every endpoint but `/healthz` needs `Authorization: Bearer <token>`. Roles, each allowing
-what the ones before it allow: **viewer** (read), **officer** (`POST /v1/solve`),
-**wbb** (runs, decisions, targets), **admin** (imports, edits, tokens, audit log).
-A token scoped to a municipality sees only that municipality's data. With single sign-on
-configured, the identity provider's access token (a JWT) is a bearer token too; its roles
-and municipality come from its claims.
+Every endpoint but `/healthz` needs `Authorization: Bearer <token>`, checked before the
+request body is read. Roles, each allowing what the ones before it allow: **viewer**
+(read), **officer** (`POST /v1/solve`), **wbb** (runs, decisions, targets), **admin**
+(imports, edits, tokens, audit log). A token scoped to a municipality sees only that
+municipality's data. A token belongs to a person (its owner: the name on every decision,
+event and audit entry made with it) and expires, 90 days after it was made by default.
+With single sign-on configured, the identity provider's access token (a JWT) is a bearer
+token too; its roles and municipality come from its claims.
 
 Every error has the same shape: `{"error": {"status", "code", "message", "problems"}}`,
 where each problem names source, row and column.
