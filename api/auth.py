@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.excel import dutch_date
@@ -35,6 +37,7 @@ from api.models import Token, utcnow
 if TYPE_CHECKING:
     from api.oidc import SingleSignOn
 
+log = logging.getLogger(__name__)
 ROLES: tuple[str, ...] = ("viewer", "officer", "wbb", "admin")
 TOKEN_PREFIX = "wbb"
 DEFAULT_DAYS = 90
@@ -170,13 +173,18 @@ def authenticate(
 
 
 def touch(sessions: sessionmaker[Session], token_id: str, now: dt.datetime) -> None:
-    """Set ``last_used``, unless another request of the same minute did so already."""
-    with sessions() as session, session.begin():
-        session.execute(
-            update(Token)
-            .where(Token.id == token_id, or_(Token.last_used.is_(None), Token.last_used <= now - LAST_USED_EVERY))
-            .values(last_used=now)
-        )
+    """Set ``last_used``, unless another request of the same minute did so already. It is a
+    record, not a condition of access: when the database refuses the write (busy), the
+    request goes on and a later one records the use."""
+    try:
+        with sessions() as session, session.begin():
+            session.execute(
+                update(Token)
+                .where(Token.id == token_id, or_(Token.last_used.is_(None), Token.last_used <= now - LAST_USED_EVERY))
+                .values(last_used=now)
+            )
+    except SQLAlchemyError as error:
+        log.warning("could not record the use of token %s (%s)", token_id, type(error).__name__)
 
 
 def create_token(
