@@ -42,6 +42,32 @@ def test_wrong_token_is_refused_and_nothing_is_shown(site: Site, watched: Watche
     assert page.evaluate("sessionStorage.getItem('wbb-token')") is None
 
 
+def test_an_expired_token_is_told_so_and_the_person_is_named(site: Site, watched: Watched) -> None:
+    """A token past its expiry gets "Deze token is verlopen" on the login form and nothing is
+    shown; a valid token shows the owner's name and role at the top of the page."""
+    from sqlalchemy import text
+
+    from api.auth import create_token
+    from api.db import make_engine, make_sessionmaker, session_scope
+
+    engine = make_engine(f"sqlite:///{site.folder / 'matcher.db'}")
+    try:
+        with session_scope(make_sessionmaker(engine)) as session:
+            row, secret = create_token(session, "wbb", None, None, owner="V. Verlopen", days=1)
+            session.execute(text("UPDATE tokens SET expires_at = '2025-03-03 09:00:00' WHERE id = :id"), {"id": row.id})
+    finally:
+        engine.dispose()
+    watched.expect_error("401")
+    page = watched.page
+    page.goto(site.url + "/")
+    page.get_by_label("Token").fill(secret)
+    page.get_by_role("button", name="Inloggen").click()
+    page.get_by_text("Deze token is verlopen; vraag de beheerder om een nieuwe.").wait_for()
+    assert page.locator("#content").is_hidden()
+    page = login(watched, site, "/", "wbb")
+    assert page.locator("#who-role").inner_text() == "W. Bemiddelaar (WBB)"
+
+
 def test_weekly_meeting_from_weekvoorstel(site: Site, watched: Watched) -> None:
     """Admin imports the lists; a run is made; the page names the token's owner as the one who
     decides (read-only, no field to type a name); one pair accepted, one declined with a reason, one
