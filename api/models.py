@@ -257,7 +257,7 @@ class UnitEvent(Base):
     """Something that happened to a unit on a date: ``withdrawn`` (taken off offer by its
     corporation or the WBB, ``withdrawn_by``). Never edited. ``households`` lists the
     households whose offer of the unit it ended (each got an ``unit_withdrawn`` case event);
-    ``created_by`` is the token that recorded it."""
+    ``created_by`` is the token that recorded it, ``actor`` the person (the token's owner)."""
 
     __tablename__ = "unit_events"
     __table_args__ = (Index("ix_unit_events_unit", "unit_id", "municipality", "id"),)
@@ -273,6 +273,7 @@ class UnitEvent(Base):
     status_before: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(64))
 
 
 class MunicipalitySetting(Base):

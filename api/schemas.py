@@ -474,6 +474,7 @@ class UnitEventPublic(BaseModel):
     status_before: str = Field(description="the unit's status before: available or offered (a shared place: also partly let)")
     created_at: dt.datetime
     created_by: str = Field(description="the token that recorded it")
+    actor: str = Field(description="the person who recorded it: the owner of that token")
 
 
 class UnitEventList(BaseModel):

@@ -313,7 +313,8 @@ def test_upgrade_adds_the_family_date_and_unit_events_and_keeps_every_row(databa
 
 def test_upgrade_gives_older_tokens_an_unknown_owner_and_an_expiry(database_url: str) -> None:
     """Tokens made before revision 0009 keep working, with the owner 'onbekend' and an expiry 90
-    days after the upgrade; events recorded before it name 'onbekend' as who recorded them."""
+    days after the upgrade; case and unit events recorded before it name 'onbekend' as who
+    recorded them."""
     import datetime as dt
     import hashlib
 
@@ -341,17 +342,25 @@ def test_upgrade_gives_older_tokens_an_unknown_owner_and_an_expiry(database_url:
                     "'waiting', 'waiting', CURRENT_TIMESTAMP, 'tok-0ld')"
                 )
             )
+            connection.execute(
+                text(
+                    "INSERT INTO unit_events (unit_id, municipality, kind, date, reason, withdrawn_by, households, "
+                    "status_before, created_at, created_by) VALUES ('U-1', 'Nijmegen', 'withdrawn', '2025-02-01', "
+                    "'other', 'wbb', '[]', 'available', CURRENT_TIMESTAMP, 'tok-0ld')"
+                )
+            )
         upgraded_at = dt.datetime.now(dt.UTC)
         upgrade(engine)
         with engine.connect() as connection:
             owner, expires_at, last_used = connection.execute(text("SELECT owner, expires_at, last_used FROM tokens")).one()
             actor = connection.scalar(text("SELECT actor FROM case_events"))
+            unit_actor = connection.scalar(text("SELECT actor FROM unit_events"))
         caller = authenticate(f"Bearer {secret}", make_sessionmaker(engine, read_only=True), make_sessionmaker(engine))
     finally:
         engine.dispose()
     expires = (expires_at if isinstance(expires_at, dt.datetime) else dt.datetime.fromisoformat(str(expires_at))).replace(
         tzinfo=dt.UTC
     )
-    assert (owner, last_used, actor) == ("onbekend", None, "onbekend")
+    assert (owner, last_used, actor, unit_actor) == ("onbekend", None, "onbekend", "onbekend")
     assert dt.timedelta(days=90) - dt.timedelta(minutes=5) < expires - upgraded_at <= dt.timedelta(days=90)
     assert (caller.token_id, caller.actor, caller.named) == ("tok-0ld", "onbekend", False)
