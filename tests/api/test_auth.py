@@ -32,6 +32,8 @@ ENDPOINTS: list[tuple[str, str, str, Any]] = [
     ("GET", "/v1/units/U-none", "viewer", None),
     ("PATCH", "/v1/units/U-none", "admin", {}),
     ("DELETE", "/v1/units/U-none", "admin", None),
+    ("POST", "/v1/units/U-none/events", "wbb", {"kind": "withdrawn", "date": "2025-03-10", "reason": "other", "by": "wbb"}),
+    ("GET", "/v1/units/U-none/events", "viewer", None),
     ("POST", "/v1/runs", "wbb", {}),
     ("GET", "/v1/runs", "viewer", None),
     ("GET", "/v1/runs/999", "viewer", None),
