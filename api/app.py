@@ -22,8 +22,11 @@ from api import audit as audit_log
 from api.audit_checkpoint import refresh
 from api.audit_key import load_key
 from api.db import make_engine, make_sessionmaker, upgrade
+from api.denials import DenialCounter, Flusher
+from api.gate import AuthGate
 from api.jobs import RunQueue
 from api.limits import BodyLimit
+from api.ratelimit import FailureLimiter
 from api.routes import (
     audit,
     dashboard,
@@ -47,12 +50,14 @@ The WBB service: the pool of gekoppelde households and offered units in a databa
 weekly proposal runs as background jobs, decisions (accept, decline, pin) that the next
 run respects, the proposal as an Excel workbook, and the taakstelling.
 
-Every endpoint but `/healthz` needs `Authorization: Bearer <token>`. Roles, each allowing
-what the ones before it allow: **viewer** (read), **officer** (`POST /v1/solve`),
-**wbb** (runs, decisions, targets), **admin** (imports, edits, tokens, audit log).
-A token scoped to a municipality sees only that municipality's data. With single sign-on
-configured, the identity provider's access token (a JWT) is a bearer token too; its roles
-and municipality come from its claims.
+Every endpoint but `/healthz` needs `Authorization: Bearer <token>`, checked before the
+request body is read. Roles, each allowing what the ones before it allow: **viewer**
+(read), **officer** (`POST /v1/solve`), **wbb** (runs, decisions, targets), **admin**
+(imports, edits, tokens, audit log). A token scoped to a municipality sees only that
+municipality's data. A token belongs to a person (its owner: the name on every decision,
+event and audit entry made with it) and expires, 90 days after it was made by default.
+With single sign-on configured, the identity provider's access token (a JWT) is a bearer
+token too; its roles and municipality come from its claims.
 
 Every error has the same shape: `{"error": {"status", "code", "message", "problems"}}`,
 where each problem names source, row and column.
@@ -89,12 +94,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         queue = RunQueue(sessions, settings.workers, settings.queue_max)
         app.state.settings, app.state.sessions, app.state.queue = settings, sessions, queue
         app.state.read_sessions = make_sessionmaker(engine, read_only=True)
+        flusher = Flusher(app.state.denials, sessions, settings.denial_flush_seconds)
+        flusher.start()
         queue.resume()
         log.info("service started on %s", engine.dialect.name)
         try:
             yield
         finally:
             queue.shutdown()
+            flusher.stop()
             engine.dispose()
 
     app = FastAPI(
@@ -107,10 +115,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.sso = oidc.SingleSignOn(settings) if settings.oidc_issuer else None
+    app.state.limiter = FailureLimiter(settings.auth_failure_burst, settings.auth_failures_per_minute)
+    app.state.denials = DenialCounter()
     errors.install(app)
     # Innermost of the middleware, so the route's body parsing sees BodyTooLarge itself
     # (the BaseHTTPMiddleware ones added later would wrap it in an exception group).
     app.add_middleware(BodyLimit, settings=settings)
+    # Around it, authentication: a request without a valid token is refused before its body
+    # is read; the headers middleware added later still marks those answers.
+    app.add_middleware(AuthGate)
     for module in (health, solve, households, units, runs, decisions, taakstelling, municipalities, tokens, audit):
         app.include_router(module.router)
     app.include_router(scenarios.router)

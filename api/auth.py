@@ -1,27 +1,49 @@
-"""Bearer tokens with roles, optionally scoped to one municipality.
+"""Who is calling: bearer tokens of named people, with roles, optionally scoped to one municipality.
 
-A token is shown once, when it is made; the database keeps only its SHA-256. Roles are
-ordered: every role may do what the roles before it may.
+A token is shown once, when it is made; the database keeps only its SHA-256. Every token
+belongs to a person (its ``owner``), who is the ``actor`` of everything done with it: the
+name on a decision, on a case event and in the audit log comes from here, never from the
+request. A token expires (90 days unless chosen otherwise) and can be revoked; revoking a
+token also revokes every token made with it, so revoking a person revokes what they made.
+
+Roles are ordered: every role may do what the roles before it may.
 
 - ``viewer``: read the pool, runs, proposals, decisions and the taakstelling;
 - ``officer``: also ``POST /v1/solve`` (what-if proposals);
 - ``wbb``: also proposal runs, decisions and taakstelling targets;
 - ``admin``: also imports and edits of the pool, tokens and the audit log.
+
+``authenticate`` is the one place a request's credentials are checked; ``api.gate`` calls
+it for every ``/v1`` request before the request body is read.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import logging
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
 
+from api.excel import dutch_date
 from api.models import Token, utcnow
 
+if TYPE_CHECKING:
+    from api.oidc import SingleSignOn
+
+log = logging.getLogger(__name__)
 ROLES: tuple[str, ...] = ("viewer", "officer", "wbb", "admin")
 TOKEN_PREFIX = "wbb"
+DEFAULT_DAYS = 90
+MAX_DAYS = 366
+UNKNOWN_OWNER = "onbekend"  # the owner of tokens made before tokens had one
+LAST_USED_EVERY = dt.timedelta(minutes=1)
 
 
 def rank(role: str) -> int:
@@ -38,8 +60,9 @@ class Caller:
 
     ``token_id`` names the credential in decisions and the audit log: a local token's id, or
     for a person signed in with single sign-on ``sso-`` and a hash of issuer and subject
-    (``api.oidc``). ``actor`` is the person as a reader sees them; ``subject`` the identity
-    provider's id of that person (None for a local token)."""
+    (``api.oidc``). ``actor`` is the person: the name written on decisions, case events and
+    audit entries (a local token's owner, or the name the identity provider gives);
+    ``subject`` the identity provider's id of that person (None for a local token)."""
 
     token_id: str
     role: str
@@ -53,20 +76,143 @@ class Caller:
     def sees(self, municipality: str) -> bool:
         return self.municipality is None or self.municipality == municipality
 
+    @property
+    def named(self) -> bool:
+        """Whether the actor is a known person (tokens from before owners were kept are not)."""
+        return self.actor != UNKNOWN_OWNER
 
-def create_token(session: Session, role: str, municipality: str | None, created_by: str | None) -> tuple[Token, str]:
-    """Make a token; returns the row and the secret (which is not stored)."""
+
+def require_named(caller: Caller) -> None:
+    """Refuse (403) a decision or case event by a token without a known owner: every
+    decision is taken by a named person."""
+    if not caller.named:
+        from api.errors import ApiError
+
+        raise ApiError(
+            403,
+            "This token has no known owner (it was made before tokens had one); decisions and events are recorded in a "
+            "person's name. Ask an administrator for a token in your name.",
+            code="owner_unknown",
+        )
+
+
+class Refused(Exception):
+    """A request that is not authenticated: 401 with ``code`` and a message in English and Dutch.
+
+    ``reason`` says why (``missing``, ``malformed``, ``unknown``, ``revoked``, ``expired``,
+    ``sso_invalid`` for a sign-in token that does not pass the checks);
+    ``token_id`` names the token when the secret was a real one (revoked or expired)."""
+
+    def __init__(self, reason: str, message: str, code: str = "unauthorized", token_id: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+        self.code = code
+        self.token_id = token_id
+
+    @property
+    def attempted(self) -> bool:
+        """Whether a credential was presented (and failed): a failed login, which the rate limit counts."""
+        return self.reason != "missing"
+
+
+def authenticate(
+    authorization: str | None,
+    read_sessions: sessionmaker[Session],
+    sessions: sessionmaker[Session],
+    sso: SingleSignOn | None = None,
+) -> Caller:
+    """The caller of a request from its ``Authorization`` header, or ``Refused``.
+
+    With single sign-on (``sso``), a bearer shaped like a JWT is the identity provider's
+    access token and is checked by ``api.oidc`` (which may also refuse a valid identity that
+    may see no data: ``IdentityRefused``, 403). Any other bearer is a local token, looked up
+    in a read-only session (it waits for no writer); its ``last_used`` is written at most
+    once a minute per token, in a short transaction of its own, so that reading does not
+    turn every request into a write."""
+    scheme, _, secret = (authorization or "").strip().partition(" ")
+    secret = secret.strip()
+    if not authorization or not authorization.strip():
+        raise Refused("missing", "A bearer token is required. (Er is een token nodig.)")
+    if scheme.lower() != "bearer" or not secret or " " in secret:
+        raise Refused(
+            "malformed", "The Authorization header must be 'Bearer <token>'. (De kop Authorization moet 'Bearer <token>' zijn.)"
+        )
+    if sso is not None:
+        from api.oidc import looks_like_jwt
+
+        if looks_like_jwt(secret):
+            signed_in = sso.authenticate(secret)
+            if signed_in is None:
+                raise Refused(
+                    "sso_invalid",
+                    "The sign-in token is not valid or has expired. (Het aanmeldtoken is ongeldig of verlopen.)",
+                )
+            return signed_in
+    now = utcnow()
+    with read_sessions() as session:
+        row = session.scalars(select(Token).where(Token.secret_sha256 == digest(secret))).first()
+        if row is None:
+            raise Refused("unknown", "The token is unknown or revoked. (Deze token is onbekend of ingetrokken.)")
+        if row.revoked:
+            raise Refused("revoked", "The token is unknown or revoked. (Deze token is onbekend of ingetrokken.)", token_id=row.id)
+        if row.expires_at <= now:
+            day = row.expires_at.date()
+            raise Refused(
+                "expired",
+                f"The token expired on {day.isoformat()}; ask an administrator for a new one. "
+                f"(Deze token is verlopen op {dutch_date(day)}; vraag de beheerder om een nieuwe.)",
+                code="token_expired",
+                token_id=row.id,
+            )
+        caller = Caller(token_id=row.id, role=row.role, municipality=row.municipality, actor=row.owner)
+        stale = row.last_used is None or now - row.last_used >= LAST_USED_EVERY
+    if stale:
+        touch(sessions, caller.token_id, now)
+    return caller
+
+
+def touch(sessions: sessionmaker[Session], token_id: str, now: dt.datetime) -> None:
+    """Set ``last_used``, unless another request of the same minute did so already. It is a
+    record, not a condition of access: when the database refuses the write (busy), the
+    request goes on and a later one records the use."""
+    try:
+        with sessions() as session, session.begin():
+            session.execute(
+                update(Token)
+                .where(Token.id == token_id, or_(Token.last_used.is_(None), Token.last_used <= now - LAST_USED_EVERY))
+                .values(last_used=now)
+            )
+    except SQLAlchemyError as error:
+        log.warning("could not record the use of token %s (%s)", token_id, type(error).__name__)
+
+
+def create_token(
+    session: Session,
+    role: str,
+    municipality: str | None,
+    created_by: str | None,
+    *,
+    owner: str,
+    days: int = DEFAULT_DAYS,
+) -> tuple[Token, str]:
+    """Make a token for ``owner``, valid for ``days``; returns the row and the secret (which is not stored)."""
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
+    if not 1 <= days <= MAX_DAYS:
+        raise ValueError(f"days must be from 1 to {MAX_DAYS}")
     token_id = "tok-" + secrets.token_hex(4)
     secret = f"{TOKEN_PREFIX}_{token_id}_{secrets.token_urlsafe(32)}"
+    now = utcnow()
     row = Token(
         id=token_id,
         secret_sha256=digest(secret),
         role=role,
         municipality=municipality,
-        created_at=utcnow(),
+        owner=owner,
+        created_at=now,
         created_by=created_by,
+        expires_at=now + dt.timedelta(days=days),
         revoked=False,
     )
     session.add(row)
@@ -74,27 +220,86 @@ def create_token(session: Session, role: str, municipality: str | None, created_
     return row, secret
 
 
-def lookup(session: Session, secret: str) -> Caller | None:
-    """The caller for a presented secret, or None when unknown or revoked."""
-    row = session.scalars(select(Token).where(Token.secret_sha256 == digest(secret))).first()
-    if row is None or row.revoked:
+def revoke(session: Session, tokens: Iterable[Token]) -> list[str]:
+    """Revoke ``tokens`` and, transitively, every token made with one of them; returns the ids
+    revoked now (tokens revoked before are passed through, so their offspring is revoked too)."""
+    now = utcnow()
+    revoked: list[str] = []
+    seen: set[str] = set()
+    frontier = list(tokens)
+    while frontier:
+        for token in frontier:
+            seen.add(token.id)
+            if not token.revoked:
+                token.revoked, token.revoked_at = True, now
+                revoked.append(token.id)
+        ids = [t.id for t in frontier]
+        frontier = [t for t in session.scalars(select(Token).where(Token.created_by.in_(ids))) if t.id not in seen]
+    session.flush()
+    return revoked
+
+
+def still_valid(session: Session, token_id: str, lock: bool = False) -> str | None:
+    """Why the token ``token_id`` no longer speaks for its owner (revoked, expired), or None.
+
+    A credential that is not a stored token (another kind of identity) is not judged here."""
+    query = select(Token).where(Token.id == token_id)
+    row = session.scalars(query.with_for_update() if lock else query).first()
+    if row is None:
         return None
-    return Caller(token_id=row.id, role=row.role, municipality=row.municipality, actor=row.id)
+    if row.revoked:
+        return "revoked"
+    if row.expires_at <= utcnow():
+        return "expired"
+    return None
 
 
-def create_token_command(role: str, municipality: str | None) -> str:
-    """What ``matcher token create`` does: upgrade the database, add a token, return its secret."""
+@dataclass(frozen=True)
+class Made:
+    """A token just made: its id, owner and expiry, and the secret (shown once, never stored)."""
+
+    token_id: str
+    owner: str
+    role: str
+    expires_at: dt.datetime
+    secret: str
+
+
+def create_token_command(role: str, municipality: str | None, owner: str, days: int = DEFAULT_DAYS) -> Made:
+    """What ``matcher token create`` does: upgrade the database and add a token."""
     from api import audit
     from api.db import make_engine, make_sessionmaker, session_scope, upgrade
     from api.settings import Settings
 
-    settings = Settings()
-    engine = make_engine(settings.database_url)
+    engine = make_engine(Settings().database_url)
     try:
         upgrade(engine)
         with session_scope(make_sessionmaker(engine)) as session:
-            row, secret = create_token(session, role, municipality, created_by=None)
+            row, secret = create_token(session, role, municipality, created_by=None, owner=owner, days=days)
             audit.record(session, None, "token.create", "token", [row.id])
+            made = Made(row.id, row.owner, row.role, row.expires_at, secret)
     finally:
         engine.dispose()
-    return secret
+    return made
+
+
+def revoke_command(token_id: str | None, owner: str | None) -> tuple[int, list[str]]:
+    """What ``matcher token revoke`` does: revoke one token, or every token of a person, with
+    the tokens made with them; returns how many tokens matched and the ids revoked now."""
+    from api import audit
+    from api.db import make_engine, make_sessionmaker, session_scope, upgrade
+    from api.settings import Settings
+
+    engine = make_engine(Settings().database_url)
+    try:
+        upgrade(engine)
+        with session_scope(make_sessionmaker(engine)) as session:
+            matches = Token.id == token_id if token_id is not None else Token.owner == owner
+            query = select(Token).where(matches)
+            found = list(session.scalars(query.order_by(Token.id)))
+            revoked = revoke(session, found)
+            if revoked:
+                audit.record(session, None, "token.revoke", "token", revoked)
+    finally:
+        engine.dispose()
+    return len(found), revoked

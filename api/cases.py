@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from api.auth import Caller
+from api.auth import Caller, require_named
 from api.dates import in_window, window_text
 from api.errors import ApiError, Problem, not_found
 from api.models import CaseEvent, Decision, Household, MunicipalitySetting, Run, Unit, utcnow
@@ -377,7 +377,9 @@ def record_event(
     household the caller does not see, 409 naming the state, 422 for a bad field.
 
     The household is looked up as every single-household call does (``municipality`` names
-    it when a token for all municipalities finds the id in more than one), then locked."""
+    it when a token for all municipalities finds the id in more than one), then locked. The
+    event is recorded in the name of the caller's actor."""
+    require_named(caller)
     found = fetch(HOUSEHOLDS, session, caller, household_id, municipality)
     household = session.get(Household, (found.household_id, found.municipality), with_for_update=True, populate_existing=True)
     if household is None:
@@ -404,6 +406,7 @@ def record_event(
         state_after=case.state.value,
         created_at=utcnow(),
         created_by=caller.token_id,
+        actor=caller.actor,
     )
     session.add(row)
     session.flush()
@@ -437,6 +440,7 @@ def timeline(session: Session, household: Household) -> list[TimelineItem]:
             state_after="offered" if decision.kind == "accept" else None,
             details=details,
             decided_by=decision.decided_by,
+            actor=decision.decided_by,
             recorded_by=decision.created_by,
             recorded_at=decision.created_at,
         )
@@ -462,6 +466,7 @@ def timeline(session: Session, household: Household) -> list[TimelineItem]:
             state_after=event.state_after,
             persons_counted=event.persons_counted,
             details=details,
+            actor=event.actor,
             recorded_by=event.created_by,
             recorded_at=event.created_at,
         )

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api.auth import Caller
+from api.auth import Caller, require_named
 from api.cases import HOME_STATES, change, in_pool_state, pool_households, refused_pairs
 from api.errors import ApiError, not_found
 from api.models import Decision, Household, Run, RunPair, Unit, utcnow
@@ -144,7 +144,9 @@ def policy_with_decisions(
 
 
 def decide(session: Session, caller: Caller, run_id: int, body: DecisionCreate) -> Decision:
-    """Record one decision; 409 when it conflicts with what is already decided."""
+    """Record one decision, in the name of the caller's actor; 409 when it conflicts with
+    what is already decided."""
+    require_named(caller)
     run = get_visible(session, caller, Run, run_id, "Run")
     if body.kind == "decline" and body.reason is None:
         raise ApiError(422, "A decline needs a reason.", problems=[_field("reason", "required for a decline")])
@@ -208,7 +210,7 @@ def decide(session: Session, caller: Caller, run_id: int, body: DecisionCreate) 
         reason=body.reason,
         created_at=utcnow(),
         created_by=caller.token_id,
-        decided_by=body.decided_by,
+        decided_by=caller.actor,
     )
     if body.kind == "accept":
         # The home is offered from the meeting's date (the run's planning date); the move is due within 14 days.

@@ -174,10 +174,26 @@ def _validation_problems(error: RequestValidationError) -> list[Problem]:
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
+def count_refusal(request: Request, status: int) -> None:
+    """Count a request refused with 401 or 403 (``api.denials``): no write now, one audit entry
+    per minute, client, token and route later."""
+    from api.denials import client_of
+
+    route = request.scope.get("route")
+    template = getattr(route, "path", request.url.path)
+    request.app.state.denials.add(
+        status,
+        client_of(request.scope),
+        getattr(request.state, "token_id", None),
+        f"{request.method} {template}",
+        actor=getattr(request.state, "actor", None),
+    )
+
+
 def record_refusal(request: Request, status: int) -> None:
-    """One audit entry for a refused change (403 or 404 on a write), in its own transaction
-    (the request's own was rolled back). It names the token, the route and the ids in the
-    path, nothing from the body."""
+    """One audit entry for a change refused with 404, in its own transaction (the request's
+    own was rolled back). It names the token, the route and the ids in the path, nothing
+    from the body."""
     from api import audit
     from api.db import session_scope
 
@@ -211,7 +227,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
-        if exc.status in (403, 404) and request.method in WRITES:
+        if exc.status in (401, 403):
+            count_refusal(request, exc.status)
+        elif exc.status == 404 and request.method in WRITES:
             await run_in_threadpool(record_refusal, request, exc.status)
         if exc.audit is not None:
             await run_in_threadpool(record_refused, request, *exc.audit)

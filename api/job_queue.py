@@ -8,6 +8,11 @@ transaction, and ends either by storing the result in one step or by marking the
 failed: with the input problems when the input is refused, with the kind of error when
 something unexpected happens (a failed job must never take the worker down). After a
 restart, jobs left waiting or running are queued again from their stored input.
+
+A job whose starter may no longer act (``_refusal``: for a proposal run, its token was
+revoked or expired) is ``cancelled`` with the reason in ``error``: when it is claimed, it
+is not started; when its result is ready, the result is not stored. Both checks sit in the
+transaction that claims or finishes the job.
 """
 
 from __future__ import annotations
@@ -71,6 +76,14 @@ class JobQueue(Generic[Job]):
     def _work(self, job_id: int) -> None:
         raise NotImplementedError
 
+    def _refusal(self, session: Session, row: Job) -> str | None:
+        """Why the job may not run, or its result not be stored, now; None when it may."""
+        return None
+
+    def _cancel(self, row: Job, reason: str) -> None:
+        row.status, row.stage, row.progress, row.finished_at, row.error = "cancelled", "cancelled", 1.0, utcnow(), reason
+        log.info("%s %d cancelled: its starter may no longer act", self.label, row.id)
+
     def _interrupted(self) -> bool:
         """Whether an error is the queue being shut down (the job is then queued again on the next start)."""
         return False
@@ -110,13 +123,22 @@ class JobQueue(Generic[Job]):
                 return None
             row = session.get(model, job_id)
             assert row is not None
+            reason = self._refusal(session, row)
+            if reason is not None:
+                self._cancel(row, reason)
+                return None
             return row
 
     def _finish(self, job_id: int, store: Callable[[Session, Job], None]) -> bool:
-        """Store the result and mark the job done in one transaction; False when the row is gone."""
+        """Store the result and mark the job done in one transaction; False when the row is gone
+        or the job is cancelled instead."""
         with session_scope(self.sessions) as session:
             row = session.get(self.model, job_id)
             if row is None:  # deleted meanwhile
+                return False
+            reason = self._refusal(session, row)
+            if reason is not None:
+                self._cancel(row, reason)
                 return False
             store(session, row)
             row.status, row.stage, row.progress, row.finished_at = "done", "done", 1.0, utcnow()

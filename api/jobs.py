@@ -1,7 +1,8 @@
 """Proposal runs as background jobs: a small thread pool, with the job state in the database.
 
 The HTTP call that starts a run only stores it (status ``queued``) and hands its id to the
-pool, so a long solve never blocks the server. The state lives in the ``runs`` table, not
+pool, so a long solve never blocks the server. A run whose token is revoked (or expires)
+before it is done is ``cancelled`` and never becomes the current run. The state lives in the ``runs`` table, not
 in memory: after a restart, runs that were waiting or running are queued again from their
 stored input snapshot.
 """
@@ -15,6 +16,7 @@ import time
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.auth import still_valid
 from api.job_queue import JobQueue
 from api.models import Run, RunPair
 from matcher.errors import InputError
@@ -38,6 +40,15 @@ class RunQueue(JobQueue[Run]):
         if session.get_bind().dialect.name == "postgresql":
             session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": QUEUE_LOCK})
         return super().full(session)
+
+    def _refusal(self, session: Session, row: Run) -> str | None:
+        """A run started with a token that has since been revoked (or has expired) is not
+        solved, or not stored, so it never becomes the current run. The token's row is
+        locked, so a revocation is either seen here or waits until the run is stored."""
+        why = still_valid(session, row.created_by, lock=True)
+        if why is None:
+            return None
+        return f"Cancelled: the token that started this run ({row.created_by}) was {why} before the run was done."
 
     def _work(self, run_id: int) -> None:
         from matcher import build_instance, solve

@@ -56,7 +56,11 @@ class Base(DeclarativeBase):
 
 
 class Token(Base):
-    """An access token; only the SHA-256 of the secret is stored."""
+    """An access token of one person (``owner``); only the SHA-256 of the secret is stored.
+
+    ``created_by`` is the token that made it (null: ``matcher token create``): revoking a
+    token revokes the tokens made with it as well. A token stops working at ``expires_at``;
+    ``last_used`` is kept to the minute."""
 
     __tablename__ = "tokens"
 
@@ -64,8 +68,11 @@ class Token(Base):
     secret_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     role: Mapped[str] = mapped_column(String(16))
     municipality: Mapped[str | None] = mapped_column(String(200))
+    owner: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    created_by: Mapped[str | None] = mapped_column(String(32))
+    created_by: Mapped[str | None] = mapped_column(String(32), index=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    last_used: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
@@ -193,8 +200,8 @@ class RunPair(Base):
 class Decision(Base):
     """A human decision on a proposed pair: accept, decline or pin. Never edited.
 
-    ``created_by`` is the token that sent it; ``decided_by`` the person who took it (a
-    pseudonymous staff name or initials given in the request). ``municipality`` is the
+    ``created_by`` is the token that sent it; ``decided_by`` the person who took it: the
+    owner of that token (the request cannot name anyone else). ``municipality`` is the
     household's, ``unit_municipality`` the unit's (they differ only in a regional run)."""
 
     __tablename__ = "decisions"
@@ -221,7 +228,7 @@ class CaseEvent(Base):
     The household is ``household_id`` in ``municipality``; ``unit_id`` (in
     ``unit_municipality``) is the unit the event concerns (the home refused, moved into, or left);
     ``persons_counted`` the persons it adds to the taakstelling on ``date``. ``created_by``
-    is the token that recorded it."""
+    is the token that recorded it, ``actor`` the person (the token's owner)."""
 
     __tablename__ = "case_events"
     __table_args__ = (Index("ix_case_events_household", "household_id", "id"),)
@@ -243,13 +250,14 @@ class CaseEvent(Base):
     state_after: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(64))
 
 
 class UnitEvent(Base):
     """Something that happened to a unit on a date: ``withdrawn`` (taken off offer by its
     corporation or the WBB, ``withdrawn_by``). Never edited. ``households`` lists the
     households whose offer of the unit it ended (each got an ``unit_withdrawn`` case event);
-    ``created_by`` is the token that recorded it."""
+    ``created_by`` is the token that recorded it, ``actor`` the person (the token's owner)."""
 
     __tablename__ = "unit_events"
     __table_args__ = (Index("ix_unit_events_unit", "unit_id", "municipality", "id"),)
@@ -265,6 +273,7 @@ class UnitEvent(Base):
     status_before: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(64))
 
 
 class MunicipalitySetting(Base):

@@ -6,7 +6,9 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic.json_schema import SkipJsonSchema
+from pydantic_core import PydanticCustomError
 
 from api.dates import PlausibleDate
 
@@ -264,7 +266,9 @@ class RunPublic(BaseModel):
 
     id: int
     scope: str | None = Field(description="municipality of the pool the run covered; null: all")
-    status: Literal["queued", "running", "done", "failed"]
+    status: Literal["queued", "running", "done", "failed", "cancelled"] = Field(
+        description="cancelled: the token that started it was revoked (or expired) before it was done; see error"
+    )
     stage: str
     progress: float = Field(ge=0, le=1)
     strategy: str
@@ -293,27 +297,16 @@ class RunList(Page):
 
 
 class DecisionCreate(BaseModel):
-    """A decision on one proposed pair of the current run."""
+    """A decision on one proposed pair of the current run, taken by the owner of the token
+    that sends it (``decided_by`` is set by the service and refused in the body)."""
 
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
             "examples": [
-                {
-                    "household_id": "H-0412",
-                    "unit_id": "U-17",
-                    "kind": "accept",
-                    "housed_on": "2025-03-10",
-                    "decided_by": "JdV",
-                },
-                {
-                    "household_id": "H-0007",
-                    "unit_id": "U-03",
-                    "kind": "decline",
-                    "reason": "household_refused",
-                    "decided_by": "JdV",
-                },
-                {"household_id": "H-0100", "unit_id": "U-21", "kind": "pin", "decided_by": "M. Bakker"},
+                {"household_id": "H-0412", "unit_id": "U-17", "kind": "accept", "housed_on": "2025-03-10"},
+                {"household_id": "H-0007", "unit_id": "U-03", "kind": "decline", "reason": "household_refused"},
+                {"household_id": "H-0100", "unit_id": "U-21", "kind": "pin"},
             ]
         },
     )
@@ -332,10 +325,15 @@ class DecisionCreate(BaseModel):
         description="decline (a deviation from the proposal): why, required (a code; free text is not kept, "
         "it could hold personal details)",
     )
-    decided_by: StaffName = Field(
-        description="who took the decision: a staff member's pseudonymous name or initials (required)",
-        examples=["JdV"],
-    )
+    decided_by: SkipJsonSchema[None] = Field(default=None, exclude=True)
+
+    @field_validator("decided_by", mode="before")
+    @classmethod
+    def _decided_by_is_not_sent(cls, _value: object) -> None:
+        """Who decided is the owner of the token that sends the decision; no one can be named instead."""
+        raise PydanticCustomError(
+            "set_by_service", "not sent: the person who decides is the owner of the token that sends the decision"
+        )
 
 
 class DecisionPublic(BaseModel):
@@ -352,7 +350,7 @@ class DecisionPublic(BaseModel):
     reason: str | None
     created_at: dt.datetime
     created_by: str = Field(description="the token that sent the decision")
-    decided_by: str = Field(description="the person who took it")
+    decided_by: str = Field(description="the person who took it: the owner of the token that sent it")
 
 
 class DecisionList(Page):
@@ -436,6 +434,7 @@ class EventPublic(BaseModel):
     state_after: str
     created_at: dt.datetime
     created_by: str = Field(description="the token that recorded it")
+    actor: str = Field(description="the person who recorded it: the owner of that token")
 
 
 WithdrawnReason = Literal["back_to_market", "unit_unsuitable", "renovation", "other"]
@@ -475,6 +474,7 @@ class UnitEventPublic(BaseModel):
     status_before: str = Field(description="the unit's status before: available or offered (a shared place: also partly let)")
     created_at: dt.datetime
     created_by: str = Field(description="the token that recorded it")
+    actor: str = Field(description="the person who recorded it: the owner of that token")
 
 
 class UnitEventList(BaseModel):
@@ -494,6 +494,7 @@ class TimelineItem(BaseModel):
     persons_counted: int = Field(default=0, description="persons counted for the taakstelling on this date")
     details: dict[str, Any] = Field(default_factory=dict)
     decided_by: str | None = Field(default=None, description="a decision: the person who took it")
+    actor: str | None = Field(default=None, description="the person who took the decision or recorded the event")
     recorded_by: str | None = Field(default=None, description="the token that recorded it")
     recorded_at: dt.datetime | None = None
 
@@ -517,11 +518,28 @@ class MunicipalitySettingsPublic(MunicipalitySettings):
     municipality: str
 
 
+def _not_reserved(owner: str) -> str:
+    if owner.casefold() == "onbekend":
+        raise PydanticCustomError("owner_reserved", "'onbekend' marks tokens made before tokens had an owner; name the person")
+    return owner
+
+
+OwnerName = Annotated[StaffName, AfterValidator(_not_reserved)]
+
+
 class TokenCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"role": "wbb", "municipality": "Nijmegen"}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"role": "wbb", "owner": "M. Bakker", "municipality": "Nijmegen", "days": 90}]},
+    )
 
     role: Role
+    owner: OwnerName = Field(
+        description="the person the token is for: their name or initials as the team writes them; it is the name on "
+        "every decision, event and audit entry made with the token"
+    )
     municipality: str | None = Field(default=None, description="limit the token to one municipality's households and units")
+    days: int = Field(default=90, ge=1, le=366, description="the token stops working this many days from now")
 
 
 class TokenPublic(BaseModel):
@@ -529,15 +547,28 @@ class TokenPublic(BaseModel):
 
     id: str
     role: str
+    owner: str = Field(description="the person the token is for ('onbekend': made before tokens had an owner)")
     municipality: str | None
     created_at: dt.datetime
-    created_by: str | None
+    created_by: str | None = Field(description="the token it was made with (null: made with `matcher token create`)")
+    expires_at: dt.datetime = Field(description="from this moment the token is refused (401)")
+    last_used: dt.datetime | None = Field(description="the last request with the token, to the minute")
     revoked: bool
     revoked_at: dt.datetime | None
 
 
 class TokenCreated(TokenPublic):
     token: str = Field(description="the secret: shown only now, store it safely")
+
+
+class OwnerRevoke(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"owner": "M. Bakker"}]})
+
+    owner: StaffName = Field(description="revoke every token of this person, and the tokens made with them")
+
+
+class Revoked(BaseModel):
+    revoked: list[str] = Field(description="the ids of the tokens revoked by this call, the ones made with them included")
 
 
 class TargetSet(BaseModel):

@@ -75,6 +75,15 @@ class Settings(BaseSettings):
         default=False, description="development mode: start without an audit key (the chain is keyed with a published key)"
     )
     api_docs: bool = Field(default=False, description="serve the interactive API documentation at /docs and /redoc")
+    auth_failure_burst: int = Field(
+        default=20, ge=1, le=100_000, description="failed logins a client may make before it must wait (429)"
+    )
+    auth_failures_per_minute: float = Field(
+        default=6.0, gt=0, le=100_000, description="failed logins a client is allowed again per minute after that"
+    )
+    denial_flush_seconds: float = Field(
+        default=30.0, gt=0, le=3600, description="how often counts of refused requests are written to the audit log"
+    )
     municipality: str | None = Field(
         default=None,
         min_length=1,

@@ -23,7 +23,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.auth import Caller
+from api.auth import Caller, require_named
 from api.cases import change, ledger_of, lock_units, unit_conflict
 from api.dates import in_window, window_text
 from api.errors import ApiError, Problem
@@ -44,8 +44,10 @@ def _offered_to(session: Session, unit: Unit) -> list[Household]:
 def withdraw(
     session: Session, caller: Caller, unit_id: str, municipality: str | None, body: UnitEventCreate, today: dt.date
 ) -> UnitEvent:
-    """Withdraw one unit (see the module docstring): 404 for a unit the caller does not see,
-    409 naming the unit's state when it cannot be withdrawn, 422 for a bad field."""
+    """Withdraw one unit (see the module docstring), in the name of the caller's actor: 404 for
+    a unit the caller does not see, 409 naming the unit's state when it cannot be withdrawn,
+    422 for a bad field."""
+    require_named(caller)
     found = fetch(UNITS, session, caller, unit_id, municipality)
     if not in_window(body.date, today):
         problem = Problem(source="body", column="date", message=window_text(today))
@@ -83,6 +85,7 @@ def withdraw(
                 state_after=applied.transition.case.state.value,
                 created_at=utcnow(),
                 created_by=caller.token_id,
+                actor=caller.actor,
             )
         )
         households.append(household.household_id)
@@ -104,6 +107,7 @@ def withdraw(
         status_before=status_before,
         created_at=utcnow(),
         created_by=caller.token_id,
+        actor=caller.actor,
     )
     session.add(event)
     session.flush()

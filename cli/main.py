@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from matcher.errors import InputError
+from matcher.errors import InputError, InputProblem
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Housing-matching engine for statushouders (WBB).")
 err = Console(stderr=True, soft_wrap=True)
@@ -267,25 +267,70 @@ def serve(
 
 
 token_app = typer.Typer(no_args_is_help=True, help="Access tokens for the service.")
+NAME_RULE = "expected a person's name or initials: a letter first, then letters, digits, spaces, . ' or -; at most 64 characters"
 app.add_typer(token_app, name="token")
 
 
 @token_app.command("create")
 def token_create(
     role: Annotated[str, typer.Option(help="viewer, officer, wbb or admin")],
+    owner: Annotated[str, typer.Option(help="the person the token is for (name or initials); named on all they do")],
     municipality: Annotated[str | None, typer.Option(help="limit the token to one municipality")] = None,
+    days: Annotated[int, typer.Option(help="days until the token stops working (1 to 366)")] = 90,
 ) -> None:
     """Print a new token (only its hash is stored). Imports the service code lazily."""
     _require_service()
-    from api.audit_key import AuditKeyError
-    from api.auth import ROLES, create_token_command
+    from pydantic import TypeAdapter, ValidationError
 
+    from api.audit_key import AuditKeyError
+    from api.auth import MAX_DAYS, ROLES, create_token_command
+    from api.excel import dutch_date
+    from api.schemas import OwnerName
+
+    problems = []
     if role not in ROLES:
-        _fail(InputError.single("--role", f"expected one of {', '.join(ROLES)}, got {role!r}"))
+        problems.append(("--role", f"expected one of {', '.join(ROLES)}, got {role!r}"))
     try:
-        sys.stdout.write(create_token_command(role, municipality) + "\n")
+        owner = TypeAdapter(OwnerName).validate_python(owner)
+    except ValidationError as error:
+        first = error.errors()[0]
+        problems.append(("--owner", first["msg"] if first["type"] == "owner_reserved" else NAME_RULE))
+    if not 1 <= days <= MAX_DAYS:
+        problems.append(("--days", f"expected a whole number from 1 to {MAX_DAYS}, got {days}"))
+    if problems:
+        _fail(InputError([InputProblem(source=source, message=message) for source, message in problems]))
+    try:
+        made = create_token_command(role, municipality, owner, days)
     except AuditKeyError as error:
         _refuse(error)
+    sys.stdout.write(made.secret + "\n")
+    sys.stderr.write(
+        f"{made.token_id}: {made.role} for {made.owner}, valid until {dutch_date(made.expires_at.date())} "
+        f"({made.expires_at.isoformat()})\n"
+    )
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token_id: Annotated[str | None, typer.Argument(help="the token's id (tok-...)")] = None,
+    owner: Annotated[str | None, typer.Option(help="revoke every token of this person instead")] = None,
+) -> None:
+    """Revoke a token, or every token of a person, and the tokens made with them."""
+    _require_service()
+    from api.audit_key import AuditKeyError
+    from api.auth import revoke_command
+
+    if (token_id is None) == (owner is None):
+        _fail(InputError.single("token revoke", "give a token id or --owner, not both"))
+    try:
+        matched, revoked = revoke_command(token_id, owner)
+    except AuditKeyError as error:
+        _refuse(error)
+    if not matched:
+        err.print("No token has this id or owner; nothing was revoked.", highlight=False, markup=False)
+        raise typer.Exit(1)
+    ids = ", ".join(revoked) if revoked else "none (already revoked)"
+    sys.stdout.write(f"revoked {len(revoked)} token{'s' if len(revoked) != 1 else ''}: {ids}\n")
 
 
 audit_app = typer.Typer(no_args_is_help=True, help="The service's audit log.")

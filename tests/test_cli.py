@@ -116,7 +116,7 @@ def test_service_commands_without_the_service_extra_say_what_to_install() -> Non
         "sys.argv = ['matcher', *sys.argv[1:]]\n"
         "main()\n"
     )
-    for args in (["serve"], ["token", "create", "--role", "admin"]):
+    for args in (["serve"], ["token", "create", "--role", "admin", "--owner", "Beheer"]):
         result = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=ROOT)
         assert result.returncode == 2, result.stderr
         assert "pip install 'statushouder-matcher[service]'" in result.stderr

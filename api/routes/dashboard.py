@@ -19,7 +19,7 @@ router = APIRouter(prefix="/v1", tags=["dashboard"])
 
 
 class Me(BaseModel):
-    """The calling token: what the pages show and which buttons they offer."""
+    """The caller: who it is, and what the pages show and which buttons they offer."""
 
     token_id: str = Field(description="the token's id; for a person signed in with single sign-on sso- and a hash")
     role: str

@@ -100,7 +100,7 @@ def create_unit_event(
     before the offer (the event ``unit_withdrawn`` on its timeline). A home someone lives in
     cannot be withdrawn (409 ``unit_let``), nor a unit withdrawn already (409 ``unit_withdrawn``)."""
     event = withdraw(session, caller, unit_id, municipality, body, dt.date.today())
-    audit.record(session, caller.token_id, "unit.withdrawn", "unit", [event.id, unit_id, *event.households])
+    audit.record_by(session, caller, "unit.withdrawn", "unit", [event.id, unit_id, *event.households])
     return UnitEventPublic.model_validate(event)
 
 

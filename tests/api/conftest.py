@@ -56,6 +56,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 @pytest.fixture
 def service(database_url: str) -> Iterator[Service]:
+    """The app on a fresh database, with a token per role. Its failed-login limit is raised far
+    above what the tests send from their one test client (the limit has tests of its own, over
+    real HTTP from several addresses: tests/api/test_failed_logins.py)."""
     tokens = make_tokens(database_url)
-    with TestClient(create_app(Settings(database_url=database_url, queue_max=4))) as client:
+    with TestClient(create_app(Settings(database_url=database_url, queue_max=4, auth_failure_burst=10_000))) as client:
         yield Service(client=client, url=database_url, tokens=tokens)

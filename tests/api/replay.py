@@ -129,9 +129,7 @@ def replay(simulation: Simulation, client: Client, targets: dict[str, int], peil
                 runs += 1
             case "accept":
                 body = {"household_id": entry.household_id, "unit_id": entry.unit_id, "kind": "accept"}
-                client.call(
-                    "POST", f"/v1/runs/{run_id}/decisions", "wbb", 201, json=body | {"housed_on": day, "decided_by": DECIDED_BY}
-                )
+                client.call("POST", f"/v1/runs/{run_id}/decisions", "wbb", 201, json=body | {"housed_on": day})
             case "withdrawn":
                 body = {"kind": "withdrawn", "date": day, "reason": entry.data["reason"], "by": "corporation"}
                 client.call("POST", f"/v1/units/{entry.unit_id}/events", "wbb", 201, json=body)

@@ -74,13 +74,13 @@ def load_example(client: TestClient, headers: dict[str, str]) -> None:
 
 
 def wait_for(client: TestClient, headers: dict[str, str], run_id: int, timeout: float = 60.0) -> dict[str, Any]:
-    """Poll a run until it is done or failed."""
+    """Poll a run until it has ended: done, failed or cancelled."""
     deadline = time.monotonic() + timeout
     while True:
         response = client.get(f"/v1/runs/{run_id}", headers=headers)
         assert response.status_code == 200, response.text
         run: dict[str, Any] = response.json()
-        if run["status"] in ("done", "failed"):
+        if run["status"] in ("done", "failed", "cancelled"):
             return run
         assert time.monotonic() < deadline, f"run {run_id} still {run['status']} after {timeout} s"
         time.sleep(0.05)
@@ -101,13 +101,8 @@ def proposal(client: TestClient, headers: dict[str, str], run_id: int) -> dict[s
 
 
 def accept_body(match: dict[str, Any], housed_on: str | None = None) -> dict[str, Any]:
-    """The decision that accepts a proposed pair, taken by a named person (JdV)."""
-    body: dict[str, Any] = {
-        "household_id": match["household_id"],
-        "unit_id": match["unit_id"],
-        "kind": "accept",
-        "decided_by": "JdV",
-    }
+    """The decision that accepts a proposed pair (taken by the owner of the token that sends it)."""
+    body: dict[str, Any] = {"household_id": match["household_id"], "unit_id": match["unit_id"], "kind": "accept"}
     if housed_on is not None:
         body["housed_on"] = housed_on
     return body
@@ -168,14 +163,20 @@ def audit_key() -> bytes:
     return load_key(Settings())
 
 
+def owner_of(who: str) -> str:
+    """The person a test token belongs to: "wbb" is "Wbb Allen", "wbb@Nijmegen" is "Wbb Nijmegen"."""
+    role, _, municipality = who.partition("@")
+    return f"{role.capitalize()} {municipality or 'Allen'}"
+
+
 def make_tokens(url: str, scoped: str = "Nijmegen") -> dict[str, str]:
     engine = make_engine(url)
     upgrade(engine)
     tokens: dict[str, str] = {}
     with session_scope(make_sessionmaker(engine)) as session:
         for role in ROLES:
-            tokens[role] = create_token(session, role, None, None)[1]
-            tokens[f"{role}@{scoped}"] = create_token(session, role, scoped, None)[1]
+            for who, municipality in ((role, None), (f"{role}@{scoped}", scoped)):
+                tokens[who] = create_token(session, role, municipality, None, owner=owner_of(who))[1]
     engine.dispose()
     return tokens
 

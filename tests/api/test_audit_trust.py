@@ -10,7 +10,7 @@ import sys
 from typing import Any
 
 import pytest
-from service_helpers import ROOT, Service, audit_key, error_of, load_example, proposal, start_run
+from service_helpers import ROOT, Service, audit_key, error_of, load_example, owner_of, proposal, start_run
 from sqlalchemy import func, select, text
 
 from api.db import make_engine
@@ -142,11 +142,11 @@ def _writes(run_id: int, matches: list[dict[str, Any]]) -> list[tuple[str, str, 
             "POST",
             f"/v1/runs/{run_id}/decisions",
             "wbb",
-            {"household_id": h, "unit_id": u, "kind": "pin", "decided_by": "JdV"},
+            {"household_id": h, "unit_id": u, "kind": "pin"},
             201,
         ),
         ("PUT", "/v1/taakstelling/Nijmegen/2025-H1", "wbb", {"persons": 5}, 200),
-        ("POST", "/v1/tokens", "admin", {"role": "viewer"}, 201),
+        ("POST", "/v1/tokens", "admin", {"role": "viewer", "owner": "T. Tester"}, 201),
         ("POST", "/v1/solve", "officer", {"households": [], "units": []}, 200),
         ("POST", "/v1/runs", "wbb", {"policy": {"planning_date": "2025-03-03"}}, 202),
     ]
@@ -171,49 +171,82 @@ REFUSED: list[tuple[str, str, str, Any, int]] = [
     ("POST", "/v1/units/batch", "officer", {"rows": []}, 403),
     ("DELETE", "/v1/units/U-none", "admin@Nijmegen", None, 404),
     ("POST", "/v1/runs", "officer", {}, 403),
-    ("POST", "/v1/runs/999/decisions", "wbb", {"household_id": "H", "unit_id": "U", "kind": "pin", "decided_by": "JdV"}, 404),
+    ("POST", "/v1/runs/999/decisions", "wbb", {"household_id": "H", "unit_id": "U", "kind": "pin"}, 404),
     ("PUT", "/v1/taakstelling/Arnhem/2025-H1", "wbb@Nijmegen", {"persons": 1}, 404),
-    ("POST", "/v1/tokens", "admin@Nijmegen", {"role": "viewer", "municipality": "Arnhem"}, 403),
+    ("POST", "/v1/tokens", "admin@Nijmegen", {"role": "viewer", "municipality": "Arnhem", "owner": "T. Tester"}, 403),
     ("DELETE", "/v1/tokens/tok-none", "admin", None, 404),
     ("POST", "/v1/solve", "viewer", {"households": [], "units": []}, 403),
     ("POST", "/v1/scenarios", "viewer", {"scenario": {"horizon_weeks": 1}}, 403),
 ]
 
 
+def _flush(service: Service) -> None:
+    """Write the counted refusals now, as the service does when it stops."""
+    state = service.client.app.state  # type: ignore[attr-defined]
+    state.denials.flush(state.sessions, everything=True)
+
+
 @pytest.mark.parametrize(("method", "path", "who", "body", "status"), REFUSED, ids=[f"{m} {p} {w}" for m, p, w, _, _ in REFUSED])
 def test_every_refused_change_leaves_exactly_one_entry(
     service: Service, method: str, path: str, who: str, body: Any, status: int
 ) -> None:
-    """A write refused with 403 or 404 adds exactly one `denied.<status>` entry naming the token and the route."""
+    """A write refused with 404 adds exactly one `denied.404` entry at once; one refused with 403 is
+    counted instead (no write during the request) and becomes one `denied.403` entry with count 1
+    when the counts are written. Either names the token and the route."""
     before = _entries(service.url)
     kwargs: dict[str, Any] = {} if body is None else {"json": body}
     error_of(service.client.request(method, path, headers=service.auth(who), **kwargs), status)
     after = _entries(service.url)
-    assert len(after) == len(before) + 1
+    assert len(after) == len(before) + (1 if status == 404 else 0)
+    if status == 403:
+        _flush(service)
+        assert len(_entries(service.url)) == len(before) + 1
     entry = service.client.get("/v1/audit?limit=1", headers=service.auth("admin")).json()["items"][0]
     assert entry["action"] == f"denied.{status}" and entry["object_ids"][0].startswith(f"{method} /v1/")
+    if status == 403:
+        assert "count=1" in entry["object_ids"]
     me = service.client.get("/v1/me", headers=service.auth(who)).json()
     assert entry["token_id"] == me["token_id"] and entry["actor"] == me["actor"]
 
 
-def test_a_decision_needs_a_named_person(service: Service, decided_run: Any) -> None:
-    """Without decided_by, or with only spaces, a decision is 422 naming the field; with it, the name is stored and shown."""
+def test_a_hundred_refused_calls_cost_one_entry(service: Service) -> None:
+    """A viewer sending 100 writes it may not make (403) adds no entry while it does so, and one
+    `denied.403` entry with count=100 when the counts are written: the log cannot be flooded."""
+    before = len(_entries(service.url))
+    for _ in range(100):
+        error_of(service.client.post("/v1/runs", headers=service.auth("viewer"), json={}), 403)
+    assert len(_entries(service.url)) == before
+    _flush(service)
+    entries = service.client.get("/v1/audit?action=denied.403", headers=service.auth("admin")).json()["items"]
+    assert len(_entries(service.url)) - before == len(entries) <= 2  # one per minute: two if a minute ended meanwhile
+    assert sum(int(next(i for i in e["object_ids"] if i.startswith("count="))[6:]) for e in entries) == 100
+    assert {e["object_ids"][0] for e in entries} == {"POST /v1/runs"}
+
+
+def test_a_decision_is_taken_in_the_name_of_the_tokens_owner(service: Service, decided_run: Any) -> None:
+    """`decided_by` cannot be sent (422 naming it, nothing stored), whichever name it holds; the
+    decision is stored in the name of the token's owner, shown in the decision list and as the
+    actor of its audit entry."""
     run, matches = decided_run
     base = {"household_id": matches[0]["household_id"], "unit_id": matches[0]["unit_id"], "kind": "pin"}
     url = f"/v1/runs/{run['id']}/decisions"
-    for body in (base, base | {"decided_by": "   "}):
-        problems = error_of(service.client.post(url, headers=service.auth("wbb"), json=body), 422)["problems"]
-        assert [p["column"] for p in problems] == ["decided_by"]
-    created = service.client.post(url, headers=service.auth("wbb"), json=base | {"decided_by": "M. Bakker"})
-    assert created.status_code == 201 and created.json()["decided_by"] == "M. Bakker"
+    me = service.client.get("/v1/me", headers=service.auth("wbb")).json()
+    for name in ("M. Bakker", me["actor"], "   "):
+        problems = error_of(service.client.post(url, headers=service.auth("wbb"), json=base | {"decided_by": name}), 422)
+        assert [p["column"] for p in problems["problems"]] == ["decided_by"]
+    assert service.client.get("/v1/decisions", headers=service.auth("viewer")).json()["total"] == 0
+    created = service.client.post(url, headers=service.auth("wbb"), json=base)
+    assert created.status_code == 201 and created.json()["decided_by"] == me["actor"] == owner_of("wbb")
     listed = service.client.get("/v1/decisions", headers=service.auth("viewer")).json()["items"][0]
-    assert listed["decided_by"] == "M. Bakker" and listed["created_by"].startswith("tok-")
+    assert listed["decided_by"] == owner_of("wbb") and listed["created_by"] == me["token_id"]
+    entry = service.client.get("/v1/audit?action=decision.pin", headers=service.auth("admin")).json()["items"][0]
+    assert (entry["token_id"], entry["actor"]) == (me["token_id"], owner_of("wbb"))
 
 
 def test_a_deviation_needs_a_reason(service: Service, decided_run: Any) -> None:
     """A decline (the meeting deviates from the proposal) without a reason is 422 and stores nothing."""
     run, matches = decided_run
-    body = {"household_id": matches[0]["household_id"], "unit_id": matches[0]["unit_id"], "kind": "decline", "decided_by": "JdV"}
+    body = {"household_id": matches[0]["household_id"], "unit_id": matches[0]["unit_id"], "kind": "decline"}
     error = error_of(service.client.post(f"/v1/runs/{run['id']}/decisions", headers=service.auth("wbb"), json=body), 422)
     assert error["problems"][0]["column"] == "reason"
     assert service.client.get("/v1/decisions", headers=service.auth("viewer")).json()["total"] == 0
@@ -231,7 +264,7 @@ def test_override_rate_counts_declines_among_decisions(service: Service, decided
         {"kind": "decline", "reason": "unit_unsuitable"},
     ]
     for match, extra in zip(matches, extras, strict=False):
-        body = {"household_id": match["household_id"], "unit_id": match["unit_id"], "decided_by": "JdV", **extra}
+        body = {"household_id": match["household_id"], "unit_id": match["unit_id"], **extra}
         assert service.client.post(f"/v1/runs/{run['id']}/decisions", headers=service.auth("wbb"), json=body).status_code == 201
     rate = service.client.get("/v1/audit/override-rate", headers=service.auth("viewer")).json()
     assert rate == {

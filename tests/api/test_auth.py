@@ -32,13 +32,15 @@ ENDPOINTS: list[tuple[str, str, str, Any]] = [
     ("GET", "/v1/units/U-none", "viewer", None),
     ("PATCH", "/v1/units/U-none", "admin", {}),
     ("DELETE", "/v1/units/U-none", "admin", None),
+    ("POST", "/v1/units/U-none/events", "wbb", {"kind": "withdrawn", "date": "2025-03-10", "reason": "other", "by": "wbb"}),
+    ("GET", "/v1/units/U-none/events", "viewer", None),
     ("POST", "/v1/runs", "wbb", {}),
     ("GET", "/v1/runs", "viewer", None),
     ("GET", "/v1/runs/999", "viewer", None),
     ("GET", "/v1/runs/999/proposal", "viewer", None),
     ("GET", "/v1/runs/999/proposal.xlsx", "viewer", None),
     ("GET", "/v1/runs/999/diff?against=1", "viewer", None),
-    ("POST", "/v1/runs/999/decisions", "wbb", {"household_id": "H", "unit_id": "U", "kind": "pin", "decided_by": "JdV"}),
+    ("POST", "/v1/runs/999/decisions", "wbb", {"household_id": "H", "unit_id": "U", "kind": "pin"}),
     ("GET", "/v1/runs/999/decisions", "viewer", None),
     ("GET", "/v1/decisions", "viewer", None),
     ("GET", "/v1/taakstelling", "viewer", None),
@@ -46,9 +48,10 @@ ENDPOINTS: list[tuple[str, str, str, Any]] = [
     ("GET", "/v1/taakstelling/report.xlsx", "viewer", None),
     ("GET", "/v1/municipalities/Nijmegen/settings", "viewer", None),
     ("PUT", "/v1/municipalities/Nijmegen/settings", "wbb", {"count_family_arrivals": True}),
-    ("POST", "/v1/tokens", "admin", {"role": "viewer", "municipality": "Nijmegen"}),
+    ("POST", "/v1/tokens", "admin", {"role": "viewer", "municipality": "Nijmegen", "owner": "T. Tester"}),
     ("GET", "/v1/tokens", "admin", None),
     ("DELETE", "/v1/tokens/tok-none", "admin", None),
+    ("POST", "/v1/tokens/revoke", "admin", {"owner": "Niemand Bekend"}),
     ("GET", "/v1/audit", "admin", None),
     ("GET", "/v1/audit/override-rate", "viewer", None),
     ("POST", "/v1/scenarios", "officer", {"scenario": {"horizon_weeks": 0}}),
@@ -99,7 +102,7 @@ def test_healthz_needs_no_token(service: Service) -> None:
 
 def test_token_created_by_api_works_and_revoked_token_is_refused(service: Service) -> None:
     """A token made over the API works at once; after revoking it answers 401."""
-    created = service.client.post("/v1/tokens", headers=service.auth("admin"), json={"role": "viewer"})
+    created = service.client.post("/v1/tokens", headers=service.auth("admin"), json={"role": "viewer", "owner": "T. Tester"})
     assert created.status_code == 201
     token = created.json()["token"]
     headers = {"Authorization": f"Bearer {token}"}
@@ -112,8 +115,11 @@ def test_token_created_by_api_works_and_revoked_token_is_refused(service: Servic
 
 def test_scoped_admin_cannot_make_unscoped_tokens(service: Service) -> None:
     """An admin token for Nijmegen may only create Nijmegen tokens, and may not read the audit log."""
-    error_of(service.client.post("/v1/tokens", headers=service.auth("admin@Nijmegen"), json={"role": "admin"}), 403)
-    body = {"role": "viewer", "municipality": "Nijmegen"}
+    error_of(
+        service.client.post("/v1/tokens", headers=service.auth("admin@Nijmegen"), json={"role": "admin", "owner": "T. Tester"}),
+        403,
+    )
+    body = {"role": "viewer", "municipality": "Nijmegen", "owner": "T. Tester"}
     assert service.client.post("/v1/tokens", headers=service.auth("admin@Nijmegen"), json=body).status_code == 201
     error_of(service.client.get("/v1/audit", headers=service.auth("admin@Nijmegen")), 403)
 
@@ -125,7 +131,7 @@ def test_cli_token_create_prints_a_working_token_stored_as_hash(service: Service
     from api.settings import sqlalchemy_url
 
     result = subprocess.run(
-        [sys.executable, "-m", "cli", "token", "create", "--role", "wbb", "--municipality", "Nijmegen"],
+        [sys.executable, "-m", "cli", "token", "create", "--role", "wbb", "--owner", "M. Bakker", "--municipality", "Nijmegen"],
         capture_output=True,
         text=True,
         cwd=ROOT,

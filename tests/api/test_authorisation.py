@@ -57,6 +57,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/v1/tokens"): "admin",
     ("GET", "/v1/tokens"): "admin",
     ("DELETE", "/v1/tokens/{token_id}"): "admin",
+    ("POST", "/v1/tokens/revoke"): "admin",
     ("GET", "/v1/audit"): "admin-unscoped",
     ("GET", "/v1/audit/override-rate"): "viewer",
     ("POST", "/v1/scenarios"): "officer",
@@ -83,13 +84,14 @@ SAMPLE_BODY: dict[tuple[str, str], Any] = {
     ("POST", "/v1/units/batch"): {"rows": []},
     ("PATCH", "/v1/units/{unit_id}"): {},
     ("POST", "/v1/runs"): {"policy": {"planning_date": "2025-03-03"}},
-    ("POST", "/v1/runs/{run_id}/decisions"): {"household_id": "H", "unit_id": "U", "kind": "pin", "decided_by": "JdV"},
+    ("POST", "/v1/runs/{run_id}/decisions"): {"household_id": "H", "unit_id": "U", "kind": "pin"},
     ("PUT", "/v1/taakstelling/{municipality}/{half_year}"): {"persons": 1},
     ("POST", "/v1/households/{household_id}/events"): {"kind": "moved_in", "date": "2025-03-10"},
     ("POST", "/v1/units/{unit_id}/events"): {"kind": "withdrawn", "date": "2025-03-10", "reason": "other", "by": "wbb"},
     ("PUT", "/v1/municipalities/{municipality}/settings"): {"count_family_arrivals": True},
-    ("POST", "/v1/tokens"): {"role": "viewer", "municipality": "Nijmegen"},
+    ("POST", "/v1/tokens"): {"role": "viewer", "municipality": "Nijmegen", "owner": "T. Tester"},
     ("POST", "/v1/scenarios"): {"scenario": {"horizon_weeks": 0}},
+    ("POST", "/v1/tokens/revoke"): {"owner": "Niemand Bekend"},
 }
 UPLOADS = {("POST", "/v1/households/import"), ("POST", "/v1/units/import")}
 WHO = ["none", "revoked", *ROLES, *(f"{role}@Nijmegen" for role in ROLES)]
@@ -133,7 +135,9 @@ def test_every_operation_is_in_the_access_table() -> None:
 def test_role_operation_matrix_has_no_mismatch(service: Service) -> None:
     """Every operation x (no token, a revoked token, each role, each role scoped to a municipality):
     401/403 exactly where the table (default deny) says so, and never where it allows."""
-    created = service.client.post("/v1/tokens", headers=service.auth("admin"), json={"role": "admin"}).json()
+    created = service.client.post(
+        "/v1/tokens", headers=service.auth("admin"), json={"role": "admin", "owner": "T. Tester"}
+    ).json()
     assert service.client.delete(f"/v1/tokens/{created['id']}", headers=service.auth("admin")).status_code == 204
     secrets = service.tokens | {"revoked": created["token"]}
     mismatches = []
@@ -180,7 +184,7 @@ def _seed_other_municipality(service: Service) -> dict[str, list[str]]:
                 scope=OTHER, name="x", created_by="t", status="done", stage="done", progress=1.0, replicates=1, scenario={}
             )
             session.add_all([*runs, scenario])
-            tokens = [create_token(session, role, OTHER, None)[0] for role in ("viewer", "admin")]
+            tokens = [create_token(session, role, OTHER, None, owner="Arnhem Beheer")[0] for role in ("viewer", "admin")]
             session.flush()
             ids = {
                 "run_id": [str(r.id) for r in runs],
@@ -228,7 +232,7 @@ def test_scoped_token_gets_404_for_every_id_of_another_municipality(service: Ser
         }
         body = SAMPLE_BODY.get(operation)
         if template.endswith("/decisions") and method == "POST":
-            body = {"household_id": other["household_id"][0], "unit_id": other["unit_id"][0], "kind": "pin", "decided_by": "JdV"}
+            body = {"household_id": other["household_id"][0], "unit_id": other["unit_id"][0], "kind": "pin"}
         headers = service.auth("admin@Nijmegen")
         query = SAMPLE_QUERY.get(template)
         response = service.client.request(method, template.format(**values), headers=headers, json=body, params=query)
@@ -276,9 +280,9 @@ SERVER_OWNED: list[tuple[str, str, str, dict[str, Any], str]] = [
     ("POST", "/v1/runs", "wbb", {"status": "done"}, "status"),
     ("POST", "/v1/runs", "wbb", {"created_by": "tok-other"}, "created_by"),
     ("POST", "/v1/runs", "wbb", {"id": 1}, "id"),
-    ("POST", "/v1/tokens", "admin", {"role": "viewer", "revoked": True}, "revoked"),
-    ("POST", "/v1/tokens", "admin", {"role": "viewer", "created_by": "tok-other"}, "created_by"),
-    ("POST", "/v1/tokens", "admin", {"role": "viewer", "id": "tok-mine"}, "id"),
+    ("POST", "/v1/tokens", "admin", {"role": "viewer", "owner": "T. Tester", "revoked": True}, "revoked"),
+    ("POST", "/v1/tokens", "admin", {"role": "viewer", "owner": "T. Tester", "created_by": "tok-other"}, "created_by"),
+    ("POST", "/v1/tokens", "admin", {"role": "viewer", "owner": "T. Tester", "id": "tok-mine"}, "id"),
     ("PUT", "/v1/taakstelling/Nijmegen/2025-H1", "wbb", {"persons": 3, "updated_by": "tok-other"}, "updated_by"),
     ("PUT", "/v1/taakstelling/Nijmegen/2025-H1", "wbb", {"persons": 3, "updated_at": "2020-01-01T00:00:00Z"}, "updated_at"),
 ]
@@ -300,7 +304,7 @@ def test_server_owned_fields_are_refused(
 
 def test_decision_fields_of_the_service_are_refused(service: Service) -> None:
     """A decision cannot carry the sending token, its own id or time: 422 naming each field."""
-    body = {"household_id": "H", "unit_id": "U", "kind": "pin", "decided_by": "JdV"}
+    body = {"household_id": "H", "unit_id": "U", "kind": "pin"}
     for field, value in (("created_by", "tok-other"), ("id", 7), ("created_at", "2020-01-01T00:00:00Z"), ("persons", 9)):
         error = error_of(
             service.client.post("/v1/runs/1/decisions", headers=service.auth("wbb"), json=body | {field: value}), 422
@@ -352,7 +356,7 @@ def _marker_requests() -> list[tuple[str, str, str, dict[str, Any]]]:
             "POST",
             "/v1/runs/1/decisions",
             "wbb",
-            {"json": {"household_id": "H", "unit_id": "U", "kind": MARKER, "decided_by": "J"}},
+            {"json": {"household_id": "H", "unit_id": "U", "kind": MARKER}},
         ),
         (
             "POST",

@@ -58,7 +58,7 @@ def _one_in_each_state(service: Service) -> dict[str, str]:
     placed = sorted(matches, key=lambda h: (matches[h] != "F-1", h))  # the one in the flexwoning first
     roles = {"housed_temporary": placed[0], "offered": placed[1], "housed": placed[2]}
     for household in placed:
-        body = {"household_id": household, "unit_id": matches[household], "kind": "accept", "decided_by": "JdV"}
+        body = {"household_id": household, "unit_id": matches[household], "kind": "accept"}
         assert service.client.post(f"/v1/runs/{run['id']}/decisions", headers=service.auth("wbb"), json=body).status_code == 201
     _ok(service, roles["housed_temporary"], "moved_in", "2025-03-05")
     _ok(service, roles["housed"], "moved_in", "2025-03-05")

@@ -160,7 +160,7 @@ def test_an_answer_is_sent_only_after_its_change_is_committed(database_url: str)
         load_example(client, _auth(tokens, "admin"))
         run = start_run(client, _auth(tokens, "wbb"))
         match = proposal(client, _auth(tokens, "wbb"), run["id"])["matches"][0]
-        body = {"household_id": match["household_id"], "unit_id": match["unit_id"], "kind": "pin", "decided_by": "JdV"}
+        body = {"household_id": match["household_id"], "unit_id": match["unit_id"], "kind": "pin"}
         event.listen(Engine, "commit", on_commit)
         try:
             response = client.post(f"/v1/runs/{run['id']}/decisions", headers=_auth(tokens, "wbb"), json=body)
@@ -268,7 +268,7 @@ def test_run_killed_while_solving_is_solved_again_and_keeps_the_decisions(databa
         (declined, "decline", {"reason": "household_refused"}),
         (pinned, "pin", {}),
     ):
-        body = {"household_id": match["household_id"], "unit_id": match["unit_id"], "kind": kind, "decided_by": "JdV", **extra}
+        body = {"household_id": match["household_id"], "unit_id": match["unit_id"], "kind": kind, **extra}
         assert running.client.post(f"/v1/runs/{first['id']}/decisions", headers=wbb, json=body).status_code == 201
     decisions = select(Decision.id, Decision.kind, Decision.household_id, Decision.unit_id).order_by(Decision.id)
     before_decisions = database.rows(decisions)

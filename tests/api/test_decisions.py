@@ -9,7 +9,7 @@ from service_helpers import EXAMPLE, Service, accept_body, error_of, load_exampl
 
 
 def _decide(service: Service, run_id: int, match: dict[str, Any], kind: str, **extra: Any) -> Any:
-    body = {"household_id": match["household_id"], "unit_id": match["unit_id"], "kind": kind, "decided_by": "JdV", **extra}
+    body = {"household_id": match["household_id"], "unit_id": match["unit_id"], "kind": kind, **extra}
     return service.client.post(f"/v1/runs/{run_id}/decisions", headers=service.auth("wbb"), json=body)
 
 
@@ -96,7 +96,7 @@ def test_scoped_wbb_cannot_decide_outside_its_runs(service: Service) -> None:
     """A Nijmegen wbb token gets 404 for a run over all municipalities."""
     run, document = _first_run(service)
     match = document["matches"][0]
-    body = {"household_id": match["household_id"], "unit_id": match["unit_id"], "kind": "pin", "decided_by": "JdV"}
+    body = {"household_id": match["household_id"], "unit_id": match["unit_id"], "kind": "pin"}
     error_of(service.client.post(f"/v1/runs/{run['id']}/decisions", headers=service.auth("wbb@Nijmegen"), json=body), 404)
 
 

@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 import openpyxl
-from service_helpers import Service, accept_body, error_of, load_example, proposal, start_run
+from service_helpers import Service, accept_body, error_of, load_example, owner_of, proposal, start_run
 
 from api.excel import dutch_date, local_time, proposal_workbook, safe
 
@@ -79,18 +79,19 @@ def _front(book: Any) -> dict[str, Any]:
 def test_workbook_is_the_minutes_of_the_meeting(service: Service) -> None:
     """The workbook opens with Voorblad (run id and planning date in its first row, the pool, the
     status, who started the run) and ends with Besluiten: every decision taken on the run with Dutch
-    headers (wanneer, wie, wat, reden), dates as "10 maart 2025". After a rerun the earlier run's
+    headers (wanneer, wie, wat, reden), "wie" the owner of the token that sent each decision, dates as
+    "10 maart 2025". After a rerun the earlier run's
     workbook says it was superseded and still lists its decisions."""
     load_example(service.client, service.auth("admin"))
     run = start_run(service.client, service.auth("wbb"))
     matches = proposal(service.client, service.auth("wbb"), run["id"])["matches"]
     bodies = [
         accept_body(matches[0], "2025-03-10"),
-        {**accept_body(matches[1]), "kind": "decline", "reason": "unit_unsuitable", "decided_by": "M. Bakker"},
+        {**accept_body(matches[1]), "kind": "decline", "reason": "unit_unsuitable"},
         {**accept_body(matches[2]), "kind": "pin"},
     ]
-    for body in bodies:
-        response = service.client.post(f"/v1/runs/{run['id']}/decisions", headers=service.auth("wbb"), json=body)
+    for body, who in zip(bodies, ("wbb", "admin", "wbb"), strict=True):
+        response = service.client.post(f"/v1/runs/{run['id']}/decisions", headers=service.auth(who), json=body)
         assert response.status_code == 201, response.text
     decided = service.client.get(f"/v1/runs/{run['id']}/decisions", headers=service.auth("wbb")).json()["items"]
 
@@ -118,10 +119,11 @@ def test_workbook_is_the_minutes_of_the_meeting(service: Service) -> None:
     when = [local_time(dt.datetime.fromisoformat(d["created_at"])) for d in decided]
     assert [r[:2] for r in rows[1:]] == [(dutch_date(w.date()), f"{w:%H:%M}") for w in when]
     assert [r[2:9] for r in rows[1:]] == [
-        ("JdV", "geaccepteerd", matches[0]["household_id"], matches[0]["unit_id"], matches[0]["persons"], None, "10 maart 2025"),
-        ("M. Bakker", "afgewezen", matches[1]["household_id"], matches[1]["unit_id"], matches[1]["persons"],
+        (owner_of("wbb"), "geaccepteerd", matches[0]["household_id"], matches[0]["unit_id"], matches[0]["persons"], None,
+         "10 maart 2025"),
+        (owner_of("admin"), "afgewezen", matches[1]["household_id"], matches[1]["unit_id"], matches[1]["persons"],
          "woning niet geschikt", None),
-        ("JdV", "vastgezet", matches[2]["household_id"], matches[2]["unit_id"], matches[2]["persons"], None, None),
+        (owner_of("wbb"), "vastgezet", matches[2]["household_id"], matches[2]["unit_id"], matches[2]["persons"], None, None),
     ]  # fmt: skip
     assert {r[9] for r in rows[1:]} == {d["created_by"] for d in decided}
     assert "Niet getoond voor deze rol" not in _front(_workbook(service, "officer", run["id"]))

@@ -157,7 +157,7 @@ def test_retention_erases_the_date_with_the_other_personal_fields(service: Servi
     assert _import(service, [HOME], "units").status_code == 200
     run, placed = _placed(service, {"planning_date": "2025-03-03"})
     [housed] = placed
-    body = {"household_id": housed, "unit_id": "S-1", "kind": "accept", "decided_by": "JdV"}
+    body = {"household_id": housed, "unit_id": "S-1", "kind": "accept"}
     assert service.client.post(f"/v1/runs/{run['id']}/decisions", headers=service.auth("wbb"), json=body).status_code == 201
     assert event(service.client, service.auth("wbb"), housed, "moved_in", "2025-03-10").status_code == 201
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | {"DATABASE_URL": service.url}

@@ -13,6 +13,7 @@ from service_helpers import (
     csv_rows,
     error_of,
     load_example,
+    owner_of,
     pairs,
     policy,
     proposal,
@@ -89,7 +90,9 @@ def test_superseded_runs_stay_readable(service: Service) -> None:
     )
     assert error["code"] == "run_superseded"
 
-    other = service.client.post("/v1/tokens", headers=service.auth("admin"), json={"role": "viewer", "municipality": "Arnhem"})
+    other = service.client.post(
+        "/v1/tokens", headers=service.auth("admin"), json={"role": "viewer", "municipality": "Arnhem", "owner": "T. Tester"}
+    )
     arnhem = {"Authorization": f"Bearer {other.json()['token']}"}
     for path in (f"/v1/runs/{first['id']}", f"/v1/runs/{first['id']}/proposal", f"/v1/runs/{first['id']}/proposal.xlsx"):
         error_of(service.client.get(path, headers=arnhem), 404)
@@ -104,7 +107,7 @@ def test_diff_after_a_rerun_with_a_declined_and_an_accepted_pair(service: Servic
     _decide(
         service,
         first["id"],
-        {**accept_body(declined), "kind": "decline", "reason": "household_refused", "decided_by": "M. Bakker"},
+        {**accept_body(declined), "kind": "decline", "reason": "household_refused"},
     )
     _decide(service, first["id"], accept_body(accepted, "2025-03-10"))
     second = start_run(service.client, service.auth("wbb"))
@@ -118,7 +121,7 @@ def test_diff_after_a_rerun_with_a_declined_and_an_accepted_pair(service: Servic
     first_gone = gone[(declined["household_id"], declined["unit_id"])]
     assert first_gone["reason"] == "declined"
     assert first_gone["decision"]["kind"] == "decline"
-    assert (first_gone["decision"]["reason"], first_gone["decision"]["decided_by"]) == ("household_refused", "M. Bakker")
+    assert (first_gone["decision"]["reason"], first_gone["decision"]["decided_by"]) == ("household_refused", owner_of("wbb"))
     housed = gone[(accepted["household_id"], accepted["unit_id"])]
     assert housed["reason"] == "housed" and housed["decision"]["housed_on"] == "2025-03-10"
     assert housed["now_unit_id"] is None and housed["now_unmatched_reason"] is None
@@ -260,7 +263,9 @@ def test_diff_is_refused_outside_the_callers_runs(service: Service) -> None:
     first, _ = _first_run(service, "wbb@Nijmegen")
     second = start_run(service.client, service.auth("wbb@Nijmegen"))
     unscoped = start_run(service.client, service.auth("wbb"))
-    other = service.client.post("/v1/tokens", headers=service.auth("admin"), json={"role": "admin", "municipality": "Arnhem"})
+    other = service.client.post(
+        "/v1/tokens", headers=service.auth("admin"), json={"role": "admin", "municipality": "Arnhem", "owner": "T. Tester"}
+    )
     arnhem = {"Authorization": f"Bearer {other.json()['token']}"}
 
     def get(headers: dict[str, str], run_id: int, against: int) -> Any:
@@ -301,12 +306,14 @@ def test_a_decision_in_another_municipality_on_the_same_ids_is_not_a_reason(serv
     for kind, batch in rows.items():
         response = service.client.post(f"/v1/{kind}/batch", headers=service.auth("admin"), json={"rows": batch})
         assert response.status_code == 200, response.text
-    token = service.client.post("/v1/tokens", headers=service.auth("admin"), json={"role": "wbb", "municipality": "Arnhem"})
+    token = service.client.post(
+        "/v1/tokens", headers=service.auth("admin"), json={"role": "wbb", "municipality": "Arnhem", "owner": "T. Tester"}
+    )
     arnhem = {"Authorization": f"Bearer {token.json()['token']}"}
     elsewhere = start_run(service.client, arnhem)
     both = pairs(document) & pairs(proposal(service.client, arnhem, elsewhere["id"]))
     household, unit = sorted(both)[0]
-    body = {"household_id": household, "unit_id": unit, "kind": "decline", "reason": "other", "decided_by": "JdV"}
+    body = {"household_id": household, "unit_id": unit, "kind": "decline", "reason": "other"}
     assert service.client.post(f"/v1/runs/{elsewhere['id']}/decisions", headers=arnhem, json=body).status_code == 201
     assert service.client.delete(f"/v1/units/{unit}", headers=service.auth("admin@Nijmegen")).status_code == 204
     second = start_run(service.client, service.auth("wbb@Nijmegen"))

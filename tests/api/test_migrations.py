@@ -309,3 +309,59 @@ def test_upgrade_adds_the_family_date_and_unit_events_and_keeps_every_row(databa
     finally:
         engine.dispose()
     assert (household[0], household[1], status, events) == (2, None, "available", 0)
+
+
+def test_upgrade_gives_older_tokens_an_unknown_owner_and_an_expiry(database_url: str) -> None:
+    """Tokens made before revision 0009 keep working, with the owner 'onbekend' and an expiry 90
+    days after the upgrade; case and unit events recorded before it name 'onbekend' as who
+    recorded them."""
+    import datetime as dt
+    import hashlib
+
+    from sqlalchemy import text
+
+    from api.auth import authenticate
+    from api.db import make_sessionmaker
+
+    secret = "wbb_tok-0ld_secret"
+    engine = make_engine(database_url)
+    try:
+        upgrade(engine, "0008")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO tokens (id, secret_sha256, role, municipality, created_at, created_by, revoked) "
+                    "VALUES ('tok-0ld', :digest, 'wbb', NULL, '2025-01-01 00:00:00', NULL, false)"
+                ),
+                {"digest": hashlib.sha256(secret.encode()).hexdigest()},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO case_events (household_id, municipality, kind, date, persons_counted, state_before, "
+                    "state_after, created_at, created_by) VALUES ('H-1', 'Nijmegen', 'documents_complete', '2025-02-01', 0, "
+                    "'waiting', 'waiting', CURRENT_TIMESTAMP, 'tok-0ld')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO unit_events (unit_id, municipality, kind, date, reason, withdrawn_by, households, "
+                    "status_before, created_at, created_by) VALUES ('U-1', 'Nijmegen', 'withdrawn', '2025-02-01', "
+                    "'other', 'wbb', '[]', 'available', CURRENT_TIMESTAMP, 'tok-0ld')"
+                )
+            )
+        upgrade_started = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        upgrade(engine)
+        upgrade_ended = dt.datetime.now(dt.UTC)
+        with engine.connect() as connection:
+            owner, expires_at, last_used = connection.execute(text("SELECT owner, expires_at, last_used FROM tokens")).one()
+            actor = connection.scalar(text("SELECT actor FROM case_events"))
+            unit_actor = connection.scalar(text("SELECT actor FROM unit_events"))
+        caller = authenticate(f"Bearer {secret}", make_sessionmaker(engine, read_only=True), make_sessionmaker(engine))
+    finally:
+        engine.dispose()
+    expires = (expires_at if isinstance(expires_at, dt.datetime) else dt.datetime.fromisoformat(str(expires_at))).replace(
+        tzinfo=dt.UTC
+    )
+    assert (owner, last_used, actor, unit_actor) == ("onbekend", None, "onbekend", "onbekend")
+    assert upgrade_started + dt.timedelta(days=90) <= expires <= upgrade_ended + dt.timedelta(days=90)
+    assert (caller.token_id, caller.actor, caller.named) == ("tok-0ld", "onbekend", False)

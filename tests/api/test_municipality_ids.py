@@ -41,7 +41,9 @@ def _tokens(service: Service, municipality: str, *roles: str) -> None:
     try:
         with session_scope(make_sessionmaker(engine)) as session:
             for role in roles:
-                service.tokens[f"{role}@{municipality}"] = create_token(session, role, municipality, None)[1]
+                service.tokens[f"{role}@{municipality}"] = create_token(
+                    session, role, municipality, None, owner=f"{role.capitalize()} {municipality}"
+                )[1]
     finally:
         engine.dispose()
 
@@ -127,7 +129,7 @@ def test_runs_and_decisions_keep_to_their_municipality(service: Service) -> None
         (accepted, {"kind": "accept", "housed_on": "2025-03-10"}),
         (declined, {"kind": "decline", "reason": "other"}),
     ):
-        body = {"household_id": match["household_id"], "unit_id": match["unit_id"], "decided_by": "JdV", **extra}
+        body = {"household_id": match["household_id"], "unit_id": match["unit_id"], **extra}
         response = service.client.post(f"/v1/runs/{ours['id']}/decisions", headers=service.auth("wbb@Nijmegen"), json=body)
         assert response.status_code == 201, response.text
     theirs_household = service.client.get(f"/v1/households/{accepted['household_id']}", headers=service.auth(f"viewer@{OTHER}"))

@@ -52,6 +52,9 @@ def sso(database_url: str, openid: Provider) -> Iterator[Client]:
             "oidc_issuer": openid.issuer,
             "oidc_audience": AUDIENCE,
             "oidc_jwks_min_refresh_seconds": 60,
+            # Refused tokens here are about the checks, not the failed-login limit (which has
+            # tests of its own): far more of them are allowed than the tests send.
+            "auth_failure_burst": 10_000,
             **overrides,
         }
         client = TestClient(create_app(Settings(**settings)))
@@ -363,7 +366,8 @@ def test_an_algorithm_must_fit_the_key(algorithm: str, jwk: dict[str, Any], fits
 
 def test_no_municipality_claim_sees_no_data(sso: Client, openid: Provider, database_url: str) -> None:
     """Nora has the wbb role but no municipality claim: every call is refused (403
-    sso_no_municipality), lists included, and a change she tries is not made."""
+    sso_no_municipality), lists included, and a change she tries is not made; the seven
+    refusals are counted under her id in the audit log."""
     tokens = make_tokens(database_url)
     client = sso()
     load_example(client, bearer(tokens["admin"]))
@@ -372,10 +376,13 @@ def test_no_municipality_claim_sees_no_data(sso: Client, openid: Provider, datab
         assert error_of(client.get(path, headers=nora), 403)["code"] == "sso_no_municipality", path
     refused = client.put("/v1/taakstelling/Nijmegen/2025-H1", headers=nora, json={"persons": 10})
     error_of(refused, 403)
+    state = client.app.state  # type: ignore[attr-defined]
+    state.denials.flush(state.sessions, everything=True)  # refusals are counted; written as the service stops
     audit = client.get("/v1/audit", headers=bearer(tokens["admin"])).json()["items"]
     assert not [e for e in audit if e["action"] == "target.set"]
     denied = [e for e in audit if e["action"] == "denied.403"]
-    assert [e["token_id"] for e in denied] == [subject_id(openid.issuer, "nora")]
+    assert [e["token_id"] for e in denied] == [subject_id(openid.issuer, "nora")] * len(denied) and denied
+    assert sum(int(i.split("=", 1)[1]) for e in denied for i in e["object_ids"] if i.startswith("count=")) == 7
 
 
 def test_one_municipality_deployment_limits_identities_without_the_claim(

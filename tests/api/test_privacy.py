@@ -53,7 +53,7 @@ def debug_log() -> Iterator[Capture]:
 
 
 def _decide(service: Service, run_id: int, match: dict[str, Any], **extra: Any) -> None:
-    body = {"household_id": match["household_id"], "unit_id": match["unit_id"], "decided_by": "JdV", **extra}
+    body = {"household_id": match["household_id"], "unit_id": match["unit_id"], **extra}
     assert service.client.post(f"/v1/runs/{run_id}/decisions", headers=service.auth("wbb"), json=body).status_code == 201
 
 
@@ -86,7 +86,7 @@ def test_full_flow_at_debug_logs_no_personal_value_or_token(service: Service, de
     _decide(service, run["id"], matches[0], kind="accept", housed_on="2025-03-10")
     _decide(service, run["id"], matches[1], kind="decline", reason="household_refused")
     _decide(service, run["id"], matches[2], kind="pin")
-    made = service.client.post("/v1/tokens", headers=admin, json={"role": "viewer"}).json()["token"]
+    made = service.client.post("/v1/tokens", headers=admin, json={"role": "viewer", "owner": "T. Tester"}).json()["token"]
     service.client.get("/v1/dashboard", headers=service.auth("viewer"))
     service.client.post("/v1/households/batch", headers=admin, json={"rows": [typed(households[5]) | {"head_age": "oud"}]})
     service.client.get("/v1/me", headers={"Authorization": "Bearer wbb_tok-0000_not-a-real-secret"})

@@ -34,7 +34,7 @@ def test_a_read_only_session_refuses_to_add_a_row(database_url: str) -> None:
     upgrade(engine)
     try:
         with make_sessionmaker(engine, read_only=True)() as session, pytest.raises(RuntimeError, match="read-only"):
-            create_token(session, "viewer", None, None)
+            create_token(session, "viewer", None, None, owner="Kijker")
         with make_sessionmaker(engine)() as session:
             assert session.scalars(select(Token)).first() is None
     finally:
@@ -47,7 +47,7 @@ def test_a_read_only_session_refuses_an_update_statement(database_url: str) -> N
     upgrade(engine)
     try:
         with session_scope(make_sessionmaker(engine)) as session:
-            token_id = create_token(session, "viewer", None, None)[0].id
+            token_id = create_token(session, "viewer", None, None, owner="Kijker")[0].id
         with make_sessionmaker(engine, read_only=True)() as session, pytest.raises(RuntimeError, match="read-only"):
             session.execute(update(Token).where(Token.id == token_id).values(revoked=True))
         with make_sessionmaker(engine)() as session:

@@ -20,7 +20,7 @@ from service_helpers import EXAMPLE, server
 def _token(env: dict[str, str], cwd: Path, role: str) -> str:
     clean = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     result = subprocess.run(
-        [sys.executable, "-m", "cli", "token", "create", "--role", role],
+        [sys.executable, "-m", "cli", "token", "create", "--role", role, "--owner", f"{role.capitalize()} Test"],
         capture_output=True,
         text=True,
         cwd=cwd,
@@ -67,7 +67,7 @@ def test_weekly_cycle_over_http(database_url: str, tmp_path: Path) -> None:
             (matches[2], {"kind": "pin"}),
         ]
         for match, extra in decisions:
-            body = {"household_id": match["household_id"], "unit_id": match["unit_id"], "decided_by": "JdV", **extra}
+            body = {"household_id": match["household_id"], "unit_id": match["unit_id"], **extra}
             assert client.post(f"/v1/runs/{first['id']}/decisions", headers=wbb, json=body).status_code == 201
         moved = {"kind": "moved_in", "date": "2025-03-10"}
         if matches[0]["terms"].get("temporary"):

@@ -34,7 +34,7 @@ def _run(service: Service, planning_date: str) -> tuple[int, dict[str, str]]:
 
 
 def _accept(service: Service, run_id: int, household_id: str, unit_id: str) -> Any:
-    body = {"household_id": household_id, "unit_id": unit_id, "kind": "accept", "decided_by": "JdV"}
+    body = {"household_id": household_id, "unit_id": unit_id, "kind": "accept"}
     return service.client.post(f"/v1/runs/{run_id}/decisions", headers=service.auth("wbb"), json=body)
 
 

@@ -36,6 +36,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+OWNERS = {"viewer": "K. de Kijker", "officer": "B. Beleid", "wbb": "W. Bemiddelaar", "admin": "A. Beheer"}
 
 
 def _missing(what: str) -> None:
@@ -64,7 +65,7 @@ def _tokens(env: dict[str, str], folder: Path, roles: list[str]) -> dict[str, st
     """One token per role from `matcher token create`, the commands run side by side."""
     processes = {
         role: subprocess.Popen(
-            [sys.executable, "-m", "cli", "token", "create", "--role", role],
+            [sys.executable, "-m", "cli", "token", "create", "--role", role, "--owner", OWNERS[role]],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

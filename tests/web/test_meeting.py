@@ -81,7 +81,8 @@ def _household_event(page: Any, site: Site, household: str, kind: str, date: str
 
 def test_the_weekly_meeting_over_three_weeks(site: Site, watched: Watched) -> None:
     """Offer, refusal, reopen, move-in, nareizigers arriving and a move-on run, each on the pages,
-    each checked on the page and in the service, with a screenshot per step."""
+    each checked on the page and in the service (every decision and event in the name of the
+    token's owner), with a screenshot per step."""
     _api(site, "admin", "POST", "/v1/households/batch", json={"rows": HOUSEHOLDS})
     _api(site, "admin", "POST", "/v1/units/batch", json={"rows": UNITS})
     page = watched.page
@@ -89,7 +90,7 @@ def test_the_weekly_meeting_over_three_weeks(site: Site, watched: Watched) -> No
     page.get_by_label("Token").fill(site.tokens["wbb"])
     page.get_by_role("button", name="Inloggen").click()
     page.wait_for_selector("body[data-loaded]", state="attached")
-    page.get_by_label("Besloten door (naam of initialen)").fill("JdV")
+    assert page.locator("#decided-by").inner_text() == "W. Bemiddelaar"  # read-only: the token's owner decides
 
     # Week 1: every pair accepted; the family refuses, one accept is undone, one moves in.
     assert _run(page, "2025-03-03", 1) == {"H-A": "F-1", "H-B": "S-1", "H-C": "S-2"}
@@ -123,7 +124,6 @@ def test_the_weekly_meeting_over_three_weeks(site: Site, watched: Watched) -> No
     watched.shoot("meeting-week3-nareizigers")
     page.goto(site.url + "/weekvoorstel")
     page.wait_for_selector("body[data-loaded='2']", state="attached")
-    page.get_by_label("Besloten door (naam of initialen)").fill("JdV")
     assert _run(page, "2025-03-17", 3) == {"H-A": "S-1", "H-B": "S-3"}
     assert "verhuist door vanuit F-1" in page.locator("#row-H-A").inner_text()
     _accept(page, "H-A", "2025-03-20")
@@ -133,8 +133,9 @@ def test_the_weekly_meeting_over_three_weeks(site: Site, watched: Watched) -> No
     _household_event(page, site, "H-A", "moved_out", "2025-03-21")
     watched.shoot("meeting-week3-tijdlijn")
 
-    kinds = [i["kind"] for i in _api(site, "viewer", "GET", "/v1/households/H-A/timeline")["items"]]
-    assert kinds == ["koppeling", "accept", "moved_in", "family_arrived", "accept", "moved_in", "moved_out"]
+    items = _api(site, "viewer", "GET", "/v1/households/H-A/timeline")["items"]
+    assert [i["kind"] for i in items] == ["koppeling", "accept", "moved_in", "family_arrived", "accept", "moved_in", "moved_out"]
+    assert {i["actor"] for i in items[1:]} == {"W. Bemiddelaar"}
     for household, kind in (("H-B", "offer_refused"), ("H-C", "reopen")):
         assert kind in [i["kind"] for i in _api(site, "viewer", "GET", f"/v1/households/{household}/timeline")["items"]]
     units = {u["unit_id"]: u for u in _api(site, "viewer", "GET", "/v1/units")["items"]}

@@ -42,9 +42,36 @@ def test_wrong_token_is_refused_and_nothing_is_shown(site: Site, watched: Watche
     assert page.evaluate("sessionStorage.getItem('wbb-token')") is None
 
 
+def test_an_expired_token_is_told_so_and_the_person_is_named(site: Site, watched: Watched) -> None:
+    """A token past its expiry gets "Deze token is verlopen" on the login form and nothing is
+    shown; a valid token shows the owner's name and role at the top of the page."""
+    from sqlalchemy import text
+
+    from api.auth import create_token
+    from api.db import make_engine, make_sessionmaker, session_scope
+
+    engine = make_engine(f"sqlite:///{site.folder / 'matcher.db'}")
+    try:
+        with session_scope(make_sessionmaker(engine)) as session:
+            row, secret = create_token(session, "wbb", None, None, owner="V. Verlopen", days=1)
+            session.execute(text("UPDATE tokens SET expires_at = '2025-03-03 09:00:00' WHERE id = :id"), {"id": row.id})
+    finally:
+        engine.dispose()
+    watched.expect_error("401")
+    page = watched.page
+    page.goto(site.url + "/")
+    page.get_by_label("Token").fill(secret)
+    page.get_by_role("button", name="Inloggen").click()
+    page.get_by_text("Deze token is verlopen; vraag de beheerder om een nieuwe.").wait_for()
+    assert page.locator("#content").is_hidden()
+    page = login(watched, site, "/", "wbb")
+    assert page.locator("#who-role").inner_text() == "W. Bemiddelaar (WBB)"
+
+
 def test_weekly_meeting_from_weekvoorstel(site: Site, watched: Watched) -> None:
-    """Admin imports the lists; a run is made; one pair accepted, one declined with a reason, one
-    pinned; the re-run drops the housed household, never proposes the declined pair again and
+    """Admin imports the lists; a run is made; the page names the token's owner as the one who
+    decides (read-only, no field to type a name); one pair accepted, one declined with a reason, one
+    pinned, each stored in the owner's name; the re-run drops the housed household, never proposes the declined pair again and
     keeps the pinned one; the Excel workbook downloads and opens."""
     page = login(watched, site, "/weekvoorstel", "admin")
     page.get_by_label("Huishoudens (CSV of XLSX)").set_input_files(str(EXAMPLE / "households.csv"))
@@ -61,7 +88,9 @@ def test_weekly_meeting_from_weekvoorstel(site: Site, watched: Watched) -> None:
     declined = (second.get_attribute("data-household"), second.get_attribute("data-unit"))
     pinned = (third.get_attribute("data-household"), third.get_attribute("data-unit"))
 
-    page.get_by_label("Besloten door (naam of initialen)").fill("JdV")
+    decided_by = page.locator("#decided-by")
+    assert decided_by.inner_text() == "A. Beheer" and decided_by.evaluate("node => node.tagName") == "STRONG"
+    assert page.get_by_label("Besloten door", exact=False).count() == 0  # read-only: no field to type another name
     page.get_by_label("Verwachte verhuisdatum bij accepteren").fill("2025-03-10")
     first.get_by_role("button", name="Accepteren").click()
     page.locator(f"#row-{accepted[0]} .badge.accept").wait_for()
@@ -92,6 +121,7 @@ def test_weekly_meeting_from_weekvoorstel(site: Site, watched: Watched) -> None:
         (*declined, "decline", None, "unit_unsuitable"),
         (*pinned, "pin", None, None),
     }
+    assert {d["decided_by"] for d in decisions["items"]} == {"A. Beheer"}
     pinned_row = page.locator(f"#row-{pinned[0]}")
     assert pinned_row.inner_text().count("(vast)") == 1 and pinned_row.locator(".badge.pin").count() == 1
     assert pinned_row.get_by_role("button", name="Vastzetten").count() == 0

@@ -75,12 +75,12 @@ export const api = {
   raw: (path) => request("GET", path, { raw: true }),
 };
 
-/** Poll a job (run or scenario run) until done or failed; onProgress sees every state. */
+/** Poll a job (run or scenario run) until it has ended (done, failed or cancelled); onProgress sees every state. */
 export async function follow(path, onProgress, intervalMs = 400) {
   for (;;) {
     const job = await api.get(path);
     onProgress(job);
-    if (job.status === "done" || job.status === "failed") return job;
+    if (job.status === "done" || job.status === "failed" || job.status === "cancelled") return job;
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }

@@ -88,7 +88,7 @@ function showTimeline(timeline) {
           el("td", { text: item.reason ? (REASONS[item.kind] || {})[item.reason] || item.reason : "" }),
           el("td", { text: item.state_after ? STATES[item.state_after] || item.state_after : "" }),
           el("td", { text: details(item) }),
-          el("td", { text: [item.decided_by, item.recorded_by].filter(Boolean).join(" / ") }),
+          el("td", { text: [item.actor || item.decided_by, item.recorded_by].filter(Boolean).join(" / ") }),
           el("td", { text: item.recorded_at ? formatDate(item.recorded_at) : "" }),
         ),
       ),

@@ -57,7 +57,9 @@ const REFUSED = {
 };
 
 function refusalText(error) {
+  if (error.code === "token_expired") return "Deze token is verlopen; vraag de beheerder om een nieuwe.";
   if (error.status === 401) return "Deze token is onbekend of ingetrokken.";
+  if (error.status === 429) return "Te veel mislukte pogingen vanaf dit adres. Wacht even en probeer het dan opnieuw.";
   if (error.status === 403 && REFUSED[error.code]) return REFUSED[error.code];
   return errorText(error);
 }

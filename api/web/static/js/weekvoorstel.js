@@ -108,7 +108,6 @@ async function decide(match, body, button) {
     await api.post(`/v1/runs/${state.current.id}/decisions`, {
       household_id: match.household_id,
       unit_id: match.unit_id,
-      decided_by: document.getElementById("decided-by").value.trim(),
       ...body,
     });
     state.decisions = await allDecisions();
@@ -329,10 +328,10 @@ function showRun(run) {
     bar.hidden = true;
     return;
   }
-  const names = { queued: "wacht", running: "wordt berekend", done: "klaar", failed: "mislukt" };
+  const names = { queued: "wacht", running: "wordt berekend", done: "klaar", failed: "mislukt", cancelled: "geannuleerd" };
   const planning = run.policy && run.policy.planning_date ? `, planningsdatum ${formatDate(run.policy.planning_date)}` : "";
   info.textContent = `Run ${run.id}${planning}: ${names[run.status] || run.status}${run.status === "running" ? ` (${run.stage})` : ""}. ${run.households} huishoudens, ${run.units} woningen.`;
-  bar.hidden = run.status === "done" || run.status === "failed";
+  bar.hidden = run.status === "done" || run.status === "failed" || run.status === "cancelled";
   bar.value = run.progress;
 }
 
@@ -457,7 +456,10 @@ async function load() {
       await follow(`/v1/runs/${newest.id}`, showRun);
       return load();
     }
-    if (newest && newest.status === "failed" && (!state.current || newest.id > state.current.id)) {
+    const unfinished = newest && (newest.status === "failed" || newest.status === "cancelled") && (!state.current || newest.id > state.current.id);
+    if (unfinished && newest.status === "cancelled") {
+      setStatus(status(), `Run ${newest.id} is geannuleerd: de token waarmee hij is gestart, is ingetrokken of verlopen voordat hij klaar was.`, "error");
+    } else if (unfinished) {
       const problems = (newest.problems || []).map((p) => `${p.source}${p.column ? `, ${p.column}` : ""}: ${p.message}`).join("; ");
       setStatus(status(), `Run ${newest.id} is mislukt: ${newest.error || ""} ${problems}`, "error");
     }
@@ -475,7 +477,7 @@ async function load() {
     unmatchedFilter();
     renderUnmatched();
     showEarlierRuns(runs);
-    if (!(newest && newest.status === "failed" && (!state.current || newest.id > state.current.id))) {
+    if (!unfinished) {
       setStatus(status(), state.current ? `Voorstel van run ${state.current.id} geladen.` : "Nog geen voorstel.", "ok");
     }
     document.body.dataset.loaded = String(state.current ? state.current.id : 0);
@@ -527,6 +529,7 @@ async function importLists(event) {
 
 startPage(async (me) => {
   state.me = me;
+  document.getElementById("decided-by").textContent = me.actor;
   document.getElementById("housed-on").value = today();
   document.getElementById("event-date").value = today();
   document.getElementById("rerun").addEventListener("click", rerun);
