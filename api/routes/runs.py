@@ -192,7 +192,7 @@ def get_workbook(run_id: RowId, caller: Viewer, session: SessionDep) -> Response
     return Response(
         content,
         media_type=XLSX,
-        headers={"Content-Disposition": f'attachment; filename="proposal-run-{run_id}.xlsx"'},
+        headers={"Content-Disposition": f'attachment; filename="voorstel-run-{run_id}.xlsx"'},
     )
 
 

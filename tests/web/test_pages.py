@@ -105,9 +105,9 @@ def test_weekly_meeting_from_weekvoorstel(site: Site, watched: Watched) -> None:
     with page.expect_download() as download_info:
         page.get_by_role("button", name="Download Excel").click()
     download = download_info.value
-    assert download.suggested_filename == "proposal-run-1.xlsx"
+    assert download.suggested_filename == "voorstel-run-1.xlsx"
     workbook = openpyxl.load_workbook(io.BytesIO(Path(download.path()).read_bytes()))
-    assert {"Matches", "Unmatched"} <= set(workbook.sheetnames)
+    assert {"Voorstel", "Niet geplaatst"} <= set(workbook.sheetnames)
     watched.shoot("weekvoorstel")
 
     page.get_by_role("button", name="Opnieuw berekenen").click()
