@@ -13,17 +13,7 @@ import httpx
 import openpyxl
 import pytest
 from service_helpers import EXAMPLE
-from web_helpers import Site, Watched
-
-
-def login(watched: Watched, site: Site, path: str, role: str) -> Any:
-    """Open a page, log in with the role's token and wait until the page has loaded its data."""
-    page = watched.page
-    page.goto(site.url + path)
-    page.get_by_label("Token").fill(site.tokens[role])
-    page.get_by_role("button", name="Inloggen").click()
-    page.wait_for_selector("body[data-loaded]", state="attached")
-    return page
+from web_helpers import Site, Watched, login
 
 
 def rows(page: Any, table: str) -> Any:

@@ -4,6 +4,7 @@
 // earlier run (pairs new, kept and gone, with the reason).
 
 import { allows, api, download, follow } from "./api.js";
+import { setRunningHead } from "./print.js";
 import { el, errorText, formatDate, nf0, setStatus, startPage } from "./shell.js";
 
 const DECLINE_REASONS = {
@@ -389,6 +390,7 @@ function renderDiff() {
   const body = document.querySelector("#history tbody");
   const diff = state.diff;
   document.getElementById("history-withheld").hidden = !(diff && diff.withheld);
+  document.getElementById("history-section").dataset.print = diff ? "yes" : "no"; // printed only with a comparison shown
   if (!diff) {
     body.replaceChildren();
     return;
@@ -467,6 +469,11 @@ async function load() {
     state.proposal = state.current ? await api.get(`/v1/runs/${state.current.id}/proposal`) : null;
     state.decisions = state.current ? await allDecisions() : [];
     document.getElementById("download").disabled = !state.current;
+    document.getElementById("print").disabled = !state.current;
+    if (state.current) {
+      const planning = state.current.policy.planning_date ? `, planningsdatum ${formatDate(state.current.policy.planning_date)}` : "";
+      setRunningHead(`Weekvoorstel WBB, run ${state.current.id}${planning}`, formatDate(today()));
+    }
     document.getElementById("rerun").textContent = state.current ? "Opnieuw berekenen" : "Voorstel berekenen";
     const planning = document.getElementById("planning-date");
     planning.value = (state.current && state.current.policy.planning_date) || planning.value || today();
@@ -541,6 +548,7 @@ startPage(async (me) => {
       setStatus(status(), errorText(error), "error");
     }
   });
+  document.getElementById("print").addEventListener("click", () => window.print());
   document.getElementById("import-form").addEventListener("submit", importLists);
   document.getElementById("history-form").addEventListener("submit", compareRuns);
   document.getElementById("history-filter").addEventListener("change", renderDiff);
