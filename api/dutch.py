@@ -141,6 +141,7 @@ MESSAGES: list[Rule] = [
         r"Scenario run (\d+) has no result \(status (\w+)\)\.",
         lambda m: f"Scenario-run {m[1]} heeft geen resultaat (stand: {_state(m[2])}).",
     ),
+    _p(r"Too many replicates\.", lambda m: "Te veel herhalingen."),
     _p(r"Compare a run with an earlier one\.", lambda m: "Vergelijk een run met een eerdere run."),
     _p(
         r"The two runs cover different pools \(municipalities\); they are not compared\.",
@@ -345,6 +346,8 @@ PROBLEMS: list[Rule] = [
         lambda m: "een scenario aan de dienst is compleet: stuur de velden zelf, niet de naam van een basisbestand",
     ),
     _p(r"replicates must be at least 1", lambda m: "er is minstens één herhaling nodig"),
+    _p(r"at most (\d+)", lambda m: f"hoogstens {m[1]}"),
+    _p(r"the service reads no files: .*", lambda m: "de dienst leest geen bestanden: gebruik start.profile voor de beginstand"),
     _p(r"lies before the koppeling \((\S+)\)", lambda m: f"ligt voor de koppeling ({_date(m[1])})"),
     _p(
         r"lies before the household became (\w+) \((\S+)\)",

@@ -43,7 +43,8 @@ export class ApiError extends Error {
 }
 
 async function request(method, path, { json, form, raw } = {}) {
-  const headers = { Authorization: `Bearer ${token() || ""}` };
+  // The service words its error messages in Dutch for the pages (the codes stay English).
+  const headers = { Authorization: `Bearer ${token() || ""}`, "Accept-Language": "nl" };
   let body;
   if (json !== undefined) {
     headers["Content-Type"] = "application/json";
