@@ -347,6 +347,7 @@ PROBLEMS: list[Rule] = [
     ),
     _p(r"replicates must be at least 1", lambda m: "er is minstens één herhaling nodig"),
     _p(r"at most (\d+)", lambda m: f"hoogstens {m[1]}"),
+    _p(r"send a households file, a units file, or both", lambda m: "kies een bestand met huishoudens, met woningen, of allebei"),
     _p(r"the service reads no files: .*", lambda m: "de dienst leest geen bestanden: gebruik start.profile voor de beginstand"),
     _p(r"lies before the koppeling \((\S+)\)", lambda m: f"ligt voor de koppeling ({_date(m[1])})"),
     _p(

@@ -4,7 +4,7 @@ Words that give English away (and are no Dutch word or loanword the pages use on
 as "run", "token" or "status"), the service's English codes for reasons, needs, stages and
 terms, and ISO dates (the pages write "3 maart 2025"). Column names of the interchange files
 (``household_id``, ``max_occupants``) are not listed: an error names the column as the file
-spells it, so the reader can find it.
+spells it, so the reader can find it, and so are file names (``units.csv``).
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ WORDS = (
     "own_municipality", "housed", "offered", "waiting", "decline", "accept", "pin", "something", "else",
     "String", "Input", "characters", "difference", "tier", "persons", "days", "weeks",
 )  # fmt: skip
-GIVEAWAY = re.compile(r"\b(" + "|".join(re.escape(w) for w in WORDS) + r")\b|\b\d{4}-\d\d-\d\d\b")
+# A word in a file name (units.csv, the name the user gave the file) is not read as English.
+GIVEAWAY = re.compile(r"\b(" + "|".join(re.escape(w) for w in WORDS) + r")\b(?![.-]\w)|\b\d{4}-\d\d-\d\d\b")
 
 
 def english(text: str) -> list[str]:

@@ -83,7 +83,8 @@ class Watched:
     def check(self, name: str, phone: bool = True) -> None:
         """The page as it is now: screenshots, no serious WCAG 2.1 AA violation, no English."""
         self.shoot(name, phone)
-        assert self.accessibility() == [], f"{name}: accessibility violations"
+        violations = self.accessibility()
+        assert violations == [], f"{name}: accessibility violations: {violations}"
         self.assert_dutch(name)
 
     def accessibility(self) -> list[str]:
@@ -114,7 +115,8 @@ class Watched:
     def assert_dutch(self, where: str) -> None:
         text = self.visible_text()
         self.read.append((where, text))
-        assert english(text) == [], f"{where}: English on the page"
+        found = english(text)
+        assert found == [], f"{where}: English on the page: {found}"
 
 
 def workbook_text(content: bytes) -> str:

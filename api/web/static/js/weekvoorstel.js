@@ -516,19 +516,61 @@ async function rerun() {
   }
 }
 
+function importForm() {
+  const form = new FormData();
+  for (const kind of ["households", "units"]) {
+    const file = document.getElementById(`${kind}-file`).files[0];
+    if (file) form.append(kind, file, file.name);
+  }
+  return form;
+}
+
+function importWords(result) {
+  const parts = [];
+  for (const [kind, name] of [["households", "huishoudens"], ["units", "woningen"]]) {
+    const r = result[kind];
+    if (!r) continue;
+    let text = `${name}: ${nf0.format(r.created)} nieuw, ${nf0.format(r.updated)} bijgewerkt`;
+    if (r.removed) text += `, ${nf0.format(r.removed)} uit de pool`;
+    if (r.kept) text += `, ${nf0.format(r.kept)} ongewijzigd gelaten (al aangeboden, gehuisvest of verhuurd)`;
+    parts.push(text);
+  }
+  return parts.join("; ");
+}
+
+/** Both lists at once, all or nothing; a replace first says what it would remove and waits for a yes. */
 async function importLists(event) {
   event.preventDefault();
-  const done = [];
+  const form = importForm();
+  if (![...form.keys()].length) {
+    setStatus(status(), "Kies eerst een bestand.", "error");
+    return;
+  }
+  const mode = document.getElementById("import-mode").value;
   try {
-    for (const kind of ["households", "units"]) {
-      const file = document.getElementById(`${kind}-file`).files[0];
-      if (!file) continue;
-      const form = new FormData();
-      form.append("file", file, file.name);
-      const result = await api.upload(`/v1/${kind}/import`, form);
-      done.push(`${kind === "households" ? "huishoudens" : "woningen"}: ${nf0.format(result.created ?? 0)} nieuw, ${nf0.format(result.updated ?? 0)} bijgewerkt`);
+    if (mode === "replace") {
+      const preview = await api.upload("/v1/pool/import?mode=replace&dry_run=true", form);
+      const gone = [];
+      if (preview.households) gone.push(`${nf0.format(preview.households.removed)} wachtende huishoudens`);
+      if (preview.units) gone.push(`${nf0.format(preview.units.removed)} beschikbare woningen`);
+      document.getElementById("import-confirm-text").textContent =
+        `Vervangen haalt ${gone.join(" en ")} uit de pool: ze staan niet meer in het bestand. Huishoudens en woningen met een aanbod, een verhuizing of een bewoner blijven. Doorgaan?`;
+      const box = document.getElementById("import-confirm");
+      box.hidden = false;
+      document.getElementById("import-confirm-yes").focus();
+      return;
     }
-    setStatus(status(), done.length ? `Ingelezen (${done.join("; ")}).` : "Kies eerst een bestand.", done.length ? "ok" : "error");
+    await storeImport("upsert");
+  } catch (error) {
+    setStatus(status(), errorText(error), "error");
+  }
+}
+
+async function storeImport(mode) {
+  document.getElementById("import-confirm").hidden = true;
+  try {
+    const result = await api.upload(`/v1/pool/import?mode=${mode}`, importForm());
+    setStatus(status(), `Ingelezen (${importWords(result)}).`, "ok");
   } catch (error) {
     setStatus(status(), errorText(error), "error");
   }
@@ -550,6 +592,12 @@ startPage(async (me) => {
   });
   document.getElementById("print").addEventListener("click", () => window.print());
   document.getElementById("import-form").addEventListener("submit", importLists);
+  document.getElementById("import-confirm-yes").addEventListener("click", () => storeImport("replace"));
+  document.getElementById("import-confirm-no").addEventListener("click", () => {
+    document.getElementById("import-confirm").hidden = true;
+    setStatus(status(), "Niets ingelezen.");
+    document.getElementById("import-mode").focus();
+  });
   document.getElementById("history-form").addEventListener("submit", compareRuns);
   document.getElementById("history-filter").addEventListener("change", renderDiff);
   document.getElementById("history-download").addEventListener("click", async () => {
