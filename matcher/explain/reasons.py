@@ -40,6 +40,16 @@ def _persons_words(n: int, lang: str) -> str:
     return "1 person" if n == 1 else f"{n} persons"
 
 
+MONTHS_NL = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
+             "november", "december")  # fmt: skip
+
+
+def dutch_date(iso: str) -> str:
+    """An ISO date as a Dutch sentence writes it: "3 maart 2025"."""
+    day = dt.date.fromisoformat(iso)
+    return f"{day.day} {MONTHS_NL[day.month - 1]} {day.year}"
+
+
 def household_rule_phrase(details: Mapping[str, Any], lang: str) -> str:
     """The units each rule excluded for one household, in the rule's own words and numbers."""
     context = {
@@ -47,7 +57,7 @@ def household_rule_phrase(details: Mapping[str, Any], lang: str) -> str:
         "future": _persons_words(int(details["future_size"]), lang),
         "cap": details.get("rent_cap") or "",
         "municipality": details["municipality"],
-        "horizon_end": details["horizon_end"],
+        "horizon_end": dutch_date(details["horizon_end"]) if lang == "nl" else details["horizon_end"],
     }
     parts: list[str] = []
     counts = details["excluded_by"]
@@ -426,7 +436,8 @@ class Explainer:
         policy = self.prep.instance.policy
         if reason == "not_available_yet":
             if lang == "nl":
-                return f"Pas beschikbaar vanaf {details['available_from']}, na de horizon van {policy.horizon_days} dagen."
+                available = dutch_date(details["available_from"])
+                return f"Pas beschikbaar vanaf {available}, na de horizon van {policy.horizon_days} dagen."
             return f"Only available from {details['available_from']}, after the {policy.horizon_days}-day horizon."
         if reason == "no_eligible_household":
             phrase = _rule_phrase(details["excluded_by"], lang)

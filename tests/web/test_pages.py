@@ -118,7 +118,7 @@ def test_weekly_meeting_from_weekvoorstel(site: Site, watched: Watched) -> None:
     assert pinned_row.get_by_role("button", name="Accepteren").count() == 1
 
     total = rows(page, "unmatched").count()
-    page.get_by_label("Toon").select_option(label="voorrang voor anderen")
+    page.get_by_label("Waarom niet geplaatst").select_option(label="voorrang voor anderen")
     shown = rows(page, "unmatched")
     assert 0 < shown.count() < total
     assert all(r.locator("td").first.inner_text() == "voorrang voor anderen" for r in shown.all())

@@ -108,6 +108,7 @@ function showLogin(onLogin, message = "") {
       const me = await whoAmI();
       form.remove();
       onLogin(me);
+      document.querySelector("#content h1").focus(); // after login the keyboard starts at the page, not the body
     } catch (error) {
       clearToken();
       setStatus(status, refusalText(error), "error");

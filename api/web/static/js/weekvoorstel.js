@@ -4,27 +4,16 @@
 // earlier run (pairs new, kept and gone, with the reason).
 
 import { allows, api, download, follow } from "./api.js";
+import { policyFromForm, renderPolicyForm } from "./policy-form.js";
 import { setRunningHead } from "./print.js";
 import { el, errorText, formatDate, nf0, setStatus, startPage } from "./shell.js";
+import { fillOptions, filterRows, resort, sortable } from "./table-tools.js";
+import * as W from "./words.js";
 
-const DECLINE_REASONS = {
-  household_refused: "huishouden weigert",
-  unit_unsuitable: "woning niet geschikt",
-  corporation_refused: "corporatie weigert",
-  other: "andere reden",
-};
-const HOUSEHOLD_REASONS = {
-  outranked: "voorrang voor anderen",
-  no_eligible_unit: "geen passende woning",
-  documents_incomplete: "documenten onvolledig (BSN/IBAN)",
-  neighbourhood_cap: "wijkplafond bereikt",
-};
-const UNIT_REASONS = {
-  not_available_yet: "nog niet beschikbaar",
-  no_eligible_household: "geen passend huishouden",
-  neighbourhood_cap: "wijkplafond bereikt",
-};
-const KIND_NAMES = { accept: "geaccepteerd", decline: "afgewezen", pin: "vastgezet" };
+const DECLINE_REASONS = W.DECLINE_REASONS;
+const HOUSEHOLD_REASONS = W.HOUSEHOLD_REASONS;
+const UNIT_REASONS = W.UNIT_REASONS;
+const KIND_NAMES = W.DECISION_KINDS;
 const REOPEN_REASONS = {
   decided_in_error: "ten onrechte besloten",
   unit_not_available: "woning niet beschikbaar",
@@ -67,9 +56,7 @@ const FIELD_NAMES = {
 };
 const DIFF_NAMES = { new: "nieuw", kept: "behouden", gone: "vervallen" };
 const DIFF_BADGES = { new: "badge accept", kept: "", gone: "badge decline" };
-const DERIVED = ["excluded_pairs", "fixed_pairs", "previous_pairs"];
-
-const state = { me: null, current: null, proposal: null, decisions: [], earlier: [], diff: null, offers: [] };
+const state = { me: null, current: null, proposal: null, decisions: [], earlier: [], diff: null, offers: [], units: new Map() };
 const status = () => document.getElementById("status");
 
 function today() {
@@ -141,7 +128,15 @@ function declineForm(match, cell) {
   const confirm = el("button", { type: "button", class: "danger", text: "Afwijzing bevestigen" });
   const cancel = el("button", { type: "button", class: "secondary", text: "Annuleren", onclick: () => renderMatches() });
   confirm.addEventListener("click", () => decide(match, { kind: "decline", reason: select.value }, confirm));
-  cell.replaceChildren(el("div", { class: "actions" }, el("label", { for: id, text: "Reden" }), select, confirm, cancel));
+  const form = el("div", { class: "actions", role: "group", "aria-label": `Afwijzen: ${match.household_id} naar ${match.unit_id}` }, el("label", { for: id, text: "Reden" }), select, confirm, cancel);
+  // Escape closes the form and puts the focus back on the row's Afwijzen button.
+  form.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape") return;
+    event.preventDefault();
+    renderMatches();
+    document.querySelector(`#row-${CSS.escape(match.household_id)} button.danger`)?.focus();
+  });
+  cell.replaceChildren(form);
   select.focus();
 }
 
@@ -172,23 +167,81 @@ function decisionCell(match, entry, canDecide) {
   return cell;
 }
 
+function householdLink(id) {
+  return el("a", { href: `/huishouden?id=${encodeURIComponent(id)}`, text: id, title: `Dossier van ${id} openen` });
+}
+
+/** A unit's kind in words, from the pool's units (a shared place says so). */
+function unitKind(unitId) {
+  const unit = state.units.get(unitId);
+  if (!unit) return "";
+  const kind = W.UNIT_TYPES[unit.unit_type] || unit.unit_type;
+  return unit.shared ? `gedeelde ${kind}` : kind;
+}
+
+/** The pool's units by id (for the kind of home of each row). */
+async function loadUnits() {
+  const units = new Map();
+  for (let offset = 0; ; offset += 1000) {
+    const page = await api.get(`/v1/units?limit=1000&offset=${offset}`);
+    for (const unit of page.items) units.set(unit.unit_id, unit);
+    if (units.size >= page.total || page.items.length === 0) break;
+  }
+  state.units = units;
+}
+
+/** Search and filter the proposal: household or unit, wijk, kind of home, decision. */
+function matchFilters() {
+  const matches = state.proposal?.matches || [];
+  const table = document.getElementById("matches");
+  fillOptions(document.getElementById("match-wijk"), "alle wijken", [...new Set(matches.map((m) => m.neighbourhood).filter(Boolean))].sort().map((n) => [n, n]));
+  fillOptions(document.getElementById("match-kind"), "alle soorten", [...new Set([...table.tBodies[0].rows].map((r) => r.dataset.kind).filter(Boolean))].sort().map((k) => [k, k]));
+  const search = document.getElementById("match-search").value.trim().toLowerCase();
+  const wijk = document.getElementById("match-wijk").value;
+  const kind = document.getElementById("match-kind").value;
+  const decision = document.getElementById("match-decision").value;
+  const shown = filterRows(
+    table,
+    (row) =>
+      (!search || row.dataset.household.toLowerCase().includes(search) || row.dataset.unit.toLowerCase().includes(search)) &&
+      (!wijk || row.dataset.neighbourhood === wijk) &&
+      (!kind || row.dataset.kind === kind) &&
+      (!decision || row.dataset.decision === decision),
+  );
+  document.getElementById("match-count").textContent = matches.length ? `${nf0.format(shown)} van ${nf0.format(matches.length)} regels getoond` : "";
+}
+
 function renderMatches() {
   const body = document.querySelector("#matches tbody");
   const byPair = decisionsByPair();
   const canDecide = allows(state.me.role, "wbb") && state.current && state.current.current;
-  const rows = (state.proposal?.matches || []).map((m) =>
-    el(
+  const rows = (state.proposal?.matches || []).map((m) => {
+    const entry = byPair.get(`${m.household_id}|${m.unit_id}`);
+    const kinds = entry ? entry.kinds.map((d) => d.kind) : [];
+    const decision = kinds.find((k) => k === "accept" || k === "decline") || (kinds.includes("pin") ? "pin" : "open");
+    return el(
       "tr",
-      { id: `row-${m.household_id}`, "data-household": m.household_id, "data-unit": m.unit_id },
-      el("th", { scope: "row", text: m.household_id }),
+      {
+        id: `row-${m.household_id}`,
+        "data-household": m.household_id,
+        "data-unit": m.unit_id,
+        "data-persons": m.persons,
+        "data-neighbourhood": m.neighbourhood || "",
+        "data-kind": unitKind(m.unit_id),
+        "data-decision": decision,
+      },
+      el("th", { scope: "row" }, householdLink(m.household_id)),
       el("td", { class: "num", text: m.persons }),
       el("td", { text: m.unit_id + (m.fixed ? " (vast)" : "") }),
       el("td", { text: m.neighbourhood || "" }),
       el("td", { class: "expl", text: m.explanation }),
-      decisionCell(m, byPair.get(`${m.household_id}|${m.unit_id}`), canDecide),
-    ),
-  );
+      decisionCell(m, entry, canDecide),
+    );
+  });
   body.replaceChildren(...rows);
+  const table = document.getElementById("matches");
+  resort(table);
+  matchFilters();
   const counts = { accept: 0, decline: 0, pin: 0 };
   for (const d of state.decisions) if (d.run_id === state.current.id) counts[d.kind] += 1;
   document.getElementById("decided").textContent = state.proposal
@@ -281,23 +334,32 @@ function unmatchedFilter() {
 function renderUnmatched() {
   const body = document.querySelector("#unmatched tbody");
   const filter = document.getElementById("unmatched-filter").value;
-  const shown = (state.proposal?.unmatched_households || []).filter(
-    (u) => !filter || (filter === "take" ? Boolean(u.details && u.details.what_it_would_take) : u.reason === filter),
+  const search = document.getElementById("unmatched-search").value.trim().toLowerCase();
+  const all = state.proposal?.unmatched_households || [];
+  const shown = all.filter(
+    (u) =>
+      (!filter || (filter === "take" ? Boolean(u.details && u.details.what_it_would_take) : u.reason === filter)) &&
+      (!search || u.household_id.toLowerCase().includes(search)),
   );
-  document.getElementById("withheld").hidden = !(state.proposal && state.proposal.withheld);
-  document.getElementById("unmatched-count").textContent = state.proposal ? `(${shown.length} van ${state.proposal.unmatched_households.length})` : "";
+  // For a role that does not see them, the explanations are withheld: said once above the table.
+  const withheld = Boolean(state.proposal && state.proposal.withheld);
+  document.getElementById("withheld").hidden = !withheld;
+  document.getElementById("unmatched").classList.toggle("withheld", withheld);
+  document.getElementById("unmatched-count").textContent = state.proposal ? `(${shown.length} van ${all.length})` : "";
   body.replaceChildren(
     ...shown.map((u) => {
       const take = u.details && u.details.what_it_would_take;
+      const reason = HOUSEHOLD_REASONS[u.reason] || u.reason;
       return el(
         "tr",
-        { "data-household": u.household_id },
-        el("th", { scope: "row", text: u.household_id }),
-        el("td", { text: HOUSEHOLD_REASONS[u.reason] || u.reason }),
-        el("td", { class: "expl" }, take ? el("span", { class: "badge pin", text: "één wijziging plaatst dit huishouden" }) : null, take ? " " : null, u.explanation),
+        { "data-household": u.household_id, "data-reason": reason },
+        el("th", { scope: "row" }, householdLink(u.household_id)),
+        el("td", { text: reason }),
+        withheld ? null : el("td", { class: "expl" }, take ? el("span", { class: "badge pin", text: "één wijziging plaatst dit huishouden" }) : null, take ? " " : null, u.explanation),
       );
     }),
   );
+  resort(document.getElementById("unmatched"));
   document.querySelector("#unused tbody").replaceChildren(
     ...(state.proposal?.unused_units || []).map((u) =>
       el("tr", {}, el("th", { scope: "row", text: u.unit_id }), el("td", { text: UNIT_REASONS[u.reason] || u.reason }), el("td", { class: "expl", text: u.explanation })),
@@ -331,7 +393,8 @@ function showRun(run) {
   }
   const names = { queued: "wacht", running: "wordt berekend", done: "klaar", failed: "mislukt", cancelled: "geannuleerd" };
   const planning = run.policy && run.policy.planning_date ? `, planningsdatum ${formatDate(run.policy.planning_date)}` : "";
-  info.textContent = `Run ${run.id}${planning}: ${names[run.status] || run.status}${run.status === "running" ? ` (${run.stage})` : ""}. ${run.households} huishoudens, ${run.units} woningen.`;
+  const stage = run.status === "running" ? ` (${W.STAGES[run.stage] || run.stage})` : "";
+  info.textContent = `Run ${run.id}${planning}: ${names[run.status] || run.status}${stage}. ${run.households} huishoudens, ${run.units} woningen.`;
   bar.hidden = run.status === "done" || run.status === "failed" || run.status === "cancelled";
   bar.value = run.progress;
 }
@@ -440,13 +503,6 @@ async function compareRuns(event) {
   }
 }
 
-function policyText(run) {
-  const policy = { ...(run ? run.policy : {}) };
-  for (const key of DERIVED) delete policy[key];
-  delete policy.planning_date;
-  return JSON.stringify(policy, null, 2);
-}
-
 async function load() {
   setStatus(status(), "Laden…");
   try {
@@ -468,6 +524,7 @@ async function load() {
     showRun(state.current);
     state.proposal = state.current ? await api.get(`/v1/runs/${state.current.id}/proposal`) : null;
     state.decisions = state.current ? await allDecisions() : [];
+    await loadUnits();
     document.getElementById("download").disabled = !state.current;
     document.getElementById("print").disabled = !state.current;
     if (state.current) {
@@ -477,7 +534,7 @@ async function load() {
     document.getElementById("rerun").textContent = state.current ? "Opnieuw berekenen" : "Voorstel berekenen";
     const planning = document.getElementById("planning-date");
     planning.value = (state.current && state.current.policy.planning_date) || planning.value || today();
-    document.getElementById("policy").value = policyText(state.current);
+    renderPolicyForm(document.getElementById("policy-form"), state.current ? state.current.policy : {});
     renderKpis();
     renderMatches();
     await loadOffers();
@@ -497,9 +554,9 @@ async function rerun() {
   const button = document.getElementById("rerun");
   let policy;
   try {
-    policy = JSON.parse(document.getElementById("policy").value || "{}");
-  } catch (_) {
-    setStatus(status(), "Het beleid is geen geldige JSON.", "error");
+    policy = policyFromForm(document.getElementById("policy-form"), state.current ? state.current.policy : {});
+  } catch (error) {
+    setStatus(status(), error.message, "error");
     return;
   }
   policy.planning_date = document.getElementById("planning-date").value || today();
@@ -590,7 +647,20 @@ startPage(async (me) => {
       setStatus(status(), errorText(error), "error");
     }
   });
-  document.getElementById("print").addEventListener("click", () => window.print());
+  document.getElementById("print").addEventListener("click", () => {
+    // The meeting's copy holds every row: the filters are cleared first.
+    for (const id of ["match-search", "unmatched-search"]) document.getElementById(id).value = "";
+    for (const id of ["match-wijk", "match-kind", "match-decision", "unmatched-filter"]) document.getElementById(id).value = "";
+    matchFilters();
+    renderUnmatched();
+    window.print();
+  });
+  for (const id of ["match-search", "match-wijk", "match-kind", "match-decision"]) {
+    document.getElementById(id).addEventListener(id === "match-search" ? "input" : "change", matchFilters);
+  }
+  document.getElementById("unmatched-search").addEventListener("input", renderUnmatched);
+  sortable(document.getElementById("matches"));
+  sortable(document.getElementById("unmatched"));
   document.getElementById("import-form").addEventListener("submit", importLists);
   document.getElementById("import-confirm-yes").addEventListener("click", () => storeImport("replace"));
   document.getElementById("import-confirm-no").addEventListener("click", () => {
