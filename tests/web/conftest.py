@@ -35,6 +35,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    "--lang=nl-NL",  # date fields as a Dutch browser shows them (dd-mm-jjjj)
 ]
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 OWNERS = {"viewer": "K. de Kijker", "officer": "B. Beleid", "wbb": "W. Bemiddelaar", "admin": "A. Beheer"}

@@ -147,7 +147,7 @@ def test_overzicht_shows_the_charts(site: Site, watched: Watched) -> None:
     page.get_by_label("Peildatum").fill("2025-03-03")
     page.get_by_role("button", name="Tonen").click()
     page.get_by_text("per 3 maart 2025").wait_for()
-    page.get_by_label("Halfjaar").fill("2025-H1")
+    page.get_by_label("Halfjaar", exact=True).fill("2025-H1")
     page.get_by_label("Personen", exact=True).fill("182")
     page.get_by_role("button", name="Taakstelling opslaan").click()
     page.get_by_text("Taakstelling opgeslagen.").wait_for()

@@ -59,3 +59,21 @@ export function fillOptions(select, allText, entries) {
   select.replaceChildren(...options);
   select.value = options.some((o) => o.value === chosen) ? chosen : "";
 }
+
+/** On a phone every table is read as cards: each cell carries its column's name (data-label),
+ * which the stylesheet shows before the value. Cells are labelled whenever a table changes. */
+export function labelCells(root = document) {
+  const label = (table) => {
+    const heads = [...(table.tHead?.rows[0]?.cells || [])].map((th) => th.textContent.trim());
+    for (const body of table.tBodies) {
+      for (const row of body.rows) {
+        [...row.cells].forEach((cell, i) => {
+          if (heads[i] && cell.dataset.label !== heads[i]) cell.dataset.label = heads[i];
+        });
+      }
+    }
+  };
+  const all = () => root.querySelectorAll("main table").forEach(label);
+  new MutationObserver(all).observe(root.body, { childList: true, subtree: true });
+  all();
+}

@@ -4,6 +4,7 @@
 import { allows, api, follow } from "./api.js";
 import { legend, lineBands } from "./charts.js";
 import { el, errorText, nf, setStatus, startPage } from "./shell.js";
+import { labelCells } from "./table-tools.js";
 
 const STRATEGIES = {
   optimise: { name: "Optimalisatie (engine)", color: "#0b5cad" },
@@ -238,6 +239,8 @@ async function followPair(baseRun, variantRun) {
   await fillEarlier(baseRun.id, variantRun.id);
   await show(baseRun.id, variantRun.id);
 }
+
+labelCells();
 
 startPage(async (me) => {
   document.getElementById("kpi").replaceChildren(...Object.entries(KPIS).map(([key, [label]]) => el("option", { value: key, text: label })));

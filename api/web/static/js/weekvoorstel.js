@@ -7,7 +7,7 @@ import { allows, api, download, follow } from "./api.js";
 import { policyFromForm, renderPolicyForm } from "./policy-form.js";
 import { setRunningHead } from "./print.js";
 import { el, errorText, formatDate, nf0, setStatus, startPage } from "./shell.js";
-import { fillOptions, filterRows, resort, sortable } from "./table-tools.js";
+import { fillOptions, filterRows, labelCells, resort, sortable } from "./table-tools.js";
 import * as W from "./words.js";
 
 const DECLINE_REASONS = W.DECLINE_REASONS;
@@ -154,7 +154,7 @@ function decisionCell(match, entry, canDecide) {
   const who = `${match.household_id} naar ${match.unit_id}`;
   const actions = el("div", { class: "actions" });
   const accept = el("button", { type: "button", text: "Accepteren", "aria-label": `Accepteren: ${who}` });
-  accept.addEventListener("click", () => decide(match, { kind: "accept", housed_on: document.getElementById("housed-on").value || today() }, accept));
+  accept.addEventListener("click", () => decide(match, { kind: "accept", housed_on: document.getElementById("housed-on").value || state.current.policy.planning_date || today() }, accept));
   const decline = el("button", { type: "button", class: "danger", text: "Afwijzen", "aria-label": `Afwijzen: ${who}` });
   decline.addEventListener("click", () => declineForm(match, cell));
   actions.append(accept, decline);
@@ -532,6 +532,10 @@ async function load() {
       setRunningHead(`Weekvoorstel WBB, run ${state.current.id}${planning}`, formatDate(today()));
     }
     document.getElementById("rerun").textContent = state.current ? "Opnieuw berekenen" : "Voorstel berekenen";
+    // An accept's expected move date starts at the meeting's planning date (not today), so the
+    // move falls in the half year of the meeting unless someone chooses another day.
+    const housedOn = document.getElementById("housed-on");
+    if (!housedOn.dataset.chosen) housedOn.value = (state.current && state.current.policy.planning_date) || today();
     const planning = document.getElementById("planning-date");
     planning.value = (state.current && state.current.policy.planning_date) || planning.value || today();
     renderPolicyForm(document.getElementById("policy-form"), state.current ? state.current.policy : {});
@@ -633,11 +637,15 @@ async function storeImport(mode) {
   }
 }
 
+labelCells();
+
 startPage(async (me) => {
   state.me = me;
   document.getElementById("decided-by").textContent = me.actor;
-  document.getElementById("housed-on").value = today();
   document.getElementById("event-date").value = today();
+  document.getElementById("housed-on").addEventListener("change", (event) => {
+    event.target.dataset.chosen = "1";
+  });
   document.getElementById("rerun").addEventListener("click", rerun);
   document.getElementById("download").addEventListener("click", async () => {
     try {
