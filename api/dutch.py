@@ -68,6 +68,11 @@ def _got(text: str) -> str:
     return "iets anders" if text == "something else" else ("een lege cel" if text == "an empty value" else text)
 
 
+def _found(value: str | None) -> str:
+    """ ", gevonden: 3" after a message that quotes the refused value, or nothing."""
+    return f", gevonden: {_got(value)}" if value else ""
+
+
 def _choices(text: str) -> str:
     """ "'accept', 'decline' or 'pin'" as "'accept', 'decline' of 'pin'"."""
     return re.sub(r"\bor\b", "of", text)
@@ -367,10 +372,15 @@ PROBLEMS: list[Rule] = [
     _p(r"String should have at least (\d+) characters?", lambda m: f"vul minstens {_many(m[1], 'teken', 'tekens')} in"),
     _p(r"String should have at most (\d+) characters?", lambda m: f"hoogstens {_many(m[1], 'teken', 'tekens')}"),
     _p(r"String should match pattern .*", lambda m: "heeft niet de verwachte vorm"),
-    _p(r"Input should be less than or equal to (\S+)", lambda m: f"moet {m[1]} of kleiner zijn"),
-    _p(r"Input should be greater than or equal to (\S+)", lambda m: f"moet {m[1]} of groter zijn"),
-    _p(r"Input should be less than (\S+)", lambda m: f"moet kleiner zijn dan {m[1]}"),
-    _p(r"Input should be greater than (\S+)", lambda m: f"moet groter zijn dan {m[1]}"),
+    _p(
+        r"Input should be less than or equal to ([^,\s]+)(?:, got (.+))?", lambda m: f"moet {m[1]} of kleiner zijn" + _found(m[2])
+    ),
+    _p(
+        r"Input should be greater than or equal to ([^,\s]+)(?:, got (.+))?",
+        lambda m: f"moet {m[1]} of groter zijn" + _found(m[2]),
+    ),
+    _p(r"Input should be less than ([^,\s]+)(?:, got (.+))?", lambda m: f"moet kleiner zijn dan {m[1]}" + _found(m[2])),
+    _p(r"Input should be greater than ([^,\s]+)(?:, got (.+))?", lambda m: f"moet groter zijn dan {m[1]}" + _found(m[2])),
     _p(r"Input should be a valid integer.*", lambda m: "moet een geheel getal zijn"),
     _p(r"Input should be a valid number.*", lambda m: "moet een getal zijn"),
     _p(r"Input should be a valid date.*", lambda m: "moet een datum zijn"),
@@ -378,7 +388,7 @@ PROBLEMS: list[Rule] = [
     _p(r"Input should be a valid string", lambda m: "moet tekst zijn"),
     _p(r"Input should be a valid (list|array)", lambda m: "moet een lijst zijn"),
     _p(r"Input should be a valid dictionary.*", lambda m: "moet een object zijn"),
-    _p(r"Input should be (.+)", lambda m: f"moet een van deze zijn: {_choices(m[1])}"),
+    _p(r"Input should be (.+?)(?:, got (.+))?", lambda m: f"moet een van deze zijn: {_choices(m[1])}" + _found(m[2])),
     _p(r"Extra inputs are not permitted", lambda m: "dit veld hoort hier niet"),
     _p(r"Value error, (.+)", lambda m: problem(m[1])),
     _p(r"List should have at least (\d+) items?.*", lambda m: f"minstens {m[1]} nodig"),

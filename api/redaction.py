@@ -52,6 +52,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from api.auth import Caller
+from api.words import needs_text
 from matcher.errors import InputError
 from matcher.input.policy import parse_policy
 
@@ -141,8 +142,7 @@ def _profile_row(persons: int, future: int, rows: Sequence[dict[str, Any]], lang
 
 def _need_row(persons: int, future: int, row: dict[str, Any], lang: str) -> dict[str, Any]:
     n, needs = int(row["households"]), list(row["needs"])
-    listed = ", ".join(needs)
-    sentence = f"Waarvan {n} met {listed}." if lang == "nl" else f"Of these, {n} needing {listed}."
+    sentence = f"Waarvan {n} met {needs_text(needs)}." if lang == "nl" else f"Of these, {n} needing {', '.join(needs)}."
     return {
         "persons": persons,
         "future_size": future,

@@ -33,7 +33,7 @@ def test_import_is_all_or_nothing_and_replace_asks_first(site: Site, watched: Wa
     page.get_by_role("button", name="Inlezen").click()
     page.get_by_text("De invoer heeft 1 probleem.").wait_for()
     message = page.locator("#status").inner_text()
-    assert "units.csv, rij 3, unit_type, verwacht een van social, flex, transit" in message, message
+    assert "units.csv, rij 3, kolom unit_type: verwacht een van social, flex, transit" in message, message
     assert pool(site) == (0, 0)
     watched.check("inlezen-fout")
 
