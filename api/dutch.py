@@ -102,7 +102,7 @@ MESSAGES: list[Rule] = [
     _p(r"This pair is not in the run's proposal\.", lambda m: "Dit paar staat niet in het voorstel van deze run."),
     _p(
         r"The household is (\w+); only a household in the pool can be decided on\.",
-        lambda m: f"Het huishouden is {_state(m[1])}; alleen over een wachtend huishouden kan worden besloten.",
+        lambda m: f"Dit huishouden wacht niet meer ({_state(m[1])}); alleen over een wachtend huishouden kan worden besloten.",
     ),
     _p(
         r"This pair was declined before; a declined pair stays declined\.",

@@ -2,6 +2,7 @@
 // role-dependent controls, status lines.
 
 import { ApiError, ROLE_NAMES, allows, api, clearToken, setToken, token, whenUnauthorized } from "./api.js";
+import { askOpenTabs, logoutEverywhere } from "./tabs.js";
 import { SsoError, finishSsoLogin, isSsoReturn, ssoConfig, ssoLogout, startSsoLogin } from "./sso.js";
 
 export function el(tag, attrs = {}, ...children) {
@@ -154,6 +155,7 @@ export async function startPage(render) {
   };
   document.getElementById("logout").addEventListener("click", () => {
     clearToken();
+    logoutEverywhere();
     if (!ssoLogout(ssoConfig())) window.location.reload();
   });
   if (isSsoReturn()) {
@@ -167,6 +169,10 @@ export async function startPage(render) {
   }
   const message = sessionStorage.getItem(LOGIN_MESSAGE) || "";
   sessionStorage.removeItem(LOGIN_MESSAGE);
+  if (!token()) {
+    const shared = await askOpenTabs(); // a second tab of the same person needs no new login
+    if (shared) setToken(shared);
+  }
   if (!token()) {
     showLogin(begin, message);
     return;

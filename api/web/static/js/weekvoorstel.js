@@ -56,7 +56,7 @@ const FIELD_NAMES = {
 };
 const DIFF_NAMES = { new: "nieuw", kept: "behouden", gone: "vervallen" };
 const DIFF_BADGES = { new: "badge accept", kept: "", gone: "badge decline" };
-const state = { me: null, current: null, proposal: null, decisions: [], earlier: [], diff: null, offers: [], units: new Map() };
+const state = { me: null, current: null, proposal: null, decisions: [], earlier: [], diff: null, offers: [], units: new Map(), rowMessages: new Map(), running: false };
 const status = () => document.getElementById("status");
 
 function today() {
@@ -90,8 +90,20 @@ function decisionsByPair() {
   return out;
 }
 
+/** What a decision did, in words, shown at its row. */
+function decidedText(match, body) {
+  if (body.kind === "accept") {
+    return `Geaccepteerd: ${match.unit_id} is aangeboden aan ${match.household_id} en voor dit huishouden vastgehouden; verhuizing verwacht op ${formatDate(body.housed_on)}. Terugdraaien kan op de pagina van het huishouden (Acceptatie teruggedraaid).`;
+  }
+  if (body.kind === "decline") return `Afgewezen (${DECLINE_REASONS[body.reason] || body.reason}): dit paar wordt niet meer voorgesteld.`;
+  return "Vastgezet: dit paar blijft in elke volgende berekening.";
+}
+
+/** A decision on a row: the result is told at the row itself (and read out), the row shows its
+ * new state, and the focus stays in the row; a refusal is told at the row too. */
 async function decide(match, body, button) {
   button.disabled = true;
+  const action = button.getAttribute("aria-label");
   try {
     await api.post(`/v1/runs/${state.current.id}/decisions`, {
       household_id: match.household_id,
@@ -99,18 +111,36 @@ async function decide(match, body, button) {
       ...body,
     });
     state.decisions = await allDecisions();
+    state.rowMessages.set(match.household_id, { text: decidedText(match, body), kind: "ok" });
     renderMatches();
     await loadOffers();
     setStatus(status(), `${match.household_id} → ${match.unit_id}: ${KIND_NAMES[body.kind]}.`, "ok");
     keepFocus(match.household_id);
   } catch (error) {
-    button.disabled = false;
+    const stale = error.code === "run_superseded";
+    const text = stale ? `Niet vastgelegd: ${errorText(error)} Laad eerst het nieuwste voorstel (knop hierboven).` : `Niet vastgelegd: ${errorText(error)}`;
+    state.rowMessages.set(match.household_id, { text, kind: "error" });
+    renderMatches();
     setStatus(status(), errorText(error), "error");
+    if (stale) await watchRuns();
+    const again = [...document.querySelectorAll(`#row-${CSS.escape(match.household_id)} button`)].find((b) => b.getAttribute("aria-label") === action);
+    (again || document.querySelector(`#row-${CSS.escape(match.household_id)} th a`))?.focus();
   }
 }
 
-/** After a decision the row's buttons change: focus the row's next button, or the next row's first one. */
+/** After a decision the row's buttons change: focus the row's next button, else its household
+ * link, so the keyboard stays at the row just decided. */
 function keepFocus(householdId) {
+  const row = document.getElementById(`row-${householdId}`);
+  const next = row && (row.querySelector("button") || row.querySelector("th a"));
+  if (next) {
+    next.focus();
+    return;
+  }
+  keepFocusAfter(householdId);
+}
+
+function keepFocusAfter(householdId) {
   const rows = [...document.querySelectorAll("#matches tbody tr")];
   const start = rows.findIndex((row) => row.dataset.household === householdId);
   for (const row of rows.slice(Math.max(start, 0))) {
@@ -150,6 +180,8 @@ function decisionCell(match, entry, canDecide) {
   for (const d of relevant) {
     cell.append(el("span", { class: `badge ${d.kind}`, text: KIND_NAMES[d.kind] + (d.reason ? `: ${DECLINE_REASONS[d.reason] || d.reason}` : "") }), " ");
   }
+  const message = state.rowMessages.get(match.household_id);
+  if (message) cell.append(el("p", { class: `row-status ${message.kind}`, role: message.kind === "error" ? "alert" : "status", text: message.text }));
   if (!canDecide || final) return cell;
   const who = `${match.household_id} naar ${match.unit_id}`;
   const actions = el("div", { class: "actions" });
@@ -165,6 +197,39 @@ function decisionCell(match, entry, canDecide) {
   }
   cell.append(actions);
   return cell;
+}
+
+/** Two people at once: a newer run (a colleague ran again) or lists changed after this run are
+ * said above the proposal, with a button to load the newest proposal. Checked every 15 seconds
+ * and after a refused decision. */
+async function watchRuns() {
+  if (!state.current || state.running) return;
+  const box = document.getElementById("newer");
+  let runs;
+  try {
+    runs = (await api.get("/v1/runs?limit=5")).items;
+  } catch (_) {
+    return;
+  }
+  const newest = runs[0];
+  const current = runs.find((r) => r.id === state.current.id) || state.current;
+  const text = document.getElementById("newer-text");
+  const button = document.getElementById("newer-load");
+  if (newest && newest.id > state.current.id && newest.status === "done") {
+    const planning = newest.planning_date ? ` (planningsdatum ${formatDate(newest.planning_date)})` : "";
+    text.textContent = `Er is een nieuwer voorstel: run ${newest.id}${planning}, berekend nadat deze pagina run ${state.current.id} liet zien. Besluiten gelden alleen voor het nieuwste voorstel.`;
+    button.hidden = false;
+  } else if (newest && newest.id > state.current.id && (newest.status === "queued" || newest.status === "running")) {
+    text.textContent = `Er wordt een nieuw voorstel berekend (run ${newest.id}). Wacht met besluiten tot het klaar is.`;
+    button.hidden = true;
+  } else if (current.pool_changed) {
+    text.textContent = `De lijsten zijn na run ${state.current.id} opnieuw ingelezen of gewijzigd: dit voorstel is verouderd. Bereken opnieuw voordat u besluit.`;
+    button.hidden = true;
+  } else {
+    box.hidden = true;
+    return;
+  }
+  box.hidden = false;
 }
 
 function householdLink(id) {
@@ -229,6 +294,7 @@ function renderMatches() {
         "data-neighbourhood": m.neighbourhood || "",
         "data-kind": unitKind(m.unit_id),
         "data-decision": decision,
+        class: decision === "open" ? null : `decided ${decision}`,
       },
       el("th", { scope: "row" }, householdLink(m.household_id)),
       el("td", { class: "num", text: m.persons }),
@@ -505,6 +571,8 @@ async function compareRuns(event) {
 
 async function load() {
   setStatus(status(), "Laden…");
+  state.rowMessages.clear();
+  document.getElementById("newer").hidden = true;
   try {
     const runs = (await api.get("/v1/runs?limit=50")).items;
     const newest = runs[0] || null;
@@ -548,6 +616,11 @@ async function load() {
     if (!unfinished) {
       setStatus(status(), state.current ? `Voorstel van run ${state.current.id} geladen.` : "Nog geen voorstel.", "ok");
     }
+    if (state.current && (state.current.households === 0 || state.current.units === 0)) {
+      const missing = state.current.households === 0 ? "er wachtten geen huishoudens" : "er waren geen woningen beschikbaar";
+      setStatus(status(), `Run ${state.current.id} is klaar, maar ${missing}: er viel niets te koppelen. Lees eerst de lijsten in (Lijsten inlezen) en bereken opnieuw.`, "error");
+    }
+    await watchRuns();
     document.body.dataset.loaded = String(state.current ? state.current.id : 0);
   } catch (error) {
     setStatus(status(), errorText(error), "error");
@@ -565,6 +638,7 @@ async function rerun() {
   }
   policy.planning_date = document.getElementById("planning-date").value || today();
   button.disabled = true;
+  state.running = true;
   try {
     const run = await api.post("/v1/runs", { policy, what_it_would_take: true });
     setStatus(status(), `Run ${run.id} gestart…`);
@@ -574,6 +648,7 @@ async function rerun() {
     setStatus(status(), errorText(error), "error");
   } finally {
     button.disabled = false;
+    state.running = false;
   }
 }
 
@@ -632,6 +707,8 @@ async function storeImport(mode) {
   try {
     const result = await api.upload(`/v1/pool/import?mode=${mode}`, importForm());
     setStatus(status(), `Ingelezen (${importWords(result)}).`, "ok");
+    if (state.current) state.current.pool_changed = true;
+    await watchRuns();
   } catch (error) {
     setStatus(status(), errorText(error), "error");
   }
@@ -647,6 +724,11 @@ startPage(async (me) => {
     event.target.dataset.chosen = "1";
   });
   document.getElementById("rerun").addEventListener("click", rerun);
+  document.getElementById("newer-load").addEventListener("click", async () => {
+    await load();
+    document.querySelector("#content h1").focus();
+  });
+  setInterval(watchRuns, 15000);
   document.getElementById("download").addEventListener("click", async () => {
     try {
       await download(`/v1/runs/${state.current.id}/proposal.xlsx`, `voorstel-run-${state.current.id}.xlsx`);
