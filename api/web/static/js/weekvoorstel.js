@@ -93,7 +93,7 @@ function decisionsByPair() {
 /** What a decision did, in words, shown at its row. */
 function decidedText(match, body) {
   if (body.kind === "accept") {
-    return `Geaccepteerd: ${match.unit_id} is aangeboden aan ${match.household_id} en voor dit huishouden vastgehouden; verhuizing verwacht op ${formatDate(body.housed_on)}. Terugdraaien kan op de pagina van het huishouden (Acceptatie teruggedraaid).`;
+    return `Geaccepteerd: ${match.unit_id} is aangeboden aan ${match.household_id} en voor dit huishouden vastgehouden; verhuizing verwacht op ${formatDate(body.housed_on)}. Terugdraaien kan onder Lopende aanbiedingen.`;
   }
   if (body.kind === "decline") return `Afgewezen (${DECLINE_REASONS[body.reason] || body.reason}): dit paar wordt niet meer voorgesteld.`;
   return "Vastgezet: dit paar blijft in elke volgende berekening.";
