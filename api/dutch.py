@@ -147,6 +147,9 @@ MESSAGES: list[Rule] = [
         lambda m: f"Scenario-run {m[1]} heeft geen resultaat (stand: {_state(m[2])}).",
     ),
     _p(r"Too many replicates\.", lambda m: "Te veel herhalingen."),
+    _p(r"The input of this run has problems; see problems\.", lambda m: "De invoer van deze run heeft problemen:"),
+    _p(r"The scenario has problems; see problems\.", lambda m: "Het scenario heeft problemen:"),
+    _p(r"internal error: \w+", lambda m: "Er ging iets mis op de server; dat is vastgelegd."),
     _p(r"Compare a run with an earlier one\.", lambda m: "Vergelijk een run met een eerdere run."),
     _p(
         r"The two runs cover different pools \(municipalities\); they are not compared\.",
@@ -324,6 +327,30 @@ PROBLEMS: list[Rule] = [
     _p(
         r"expected_arrival_date \((\S+)\) lies before the koppeling_date \((\S+)\)",
         lambda m: f"expected_arrival_date ({_date(m[1])}) ligt voor de koppeling_date ({_date(m[2])})",
+    ),
+    _p(r'item (\d+): unknown household_id "(.+)"', lambda m: f'paar {m[1]}: huishouden "{m[2]}" staat niet (meer) in de pool'),
+    _p(r'item (\d+): unknown unit_id "(.+)"', lambda m: f'paar {m[1]}: woning "{m[2]}" staat niet (meer) in het aanbod'),
+    _p(
+        r"item (\d+) \[(\S+), (\S+)\]: the pair is also in excluded_pairs \(E9\) and cannot be fixed",
+        lambda m: f"paar {m[1]} ({m[2]} naar {m[3]}): het paar is ook uitgesloten (E9) en kan niet vastgezet worden",
+    ),
+    _p(
+        r"item (\d+) \[(\S+), (\S+)\]: the pair breaks rule (\w+) and cannot be fixed",
+        lambda m: f"paar {m[1]} ({m[2]} naar {m[3]}): het paar breekt regel {m[4]} en kan niet vastgezet worden",
+    ),
+    _p(
+        r"item (\d+) \[(\S+), (\S+)\]: household (\S+) is already fixed in item (\d+) \(A1\)",
+        lambda m: f"paar {m[1]} ({m[2]} naar {m[3]}): huishouden {m[4]} is al vastgezet in paar {m[5]} (A1)",
+    ),
+    _p(
+        r"item (\d+) \[(\S+), (\S+)\]: unit (\S+) is already fixed to another household in item (\d+) \(A2\)",
+        lambda m: (
+            f"paar {m[1]} ({m[2]} naar {m[3]}): woning {m[4]} is al vastgezet voor een ander huishouden in paar {m[5]} (A2)"
+        ),
+    ),
+    _p(
+        r"item (\d+) \[(\S+), (\S+)\]: shared unit (\S+) would hold (\d+) persons in (\d+) beds? \(A3\)",
+        lambda m: f"paar {m[1]} ({m[2]} naar {m[3]}): gedeelde woning {m[4]} zou {m[5]} personen krijgen in {m[6]} bedden (A3)",
     ),
     _p(r"the body is not valid JSON", lambda m: "de invoer is geen geldige JSON"),
     _p(

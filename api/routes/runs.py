@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api import audit
+from api import audit, dutch
 from api.audit_access import read_details
 from api.audit_records import decision_details
 from api.auth import Caller
@@ -50,6 +50,18 @@ def pool_changed_since(session: Session, run: Run) -> bool:
         return False
     query = select(AuditEntry.id).where(AuditEntry.action.in_(POOL_CHANGES), AuditEntry.id > min(created)).limit(1)
     return session.scalar(query) is not None
+
+
+def in_words(request: Request, run: RunPublic) -> RunPublic:
+    """A failed run's error and problems in Dutch for a request that asks for Dutch (the pages),
+    as the error answers are (``api.dutch``)."""
+    if not dutch.wants_dutch(request.headers.get("accept-language")) or (run.error is None and not run.problems):
+        return run
+    problems = [
+        {**p, "source": dutch.source(str(p.get("source", ""))), "message": dutch.problem(str(p.get("message", "")))}
+        for p in run.problems or []
+    ]
+    return run.model_copy(update={"error": dutch.message(run.error) if run.error else None, "problems": problems or run.problems})
 
 
 def public(run: Run, current_id: int | None, caller: Caller, session: Session | None = None) -> RunPublic:
@@ -131,6 +143,7 @@ def create_run(body: RunCreate, caller: Wbb, session: SessionDep, queue: QueueDe
 
 @router.get("", summary="List runs, newest first", responses=responses(401, 403))
 def list_runs(
+    request: Request,
     caller: Viewer,
     session: ReadSessionDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
@@ -138,14 +151,14 @@ def list_runs(
 ) -> RunList:
     total, runs = newest_first(session, caller, Run, limit, offset)
     current = {scope: latest_done_id(session, scope) for scope in {r.scope for r in runs}}
-    items = [public(r, current[r.scope], caller, session) for r in runs]
+    items = [in_words(request, public(r, current[r.scope], caller, session)) for r in runs]
     return RunList(total=total, limit=limit, offset=offset, items=items)
 
 
 @router.get("/{run_id}", summary="One run: status, progress, summary", responses=responses(401, 403, 404))
-def get_run_status(run_id: RowId, caller: Viewer, session: ReadSessionDep) -> RunPublic:
+def get_run_status(run_id: RowId, request: Request, caller: Viewer, session: ReadSessionDep) -> RunPublic:
     run = get_visible(session, caller, Run, run_id, "Run")
-    return public(run, latest_done_id(session, run.scope), caller, session)
+    return in_words(request, public(run, latest_done_id(session, run.scope), caller, session))
 
 
 def _finished(session: SessionDep, caller: Viewer, run_id: int) -> Run:

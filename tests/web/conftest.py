@@ -124,7 +124,13 @@ def watched(chromium: Any, axe_source: str) -> Iterator[Watched]:
     page.on("console", lambda message: watched.errors.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: watched.errors.append(f"page error: {error}"))
     yield watched
+    # Every test ends with the accessibility check of the state its page is in (on the service's
+    # own pages): no serious or critical WCAG 2.1 AA violation; tests check earlier states too.
+    violations: list[str] = []
+    if not page.is_closed() and page.url.startswith("http") and page.evaluate("() => !!document.querySelector('header.top')"):
+        violations = watched.accessibility()
     context.close()
+    assert violations == [], f"accessibility violations at the end of the test: {violations}"
     assert watched.outside == [], f"requests left localhost: {watched.outside}"
     unexpected = [e for e in watched.errors if not any(fragment in e for fragment in watched.expected)]
     assert unexpected == [], f"console errors: {unexpected}"

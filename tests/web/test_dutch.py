@@ -117,3 +117,24 @@ def test_every_page_error_and_sheet_reads_dutch(site: Site, watched: Watched, tm
     (ARTIFACTS / "gelezen.txt").write_text("\n\n".join(f"== {where}\n{text}" for where, text in read), encoding="utf-8")
     found = {where: english(text) for where, text in sheets if english(text)}
     assert found == {}
+
+
+def test_a_failed_run_reads_dutch(site: Site, watched: Watched) -> None:
+    """A run that fails on its input (a pinned household was removed from the pool since) is
+    shown with its problems in Dutch (before: the engine's English problem list)."""
+    with site.client() as client:
+        wbb = site.auth("wbb")
+        runs = client.get("/v1/runs", headers=wbb).json()["items"]
+        run = runs[0] if runs and runs[0]["status"] == "done" else site.week()
+        match = client.get(f"/v1/runs/{run['id']}/proposal", headers=wbb).json()["matches"][-1]
+        pin = {"household_id": match["household_id"], "unit_id": match["unit_id"], "kind": "pin", "decided_by": "JdV"}
+        assert client.post(f"/v1/runs/{run['id']}/decisions", headers=wbb, json=pin).status_code == 201
+        assert client.delete(f"/v1/households/{match['household_id']}", headers=site.auth("admin")).status_code == 204
+        failed = client.post("/v1/runs", headers=wbb, json={"policy": run["policy"]}).json()
+        while client.get(f"/v1/runs/{failed['id']}", headers=wbb).json()["status"] not in ("done", "failed"):
+            watched.page.wait_for_timeout(200)
+    page = login(watched, site, "/weekvoorstel", "wbb")
+    status = page.locator("#status").inner_text()
+    assert status.startswith(f"Run {failed['id']} is mislukt: De invoer van deze run heeft problemen:"), status
+    assert f'huishouden "{match["household_id"]}" staat niet (meer) in de pool' in status, status
+    watched.check("run-mislukt")

@@ -47,13 +47,16 @@ def test_base_and_variant_are_never_swapped(site: Site, watched: Watched) -> Non
 
 
 def test_a_reload_while_runs_are_busy_follows_them(site: Site, watched: Watched) -> None:
-    """A reload while the two runs are still busy does not say "Klaar." and forget them: the page
-    says they are being computed, follows them, and shows them when they are done."""
+    """A reload while the two runs are still busy does not say "Klaar." and forget them, and does
+    not reset the form: the page says they are being computed, follows them, and shows them when
+    they are done."""
     page = login(watched, site, "/wat-als", "officer")
     run_pair(page, "Nijmegen zoals het is", "Half zoveel sociale huurwoningen", "8", "3")
     page.wait_for_function("() => document.getElementById('status').textContent.startsWith('Bezig met doorrekenen')")
     page.reload()
     page.wait_for_selector("body[data-loaded]", state="attached")
+    assert page.get_by_label("Variant", exact=True).input_value() == "2"  # the form as it was sent, not reset
+    assert page.get_by_label("Horizon in weken (voor beide)").input_value() == "8"
     status = page.locator("#status").inner_text()
     assert (status != "Klaar." and "doorgerekend" in status) or "Bezig" in status, status
     assert page.get_by_role("button", name="Doorrekenen").is_disabled()

@@ -34,7 +34,7 @@ const REQUEST_PARTS = new Set(["invoer", "adres", "verzoek", "scenario", "body",
 
 /** One problem as a line: "households.csv, rij 14, kolom max_occupants: verwacht ..." (file, row, column),
  * or "veld decided_by: ..." for a field of a form. */
-function problemText(p) {
+export function problemText(p) {
   const where = [];
   if (p.source && !REQUEST_PARTS.has(p.source)) where.push(p.source);
   if (p.row) where.push(`rij ${p.row}`);

@@ -67,6 +67,26 @@ function fillPresets() {
   base.addEventListener("change", show);
   variant.addEventListener("change", show);
   show();
+  restoreForm();
+}
+
+// The form as it was sent last, kept for this tab, so a reload does not reset it.
+const FORM_KEY = "wbb-wat-als-form";
+const FORM_FIELDS = ["base-preset", "variant-preset", "horizon", "replicates", "base-json", "variant-json"];
+
+function keepForm() {
+  sessionStorage.setItem(FORM_KEY, JSON.stringify(Object.fromEntries(FORM_FIELDS.map((id) => [id, document.getElementById(id).value]))));
+}
+
+function restoreForm() {
+  let kept = null;
+  try {
+    kept = JSON.parse(sessionStorage.getItem(FORM_KEY) || "null");
+  } catch (_) {
+    kept = null;
+  }
+  if (!kept) return;
+  for (const id of FORM_FIELDS) if (typeof kept[id] === "string") document.getElementById(id).value = kept[id];
 }
 
 /** A scenario run's Dutch name: the label of the example question it came from, else its own name. */
@@ -199,6 +219,7 @@ async function runScenarios(event) {
   const button = document.getElementById("run-scenario");
   const bar = document.getElementById("scenario-progress");
   button.disabled = true;
+  keepForm();
   try {
     // Both are checked before either starts (an edited scenario may be refused: then nothing runs),
     // and the base starts first, so the older of the two newest runs is always the base.

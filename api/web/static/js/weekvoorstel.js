@@ -3,7 +3,7 @@
 // unmatched households with reasons and what it would take, and what changed since an
 // earlier run (pairs new, kept and gone, with the reason).
 
-import { allows, api, download, follow } from "./api.js";
+import { allows, api, download, follow, problemText } from "./api.js";
 import { policyFromForm, renderPolicyForm } from "./policy-form.js";
 import { setRunningHead } from "./print.js";
 import { el, errorText, formatDate, nf0, setStatus, startPage } from "./shell.js";
@@ -586,7 +586,7 @@ async function load() {
     if (unfinished && newest.status === "cancelled") {
       setStatus(status(), `Run ${newest.id} is geannuleerd: de token waarmee hij is gestart, is ingetrokken of verlopen voordat hij klaar was.`, "error");
     } else if (unfinished) {
-      const problems = (newest.problems || []).map((p) => `${p.source}${p.column ? `, ${p.column}` : ""}: ${p.message}`).join("; ");
+      const problems = (newest.problems || []).map(problemText).join("; ");
       setStatus(status(), `Run ${newest.id} is mislukt: ${newest.error || ""} ${problems}`, "error");
     }
     showRun(state.current);
