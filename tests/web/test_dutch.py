@@ -120,21 +120,21 @@ def test_every_page_error_and_sheet_reads_dutch(site: Site, watched: Watched, tm
 
 
 def test_a_failed_run_reads_dutch(site: Site, watched: Watched) -> None:
-    """A run that fails on its input (a pinned household was removed from the pool since) is
+    """A run that fails on its input (a fixed pair names a household that is not in the pool) is
     shown with its problems in Dutch (before: the engine's English problem list)."""
     with site.client() as client:
         wbb = site.auth("wbb")
         runs = client.get("/v1/runs", headers=wbb).json()["items"]
         run = runs[0] if runs and runs[0]["status"] == "done" else site.week()
-        match = client.get(f"/v1/runs/{run['id']}/proposal", headers=wbb).json()["matches"][-1]
-        pin = {"household_id": match["household_id"], "unit_id": match["unit_id"], "kind": "pin", "decided_by": "JdV"}
-        assert client.post(f"/v1/runs/{run['id']}/decisions", headers=wbb, json=pin).status_code == 201
-        assert client.delete(f"/v1/households/{match['household_id']}", headers=site.auth("admin")).status_code == 204
-        failed = client.post("/v1/runs", headers=wbb, json={"policy": run["policy"]}).json()
+        unit = client.get(f"/v1/runs/{run['id']}/proposal", headers=wbb).json()["matches"][0]["unit_id"]
+        policy = {**run["policy"], "fixed_pairs": [["H-9999", unit]]}
+        started = client.post("/v1/runs", headers=wbb, json={"policy": policy})
+        assert started.status_code == 202, started.text
+        failed = started.json()
         while client.get(f"/v1/runs/{failed['id']}", headers=wbb).json()["status"] not in ("done", "failed"):
             watched.page.wait_for_timeout(200)
     page = login(watched, site, "/weekvoorstel", "wbb")
     status = page.locator("#status").inner_text()
     assert status.startswith(f"Run {failed['id']} is mislukt: De invoer van deze run heeft problemen:"), status
-    assert f'huishouden "{match["household_id"]}" staat niet (meer) in de pool' in status, status
+    assert 'huishouden "H-9999" staat niet (meer) in de pool' in status, status
     watched.check("run-mislukt")
