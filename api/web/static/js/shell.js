@@ -170,11 +170,19 @@ export async function startPage(render) {
   const message = sessionStorage.getItem(LOGIN_MESSAGE) || "";
   sessionStorage.removeItem(LOGIN_MESSAGE);
   if (!token()) {
-    const shared = await askOpenTabs(); // a second tab of the same person needs no new login
-    if (shared) setToken(shared);
-  }
-  if (!token()) {
     showLogin(begin, message);
+    // A second tab of the same person needs no new login: an open tab of this site lends its token.
+    const shared = await askOpenTabs();
+    if (shared && !token()) {
+      setToken(shared);
+      try {
+        const me = await whoAmI();
+        document.getElementById("login")?.remove();
+        begin(me);
+      } catch (_) {
+        clearToken();
+      }
+    }
     return;
   }
   try {
