@@ -180,6 +180,8 @@ MESSAGES: list[Rule] = [
     _p(r"The shared place (\S+) has too few free beds\.", lambda m: f"De gedeelde plek {m[1]} heeft te weinig vrije bedden."),
     _p(r"Unit (\S+) is held or let already\.", lambda m: f"Woning {m[1]} is al aangeboden of verhuurd."),
     _p(r"(.+); it cannot be removed\.", lambda m: f"{problem(m[1])}; verwijderen kan niet."),
+    # Messages that carry their Dutch already, after the English: "English. (Nederlands.)"
+    _p(r"[^()]+?\. \(([^()]+\.)\)", lambda m: m[1]),
 ]
 
 # Problems: the engine's checks of files and cells, the service's own, and request validation.
@@ -364,6 +366,10 @@ PROBLEMS: list[Rule] = [
     _p(
         r"the municipality is part of the id and cannot be changed; .*",
         lambda m: "de gemeente hoort bij het id en verandert niet; verwijder de rij en lees hem in voor de andere gemeente",
+    ),
+    _p(
+        r"not sent: the person who decides is the owner of the token that sends the decision",
+        lambda m: "niet meesturen: wie besluit, is de eigenaar van de token die het besluit stuurt",
     ),
     _p(
         r"this field is set by the service and cannot be sent",

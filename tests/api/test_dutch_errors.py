@@ -47,20 +47,28 @@ def test_an_import_error_in_dutch_keeps_its_place_and_code(service: Service) -> 
 
 
 def test_a_decision_refused_in_dutch(service: Service) -> None:
-    """A decision without a name and one on a superseded run, asked for in Dutch, read as Dutch;
-    the codes stay English."""
+    """A decision that names who decided (the service takes that from the token) and one on a
+    superseded run, asked for in Dutch, read as Dutch; the codes stay English."""
     load_example(service.client, service.auth("admin"))
     first = start_run(service.client, service.auth("wbb"))
     match = service.client.get(f"/v1/runs/{first['id']}/proposal", headers=service.auth("wbb")).json()["matches"][0]
-    body = {"household_id": match["household_id"], "unit_id": match["unit_id"], "kind": "pin", "decided_by": ""}
-    empty = service.client.post(f"/v1/runs/{first['id']}/decisions", headers=service.auth("wbb") | DUTCH, json=body)
-    assert empty.status_code == 422
-    assert empty.json()["error"]["problems"][0]["message"] == "vul minstens 1 teken in"
-    start_run(service.client, service.auth("wbb"))
-    late = service.client.post(
+    body = {"household_id": match["household_id"], "unit_id": match["unit_id"], "kind": "pin"}
+    named = service.client.post(
         f"/v1/runs/{first['id']}/decisions", headers=service.auth("wbb") | DUTCH, json=body | {"decided_by": "JdV"}
     )
+    assert named.status_code == 422
+    problem = named.json()["error"]["problems"][0]["message"]
+    assert problem == "niet meesturen: wie besluit, is de eigenaar van de token die het besluit stuurt"
+    start_run(service.client, service.auth("wbb"))
+    late = service.client.post(f"/v1/runs/{first['id']}/decisions", headers=service.auth("wbb") | DUTCH, json=body)
     assert late.status_code == 409 and late.json()["error"]["code"] == "run_superseded"
     message = late.json()["error"]["message"]
     assert message == f"Run {first['id']} is vervangen door een nieuwere run; besluit op de nieuwste run."
     assert english(message) == []
+
+
+def test_messages_with_their_own_dutch_give_the_dutch() -> None:
+    """A message that already carries its Dutch after the English (the login's) gives the Dutch."""
+    assert dutch.message("The token is unknown or revoked. (Deze token is onbekend of ingetrokken.)") == (
+        "Deze token is onbekend of ingetrokken."
+    )

@@ -21,7 +21,7 @@ def error_shown(page: Any, watched: Watched, where: str) -> str:
 
 def test_every_page_error_and_sheet_reads_dutch(site: Site, watched: Watched, tmp_path: Path) -> None:
     """The pages as admin, wbb and viewer; the errors of a wrong token, a bad cell, a semicolon
-    file, a file of the wrong kind, a decision without a name, a decision on a run that was
+    file, a file of the wrong kind, an accept a colleague beat, a decision on a run that was
     replaced, an event that does not fit, a date out of range, an unknown household, a bad half
     year, a bad wijkplafond and a refused scenario; and the proposal and taakstelling workbooks:
     none holds an English giveaway (before: "String should have at least 1 character",
@@ -58,9 +58,13 @@ def test_every_page_error_and_sheet_reads_dutch(site: Site, watched: Watched, tm
     page.get_by_text("Kies een CSV- of XLSX-bestand.").wait_for()
     watched.assert_dutch("inlezen van een tekstbestand")
 
-    page.get_by_label("Besloten door (naam of initialen)").fill("")
-    page.locator("#matches tbody tr").first.get_by_role("button", name="Accepteren").click()
-    error_shown(page, watched, "accepteren zonder naam")
+    taken = page.locator("#matches tbody tr").nth(3)
+    with site.client() as client:  # a colleague accepts the pair a moment earlier
+        body = {"household_id": taken.get_attribute("data-household"), "unit_id": taken.get_attribute("data-unit")}
+        accept = body | {"kind": "accept", "housed_on": "2025-03-10"}
+        assert client.post(f"/v1/runs/{run['id']}/decisions", headers=site.auth("wbb"), json=accept).status_code == 201
+    taken.get_by_role("button", name="Accepteren").click()
+    error_shown(page, watched, "accepteren van een paar dat een collega al accepteerde")
     page.get_by_text("Beleid aanpassen").click()
     page.get_by_label("Wijkplafonds", exact=False).fill("Hatert twee")
     page.get_by_role("button", name="Opnieuw berekenen").click()
@@ -70,7 +74,6 @@ def test_every_page_error_and_sheet_reads_dutch(site: Site, watched: Watched, tm
         newer = client.post("/v1/runs", headers=site.auth("wbb"), json={"policy": run["policy"]}).json()
         while client.get(f"/v1/runs/{newer['id']}", headers=site.auth("wbb")).json()["status"] not in ("done", "failed"):
             page.wait_for_timeout(200)
-    page.get_by_label("Besloten door (naam of initialen)").fill("JdV")
     page.locator("#matches tbody tr").first.get_by_role("button", name="Vastzetten").click()
     error_shown(page, watched, "besluit op een vervangen run")
 

@@ -17,7 +17,7 @@ def test_taakstelling_and_placements_follow_the_peildatum(site: Site, watched: W
     with site.client() as client:
         wbb = site.auth("wbb")
         match = client.get(f"/v1/runs/{run['id']}/proposal", headers=wbb).json()["matches"][0]
-        decision = {"household_id": match["household_id"], "unit_id": match["unit_id"], "kind": "accept", "decided_by": "JdV"}
+        decision = {"household_id": match["household_id"], "unit_id": match["unit_id"], "kind": "accept"}
         response = client.post(f"/v1/runs/{run['id']}/decisions", headers=wbb, json=decision | {"housed_on": "2025-03-10"})
         assert response.status_code == 201, response.text
         event = {"kind": "moved_in", "date": "2025-03-10", "temporary_until": "2025-09-10"}
