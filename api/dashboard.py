@@ -111,12 +111,12 @@ def _taakstelling(session: Session, caller: Caller, on: dt.date) -> list[dict[st
     return out
 
 
-def _placements(session: Session, caller: Caller) -> dict[str, Any]:
-    """Persons counted at a move (moved_in events), per month and wijk of the home."""
+def _placements(session: Session, caller: Caller, on: dt.date) -> dict[str, Any]:
+    """Persons counted at a move (moved_in events) up to the peildatum, per month and wijk of the home."""
     query = (
         select(CaseEvent.date, CaseEvent.persons_counted, Unit.neighbourhood)
         .join(Unit, (Unit.unit_id == CaseEvent.unit_id) & (Unit.municipality == CaseEvent.unit_municipality))
-        .where(CaseEvent.kind == "moved_in", CaseEvent.persons_counted > 0)
+        .where(CaseEvent.kind == "moved_in", CaseEvent.persons_counted > 0, CaseEvent.date <= on)
     )
     if caller.municipality is not None:
         query = query.where(CaseEvent.municipality == caller.municipality)
@@ -204,7 +204,7 @@ def dashboard(session: Session, caller: Caller, on: dt.date, deadline_weeks: int
         "municipalities": _municipalities(session, caller),
         "current_run": current,
         "by_size": _by_size(session, caller, current, on),
-        "placements_by_neighbourhood": _placements(session, caller),
+        "placements_by_neighbourhood": _placements(session, caller, on),
         "states": _states(session, caller),
         **worklists(session, caller, on, deadline_weeks),
     }

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api import dutch
 from matcher.errors import InputError, InputProblem, TooLarge
 
 log = logging.getLogger(__name__)
@@ -144,9 +145,22 @@ def not_found(what: str) -> ApiError:
 
 
 def error_response(
-    status: int, code: str, message: str, problems: list[Problem] | None = None, headers: Any = None
+    status: int,
+    code: str,
+    message: str,
+    problems: list[Problem] | None = None,
+    headers: Any = None,
+    request: Request | None = None,
 ) -> JSONResponse:
-    body = ErrorBody(error=ErrorDetail(status=status, code=code, message=message, problems=problems or []))
+    """The one error shape; in Dutch words (same status, code, rows and columns) when the request
+    asks for Dutch, as the pages do."""
+    problems = problems or []
+    if request is not None and dutch.wants_dutch(request.headers.get("accept-language")):
+        message = dutch.message(message)
+        problems = [
+            p.model_copy(update={"source": dutch.source(p.source), "message": dutch.problem(p.message)}) for p in problems
+        ]
+    body = ErrorBody(error=ErrorDetail(status=status, code=code, message=message, problems=problems))
     return JSONResponse(body.model_dump(mode="json"), status_code=status, headers=headers)
 
 
@@ -234,33 +248,35 @@ def install(app: FastAPI) -> None:
         if exc.audit is not None:
             await run_in_threadpool(record_refused, request, *exc.audit)
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-        return error_response(exc.status, exc.code, exc.message, exc.problems, headers)
+        return error_response(exc.status, exc.code, exc.message, exc.problems, headers, request)
 
     @app.exception_handler(InputError)
-    async def _input_error(_request: Request, exc: InputError) -> JSONResponse:
+    async def _input_error(request: Request, exc: InputError) -> JSONResponse:
         api = invalid_input(exc)
-        return error_response(api.status, api.code, api.message, api.problems)
+        return error_response(api.status, api.code, api.message, api.problems, request=request)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         problems = _validation_problems(exc)
         n = len(problems)
-        return error_response(422, "invalid_input", f"The request has {n} problem{'s' if n != 1 else ''}.", problems)
+        message = f"The request has {n} problem{'s' if n != 1 else ''}."
+        return error_response(422, "invalid_input", message, problems, request=request)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         message = exc.detail if isinstance(exc.detail, str) else "Request refused."
-        return error_response(exc.status_code, CODES.get(exc.status_code, "error"), message, headers=exc.headers)
+        return error_response(exc.status_code, CODES.get(exc.status_code, "error"), message, None, exc.headers, request)
 
     @app.exception_handler(IntegrityError)
-    async def _integrity(_request: Request, exc: IntegrityError) -> JSONResponse:
+    async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
         log.info("refused a change that conflicts with a simultaneous one (%s)", type(exc.orig).__name__)
-        return error_response(409, "conflict", "The change conflicts with a simultaneous change; reload and try again.")
+        message = "The change conflicts with a simultaneous change; reload and try again."
+        return error_response(409, "conflict", message, request=request)
 
     @app.exception_handler(Exception)
-    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error: %s", type(exc).__name__)
-        return error_response(500, "internal_error", "Something went wrong on the server; it is logged.")
+        return error_response(500, "internal_error", "Something went wrong on the server; it is logged.", request=request)
 
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

@@ -22,6 +22,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from api import words
+
 if TYPE_CHECKING:
     from api.schemas import TaakstellingReport
     from api.taakstelling import Counted
@@ -32,12 +34,24 @@ MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augus
           "december")  # fmt: skip
 
 
-KINDS = {"accept": "geaccepteerd", "decline": "afgewezen", "pin": "vastgezet"}
-DECLINE_REASONS = {
-    "household_refused": "huishouden weigert",
-    "unit_unsuitable": "woning niet geschikt",
-    "corporation_refused": "corporatie weigert",
-    "other": "andere reden",
+KINDS = words.DECISION_KINDS
+DECLINE_REASONS = words.DECLINE_REASONS
+SHEETS = {
+    "matches": "Voorstel",
+    "unmatched": "Niet geplaatst",
+    "unused": "Niet gebruikte woningen",
+    "mismatch": "Vraag en aanbod",
+}
+MISMATCH_COLUMNS = {
+    "persons": "Personen",
+    "future_size": "Personen straks",
+    "needs": "Zorgbehoefte",
+    "households": "Huishoudens",
+    "documents_incomplete": "Documenten onvolledig",
+    "eligible_units": "Passende woningen",
+    "placed": "Geplaatst",
+    "unplaced": "Niet geplaatst",
+    "explanation": "Toelichting",
 }
 DECISION_HEADER = [
     "Wanneer",
@@ -157,7 +171,7 @@ def _front_sheet(book: Workbook, minutes: Minutes, doc: dict[str, Any]) -> None:
     if minutes.made_at is not None:
         rows.append(("Werkmap gemaakt op", dutch_moment(minutes.made_at)))
     if doc.get("withheld"):
-        rows.append(("Niet getoond voor deze rol", "; ".join(doc["withheld"])))
+        rows.append(("Niet getoond voor deze rol", words.WITHHELD))
     for label, value in rows:
         sheet.append([safe(label), safe(value)])
         sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True)
@@ -188,8 +202,9 @@ def _decisions_rows(decisions: list[DecisionLine]) -> list[list[Any]]:
 
 
 def proposal_workbook(proposal_json: str, minutes: Minutes | None = None) -> bytes:
-    """Sheets Matches, Unmatched, Unused units and Mismatch from a proposal/v1 document; with
-    ``minutes`` also a front sheet Voorblad first and the sheet Besluiten last."""
+    """Sheets Voorstel, Niet geplaatst, Niet gebruikte woningen and Vraag en aanbod from a
+    proposal/v1 document, with Dutch headers, reasons and needs; with ``minutes`` also a front
+    sheet Voorblad first and the sheet Besluiten last."""
     doc = json.loads(proposal_json)
     book = Workbook()
     book.remove(book.active)
@@ -198,40 +213,56 @@ def proposal_workbook(proposal_json: str, minutes: Minutes | None = None) -> byt
     terms = sorted({t for m in doc["matches"] for t in m.get("terms", {})})
     _sheet(
         book,
-        "Matches",
-        ["household_id", "unit_id", "persons", "neighbourhood", "fixed", *terms, "explanation"],
+        SHEETS["matches"],
+        ["Huishouden", "Woning", "Personen", "Wijk", "Vastgezet", *(words.TERMS.get(t, t) for t in terms), "Toelichting"],
         [
-            [m["household_id"], m["unit_id"], m["persons"], m.get("neighbourhood"), m.get("fixed", False)]
+            [m["household_id"], m["unit_id"], m["persons"], m.get("neighbourhood"), "ja" if m.get("fixed") else "nee"]
             + [m["terms"].get(t, 0) for t in terms]
             + [m["explanation"]]
             for m in doc["matches"]
         ],
-        {"explanation"},
+        {"Toelichting"},
     )
     _sheet(
         book,
-        "Unmatched",
-        ["household_id", "reason", "explanation"],
-        [[u["household_id"], u["reason"], u["explanation"]] for u in doc["unmatched_households"]],
-        {"explanation"},
+        SHEETS["unmatched"],
+        ["Huishouden", "Reden", "Toelichting"],
+        [
+            [u["household_id"], words.HOUSEHOLD_REASONS.get(u["reason"], u["reason"]), u["explanation"]]
+            for u in doc["unmatched_households"]
+        ],
+        {"Toelichting"},
     )
     _sheet(
         book,
-        "Unused units",
-        ["unit_id", "reason", "explanation"],
-        [[u["unit_id"], u["reason"], u["explanation"]] for u in doc["unused_units"]],
-        {"explanation"},
+        SHEETS["unused"],
+        ["Woning", "Reden", "Toelichting"],
+        [[u["unit_id"], words.UNIT_REASONS.get(u["reason"], u["reason"]), u["explanation"]] for u in doc["unused_units"]],
+        {"Toelichting"},
     )
     mismatch: list[dict[str, Any]] = doc.get("mismatch", [])
     columns: list[str] = []
     for item in mismatch:
         columns.extend(k for k in item if k not in columns)
-    _sheet(book, "Mismatch", columns or ["group"], [[item.get(c) for c in columns] for item in mismatch], set())
+    _sheet(
+        book,
+        SHEETS["mismatch"],
+        [MISMATCH_COLUMNS.get(c, c) for c in columns] or ["Groep"],
+        [[_mismatch_cell(c, item.get(c)) for c in columns] for item in mismatch],
+        {"Toelichting"},
+    )
     if minutes is not None:
         _sheet(book, "Besluiten", DECISION_HEADER, _decisions_rows(minutes.decisions), set())
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _mismatch_cell(column: str, value: Any) -> Any:
+    """A cell of the sheet Vraag en aanbod: needs in Dutch words, separated by commas."""
+    if column == "needs":
+        return words.needs_text(value) if value is not None else None
+    return value
 
 
 def dutch_date(day: dt.date | None) -> str:

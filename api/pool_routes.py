@@ -38,7 +38,7 @@ from api.pool import (
 )
 from api.schemas import ImportResult
 from api.settings import Settings
-from matcher.errors import InputError
+from matcher.errors import InputError, InputProblem
 from matcher.input import tables
 
 Row = TypeVar("Row", Household, Unit)
@@ -123,6 +123,57 @@ def import_upload(
     except InputError as error:
         raise invalid_input(error) from None
     return import_records(table, session, caller, rows, header, name, mode)
+
+
+def import_pool(
+    session: Session, caller: Caller, settings: Settings, uploads: Mapping[str, UploadFile], mode: str, dry_run: bool
+) -> dict[str, ImportResult]:
+    """Households and units read in together, all or nothing: both files are read and checked
+    before either is stored, and a problem in one refuses both (every problem of both files in
+    one answer). With ``dry_run`` everything is checked and counted, and nothing is kept: what a
+    replace would remove can be shown before it is confirmed."""
+    tables: dict[str, PoolTable[Any]] = {"households": HOUSEHOLDS, "units": UNITS}
+    read: dict[str, tuple[RawRows, list[str], str]] = {}
+    problems: list[InputProblem] = []
+    for kind, file in uploads.items():
+        table = tables[kind]
+        content = file.file.read(settings.max_upload_bytes + 1)
+        try:
+            read[kind] = read_upload(file.filename, content, settings.max_upload_bytes, table.required, table.max_rows(settings))
+        except InputError as error:
+            problems.extend(error.problems)
+    records: dict[str, Records] = {}
+    for kind, (rows, header, name) in read.items():
+        try:
+            records[kind] = tables[kind].parse(session, rows, name, header, caller)
+        except InputError as error:
+            problems.extend(error.problems)
+    if problems:
+        raise invalid_input(InputError(problems))
+    results: dict[str, ImportResult] = {}
+    for kind, parsed in records.items():
+        table, name = tables[kind], read[kind][2]
+        try:
+            stored = table.store(session, parsed, name, mode == "replace", caller, False)
+        except InputError as error:
+            raise refused(error) from None
+        audit.record(
+            session,
+            caller.token_id,
+            f"{table.plural}.import",
+            table.singular,
+            [*stored.created, *stored.updated, *stored.removed],
+        )
+        results[kind] = ImportResult(
+            created=len(stored.created),
+            updated=len(stored.updated),
+            removed=len(stored.removed),
+            kept=len(stored.kept),
+            total=len(parsed),
+        )
+    if dry_run:
+        session.rollback()
+    return results
 
 
 def import_batch(

@@ -52,6 +52,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from api.auth import Caller
+from api.words import needs_text
 from matcher.errors import InputError
 from matcher.input.policy import parse_policy
 
@@ -89,7 +90,10 @@ DASHBOARD_WITHHELD = [
 ]
 
 _NOT_SHOWN = {"nl": "niet getoond", "en": "not shown"}
-_DIFFERENCE = re.compile(r"\b(verschil per prioriteit|verschil|difference per tier|difference) [+-]?\d+(?: / [+-]?\d+)*")
+_DIFFERENCE = re.compile(
+    r"\b(?:(verschil per prioriteit|verschil|difference per tier|difference) [+-]?\d+(?: / [+-]?\d+)*"
+    r"|zou [^;]*? opleveren|volgens het beleid even goed)"
+)  # the numbers of an English explanation, the words of a Dutch one (matcher.explain.reasons.tier_difference_nl)
 
 
 def sees_special_categories(caller: Caller) -> bool:
@@ -138,8 +142,7 @@ def _profile_row(persons: int, future: int, rows: Sequence[dict[str, Any]], lang
 
 def _need_row(persons: int, future: int, row: dict[str, Any], lang: str) -> dict[str, Any]:
     n, needs = int(row["households"]), list(row["needs"])
-    listed = ", ".join(needs)
-    sentence = f"Waarvan {n} met {listed}." if lang == "nl" else f"Of these, {n} needing {listed}."
+    sentence = f"Waarvan {n} met {needs_text(needs)}." if lang == "nl" else f"Of these, {n} needing {', '.join(needs)}."
     return {
         "persons": persons,
         "future_size": future,
@@ -208,7 +211,9 @@ def _withhold_tiers(doc: dict[str, Any], tiers: set[int] | None) -> None:
             if isinstance(other, dict) and "tier_difference" in other:
                 other["tier_difference"] = None
         if isinstance(match.get("explanation"), str):
-            match["explanation"] = _DIFFERENCE.sub(lambda m: f"{m.group(1)} {not_shown}", match["explanation"])
+            match["explanation"] = _DIFFERENCE.sub(
+                lambda m: f"{m.group(1)} {not_shown}" if m.group(1) else "afweging niet getoond", match["explanation"]
+            )
 
 
 def redacted_proposal(proposal: dict[str, Any], tiers: set[int] | None = None) -> dict[str, Any]:

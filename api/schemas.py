@@ -290,6 +290,11 @@ class RunPublic(BaseModel):
     planning_date: dt.date | None = Field(description="the planning date the run was computed for (from its policy)")
     households: int = Field(description="households in the input snapshot")
     units: int = Field(description="units in the input snapshot")
+    pool_changed: bool = Field(
+        default=False,
+        description="the current run only: households or units were imported, changed or removed after it "
+        "started, so its proposal is out of date (a new run would see another pool)",
+    )
 
 
 class RunList(Page):

@@ -117,6 +117,10 @@ FILE_CASES: list[BadFile] = [
             csv(f'{HH_HEADER}\n"H-1"x,Nijmegen,2025-01-01,1,0,M,30\n'),
             "households.csv row 2: not valid CSV (',' expected after '\"'); "
             'write "" for a quote inside a quoted cell'),
+    BadFile("cells separated by semicolons (Dutch Excel)", "units", "units.csv",
+            csv(UN_HEADER.replace(",", ";") + "\nU-1;Nijmegen;Hatert;social;1;2;450,00;2025-03-01\n"),
+            "units.csv row 1: the cells are separated by semicolons (;), as Dutch Excel saves CSV; "
+            "save the file as CSV UTF-8 (comma delimited) or upload it as .xlsx"),
     BadFile("a row with too many cells", "households", "households.csv",
             csv(f"{HH_HEADER}\n{GOOD_HH}\n{GOOD_HH2},extra\n"),
             "households.csv row 3: expected 7 cells as in the header, got 8"),

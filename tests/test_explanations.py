@@ -90,11 +90,32 @@ def test_mismatch_report_counts_groups() -> None:
 
 
 def test_outranked_names_who_got_the_units_and_the_cost_of_placing_it() -> None:
-    """An outranked household hears which unit went to whom and what placing it instead would cost per tier."""
+    """An outranked household hears which unit went to whom and what placing it instead would cost,
+    in words: the waiting days of the tier that counts them, not a row of numbers per tier."""
     p = propose(instance([household("H-1", koppeling_date="2025-02-01"), household("H-2")], [unit("U-1")]))
     item = _unmatched(p, "H-1")
     assert item["details"]["units_taken"] == [{"unit_id": "U-1", "taken_by": ["H-2"]}]
     # H-2 waited 31 days longer: swapping costs those waiting days in tier 2 and nothing in tier 1.
     assert item["details"]["forced_tier_difference"] == [0, -31, 0]
     assert "U-1 naar H-2" in item["explanation"]
-    assert "0 / -31 / 0" in item["explanation"]
+    assert "Dit huishouden toch plaatsen zou 31 wachtdagen minder opleveren." in item["explanation"]
+    assert "0 / -31 / 0" not in item["explanation"]
+
+
+def test_a_tier_difference_in_dutch_words() -> None:
+    """A tier of one term is told in that term's units (the weight divided out), a tier of several
+    terms in points naming its terms, the stability tier in pairs kept, and no difference as
+    "even goed"; never as numbers per tier."""
+    from matcher.explain.reasons import tier_difference_nl
+
+    objective = [{"placed_persons": 10, "overdue": 5, "vulnerable": 3}, {"waiting_days": 1}, {"temporary": -10}]
+    assert tier_difference_nl([0, -36, 0], objective) == "zou 36 wachtdagen minder opleveren"
+    assert tier_difference_nl([0, 0, 0], objective) == "volgens het beleid even goed"
+    assert tier_difference_nl([-10, 5, -20], objective) == (
+        "zou 10 punten minder op prioriteit 1 (personen geplaatst, over de termijn, kwetsbaar), "
+        "5 wachtdagen meer en 2 tijdelijke plaatsingen meer opleveren"
+    )
+    assert tier_difference_nl([0, 0, 0, -1], objective) == "zou 1 paar uit het vorige voorstel minder behouden opleveren"
+    assert (
+        tier_difference_nl([-20, 0], [{"placed_persons": 10}, {"waiting_days": 1}]) == "zou 2 personen minder geplaatst opleveren"
+    )

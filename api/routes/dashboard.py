@@ -129,7 +129,9 @@ class Dashboard(BaseModel):
     municipalities: list[str] = Field(description="municipalities of the pool the token sees")
     current_run: CurrentRun | None
     by_size: list[SizeRow] = Field(description="the mismatch by household size: demand, fitting supply, placed")
-    placements_by_neighbourhood: Placements = Field(description="persons moved in (moved_in events) per month and wijk")
+    placements_by_neighbourhood: Placements = Field(
+        description="persons moved in (moved_in events) up to the peildatum, per month and wijk"
+    )
     states: dict[str, int] = Field(description="households per state of the case")
     moves_overdue: list[MoveOverdue] = Field(description="offered households past their 14 days to move")
     waiting_overdue: list[WaitingOverdue] = Field(description="waiting households over the 10 weeks")

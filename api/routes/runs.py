@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api import audit
+from api import audit, dutch
 from api.audit_access import read_details
 from api.audit_records import decision_details
 from api.auth import Caller
@@ -18,7 +19,7 @@ from api.deps import MAX_DB_INT, Offset, QueueDep, ReadSessionDep, RowId, Sessio
 from api.errors import ApiError, Problem, invalid_input, responses
 from api.history import compare, planning_date_of
 from api.history_schemas import RunDiff
-from api.models import Decision, Run, utcnow
+from api.models import AuditEntry, Decision, Run, utcnow
 from api.redaction import proposal_for, solver_for
 from api.schemas import DecisionCreate, DecisionList, DecisionPublic, RunCreate, RunList, RunPublic
 from api.scoped import get_visible, newest_first
@@ -29,9 +30,44 @@ router = APIRouter(prefix="/v1/runs", tags=["runs"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def public(run: Run, current_id: int | None, caller: Caller) -> RunPublic:
+# Audit actions that change the pool a run is computed from (imports, edits, removals).
+POOL_CHANGES = ("households.import", "units.import", "household.update", "unit.update", "household.delete", "unit.delete")
+
+
+def pool_changed_since(session: Session, run: Run) -> bool:
+    """Whether the lists were read in, changed or removed after the run started (from the audit
+    log, which records every such change; decisions and events are not changes of the lists)."""
+    # The run's own audit entry marks the moment in the log (times may be stored to the second).
+    since = run.created_at - dt.timedelta(seconds=2)
+    created = [
+        entry_id
+        for entry_id, ids in session.execute(
+            select(AuditEntry.id, AuditEntry.object_ids).where(AuditEntry.action == "run.create", AuditEntry.at >= since)
+        )
+        if run.id in ids or str(run.id) in ids
+    ]
+    if not created:
+        return False
+    query = select(AuditEntry.id).where(AuditEntry.action.in_(POOL_CHANGES), AuditEntry.id > min(created)).limit(1)
+    return session.scalar(query) is not None
+
+
+def in_words(request: Request, run: RunPublic) -> RunPublic:
+    """A failed run's error and problems in Dutch for a request that asks for Dutch (the pages),
+    as the error answers are (``api.dutch``)."""
+    if not dutch.wants_dutch(request.headers.get("accept-language")) or (run.error is None and not run.problems):
+        return run
+    problems = [
+        {**p, "source": dutch.source(str(p.get("source", ""))), "message": dutch.problem(str(p.get("message", "")))}
+        for p in run.problems or []
+    ]
+    return run.model_copy(update={"error": dutch.message(run.error) if run.error else None, "problems": problems or run.problems})
+
+
+def public(run: Run, current_id: int | None, caller: Caller, session: Session | None = None) -> RunPublic:
     """The run as the caller may see it: a viewer's solver report lacks the tier values the
-    ``vulnerable`` term is added into (see ``api.redaction``)."""
+    ``vulnerable`` term is added into (see ``api.redaction``). With a session, the current run
+    says whether the lists changed after it started."""
     return RunPublic(
         id=run.id,
         scope=run.scope,
@@ -55,6 +91,7 @@ def public(run: Run, current_id: int | None, caller: Caller) -> RunPublic:
         planning_date=planning_date_of(run.policy),
         households=len(run.snapshot.get("households", [])),
         units=len(run.snapshot.get("units", [])),
+        pool_changed=session is not None and run.id == current_id and pool_changed_since(session, run),
     )
 
 
@@ -106,6 +143,7 @@ def create_run(body: RunCreate, caller: Wbb, session: SessionDep, queue: QueueDe
 
 @router.get("", summary="List runs, newest first", responses=responses(401, 403))
 def list_runs(
+    request: Request,
     caller: Viewer,
     session: ReadSessionDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
@@ -113,13 +151,14 @@ def list_runs(
 ) -> RunList:
     total, runs = newest_first(session, caller, Run, limit, offset)
     current = {scope: latest_done_id(session, scope) for scope in {r.scope for r in runs}}
-    return RunList(total=total, limit=limit, offset=offset, items=[public(r, current[r.scope], caller) for r in runs])
+    items = [in_words(request, public(r, current[r.scope], caller, session)) for r in runs]
+    return RunList(total=total, limit=limit, offset=offset, items=items)
 
 
 @router.get("/{run_id}", summary="One run: status, progress, summary", responses=responses(401, 403, 404))
-def get_run_status(run_id: RowId, caller: Viewer, session: ReadSessionDep) -> RunPublic:
+def get_run_status(run_id: RowId, request: Request, caller: Viewer, session: ReadSessionDep) -> RunPublic:
     run = get_visible(session, caller, Run, run_id, "Run")
-    return public(run, latest_done_id(session, run.scope), caller)
+    return in_words(request, public(run, latest_done_id(session, run.scope), caller, session))
 
 
 def _finished(session: SessionDep, caller: Viewer, run_id: int) -> Run:
@@ -192,7 +231,7 @@ def get_workbook(run_id: RowId, caller: Viewer, session: SessionDep) -> Response
     return Response(
         content,
         media_type=XLSX,
-        headers={"Content-Disposition": f'attachment; filename="proposal-run-{run_id}.xlsx"'},
+        headers={"Content-Disposition": f'attachment; filename="voorstel-run-{run_id}.xlsx"'},
     )
 
 

@@ -69,19 +69,29 @@ def _public(row: ScenarioRun) -> ScenarioRunPublic:
 @router.post(
     "",
     status_code=202,
+    response_model=ScenarioRunPublic,
     summary="Start a what-if scenario run",
     response_description="The run is queued; follow the Location header until its status is done or failed.",
     responses={
         202: {"headers": {"Location": {"description": "the run's address, e.g. /v1/scenarios/3", "schema": {"type": "string"}}}},
+        204: {"description": "with ?check=true: the scenario would be started; nothing was stored"},
         **responses(401, 403, 422, 429),
     },
 )
 def create_scenario_run(
-    body: ScenarioCreate, caller: OfficerDep, session: SessionDep, settings: SettingsDep, request: Request, response: Response
-) -> ScenarioRunPublic:
+    body: ScenarioCreate,
+    caller: OfficerDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    request: Request,
+    response: Response,
+    check: Annotated[bool, Query(description="only check the scenario: 204 when it would be started; nothing is stored")] = False,
+) -> Any:
     """The scenario is checked at once: every problem is a 422 naming the field path (e.g.
     `vacancies.statushouder_share`). The replicates are simulated in the background; the
-    run's `progress` grows with each finished replicate."""
+    run's `progress` grows with each finished replicate. With `?check=true` nothing is started:
+    204 says the scenario would be (so a base and its variant can both be checked before either
+    starts, and then started in that order)."""
     from matcher.simulate.scenario import parse_scenario, scenario_document
 
     if body.replicates > settings.scenario_max_replicates:
@@ -97,6 +107,8 @@ def create_scenario_run(
         scenario = parse_scenario(body.scenario, "scenario")
     except InputError as error:
         raise invalid_input(error) from None
+    if check:
+        return Response(status_code=204)
     queue: ScenarioQueue = request.app.state.scenarios
     if queue.full(session):
         raise ApiError(429, f"{queue.limit} scenario runs are already waiting; try again when one has finished.")

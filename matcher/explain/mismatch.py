@@ -17,6 +17,12 @@ from matcher.model import Prepared
 from matcher.rules.arrays import IntArray
 
 NEEDS = ("wheelchair", "mobility", "lgbtiq", "psychosocial")
+NEEDS_NL = {
+    "wheelchair": "rolstoel",
+    "mobility": "slecht ter been",
+    "lgbtiq": "LHBTIQ+",
+    "psychosocial": "psychosociale begeleiding",
+}  # the words a WBB member reads in a Dutch sentence
 
 
 def mismatch_report(prep: Prepared, household: IntArray, lang: str) -> list[dict[str, Any]]:
@@ -65,7 +71,7 @@ def _group_words(row: dict[str, Any], lang: str) -> str:
         if future > persons:
             who += f" (straks {future} met nareizigers)"
         if row["needs"]:
-            who += f" met {', '.join(row['needs'])}"
+            who += f" met {', '.join(NEEDS_NL[need] for need in row['needs'])}"
         return f"{n} {who}"
     who = ("single person" if n == 1 else "single persons") if persons == 1 else f"household{'s' if n != 1 else ''} of {persons}"
     if future > persons:

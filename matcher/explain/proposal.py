@@ -9,7 +9,7 @@ from __future__ import annotations
 import gc
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -20,7 +20,7 @@ from matcher import __version__
 from matcher.explain.alternatives import alternatives
 from matcher.explain.counterfactual import Verifier, render_counterfactual
 from matcher.explain.mismatch import mismatch_report
-from matcher.explain.reasons import UNIT_TYPE_WORDS, Explainer, tier_difference_words
+from matcher.explain.reasons import UNIT_TYPE_WORDS, Explainer, tier_difference_nl, tier_difference_words
 from matcher.model import Prepared, Solution
 from matcher.model.network import forced_differences
 from matcher.model.terms import term_values
@@ -196,7 +196,7 @@ def _assemble(prep: Prepared, solution: Solution, wall_time_s: float, lang: str 
                     policy.deadline_weeks,
                     current_unit[hi],
                 )
-                + _alternatives_sentence(others[k], lang),
+                + _alternatives_sentence(others[k], lang, policy.objective),
                 neighbourhood=nbh,
                 fixed=bool(fixed[k]),
                 alternatives=others[k],
@@ -314,8 +314,9 @@ def _match_sentence(
     return text
 
 
-def _alternatives_sentence(item: dict[str, Any], lang: str) -> str:
-    """Why this one, in one sentence: the next-best unit and household, and the difference per tier."""
+def _alternatives_sentence(item: dict[str, Any], lang: str, objective: Sequence[Mapping[str, int]]) -> str:
+    """Why this one, in one sentence: the next-best unit and household, and the difference per tier
+    (in Dutch in words: "zou 36 wachtdagen minder opleveren")."""
     unit, household = item["next_best_unit"], item["next_best_household"]
     nl = lang == "nl"
     parts = []
@@ -328,7 +329,11 @@ def _alternatives_sentence(item: dict[str, Any], lang: str) -> str:
                 else f"Next-best unit for this household: {unit['unit_id']}"
             )
             + (f" ({'ging naar' if nl else 'went to'} {taken})" if taken else "")
-            + f", {'verschil per prioriteit' if nl else 'difference per tier'} {tier_difference_words(unit['tier_difference'])}"
+            + (
+                f", {tier_difference_nl(unit['tier_difference'], objective)}"
+                if nl
+                else f", difference per tier {tier_difference_words(unit['tier_difference'])}"
+            )
         )
     if household is not None:
         placed = household["placed_in"]
@@ -336,7 +341,8 @@ def _alternatives_sentence(item: dict[str, Any], lang: str) -> str:
             (f"volgende kandidaat voor deze woning: {household['household_id']}" if nl
              else f"next-best household for this unit: {household['household_id']}")
             + (f" ({'kreeg' if nl else 'got'} {placed})" if placed else "")
-            + f", {'verschil' if nl else 'difference'} {tier_difference_words(household['tier_difference'])}"
+            + (f", {tier_difference_nl(household['tier_difference'], objective)}" if nl
+               else f", difference {tier_difference_words(household['tier_difference'])}")
         )  # fmt: skip
     if not parts:
         return " Er was geen alternatief." if nl else " There was no alternative."

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -40,6 +40,16 @@ def _persons_words(n: int, lang: str) -> str:
     return "1 person" if n == 1 else f"{n} persons"
 
 
+MONTHS_NL = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
+             "november", "december")  # fmt: skip
+
+
+def dutch_date(iso: str) -> str:
+    """An ISO date as a Dutch sentence writes it: "3 maart 2025"."""
+    day = dt.date.fromisoformat(iso)
+    return f"{day.day} {MONTHS_NL[day.month - 1]} {day.year}"
+
+
 def household_rule_phrase(details: Mapping[str, Any], lang: str) -> str:
     """The units each rule excluded for one household, in the rule's own words and numbers."""
     context = {
@@ -47,7 +57,7 @@ def household_rule_phrase(details: Mapping[str, Any], lang: str) -> str:
         "future": _persons_words(int(details["future_size"]), lang),
         "cap": details.get("rent_cap") or "",
         "municipality": details["municipality"],
-        "horizon_end": details["horizon_end"],
+        "horizon_end": dutch_date(details["horizon_end"]) if lang == "nl" else details["horizon_end"],
     }
     parts: list[str] = []
     counts = details["excluded_by"]
@@ -69,6 +79,69 @@ def _difference_words(values: tuple[int, ...]) -> str:
     return " / ".join(f"{v:+d}" if v else "0" for v in values)
 
 
+# A term's amount in Dutch words: (one, many, "meer"/"minder" after the number).
+_TERM_NL: dict[str, tuple[str, str]] = {
+    "placed_households": ("huishouden meer geplaatst", "huishoudens meer geplaatst"),
+    "placed_persons": ("persoon meer geplaatst", "personen meer geplaatst"),
+    "waiting_days": ("wachtdag meer", "wachtdagen meer"),
+    "overdue": ("huishouden over de termijn meer geplaatst", "huishoudens over de termijn meer geplaatst"),
+    "vulnerable": ("kwetsbaar huishouden meer geplaatst", "kwetsbare huishoudens meer geplaatst"),
+    "temporary": ("tijdelijke plaatsing meer", "tijdelijke plaatsingen meer"),
+    "underoccupancy": ("lege plaats meer (onderbezetting)", "lege plaatsen meer (onderbezetting)"),
+    "preferred": ("plaatsing in een voorkeurswijk meer", "plaatsingen in een voorkeurswijk meer"),
+    "own_municipality": ("plaatsing in de eigen gemeente meer", "plaatsingen in de eigen gemeente meer"),
+    "move_on": ("doorstromer meer geplaatst", "doorstromers meer geplaatst"),
+}
+TERM_NAMES_NL = {
+    "placed_households": "huishoudens geplaatst",
+    "placed_persons": "personen geplaatst",
+    "waiting_days": "wachtdagen",
+    "overdue": "over de termijn",
+    "vulnerable": "kwetsbaar",
+    "temporary": "tijdelijk",
+    "underoccupancy": "onderbezetting",
+    "preferred": "voorkeurswijk",
+    "own_municipality": "eigen gemeente",
+    "move_on": "doorstromer",
+}
+# The Dutch words of a tier difference always read "zou ... opleveren" or "volgens het beleid even
+# goed", so the service can withhold them as one phrase (api/redaction.py).
+EVEN_GOOD_NL = "volgens het beleid even goed"
+
+
+def tier_difference_nl(values: list[int], objective: Sequence[Mapping[str, int]]) -> str:
+    """A tier difference in plain Dutch, for a WBB member: "zou 36 wachtdagen minder opleveren".
+
+    A tier of one term says how many of that term (the weight divided out); a tier of several
+    terms says how many points, naming its terms."""
+    parts = []
+    for k, value in enumerate(values):
+        if not value:
+            continue
+        more = value > 0
+        if k >= len(objective):  # the stability tier after the policy's own: pairs of the previous proposal kept
+            pairs = "paar" if abs(value) == 1 else "paren"
+            parts.append(f"{abs(value)} {pairs} uit het vorige voorstel {'meer' if more else 'minder'} behouden")
+            continue
+        tier = objective[k]
+        if len(tier) == 1:
+            ((term, weight),) = tier.items()
+            if weight and value % weight == 0 and term in _TERM_NL:
+                n = value // weight
+                one, many = _TERM_NL[term]
+                words = one if abs(n) == 1 else many
+                parts.append(f"{abs(n)} {words if n > 0 else words.replace(' meer', ' minder', 1)}")
+                continue
+        names = ", ".join(TERM_NAMES_NL.get(t, t) for t in tier)
+        parts.append(
+            f"{abs(value)} punt{'' if abs(value) == 1 else 'en'} {'meer' if more else 'minder'} op prioriteit {k + 1} ({names})"
+        )
+    if not parts:
+        return EVEN_GOOD_NL
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " en " + parts[-1]
+    return f"zou {listed} opleveren"
+
+
 def _taken_phrase(taken: list[dict[str, Any]], lang: str) -> str:
     if not taken:
         return "."
@@ -77,12 +150,12 @@ def _taken_phrase(taken: list[dict[str, Any]], lang: str) -> str:
     return (" (o.a. " if lang == "nl" else " (among them ") + "; ".join(parts) + ")."
 
 
-def _forced_phrase(details: Mapping[str, Any], lang: str) -> str:
+def _forced_phrase(details: Mapping[str, Any], lang: str, objective: Sequence[Mapping[str, int]]) -> str:
     difference = details.get("forced_tier_difference")
     if difference is None:
         return ""
     if lang == "nl":
-        return f" Dit huishouden toch plaatsen verandert het voorstel per prioriteit met {tier_difference_words(difference)}."
+        return f" Dit huishouden toch plaatsen {tier_difference_nl(difference, objective)}."
     return f" Placing this household anyway changes the proposal per tier by {tier_difference_words(difference)}."
 
 
@@ -326,12 +399,12 @@ class Explainer:
             )
         taken = details.get("units_taken")
         if not taken:
-            return text + _taken_phrase([], lang) + _forced_phrase(details, lang)
+            return text + _taken_phrase([], lang) + _forced_phrase(details, lang, self.prep.instance.policy.objective)
         # Households ranked alike share one list (see units_taken), alive as long as the details, so one phrase.
         key = (id(taken), lang)
         if key not in self._taken_phrases:
             self._taken_phrases[key] = _taken_phrase(taken, lang)
-        return text + self._taken_phrases[key] + _forced_phrase(details, lang)
+        return text + self._taken_phrases[key] + _forced_phrase(details, lang, self.prep.instance.policy.objective)
 
     # --- units -----------------------------------------------------------------------
     def unit_reason(self, unit: int) -> tuple[str, dict[str, Any]]:
@@ -363,7 +436,8 @@ class Explainer:
         policy = self.prep.instance.policy
         if reason == "not_available_yet":
             if lang == "nl":
-                return f"Pas beschikbaar vanaf {details['available_from']}, na de horizon van {policy.horizon_days} dagen."
+                available = dutch_date(details["available_from"])
+                return f"Pas beschikbaar vanaf {available}, na de horizon van {policy.horizon_days} dagen."
             return f"Only available from {details['available_from']}, after the {policy.horizon_days}-day horizon."
         if reason == "no_eligible_household":
             phrase = _rule_phrase(details["excluded_by"], lang)

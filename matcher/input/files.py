@@ -32,6 +32,19 @@ UNPACKED_BYTES_PER_ROW = 4096
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 
 
+SEMICOLONS = (
+    "the cells are separated by semicolons (;), as Dutch Excel saves CSV; "
+    "save the file as CSV UTF-8 (comma delimited) or upload it as .xlsx"
+)
+
+
+def _semicolons(header: Sequence[str], required: Sequence[str]) -> bool:
+    """True when the header holds the required columns once it is split at semicolons: a CSV
+    file saved by a Dutch Excel, which separates cells with ``;`` (its decimal comma takes ``,``)."""
+    names = {part.strip() for column in header for part in str(column).split(";")}
+    return any(";" in str(column) for column in header) and all(column in names for column in required)
+
+
 def read_table(
     path: Path, label: str | None = None, required: Sequence[str] = (), max_rows: int | None = None
 ) -> tuple[Rows, list[str], str]:
@@ -170,6 +183,8 @@ def _rows_of(
                 )
     if not any(header):
         raise InputError.single(name, "row 1 is empty; the column names must be in row 1", row=1)
+    if missing and _semicolons(header, required):
+        raise InputError.single(name, SEMICOLONS, row=1)
     if missing:
         for column in missing:
             problems.add(name, "required column is missing", row=1, column=column)

@@ -34,6 +34,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/v1/households/{household_id}/timeline"): "viewer",
     ("POST", "/v1/units/import"): "admin",
     ("POST", "/v1/units/batch"): "admin",
+    ("POST", "/v1/pool/import"): "admin",
     ("GET", "/v1/units"): "viewer",
     ("GET", "/v1/units/{unit_id}"): "viewer",
     ("PATCH", "/v1/units/{unit_id}"): "admin",
@@ -93,7 +94,7 @@ SAMPLE_BODY: dict[tuple[str, str], Any] = {
     ("POST", "/v1/scenarios"): {"scenario": {"horizon_weeks": 0}},
     ("POST", "/v1/tokens/revoke"): {"owner": "Niemand Bekend"},
 }
-UPLOADS = {("POST", "/v1/households/import"), ("POST", "/v1/units/import")}
+UPLOADS = {("POST", "/v1/households/import"), ("POST", "/v1/units/import"), ("POST", "/v1/pool/import")}
 WHO = ["none", "revoked", *ROLES, *(f"{role}@Nijmegen" for role in ROLES)]
 
 
@@ -121,7 +122,7 @@ def _call(service: Service, method: str, template: str, headers: dict[str, str])
     path = template.format(**SAMPLE_PARAMS)
     kwargs: dict[str, Any] = {"headers": headers, "params": SAMPLE_QUERY.get(template)}
     if (method, template) in UPLOADS:
-        kwargs["files"] = {"file": ("empty.csv", b"", "text/csv")}
+        kwargs["files"] = {"households" if "pool" in template else "file": ("empty.csv", b"", "text/csv")}
     elif (method, template) in SAMPLE_BODY:
         kwargs["json"] = SAMPLE_BODY[(method, template)]
     return service.client.request(method, path, **kwargs)

@@ -15,22 +15,37 @@ from api.excel import dutch_date, local_time, proposal_workbook, safe
 
 
 def test_workbook_has_the_proposal_rows(service: Service) -> None:
-    """Matches, Unmatched, Unused units and Mismatch hold one row per item of the proposal."""
+    """Voorstel, Niet geplaatst, Niet gebruikte woningen and Vraag en aanbod hold one row per item of
+    the proposal, under Dutch headers, with reasons in Dutch words."""
     load_example(service.client, service.auth("admin"))
     run = start_run(service.client, service.auth("wbb"))
     response = service.client.get(f"/v1/runs/{run['id']}/proposal.xlsx", headers=service.auth("viewer"))
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/vnd.openxmlformats")
     book = openpyxl.load_workbook(io.BytesIO(response.content))
-    assert book.sheetnames == ["Voorblad", "Matches", "Unmatched", "Unused units", "Mismatch", "Besluiten"]
+    assert book.sheetnames == [
+        "Voorblad",
+        "Voorstel",
+        "Niet geplaatst",
+        "Niet gebruikte woningen",
+        "Vraag en aanbod",
+        "Besluiten",
+    ]
     document = proposal(service.client, service.auth("viewer"), run["id"])
-    matches = list(book["Matches"].iter_rows(values_only=True))
-    assert matches[0][:3] == ("household_id", "unit_id", "persons")
+    matches = list(book["Voorstel"].iter_rows(values_only=True))
+    assert matches[0][:3] == ("Huishouden", "Woning", "Personen")
     assert [(r[0], r[1]) for r in matches[1:]] == [(m["household_id"], m["unit_id"]) for m in document["matches"]]
     assert matches[1][-1] == document["matches"][0]["explanation"]
-    assert book["Unmatched"].max_row == len(document["unmatched_households"]) + 1
-    assert book["Unused units"].max_row == len(document["unused_units"]) + 1
-    assert book["Mismatch"].max_row == len(document["mismatch"]) + 1
+    unmatched = list(book["Niet geplaatst"].iter_rows(values_only=True))
+    assert len(unmatched) == len(document["unmatched_households"]) + 1
+    assert {r[1] for r in unmatched[1:]} <= {
+        "voorrang voor anderen",
+        "geen passende woning",
+        "documenten onvolledig (BSN/IBAN)",
+        "wijkplafond bereikt",
+    }
+    assert book["Niet gebruikte woningen"].max_row == len(document["unused_units"]) + 1
+    assert book["Vraag en aanbod"].max_row == len(document["mismatch"]) + 1
 
 
 def test_formula_like_text_is_escaped() -> None:

@@ -145,3 +145,19 @@ def test_a_run_submitted_twice_is_solved_once(service: Service) -> None:
         again = client.get(f"/v1/runs/{run_id}", headers=wbb).json()
     assert again["status"] == "done" and again["error"] is None and again["finished_at"] == run["finished_at"]
     assert len(proposal(service.client, wbb, run_id)["matches"]) == again["kpis"]["placed_households"]
+
+
+def test_the_current_run_says_when_the_lists_changed_after_it(service: Service) -> None:
+    """A run is not out of date after decisions on it; it is once the lists are read in again
+    (``pool_changed``), and a new run is not until the next import."""
+    load_example(service.client, service.auth("admin"))
+    run = start_run(service.client, service.auth("wbb"))
+    match = service.client.get(f"/v1/runs/{run['id']}/proposal", headers=service.auth("wbb")).json()["matches"][0]
+    body = {"household_id": match["household_id"], "unit_id": match["unit_id"], "kind": "pin"}
+    assert service.client.post(f"/v1/runs/{run['id']}/decisions", headers=service.auth("wbb"), json=body).status_code == 201
+    assert service.client.get(f"/v1/runs/{run['id']}", headers=service.auth("viewer")).json()["pool_changed"] is False
+    load_example(service.client, service.auth("admin"))
+    assert service.client.get(f"/v1/runs/{run['id']}", headers=service.auth("viewer")).json()["pool_changed"] is True
+    assert service.client.get("/v1/runs", headers=service.auth("viewer")).json()["items"][0]["pool_changed"] is True
+    again = start_run(service.client, service.auth("wbb"))
+    assert service.client.get(f"/v1/runs/{again['id']}", headers=service.auth("viewer")).json()["pool_changed"] is False

@@ -10,7 +10,6 @@ Overzicht (GET /v1/dashboard), the proposal as JSON, and the proposal as an Exce
 from __future__ import annotations
 
 import io
-import json
 import re
 from collections import Counter
 from typing import Any
@@ -18,7 +17,9 @@ from typing import Any
 import openpyxl
 from service_helpers import Service, csv_rows, load_example, proposal, start_run, typed
 
+from api.excel import MISMATCH_COLUMNS
 from api.redaction import SMALL_CELL
+from api.words import NEEDS
 
 Profile = tuple[int, int]
 
@@ -121,11 +122,15 @@ def subtraction_attack(
 def _sheet_rows(content: bytes, title: str) -> list[dict[str, Any]]:
     book = openpyxl.load_workbook(io.BytesIO(content))
     values = list(book[title].iter_rows(values_only=True))
-    header = [str(h) for h in values[0]]
+    keys = {dutch: key for key, dutch in MISMATCH_COLUMNS.items()}
+    header = [keys.get(str(h), str(h)) for h in values[0]]
     rows = [dict(zip(header, row, strict=True)) for row in values[1:]]
+    needs = {dutch: code for code, dutch in NEEDS.items()}
     for row in rows:
-        if isinstance(row.get("needs"), str):
-            row["needs"] = json.loads(row["needs"].lstrip("'"))
+        if "needs" in row:  # Dutch words, separated by commas, back to the codes
+            row["needs"] = (
+                [needs[word] for word in str(row["needs"] or "").split(", ") if word] if row["needs"] is not None else None
+            )
     return rows
 
 
@@ -178,14 +183,14 @@ def test_proposal_json_gives_a_viewer_no_small_need_cell(service: Service) -> No
 
 def test_excel_gives_a_viewer_no_small_need_cell(service: Service) -> None:
     """The workbook a viewer downloads: the subtraction attack on the Mismatch sheet finds nothing,
-    and the Unused units sheet counts no households for a viewer."""
+    and the sheet Niet gebruikte woningen counts no households for a viewer."""
     run_id, document = _week(service)
     response = service.client.get(f"/v1/runs/{run_id}/proposal.xlsx", headers=service.auth("viewer"))
     assert response.status_code == 200
-    rows = _sheet_rows(response.content, "Mismatch")
+    rows = _sheet_rows(response.content, "Vraag en aanbod")
     known = _viewer_knowledge(service, proposal(service.client, service.auth("viewer"), run_id))
     assert subtraction_attack(rows, known, document["mismatch"]) == []
-    for unit in _sheet_rows(response.content, "Unused units"):
+    for unit in _sheet_rows(response.content, "Niet gebruikte woningen"):
         assert not re.search(r"\d+ (niet toegankelijk|zonder BSN|gedeelde woningen die niet passen)", str(unit["explanation"]))
 
 
@@ -197,6 +202,10 @@ def test_the_attack_finds_what_the_stored_report_gives_away(service: Service) ->
     assert any("(7, 9)" in finding for finding in subtraction_attack(document["mismatch"], known, document["mismatch"]))
     needs_free = [r for r in document["mismatch"] if not r["needs"]]
     assert any("(7, 9)" in finding for finding in subtraction_attack(needs_free, known, document["mismatch"]))
+
+
+# How a Dutch explanation tells a tier difference: in words, never as numbers per tier.
+TIER_WORDS = r"verschil(?: per prioriteit)? [+-]?\d|zou .* opleveren|volgens het beleid even goed"
 
 
 def test_viewer_cannot_read_the_vulnerable_term_back_from_tier_numbers(service: Service) -> None:
@@ -216,5 +225,5 @@ def test_viewer_cannot_read_the_vulnerable_term_back_from_tier_numbers(service: 
         for other in match["alternatives"].values():
             if other:
                 assert other["tier_difference"] is None
-        assert not re.search(r"verschil(?: per prioriteit)? [+-]?\d", match["explanation"]), match["explanation"]
-    assert any(re.search(r"verschil(?: per prioriteit)? [+-]?\d", m["explanation"]) for m in document["matches"])
+        assert not re.search(TIER_WORDS, match["explanation"]), match["explanation"]
+    assert any(re.search(TIER_WORDS, m["explanation"]) for m in document["matches"])

@@ -88,8 +88,8 @@ def test_officer_reads_the_proposal_as_stored(service: Service) -> None:
 
 
 def test_viewer_workbook_has_no_vulnerable_column_or_household_explanations(service: Service) -> None:
-    """The Excel export follows the same rule: a viewer's workbook has no ``vulnerable`` column and the
-    Unmatched sheet carries the withheld sentence; an officer's workbook has both."""
+    """The Excel export follows the same rule: a viewer's workbook has no column Kwetsbaar and the
+    sheet Niet geplaatst carries the withheld sentence; an officer's workbook has both."""
     load_example(service.client, service.auth("admin"))
     run = start_run(service.client, service.auth("wbb"))
     books = {}
@@ -97,7 +97,7 @@ def test_viewer_workbook_has_no_vulnerable_column_or_household_explanations(serv
         response = service.client.get(f"/v1/runs/{run['id']}/proposal.xlsx", headers=service.auth(role))
         assert response.status_code == 200
         books[role] = openpyxl.load_workbook(io.BytesIO(response.content))
-    header = {role: next(book["Matches"].iter_rows(values_only=True)) for role, book in books.items()}
-    assert "vulnerable" not in header["viewer"] and "vulnerable" in header["officer"]
-    unmatched = [row[2] for row in books["viewer"]["Unmatched"].iter_rows(min_row=2, values_only=True)]
+    header = {role: next(book["Voorstel"].iter_rows(values_only=True)) for role, book in books.items()}
+    assert "Kwetsbaar" not in header["viewer"] and "Kwetsbaar" in header["officer"]
+    unmatched = [row[2] for row in books["viewer"]["Niet geplaatst"].iter_rows(min_row=2, values_only=True)]
     assert unmatched and set(unmatched) == {WITHHELD_EXPLANATION}

@@ -101,3 +101,11 @@ def test_a_page_is_the_same_whatever_the_query(client: TestClient, path: str) ->
     page = client.get(path).text
     for query in ({"_name": "../__init__.py"}, {"_html": "<p>injected</p>"}, {"name": "wat-als.html"}):
         assert client.get(path, params=query).text == page
+
+
+def test_the_pages_words_are_the_services_words() -> None:
+    """The pages' Dutch words for the codes (static/js/words.js) are api/words.py's, as
+    `python -m api.words` writes them."""
+    from api import words
+
+    assert (HERE / "static" / "js" / "words.js").read_text(encoding="utf-8") == words.javascript(), "run python -m api.words"

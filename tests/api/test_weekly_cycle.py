@@ -59,7 +59,7 @@ def test_weekly_cycle_over_http(database_url: str, tmp_path: Path) -> None:
         workbook = client.get(f"/v1/runs/{first['id']}/proposal.xlsx", headers=wbb)
         assert workbook.status_code == 200
         sheets = openpyxl.load_workbook(io.BytesIO(workbook.content)).sheetnames
-        assert (sheets[0], sheets[1], sheets[-1]) == ("Voorblad", "Matches", "Besluiten")
+        assert (sheets[0], sheets[1], sheets[-1]) == ("Voorblad", "Voorstel", "Besluiten")
         matches = client.get(f"/v1/runs/{first['id']}/proposal", headers=wbb).json()["matches"]
         decisions = [
             (matches[0], {"kind": "accept", "housed_on": "2025-03-10"}),

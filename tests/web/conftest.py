@@ -3,8 +3,9 @@ from `matcher token create`) and headless Debian Chromium driven by Playwright.
 
 Every page a test opens is watched: a request to any host but 127.0.0.1/localhost is blocked
 and recorded, and so is every console error and uncaught page error; the test fails on any.
-Without Chromium the tests are skipped, unless MATCHER_REQUIRE_SYSTEM=1, where that is a failure.
-Screenshots go to test-artifacts/screenshots/ (kept by CI, ignored by git).
+Without Chromium, or without axe-core (`npm ci` in tests/web installs it), the tests are skipped,
+unless MATCHER_REQUIRE_SYSTEM=1, where that is a failure. Screenshots (desktop 1400x900 and phone
+390x844) and printed pages go to test-artifacts/ (kept by CI, ignored by git).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "api"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from service_helpers import server
-from web_helpers import Site, Watched
+from web_helpers import AXE, DESKTOP, Site, Watched
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -34,6 +35,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    "--lang=nl-NL",  # date fields as a Dutch browser shows them (dd-mm-jjjj)
 ]
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 OWNERS = {"viewer": "K. de Kijker", "officer": "B. Beleid", "wbb": "W. Bemiddelaar", "admin": "A. Beheer"}
@@ -94,13 +96,21 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         yield Site(url=str(client.base_url).rstrip("/"), tokens=tokens, folder=folder)
 
 
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe-core from the npm registry (tests/web/package.json), injected into the pages by the tests."""
+    if not AXE.exists():
+        _missing("no axe-core here (run `npm ci` in tests/web)")
+    return AXE.read_text(encoding="utf-8")
+
+
 @pytest.fixture
-def watched(chromium: Any) -> Iterator[Watched]:
-    """A fresh browser context (Dutch locale, laptop size); fails the test on console errors or outside requests."""
-    context = chromium.new_context(locale="nl-NL", viewport={"width": 1366, "height": 900}, accept_downloads=True)
+def watched(chromium: Any, axe_source: str) -> Iterator[Watched]:
+    """A fresh browser context (Dutch locale, desktop size); fails the test on console errors or outside requests."""
+    context = chromium.new_context(locale="nl-NL", viewport=DESKTOP, accept_downloads=True)
     context.set_default_timeout(30_000)
     page = context.new_page()
-    watched = Watched(page=page)
+    watched = Watched(page=page, axe_source=axe_source)
 
     def route(route: Any) -> None:
         host = urlsplit(route.request.url).hostname or ""
@@ -114,7 +124,13 @@ def watched(chromium: Any) -> Iterator[Watched]:
     page.on("console", lambda message: watched.errors.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: watched.errors.append(f"page error: {error}"))
     yield watched
+    # Every test ends with the accessibility check of the state its page is in (on the service's
+    # own pages): no serious or critical WCAG 2.1 AA violation; tests check earlier states too.
+    violations: list[str] = []
+    if not page.is_closed() and page.url.startswith("http") and page.evaluate("() => !!document.querySelector('header.top')"):
+        violations = watched.accessibility()
     context.close()
+    assert violations == [], f"accessibility violations at the end of the test: {violations}"
     assert watched.outside == [], f"requests left localhost: {watched.outside}"
     unexpected = [e for e in watched.errors if not any(fragment in e for fragment in watched.expected)]
     assert unexpected == [], f"console errors: {unexpected}"

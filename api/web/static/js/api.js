@@ -30,11 +30,23 @@ export function allows(role, needed) {
   return ROLES.indexOf(role) >= ROLES.indexOf(needed);
 }
 
+const REQUEST_PARTS = new Set(["invoer", "adres", "verzoek", "scenario", "body", "query", "path", "request"]);
+
+/** One problem as a line: "households.csv, rij 14, kolom max_occupants: verwacht ..." (file, row, column),
+ * or "veld decided_by: ..." for a field of a form. */
+export function problemText(p) {
+  const where = [];
+  if (p.source && !REQUEST_PARTS.has(p.source)) where.push(p.source);
+  if (p.row) where.push(`rij ${p.row}`);
+  if (p.column) where.push(`${REQUEST_PARTS.has(p.source) ? "veld" : "kolom"} ${p.column}`);
+  return where.length ? `${where.join(", ")}: ${p.message}` : p.message;
+}
+
 /** An error answer of the service, with its message and problems in one line each. */
 export class ApiError extends Error {
   constructor(status, body) {
     const error = (body && body.error) || {};
-    const problems = (error.problems || []).map((p) => [p.source, p.row ? `rij ${p.row}` : null, p.column, p.message].filter(Boolean).join(", "));
+    const problems = (error.problems || []).map(problemText);
     super([error.message || `Fout ${status}`, ...problems].join("\n"));
     this.status = status;
     this.code = error.code;
@@ -43,7 +55,8 @@ export class ApiError extends Error {
 }
 
 async function request(method, path, { json, form, raw } = {}) {
-  const headers = { Authorization: `Bearer ${token() || ""}` };
+  // The service words its error messages in Dutch for the pages (the codes stay English).
+  const headers = { Authorization: `Bearer ${token() || ""}`, "Accept-Language": "nl" };
   let body;
   if (json !== undefined) {
     headers["Content-Type"] = "application/json";

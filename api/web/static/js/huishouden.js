@@ -2,6 +2,7 @@
 
 import { allows, api } from "./api.js";
 import { el, errorText, formatDate, nf0, setStatus, startPage } from "./shell.js";
+import { labelCells } from "./table-tools.js";
 
 const STATES = {
   waiting: "wachtend",
@@ -135,6 +136,8 @@ function eventBody(kind) {
   if (kind === "documents_expected" || kind === "family_expected") body.expected = document.getElementById("event-expected").value || null;
   return body;
 }
+
+labelCells();
 
 startPage((me) => {
   const input = document.getElementById("household-id");

@@ -3,6 +3,8 @@
 import { api, download } from "./api.js";
 import { bars, legend } from "./charts.js";
 import { el, errorText, formatDate, nf0, setStatus, startPage } from "./shell.js";
+import { labelCells } from "./table-tools.js";
+import { needsText } from "./words.js";
 
 function tile(value, label, kind = "", id = null) {
   return el("div", { class: `tile ${kind}`.trim(), id }, el("div", { class: "value", text: value }), el("div", { class: "label", text: label }));
@@ -17,27 +19,35 @@ function taakstelling(data) {
     return;
   }
   for (const row of data.taakstelling) {
+    const half = halfYearWords(row.half_year);
+    box.append(el("h3", { text: `${row.municipality}, ${half}` }));
+    if (row.due <= 0 && row.target === 0 && row.carried_in === 0) {
+      // No target yet for this half year: no meter of "2 van 0" and no negative work to do.
+      box.append(el("p", { class: "taak-detail" }, `${nf0.format(row.realised)} personen gehuisvest. Voor het ${half} is nog geen taakstelling ingesteld.`));
+      continue;
+    }
     const due = Math.max(row.due, 0);
     const share = due > 0 ? Math.min(row.realised / due, 1) : 1;
     const fill = el("div", { class: "fill" });
     fill.style.width = `${Math.round(share * 100)}%`;
     const meter = el(
       "div",
-      { class: "meter", role: "meter", "aria-valuemin": 0, "aria-valuemax": due, "aria-valuenow": row.realised, "aria-label": `Taakstelling ${row.municipality} ${row.half_year}` },
+      { class: "meter", role: "meter", "aria-valuemin": 0, "aria-valuemax": due, "aria-valuenow": Math.min(row.realised, due), "aria-label": `Taakstelling ${row.municipality}, ${half}` },
       fill,
       el("div", { class: "label", text: `${nf0.format(row.realised)} van ${nf0.format(row.due)} personen gehuisvest` }),
     );
-    box.append(
-      el("h3", { text: `${row.municipality}, ${row.half_year.replace("-H", " halfjaar ")}` }),
-      meter,
-      el(
-        "p",
-        { class: "taak-detail" },
-        `Doel dit halfjaar ${nf0.format(row.target)}, achterstand meegenomen ${nf0.format(row.carried_in)}, nog te doen ${nf0.format(row.remaining)}. `,
-        row.backlog > 0 ? `Achterstand na het laatste halfjaar: ${nf0.format(row.backlog)} personen.` : `Voorsprong: ${nf0.format(-row.backlog)} personen.`,
-      ),
-    );
+    const carried = row.carried_in > 0 ? `, achterstand uit eerdere halfjaren ${nf0.format(row.carried_in)}` : row.carried_in < 0 ? `, voorsprong uit eerdere halfjaren ${nf0.format(-row.carried_in)}` : "";
+    const rest =
+      row.remaining > 0
+        ? `Nog te doen: ${nf0.format(row.remaining)} personen; wie er tot het eind van dit halfjaar niet bij komt, gaat als achterstand mee naar het volgende.`
+        : `De opgave is gehaald, met een voorsprong van ${nf0.format(-row.remaining)} personen.`;
+    box.append(meter, el("p", { class: "taak-detail" }, `Taakstelling ${nf0.format(row.target)} personen${carried}. ${rest}`));
   }
+}
+
+function halfYearWords(code) {
+  const [year, half] = code.split("-H");
+  return `${half === "1" ? "eerste" : "tweede"} halfjaar van ${year}`;
 }
 
 function tiles(data) {
@@ -75,8 +85,8 @@ function waiting(data) {
 function profileLabel(row, withheld) {
   const size = row.persons === 1 ? "alleenstaand" : `${row.persons} personen`;
   const later = row.future_size && row.future_size !== row.persons ? ` (straks ${row.future_size})` : "";
-  if (withheld && row.needs && row.needs.length) return `waarvan met ${row.needs.join(", ")}`;
-  const needs = row.needs && row.needs.length ? `, ${row.needs.join(", ")}` : "";
+  if (withheld && row.needs && row.needs.length) return `waarvan met ${needsText(row.needs)}`;
+  const needs = row.needs && row.needs.length ? `, ${needsText(row.needs)}` : "";
   return size + later + needs;
 }
 
@@ -124,13 +134,17 @@ function placements(data) {
   const box = document.getElementById("chart-placements");
   const p = data.placements_by_neighbourhood;
   if (!p.months.length) {
-    box.replaceChildren(el("p", { class: "muted", text: "Nog niemand verhuisd." }));
+    box.replaceChildren(el("p", { class: "muted", text: `Tot en met ${formatDate(data.on)} is nog niemand verhuisd.` }));
     return;
   }
   const series = p.neighbourhoods.map((n, k) => ({ name: n.neighbourhood, key: k % 8, values: n.persons }));
-  const chart = bars({ title: "Gehuisveste personen per maand en wijk", categories: p.months, series, stacked: true, width: 1300, height: 380 });
+  const month = (code) => {
+    const [y, m] = code.split("-").map(Number);
+    return new Date(Date.UTC(y, m - 1, 1)).toLocaleDateString("nl-NL", { month: "short", year: "numeric", timeZone: "UTC" });
+  };
+  const chart = bars({ title: "Gehuisveste personen per maand en wijk", categories: p.months.map(month), series, stacked: true, width: 1300, height: 380 });
   chart.dataset.chart = "placements";
-  box.replaceChildren(legend(series), chart);
+  box.replaceChildren(legend(series), chart, el("p", { class: "muted", text: `Verhuizingen tot en met ${formatDate(data.on)}.` }));
 }
 
 function householdLink(id) {
@@ -206,14 +220,26 @@ async function load() {
   }
 }
 
+/** The target form shows the half year of the peildatum and its target as stored (never a stale entry). */
+function fillTarget(data) {
+  if (!data) return;
+  const municipality = document.getElementById("target-municipality").value.trim();
+  const half = `${data.on.slice(0, 4)}-H${Number(data.on.slice(5, 7)) <= 6 ? 1 : 2}`;
+  const row = data.taakstelling.find((r) => r.half_year === half && (!municipality || r.municipality === municipality));
+  document.getElementById("target-half").value = half;
+  document.getElementById("target-persons").value = row && row.target ? String(row.target) : "";
+}
+
+labelCells();
+
 startPage(async (me) => {
   const data = await load();
   const form = document.getElementById("target-form");
   const municipality = document.getElementById("target-municipality");
   municipality.value = me.municipality || (data && data.taakstelling[0] ? data.taakstelling[0].municipality : (data && data.municipalities[0]) || "");
-  document.getElementById("on-form").addEventListener("submit", (event) => {
+  document.getElementById("on-form").addEventListener("submit", async (event) => {
     event.preventDefault();
-    load();
+    fillTarget(await load());
   });
   if (me.municipality) municipality.readOnly = true;
   document.getElementById("provincie").addEventListener("click", async () => {
@@ -226,15 +252,15 @@ startPage(async (me) => {
       setStatus(status, errorText(error), "error");
     }
   });
-  document.getElementById("target-half").value = data ? data.taakstelling[0]?.half_year || `${data.on.slice(0, 4)}-H${Number(data.on.slice(5, 7)) <= 6 ? 1 : 2}` : "";
+  fillTarget(data);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const status = document.getElementById("status");
     try {
       const half = document.getElementById("target-half").value.trim();
-      await api.put(`/v1/taakstelling/${encodeURIComponent(municipality.value.trim())}/${encodeURIComponent(half)}`, { persons: Number(document.getElementById("target-persons").value) });
-      await load();
-      setStatus(status, "Taakstelling opgeslagen.", "ok");
+      const saved = await api.put(`/v1/taakstelling/${encodeURIComponent(municipality.value.trim())}/${encodeURIComponent(half)}`, { persons: Number(document.getElementById("target-persons").value) });
+      fillTarget(await load());
+      setStatus(status, `Taakstelling opgeslagen: ${nf0.format(saved.persons ?? Number(document.getElementById("target-persons").value))} personen voor het ${halfYearWords(half)}.`, "ok");
     } catch (error) {
       setStatus(status, errorText(error), "error");
     }

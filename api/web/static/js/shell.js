@@ -2,6 +2,7 @@
 // role-dependent controls, status lines.
 
 import { ApiError, ROLE_NAMES, allows, api, clearToken, setToken, token, whenUnauthorized } from "./api.js";
+import { askOpenTabs, logoutEverywhere } from "./tabs.js";
 import { SsoError, finishSsoLogin, isSsoReturn, ssoConfig, ssoLogout, startSsoLogin } from "./sso.js";
 
 export function el(tag, attrs = {}, ...children) {
@@ -108,6 +109,7 @@ function showLogin(onLogin, message = "") {
       const me = await whoAmI();
       form.remove();
       onLogin(me);
+      document.querySelector("#content h1").focus(); // after login the keyboard starts at the page, not the body
     } catch (error) {
       clearToken();
       setStatus(status, refusalText(error), "error");
@@ -153,6 +155,7 @@ export async function startPage(render) {
   };
   document.getElementById("logout").addEventListener("click", () => {
     clearToken();
+    logoutEverywhere();
     if (!ssoLogout(ssoConfig())) window.location.reload();
   });
   if (isSsoReturn()) {
@@ -168,6 +171,18 @@ export async function startPage(render) {
   sessionStorage.removeItem(LOGIN_MESSAGE);
   if (!token()) {
     showLogin(begin, message);
+    // A second tab of the same person needs no new login: an open tab of this site lends its token.
+    const shared = await askOpenTabs();
+    if (shared && !token()) {
+      setToken(shared);
+      try {
+        const me = await whoAmI();
+        document.getElementById("login")?.remove();
+        begin(me);
+      } catch (_) {
+        clearToken();
+      }
+    }
     return;
   }
   try {

@@ -4,6 +4,7 @@
 import { allows, api, follow } from "./api.js";
 import { legend, lineBands } from "./charts.js";
 import { el, errorText, nf, setStatus, startPage } from "./shell.js";
+import { labelCells } from "./table-tools.js";
 
 const STRATEGIES = {
   optimise: { name: "Optimalisatie (engine)", color: "#0b5cad" },
@@ -22,18 +23,22 @@ const KPIS = {
   temporary_occupancy: ["Bezetting tijdelijke plekken (%)", 100],
   units_on_offer: ["Woningen op aanbod", 1],
 };
+// Per end figure: its label, its scale, and the words of one sentence about the difference
+// (what is counted, and whether more is better for the households).
 const FIGURES = {
-  persons_housed_total: ["Personen gehuisvest", 1],
-  taakstelling_remaining_end: ["Taakstelling nog open", 1],
-  pool_households_end: ["Huishoudens wachtend", 1],
-  wait_median_weeks_end: ["Wachttijd, mediaan (weken)", 1],
-  wait_p90_weeks_end: ["Wachttijd, 90e percentiel (weken)", 1],
-  offered_within_deadline_share_end: ["Aanbod binnen 10 weken (%)", 100],
-  moves_per_household_end: ["Verhuizingen per huishouden", 1],
-  temporary_occupancy_mean: ["Bezetting tijdelijke plekken (%)", 100],
-  declines_total: ["Afwijzingen", 1],
-  objective: ["Doelwaarde (personen × weken eerder)", 1],
+  persons_housed_total: ["Personen gehuisvest", 1, { unit: "personen", what: "gehuisvest", better: "more" }],
+  taakstelling_remaining_end: ["Taakstelling nog open (personen)", 1, { unit: "personen", what: "van de taakstelling nog open", better: "less" }],
+  pool_households_end: ["Huishoudens wachtend", 1, { unit: "huishoudens", what: "nog wachtend", better: "less" }],
+  wait_median_weeks_end: ["Wachttijd, mediaan (weken)", 1, { unit: "weken", what: "mediane wachttijd", better: "less" }],
+  wait_p90_weeks_end: ["Wachttijd van de 10% langst wachtenden (weken)", 1, { unit: "weken", what: "wachttijd voor de 10% die het langst wacht", better: "less" }],
+  offered_within_deadline_share_end: ["Aanbod binnen 10 weken (%)", 100, { unit: "procentpunt", what: "aanbod binnen 10 weken", better: "more" }],
+  moves_per_household_end: ["Verhuizingen per huishouden", 1, { unit: "verhuizingen per huishouden", what: "", better: "less" }],
+  temporary_occupancy_mean: ["Bezetting tijdelijke plekken (%)", 100, { unit: "procentpunt", what: "bezetting van tijdelijke plekken", better: "more" }],
+  declines_total: ["Afwijzingen", 1, { unit: "afwijzingen", what: "", better: "less" }],
+  objective: ["Persoonsweken in een woning (binnen de horizon)", 1, { unit: "persoonsweken", what: "in een woning: meer mensen gehuisvest, of eerder", better: "more" }],
 };
+
+const STAGES = { queued: "wacht op zijn beurt", running: "wordt doorgerekend", simulating: "wordt doorgerekend", summarising: "wordt samengevat", done: "klaar", failed: "mislukt" };
 
 const state = { presets: [], base: null, variant: null, comparison: null, comparisonError: null };
 const status = () => document.getElementById("status");
@@ -62,12 +67,52 @@ function fillPresets() {
   base.addEventListener("change", show);
   variant.addEventListener("change", show);
   show();
+  restoreForm();
+}
+
+// The form as it was sent last, kept for this tab, so a reload does not reset it.
+const FORM_KEY = "wbb-wat-als-form";
+const FORM_FIELDS = ["base-preset", "variant-preset", "horizon", "replicates", "base-json", "variant-json"];
+
+function keepForm() {
+  sessionStorage.setItem(FORM_KEY, JSON.stringify(Object.fromEntries(FORM_FIELDS.map((id) => [id, document.getElementById(id).value]))));
+}
+
+function restoreForm() {
+  let kept = null;
+  try {
+    kept = JSON.parse(sessionStorage.getItem(FORM_KEY) || "null");
+  } catch (_) {
+    kept = null;
+  }
+  if (!kept) return;
+  for (const id of FORM_FIELDS) if (typeof kept[id] === "string") document.getElementById(id).value = kept[id];
+}
+
+/** A scenario run's Dutch name: the label of the example question it came from, else its own name. */
+function runName(run) {
+  const preset = state.presets.find((p) => p.scenario && p.scenario.name === run.name);
+  return preset ? preset.label : run.name;
+}
+
+/** One plain Dutch sentence of what the difference (variant minus base) means. */
+function meaning(f, scale, words, horizon) {
+  const d = f && f.difference;
+  if (!d || d.mean === null || d.mean === undefined) return "";
+  const mean = d.mean * scale;
+  const period = horizon ? `na ${horizon} weken` : "aan het eind";
+  const about = words.what ? ` ${words.what}` : "";
+  if (Math.abs(mean) < 0.05) return `Geen verschil ${period}: de variant geeft evenveel ${words.unit}${about} als de basis.`;
+  const more = mean > 0;
+  const good = (words.better === "more") === more;
+  const band = d.p10 !== null && d.p90 !== null ? ` In 8 van 10 herhalingen ligt het verschil tussen ${nf.format(d.p10 * scale)} en ${nf.format(d.p90 * scale)}.` : "";
+  return `De variant geeft ${period} gemiddeld ${nf.format(Math.abs(mean))} ${words.unit} ${more ? "meer" : "minder"}${about} dan de basis: ${good ? "gunstiger" : "ongunstiger"} voor de wachtenden.${band}`;
 }
 
 async function fillEarlier(selectBase, selectVariant) {
   const runs = (await api.get("/v1/scenarios?limit=100")).items;
-  const names = { queued: "wacht", running: "bezig", done: "klaar", failed: "mislukt" };
-  const options = () => runs.map((r) => el("option", { value: r.id, text: `#${r.id} ${r.name} (${names[r.status] || r.status}, ${r.replicates} herhalingen, ${r.horizon_weeks} weken)` }));
+  const options = () =>
+    runs.map((r) => el("option", { value: r.id, text: `${runName(r)} (run ${r.id}, ${STAGES[r.status] || r.status}, ${r.replicates} herhalingen, ${r.horizon_weeks} weken)` }));
   const base = document.getElementById("base-run");
   const variant = document.getElementById("variant-run");
   base.replaceChildren(...options());
@@ -75,6 +120,7 @@ async function fillEarlier(selectBase, selectVariant) {
   if (selectBase) base.value = String(selectBase);
   else if (runs.length > 1) base.value = String(runs[1].id);
   if (selectVariant) variant.value = String(selectVariant);
+  return runs;
 }
 
 function renderCharts() {
@@ -92,10 +138,10 @@ function renderCharts() {
   const format = (v) => nf.format(v);
   ["base", "variant"].forEach((which, k) => {
     const run = runs[k];
-    const chart = lineBands({ title: `${label}: ${run.name}`, labels: run.result.dates.map(shortDate), series: all[k], format, extent });
+    const chart = lineBands({ title: `${label}: ${runName(run)}`, labels: run.result.dates.map(shortDate), series: all[k], format, extent });
     chart.dataset.chart = `scenario-${which}`;
     document.getElementById(`chart-${which}`).replaceChildren(chart);
-    document.getElementById(`${which}-caption`).textContent = `${which === "base" ? "Basis" : "Variant"}: ${run.name} (run ${run.id}, ${run.replicates} herhalingen)`;
+    document.getElementById(`${which}-caption`).textContent = `${which === "base" ? "Basis" : "Variant"}: ${runName(run)} (run ${run.id}, ${run.replicates} herhalingen)`;
   });
   document.getElementById("legend").replaceChildren(legend(all[0]));
 }
@@ -103,13 +149,13 @@ function renderCharts() {
 function renderComparison() {
   const body = document.querySelector("#comparison tbody");
   if (state.comparisonError) {
-    body.replaceChildren(el("tr", {}, el("td", { colspan: 4, text: state.comparisonError })));
+    body.replaceChildren(el("tr", {}, el("td", { colspan: 5, text: state.comparisonError })));
     return;
   }
   const strategy = document.getElementById("strategy").value;
   const figures = state.comparison.comparison.strategies[strategy] || {};
   body.replaceChildren(
-    ...Object.entries(FIGURES).map(([key, [label, scale]]) => {
+    ...Object.entries(FIGURES).map(([key, [label, scale, words]]) => {
       const f = figures[key];
       return el(
         "tr",
@@ -118,6 +164,7 @@ function renderComparison() {
         el("td", { class: "num", text: bandText(f?.base, scale) }),
         el("td", { class: "num", text: bandText(f?.variant, scale) }),
         el("td", { class: "num", text: bandText(f?.difference, scale) }),
+        el("td", { class: "expl", text: meaning(f, scale, words, state.variant?.horizon_weeks) }),
       );
     }),
   );
@@ -129,7 +176,7 @@ async function show(baseId, variantId) {
     [state.base, state.variant] = await Promise.all([api.get(`/v1/scenarios/${baseId}`), api.get(`/v1/scenarios/${variantId}`)]);
     for (const run of [state.base, state.variant]) {
       if (run.status !== "done") {
-        setStatus(status(), `Scenario-run ${run.id} heeft nog geen resultaat (${run.status}).${run.error ? ` ${run.error}` : ""}`, "error");
+        setStatus(status(), `Scenario-run ${run.id} heeft nog geen resultaat (${STAGES[run.status] || run.status}).${run.error ? ` ${run.error}` : ""}`, "error");
         return;
       }
     }
@@ -172,30 +219,15 @@ async function runScenarios(event) {
   const button = document.getElementById("run-scenario");
   const bar = document.getElementById("scenario-progress");
   button.disabled = true;
+  keepForm();
   try {
-    // The variant first: an edited scenario is the likelier one to be refused, and then nothing runs.
-    const variantRun = await api.post("/v1/scenarios", { scenario: variant, replicates });
+    // Both are checked before either starts (an edited scenario may be refused: then nothing runs),
+    // and the base starts first, so the older of the two newest runs is always the base.
+    await api.post("/v1/scenarios?check=true", { scenario: variant, replicates });
+    await api.post("/v1/scenarios?check=true", { scenario: base, replicates });
     const baseRun = await api.post("/v1/scenarios", { scenario: base, replicates });
-    const started = [baseRun, variantRun];
-    bar.hidden = false;
-    const progress = [0, 0];
-    const done = await Promise.all(
-      started.map((run, k) =>
-        follow(`/v1/scenarios/${run.id}`, (job) => {
-          progress[k] = job.progress;
-          bar.value = (progress[0] + progress[1]) / 2;
-          setStatus(status(), `Doorrekenen: ${Math.round(bar.value * 100)}%`);
-        }, 700),
-      ),
-    );
-    bar.hidden = true;
-    const failed = done.find((run) => run.status === "failed");
-    if (failed) {
-      setStatus(status(), `Scenario ${failed.name} is mislukt: ${failed.error || ""}`, "error");
-      return;
-    }
-    await fillEarlier(started[0].id, started[1].id);
-    await show(started[0].id, started[1].id);
+    const variantRun = await api.post("/v1/scenarios", { scenario: variant, replicates });
+    await followPair(baseRun, variantRun);
   } catch (error) {
     bar.hidden = true;
     setStatus(status(), errorText(error), "error");
@@ -203,6 +235,33 @@ async function runScenarios(event) {
     button.disabled = false;
   }
 }
+
+/** Follow a base and a variant run until both are done, with one progress bar; then show them. */
+async function followPair(baseRun, variantRun) {
+  const bar = document.getElementById("scenario-progress");
+  const started = [baseRun, variantRun];
+  bar.hidden = false;
+  const progress = [baseRun.progress || 0, variantRun.progress || 0];
+  const done = await Promise.all(
+    started.map((run, k) =>
+      follow(`/v1/scenarios/${run.id}`, (job) => {
+        progress[k] = job.progress;
+        bar.value = (progress[0] + progress[1]) / 2;
+        setStatus(status(), `Bezig met doorrekenen: ${Math.round(bar.value * 100)}% (basis run ${baseRun.id}, variant run ${variantRun.id}).`);
+      }, 700),
+    ),
+  );
+  bar.hidden = true;
+  const failed = done.find((run) => run.status === "failed");
+  if (failed) {
+    setStatus(status(), `Scenario ${runName(failed)} is mislukt: ${failed.error || ""}`, "error");
+    return;
+  }
+  await fillEarlier(baseRun.id, variantRun.id);
+  await show(baseRun.id, variantRun.id);
+}
+
+labelCells();
 
 startPage(async (me) => {
   document.getElementById("kpi").replaceChildren(...Object.entries(KPIS).map(([key, [label]]) => el("option", { value: key, text: label })));
@@ -213,14 +272,28 @@ startPage(async (me) => {
     show(document.getElementById("base-run").value, document.getElementById("variant-run").value);
   });
   try {
+    state.presets = (await (await fetch("/static/scenarios.json")).json()).presets;
     if (allows(me.role, "officer")) {
-      state.presets = (await (await fetch("/static/scenarios.json")).json()).presets;
       fillPresets();
       document.getElementById("scenario-form").addEventListener("submit", runScenarios);
     }
-    await fillEarlier();
-    setStatus(status(), "Klaar.", "ok");
+    const runs = await fillEarlier();
+    const busy = runs.filter((r) => r.status === "queued" || r.status === "running").sort((a, b) => a.id - b.id);
     document.body.dataset.loaded = "true";
+    if (busy.length) {
+      // A reload while runs are busy: follow them instead of saying all is done.
+      const button = document.getElementById("run-scenario");
+      button.disabled = true;
+      setStatus(status(), `Er ${busy.length === 1 ? "wordt nog 1 scenario-run" : `worden nog ${busy.length} scenario-runs`} doorgerekend…`);
+      try {
+        const pair = busy.length >= 2 ? busy.slice(-2) : [runs.find((r) => r.id < busy[0].id && r.status === "done") || busy[0], busy[0]];
+        await followPair(pair[0], pair[1]);
+      } finally {
+        button.disabled = false;
+      }
+    } else {
+      setStatus(status(), runs.length ? `${runs.length === 1 ? "1 eerdere berekening" : `${runs.length} eerdere berekeningen`}; kies er twee om te vergelijken.` : "Nog geen scenario's doorgerekend.", "ok");
+    }
   } catch (error) {
     setStatus(status(), errorText(error), "error");
   }

@@ -3,27 +3,17 @@
 // unmatched households with reasons and what it would take, and what changed since an
 // earlier run (pairs new, kept and gone, with the reason).
 
-import { allows, api, download, follow } from "./api.js";
+import { allows, api, download, follow, problemText } from "./api.js";
+import { policyFromForm, renderPolicyForm } from "./policy-form.js";
+import { setRunningHead } from "./print.js";
 import { el, errorText, formatDate, nf0, setStatus, startPage } from "./shell.js";
+import { fillOptions, filterRows, labelCells, resort, sortable } from "./table-tools.js";
+import * as W from "./words.js";
 
-const DECLINE_REASONS = {
-  household_refused: "huishouden weigert",
-  unit_unsuitable: "woning niet geschikt",
-  corporation_refused: "corporatie weigert",
-  other: "andere reden",
-};
-const HOUSEHOLD_REASONS = {
-  outranked: "voorrang voor anderen",
-  no_eligible_unit: "geen passende woning",
-  documents_incomplete: "documenten onvolledig (BSN/IBAN)",
-  neighbourhood_cap: "wijkplafond bereikt",
-};
-const UNIT_REASONS = {
-  not_available_yet: "nog niet beschikbaar",
-  no_eligible_household: "geen passend huishouden",
-  neighbourhood_cap: "wijkplafond bereikt",
-};
-const KIND_NAMES = { accept: "geaccepteerd", decline: "afgewezen", pin: "vastgezet" };
+const DECLINE_REASONS = W.DECLINE_REASONS;
+const HOUSEHOLD_REASONS = W.HOUSEHOLD_REASONS;
+const UNIT_REASONS = W.UNIT_REASONS;
+const KIND_NAMES = W.DECISION_KINDS;
 const REOPEN_REASONS = {
   decided_in_error: "ten onrechte besloten",
   unit_not_available: "woning niet beschikbaar",
@@ -66,9 +56,7 @@ const FIELD_NAMES = {
 };
 const DIFF_NAMES = { new: "nieuw", kept: "behouden", gone: "vervallen" };
 const DIFF_BADGES = { new: "badge accept", kept: "", gone: "badge decline" };
-const DERIVED = ["excluded_pairs", "fixed_pairs", "previous_pairs"];
-
-const state = { me: null, current: null, proposal: null, decisions: [], earlier: [], diff: null, offers: [] };
+const state = { me: null, current: null, proposal: null, decisions: [], earlier: [], diff: null, offers: [], units: new Map(), rowMessages: new Map(), running: false };
 const status = () => document.getElementById("status");
 
 function today() {
@@ -102,8 +90,20 @@ function decisionsByPair() {
   return out;
 }
 
+/** What a decision did, in words, shown at its row. */
+function decidedText(match, body) {
+  if (body.kind === "accept") {
+    return `Geaccepteerd: ${match.unit_id} is aangeboden aan ${match.household_id} en voor dit huishouden vastgehouden; verhuizing verwacht op ${formatDate(body.housed_on)}. Terugdraaien kan onder Lopende aanbiedingen.`;
+  }
+  if (body.kind === "decline") return `Afgewezen (${DECLINE_REASONS[body.reason] || body.reason}): dit paar wordt niet meer voorgesteld.`;
+  return "Vastgezet: dit paar blijft in elke volgende berekening.";
+}
+
+/** A decision on a row: the result is told at the row itself (and read out), the row shows its
+ * new state, and the focus stays in the row; a refusal is told at the row too. */
 async function decide(match, body, button) {
   button.disabled = true;
+  const action = button.getAttribute("aria-label");
   try {
     await api.post(`/v1/runs/${state.current.id}/decisions`, {
       household_id: match.household_id,
@@ -111,18 +111,36 @@ async function decide(match, body, button) {
       ...body,
     });
     state.decisions = await allDecisions();
+    state.rowMessages.set(match.household_id, { text: decidedText(match, body), kind: "ok" });
     renderMatches();
     await loadOffers();
     setStatus(status(), `${match.household_id} → ${match.unit_id}: ${KIND_NAMES[body.kind]}.`, "ok");
     keepFocus(match.household_id);
   } catch (error) {
-    button.disabled = false;
+    const stale = error.code === "run_superseded";
+    const text = stale ? `Niet vastgelegd: ${errorText(error)} Laad eerst het nieuwste voorstel (knop hierboven).` : `Niet vastgelegd: ${errorText(error)}`;
+    state.rowMessages.set(match.household_id, { text, kind: "error" });
+    renderMatches();
     setStatus(status(), errorText(error), "error");
+    if (stale) await watchRuns();
+    const again = [...document.querySelectorAll(`#row-${CSS.escape(match.household_id)} button`)].find((b) => b.getAttribute("aria-label") === action);
+    (again || document.querySelector(`#row-${CSS.escape(match.household_id)} th a`))?.focus();
   }
 }
 
-/** After a decision the row's buttons change: focus the row's next button, or the next row's first one. */
+/** After a decision the row's buttons change: focus the row's next button, else its household
+ * link, so the keyboard stays at the row just decided. */
 function keepFocus(householdId) {
+  const row = document.getElementById(`row-${householdId}`);
+  const next = row && (row.querySelector("button") || row.querySelector("th a"));
+  if (next) {
+    next.focus();
+    return;
+  }
+  keepFocusAfter(householdId);
+}
+
+function keepFocusAfter(householdId) {
   const rows = [...document.querySelectorAll("#matches tbody tr")];
   const start = rows.findIndex((row) => row.dataset.household === householdId);
   for (const row of rows.slice(Math.max(start, 0))) {
@@ -140,7 +158,15 @@ function declineForm(match, cell) {
   const confirm = el("button", { type: "button", class: "danger", text: "Afwijzing bevestigen" });
   const cancel = el("button", { type: "button", class: "secondary", text: "Annuleren", onclick: () => renderMatches() });
   confirm.addEventListener("click", () => decide(match, { kind: "decline", reason: select.value }, confirm));
-  cell.replaceChildren(el("div", { class: "actions" }, el("label", { for: id, text: "Reden" }), select, confirm, cancel));
+  const form = el("div", { class: "actions", role: "group", "aria-label": `Afwijzen: ${match.household_id} naar ${match.unit_id}` }, el("label", { for: id, text: "Reden" }), select, confirm, cancel);
+  // Escape closes the form and puts the focus back on the row's Afwijzen button.
+  form.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape") return;
+    event.preventDefault();
+    renderMatches();
+    document.querySelector(`#row-${CSS.escape(match.household_id)} button.danger`)?.focus();
+  });
+  cell.replaceChildren(form);
   select.focus();
 }
 
@@ -154,11 +180,13 @@ function decisionCell(match, entry, canDecide) {
   for (const d of relevant) {
     cell.append(el("span", { class: `badge ${d.kind}`, text: KIND_NAMES[d.kind] + (d.reason ? `: ${DECLINE_REASONS[d.reason] || d.reason}` : "") }), " ");
   }
+  const message = state.rowMessages.get(match.household_id);
+  if (message) cell.append(el("p", { class: `row-status ${message.kind}`, role: message.kind === "error" ? "alert" : "status", text: message.text }));
   if (!canDecide || final) return cell;
   const who = `${match.household_id} naar ${match.unit_id}`;
   const actions = el("div", { class: "actions" });
   const accept = el("button", { type: "button", text: "Accepteren", "aria-label": `Accepteren: ${who}` });
-  accept.addEventListener("click", () => decide(match, { kind: "accept", housed_on: document.getElementById("housed-on").value || today() }, accept));
+  accept.addEventListener("click", () => decide(match, { kind: "accept", housed_on: document.getElementById("housed-on").value || state.current.policy.planning_date || today() }, accept));
   const decline = el("button", { type: "button", class: "danger", text: "Afwijzen", "aria-label": `Afwijzen: ${who}` });
   decline.addEventListener("click", () => declineForm(match, cell));
   actions.append(accept, decline);
@@ -171,23 +199,115 @@ function decisionCell(match, entry, canDecide) {
   return cell;
 }
 
+/** Two people at once: a newer run (a colleague ran again) or lists changed after this run are
+ * said above the proposal, with a button to load the newest proposal. Checked every 15 seconds
+ * and after a refused decision. */
+async function watchRuns() {
+  if (!state.current || state.running) return;
+  const box = document.getElementById("newer");
+  let runs;
+  try {
+    runs = (await api.get("/v1/runs?limit=5")).items;
+  } catch (_) {
+    return;
+  }
+  const newest = runs[0];
+  const current = runs.find((r) => r.id === state.current.id) || state.current;
+  const text = document.getElementById("newer-text");
+  const button = document.getElementById("newer-load");
+  if (newest && newest.id > state.current.id && newest.status === "done") {
+    const planning = newest.planning_date ? ` (planningsdatum ${formatDate(newest.planning_date)})` : "";
+    text.textContent = `Er is een nieuwer voorstel: run ${newest.id}${planning}, berekend nadat deze pagina run ${state.current.id} liet zien. Besluiten gelden alleen voor het nieuwste voorstel.`;
+    button.hidden = false;
+  } else if (newest && newest.id > state.current.id && (newest.status === "queued" || newest.status === "running")) {
+    text.textContent = `Er wordt een nieuw voorstel berekend (run ${newest.id}). Wacht met besluiten tot het klaar is.`;
+    button.hidden = true;
+  } else if (current.pool_changed) {
+    text.textContent = `De lijsten zijn na run ${state.current.id} opnieuw ingelezen of gewijzigd: dit voorstel is verouderd. Bereken opnieuw voordat u besluit.`;
+    button.hidden = true;
+  } else {
+    box.hidden = true;
+    return;
+  }
+  box.hidden = false;
+}
+
+function householdLink(id) {
+  return el("a", { href: `/huishouden?id=${encodeURIComponent(id)}`, text: id, title: `Dossier van ${id} openen` });
+}
+
+/** A unit's kind in words, from the pool's units (a shared place says so). */
+function unitKind(unitId) {
+  const unit = state.units.get(unitId);
+  if (!unit) return "";
+  const kind = W.UNIT_TYPES[unit.unit_type] || unit.unit_type;
+  return unit.shared ? `gedeelde ${kind}` : kind;
+}
+
+/** The pool's units by id (for the kind of home of each row). */
+async function loadUnits() {
+  const units = new Map();
+  for (let offset = 0; ; offset += 1000) {
+    const page = await api.get(`/v1/units?limit=1000&offset=${offset}`);
+    for (const unit of page.items) units.set(unit.unit_id, unit);
+    if (units.size >= page.total || page.items.length === 0) break;
+  }
+  state.units = units;
+}
+
+/** Search and filter the proposal: household or unit, wijk, kind of home, decision. */
+function matchFilters() {
+  const matches = state.proposal?.matches || [];
+  const table = document.getElementById("matches");
+  fillOptions(document.getElementById("match-wijk"), "alle wijken", [...new Set(matches.map((m) => m.neighbourhood).filter(Boolean))].sort().map((n) => [n, n]));
+  fillOptions(document.getElementById("match-kind"), "alle soorten", [...new Set([...table.tBodies[0].rows].map((r) => r.dataset.kind).filter(Boolean))].sort().map((k) => [k, k]));
+  const search = document.getElementById("match-search").value.trim().toLowerCase();
+  const wijk = document.getElementById("match-wijk").value;
+  const kind = document.getElementById("match-kind").value;
+  const decision = document.getElementById("match-decision").value;
+  const shown = filterRows(
+    table,
+    (row) =>
+      (!search || row.dataset.household.toLowerCase().includes(search) || row.dataset.unit.toLowerCase().includes(search)) &&
+      (!wijk || row.dataset.neighbourhood === wijk) &&
+      (!kind || row.dataset.kind === kind) &&
+      (!decision || row.dataset.decision === decision),
+  );
+  document.getElementById("match-count").textContent = matches.length ? `${nf0.format(shown)} van ${nf0.format(matches.length)} regels getoond` : "";
+}
+
 function renderMatches() {
   const body = document.querySelector("#matches tbody");
   const byPair = decisionsByPair();
   const canDecide = allows(state.me.role, "wbb") && state.current && state.current.current;
-  const rows = (state.proposal?.matches || []).map((m) =>
-    el(
+  const rows = (state.proposal?.matches || []).map((m) => {
+    const entry = byPair.get(`${m.household_id}|${m.unit_id}`);
+    const kinds = entry ? entry.kinds.map((d) => d.kind) : [];
+    const decision = kinds.find((k) => k === "accept" || k === "decline") || (kinds.includes("pin") ? "pin" : "open");
+    return el(
       "tr",
-      { id: `row-${m.household_id}`, "data-household": m.household_id, "data-unit": m.unit_id },
-      el("th", { scope: "row", text: m.household_id }),
+      {
+        id: `row-${m.household_id}`,
+        "data-household": m.household_id,
+        "data-unit": m.unit_id,
+        "data-persons": m.persons,
+        "data-neighbourhood": m.neighbourhood || "",
+        "data-kind": unitKind(m.unit_id),
+        "data-decision": decision,
+        class: decision === "open" ? null : `decided ${decision}`,
+      },
+      el("th", { scope: "row" }, householdLink(m.household_id)),
       el("td", { class: "num", text: m.persons }),
       el("td", { text: m.unit_id + (m.fixed ? " (vast)" : "") }),
       el("td", { text: m.neighbourhood || "" }),
       el("td", { class: "expl", text: m.explanation }),
-      decisionCell(m, byPair.get(`${m.household_id}|${m.unit_id}`), canDecide),
-    ),
-  );
+      decisionCell(m, entry, canDecide),
+    );
+  });
   body.replaceChildren(...rows);
+  const table = document.getElementById("matches");
+  resort(table);
+  matchFilters();
   const counts = { accept: 0, decline: 0, pin: 0 };
   for (const d of state.decisions) if (d.run_id === state.current.id) counts[d.kind] += 1;
   document.getElementById("decided").textContent = state.proposal
@@ -280,23 +400,32 @@ function unmatchedFilter() {
 function renderUnmatched() {
   const body = document.querySelector("#unmatched tbody");
   const filter = document.getElementById("unmatched-filter").value;
-  const shown = (state.proposal?.unmatched_households || []).filter(
-    (u) => !filter || (filter === "take" ? Boolean(u.details && u.details.what_it_would_take) : u.reason === filter),
+  const search = document.getElementById("unmatched-search").value.trim().toLowerCase();
+  const all = state.proposal?.unmatched_households || [];
+  const shown = all.filter(
+    (u) =>
+      (!filter || (filter === "take" ? Boolean(u.details && u.details.what_it_would_take) : u.reason === filter)) &&
+      (!search || u.household_id.toLowerCase().includes(search)),
   );
-  document.getElementById("withheld").hidden = !(state.proposal && state.proposal.withheld);
-  document.getElementById("unmatched-count").textContent = state.proposal ? `(${shown.length} van ${state.proposal.unmatched_households.length})` : "";
+  // For a role that does not see them, the explanations are withheld: said once above the table.
+  const withheld = Boolean(state.proposal && state.proposal.withheld);
+  document.getElementById("withheld").hidden = !withheld;
+  document.getElementById("unmatched").classList.toggle("withheld", withheld);
+  document.getElementById("unmatched-count").textContent = state.proposal ? `(${shown.length} van ${all.length})` : "";
   body.replaceChildren(
     ...shown.map((u) => {
       const take = u.details && u.details.what_it_would_take;
+      const reason = HOUSEHOLD_REASONS[u.reason] || u.reason;
       return el(
         "tr",
-        { "data-household": u.household_id },
-        el("th", { scope: "row", text: u.household_id }),
-        el("td", { text: HOUSEHOLD_REASONS[u.reason] || u.reason }),
-        el("td", { class: "expl" }, take ? el("span", { class: "badge pin", text: "één wijziging plaatst dit huishouden" }) : null, take ? " " : null, u.explanation),
+        { "data-household": u.household_id, "data-reason": reason },
+        el("th", { scope: "row" }, householdLink(u.household_id)),
+        el("td", { text: reason }),
+        withheld ? null : el("td", { class: "expl" }, take ? el("span", { class: "badge pin", text: "één wijziging plaatst dit huishouden" }) : null, take ? " " : null, u.explanation),
       );
     }),
   );
+  resort(document.getElementById("unmatched"));
   document.querySelector("#unused tbody").replaceChildren(
     ...(state.proposal?.unused_units || []).map((u) =>
       el("tr", {}, el("th", { scope: "row", text: u.unit_id }), el("td", { text: UNIT_REASONS[u.reason] || u.reason }), el("td", { class: "expl", text: u.explanation })),
@@ -330,7 +459,8 @@ function showRun(run) {
   }
   const names = { queued: "wacht", running: "wordt berekend", done: "klaar", failed: "mislukt", cancelled: "geannuleerd" };
   const planning = run.policy && run.policy.planning_date ? `, planningsdatum ${formatDate(run.policy.planning_date)}` : "";
-  info.textContent = `Run ${run.id}${planning}: ${names[run.status] || run.status}${run.status === "running" ? ` (${run.stage})` : ""}. ${run.households} huishoudens, ${run.units} woningen.`;
+  const stage = run.status === "running" ? ` (${W.STAGES[run.stage] || run.stage})` : "";
+  info.textContent = `Run ${run.id}${planning}: ${names[run.status] || run.status}${stage}. ${run.households} huishoudens, ${run.units} woningen.`;
   bar.hidden = run.status === "done" || run.status === "failed" || run.status === "cancelled";
   bar.value = run.progress;
 }
@@ -389,6 +519,7 @@ function renderDiff() {
   const body = document.querySelector("#history tbody");
   const diff = state.diff;
   document.getElementById("history-withheld").hidden = !(diff && diff.withheld);
+  document.getElementById("history-section").dataset.print = diff ? "yes" : "no"; // printed only with a comparison shown
   if (!diff) {
     body.replaceChildren();
     return;
@@ -438,15 +569,10 @@ async function compareRuns(event) {
   }
 }
 
-function policyText(run) {
-  const policy = { ...(run ? run.policy : {}) };
-  for (const key of DERIVED) delete policy[key];
-  delete policy.planning_date;
-  return JSON.stringify(policy, null, 2);
-}
-
 async function load() {
   setStatus(status(), "Laden…");
+  state.rowMessages.clear();
+  document.getElementById("newer").hidden = true;
   try {
     const runs = (await api.get("/v1/runs?limit=50")).items;
     const newest = runs[0] || null;
@@ -460,17 +586,27 @@ async function load() {
     if (unfinished && newest.status === "cancelled") {
       setStatus(status(), `Run ${newest.id} is geannuleerd: de token waarmee hij is gestart, is ingetrokken of verlopen voordat hij klaar was.`, "error");
     } else if (unfinished) {
-      const problems = (newest.problems || []).map((p) => `${p.source}${p.column ? `, ${p.column}` : ""}: ${p.message}`).join("; ");
+      const problems = (newest.problems || []).map(problemText).join("; ");
       setStatus(status(), `Run ${newest.id} is mislukt: ${newest.error || ""} ${problems}`, "error");
     }
     showRun(state.current);
     state.proposal = state.current ? await api.get(`/v1/runs/${state.current.id}/proposal`) : null;
     state.decisions = state.current ? await allDecisions() : [];
+    await loadUnits();
     document.getElementById("download").disabled = !state.current;
+    document.getElementById("print").disabled = !state.current;
+    if (state.current) {
+      const planning = state.current.policy.planning_date ? `, planningsdatum ${formatDate(state.current.policy.planning_date)}` : "";
+      setRunningHead(`Weekvoorstel WBB, run ${state.current.id}${planning}`, formatDate(today()));
+    }
     document.getElementById("rerun").textContent = state.current ? "Opnieuw berekenen" : "Voorstel berekenen";
+    // An accept's expected move date starts at the meeting's planning date (not today), so the
+    // move falls in the half year of the meeting unless someone chooses another day.
+    const housedOn = document.getElementById("housed-on");
+    if (!housedOn.dataset.chosen) housedOn.value = (state.current && state.current.policy.planning_date) || today();
     const planning = document.getElementById("planning-date");
     planning.value = (state.current && state.current.policy.planning_date) || planning.value || today();
-    document.getElementById("policy").value = policyText(state.current);
+    renderPolicyForm(document.getElementById("policy-form"), state.current ? state.current.policy : {});
     renderKpis();
     renderMatches();
     await loadOffers();
@@ -480,6 +616,11 @@ async function load() {
     if (!unfinished) {
       setStatus(status(), state.current ? `Voorstel van run ${state.current.id} geladen.` : "Nog geen voorstel.", "ok");
     }
+    if (state.current && (state.current.households === 0 || state.current.units === 0)) {
+      const missing = state.current.households === 0 ? "er wachtten geen huishoudens" : "er waren geen woningen beschikbaar";
+      setStatus(status(), `Run ${state.current.id} is klaar, maar ${missing}: er viel niets te koppelen. Lees eerst de lijsten in (Lijsten inlezen) en bereken opnieuw.`, "error");
+    }
+    await watchRuns();
     document.body.dataset.loaded = String(state.current ? state.current.id : 0);
   } catch (error) {
     setStatus(status(), errorText(error), "error");
@@ -490,13 +631,14 @@ async function rerun() {
   const button = document.getElementById("rerun");
   let policy;
   try {
-    policy = JSON.parse(document.getElementById("policy").value || "{}");
-  } catch (_) {
-    setStatus(status(), "Het beleid is geen geldige JSON.", "error");
+    policy = policyFromForm(document.getElementById("policy-form"), state.current ? state.current.policy : {});
+  } catch (error) {
+    setStatus(status(), error.message, "error");
     return;
   }
   policy.planning_date = document.getElementById("planning-date").value || today();
   button.disabled = true;
+  state.running = true;
   try {
     const run = await api.post("/v1/runs", { policy, what_it_would_take: true });
     setStatus(status(), `Run ${run.id} gestart…`);
@@ -506,33 +648,87 @@ async function rerun() {
     setStatus(status(), errorText(error), "error");
   } finally {
     button.disabled = false;
+    state.running = false;
   }
 }
 
+function importForm() {
+  const form = new FormData();
+  for (const kind of ["households", "units"]) {
+    const file = document.getElementById(`${kind}-file`).files[0];
+    if (file) form.append(kind, file, file.name);
+  }
+  return form;
+}
+
+function importWords(result) {
+  const parts = [];
+  for (const [kind, name] of [["households", "huishoudens"], ["units", "woningen"]]) {
+    const r = result[kind];
+    if (!r) continue;
+    let text = `${name}: ${nf0.format(r.created)} nieuw, ${nf0.format(r.updated)} bijgewerkt`;
+    if (r.removed) text += `, ${nf0.format(r.removed)} uit de pool`;
+    if (r.kept) text += `, ${nf0.format(r.kept)} ongewijzigd gelaten (al aangeboden, gehuisvest of verhuurd)`;
+    parts.push(text);
+  }
+  return parts.join("; ");
+}
+
+/** Both lists at once, all or nothing; a replace first says what it would remove and waits for a yes. */
 async function importLists(event) {
   event.preventDefault();
-  const done = [];
+  const form = importForm();
+  if (![...form.keys()].length) {
+    setStatus(status(), "Kies eerst een bestand.", "error");
+    return;
+  }
+  const mode = document.getElementById("import-mode").value;
   try {
-    for (const kind of ["households", "units"]) {
-      const file = document.getElementById(`${kind}-file`).files[0];
-      if (!file) continue;
-      const form = new FormData();
-      form.append("file", file, file.name);
-      const result = await api.upload(`/v1/${kind}/import`, form);
-      done.push(`${kind === "households" ? "huishoudens" : "woningen"}: ${nf0.format(result.created ?? 0)} nieuw, ${nf0.format(result.updated ?? 0)} bijgewerkt`);
+    if (mode === "replace") {
+      const preview = await api.upload("/v1/pool/import?mode=replace&dry_run=true", form);
+      const gone = [];
+      if (preview.households) gone.push(`${nf0.format(preview.households.removed)} wachtende huishoudens`);
+      if (preview.units) gone.push(`${nf0.format(preview.units.removed)} beschikbare woningen`);
+      document.getElementById("import-confirm-text").textContent =
+        `Vervangen haalt ${gone.join(" en ")} uit de pool: ze staan niet meer in het bestand. Huishoudens en woningen met een aanbod, een verhuizing of een bewoner blijven. Doorgaan?`;
+      const box = document.getElementById("import-confirm");
+      box.hidden = false;
+      document.getElementById("import-confirm-yes").focus();
+      return;
     }
-    setStatus(status(), done.length ? `Ingelezen (${done.join("; ")}).` : "Kies eerst een bestand.", done.length ? "ok" : "error");
+    await storeImport("upsert");
   } catch (error) {
     setStatus(status(), errorText(error), "error");
   }
 }
 
+async function storeImport(mode) {
+  document.getElementById("import-confirm").hidden = true;
+  try {
+    const result = await api.upload(`/v1/pool/import?mode=${mode}`, importForm());
+    setStatus(status(), `Ingelezen (${importWords(result)}).`, "ok");
+    if (state.current) state.current.pool_changed = true;
+    await watchRuns();
+  } catch (error) {
+    setStatus(status(), errorText(error), "error");
+  }
+}
+
+labelCells();
+
 startPage(async (me) => {
   state.me = me;
   document.getElementById("decided-by").textContent = me.actor;
-  document.getElementById("housed-on").value = today();
   document.getElementById("event-date").value = today();
+  document.getElementById("housed-on").addEventListener("change", (event) => {
+    event.target.dataset.chosen = "1";
+  });
   document.getElementById("rerun").addEventListener("click", rerun);
+  document.getElementById("newer-load").addEventListener("click", async () => {
+    await load();
+    document.querySelector("#content h1").focus();
+  });
+  setInterval(watchRuns, 15000);
   document.getElementById("download").addEventListener("click", async () => {
     try {
       await download(`/v1/runs/${state.current.id}/proposal.xlsx`, `voorstel-run-${state.current.id}.xlsx`);
@@ -541,7 +737,27 @@ startPage(async (me) => {
       setStatus(status(), errorText(error), "error");
     }
   });
+  document.getElementById("print").addEventListener("click", () => {
+    // The meeting's copy holds every row: the filters are cleared first.
+    for (const id of ["match-search", "unmatched-search"]) document.getElementById(id).value = "";
+    for (const id of ["match-wijk", "match-kind", "match-decision", "unmatched-filter"]) document.getElementById(id).value = "";
+    matchFilters();
+    renderUnmatched();
+    window.print();
+  });
+  for (const id of ["match-search", "match-wijk", "match-kind", "match-decision"]) {
+    document.getElementById(id).addEventListener(id === "match-search" ? "input" : "change", matchFilters);
+  }
+  document.getElementById("unmatched-search").addEventListener("input", renderUnmatched);
+  sortable(document.getElementById("matches"));
+  sortable(document.getElementById("unmatched"));
   document.getElementById("import-form").addEventListener("submit", importLists);
+  document.getElementById("import-confirm-yes").addEventListener("click", () => storeImport("replace"));
+  document.getElementById("import-confirm-no").addEventListener("click", () => {
+    document.getElementById("import-confirm").hidden = true;
+    setStatus(status(), "Niets ingelezen.");
+    document.getElementById("import-mode").focus();
+  });
   document.getElementById("history-form").addEventListener("submit", compareRuns);
   document.getElementById("history-filter").addEventListener("change", renderDiff);
   document.getElementById("history-download").addEventListener("click", async () => {
