@@ -91,7 +91,9 @@ def test_a_run_on_an_empty_pool_says_so(site: Site, watched: Watched) -> None:
     """A run over a municipality with no households waiting ends "klaar" with nothing in it: the
     page says there was nothing to match and to read in the lists first, not "Voorstel geladen"."""
     with site.client() as client:
-        created = client.post("/v1/tokens", headers=site.auth("admin"), json={"role": "wbb", "municipality": "Leegstad"})
+        created = client.post(
+            "/v1/tokens", headers=site.auth("admin"), json={"role": "wbb", "owner": "L. de Leeg", "municipality": "Leegstad"}
+        )
         token = created.json()["token"]
         empty = client.post(
             "/v1/runs", headers={"Authorization": f"Bearer {token}"}, json={"policy": {"planning_date": "2025-03-03"}}
