@@ -57,24 +57,28 @@ def summary_table(result: SimulationResult) -> Table:
     return table
 
 
-def fairness_line(result: SimulationResult) -> str | None:
+STRATEGY_NL = {"optimise": "de engine", "lookahead": "vooruitkijken"}
+
+
+def fairness_line(result: SimulationResult, strategy: str = "optimise") -> str | None:
     """One Dutch line: the group whose 90th percentile of waiting for a first offer differs most from FIFO's."""
     if not result.fairness:
         return None
-    found = largest_p90_gap(result.fairness)
+    found = largest_p90_gap(result.fairness, strategy)
     if found is None:
         return None
     grouping, group, entry = found
-    gap, engine, fifo = (
-        entry["optimise_minus_fifo"]["wait_p90_weeks"],
-        entry["optimise"]["wait_p90_weeks"],
+    gap, mine, fifo = (
+        entry[f"{strategy}_minus_fifo"]["wait_p90_weeks"],
+        entry[strategy]["wait_p90_weeks"],
         entry["fifo"]["wait_p90_weeks"],
     )
     direction = "langer" if gap["mean"] > 0 else "korter"
+    name = STRATEGY_NL.get(strategy, strategy)
     return (
         f"Grootste verschil met FIFO in de p90-wachttijd tot het eerste aanbod: {LABELS_NL[(grouping, group)]}, "
-        f"met de engine {abs(gap['mean']):.1f} weken {direction} ({gap['mean']:+.1f} [{gap['p10']:+.1f} tot {gap['p90']:+.1f}]; "
-        f"engine {_fmt(engine)}, FIFO {_fmt(fifo)} weken; over {gap['replicates']} van {result.replicates} replicaties; "
+        f"met {name} {abs(gap['mean']):.1f} weken {direction} ({gap['mean']:+.1f} [{gap['p10']:+.1f} tot {gap['p90']:+.1f}]; "
+        f"{name} {_fmt(mine)}, FIFO {_fmt(fifo)} weken; over {gap['replicates']} van {result.replicates} replicaties; "
         f"wie aan het eind nog wacht telt mee met de wachttijd tot dan). Alle groepen: fairness.csv."
     )
 
@@ -177,9 +181,10 @@ def run_simulate_command(
         out.print(summary_table(results[k]))
     for k in range(len(paths)):
         out.print(summary_table(results[k]))
-        line = fairness_line(results[k])
-        if line is not None:
-            out.print(line, highlight=False)
+        for strategy in results[k].summary:
+            line = fairness_line(results[k], strategy) if strategy != "fifo" else None
+            if line is not None:
+                out.print(line, highlight=False)
         if k in base_index:
             from matcher.simulate.compare import compare
 
