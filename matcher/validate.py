@@ -179,6 +179,7 @@ def pair_terms(h: Row, u: Row, instance: Instance, prices: Prices | None = None)
         "own_municipality": int(h["municipality"] == u["municipality"]),
         "move_on": int(bool(h.get("current_unit_id"))),
         "long_wait": int(waiting > 7 * p.long_wait_weeks),
+        "long_wait_days": max(0, waiting - 7 * p.long_wait_weeks),
         "lookahead": prices.value(h, u, instance) if prices is not None else 0,
     }
 

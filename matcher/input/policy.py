@@ -29,6 +29,7 @@ TERMS: tuple[str, ...] = (
     "own_municipality",
     "move_on",
     "long_wait",
+    "long_wait_days",
     "lookahead",
 )
 

@@ -31,7 +31,16 @@ from matcher.model.terms import PreferredIndex, term_values
 from matcher.rules.arrays import Households, IntArray, Units
 from matcher.rules.structure import Structure
 
-HOUSEHOLD_TERMS = ("placed_households", "placed_persons", "waiting_days", "overdue", "vulnerable", "move_on", "long_wait")
+HOUSEHOLD_TERMS = (
+    "placed_households",
+    "placed_persons",
+    "waiting_days",
+    "overdue",
+    "vulnerable",
+    "move_on",
+    "long_wait",
+    "long_wait_days",
+)
 UNIT_TERMS = ("temporary",)
 PROFILE_TERMS = ("underoccupancy", "own_municipality", "lookahead")
 

@@ -76,6 +76,8 @@ def term_values(
         return h.move_on[household].astype(np.int64)
     if term == "long_wait":
         return (h.waiting_days[household] > 7 * policy.long_wait_weeks).astype(np.int64)
+    if term == "long_wait_days":
+        return np.maximum(h.waiting_days[household] - 7 * policy.long_wait_weeks, 0).astype(np.int64)
     if term == "lookahead":
         if preferred.lookahead is None:
             raise ValueError("the lookahead term needs the week's look-ahead table (see prepare)")
