@@ -199,6 +199,39 @@ def run_simulate_command(
     out.print(f"Results written to {out_dir} in {wall:.1f} s", highlight=False)
 
 
+def run_frontier_command(paths: list[Path], replicates: int, workers: int, out_dir: Path, out: Console, err: Console) -> None:
+    """Run the frontier of each scenario (one sweep), write frontier.json, frontier.csv and the chart, print a table."""
+    from matcher.simulate.frontier import LABELS, POLICIES, frontier, frontier_chart, frontier_csv
+
+    scenarios = [load_scenario(path) for path in paths]
+    total = 2 * len(scenarios) * replicates
+    with Progress(
+        TextColumn("Simulating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=True
+    ) as progress:
+        task = progress.add_task("replicates", total=total)
+        entries = frontier(scenarios, replicates, workers, progress=lambda done, _: progress.update(task, completed=done))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_text(out_dir / "frontier.json", to_json_text({"format": "frontier/v1", "scenarios": entries}))
+    write_text(out_dir / "frontier.csv", frontier_csv(entries))
+    frontier_chart(entries, out_dir)
+    table = Table(title=f"Persons housed and the 90th percentile of weeks to a first offer ({replicates} replicates)")
+    table.add_column("scenario")
+    for policy in POLICIES:
+        table.add_column(LABELS[policy], justify="right")
+    table.add_column("hindsight (relaxed)", justify="right")
+    for entry in entries:
+        cells = []
+        for policy in POLICIES:
+            point = entry["points"][policy]
+            persons, wait = point["persons_housed"], point["wait_p90_weeks"]
+            cells.append(f"{persons['mean']:.0f} / {wait['mean']:.1f} wk" if wait and wait["mean"] is not None else "-")
+        band = entry["hindsight_persons_placed"]
+        cells.append(f"{band['mean']:.0f}" if band and band["mean"] is not None else "-")
+        table.add_row(entry["scenario"], *cells)
+    out.print(table)
+    out.print(f"Frontier written to {out_dir} (frontier.png, frontier.svg, frontier.csv, frontier.json)", highlight=False)
+
+
 MIX_VARIANT = "mix_advice_variant.yaml"
 
 
