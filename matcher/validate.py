@@ -242,9 +242,8 @@ class Prices:
     def value(self, h: Row, u: Row, instance: Instance) -> int:
         """Reduced cost of the pair's classes in tenths of a person, 0 or negative (missing classes count as 0)."""
         k, q = household_class(h, instance), unit_class(u)
-        persons = k[0]
-        use = persons if q[1] else 1
-        reduced = persons - self.household.get(k, 0.0) - use * self.home.get(q, 0.0)
+        use = k[0] if q[1] else 1  # beds for the persons now, or one home
+        reduced = k[1] - self.household.get(k, 0.0) - use * self.home.get(q, 0.0)  # persons with the family on its way
         return min(0, round(10 * reduced + 1e-7))
 
     @staticmethod
@@ -289,7 +288,7 @@ def fluid_classes(instance: Instance) -> tuple[dict[HouseholdClass, float], dict
 
 
 def fluid_optimum(instance: Instance) -> float:
-    """The fluid programme's optimum: the most persons its homes could house, fractionally."""
+    """The fluid programme's optimum: the most persons (with the family on its way) its homes could house, fractionally."""
     from scipy.optimize import linprog
 
     demand, supply = fluid_classes(instance)
@@ -302,7 +301,7 @@ def fluid_optimum(instance: Instance) -> float:
         rows[a][column] = 1.0
         rows[len(ks) + b][column] = float(ks[a][0]) if qs[b][1] else 1.0
     result = linprog(
-        [-float(ks[a][0]) for a, _ in pairs],
+        [-float(ks[a][1]) for a, _ in pairs],  # persons with the family on its way
         A_ub=rows,
         b_ub=[*demand.values(), *supply.values()],
         bounds=(0, None),
@@ -908,7 +907,7 @@ def check_lookahead(c: Context) -> list[str]:
         for q in supply:
             if fluid_fits(k, q, c.instance):
                 use = k[0] if q[1] else 1
-                slack = c.prices.household[k] + use * c.prices.home[q] - k[0]
+                slack = c.prices.household[k] + use * c.prices.home[q] - k[1]
                 if slack < -1e-6:
                     problems.append(f"lookahead: classes {k} and {q} have a positive reduced cost ({-slack:.6f})")
     dual = sum(demand[k] * c.prices.household[k] for k in demand) + sum(supply[q] * c.prices.home[q] for q in supply)

@@ -15,13 +15,15 @@ model) over the next ``forecast.weeks`` weeks:
   forecast's households a week times the weeks; the supply of a class of homes is the
   homes of the class on offer now (for shared places their beds) plus the forecast's homes
   a week times the weeks;
-- the programme houses as many persons (as they are now) as it can, fractionally.
+- the programme houses as many persons as it can, fractionally, counting each household with
+  the family on its way (``future_size``): those persons count for the taakstelling when
+  they come, and a home that fits the family spares a move later.
 
 Its dual solution prices every class: ``home_potential`` (what one more home of the class,
 or one more bed of a shared place, would add) and ``household_potential`` (what one more
 household of the class would add). The *reduced cost* of a pair of classes,
-``persons - household_potential - home_potential`` (the home's potential per bed times the
-persons for a shared place), is zero when the pair belongs to a best plan and negative by
+``future_size - household_potential - home_potential`` (the home's potential per bed times
+the persons now for a shared place), is zero when the pair belongs to a best plan and negative by
 the persons the plan loses when such a pair is made. The ``lookahead`` term of a pair is
 that reduced cost in tenths of a person: 0 or negative.
 
@@ -215,8 +217,9 @@ def solve_fluid(
     pairs = [(k, q) for k in range(n_h) for q in range(n_u) if fits(h_classes[k], u_classes[q], policy)]
     demand = np.array([households_now[k] + weeks * households_per_week[k] for k in range(n_h)], dtype=float)
     supply = np.array([beds_now[q] + weeks * beds_per_week[q] for q in range(n_u)], dtype=float)
-    persons = np.array([k[0] for k in h_classes], dtype=float)
-    use = np.array([persons[k] if u_classes[q][1] else 1.0 for k, q in pairs], dtype=float)  # beds or one home
+    persons = np.array([k[1] for k in h_classes], dtype=float)  # with the family on its way: they count when they come
+    size_now = np.array([k[0] for k in h_classes], dtype=float)
+    use = np.array([size_now[k] if u_classes[q][1] else 1.0 for k, q in pairs], dtype=float)  # beds now, or one home
     mu = np.zeros(n_h)
     lam = np.zeros(n_u)
     optimum = 0.0

@@ -6,7 +6,7 @@ know in advance: the scenario's rates of koppelingen and vacancies with the make
 generator draws them with, and the one-off batches of homes (``add_units`` events) that
 fall within the window. It is computed from the scenario and the week alone: the
 replicate's drawn arrivals and vacancies are never read, so changing them cannot change a
-week's look-ahead terms (``tests/simulate/test_lookahead.py`` checks exactly that).
+week's look-ahead terms (``tests/simulate/test_lookahead_strategy.py`` checks exactly that).
 
 A nareizigers wave (an event) is not in the forecast: it changes the size of households
 already in the pool, which the engine sees when it happens.

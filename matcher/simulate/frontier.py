@@ -46,7 +46,7 @@ LABELS = {
 COLOURS = {"fifo": "#d1242f", "optimise": "#1f6feb", "waiting-first": "#8250df", "lookahead": "#1a7f37"}
 
 
-def _variants(scenario: Scenario) -> tuple[Scenario, Scenario]:
+def variants(scenario: Scenario) -> tuple[Scenario, Scenario]:
     """The scenario with the three strategies, and its waiting-first twin (same seed: the same replicates)."""
     document = scenario_document(scenario)
     main = parse_scenario({**document, "strategies": ["lookahead", "optimise", "fifo"]}, scenario.name)
@@ -58,7 +58,7 @@ def _variants(scenario: Scenario) -> tuple[Scenario, Scenario]:
     return main, waiting
 
 
-def _point(result: SimulationResult, strategy: str) -> dict[str, Any]:
+def point(result: SimulationResult, strategy: str) -> dict[str, Any]:
     fairness = result.fairness or {}
     everyone = fairness.get("groupings", {}).get("all", {}).get("all", {})
     return {
@@ -75,28 +75,26 @@ def frontier(
     """One entry per scenario: each policy's point (means and bands over the same replicates) and the hindsight line."""
     runs: list[Scenario] = []
     for scenario in scenarios:
-        runs.extend(_variants(scenario))
+        runs.extend(variants(scenario))
     results = run_sweep(runs, replicates, workers, progress=progress)
-    out = []
-    for k, scenario in enumerate(scenarios):
-        main, waiting = results[2 * k], results[2 * k + 1]
-        points = {
-            "fifo": _point(main, "fifo"),
-            "optimise": _point(main, "optimise"),
-            "waiting-first": _point(waiting, "optimise"),
-            "lookahead": _point(main, "lookahead"),
-        }
-        hindsight = main.hindsight or {}
-        out.append(
-            {
-                "scenario": scenario.name,
-                "replicates": main.replicates,
-                "points": points,
-                "hindsight_persons_placed": hindsight.get("persons_placed"),
-                "hindsight_is": "relaxed" if hindsight else None,
-            }
-        )
-    return out
+    return [entry(scenario.name, results[2 * k], results[2 * k + 1]) for k, scenario in enumerate(scenarios)]
+
+
+def entry(name: str, main: SimulationResult, waiting: SimulationResult) -> dict[str, Any]:
+    """One scenario's frontier from its two runs (see ``variants``)."""
+    hindsight = main.hindsight or {}
+    return {
+        "scenario": name,
+        "replicates": main.replicates,
+        "points": {
+            "fifo": point(main, "fifo"),
+            "optimise": point(main, "optimise"),
+            "waiting-first": point(waiting, "optimise"),
+            "lookahead": point(main, "lookahead"),
+        },
+        "hindsight_persons_placed": hindsight.get("persons_placed"),
+        "hindsight_is": "relaxed" if hindsight else None,
+    }
 
 
 def frontier_csv(entries: list[dict[str, Any]]) -> str:

@@ -153,7 +153,7 @@ Event = AddUnits | Nareizigers
 
 # The policy of the ``lookahead`` strategy (see docs/algorithm-register.md for what it values and why).
 LOOKAHEAD_OBJECTIVE: tuple[dict[str, int], ...] = (
-    {"placed_persons": 10, "lookahead": 2, "long_wait": 30, "vulnerable": 3},
+    {"placed_persons": 10, "lookahead": 2, "long_wait": 65, "vulnerable": 3},
     {"waiting_days": 1},
     {"temporary": -10, "underoccupancy": -3, "preferred": 5, "own_municipality": 5},
 )
