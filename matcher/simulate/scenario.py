@@ -166,7 +166,7 @@ def _lookahead_objective() -> list[dict[str, int]]:
 class Lookahead(_Model):
     """The ``lookahead`` strategy: the engine with a forecast of the coming weeks and a guard on long waits."""
 
-    weeks: int = Field(8, ge=0, le=104)
+    weeks: int = Field(4, ge=0, le=104)
     long_wait_weeks: int = Field(40, ge=0, le=520)
     objective: list[dict[str, int]] = Field(default_factory=_lookahead_objective, min_length=1)
 
