@@ -10,29 +10,36 @@ import numpy as np
 import pytest
 from simhelpers import small
 
+from matcher.input.instance import Instance
 from matcher.model.prepare import prepare
 from matcher.simulate.forecast import scenario_forecast
 from matcher.simulate.montecarlo import run_scenario, run_task
 from matcher.simulate.scenario import Scenario, parse_scenario, scenario_document
 from matcher.simulate.simulator import Simulation
-from matcher.simulate.world import NEVER, World, build_world
+from matcher.simulate.world import NEVER, IntArray, World, build_world
 
 WEEK = 3
 
 
+class _Recording(Simulation):
+    """The lookahead strategy, keeping each week's engine instance."""
+
+    def __init__(self, scenario: Scenario, world: World) -> None:
+        super().__init__(scenario, world, 0, "lookahead")
+        self.instances: dict[int, Instance] = {}
+
+    def week_instance(self, week: int, pool: IntArray, units: IntArray) -> Instance:
+        instance = super().week_instance(week, pool, units)
+        self.instances[week] = instance
+        return instance
+
+
 def _terms_at(scenario: Scenario, world: World, week: int) -> tuple[list[str], dict[str, Any], list[int]]:
     """Run the lookahead strategy up to ``week`` and return that week's pool, fluid model and look-ahead terms."""
-    simulation = Simulation(scenario, world, 0, "lookahead")
-    for w in range(week):
+    simulation = _Recording(scenario, world)
+    for w in range(week + 1):
         simulation.step(w)
-    simulation._arrivals(week)
-    simulation._vacancies(week)
-    simulation._nareizigers(week)
-    simulation._stays_end(week)
-    arrived = world.arrival_week <= week
-    pool = np.flatnonzero(arrived & ((simulation.status == 0) | simulation.needs_move))
-    units = np.flatnonzero(simulation.unit_state == 1)
-    prep = prepare(simulation.week_instance(week, pool, units))
+    prep = prepare(simulation.instances[week])
     table = prep.preferred.lookahead
     assert table is not None
     h = np.repeat(np.arange(len(prep.households.ids)), len(prep.units.ids))
