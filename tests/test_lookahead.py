@@ -45,8 +45,12 @@ def test_forecast_changes_the_decision_and_says_why() -> None:
     ]
     sentence = changed[0]["explanation"]
     assert "U-1 (2 slaapkamers, 1-4 personen) gaat naar H-1 (1 persoon) en niet naar H-2 (4 personen)" in sentence
-    assert "Gemiddeld komen er 0,0 alleenstaanden per week bij, en er komen 0,0 woningen per week vrij" in sentence
-    assert "voor huishoudens van 4 personen is dat 0,0 en 1,0" in sentence
+    assert (
+        "Voor alleenstaanden: gemiddeld komen er 0,0 per week bij en komen er 0,0 woningen van de juiste grootte per week "
+        "vrij; nu wachten er 1 en zijn er 1 zulke woningen aangeboden."
+    ) in sentence
+    assert "Voor huishoudens van 4 personen: gemiddeld komen er 0,0 per week bij en komen er 1,0 woningen" in sentence
+    assert sentence.endswith("(Prognose voor de komende 8 weken.)")
     assert sentence in with_forecast["matches"][0]["explanation"]
     passed_over = next(x for x in with_forecast["unmatched_households"] if x["household_id"] == "H-2")
     assert sentence in passed_over["explanation"]
@@ -79,7 +83,7 @@ def test_english_explanation() -> None:
     )
     sentence = propose(inst)["lookahead"]["changed"][0]["explanation"]
     assert sentence.startswith("U-1 (2 bedrooms, 1-4 persons) goes to H-1 (1 person) and not to H-2 (4 persons)")
-    assert "On average 0.0 single persons arrive per week" in sentence
+    assert "For single persons: on average 0.0 arrive per week and 0.0 homes of the right size a week come free" in sentence
 
 
 def test_default_policy_has_no_lookahead_section() -> None:

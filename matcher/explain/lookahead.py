@@ -6,9 +6,10 @@ the week is solved a second time with the same policy without the ``lookahead`` 
 home that goes to another household (or stays empty, or is used only now) is a decision
 the look-ahead changed. Its sentence names both households and the forecast behind it:
 "U-0004 (3 slaapkamers, 2-6 personen) gaat naar H-0012 (5 personen) en niet naar H-0040 (2
-personen), die het zonder vooruitkijken had gekregen. Gemiddeld komen er 0,4 huishoudens
-van 5 personen per week bij, en er komen 0,3 woningen per week vrij die bij hen passen;
-voor huishoudens van 2 personen is dat 0,3 en 1,2."
+personen), die het zonder vooruitkijken had gekregen. Voor huishoudens van 5 personen:
+gemiddeld komen er 0,4 per week bij en komen er 0,3 woningen van de juiste grootte per week
+vrij; nu wachten er 6 en zijn er 2 zulke woningen aangeboden. Voor huishoudens van 2
+personen: ..." The right size is the size rules' (E4, E5, E6); rent and access are left out.
 
 The comparison costs one more solve, so it is made only when the proposal document is
 built, never in a simulation (which needs the pairs alone).
@@ -108,11 +109,30 @@ def changed_decisions(prep: Prepared, solution: Solution, lang: str) -> list[dic
     return changed
 
 
-def _facts(prep: Prepared, model: FluidModel, k: int, lang: str) -> tuple[str, str, str]:
+def _facts(prep: Prepared, model: FluidModel, k: int, lang: str) -> dict[str, str]:
+    """The forecast and the pool of one class of households, as numbers in words."""
     persons, future = model.household_classes[k]
-    arriving = _number(model.households_per_week[k], lang)
-    homes = _number(model.fitting_homes_per_week(k, prep.instance.policy), lang)
-    return class_words(persons, future, lang), arriving, homes
+    policy = prep.instance.policy
+    return {
+        "class": class_words(persons, future, lang),
+        "arriving": _number(model.households_per_week[k], lang),
+        "homes": _number(model.fitting_homes_per_week(k, policy), lang),
+        "waiting": str(model.households_now[k]),
+        "on_offer": _whole(model.fitting_homes_now(k, policy)),
+    }
+
+
+def _whole(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+
+
+def _household_words(prep: Prepared, i: int, lang: str) -> str:
+    """A household's size in words, with the family on its way if the model counts it."""
+    persons, future = int(prep.households.persons[i]), int(prep.households.future[i])
+    text = _person_words(persons, lang)
+    if future > persons:
+        text += f", {future - persons} {'gezinsleden op komst' if lang == 'nl' else 'family members on their way'}"
+    return text
 
 
 def _sentence(prep: Prepared, model: FluidModel, ui: int, a: int | None, b: int | None, lang: str) -> str:
@@ -129,13 +149,13 @@ def _sentence(prep: Prepared, model: FluidModel, ui: int, a: int | None, b: int 
     if a is not None and b is not None:
         if nl:
             parts.append(
-                f"{home} gaat naar {h.ids[a]} ({_person_words(int(h.persons[a]), lang)}) en niet naar {h.ids[b]} "
-                f"({_person_words(int(h.persons[b]), lang)}), die het zonder vooruitkijken had gekregen."
+                f"{home} gaat naar {h.ids[a]} ({_household_words(prep, a, lang)}) en niet naar {h.ids[b]} "
+                f"({_household_words(prep, b, lang)}), die het zonder vooruitkijken had gekregen."
             )
         else:
             parts.append(
-                f"{home} goes to {h.ids[a]} ({_person_words(int(h.persons[a]), lang)}) and not to {h.ids[b]} "
-                f"({_person_words(int(h.persons[b]), lang)}), who would have had it without looking ahead."
+                f"{home} goes to {h.ids[a]} ({_household_words(prep, a, lang)}) and not to {h.ids[b]} "
+                f"({_household_words(prep, b, lang)}), who would have had it without looking ahead."
             )
     elif a is not None:
         parts.append(
@@ -151,25 +171,20 @@ def _sentence(prep: Prepared, model: FluidModel, ui: int, a: int | None, b: int 
             else f"{home} stays empty this week and does not go to {h.ids[b]}, who would have had it without looking ahead."
         )
     classes = [int(table.household[x]) for x in (a, b) if x is not None]
-    facts = [_facts(prep, model, k, lang) for k in dict.fromkeys(classes)]
-    weeks = model.weeks
-    if nl:
-        first = facts[0]
-        text = (
-            f"Gemiddeld komen er {first[1]} {first[0]} per week bij, en er komen {first[2]} woningen per week vrij "
-            "die bij hen passen"
-        )
-        if len(facts) > 1:
-            second = facts[1]
-            text += f"; voor {second[0]} is dat {second[1]} en {second[2]}"
-        parts.append(text + f" (prognose voor de komende {weeks} weken).")
-    else:
-        first = facts[0]
-        text = f"On average {first[1]} {first[0]} arrive per week, and {first[2]} homes a week that fit them come free"
-        if len(facts) > 1:
-            second = facts[1]
-            text += f"; for {second[0]} that is {second[1]} and {second[2]}"
-        parts.append(text + f" (forecast for the coming {weeks} weeks).")
+    for k in dict.fromkeys(classes):
+        f = _facts(prep, model, k, lang)
+        if nl:
+            parts.append(
+                f"Voor {f['class']}: gemiddeld komen er {f['arriving']} per week bij en komen er {f['homes']} woningen van "
+                f"de juiste grootte per week vrij; nu wachten er {f['waiting']} en zijn er {f['on_offer']} zulke woningen "
+                "aangeboden."
+            )
+        else:
+            parts.append(
+                f"For {f['class']}: on average {f['arriving']} arrive per week and {f['homes']} homes of the right size "
+                f"a week come free; now {f['waiting']} wait and {f['on_offer']} such homes are on offer."
+            )
+    parts.append(f"(Prognose voor de komende {model.weeks} weken.)" if nl else f"(Forecast for the coming {model.weeks} weeks.)")
     return " ".join(parts)
 
 

@@ -98,6 +98,15 @@ class FluidModel:
                 total += self.beds_per_week[q] / max(self.household_classes[k][0], 1) if cls[1] else self.units_per_week[q]
         return total
 
+    def fitting_homes_now(self, k: int, policy: Policy) -> float:
+        """Homes (places in shared units) on offer now that fit class ``k`` by the size rules."""
+        total = 0.0
+        persons = max(self.household_classes[k][0], 1)
+        for q, cls in enumerate(self.unit_classes):
+            if fits(self.household_classes[k], cls, policy):
+                total += self.beds_now[q] // persons if cls[1] else self.units_now[q]
+        return total
+
     def to_json(self) -> dict[str, Any]:
         """The model as the proposal reports it (``lookahead`` in proposal.json)."""
         return {
