@@ -10,6 +10,8 @@
   its household or unit leaves the pool.
 - The pairs of the last finished run are passed on (``previous_pairs``), so a new run
   changes as few of them as the policy allows (stable re-solve).
+- A policy that looks ahead (the ``lookahead`` term) without a forecast of its own gets
+  one from the households and homes of recent weeks (``api.forecast``).
 
 ``policy_with_decisions`` is the one place that turns decisions into policy fields.
 """
@@ -25,6 +27,7 @@ from sqlalchemy.orm import Session
 from api.auth import Caller, require_named
 from api.cases import HOME_STATES, change, in_pool_state, pool_households, refused_pairs
 from api.errors import ApiError, not_found
+from api.forecast import with_forecast
 from api.models import Decision, Household, Run, RunPair, Unit, utcnow
 from api.pool import household_row, unit_row
 from api.schemas import DecisionCreate
@@ -88,6 +91,7 @@ def snapshot(session: Session, scope: str | None, raw_policy: dict[str, Any]) ->
         unit_query = unit_query.where(Unit.municipality == scope)
     households = [pool_row(h) for h in pool_households(session, scope, parsed.planning_date, parsed.move_on_horizon_weeks)]
     units = [unit_row(u) for u in session.scalars(unit_query)]
+    raw_policy = with_forecast(session, scope, raw_policy, parsed.planning_date)
     policy = policy_with_decisions(session, scope, raw_policy, households, units)
     return {"households": households, "units": units, "policy": policy}, policy
 

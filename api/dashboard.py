@@ -22,6 +22,7 @@ from api.cases import case_of
 from api.cycle import latest_done_id
 from api.dates import EARLIEST, in_window, latest
 from api.models import CaseEvent, Household, Run, Unit
+from api.redaction import proposal_for
 from api.taakstelling import half_year_of, report
 from matcher.case import OFFER_DAYS, days_over_move_deadline, weeks_over_deadline
 
@@ -192,9 +193,48 @@ def _current_run(session: Session, caller: Caller) -> dict[str, Any] | None:
     }
 
 
+def this_week(session: Session, caller: Caller) -> dict[tuple[str, str], dict[str, Any]]:
+    """Per household (municipality, id) in the current run: the home proposed, or why none, as the caller may read it.
+
+    The reason and its explanation come from the run's proposal with the caller's redactions
+    (a viewer gets no explanation that could reveal a need). Ids are matched with their
+    municipality through the run's input; an id that the run holds in two municipalities is left out."""
+    run_id = latest_done_id(session, caller.municipality)
+    run = session.get(Run, run_id) if run_id is not None else None
+    if run is None or run.proposal_json is None:
+        return {}
+    municipalities: dict[str, set[str]] = {}
+    for row in (run.snapshot or {}).get("households", []):
+        municipalities.setdefault(str(row["household_id"]), set()).add(str(row["municipality"]))
+    document = json.loads(proposal_for(caller, run.proposal_json, run.policy))
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def key(household_id: str) -> tuple[str, str] | None:
+        places = municipalities.get(household_id, set())
+        return (next(iter(places)), household_id) if len(places) == 1 else None
+
+    for match in document.get("matches", []):
+        at = key(match["household_id"])
+        if at is not None:
+            found[at] = {"run_id": run.id, "proposed_unit": match["unit_id"]}
+    for item in document.get("unmatched_households", []):
+        at = key(item["household_id"])
+        if at is not None:
+            found[at] = {"run_id": run.id, "reason": item["reason"], "explanation": item["explanation"]}
+    return found
+
+
 def dashboard(session: Session, caller: Caller, on: dt.date, deadline_weeks: int = 10) -> dict[str, Any]:
-    """Everything the Overzicht shows, for the municipality the token sees (or all)."""
+    """Everything the Overzicht shows, for the municipality the token sees (or all).
+
+    The long waiters of ``waiting_overdue`` carry ``this_week``: the home the current run
+    proposes them, or the reason it proposes none (see ``this_week``); null when the current
+    run does not hold them (it was made before they were in the pool)."""
     current = _current_run(session, caller)
+    lists = worklists(session, caller, on, deadline_weeks)
+    known = this_week(session, caller)
+    for item in lists["waiting_overdue"]:
+        item["this_week"] = known.get((item["municipality"], item["household_id"]))
     return {
         "on": on.isoformat(),
         "deadline_weeks": deadline_weeks,
@@ -206,7 +246,7 @@ def dashboard(session: Session, caller: Caller, on: dt.date, deadline_weeks: int
         "by_size": _by_size(session, caller, current, on),
         "placements_by_neighbourhood": _placements(session, caller, on),
         "states": _states(session, caller),
-        **worklists(session, caller, on, deadline_weeks),
+        **lists,
     }
 
 

@@ -453,6 +453,25 @@ def simulate(
         _fail(error)
 
 
+@app.command()
+def frontier(
+    scenarios: Annotated[list[Path], typer.Argument(help="scenario files (YAML or JSON), see docs/simulation.md")],
+    replicates: Annotated[int, typer.Option(min=1, help="Monte Carlo replicates")] = 20,
+    workers: Annotated[int, typer.Option(min=1, help="parallel worker processes")] = 1,
+    out_dir: Annotated[Path, typer.Option("--out", help="folder for frontier.json, frontier.csv and the chart")] = Path(
+        "out/frontier"
+    ),
+) -> None:
+    """Persons housed against the 90th percentile of waiting: FIFO, today's engine, waiting-first and the look-ahead,
+    on the same replicates of each scenario, with the hindsight optimum as a reference."""
+    from cli.simulate import run_frontier_command
+
+    try:
+        run_frontier_command(scenarios, replicates, workers, out_dir, out, err)
+    except InputError as error:
+        _fail(error)
+
+
 def main() -> None:
     app()
 

@@ -57,24 +57,28 @@ def summary_table(result: SimulationResult) -> Table:
     return table
 
 
-def fairness_line(result: SimulationResult) -> str | None:
+STRATEGY_NL = {"optimise": "de engine", "lookahead": "vooruitkijken"}
+
+
+def fairness_line(result: SimulationResult, strategy: str = "optimise") -> str | None:
     """One Dutch line: the group whose 90th percentile of waiting for a first offer differs most from FIFO's."""
     if not result.fairness:
         return None
-    found = largest_p90_gap(result.fairness)
+    found = largest_p90_gap(result.fairness, strategy)
     if found is None:
         return None
     grouping, group, entry = found
-    gap, engine, fifo = (
-        entry["optimise_minus_fifo"]["wait_p90_weeks"],
-        entry["optimise"]["wait_p90_weeks"],
+    gap, mine, fifo = (
+        entry[f"{strategy}_minus_fifo"]["wait_p90_weeks"],
+        entry[strategy]["wait_p90_weeks"],
         entry["fifo"]["wait_p90_weeks"],
     )
     direction = "langer" if gap["mean"] > 0 else "korter"
+    name = STRATEGY_NL.get(strategy, strategy)
     return (
         f"Grootste verschil met FIFO in de p90-wachttijd tot het eerste aanbod: {LABELS_NL[(grouping, group)]}, "
-        f"met de engine {abs(gap['mean']):.1f} weken {direction} ({gap['mean']:+.1f} [{gap['p10']:+.1f} tot {gap['p90']:+.1f}]; "
-        f"engine {_fmt(engine)}, FIFO {_fmt(fifo)} weken; over {gap['replicates']} van {result.replicates} replicaties; "
+        f"met {name} {abs(gap['mean']):.1f} weken {direction} ({gap['mean']:+.1f} [{gap['p10']:+.1f} tot {gap['p90']:+.1f}]; "
+        f"{name} {_fmt(mine)}, FIFO {_fmt(fifo)} weken; over {gap['replicates']} van {result.replicates} replicaties; "
         f"wie aan het eind nog wacht telt mee met de wachttijd tot dan). Alle groepen: fairness.csv."
     )
 
@@ -177,9 +181,10 @@ def run_simulate_command(
         out.print(summary_table(results[k]))
     for k in range(len(paths)):
         out.print(summary_table(results[k]))
-        line = fairness_line(results[k])
-        if line is not None:
-            out.print(line, highlight=False)
+        for strategy in results[k].summary:
+            line = fairness_line(results[k], strategy) if strategy != "fifo" else None
+            if line is not None:
+                out.print(line, highlight=False)
         if k in base_index:
             from matcher.simulate.compare import compare
 
@@ -192,6 +197,39 @@ def run_simulate_command(
             out.print(f"Results for {paths[k]} written to {folders[k]}", highlight=False)
     wall = results[0].timing["wall_s"]
     out.print(f"Results written to {out_dir} in {wall:.1f} s", highlight=False)
+
+
+def run_frontier_command(paths: list[Path], replicates: int, workers: int, out_dir: Path, out: Console, err: Console) -> None:
+    """Run the frontier of each scenario (one sweep), write frontier.json, frontier.csv and the chart, print a table."""
+    from matcher.simulate.frontier import LABELS, POLICIES, frontier, frontier_chart, frontier_csv
+
+    scenarios = [load_scenario(path) for path in paths]
+    total = 2 * len(scenarios) * replicates
+    with Progress(
+        TextColumn("Simulating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=True
+    ) as progress:
+        task = progress.add_task("replicates", total=total)
+        entries = frontier(scenarios, replicates, workers, progress=lambda done, _: progress.update(task, completed=done))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_text(out_dir / "frontier.json", to_json_text({"format": "frontier/v1", "scenarios": entries}))
+    write_text(out_dir / "frontier.csv", frontier_csv(entries))
+    frontier_chart(entries, out_dir)
+    table = Table(title=f"Persons housed and the 90th percentile of weeks to a first offer ({replicates} replicates)")
+    table.add_column("scenario")
+    for policy in POLICIES:
+        table.add_column(LABELS[policy], justify="right")
+    table.add_column("hindsight (relaxed)", justify="right")
+    for entry in entries:
+        cells = []
+        for policy in POLICIES:
+            point = entry["points"][policy]
+            persons, wait = point["persons_housed"], point["wait_p90_weeks"]
+            cells.append(f"{persons['mean']:.0f} / {wait['mean']:.1f} wk" if wait and wait["mean"] is not None else "-")
+        band = entry["hindsight_persons_placed"]
+        cells.append(f"{band['mean']:.0f}" if band and band["mean"] is not None else "-")
+        table.add_row(entry["scenario"], *cells)
+    out.print(table)
+    out.print(f"Frontier written to {out_dir} (frontier.png, frontier.svg, frontier.csv, frontier.json)", highlight=False)
 
 
 MIX_VARIANT = "mix_advice_variant.yaml"

@@ -46,6 +46,13 @@ VULNERABILITY_RATES = {
 # Household size now (persons) and its share of the gekoppelde households.
 SIZE_SHARES = {1: 0.56, 2: 0.10, 3: 0.08, 4: 0.09, 5: 0.07, 6: 0.04, 7: 0.03, 8: 0.02, 9: 0.01}
 
+# Nareizigers declared by a household that expects family: how many, and how often.
+REUNIFICATION_SIZES = (1, 2, 3, 4, 5)
+REUNIFICATION_SHARES = (0.25, 0.2, 0.25, 0.2, 0.1)
+
+# Beds of a shared place: drawn uniformly from these.
+SHARED_BEDS = (3, 4, 5, 6)
+
 # (bedrooms, min_occupants, max_occupants, share of non-shared homes)
 HOME_SIZES = (
     (0, 1, 1, 0.10),
@@ -125,7 +132,7 @@ def _households(profile: Profile, rng: np.random.Generator, date: dt.date) -> pd
     single = sizes == 1
     # Many singles expect their family (gezinshereniging); small families sometimes too.
     expects = np.where(single, rng.random(n) < 0.42, rng.random(n) < 0.08)
-    expected = np.where(expects, rng.choice([1, 2, 3, 4, 5], size=n, p=[0.25, 0.2, 0.25, 0.2, 0.1]), 0)
+    expected = np.where(expects, rng.choice(REUNIFICATION_SIZES, size=n, p=REUNIFICATION_SHARES), 0)
     ex_amv = single & (rng.random(n) < 0.12)
     head_age = np.where(
         ex_amv,
@@ -229,7 +236,7 @@ def draw_home(rng: np.random.Generator, unit_type: str, shared: bool, size: int,
     neighbourhood = str(rng.choice(neighbourhoods))
     if unit_type == "flex" and "Lankforst" in neighbourhoods and rng.random() < 0.5:
         neighbourhood = "Lankforst"  # NDW21 flexwoningen, Nieuwe Dukenburgseweg
-    beds = int(rng.integers(3, 7)) if shared else None
+    beds = int(rng.integers(SHARED_BEDS[0], SHARED_BEDS[-1] + 1)) if shared else None
     if shared:
         rent = float(rng.uniform(300, 460))
     elif unit_type == "social":

@@ -158,8 +158,11 @@ def failing_rules(h: Row, u: Row, instance: Instance) -> list[str]:
 # Objective terms and tier values.
 
 
-def pair_terms(h: Row, u: Row, instance: Instance) -> dict[str, int]:
-    """Every objective term's value for the pair (h, u)."""
+def pair_terms(h: Row, u: Row, instance: Instance, prices: Prices | None = None) -> dict[str, int]:
+    """Every objective term's value for the pair (h, u).
+
+    ``lookahead`` needs the fluid model's potentials (``prices``, read from the proposal and
+    checked by ``check_lookahead``); without them it is 0."""
     p = instance.policy
     persons = _persons(h)
     future = _future_size(h, instance)
@@ -175,10 +178,13 @@ def pair_terms(h: Row, u: Row, instance: Instance) -> dict[str, int]:
         "preferred": int(u["neighbourhood"] in set(h["preferred_neighbourhoods"])),
         "own_municipality": int(h["municipality"] == u["municipality"]),
         "move_on": int(bool(h.get("current_unit_id"))),
+        "long_wait": int(waiting > 7 * p.long_wait_weeks),
+        "long_wait_days": max(0, waiting - 7 * p.long_wait_weeks),
+        "lookahead": prices.value(h, u, instance) if prices is not None else 0,
     }
 
 
-def tier_values(matches: list[tuple[str, str]], instance: Instance) -> list[int]:
+def tier_values(matches: list[tuple[str, str]], instance: Instance, prices: Prices | None = None) -> list[int]:
     """Each tier's value for a list of (household_id, unit_id) pairs."""
     households = {r["household_id"]: r for r in instance.households.to_dict(orient="records")}
     units = {r["unit_id"]: r for r in instance.units.to_dict(orient="records")}
@@ -186,15 +192,122 @@ def tier_values(matches: list[tuple[str, str]], instance: Instance) -> list[int]
     for tier in instance.policy.objective:
         total = 0
         for hid, uid in matches:
-            terms = pair_terms(households[hid], units[uid], instance)
+            terms = pair_terms(households[hid], units[uid], instance, prices)
             total += sum(weight * terms[term] for term, weight in tier.items())
         values.append(total)
     return values
 
 
-def _tier_vector(h: Row, u: Row, instance: Instance) -> list[int]:
-    terms = pair_terms(h, u, instance)
+def _tier_vector(h: Row, u: Row, instance: Instance, prices: Prices | None = None) -> list[int]:
+    terms = pair_terms(h, u, instance, prices)
     return [sum(w * terms[t] for t, w in tier.items()) for tier in instance.policy.objective]
+
+
+# The look-ahead term: the fluid model of the coming weeks, restated from its description.
+
+HouseholdClass = tuple[int, int]
+UnitClass = tuple[bool, bool, int, int, int]
+
+
+def household_class(h: Row, instance: Instance) -> HouseholdClass:
+    """Persons now and the size once the family on its way (if due) has arrived."""
+    return (_persons(h), _future_size(h, instance))
+
+
+def unit_class(u: Row) -> UnitClass:
+    """A shared place by its beds, a home by its range of occupants; both temporary or not."""
+    if u["shared"]:
+        return (bool(u["temporary"]), True, 0, 0, int(u["beds"]))
+    return (bool(u["temporary"]), False, int(u["min_occupants"]), int(u["max_occupants"]), 0)
+
+
+def fluid_fits(k: HouseholdClass, q: UnitClass, instance: Instance) -> bool:
+    """The size rules alone (E4, E5, the sizes of E6), for classes."""
+    persons, future = k
+    temporary, shared, low, high, beds = q
+    p = instance.policy
+    family = p.reunification_must_fit and future > persons and not temporary
+    if shared:
+        return persons <= p.shared_max_household_size and persons <= beds and not family
+    return low <= persons <= high and not (family and future > high)
+
+
+@dataclass(frozen=True)
+class Prices:
+    """The potentials a proposal reports per class of households and homes."""
+
+    household: dict[HouseholdClass, float]
+    home: dict[UnitClass, float]
+
+    def value(self, h: Row, u: Row, instance: Instance) -> int:
+        """Reduced cost of the pair's classes in tenths of a person, 0 or negative (missing classes count as 0)."""
+        k, q = household_class(h, instance), unit_class(u)
+        use = k[0] if q[1] else 1  # beds for the persons now, or one home
+        reduced = k[1] - self.household.get(k, 0.0) - use * self.home.get(q, 0.0)  # persons with the family on its way
+        return min(0, round(10 * reduced + 1e-7))
+
+    @staticmethod
+    def of(proposal: dict[str, Any]) -> Prices | None:
+        section = proposal.get("lookahead")
+        if not isinstance(section, dict):
+            return None
+        return Prices(
+            household={(int(x["persons"]), int(x["future_size"])): float(x["potential"]) for x in section["household_classes"]},
+            home={
+                (bool(x["temporary"]), bool(x["shared"]), int(x["min_occupants"] or 0), int(x["max_occupants"] or 0),
+                 int(x["beds"] or 0)): float(x["potential"])
+                for x in section["unit_classes"]
+            },
+        )  # fmt: skip
+
+
+def fluid_classes(instance: Instance) -> tuple[dict[HouseholdClass, float], dict[UnitClass, float]]:
+    """Demand per household class and supply per class of homes (beds for shared places) over the forecast's weeks."""
+    forecast = instance.policy.forecast
+    weeks = forecast.weeks if forecast is not None else 0
+    demand: dict[HouseholdClass, float] = {}
+    supply: dict[UnitClass, float] = {}
+    for h in instance.households.to_dict(orient="records"):
+        k = household_class(h, instance)
+        demand[k] = demand.get(k, 0.0) + 1
+    for u in instance.units.to_dict(orient="records"):
+        q = unit_class(u)
+        supply[q] = supply.get(q, 0.0) + (int(u["beds"]) if u["shared"] else 1)
+    if forecast is not None:
+        for item in forecast.households:
+            k = (item.persons, item.persons + item.expected_reunification)
+            demand[k] = demand.get(k, 0.0) + weeks * item.per_week
+        for unit in forecast.units:
+            q = (
+                (unit.temporary, True, 0, 0, unit.beds or 0)
+                if unit.shared
+                else (unit.temporary, False, unit.min_occupants, unit.max_occupants, 0)
+            )
+            supply[q] = supply.get(q, 0.0) + weeks * unit.per_week * ((unit.beds or 1) if unit.shared else 1)
+    return demand, supply
+
+
+def fluid_optimum(instance: Instance) -> float:
+    """The fluid programme's optimum: the most persons (with the family on its way) its homes could house, fractionally."""
+    from scipy.optimize import linprog
+
+    demand, supply = fluid_classes(instance)
+    ks, qs = list(demand), list(supply)
+    pairs = [(a, b) for a, k in enumerate(ks) for b, q in enumerate(qs) if fluid_fits(k, q, instance)]
+    if not pairs:
+        return 0.0
+    rows = [[0.0] * len(pairs) for _ in range(len(ks) + len(qs))]
+    for column, (a, b) in enumerate(pairs):
+        rows[a][column] = 1.0
+        rows[len(ks) + b][column] = float(ks[a][0]) if qs[b][1] else 1.0
+    result = linprog(
+        [-float(ks[a][1]) for a, _ in pairs],  # persons with the family on its way
+        A_ub=rows,
+        b_ub=[*demand.values(), *supply.values()],
+        bounds=(0, None),
+        method="highs",
+    )
+    return float(-result.fun)
 
 
 # What every check reads.
@@ -220,6 +333,11 @@ class Context:
             households={r["household_id"]: r for r in instance.households.to_dict(orient="records")},
             units={r["unit_id"]: r for r in instance.units.to_dict(orient="records")},
         )
+
+    @cached_property
+    def prices(self) -> Prices | None:
+        """The look-ahead potentials the proposal reports (``check_lookahead`` checks them)."""
+        return Prices.of(self.proposal)
 
     @cached_property
     def pairs(self) -> list[tuple[str, str]]:
@@ -379,7 +497,7 @@ def check_terms(c: Context) -> list[str]:
     """A match's terms are every term named in the policy's objective, with its value for that pair (zeros included)."""
     problems = []
     for m, h, u in c.known:
-        expected = pair_terms(h, u, c.instance)
+        expected = pair_terms(h, u, c.instance, c.prices)
         wanted = {t: expected[t] for t in c.instance.policy.terms_used}
         if m["terms"] != wanted:
             problems.append(f"match {m['household_id']}-{m['unit_id']}: terms {m['terms']} != {wanted}")
@@ -498,9 +616,9 @@ def check_next_best_unit(c: Context) -> list[str]:
     for m, h, u in c.known:
         if "alternatives" not in m:
             continue
-        mine = _tier_vector(h, u, c.instance)
+        mine = _tier_vector(h, u, c.instance, c.prices)
         others = [v for v in c.eligible_units(h["household_id"]) if v["unit_id"] != u["unit_id"]]
-        value = partial(_tier_vector, h, instance=c.instance)
+        value = partial(_tier_vector, h, instance=c.instance, prices=c.prices)
         problems.extend(_check_alternative(m, "next_best_unit", "unit_id", c.units, others, value, mine))
         given = m["alternatives"]["next_best_unit"]
         if given is not None and "taken_by" in given:
@@ -518,10 +636,10 @@ def check_next_best_household(c: Context) -> list[str]:
     for m, h, u in c.known:
         if "alternatives" not in m:
             continue
-        mine = _tier_vector(h, u, c.instance)
+        mine = _tier_vector(h, u, c.instance, c.prices)
         residents = c.residents[u["unit_id"]]
         rivals = [g for g in c.eligible_households(u["unit_id"]) if g["household_id"] not in residents]
-        value = partial(_tier_vector, u=u, instance=c.instance)
+        value = partial(_tier_vector, u=u, instance=c.instance, prices=c.prices)
         problems.extend(_check_alternative(m, "next_best_household", "household_id", c.households, rivals, value, mine))
         given = m["alternatives"]["next_best_household"]
         if given is not None and "placed_in" in given:
@@ -607,9 +725,9 @@ def check_household_reasons(c: Context) -> list[str]:
     return problems
 
 
-def _best_first(h: Row, u: Row, instance: Instance) -> tuple[list[int], str]:
+def _best_first(h: Row, u: Row, instance: Instance, prices: Prices | None = None) -> tuple[list[int], str]:
     """Sort key: the unit of most value to the household first, per tier, then the smallest unit id."""
-    return [-x for x in _tier_vector(h, u, instance)], str(u["unit_id"])
+    return [-x for x in _tier_vector(h, u, instance, prices)], str(u["unit_id"])
 
 
 def check_units_taken(c: Context) -> list[str]:
@@ -628,7 +746,7 @@ def check_units_taken(c: Context) -> list[str]:
                 problems.append(f"household {h['household_id']}: units_taken {taken} is not an eligible unit held by those")
         ranked = sorted(
             (v for v in c.eligible_units(h["household_id"]) if v["unit_id"] in held),
-            key=partial(_best_first, h, instance=c.instance),
+            key=partial(_best_first, h, instance=c.instance, prices=c.prices),
         )
         expected_ids = [v["unit_id"] for v in ranked[: len(details["units_taken"])]]
         listed = [t["unit_id"] for t in details["units_taken"]]
@@ -722,7 +840,7 @@ def check_unit_explanations(c: Context) -> list[str]:
 
 def check_tier_values(c: Context) -> list[str]:
     """solver.tiers holds one value per objective tier, each the sum of the tier's weighted terms over the matches."""
-    values = tier_values(c.known_pairs, c.instance)
+    values = tier_values(c.known_pairs, c.instance, c.prices)
     reported = [t["value"] for t in c.proposal["solver"]["tiers"]]
     return [f"tier values {reported} != recomputed {values}"] if reported != values else []
 
@@ -760,6 +878,43 @@ def check_kpis(c: Context) -> list[str]:
         "temporary_placements": sum(1 for _, _, u in c.known if u["temporary"]),
     }
     return [f"kpis.{key} {k[key]} != {value}" for key, value in expected.items() if k[key] != value]
+
+
+def check_lookahead(c: Context) -> list[str]:
+    """A policy that names ``lookahead`` comes with the fluid model in ``lookahead``: one entry per class of the
+    week's households and homes and of the forecast, with the counts and rates the policy implies, and potentials
+    that are an optimal dual solution of the fluid programme (non-negative, no fitting pair of classes above zero
+    reduced cost, and together worth exactly the programme's optimum). Without the term there is no such section."""
+    named = "lookahead" in c.instance.policy.terms_used
+    section = c.proposal.get("lookahead")
+    if not named:
+        return [] if section is None else ["lookahead reported but the policy does not name the term"]
+    if c.prices is None or not isinstance(section, dict):
+        return ["the policy names lookahead but the proposal has no lookahead section"]
+    demand, supply = fluid_classes(c.instance)
+    problems = []
+    if set(c.prices.household) != set(demand):
+        problems.append(f"lookahead household classes {sorted(c.prices.household)} != {sorted(demand)}")
+    if set(c.prices.home) != set(supply):
+        problems.append(f"lookahead unit classes {sorted(c.prices.home)} != {sorted(supply)}")
+    if problems:
+        return problems
+    potentials: list[tuple[Any, float]] = [*c.prices.household.items(), *c.prices.home.items()]
+    negative = [k for k, v in potentials if v < -1e-9]
+    if negative:
+        problems.append(f"negative potentials for {negative}")
+    for k in demand:
+        for q in supply:
+            if fluid_fits(k, q, c.instance):
+                use = k[0] if q[1] else 1
+                slack = c.prices.household[k] + use * c.prices.home[q] - k[1]
+                if slack < -1e-6:
+                    problems.append(f"lookahead: classes {k} and {q} have a positive reduced cost ({-slack:.6f})")
+    dual = sum(demand[k] * c.prices.household[k] for k in demand) + sum(supply[q] * c.prices.home[q] for q in supply)
+    primal = fluid_optimum(c.instance)
+    if abs(dual - primal) > 1e-6 * max(1.0, abs(primal)):
+        problems.append(f"lookahead potentials are worth {dual:.6f}, the fluid optimum is {primal:.6f}")
+    return problems
 
 
 def check_move_on(c: Context) -> list[str]:
@@ -851,6 +1006,7 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("tier_bounds", check_tier_bounds),
     ("status", check_status),
     ("kpis", check_kpis),
+    ("lookahead", check_lookahead),
     ("move_on", check_move_on),
     ("by_neighbourhood", check_by_neighbourhood),
     ("previous_pairs_kept", check_previous_pairs_kept),

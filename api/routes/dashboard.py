@@ -98,6 +98,15 @@ class MoveOverdue(BaseModel):
     days_over: int
 
 
+class ThisWeek(BaseModel):
+    """What the current run does for a household: the home it proposes, or why it proposes none."""
+
+    run_id: int
+    proposed_unit: str | None = Field(None, description="the unit the current run proposes to this household")
+    reason: str | None = Field(None, description="why the current run proposes none: outranked, no_eligible_unit, ...")
+    explanation: str | None = Field(None, description="the run's explanation of that reason, as the caller may read it")
+
+
 class WaitingOverdue(BaseModel):
     """A waiting household over the 10-wekentermijn."""
 
@@ -106,6 +115,7 @@ class WaitingOverdue(BaseModel):
     koppeling_date: str
     weeks_waiting: int
     weeks_over: int = Field(description="weeks past the term, counting a started week (1 from the first day over)")
+    this_week: ThisWeek | None = Field(None, description="what the current run does for it; null when the run does not hold it")
 
 
 class DocumentsItem(BaseModel):

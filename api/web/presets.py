@@ -22,6 +22,7 @@ LABELS = {
     "q3-nareizigers-spring.yaml": "80 nareizigers in het voorjaar",
     "q4-hold-singles-in-transit.yaml": "Alleenstaanden in doorstroomlocatie tot het gezin er is",
     "waiting-first.yaml": "Langst wachtenden eerst (beleid)",
+    "lookahead.yaml": "Vooruitkijken met bewaking van lang wachten (beleid)",
 }
 
 

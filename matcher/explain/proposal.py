@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model
 from matcher import __version__
 from matcher.explain.alternatives import alternatives
 from matcher.explain.counterfactual import Verifier, render_counterfactual
+from matcher.explain.lookahead import lookahead_section
 from matcher.explain.mismatch import mismatch_report
 from matcher.explain.reasons import UNIT_TYPE_WORDS, Explainer, tier_difference_nl, tier_difference_words
 from matcher.model import Prepared, Solution
@@ -108,6 +109,15 @@ class Proposal(BaseModel):
     kpis: Kpis
     mismatch: list[dict[str, Any]]
     lang: str  # language of the explanations
+    lookahead: dict[str, Any] | None = None  # the fluid model of the week, when the policy names the term
+
+    @model_serializer(mode="wrap")
+    def _without_absent_lookahead(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """``lookahead`` only in proposals whose policy names the term, so others stay as they were."""
+        data: dict[str, Any] = handler(self)
+        if data.get("lookahead") is None:
+            data.pop("lookahead", None)
+        return data
 
     def to_json(self) -> str:
         return json.dumps(self.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
@@ -204,6 +214,12 @@ def _assemble(prep: Prepared, solution: Solution, wall_time_s: float, lang: str 
             )
         )
     matches.sort(key=lambda m: (m.household_id, m.unit_id))
+    look = lookahead_section(prep, solution, lang)
+    changed = {c["household_id"]: c["explanation"] for c in (look or {}).get("changed", []) if c["household_id"]}
+    passed_over = {c["without_lookahead"]: c["explanation"] for c in (look or {}).get("changed", []) if c["without_lookahead"]}
+    for m in matches:
+        if m.household_id in changed:
+            m.explanation += " " + changed[m.household_id]
 
     unmatched: list[Unmatched] = []
     unplaced = np.flatnonzero(~explainer.placed_h)
@@ -229,7 +245,8 @@ def _assemble(prep: Prepared, solution: Solution, wall_time_s: float, lang: str 
                 household_id=h.ids[hi],
                 reason=reason,
                 explanation=explainer.household_sentence(int(hi), reason, details, lang)
-                + (f" {_take_sentence(details, lang)}" if "what_it_would_take" in details else ""),
+                + (f" {_take_sentence(details, lang)}" if "what_it_would_take" in details else "")
+                + (f" {passed_over[h.ids[hi]]}" if h.ids[hi] in passed_over else ""),
                 details=details,
             )
         )
@@ -281,6 +298,7 @@ def _assemble(prep: Prepared, solution: Solution, wall_time_s: float, lang: str 
         kpis=kpis,
         mismatch=mismatch_report(prep, hh, lang),
         lang=lang,
+        lookahead=look,
     )
 
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict
 
 from matcher.errors import InputError, ProblemCollector
 from matcher.input import cells
+from matcher.input.forecast import Forecast, parse_forecast
 
 TERMS: tuple[str, ...] = (
     "placed_households",
@@ -27,6 +28,9 @@ TERMS: tuple[str, ...] = (
     "preferred",
     "own_municipality",
     "move_on",
+    "long_wait",
+    "long_wait_days",
+    "lookahead",
 )
 
 DEFAULT_OBJECTIVE: tuple[dict[str, int], ...] = (
@@ -73,6 +77,8 @@ class Policy(BaseModel):
     max_persons_per_bedroom: int | None = None
     reunification_horizon_weeks: int = 52
     move_on_horizon_weeks: int = 8
+    long_wait_weeks: int = 52
+    forecast: Forecast | None = None
     neighbourhood_caps: dict[str, int] = {}
     fixed_pairs: tuple[tuple[str, str], ...] = ()
     excluded_pairs: tuple[tuple[str, str], ...] = ()
@@ -121,6 +127,8 @@ class Policy(BaseModel):
             **({"move_on_horizon_weeks": self.move_on_horizon_weeks} if self.move_on_horizon_weeks != 8 else {}),
             **({"max_persons_per_bedroom": self.max_persons_per_bedroom} if self.max_persons_per_bedroom is not None else {}),
             **({"previous_pairs": sorted(list(p) for p in self.previous_pairs)} if self.previous_pairs else {}),
+            **({"long_wait_weeks": self.long_wait_weeks} if self.long_wait_weeks != 52 else {}),
+            **({"forecast": self.forecast.canonical()} if self.forecast is not None else {}),
         }
 
 
@@ -248,6 +256,7 @@ def parse_policy(raw: Any, source: str = "policy.json", today: dt.date | None = 
     scalar("max_persons_per_bedroom", strict_int(1, 20))
     scalar("reunification_horizon_weeks", strict_int(0, 520))
     scalar("move_on_horizon_weeks", strict_int(0, 520))
+    scalar("long_wait_weeks", strict_int(0, 520))
     scalar("time_limit_s", time_limit)
     scalar("seed", strict_int(0, 2**31 - 1))
     scalar("lang", lambda v: cells.parse_choice(v, LANGUAGES))
@@ -268,6 +277,8 @@ def parse_policy(raw: Any, source: str = "policy.json", today: dt.date | None = 
     for field in ("fixed_pairs", "excluded_pairs", "previous_pairs"):
         if raw.get(field) is not None:
             values[field] = _pairs(raw[field], field, source, problems)
+    if raw.get("forecast") is not None:
+        values["forecast"] = parse_forecast(raw["forecast"], source, problems)
     if raw.get("objective") is not None:
         values["objective"] = _objective(raw.get("objective"), source, problems)
     problems.raise_if_any()

@@ -1,7 +1,7 @@
 """The aggregated flow network: households -> profiles -> unit profiles -> units.
 
 A pair's value in a tier splits into a household part, a unit part, a part that depends
-only on the two profiles (underoccupancy, own municipality) and the preferred-
+only on the two profiles (underoccupancy, own municipality, look-ahead) and the preferred-
 neighbourhood bonus. So households need not connect to every eligible unit: each
 household connects to its profile node, a profile node to every eligible unit profile,
 a unit profile to its units. Households with preferences reach their preferred
@@ -31,9 +31,18 @@ from matcher.model.terms import PreferredIndex, term_values
 from matcher.rules.arrays import Households, IntArray, Units
 from matcher.rules.structure import Structure
 
-HOUSEHOLD_TERMS = ("placed_households", "placed_persons", "waiting_days", "overdue", "vulnerable", "move_on")
+HOUSEHOLD_TERMS = (
+    "placed_households",
+    "placed_persons",
+    "waiting_days",
+    "overdue",
+    "vulnerable",
+    "move_on",
+    "long_wait",
+    "long_wait_days",
+)
 UNIT_TERMS = ("temporary",)
-PROFILE_TERMS = ("underoccupancy", "own_municipality")
+PROFILE_TERMS = ("underoccupancy", "own_municipality", "lookahead")
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,13 @@ the explanations all read it.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from matcher.input.instance import Instance
 from matcher.model.fixed_pairs import check_fixed_pairs
+from matcher.model.lookahead import build_table
 from matcher.model.network import TierParts, tier_parts
 from matcher.model.terms import PreferredIndex, preferred_index
 from matcher.model.tiebreak import id_scores
@@ -58,6 +59,8 @@ def prepare(instance: Instance) -> Prepared:
     structure = build_structure(h, u, policy, instance.excluded_pairs)
     preferences = list(instance.households["preferred_neighbourhoods"])
     preferred = preferred_index(preferences, codes.neighbourhoods)
+    if "lookahead" in policy.terms_used:
+        preferred = replace(preferred, lookahead=build_table(h, u, policy))
     nbh_code = {name: i for i, name in enumerate(codes.neighbourhoods)}
     fixed_household, fixed_unit = check_fixed_pairs(instance, h, u, codes, structure)
     return Prepared(

@@ -2,7 +2,10 @@
 
 All terms are linear in the chosen pairs, so each tier's objective is a vector over the
 pairs. Terms that depend on the household alone, the unit alone, or the pair are all
-computed vectorised from the encoded arrays.
+computed vectorised from the encoded arrays. Two pair terms read more than the arrays:
+``preferred`` (the households' preferred neighbourhoods) and ``lookahead`` (the reduced
+costs of the fluid model of the coming weeks, ``matcher.model.lookahead``); both travel in
+:class:`PreferredIndex`.
 """
 
 from __future__ import annotations
@@ -13,15 +16,18 @@ import numpy as np
 import numpy.typing as npt
 
 from matcher.input.policy import TERMS, Policy
+from matcher.model.lookahead import LookaheadTable
 from matcher.rules.arrays import Households, IntArray, Units
 
 
 @dataclass(frozen=True)
 class PreferredIndex:
-    """Household -> preferred neighbourhood codes, as sorted pair codes for fast lookup."""
+    """Household -> preferred neighbourhood codes, as sorted pair codes for fast lookup;
+    and, when the policy names ``lookahead``, the look-ahead table of the week."""
 
     codes: IntArray
     n_neighbourhoods: int
+    lookahead: LookaheadTable | None = None
 
     def lookup(self, household: IntArray, neighbourhood: IntArray) -> npt.NDArray[np.bool_]:
         if len(self.codes) == 0:
@@ -68,6 +74,14 @@ def term_values(
         return preferred.lookup(household, u.neighbourhood[unit]).astype(np.int64)
     if term == "move_on":
         return h.move_on[household].astype(np.int64)
+    if term == "long_wait":
+        return (h.waiting_days[household] > 7 * policy.long_wait_weeks).astype(np.int64)
+    if term == "long_wait_days":
+        return np.maximum(h.waiting_days[household] - 7 * policy.long_wait_weeks, 0).astype(np.int64)
+    if term == "lookahead":
+        if preferred.lookahead is None:
+            raise ValueError("the lookahead term needs the week's look-ahead table (see prepare)")
+        return preferred.lookahead.values(household, unit)
     if term == "own_municipality":
         return np.asarray(h.municipality[household] == u.municipality[unit], dtype=np.int64)
     raise ValueError(f"unknown term {term}")  # the policy parser rejects these earlier

@@ -26,7 +26,7 @@ CHARTED = {
     "movers_waiting": "Households waiting to move on",
 }
 
-COLOURS = {"optimise": "#1f6feb", "fifo": "#d1242f"}
+COLOURS = {"optimise": "#1f6feb", "fifo": "#d1242f", "lookahead": "#1a7f37"}
 
 # No creation date in the files and a fixed salt for the SVG element ids: the same result
 # draws the same bytes, so two runs of the same inputs (locally or on a cluster) can be

@@ -1,7 +1,7 @@
 """Fairness figures: how long each group of households waits, per strategy, on the same arrivals.
 
-Households are grouped five ways (each grouping divides all households that arrived within
-the horizon into groups, every household in exactly one): household size at koppeling,
+Households are grouped seven ways (each grouping divides all households that arrived within
+the horizon into groups, every household in exactly one): all households together, household size at koppeling,
 single with family expected, any vulnerability, documents incomplete at koppeling, the
 gender of the main applicant, and whether the koppeling lies before the start (the start
 pool, whose waiting began before week 0) or within the horizon. Per group and replicate:
@@ -21,7 +21,7 @@ figures for that replicate; the in-time share is also null when fewer than
 they were computed over.
 
 Everything is computed with array masks over the replicate's per-household arrays; the only
-Python loop is over the 15 groups.
+Python loop is over the 16 groups.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ BoolArray = npt.NDArray[np.bool_]
 MIN_HOUSEHOLDS = 5
 
 GROUPINGS: dict[str, tuple[str, ...]] = {
+    "all": ("all",),
     "household_size": ("1", "2-3", "4-5", "6+"),
     "single_expecting_family": ("yes", "no"),
     "vulnerability": ("yes", "no"),
@@ -58,6 +59,7 @@ FIGURES = (
 )
 
 LABELS_NL: dict[tuple[str, str], str] = {
+    ("all", "all"): "alle huishoudens",
     ("household_size", "1"): "huishoudens van 1 persoon",
     ("household_size", "2-3"): "huishoudens van 2-3 personen",
     ("household_size", "4-5"): "huishoudens van 4-5 personen",
@@ -112,6 +114,7 @@ def group_codes(households: Households) -> dict[str, IntArray]:
     for k, value in enumerate(GROUPINGS["gender"]):
         gender[h.gender == value] = k
     return {
+        "all": np.zeros(len(h.persons), dtype=np.int64),
         "household_size": size,
         "single_expecting_family": np.where(single_expecting, 0, 1).astype(np.int64),
         "vulnerability": np.where(h.vulnerable, 0, 1).astype(np.int64),
@@ -191,13 +194,14 @@ def _band(values: list[float]) -> dict[str, Any]:
 
 
 def summarise_fairness(per_replicate: list[dict[str, Any]], strategies: list[str], deadline_weeks: int) -> dict[str, Any]:
-    """Bands over replicates per grouping, group, strategy and figure, and the paired difference optimise - fifo.
+    """Bands over replicates per grouping, group, strategy and figure, and the paired difference of each
+    strategy with FIFO (``optimise_minus_fifo``, ``lookahead_minus_fifo``).
 
     ``per_replicate`` holds one entry per replicate (in replicate order): strategy -> the
     output of ``replicate_figures``. Each band carries ``replicates``: how many replicates
     had a figure (the others were small cells).
     """
-    paired = "optimise" in strategies and "fifo" in strategies
+    paired = [s for s in strategies if s != "fifo"] if "fifo" in strategies else []
     groupings: dict[str, Any] = {}
     for grouping, groups in GROUPINGS.items():
         groupings[grouping] = {}
@@ -207,10 +211,8 @@ def summarise_fairness(per_replicate: list[dict[str, Any]], strategies: list[str
             entry: dict[str, Any] = {"households": _band([float(c[first]["households"]) for c in cells])}
             for s in strategies:
                 entry[s] = {f: _band([_value(c[s][f]) for c in cells]) for f in FIGURES}
-            if paired:
-                entry["optimise_minus_fifo"] = {
-                    f: _band([_value(c["optimise"][f]) - _value(c["fifo"][f]) for c in cells]) for f in FIGURES
-                }
+            for s in paired:
+                entry[f"{s}_minus_fifo"] = {f: _band([_value(c[s][f]) - _value(c["fifo"][f]) for c in cells]) for f in FIGURES}
             groupings[grouping][group] = entry
     return {
         "what": (
@@ -227,14 +229,15 @@ def summarise_fairness(per_replicate: list[dict[str, Any]], strategies: list[str
     }
 
 
-def largest_p90_gap(fairness: dict[str, Any]) -> tuple[str, str, dict[str, Any]] | None:
-    """The group whose paired p90 waiting differs most (in absolute mean) between the engine and FIFO."""
+def largest_p90_gap(fairness: dict[str, Any], strategy: str = "optimise") -> tuple[str, str, dict[str, Any]] | None:
+    """The group whose paired p90 waiting differs most (in absolute mean) between the strategy and FIFO."""
     best: tuple[str, str, dict[str, Any]] | None = None
+    key = f"{strategy}_minus_fifo"
     for grouping, groups in fairness.get("groupings", {}).items():
         for group, entry in groups.items():
-            gap = entry.get("optimise_minus_fifo", {}).get("wait_p90_weeks")
+            gap = entry.get(key, {}).get("wait_p90_weeks")
             if gap is None or gap["mean"] is None:
                 continue
-            if best is None or abs(gap["mean"]) > abs(best[2]["optimise_minus_fifo"]["wait_p90_weeks"]["mean"]):
+            if best is None or abs(gap["mean"]) > abs(best[2][key]["wait_p90_weeks"]["mean"]):
                 best = (grouping, group, entry)
     return best

@@ -166,6 +166,14 @@ class SimulationResult:
         )
 
 
+def paired_strategies(strategies: Sequence[str]) -> list[tuple[str, str]]:
+    """The paired comparisons reported: every strategy against FIFO, and the look-ahead against today's engine."""
+    pairs = [(s, "fifo") for s in strategies if s != "fifo" and "fifo" in strategies]
+    if "lookahead" in strategies and "optimise" in strategies:
+        pairs.append(("lookahead", "optimise"))
+    return pairs
+
+
 def _weekly_bands(values: np.ndarray[Any, Any]) -> dict[str, list[float | None]]:
     """Per-week mean and percentiles over replicates (rows) for one KPI."""
     out: dict[str, list[float | None]] = {"mean": [], "p10": [], "p50": [], "p90": []}
@@ -198,13 +206,13 @@ def summarise(scenario: Scenario, tasks: list[dict[str, Any]], seconds: float, w
         for s in strategies
     }
     comparison: dict[str, Any] = {}
-    if "optimise" in strategies and "fifo" in strategies:
-        comparison["optimise_minus_fifo"] = {
-            f: band([a[f] - b[f] for a, b in zip(figures["optimise"], figures["fifo"], strict=True)]) for f in SUMMARY_FIGURES
+    for a, b in paired_strategies(strategies):
+        comparison[f"{a}_minus_{b}"] = {
+            f: band([x[f] - y[f] for x, y in zip(figures[a], figures[b], strict=True)]) for f in SUMMARY_FIGURES
         }
-        comparison["optimise_over_fifo_persons_housed"] = band(
-            [a["persons_housed_total"] / b["persons_housed_total"] if b["persons_housed_total"] else np.nan
-             for a, b in zip(figures["optimise"], figures["fifo"], strict=True)]
+        comparison[f"{a}_over_{b}_persons_housed"] = band(
+            [x["persons_housed_total"] / y["persons_housed_total"] if y["persons_housed_total"] else np.nan
+             for x, y in zip(figures[a], figures[b], strict=True)]
         )  # fmt: skip
     hindsight = None
     if scenario.hindsight and tasks and tasks[0]["hindsight"] is not None:

@@ -62,8 +62,10 @@ def summary_csv(result: SimulationResult) -> str:
     for strategy, figures in result.summary.items():
         for figure in SUMMARY_FIGURES:
             writer.writerow([strategy, figure, *(_cell(figures[figure][k]) for k in ("mean", "p10", "p50", "p90"))])
-    for figure, b in result.comparison.get("optimise_minus_fifo", {}).items():
-        writer.writerow(["optimise_minus_fifo", figure, *(_cell(b[k]) for k in ("mean", "p10", "p50", "p90"))])
+    for name, figures in result.comparison.items():
+        if "_minus_" in name:
+            for figure, b in figures.items():
+                writer.writerow([name, figure, *(_cell(b[k]) for k in ("mean", "p10", "p50", "p90"))])
     if result.hindsight:
         for key, b in result.hindsight.items():
             if isinstance(b, dict):
@@ -82,7 +84,7 @@ def fairness_csv(result: SimulationResult) -> str:
     for grouping, groups in result.fairness["groupings"].items():
         for group, entry in groups.items():
             writer.writerow([grouping, group, "all", "households", *(_cell(entry["households"][k]) for k in columns)])
-            for row in (*result.summary, "optimise_minus_fifo"):
+            for row in (*result.summary, *(f"{s}_minus_fifo" for s in result.summary if s != "fifo")):
                 for figure in FIGURES:
                     if row in entry:
                         writer.writerow([grouping, group, row, figure, *(_cell(entry[row][figure][k]) for k in columns)])

@@ -20,12 +20,12 @@ from matcher.errors import InputError, ProblemCollector
 from matcher.generate import NIJMEGEN_WIJKEN, PROFILES, SIZE_SHARES
 from matcher.input.policy import parse_policy
 
-STRATEGIES = ("optimise", "fifo")
+STRATEGIES = ("optimise", "fifo", "lookahead")
 UNIT_KINDS = ("social", "flex", "transit", "shared")
 HOUSEHOLD_GROUPS = ("single", "single_expecting_family", "two_three", "four_five", "six_plus")
 
 
-Strategy = Literal["optimise", "fifo"]
+Strategy = Literal["optimise", "fifo", "lookahead"]
 
 
 def _both_strategies() -> list[Strategy]:
@@ -151,10 +151,31 @@ class Nareizigers(_Model):
 Event = AddUnits | Nareizigers
 
 
+# The policy of the ``lookahead`` strategy (see docs/algorithm-register.md for what it values and why).
+LOOKAHEAD_OBJECTIVE: tuple[dict[str, int], ...] = (
+    {"placed_persons": 10, "lookahead": 2, "long_wait": 65, "vulnerable": 3},
+    {"waiting_days": 1},
+    {"temporary": -10, "underoccupancy": -3, "preferred": 5, "own_municipality": 5},
+)
+
+
+def _lookahead_objective() -> list[dict[str, int]]:
+    return [dict(tier) for tier in LOOKAHEAD_OBJECTIVE]
+
+
+class Lookahead(_Model):
+    """The ``lookahead`` strategy: the engine with a forecast of the coming weeks and a guard on long waits."""
+
+    weeks: int = Field(4, ge=0, le=104)
+    long_wait_weeks: int = Field(40, ge=0, le=520)
+    objective: list[dict[str, int]] = Field(default_factory=_lookahead_objective, min_length=1)
+
+
 class SimPolicy(_Model):
     """The weekly decision: the engine's policy (interchange format) plus simulation choices."""
 
     matcher: dict[str, Any] = Field(default_factory=dict)
+    lookahead: Lookahead = Lookahead()
     hold_for_family: bool = False
     movers_to_permanent_only: bool = True
 
@@ -276,6 +297,13 @@ def parse_scenario(document: Any, source: str = "scenario") -> Scenario:
     except InputError as error:
         for problem in error.problems:
             problems.add(source, problem.message, column=f"policy.matcher.{problem.column}" if problem.column else None)
+    look = scenario.policy.lookahead
+    try:
+        parse_policy({**raw_policy, "objective": look.objective, "long_wait_weeks": look.long_wait_weeks}, source)
+    except InputError as error:
+        for problem in error.problems:
+            if problem.column and problem.column.startswith("objective"):
+                problems.add(source, problem.message, column=f"policy.lookahead.{problem.column}")
     for index, event in enumerate(scenario.events):
         if isinstance(event, AddUnits) and event.min_occupants > event.max_occupants:
             problems.add(source, "min_occupants is larger than max_occupants", column=f"events.{index}.min_occupants")

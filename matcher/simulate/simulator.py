@@ -51,6 +51,7 @@ from matcher.case import (
 )
 from matcher.input.instance import Instance, build_instance
 from matcher.pipeline import solve
+from matcher.simulate.forecast import scenario_forecast
 from matcher.simulate.journal import Entry
 from matcher.simulate.scenario import Scenario
 from matcher.simulate.streams import decline_draw
@@ -59,6 +60,9 @@ from matcher.simulate.world import NEVER, World
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
+
+# The engine's strategy each simulated strategy solves with (the others are the engine's own).
+ENGINE_STRATEGY = {"lookahead": "optimise"}
 
 WAITING, PERMANENT, TEMPORARY, LEFT, OFFERED = 0, 1, 2, 3, 4  # OFFERED lasts only while the WBB's accept is answered
 NOT_YET, ON_OFFER, FULL, GONE = 0, 1, 2, 3
@@ -408,6 +412,7 @@ class Simulation:
             "horizon_days": 6,
             "move_on_horizon_weeks": self.move_on_weeks,
             "excluded_pairs": excluded,
+            **self._strategy_policy(week),
         }
 
     def week_instance(self, week: int, pool: IntArray, units: IntArray) -> Instance:
@@ -422,6 +427,18 @@ class Simulation:
         u_rows = [{**world.unit_rows[j], **changes} for j, changes in offered_units]
         return build_instance(h_rows, u_rows, raw_policy, today=today)
 
+    def _strategy_policy(self, week: int) -> dict[str, Any]:
+        """What the strategy adds to the engine's policy: the ``lookahead`` strategy its objective,
+        its guard on long waits and a forecast from the scenario alone (never this world's future)."""
+        if self.strategy != "lookahead":
+            return {}
+        look = self.scenario.policy.lookahead
+        return {
+            "objective": look.objective,
+            "long_wait_weeks": look.long_wait_weeks,
+            "forecast": scenario_forecast(self.scenario, week, look.weeks),
+        }
+
     def _propose(self, week: int) -> list[tuple[int, int]]:
         world = self.world
         arrived = world.arrival_week <= week
@@ -430,7 +447,7 @@ class Simulation:
         if len(pool) == 0 or len(units) == 0:
             return []
         instance = self.week_instance(week, pool, units)
-        solution = solve(instance, self.strategy).solution
+        solution = solve(instance, ENGINE_STRATEGY.get(self.strategy, self.strategy)).solution
         self.solve_s += solution.build_s + solution.solve_s
         # The instance's tables are sorted by id; map back to world indices.
         h_index = {world.household_rows[i]["household_id"]: i for i in pool.tolist()}

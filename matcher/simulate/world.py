@@ -21,7 +21,15 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from matcher.generate import HOME_SIZES, VULNERABILITY_RATES, draw_home, generate_instance, unit_row
+from matcher.generate import (
+    HOME_SIZES,
+    REUNIFICATION_SHARES,
+    REUNIFICATION_SIZES,
+    VULNERABILITY_RATES,
+    draw_home,
+    generate_instance,
+    unit_row,
+)
 from matcher.input import tables
 from matcher.input.files import read_table
 from matcher.input.instance import build_instance
@@ -272,7 +280,7 @@ def _arrivals(scenario: Scenario, builder: _Builder, rng: np.random.Generator, r
     single = sizes == 1
     r = inflow.reunification
     expects = np.where(single, rng.random(n) < r.share_singles, rng.random(n) < r.share_others)
-    declared = np.where(expects, rng.choice([1, 2, 3, 4, 5], size=n, p=[0.25, 0.2, 0.25, 0.2, 0.1]), 0)
+    declared = np.where(expects, rng.choice(REUNIFICATION_SIZES, size=n, p=REUNIFICATION_SHARES), 0)
     ex_amv = single & (rng.random(n) < 0.12)
     head_age = np.where(
         ex_amv, rng.integers(18, 22, size=n), np.where(single, rng.integers(18, 50, size=n), rng.integers(22, 60, size=n))

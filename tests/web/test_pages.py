@@ -170,6 +170,11 @@ def test_overzicht_shows_the_charts(site: Site, watched: Watched) -> None:
         if row["household_id"] not in housed and (dt.date(2025, 3, 3) - dt.date.fromisoformat(row["koppeling_date"])).days > 70
     )
     assert page.locator("#tile-overdue .value").inner_text() == str(overdue)
+    # The long waiters say what the current proposal does for them: a proposed home, or why none.
+    long_waiters = page.locator("#waiting-overdue-table tbody tr")
+    assert long_waiters.count() > 0 and page.locator("#waiting-overdue-table th", has_text="Deze week").count() == 1
+    answers = [r.locator("td").last.inner_text() for r in long_waiters.all()]
+    assert any(a.startswith("geen woning: ") for a in answers) and all(a.strip() for a in answers)
     page.get_by_label("Peildatum").fill("2025-03-10")
     page.get_by_role("button", name="Tonen").click()
     page.get_by_text("per 10 maart 2025").wait_for()
@@ -208,6 +213,11 @@ def test_scenario_on_wat_als(site: Site, watched: Watched) -> None:
         chart = page.locator(f"svg[data-chart='scenario-{which}']")
         assert chart.locator("polyline.line").count() == 2 and chart.locator("polygon.band").count() == 2
     assert rows(page, "comparison").count() == 10
+    # Who waits: the 90th percentile of weeks to a first offer per group, per way of working, and the difference with FIFO.
+    fairness = page.locator("#fairness")
+    assert fairness.locator("tbody tr").count() >= 5
+    assert fairness.locator("thead th", has_text="min FIFO").count() == 1
+    assert fairness.locator("tbody tr[data-group='all:all'] td").count() == 4
     before = page.locator("svg[data-chart='scenario-base'] title").first.text_content()
     page.get_by_label("Kengetal").select_option("wait_median_weeks")
     assert page.locator("svg[data-chart='scenario-base'] title").first.text_content() != before

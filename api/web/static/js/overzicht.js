@@ -176,6 +176,20 @@ function worklist(boxId, rows, empty, columns) {
   box.replaceChildren(table);
 }
 
+const REASONS = {
+  outranked: "geen woning: voorrang voor anderen",
+  no_eligible_unit: "geen woning: geen passende woning",
+  documents_incomplete: "geen woning: documenten onvolledig (BSN/IBAN)",
+  neighbourhood_cap: "geen woning: wijkplafond bereikt",
+};
+
+// What the current run does for a long waiter: the home it proposes, or why none, with the run's own explanation.
+function thisWeek(item) {
+  if (!item) return el("span", { class: "muted", text: "niet in het huidige voorstel" });
+  if (item.proposed_unit) return `voorgesteld: ${item.proposed_unit}`;
+  return el("span", {}, el("strong", { text: REASONS[item.reason] || item.reason }), el("br"), el("small", { text: item.explanation || "" }));
+}
+
 function worklists(data) {
   worklist("moves-overdue", data.moves_overdue, "Geen verhuizing over termijn.", [
     ["Huishouden", (r) => householdLink(r.household_id)],
@@ -195,6 +209,7 @@ function worklists(data) {
     ["Koppeling", (r) => formatDate(r.koppeling_date)],
     ["Weken wachtend", (r) => nf0.format(r.weeks_waiting), true],
     ["Weken over termijn", (r) => nf0.format(r.weeks_over), true],
+    ["Deze week", (r) => thisWeek(r.this_week)],
   ]);
 }
 

@@ -9,7 +9,24 @@ import { labelCells } from "./table-tools.js";
 const STRATEGIES = {
   optimise: { name: "Optimalisatie (engine)", color: "#0b5cad" },
   fifo: { name: "Volgorde van koppeling (FIFO)", color: "#b35900" },
+  lookahead: { name: "Vooruitkijkend, met bewaking van lang wachten", color: "#1a7f37" },
 };
+// Groups of households in the fairness figures, in the order the table shows them.
+const GROUPS = [
+  ["all", "all", "Alle huishoudens"],
+  ["household_size", "1", "1 persoon"],
+  ["household_size", "2-3", "2-3 personen"],
+  ["household_size", "4-5", "4-5 personen"],
+  ["household_size", "6+", "6 of meer personen"],
+  ["single_expecting_family", "yes", "Alleenstaand, gezin op komst"],
+  ["vulnerability", "yes", "Met een kwetsbaarheid"],
+  ["vulnerability", "no", "Zonder kwetsbaarheid"],
+  ["documents_incomplete", "yes", "Documenten onvolledig bij koppeling"],
+  ["gender", "F", "Hoofdaanvrager vrouw"],
+  ["gender", "M", "Hoofdaanvrager man"],
+  ["koppeling", "before_start", "Gekoppeld voor de start"],
+  ["koppeling", "within_horizon", "Gekoppeld tijdens de periode"],
+];
 const KPIS = {
   persons_housed_cum: ["Personen gehuisvest (opgeteld)", 1],
   taakstelling_remaining: ["Taakstelling nog open (personen)", 1],
@@ -170,6 +187,46 @@ function renderComparison() {
   );
 }
 
+// Who waits: per group, the 90th percentile of weeks to a first offer for each way of working,
+// and its difference with FIFO on the same herhalingen (a group too small in a herhaling has no figure there).
+function renderFairness() {
+  const run = state.variant;
+  const fairness = run.result.fairness;
+  const table = document.getElementById("fairness");
+  if (!fairness) {
+    table.querySelector("tbody").replaceChildren(el("tr", {}, el("td", { text: "Deze berekening heeft geen cijfers per groep." })));
+    return;
+  }
+  const strategies = Object.keys(run.result.weekly);
+  const others = strategies.filter((s) => s !== "fifo" && strategies.includes("fifo"));
+  table.querySelector("thead").replaceChildren(
+    el(
+      "tr",
+      {},
+      el("th", { scope: "col", text: "Groep" }),
+      el("th", { scope: "col", class: "num", text: "Huishoudens" }),
+      ...strategies.map((s) => el("th", { scope: "col", class: "num", text: STRATEGIES[s]?.name || s })),
+      ...others.map((s) => el("th", { scope: "col", class: "num", text: `${STRATEGIES[s]?.name || s} min FIFO` })),
+    ),
+  );
+  const replicates = (b) => (b && b.replicates !== undefined && b.replicates < run.replicates ? ` (${b.replicates} van ${run.replicates})` : "");
+  table.querySelector("tbody").replaceChildren(
+    ...GROUPS.filter(([grouping, group]) => fairness.groupings[grouping]?.[group]).map(([grouping, group, label]) => {
+      const entry = fairness.groupings[grouping][group];
+      const cell = (b) => el("td", { class: "num", text: `${bandText(b, 1)}${replicates(b)}` });
+      return el(
+        "tr",
+        { "data-group": `${grouping}:${group}` },
+        el("th", { scope: "row", text: label }),
+        el("td", { class: "num", text: bandText(entry.households, 1) }),
+        ...strategies.map((s) => cell(entry[s]?.wait_p90_weeks)),
+        ...others.map((s) => cell(entry[`${s}_minus_fifo`]?.wait_p90_weeks)),
+      );
+    }),
+  );
+  document.getElementById("fairness-caption").textContent = `Variant: ${run.name} (run ${run.id}, ${run.replicates} herhalingen)`;
+}
+
 async function show(baseId, variantId) {
   setStatus(status(), "Resultaten laden…");
   try {
@@ -192,6 +249,7 @@ async function show(baseId, variantId) {
     document.getElementById("results").hidden = false;
     renderCharts();
     renderComparison();
+    renderFairness();
     setStatus(status(), `Basis run ${baseId} en variant run ${variantId} getoond${state.comparison && !state.comparison.paired ? " (andere seed: verschillen niet gepaard)" : ""}.`, "ok");
     document.body.dataset.shown = `${baseId}-${variantId}`;
   } catch (error) {

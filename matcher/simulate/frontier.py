@@ -1,0 +1,174 @@
+"""The frontier: persons housed against the 90th percentile of waiting, for each way of deciding.
+
+A municipality choosing a policy chooses a point between housing as many persons as
+possible and letting nobody wait much longer than the rest. This module runs the same
+replicates (same seeds, so the same arrivals and homes) of a scenario under each way of
+deciding and sets each one's persons housed against its 90th percentile of waiting:
+
+- ``fifo``: today's way, oldest koppeling first;
+- ``optimise``: the engine with the scenario's policy (persons placed first by default);
+- ``waiting-first``: the engine with overdue households and waiting days first
+  (``examples/scenarios/waiting-first.yaml``);
+- ``lookahead``: the engine looking ahead with the scenario's forecast and the guard on long waits;
+- the hindsight optimum (relaxed, see ``matcher.simulate.hindsight``): the persons it places
+  knowing the whole year in advance, drawn as a line, since it has no waiting of its own to
+  compare. It counts persons at their first placement and maximises persons times weeks
+  housed, while "persons housed" also counts nareizigers who join a housed family later:
+  a policy can lie above the line.
+
+The waiting figure is the 90th percentile, over every household that arrived, of the weeks
+from koppeling to the first offer (households still without an offer count with the weeks
+waited so far), per replicate; its mean and 10-90% band over replicates are reported, as for
+persons housed. The pool's 90th percentile at the end of the horizon is reported beside it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from matcher.simulate.montecarlo import Progress, SimulationResult, run_sweep
+from matcher.simulate.scenario import Scenario, parse_scenario, scenario_document
+
+WAITING_FIRST_OBJECTIVE = [
+    {"overdue": 100, "waiting_days": 1},
+    {"placed_persons": 10, "vulnerable": 3},
+    {"temporary": -10, "underoccupancy": -3, "preferred": 5, "own_municipality": 5},
+]
+POLICIES = ("fifo", "optimise", "waiting-first", "lookahead")
+LABELS = {
+    "fifo": "FIFO (oldest koppeling first)",
+    "optimise": "today's engine",
+    "waiting-first": "waiting-first",
+    "lookahead": "look-ahead with guard",
+}
+COLOURS = {"fifo": "#d1242f", "optimise": "#1f6feb", "waiting-first": "#8250df", "lookahead": "#1a7f37"}
+
+
+def variants(scenario: Scenario) -> tuple[Scenario, Scenario]:
+    """The scenario with the three strategies, and its waiting-first twin (same seed: the same replicates)."""
+    document = scenario_document(scenario)
+    main = parse_scenario({**document, "strategies": ["lookahead", "optimise", "fifo"]}, scenario.name)
+    policy = {**document["policy"], "matcher": {**document["policy"]["matcher"], "objective": WAITING_FIRST_OBJECTIVE}}
+    waiting = parse_scenario(
+        {**document, "name": f"{scenario.name}-waiting-first", "policy": policy, "strategies": ["optimise"], "hindsight": False},
+        scenario.name,
+    )
+    return main, waiting
+
+
+def point(result: SimulationResult, strategy: str) -> dict[str, Any]:
+    fairness = result.fairness or {}
+    everyone = fairness.get("groupings", {}).get("all", {}).get("all", {})
+    return {
+        "persons_housed": result.summary[strategy]["persons_housed_total"],
+        "wait_p90_weeks": everyone.get(strategy, {}).get("wait_p90_weeks"),
+        "pool_wait_p90_weeks_end": result.summary[strategy]["wait_p90_weeks_end"],
+        "offered_within_deadline_share": result.summary[strategy]["offered_within_deadline_share_end"],
+    }
+
+
+def frontier(
+    scenarios: Sequence[Scenario], replicates: int, workers: int = 1, progress: Progress | None = None
+) -> list[dict[str, Any]]:
+    """One entry per scenario: each policy's point (means and bands over the same replicates) and the hindsight line."""
+    runs: list[Scenario] = []
+    for scenario in scenarios:
+        runs.extend(variants(scenario))
+    results = run_sweep(runs, replicates, workers, progress=progress)
+    return [entry(scenario.name, results[2 * k], results[2 * k + 1]) for k, scenario in enumerate(scenarios)]
+
+
+def entry(name: str, main: SimulationResult, waiting: SimulationResult) -> dict[str, Any]:
+    """One scenario's frontier from its two runs (see ``variants``)."""
+    hindsight = main.hindsight or {}
+    return {
+        "scenario": name,
+        "replicates": main.replicates,
+        "points": {
+            "fifo": point(main, "fifo"),
+            "optimise": point(main, "optimise"),
+            "waiting-first": point(waiting, "optimise"),
+            "lookahead": point(main, "lookahead"),
+        },
+        "hindsight_persons_placed": hindsight.get("persons_placed"),
+        "hindsight_is": "relaxed" if hindsight else None,
+    }
+
+
+def frontier_csv(entries: list[dict[str, Any]]) -> str:
+    """One row per scenario, policy and figure: mean, p10, p50, p90."""
+    lines = ["scenario,policy,figure,mean,p10,p50,p90"]
+
+    def cell(value: Any) -> str:
+        return "" if value is None else str(value)
+
+    for entry in entries:
+        for policy, point in entry["points"].items():
+            for figure, band in point.items():
+                if band is not None:
+                    values = ",".join(cell(band.get(k)) for k in ("mean", "p10", "p50", "p90"))
+                    lines.append(f"{entry['scenario']},{policy},{figure},{values}")
+        if entry["hindsight_persons_placed"] is not None:
+            band = entry["hindsight_persons_placed"]
+            values = ",".join(cell(band.get(k)) for k in ("mean", "p10", "p50", "p90"))
+            lines.append(f"{entry['scenario']},hindsight_{entry['hindsight_is']},persons_placed,{values}")
+    return "\n".join(lines) + "\n"
+
+
+def frontier_chart(entries: list[dict[str, Any]], folder: Path) -> list[Path]:
+    """``frontier.png`` and ``frontier.svg``: one panel per scenario, persons housed against p90 waiting."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    matplotlib.rcParams["svg.hashsalt"] = "statushouder-matcher"  # the same result draws the same bytes
+    folder.mkdir(parents=True, exist_ok=True)
+    n = len(entries)
+    columns = min(n, 3)
+    rows = -(-n // columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(5.2 * columns, 4.4 * rows), dpi=110, squeeze=False)
+    for index, entry in enumerate(entries):
+        axis = axes[index // columns][index % columns]
+        for policy in POLICIES:
+            point = entry["points"][policy]
+            persons, wait = point["persons_housed"], point["wait_p90_weeks"]
+            if persons["mean"] is None or wait is None or wait["mean"] is None:
+                continue
+            axis.errorbar(
+                wait["mean"],
+                persons["mean"],
+                xerr=[[wait["mean"] - wait["p10"]], [wait["p90"] - wait["mean"]]],
+                yerr=[[persons["mean"] - persons["p10"]], [persons["p90"] - persons["mean"]]],
+                fmt="o",
+                color=COLOURS[policy],
+                capsize=3,
+                label=LABELS[policy],
+            )
+        band = entry["hindsight_persons_placed"]
+        if band is not None and band["mean"] is not None:
+            axis.axhline(
+                band["mean"],
+                color="black",
+                linestyle="--",
+                linewidth=1,
+                label=f"hindsight ({entry['hindsight_is']}): persons placed",
+            )
+        axis.set_title(f"{entry['scenario']} ({entry['replicates']} replicates)", fontsize=10)
+        axis.set_xlabel("90th percentile of weeks to a first offer")
+        axis.set_ylabel("persons housed in the horizon")
+        axis.grid(alpha=0.3)
+        axis.legend(fontsize=7, loc="best")
+    for index in range(n, rows * columns):
+        axes[index // columns][index % columns].set_visible(False)
+    figure.suptitle("Persons housed against waiting: mean and 10-90% band over the same replicates", fontsize=11)
+    figure.tight_layout()
+    written = []
+    for suffix in ("png", "svg"):
+        path = folder / f"frontier.{suffix}"
+        figure.savefig(path, format=suffix, metadata={"png": {"Software": None}, "svg": {"Date": None}}[suffix])
+        written.append(path)
+    plt.close(figure)
+    return written

@@ -1,0 +1,70 @@
+"""The frontier: each way of deciding on the same replicates, persons housed against the 90th percentile of waiting."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from simhelpers import small
+from typer.testing import CliRunner
+
+from cli.main import app
+from matcher.simulate.frontier import POLICIES, frontier, frontier_chart, frontier_csv, variants
+from matcher.simulate.montecarlo import run_scenario
+from matcher.simulate.scenario import scenario_document
+
+
+def test_each_policy_is_a_point_on_the_same_replicates() -> None:
+    """Every policy gets a point; FIFO's and the engine's are exactly those of a plain run of the scenario, and
+    waiting-first's those of the scenario with the waiting-first objective: all on the same seeds."""
+    scenario = small({"horizon_weeks": 6})
+    entries = frontier([scenario], 2)
+    assert len(entries) == 1 and set(entries[0]["points"]) == set(POLICIES)
+    plain = run_scenario(scenario, 2)
+    points = entries[0]["points"]
+    assert points["fifo"]["persons_housed"] == plain.summary["fifo"]["persons_housed_total"]
+    assert points["optimise"]["persons_housed"] == plain.summary["optimise"]["persons_housed_total"]
+    everyone = plain.fairness["groupings"]["all"]["all"]["optimise"]["wait_p90_weeks"] if plain.fairness else None
+    assert points["optimise"]["wait_p90_weeks"] == everyone
+    _, waiting = variants(scenario)
+    alone = run_scenario(waiting, 2)
+    assert points["waiting-first"]["persons_housed"] == alone.summary["optimise"]["persons_housed_total"]
+    assert waiting.seed == scenario.seed and scenario_document(waiting)["policy"]["matcher"]["objective"][0] == {
+        "overdue": 100,
+        "waiting_days": 1,
+    }
+    assert entries[0]["hindsight_is"] == "relaxed" and entries[0]["hindsight_persons_placed"]["mean"] > 0
+
+
+def test_files_and_chart(tmp_path: Path) -> None:
+    """The CSV has one row per scenario, policy and figure (and the hindsight line); the chart is written as PNG and SVG,
+    the same result drawing the same bytes."""
+    entries = frontier([small({"horizon_weeks": 5})], 2)
+    rows = list(csv.DictReader(io.StringIO(frontier_csv(entries))))
+    assert {(r["policy"], r["figure"]) for r in rows} >= {(p, "persons_housed") for p in POLICIES} | {
+        (p, "wait_p90_weeks") for p in POLICIES
+    }
+    assert any(r["policy"] == "hindsight_relaxed" for r in rows)
+    first = [p.read_bytes() for p in frontier_chart(entries, tmp_path / "a")]
+    again = [p.read_bytes() for p in frontier_chart(entries, tmp_path / "b")]
+    assert first == again and all(first)
+
+
+def test_frontier_command(tmp_path: Path) -> None:
+    """matcher frontier writes frontier.json, frontier.csv and the chart and prints the table; a bad scenario file is
+    exit code 2 naming the field."""
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(json.dumps({**scenario_document(small({"horizon_weeks": 4})), "name": "tiny"}), encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["frontier", str(scenario), "--replicates", "2", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in out.iterdir()} == {"frontier.json", "frontier.csv", "frontier.png", "frontier.svg"}
+    document = json.loads((out / "frontier.json").read_text(encoding="utf-8"))
+    assert document["format"] == "frontier/v1" and document["scenarios"][0]["scenario"] == "tiny"
+    assert "tiny" in result.output
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("inflow: {koppelingen_per_week: -1}\n", encoding="utf-8")
+    failed = CliRunner().invoke(app, ["frontier", str(bad), "--out", str(tmp_path / "x")])
+    assert failed.exit_code == 2 and "inflow.koppelingen_per_week" in failed.output
