@@ -154,7 +154,7 @@ def frontier_chart(entries: list[dict[str, Any]], folder: Path) -> list[Path]:
                 color="black",
                 linestyle="--",
                 linewidth=1,
-                label=f"hindsight ({entry['hindsight_is']}): persons placed",
+                label=f"hindsight ({entry['hindsight_is']}): persons at first placement",
             )
         axis.set_title(f"{entry['scenario']} ({entry['replicates']} replicates)", fontsize=10)
         axis.set_xlabel("90th percentile of weeks to a first offer")
