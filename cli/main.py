@@ -257,8 +257,8 @@ def serve(
     The web packages are imported here, inside the command, so the engine never needs them.
     """
     _require_service()
-    from api.app import serve as run_service
     from api.audit_key import AuditKeyError
+    from api.serve import serve as run_service
 
     try:
         run_service(host, port)
