@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -30,6 +31,7 @@ from api.job_queue import Interrupted, JobQueue
 from api.leases import LeaseLost, Leases
 from api.metrics import Metrics
 from api.models import ScenarioRun
+from api.orphans import exit_with_parent
 from matcher.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -75,10 +77,16 @@ class ScenarioQueue(JobQueue[ScenarioRun]):
             process.join(timeout=5)
 
     def _processes(self) -> ProcessPoolExecutor:
-        """The worker processes, started on first use; spawned, so no server thread or lock is copied."""
+        """The worker processes, started on first use; spawned, so no server thread or lock is
+        copied; each ends by itself if this process is killed (see ``api.orphans``)."""
         with self._lock:
             if self._pool is None:
-                self._pool = ProcessPoolExecutor(max_workers=self.processes, mp_context=multiprocessing.get_context("spawn"))
+                self._pool = ProcessPoolExecutor(
+                    max_workers=self.processes,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=exit_with_parent,
+                    initargs=(os.getpid(),),
+                )
             return self._pool
 
     def _first_stage(self) -> tuple[str, float]:
