@@ -30,9 +30,7 @@ def test_every_answer_has_a_request_id_that_errors_and_audit_entries_repeat(serv
         assert replaced.headers["x-request-id"] != bad and len(replaced.headers["x-request-id"]) == 32
 
     admin = service.auth("admin")
-    imported = service.client.post(
-        "/v1/households/batch", headers={**admin, "X-Request-ID": "import-0001"}, json={"rows": []}
-    )
+    imported = service.client.post("/v1/households/batch", headers={**admin, "X-Request-ID": "import-0001"}, json={"rows": []})
     assert imported.status_code == 200, imported.text
     entries = service.client.get("/v1/audit", headers=admin).json()["items"]
     assert [e["request_id"] for e in entries if e["action"].startswith("households.")] == ["import-0001"]

@@ -143,3 +143,38 @@ def test_sigterm_during_a_proposal_run_hands_it_back_and_answers_requests_in_fli
         assert _row(database_url, Run, run_id).attempts == 1
     finally:
         terminate(again, EXIT_BOUND)
+
+
+def test_while_draining_requests_in_flight_are_answered_and_new_ones_get_503(database_url: str) -> None:
+    """SIGTERM while a what-if solve is in flight: that request is answered 200 in full; during
+    the grace period /readyz is 503 and a new request gets 503 with Retry-After (the port is
+    still open: no refused connection); then the process exits 0 within its bound."""
+    from service_helpers import csv_rows, typed
+
+    tokens = make_tokens(database_url)
+    running = spawn(_env(database_url, MATCHER_SHUTDOWN_GRACE_SECONDS="3"))
+    body = {"households": [typed(r) for r in csv_rows("households.csv")], "units": [typed(r) for r in csv_rows("units.csv")]}
+    seen: dict[str, Any] = {}
+
+    def in_flight() -> None:
+        with httpx.Client(base_url=str(running.client.base_url), timeout=120) as client:
+            response = client.post("/v1/solve?what_it_would_take=true", headers=_auth(tokens, "officer"), json=body)
+            seen["status"], seen["matches"] = response.status_code, len(response.json().get("matches", []))
+
+    thread = threading.Thread(target=in_flight)
+    thread.start()
+    time.sleep(0.5)
+    assert thread.is_alive(), "the solve finished before the signal"
+    running.process.send_signal(signal.SIGTERM)
+    time.sleep(0.3)
+    with httpx.Client(base_url=str(running.client.base_url), timeout=10) as fresh:
+        ready = fresh.get("/readyz")
+        refused = fresh.get("/v1/households", headers=_auth(tokens, "viewer"))
+    assert ready.status_code == 503 and ready.json()["error"]["code"] == "not_ready"
+    assert refused.status_code == 503 and refused.json()["error"]["code"] == "draining"
+    assert refused.headers["retry-after"] == "2"
+    thread.join(timeout=60)
+    assert seen == {"status": 200, "matches": seen.get("matches")} and seen["matches"] > 0, seen
+    running.process.wait(timeout=EXIT_BOUND)
+    running.client.close()
+    assert running.process.returncode == 0, running.output()[-2000:]
