@@ -110,14 +110,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         def leases(model: type[Run] | type[ScenarioRun]) -> Leases[Any]:
             return Leases(sessions, read_sessions, model, owner, settings.lease_seconds, settings.job_max_attempts)
 
-        poll = settings.job_poll_seconds
-        queue = RunQueue(leases(Run), settings.workers, settings.queue_max, drain, metrics, poll)
+        poll, head = settings.job_poll_seconds, schema_head()
+        queue = RunQueue(leases(Run), settings.workers, settings.queue_max, drain, metrics, poll, head)
         scenarios = ScenarioQueue(
-            leases(ScenarioRun), settings.scenario_processes, settings.scenario_queue_max, drain, metrics, poll
+            leases(ScenarioRun), settings.scenario_processes, settings.scenario_queue_max, drain, metrics, poll, head
         )
         app.state.settings, app.state.sessions, app.state.read_sessions = settings, sessions, read_sessions
         app.state.queue, app.state.scenarios, app.state.owner = queue, scenarios, owner
-        app.state.schema_head = schema_head()
+        app.state.schema_head = head
         flusher = Flusher(app.state.denials, sessions, settings.denial_flush_seconds)
         flusher.start()
         if engine.dialect.name == "sqlite":

@@ -34,6 +34,7 @@ from typing import Any, Generic
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.db import schema_version
 from api.drain import Drain
 from api.leases import Claim, Job, LeaseLost, Leases
 from api.metrics import Metrics
@@ -62,8 +63,11 @@ class JobQueue(Generic[Job]):
         metrics: Metrics,
         poll_seconds: float,
         thread_name: str,
+        schema_head: str | None = None,
     ) -> None:
         self.leases: Leases[Job] = leases
+        self.schema_head = schema_head  # claim jobs only while the database's schema is this one
+        self._schema_behind: str | None = None
         self.model: type[Job] = leases.model
         self.limit = limit
         self.drain = drain
@@ -135,7 +139,7 @@ class JobQueue(Generic[Job]):
     def _worker(self) -> None:
         while not self.drain.draining:
             try:
-                claim = self._claim() if self.leases.anything_to_claim() else None
+                claim = self._claim() if self._schema_current() and self.leases.anything_to_claim() else None
             except Exception as error:  # the database may be away for a while; keep looking
                 log.warning("%s workers could not look for work (%s); trying again", self.label, type(error).__name__)
                 claim = None
@@ -149,6 +153,27 @@ class JobQueue(Generic[Job]):
                 with self._held_lock:
                     self._held.pop(claim.row.id, None)
                     self._lost.discard(claim.row.id)
+
+    def _schema_current(self) -> bool:
+        """Whether the database's schema is the one this process was written for. During a
+        rolling deploy a newer version may upgrade it; an older process then takes no job
+        (it could not read or write the new tables correctly) until it is replaced."""
+        if self.schema_head is None:
+            return True
+        with self.leases.read_sessions() as session:
+            version = schema_version(session)
+        if version == self.schema_head:
+            if self._schema_behind is not None:
+                log.info("%s workers: the database schema is %s again; taking jobs", self.label, version)
+            self._schema_behind = None
+            return True
+        if self._schema_behind != version:
+            log.warning(
+                "%s workers: the database schema is %s, this process needs %s; it takes no job until they agree",
+                self.label, version, self.schema_head,
+            )  # fmt: skip
+        self._schema_behind = version or "none"
+        return False
 
     def _claim(self) -> Claim[Job] | None:
         if self.drain.draining:

@@ -36,9 +36,16 @@ class RunQueue(JobQueue[Run]):
     label = "run"
 
     def __init__(
-        self, leases: Leases[Run], workers: int, limit: int, drain: Drain, metrics: Metrics, poll_seconds: float
+        self,
+        leases: Leases[Run],
+        workers: int,
+        limit: int,
+        drain: Drain,
+        metrics: Metrics,
+        poll_seconds: float,
+        schema_head: str | None = None,
     ) -> None:
-        super().__init__(leases, workers, limit, drain, metrics, poll_seconds, thread_name="matcher-run")
+        super().__init__(leases, workers, limit, drain, metrics, poll_seconds, "matcher-run", schema_head)
 
     def full(self, session: Session) -> bool:
         """Whether a new run must be refused; call it in the transaction that stores the run.

@@ -52,8 +52,9 @@ class ScenarioQueue(JobQueue[ScenarioRun]):
         drain: Drain,
         metrics: Metrics,
         poll_seconds: float,
+        schema_head: str | None = None,
     ) -> None:
-        super().__init__(leases, 1, limit, drain, metrics, poll_seconds, thread_name="matcher-scenario")
+        super().__init__(leases, 1, limit, drain, metrics, poll_seconds, "matcher-scenario", schema_head)
         self.processes = processes
         self._pool: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()

@@ -4,11 +4,14 @@ metrics token and free of ids and personal fields."""
 
 from __future__ import annotations
 
+import time
+
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
-from service_helpers import EXAMPLE, Service, csv_rows, error_of, load_example, make_tokens, proposal, start_run
+from service_helpers import EXAMPLE, Service, csv_rows, error_of, load_example, make_tokens, policy, proposal, start_run, wait_for
+from sqlalchemy import text
 
 from api.app import create_app
 from api.db import make_engine, schema_head, upgrade
@@ -137,3 +140,31 @@ def test_metrics_count_requests_jobs_and_failed_logins_without_ids(database_url:
     for word in ids | secrets | names:
         assert word not in text, word
     assert EXAMPLE.name not in text
+
+
+def test_a_process_whose_schema_is_not_the_databases_takes_no_job(database_url: str) -> None:
+    """During a rolling deploy a newer version may upgrade the schema under an older process:
+    that process is then not ready (schema problem) and its workers leave a new run queued;
+    once the schema is its own again it is ready and solves the run."""
+    tokens = make_tokens(database_url)
+    wbb = {"Authorization": f"Bearer {tokens['wbb']}"}
+    engine = make_engine(database_url)
+
+    def set_version(version: str) -> None:
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": version})
+
+    try:
+        with TestClient(create_app(Settings(database_url=database_url, job_poll_seconds=0.1))) as client:
+            load_example(client, {"Authorization": f"Bearer {tokens['admin']}"})
+            set_version("9999")
+            run_id = client.post("/v1/runs", headers=wbb, json={"policy": policy()}).json()["id"]
+            error = error_of(client.get("/readyz"), 503)
+            assert [p["source"] for p in error["problems"]] == ["schema"]
+            time.sleep(1.0)  # ten looks for work
+            assert client.get(f"/v1/runs/{run_id}", headers=wbb).json()["status"] == "queued"
+            set_version(schema_head())
+            assert client.get("/readyz").status_code == 200
+            assert wait_for(client, wbb, run_id)["status"] == "done"
+    finally:
+        engine.dispose()
