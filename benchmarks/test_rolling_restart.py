@@ -222,6 +222,7 @@ def test_rolling_restart_under_load(kind: str, tmp_path: Path) -> None:
         for thread in threads:
             thread.start()
         restarts: list[dict[str, float]] = []
+        load_started = time.monotonic()
         load_before = Path("/proc/loadavg").read_text().split()[:3]
         try:
             time.sleep(STEADY_SECONDS)
@@ -240,6 +241,7 @@ def test_rolling_restart_under_load(kind: str, tmp_path: Path) -> None:
             for thread in threads:
                 thread.join(timeout=180)
             watcher.join(timeout=10)
+        load_seconds = time.monotonic() - load_started
         load_after = Path("/proc/loadavg").read_text().split()[:3]
 
         engine = make_engine(url)
@@ -262,6 +264,7 @@ def test_rolling_restart_under_load(kind: str, tmp_path: Path) -> None:
         "database": kind,
         "concurrency": CONCURRENCY,
         "answered": sum(tally.answered.values()),
+        "load_seconds": round(load_seconds, 1),
         "by_status": dict(sorted(tally.answered.items())),
         "draining_503_then_elsewhere": tally.draining_503,
         "refused_connections_then_elsewhere": tally.refused,
