@@ -32,7 +32,7 @@ from collections.abc import Callable
 from typing import Any, Generic
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from api.db import schema_version
 from api.drain import Drain
@@ -75,15 +75,12 @@ class JobQueue(Generic[Job]):
         self.poll_seconds = poll_seconds
         self._wake = threading.Event()
         self._stopped = threading.Event()
-        self._held: dict[int, float] = {}  # job id -> time.monotonic() of its claim
-        self._lost: set[int] = set()
+        self._held: set[int] = set()  # the jobs this process holds now
+        self._lost: set[int] = set()  # ... and of those, the ones another process has taken over
+        self._unreachable = False
         self._held_lock = threading.Lock()
         self._threads = [threading.Thread(target=self._worker, name=f"{thread_name}-{i}", daemon=True) for i in range(workers)]
         self._heartbeat = threading.Thread(target=self._renew, name=f"{thread_name}-heartbeat", daemon=True)
-
-    @property
-    def sessions(self) -> sessionmaker[Session]:
-        return self.leases.sessions
 
     def start(self) -> None:
         """Start the workers and the heartbeat; they pick up what is waiting, from any process."""
@@ -141,17 +138,25 @@ class JobQueue(Generic[Job]):
             try:
                 claim = self._claim() if self._schema_current() and self.leases.anything_to_claim() else None
             except Exception as error:  # the database may be away for a while; keep looking
-                log.warning("%s workers could not look for work (%s); trying again", self.label, type(error).__name__)
-                claim = None
+                if not self._unreachable:
+                    log.warning("%s workers cannot look for work (%s); trying again", self.label, type(error).__name__)
+                self._unreachable, claim = True, None
+            else:
+                if self._unreachable:
+                    log.info("%s workers can look for work again", self.label)
+                self._unreachable = False
             if claim is None:
                 self._wake.wait(self.poll_seconds)
                 self._wake.clear()
                 continue
             try:
                 self._execute(claim)
+            except Exception as error:  # the job could not even be settled (the database went away):
+                # its lease expires and another worker takes it over; this worker goes on
+                log.warning("%s %d could not be settled (%s)", self.label, claim.row.id, type(error).__name__)
             finally:
                 with self._held_lock:
-                    self._held.pop(claim.row.id, None)
+                    self._held.discard(claim.row.id)
                     self._lost.discard(claim.row.id)
 
     def _schema_current(self) -> bool:
@@ -183,7 +188,7 @@ class JobQueue(Generic[Job]):
             return None
         job_id = claim.row.id
         with self._held_lock:
-            self._held[job_id] = time.monotonic()
+            self._held.add(job_id)
         self.metrics.jobs_started.labels(self.kind).inc()
         if claim.takeover:
             self.metrics.takeovers.labels(self.kind).inc()
@@ -265,11 +270,11 @@ class JobQueue(Generic[Job]):
     def _release(self, job_id: int) -> None:
         """The job is settled: the heartbeat stops renewing it."""
         with self._held_lock:
-            self._held.pop(job_id, None)
+            self._held.discard(job_id)
 
     def _hand_back(self, job_id: int) -> None:
         with self._held_lock:
-            self._held.pop(job_id, None)
+            self._held.discard(job_id)
             self._lost.add(job_id)  # a worker still busy with it stores nothing
         try:
             handed = self.leases.hand_back(job_id)
