@@ -80,7 +80,8 @@ def serve(host: str | None = None, port: int | None = None) -> None:
     )
     server = DrainingServer(config, drain, settings.shutdown_grace_seconds)
     server.run()
-    if not all(queue.idle() for queue in (app.state.queue, app.state.scenarios)):
+    queues = [getattr(app.state, name, None) for name in ("queue", "scenarios")]
+    if not all(queue.idle() for queue in queues if queue is not None):
         # A solve cannot be interrupted; its job is handed back already, so end the process
         # without waiting for the thread.
         log.info("exiting with a job thread still busy; its job was handed back")
