@@ -140,6 +140,7 @@ class Leases(Generic[Job]):
                 reason = None if refusal is None else refusal(session, row)
                 if reason is not None:
                     log.info("%s %d cancelled: its starter may no longer act", model.__tablename__, row.id)
+                    row.started_at = now  # picked up, and ended at once
                     _cancel(row, reason, now)
                     session.flush()
                     continue

@@ -1,7 +1,7 @@
 """Job leases, so that several service processes share one database; request ids on audit entries
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-11-27 16:00:00
 
 A running proposal or scenario run now names the process that holds it and until when
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010"
-down_revision: str | None = "0008"
+down_revision: str | None = "0009"
 branch_labels: str | None = None
 depends_on: str | None = None
 
