@@ -16,6 +16,9 @@ Entries are chained in the order of their ids; writers take the chain one at a t
 holds the write lock for the whole transaction, PostgreSQL takes a transaction-level
 advisory lock). After every commit that added entries, the signed head of the log is
 written to the checkpoint file, when one is set (``api.audit_checkpoint``).
+
+An entry also keeps the id of the request that wrote it (``request_id``, see ``api.logs``),
+to find the request's log lines; it is outside the chained content.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.auth import Caller
+from api.logs import request_id
 from api.models import AuditEntry, utcnow
 
 GENESIS = "0" * 64
@@ -144,6 +148,7 @@ def record(
         details=content,
         prev_hash=prev,
         entry_hash=entry_mac(key, prev, at, token_id, action, object_type, ids, content, actor),
+        request_id=request_id.get(),
     )
     session.add(entry)
     session.flush()

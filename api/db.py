@@ -13,13 +13,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from api.settings import sqlalchemy_url
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATION_LOCK = 7_040_203  # the advisory lock key that lets one process at a time upgrade a PostgreSQL schema
 READ_ONLY = "matcher_read_only"  # execution option of the engine behind read-only sessions
 
 
@@ -111,17 +113,48 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         session.close()
 
 
-def upgrade(engine: Engine, revision: str = "head", audit_key: bytes | None = None) -> None:
-    """Bring the schema to the newest migration (or to ``revision``). The migration that keys
-    the audit chain uses ``audit_key``, else the key of the environment (``api.audit_key``)."""
-    from alembic import command
+def _alembic_config() -> Any:
     from alembic.config import Config
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head", audit_key: bytes | None = None) -> None:
+    """Bring the schema to the newest migration (or to ``revision``). The migration that keys
+    the audit chain uses ``audit_key``, else the key of the environment (``api.audit_key``).
+
+    Several processes may start at once on one PostgreSQL database (replicas, a rolling
+    deploy): the first takes a transaction-level advisory lock and upgrades, the others
+    wait for it and then find nothing left to do. (SQLite's write lock does the same.)"""
+    from alembic import command
+
+    config = _alembic_config()
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         config.attributes["connection"] = connection
         if audit_key is not None:
             config.attributes["audit_key"] = audit_key
         command.upgrade(config, revision)
     log.info("database schema is up to date")
+
+
+def schema_head() -> str:
+    """The newest migration this version of the service ships."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def schema_version(session: Session) -> str | None:
+    """The migration the database is at (None for a database without the schema)."""
+    try:
+        value = session.scalar(text("SELECT version_num FROM alembic_version"))
+        return None if value is None else str(value)
+    except (OperationalError, ProgrammingError):  # no such table
+        session.rollback()
+        return None

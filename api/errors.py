@@ -1,9 +1,10 @@
 """One error shape for every 4xx (and 5xx) answer.
 
-Every error body is ``{"error": {"status", "code", "message", "problems"}}``. ``problems``
-lists what is wrong with the input, each with source (file or field), row, column and
-message, as the CLI prints them. Submitted values are never echoed beyond what the
-engine's own message says.
+Every error body is ``{"error": {"status", "code", "message", "problems", "request_id"}}``.
+``problems`` lists what is wrong with the input, each with source (file or field), row,
+column and message, as the CLI prints them. Submitted values are never echoed beyond what
+the engine's own message says. ``request_id`` is the id of the request, also in the
+service's log lines and audit entries (see ``api.logs``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import dutch
+from api.logs import request_id
 from matcher.errors import InputError, InputProblem, TooLarge
 
 log = logging.getLogger(__name__)
@@ -37,6 +39,7 @@ CODES = {
     422: "invalid_input",
     429: "queue_full",
     500: "internal_error",
+    503: "unavailable",
 }
 
 
@@ -54,6 +57,7 @@ class ErrorDetail(BaseModel):
     code: str
     message: str
     problems: list[Problem] = []
+    request_id: str | None = None
 
 
 class ErrorBody(BaseModel):
@@ -75,6 +79,7 @@ class ErrorBody(BaseModel):
                                 "message": "expected an integer >= 1, got something else",
                             }
                         ],
+                        "request_id": "6f1c2a0e9b7d4e3fa8c5d2b1e0f9a7c6",
                     }
                 }
             ]
@@ -153,15 +158,19 @@ def error_response(
     request: Request | None = None,
 ) -> JSONResponse:
     """The one error shape; in Dutch words (same status, code, rows and columns) when the request
-    asks for Dutch, as the pages do."""
+    asks for Dutch, as the pages do. It carries the request's id (``api.logs``), also as a header."""
     problems = problems or []
     if request is not None and dutch.wants_dutch(request.headers.get("accept-language")):
         message = dutch.message(message)
         problems = [
             p.model_copy(update={"source": dutch.source(p.source), "message": dutch.problem(p.message)}) for p in problems
         ]
-    body = ErrorBody(error=ErrorDetail(status=status, code=code, message=message, problems=problems))
-    return JSONResponse(body.model_dump(mode="json"), status_code=status, headers=headers)
+    rid = request_id.get()
+    detail = ErrorDetail(status=status, code=code, message=message, problems=problems, request_id=rid)
+    response = JSONResponse(ErrorBody(error=detail).model_dump(mode="json"), status_code=status, headers=headers)
+    if rid is not None:
+        response.headers.setdefault("X-Request-ID", rid)
+    return response
 
 
 def _validation_problems(error: RequestValidationError) -> list[Problem]:

@@ -1,10 +1,11 @@
-"""Proposal runs as background jobs: a small thread pool, with the job state in the database.
+"""Proposal runs as background jobs: worker threads, with the job state in the database.
 
-The HTTP call that starts a run only stores it (status ``queued``) and hands its id to the
-pool, so a long solve never blocks the server. A run whose token is revoked (or expires)
-before it is done is ``cancelled`` and never becomes the current run. The state lives in the ``runs`` table, not
-in memory: after a restart, runs that were waiting or running are queued again from their
-stored input snapshot.
+The HTTP call that starts a run only stores it (status ``queued``) and wakes the workers,
+so a long solve never blocks the server. A run whose token is revoked (or expires) before
+it is done is ``cancelled`` and never becomes the current run. The state lives in the
+``runs`` table, not in memory: any process's idle worker may claim a run (see
+``api.job_queue``), and a run whose process stopped is solved again from its stored input
+snapshot.
 """
 
 from __future__ import annotations
@@ -14,10 +15,13 @@ import logging
 import time
 
 from sqlalchemy import text
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from api.auth import still_valid
+from api.drain import Drain
 from api.job_queue import JobQueue
+from api.leases import Leases
+from api.metrics import Metrics
 from api.models import Run, RunPair
 from matcher.errors import InputError
 
@@ -26,10 +30,22 @@ QUEUE_LOCK = 7_040_202  # the advisory lock key that serialises admissions to th
 
 
 class RunQueue(JobQueue[Run]):
-    """Runs waiting for a worker, bounded by ``limit``."""
+    """Runs waiting for a worker, bounded by ``limit``; ``workers`` solved at a time by this process."""
 
-    def __init__(self, sessions: sessionmaker[Session], workers: int, limit: int) -> None:
-        super().__init__(sessions, Run, "run", workers, limit, thread_name="matcher-run")
+    kind = "run"
+    label = "run"
+
+    def __init__(
+        self,
+        leases: Leases[Run],
+        workers: int,
+        limit: int,
+        drain: Drain,
+        metrics: Metrics,
+        poll_seconds: float,
+        schema_head: str | None = None,
+    ) -> None:
+        super().__init__(leases, workers, limit, drain, metrics, poll_seconds, "matcher-run", schema_head)
 
     def full(self, session: Session) -> bool:
         """Whether a new run must be refused; call it in the transaction that stores the run.
@@ -50,15 +66,15 @@ class RunQueue(JobQueue[Run]):
             return None
         return f"Cancelled: the token that started this run ({row.created_by}) was {why} before the run was done."
 
-    def _work(self, run_id: int) -> None:
+    def _first_stage(self) -> tuple[str, float]:
+        return "checking input", 0.05
+
+    def _work(self, run: Run) -> None:
         from matcher import build_instance, solve
 
-        run = self._claim(run_id, "checking input", 0.05)
-        if run is None:
-            return
+        run_id = run.id
         snapshot, strategy, what_it_would_take = run.snapshot, run.strategy, run.what_it_would_take
         started = time.perf_counter()
-        log.info("run %d started", run_id)
         try:
             instance = build_instance(
                 snapshot["households"],
@@ -69,7 +85,9 @@ class RunQueue(JobQueue[Run]):
                 policy_source="policy",
             )
             self._stage(run_id, "solving", 0.2, input_sha256=instance.input_sha256)
+            solving = time.perf_counter()
             result = solve(instance, strategy, started=started)
+            self.metrics.solve_seconds.observe(time.perf_counter() - solving)
         except InputError as error:
             log.info("run %d refused: %d input problems", run_id, len(error.problems))
             self._refuse(run_id, "The input of this run has problems; see problems.", error)

@@ -159,7 +159,19 @@ class Unit(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
-class Run(Base):
+class Leased:
+    """The lease of a running job: which process holds it (``lease_owner``), when that
+    process last renewed it (``heartbeat_at``) and until when it holds it
+    (``lease_expires_at``). A job whose lease has expired is taken over by another process.
+    ``attempts`` counts the claims that did not end with the job handed back."""
+
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    lease_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class Run(Leased, Base):
     """A proposal run over the pool: its input snapshot, job state and result."""
 
     __tablename__ = "runs"
@@ -315,9 +327,12 @@ class AuditEntry(Base):
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     entry_hash: Mapped[str] = mapped_column(String(64))
+    # The request that wrote the entry (also in the service's log lines and error answers);
+    # not part of the chained content.
+    request_id: Mapped[str | None] = mapped_column(String(64))
 
 
-class ScenarioRun(Base):
+class ScenarioRun(Leased, Base):
     """A what-if scenario run: the resolved scenario, its job state and the summarised result."""
 
     __tablename__ = "scenario_runs"

@@ -668,6 +668,9 @@ class AuditPublic(BaseModel):
         description="HMAC-SHA256 under the audit key over the previous entry's hash and this entry's content "
         "(plain SHA-256 for entries from before the keying)"
     )
+    request_id: str | None = Field(
+        default=None, description="the request that wrote the entry, as in the log and its answer (not chained)"
+    )
 
 
 class AuditList(Page):
@@ -693,3 +696,13 @@ class OverrideRate(BaseModel):
 class Health(BaseModel):
     status: Literal["ok"]
     database: Literal["ok"]
+
+
+class Ready(BaseModel):
+    """What ``/readyz`` checked: the database answers, its schema is the one this version
+    needs, and the job workers are running."""
+
+    status: Literal["ready"]
+    database: Literal["ok"]
+    schema_version: str = Field(description="the database's migration, equal to the newest this version ships")
+    workers: dict[str, Literal["ok"]] = Field(description="proposal-run and scenario-run workers")

@@ -24,12 +24,15 @@ API_HEADERS = {
 }
 
 
+PLAIN_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/openapi.json"})
+
+
 def install(app: FastAPI) -> None:
     @app.middleware("http")
     async def api_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         response = await call_next(request)
         path = request.url.path
-        if path.startswith("/v1/") or path == "/healthz" or path == "/openapi.json":
+        if path.startswith("/v1/") or path in PLAIN_PATHS:
             for key, value in API_HEADERS.items():
                 response.headers.setdefault(key, value)
         return response

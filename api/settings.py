@@ -12,7 +12,7 @@ names the variable instead of refusing every login later.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Self
+from typing import Literal, Self
 from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
@@ -116,6 +116,25 @@ class Settings(BaseSettings):
     )
     oidc_jwks_max_age_seconds: float = Field(
         default=3600.0, ge=1, le=7 * 24 * 3600, description="how long the provider's keys are used before they are read again"
+    )
+    lease_seconds: float = Field(
+        default=30.0, ge=2, le=3600, description="a job whose process has not renewed its lease for this long is taken over"
+    )
+    job_poll_seconds: float = Field(
+        default=2.0, gt=0, le=60, description="how often idle workers look for jobs queued by other processes"
+    )
+    job_max_attempts: int = Field(
+        default=3, ge=1, le=100, description="a job whose process stopped this many times while running it fails"
+    )
+    drain_seconds: float = Field(
+        default=20.0, ge=2, le=3600, description="after SIGTERM the process exits within this many seconds"
+    )
+    shutdown_grace_seconds: float = Field(
+        default=5.0, ge=0, le=3600, description="after SIGTERM the port stays open this long, answering 503, before it closes"
+    )
+    log_format: Literal["text", "json"] = Field(default="text", description="text lines, or one JSON object per line")
+    metrics_token: SecretStr | None = Field(
+        default=None, description="bearer token for GET /metrics; without it /metrics is off (404)"
     )
 
     @model_validator(mode="after")

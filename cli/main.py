@@ -217,7 +217,7 @@ def generate(
     out.print(f"Wrote {len(households)} households and {len(units)} units to {out_dir}", highlight=False)
 
 
-SERVICE_PACKAGES = ("fastapi", "uvicorn", "sqlalchemy", "alembic", "pydantic_settings", "jwt")
+SERVICE_PACKAGES = ("fastapi", "uvicorn", "sqlalchemy", "alembic", "pydantic_settings", "jwt", "prometheus_client")
 
 
 def _require_service() -> None:
@@ -257,8 +257,8 @@ def serve(
     The web packages are imported here, inside the command, so the engine never needs them.
     """
     _require_service()
-    from api.app import serve as run_service
     from api.audit_key import AuditKeyError
+    from api.serve import serve as run_service
 
     try:
         run_service(host, port)
@@ -430,6 +430,51 @@ def retention(
         _refuse(error)
         return
     sys.stdout.write(f"erased the personal fields of {count} households housed before {cutoff.isoformat()}\n")
+
+
+@app.command()
+def backup(
+    out_file: Annotated[Path, typer.Option("--out", help="the backup file to write (replaced only once complete)")],
+) -> None:
+    """Copy the whole database (DATABASE_URL) to one file, while the service may keep running:
+    SQLite through its online backup API, PostgreSQL with pg_dump (custom format)."""
+    _require_service()
+    from api.backup import backup as make_backup
+    from api.settings import Settings
+
+    try:
+        held = make_backup(Settings().database_url, out_file)
+    except InputError as error:
+        _fail(error)
+        return
+    sys.stdout.write(
+        f"backup written to {out_file}: {held.kind}, {out_file.stat().st_size} bytes, {held.tables} tables, "
+        f"{held.audit_entries} audit entries, schema {held.schema_version or 'none'}\n"
+    )
+
+
+@app.command()
+def restore(
+    backup_file: Annotated[Path, typer.Argument(help="a file written by `matcher backup`")],
+    force: Annotated[
+        bool, typer.Option("--force", help="replace what the database holds (default: refuse unless it is empty)")
+    ] = False,
+) -> None:
+    """Restore a backup into the database of DATABASE_URL (stop the service first). Refuses a
+    database that is not empty unless --force; a file that is not a backup changes nothing."""
+    _require_service()
+    from api.backup import restore as restore_backup
+    from api.settings import Settings
+
+    try:
+        held = restore_backup(Settings().database_url, backup_file, force)
+    except InputError as error:
+        _fail(error)
+        return
+    sys.stdout.write(
+        f"restored {backup_file}: {held.kind}, {held.tables} tables, {held.audit_entries} audit entries, "
+        f"schema {held.schema_version or 'none'}; check it with: matcher audit verify\n"
+    )
 
 
 @app.command()

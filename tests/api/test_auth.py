@@ -73,11 +73,11 @@ def _template(path: str) -> str:
 
 
 def test_the_table_covers_every_endpoint() -> None:
-    """Every operation in the OpenAPI document appears in the access table (and /healthz is open)."""
+    """Every operation in the OpenAPI document appears in the access table (and /healthz and /readyz are open)."""
     spec = create_app().openapi()
     operations = {(method.upper(), path) for path, item in spec["paths"].items() for method in item}
     table = {(method, _template(path)) for method, path, _, _ in ENDPOINTS}
-    assert operations - {("GET", "/healthz")} == table
+    assert operations - {("GET", "/healthz"), ("GET", "/readyz")} == table
 
 
 @pytest.mark.parametrize(("method", "path", "lowest", "body"), ENDPOINTS, ids=[f"{m} {p}" for m, p, _, _ in ENDPOINTS])

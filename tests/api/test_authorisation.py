@@ -23,6 +23,7 @@ from api.models import Run, ScenarioRun
 # without a municipality). An operation missing here is expected to refuse every token.
 ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/healthz"): "public",
+    ("GET", "/readyz"): "public",
     ("POST", "/v1/solve"): "officer",
     ("POST", "/v1/households/import"): "admin",
     ("POST", "/v1/households/batch"): "admin",

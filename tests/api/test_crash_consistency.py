@@ -254,11 +254,11 @@ def test_run_killed_while_solving_is_solved_again_and_keeps_the_decisions(databa
     """SIGKILL while a run is being computed (solving, or explaining the result; asking for
     what_it_would_take makes that take seconds): the database holds no part of its proposal
     (no pairs, no document), only the run marked as still running; after a restart the run
-    is solved again to done, and the accept, decline and pin taken before it are all kept
-    and honoured by it."""
+    is solved again to done (the killed process's lease on it expired: 3 s here), and the
+    accept, decline and pin taken before it are all kept and honoured by it."""
     tokens = make_tokens(database.url)
     admin, wbb = _auth(tokens, "admin"), _auth(tokens, "wbb")
-    running = spawn({"DATABASE_URL": database.url})
+    running = spawn({"DATABASE_URL": database.url, "MATCHER_LEASE_SECONDS": "3"})
     load_example(running.client, admin)
     first = start_run(running.client, wbb)
     matches = running.client.get(f"/v1/runs/{first['id']}/proposal", headers=wbb).json()["matches"]
@@ -290,7 +290,7 @@ def test_run_killed_while_solving_is_solved_again_and_keeps_the_decisions(databa
     assert stored.status == "running" and stored.proposal_json is None and stored.kpis is None
     assert database.scalar(select(func.count()).select_from(RunPair).where(RunPair.run_id == second["id"])) == 0
 
-    running = spawn({"DATABASE_URL": database.url})
+    running = spawn({"DATABASE_URL": database.url, "MATCHER_LEASE_SECONDS": "3"})
     try:
         again = _wait(running.client, wbb, second["id"])
         assert again["status"] == "done" and again["error"] is None

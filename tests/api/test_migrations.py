@@ -365,3 +365,42 @@ def test_upgrade_gives_older_tokens_an_unknown_owner_and_an_expiry(database_url:
     assert (owner, last_used, actor, unit_actor) == ("onbekend", None, "onbekend", "onbekend")
     assert upgrade_started + dt.timedelta(days=90) <= expires <= upgrade_ended + dt.timedelta(days=90)
     assert (caller.token_id, caller.actor, caller.named) == ("tok-0ld", "onbekend", False)
+
+
+def test_processes_starting_at_once_upgrade_the_schema_once(database_url: str) -> None:
+    """Four processes' worth of upgrades started at the same moment on an empty database (two
+    replicas and a rolling deploy starting together): all succeed, and the schema is at the
+    newest migration exactly once, as the models describe it."""
+    import threading
+
+    from api.db import schema_head
+
+    errors: list[BaseException] = []
+    start = threading.Barrier(4)
+
+    def upgrade_once() -> None:
+        engine = make_engine(database_url)
+        try:
+            start.wait()
+            upgrade(engine)
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            engine.dispose()
+
+    threads = [threading.Thread(target=upgrade_once) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            from sqlalchemy import text
+
+            versions = [row[0] for row in connection.execute(text("SELECT version_num FROM alembic_version"))]
+            differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    finally:
+        engine.dispose()
+    assert versions == [schema_head()] and differences == []

@@ -4,11 +4,11 @@ while the service is down, or while it is being solved. Every test runs on SQLit
 
 from __future__ import annotations
 
-import threading
+import time
 from typing import Any
 
 from fastapi.testclient import TestClient
-from service_helpers import Service, csv_rows, error_of, load_example, make_tokens, policy, proposal, start_run, wait_for
+from service_helpers import Service, csv_rows, error_of, load_example, make_tokens, policy, proposal, wait_for
 
 from api.app import create_app
 from api.auth import create_token, revoke
@@ -25,23 +25,24 @@ def _made(service: Service, role: str, owner: str) -> dict[str, Any]:
 
 
 def test_a_run_whose_token_is_revoked_while_it_waits_is_cancelled(service: Service) -> None:
-    """The only worker is busy; a run started with M. Bakker's token waits; her token is revoked;
-    when the worker is free the run is cancelled (not solved, no pairs, no proposal), the earlier
-    run stays current and decisions are still taken on it."""
+    """The only worker is busy (a run that also works out what it would take); a run started
+    with M. Bakker's token waits; her token is revoked; when the worker is free the run is
+    cancelled (not solved, no pairs, no proposal), the earlier run stays current and decisions
+    are still taken on it."""
     load_example(service.client, service.auth("admin"))
-    first = start_run(service.client, service.auth("wbb"))
     made = _made(service, "wbb", "M. Bakker")
-    release = threading.Event()
-    busy = service.client.app.state.queue.executor.submit(release.wait, 60)  # type: ignore[attr-defined]
-    try:
-        response = service.client.post(
-            "/v1/runs", headers={"Authorization": f"Bearer {made['token']}"}, json={"policy": policy()}
-        )
-        assert response.status_code == 202 and response.json()["status"] == "queued"
-        assert service.client.delete(f"/v1/tokens/{made['id']}", headers=service.auth("admin")).status_code == 204
-    finally:
-        release.set()
-        busy.result(timeout=60)
+    long = service.client.post("/v1/runs", headers=service.auth("wbb"), json={"policy": policy(), "what_it_would_take": True})
+    deadline = time.monotonic() + 30
+    while service.client.get(f"/v1/runs/{long.json()['id']}", headers=service.auth("viewer")).json()["status"] == "queued":
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    response = service.client.post("/v1/runs", headers={"Authorization": f"Bearer {made['token']}"}, json={"policy": policy()})
+    assert response.status_code == 202 and response.json()["status"] == "queued"
+    assert service.client.delete(f"/v1/tokens/{made['id']}", headers=service.auth("admin")).status_code == 204
+    waiting = service.client.get(f"/v1/runs/{response.json()['id']}", headers=service.auth("viewer")).json()
+    assert waiting["status"] == "queued", "the first run ended before the token was revoked"
+    first = wait_for(service.client, service.auth("viewer"), long.json()["id"])
+    assert first["status"] == "done"
     run = wait_for(service.client, service.auth("viewer"), response.json()["id"])
     assert run["status"] == "cancelled" and run["current"] is False and run["superseded"] is False
     assert made["id"] in run["error"] and "revoked" in run["error"]
@@ -84,13 +85,19 @@ def test_a_run_left_waiting_by_a_token_revoked_meanwhile_is_cancelled_on_restart
 
 
 def test_a_run_whose_token_is_revoked_while_it_is_solved_is_not_stored(service: Service) -> None:
-    """A run being solved when its token is revoked: storing its result cancels it instead, in
-    the same transaction, so it never becomes current."""
+    """A run being solved by this process when its token is revoked: storing its result cancels
+    it instead, in the same transaction, so it never becomes current."""
+    import datetime as dt
+
     made = _made(service, "wbb", "M. Bakker")
+    owner = service.client.app.state.owner  # type: ignore[attr-defined]
     engine = make_engine(service.url)
     try:
         with session_scope(make_sessionmaker(engine)) as session:
-            run = Run(created_by=made["id"], status="running", stage="solving", progress=0.5, policy=policy(), snapshot={})
+            held = {"lease_owner": owner, "lease_expires_at": dt.datetime.now(dt.UTC) + dt.timedelta(hours=1), "attempts": 1}
+            run = Run(
+                created_by=made["id"], status="running", stage="solving", progress=0.5, policy=policy(), snapshot={}, **held
+            )
             session.add(run)
             session.flush()
             run_id = run.id
