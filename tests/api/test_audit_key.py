@@ -49,7 +49,8 @@ def test_command_line_tools_without_a_key_exit_2(tmp_path: Path) -> None:
     """`matcher token create`, `matcher audit verify` and `matcher retention` without a key: exit 2 naming the setting."""
     runner = CliRunner()
     env: dict[str, str | None] = {"DATABASE_URL": f"sqlite:///{tmp_path / 'm.db'}", **KEYLESS}
-    for args in (["token", "create", "--role", "viewer"], ["audit", "verify"], ["retention", "--older-than-days", "1"]):
+    token_create = ["token", "create", "--role", "viewer", "--owner", "K. Kijker"]
+    for args in (token_create, ["audit", "verify"], ["retention", "--older-than-days", "1"]):
         result = runner.invoke(cli, args, env=env)
         assert result.exit_code == 2, (args, result.output)
         assert "MATCHER_AUDIT_KEY" in result.stderr
