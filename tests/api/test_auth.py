@@ -19,6 +19,7 @@ from api.auth import ROLES
 ENDPOINTS: list[tuple[str, str, str, Any]] = [
     ("POST", "/v1/solve", "officer", {"households": [], "units": []}),
     ("POST", "/v1/households/import", "admin", None),
+    ("POST", "/v1/pool/import", "admin", None),
     ("POST", "/v1/households/batch", "admin", {"rows": []}),
     ("GET", "/v1/households", "viewer", None),
     ("GET", "/v1/households/H-none", "viewer", None),
