@@ -13,6 +13,7 @@ already in flight are answered as usual.
 from __future__ import annotations
 
 import logging
+import re
 import time
 
 from starlette.datastructures import MutableHeaders
@@ -38,6 +39,7 @@ class Traffic:
         self.app = app
         self.metrics = metrics
         self.drain = drain
+        self._templates: list[tuple[re.Pattern[str], str]] | None = None
         self.log_requests = log_requests
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -94,7 +96,22 @@ class Traffic:
             match, _child = candidate.matches(scope)
             if match == Match.FULL:
                 found = getattr(candidate, "path", None)
-                return found if isinstance(found, str) else "unmatched"
+                if isinstance(found, str):
+                    return found
+                break  # an included router: its routes' templates come from the API's own document
+        return self._template(scope)
+
+    def _template(self, scope: Scope) -> str:
+        """The API route template that a path fits, from the OpenAPI document's paths (a request
+        refused before routing, e.g. by the authentication gate, never reached the router)."""
+        if self._templates is None:
+            openapi = getattr(scope.get("app"), "openapi", None)
+            paths: dict[str, object] = openapi().get("paths", {}) if callable(openapi) else {}
+            self._templates = [(re.compile("^" + re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(t)) + "$"), t) for t in paths]
+        path = scope.get("path", "")
+        for pattern, template in self._templates:
+            if pattern.match(path):
+                return template
         return "unmatched"
 
 
