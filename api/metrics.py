@@ -73,6 +73,11 @@ class Metrics:
             "matcher_scenario_simulation_seconds", "Seconds a scenario run spent simulating its replicates",
             buckets=JOB_BUCKETS, registry=r,
         )  # fmt: skip
+        # Every job kind shows in every per-kind counter from the start (at 0), so a scrape can
+        # tell "none happened" from "not measured".
+        for kind in JOB_MODELS:
+            for counter in (self.jobs_started, self.takeovers, self.handed_back, self.leases_lost):
+                counter.labels(kind)
         Info("matcher_build", "The installed version", registry=r).info({"version": version("statushouder-matcher")})
         ProcessCollector(registry=r)
 
