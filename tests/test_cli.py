@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from matcher.input.instance import load_instance
+from matcher.input.policy import TERMS
 from matcher.validate import check_proposal
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -102,7 +103,7 @@ def test_long_problem_lines_are_never_wrapped(tmp_path: Path) -> None:
     assert result.returncode == 2
     line = next(x for x in result.stderr.splitlines() if "no_such_term" in x)
     assert line.strip().startswith("policy.json column objective[0]: unknown term")
-    assert line.rstrip().endswith("own_municipality, move_on")
+    assert line.rstrip().endswith("known terms: " + ", ".join(TERMS))
 
 
 def test_service_commands_without_the_service_extra_say_what_to_install() -> None:
