@@ -61,7 +61,7 @@ def make_engine(database_url: str) -> Engine:
             dbapi_connection.isolation_level = None  # transactions are begun below, not by the driver
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA journal_mode=WAL")
+            _use_wal(cursor)
             cursor.close()
 
         @event.listens_for(engine, "begin")
@@ -71,6 +71,29 @@ def make_engine(database_url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+
+
+def _use_wal(cursor: Any, timeout_s: float = 30.0) -> None:
+    """Put the database in WAL mode (a property of the file, kept once set).
+
+    Switching needs a moment of exclusive access, and SQLite answers "database is locked"
+    at once, without its busy timeout, when another connection is in the middle of its
+    own switch: several processes opening a new database together (replicas starting at
+    once) would fail. So the mode is read first, and only a database not yet in WAL mode
+    is switched, retrying until the timeout."""
+    import sqlite3
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            if str(cursor.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")  # an in-memory database stays in memory mode
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+        time.sleep(0.02)
 
 
 def make_sessionmaker(engine: Engine, read_only: bool = False) -> sessionmaker[Session]:

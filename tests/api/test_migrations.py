@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from service_helpers import audit_key
@@ -404,3 +406,31 @@ def test_processes_starting_at_once_upgrade_the_schema_once(database_url: str) -
     finally:
         engine.dispose()
     assert versions == [schema_head()] and differences == []
+
+
+def test_a_new_sqlite_file_opened_while_another_process_writes_waits_instead_of_failing(tmp_path: Path) -> None:
+    """Opening a connection switches a new SQLite file to WAL mode, which needs a moment of exclusive
+    access. While another process holds the write lock, SQLite refuses the switch at once ("database is
+    locked"), without waiting its busy timeout; the service's engine waits for the lock instead."""
+    import sqlite3
+    import threading
+    import time
+
+    path = tmp_path / "matcher.db"
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("CREATE TABLE t (x INTEGER)")
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("INSERT INTO t VALUES (1)")
+    release = threading.Timer(0.5, other.commit)
+    release.start()
+    started = time.monotonic()
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        with engine.connect() as connection:
+            mode = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
+    finally:
+        engine.dispose()
+        release.join()
+        other.close()
+    assert mode == "wal"
+    assert time.monotonic() - started >= 0.4
