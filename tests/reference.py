@@ -1,6 +1,9 @@
 """Independent optima: brute force for tiny instances, HiGHS (scipy.optimize.milp) for small ones.
 
-Both use the validator's per-pair rules, not the engine's vectorised ones.
+Both use the validator's per-pair rules, not the engine's vectorised ones. A policy that
+names ``lookahead`` values a pair by the fluid model's potentials; those are not unique (a
+degenerate programme has many optimal duals), so the reference takes the ones the proposal
+reports, after the validator has checked that they are an optimal dual solution.
 """
 
 from __future__ import annotations
@@ -12,10 +15,12 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from matcher.input.instance import Instance
-from matcher.validate import failing_rules, pair_terms
+from matcher.validate import Prices, failing_rules, pair_terms
 
 
-def _data(inst: Instance) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[tuple[int, int]], list[list[int]]]:
+def _data(
+    inst: Instance, prices: Prices | None = None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[tuple[int, int]], list[list[int]]]:
     """Households, units, eligible pairs and each pair's value per tier.
 
     With previous pairs in the policy, one more tier follows the policy's: 1 for a pair
@@ -28,7 +33,7 @@ def _data(inst: Instance) -> tuple[list[dict[str, Any]], list[dict[str, Any]], l
     for tier in inst.policy.objective:
         values = []
         for i, j in pairs:
-            terms = pair_terms(hh[i], un[j], inst)
+            terms = pair_terms(hh[i], un[j], inst, prices)
             values.append(sum(w * terms[t] for t, w in tier.items()))
         tiers.append(values)
     if inst.policy.previous_pairs:
@@ -57,9 +62,9 @@ def _feasible(
     return all(tuple(p) in chosen for p in inst.policy.fixed_pairs)
 
 
-def brute_force_tiers(inst: Instance) -> list[int]:
+def brute_force_tiers(inst: Instance, prices: Prices | None = None) -> list[int]:
     """Lexicographic optimum by enumerating every assignment (tiny instances only)."""
-    hh, un, pairs, tiers = _data(inst)
+    hh, un, pairs, tiers = _data(inst, prices)
     options: list[list[int | None]] = [[None] for _ in hh]
     for k, (i, _) in enumerate(pairs):
         options[i].append(k)
@@ -75,12 +80,12 @@ def brute_force_tiers(inst: Instance) -> list[int]:
     return best
 
 
-def milp_tiers(inst: Instance, placed: str | None = None) -> list[int]:
+def milp_tiers(inst: Instance, placed: str | None = None, prices: Prices | None = None) -> list[int]:
     """Lexicographic optimum with HiGHS: maximise each tier, then hold it and go on.
 
     With ``placed`` (a household id) only proposals that place that household count.
     """
-    hh, un, pairs, tiers = _data(inst)
+    hh, un, pairs, tiers = _data(inst, prices)
     n = len(pairs)
     if n == 0:
         return [0] * len(tiers)

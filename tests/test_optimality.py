@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 from reference import brute_force_tiers, milp_tiers
 from strategies import households, policies, units
 
+from matcher.validate import Prices
+
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -25,7 +27,7 @@ def test_tiers_equal_brute_force_on_tiny_instances(data: st.DataObject) -> None:
     inst = instance(hh, un, **data.draw(policies(hh, un)))
     proposal = propose(inst)
     assert proposal["status"] == "optimal"
-    assert _tiers(proposal) == brute_force_tiers(inst)
+    assert _tiers(proposal) == brute_force_tiers(inst, prices=Prices.of(proposal))
     assert all(t["bound"] == t["value"] for t in proposal["solver"]["tiers"])
 
 
@@ -38,7 +40,7 @@ def test_tiers_equal_highs_on_small_instances(data: st.DataObject) -> None:
     inst = instance(hh, un, **data.draw(policies(hh, un)))
     proposal = propose(inst)
     assert proposal["status"] == "optimal"
-    assert _tiers(proposal) == milp_tiers(inst)
+    assert _tiers(proposal) == milp_tiers(inst, prices=Prices.of(proposal))
 
 
 @SETTINGS
@@ -69,7 +71,7 @@ def test_fixed_pairs_kept_and_rest_optimal(data: st.DataObject) -> None:
     inst = instance(hh, un, **policy, fixed_pairs=fixed)
     proposal = propose(inst)
     assert {tuple(p) for p in fixed} <= {(m["household_id"], m["unit_id"]) for m in proposal["matches"]}
-    assert _tiers(proposal) == milp_tiers(inst)
+    assert _tiers(proposal) == milp_tiers(inst, prices=Prices.of(proposal))
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -84,4 +86,29 @@ def test_families_in_shared_places_equal_highs(seed: int) -> None:
     proposal = propose(inst)
     assert proposal["status"] == "optimal"
     assert (proposal["solver"]["name"], proposal["solver"]["method"]) == ("or-tools", "min-cost-flow+cp-sat")
-    assert _tiers(proposal) == milp_tiers(inst)
+    assert _tiers(proposal) == milp_tiers(inst, prices=Prices.of(proposal))
+
+
+def test_a_negative_lookahead_weight_is_counted_by_the_reference() -> None:
+    """Look-ahead values are 0 or negative per pair; a policy that weighs them negatively prefers pairs the
+    fluid model discourages. The independent optimum values those pairs with the proposal's checked
+    potentials too, so both sides count the same term (a two-person home, one single, one parent)."""
+
+    def household(hid: str, children: int) -> dict:
+        return {"household_id": hid, "municipality": "Nijmegen", "koppeling_date": "2024-01-01", "adults": 1,
+                "children": children, "gender": "F", "head_age": 30, "expected_reunification": 0,
+                "documents_complete": True, "vulnerabilities": [], "preferred_neighbourhoods": []}  # fmt: skip
+
+    def unit(uid: str, most: int) -> dict:
+        return {"unit_id": uid, "municipality": "Nijmegen", "neighbourhood": "Hatert", "unit_type": "social",
+                "shared": False, "beds": None, "bedrooms": 0, "min_occupants": 1, "max_occupants": most,
+                "rent": "400", "step_free": False, "wheelchair": False, "gender": "", "lgbtiq_safe": False,
+                "support": False, "available_from": "2025-02-01"}  # fmt: skip
+
+    hh = [household("H-00", 0), household("H-01", 1), household("H-02", 0), household("H-03", 0)]
+    un = [unit("U-00", 1), unit("U-01", 2)]
+    inst = instance(hh, un, objective=[{"placed_households": 0, "lookahead": -1}])
+    proposal = propose(inst)
+    assert _tiers(proposal)[0] > 0
+    assert _tiers(proposal) == brute_force_tiers(inst, prices=Prices.of(proposal))
+    assert _tiers(proposal) == milp_tiers(inst, prices=Prices.of(proposal))

@@ -8,6 +8,8 @@ from hypothesis import strategies as st
 from reference import milp_tiers
 from strategies import households, policies, units
 
+from matcher.validate import Prices
+
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
@@ -25,4 +27,6 @@ def test_forced_cost_equals_highs_with_the_household_placed(data: st.DataObject)
     event("outranked households" if outranked else "no outranked household")
     for item in outranked:
         difference = item["details"]["forced_tier_difference"]
-        assert [a + b for a, b in zip(values, difference, strict=True)] == milp_tiers(inst, placed=item["household_id"])
+        assert [a + b for a, b in zip(values, difference, strict=True)] == milp_tiers(
+            inst, placed=item["household_id"], prices=Prices.of(proposal)
+        )

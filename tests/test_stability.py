@@ -14,6 +14,7 @@ from strategies import households, policies, units
 from matcher import solve
 from matcher.explain.proposal import build_proposal
 from matcher.input.instance import build_instance
+from matcher.validate import Prices
 
 SETTINGS = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -38,7 +39,7 @@ def test_policy_tiers_unchanged_and_kept_pairs_maximal(data: st.DataObject) -> N
     plain = propose(instance(hh, un, **policy))
     inst = instance(hh, un, **policy, previous_pairs=previous)
     stable = propose(inst)
-    expected = milp_tiers(inst)
+    expected = milp_tiers(inst, prices=Prices.of(stable))
     assert stable["status"] == "optimal"
     assert _tiers(stable) == _tiers(plain)
     kept = len(matched(stable) & {tuple(p) for p in previous})
