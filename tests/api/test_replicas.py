@@ -185,7 +185,8 @@ def test_two_processes_share_the_jobs_and_take_over_those_of_one_killed(postgres
         submitter = threading.Thread(target=submit)
         submitter.start()
         deadline = time.monotonic() + 180
-        while not all(db.held_by(first.pid).values()):
+        # Kill it while it holds a run and a scenario run, with replicate processes running.
+        while not (all(db.held_by(first.pid).values()) and _children(first.pid)):
             assert submitter.is_alive() and time.monotonic() < deadline, "the first process never held a run and a scenario run"
             time.sleep(0.01)
         with sending:
