@@ -259,7 +259,7 @@ def test_restarting_one_process_never_resets_what_the_other_runs(postgres_url: s
     watcher = threading.Thread(target=watch)
     try:
         load_example(first.client, _auth(tokens, "admin"))
-        body = {"scenario": {**nijmegen_base(), "hindsight": False}, "replicates": 40}
+        body = {"scenario": {**nijmegen_base(), "hindsight": False}, "replicates": 80}  # long enough to outlast a restart
         scenario = first.client.post("/v1/scenarios", headers=_auth(tokens, "officer"), json=body).json()["id"]
         run_body = {"policy": policy(), "what_it_would_take": True}
         run = first.client.post("/v1/runs", headers=_auth(tokens, "wbb"), json=run_body).json()["id"]

@@ -155,14 +155,14 @@ def test_while_draining_requests_in_flight_are_answered_and_new_ones_get_503(dat
     from service_helpers import csv_rows, typed
 
     tokens = make_tokens(database_url)
-    running = spawn(_env(database_url, MATCHER_SHUTDOWN_GRACE_SECONDS="3"))
+    running = spawn(_env(database_url, MATCHER_SHUTDOWN_GRACE_SECONDS="3", MATCHER_METRICS_TOKEN="scrape"))
     body = {"households": [typed(r) for r in csv_rows("households.csv")], "units": [typed(r) for r in csv_rows("units.csv")]}
     payload = json.dumps(body).encode()
     first_part_sent = threading.Event()
     seen: dict[str, Any] = {}
 
     def slowly() -> Iterator[bytes]:
-        step = len(payload) // 10 + 1
+        step = len(payload) // 15 + 1
         for start in range(0, len(payload), step):
             yield payload[start : start + step]
             first_part_sent.set()
@@ -174,9 +174,18 @@ def test_while_draining_requests_in_flight_are_answered_and_new_ones_get_503(dat
             response = client.post("/v1/solve", headers=headers, content=slowly())
             seen["status"], seen["matches"] = response.status_code, len(response.json().get("matches", []))
 
+    def being_answered() -> float:
+        """Requests the server is answering, this scrape included."""
+        text = running.client.get("/metrics", headers={"Authorization": "Bearer scrape"}).text
+        return float(next(line.split()[1] for line in text.splitlines() if line.startswith("matcher_http_requests_in_flight ")))
+
     thread = threading.Thread(target=in_flight)
     thread.start()
     assert first_part_sent.wait(30)
+    deadline = time.monotonic() + 30
+    while being_answered() < 2:  # the server has taken the request up (its body is still arriving)
+        assert time.monotonic() < deadline and thread.is_alive()
+        time.sleep(0.02)
     running.process.send_signal(signal.SIGTERM)
     time.sleep(0.3)
     with httpx.Client(base_url=str(running.client.base_url), timeout=10) as fresh:
