@@ -13,11 +13,11 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
+import pytest
 import yaml
 from service_helpers import ROOT, ServerProcess, load_example, make_tokens, policy, spawn
 from sqlalchemy import select
@@ -66,16 +66,36 @@ def _row(url: str, model: type[Any], row_id: int) -> Any:
         engine.dispose()
 
 
+@pytest.fixture
+def servers() -> Iterator[Callable[[dict[str, str]], ServerProcess]]:
+    """Start `matcher serve` processes; any still running when the test ends (a failed
+    assertion) is killed, so none outlives its test."""
+    started: list[ServerProcess] = []
+
+    def start(env: dict[str, str]) -> ServerProcess:
+        started.append(spawn(env))
+        return started[-1]
+
+    yield start
+    for running in started:
+        if running.process.poll() is None:
+            running.process.kill()
+            running.process.wait()
+        running.client.close()
+
+
 def _env(url: str, **extra: str) -> dict[str, str]:
     return {"DATABASE_URL": url, "MATCHER_DRAIN_SECONDS": str(DRAIN_SECONDS), "MATCHER_SHUTDOWN_GRACE_SECONDS": "1", **extra}
 
 
-def test_sigterm_during_a_scenario_run_exits_within_the_drain_bound(database_url: str, tmp_path: Path) -> None:
+def test_sigterm_during_a_scenario_run_exits_within_the_drain_bound(
+    database_url: str, servers: Callable[[dict[str, str]], ServerProcess]
+) -> None:
     """SIGTERM three seconds into a 40-replicate scenario run on the Nijmegen base: the process
     exits within its bound, with exit code 0; the run it could not finish is handed back
     (queued, no lease, no result), and a process started afterwards simulates it to done."""
     tokens = make_tokens(database_url)
-    running = spawn(_env(database_url))
+    running = servers(_env(database_url))
     body = {"scenario": nijmegen_base(), "replicates": 40}
     response = running.client.post("/v1/scenarios", headers=_auth(tokens, "officer"), json=body)
     assert response.status_code == 202, response.text
@@ -88,7 +108,7 @@ def test_sigterm_during_a_scenario_run_exits_within_the_drain_bound(database_url
     row = _row(database_url, ScenarioRun, scenario_id)
     assert (row.status, row.lease_owner, row.result) == ("queued", None, None), running.output()[-3000:]
 
-    again = spawn(_env(database_url))
+    again = servers(_env(database_url))
     try:
         deadline = time.monotonic() + 300
         while (run := again.client.get(f"/v1/scenarios/{scenario_id}", headers=_auth(tokens, "viewer")).json())[
@@ -103,12 +123,14 @@ def test_sigterm_during_a_scenario_run_exits_within_the_drain_bound(database_url
         terminate(again, EXIT_BOUND)
 
 
-def test_sigterm_during_a_proposal_run_hands_it_back_and_answers_requests_in_flight(database_url: str) -> None:
+def test_sigterm_during_a_proposal_run_hands_it_back_and_answers_requests_in_flight(
+    database_url: str, servers: Callable[[dict[str, str]], ServerProcess]
+) -> None:
     """SIGTERM while a proposal run is solving (what_it_would_take keeps it busy for seconds)
     and while a request is in flight: the request is answered, the process exits within its
     bound, the run is finished by it or handed back and then solved once by the next process."""
     tokens = make_tokens(database_url)
-    running = spawn(_env(database_url, MATCHER_DRAIN_SECONDS="2"))
+    running = servers(_env(database_url, MATCHER_DRAIN_SECONDS="2"))
     load_example(running.client, _auth(tokens, "admin"))
     response = running.client.post(
         "/v1/runs", headers=_auth(tokens, "wbb"), json={"policy": policy(), "what_it_would_take": True}
@@ -135,7 +157,7 @@ def test_sigterm_during_a_proposal_run_hands_it_back_and_answers_requests_in_fli
     row = _row(database_url, Run, run_id)
     finished, handed_back = row.status == "done", (row.status, row.lease_owner) == ("queued", None)
     assert finished or handed_back, (row.status, row.lease_owner)
-    again = spawn(_env(database_url))
+    again = servers(_env(database_url))
     try:
         deadline = time.monotonic() + 120
         while (run := again.client.get(f"/v1/runs/{run_id}", headers=_auth(tokens, "wbb")).json())["status"] != "done":
@@ -147,7 +169,9 @@ def test_sigterm_during_a_proposal_run_hands_it_back_and_answers_requests_in_fli
         terminate(again, EXIT_BOUND)
 
 
-def test_while_draining_requests_in_flight_are_answered_and_new_ones_get_503(database_url: str) -> None:
+def test_while_draining_requests_in_flight_are_answered_and_new_ones_get_503(
+    database_url: str, servers: Callable[[dict[str, str]], ServerProcess]
+) -> None:
     """SIGTERM while a what-if solve is in flight (its body still arriving, as from a slow
     connection): that request is answered 200 in full; during the grace period /readyz is 503
     and a new request gets 503 with Retry-After (the port is still open: no refused
@@ -155,7 +179,7 @@ def test_while_draining_requests_in_flight_are_answered_and_new_ones_get_503(dat
     from service_helpers import csv_rows, typed
 
     tokens = make_tokens(database_url)
-    running = spawn(_env(database_url, MATCHER_SHUTDOWN_GRACE_SECONDS="3", MATCHER_METRICS_TOKEN="scrape"))
+    running = servers(_env(database_url, MATCHER_SHUTDOWN_GRACE_SECONDS="3", MATCHER_METRICS_TOKEN="scrape"))
     body = {"households": [typed(r) for r in csv_rows("households.csv")], "units": [typed(r) for r in csv_rows("units.csv")]}
     payload = json.dumps(body).encode()
     first_part_sent = threading.Event()
