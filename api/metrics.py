@@ -54,7 +54,10 @@ class Metrics:
         )
         self.jobs_started = Counter("matcher_jobs_started", "Jobs this process claimed", ["kind"], registry=r)
         self.jobs_finished = Counter(
-            "matcher_jobs_finished", "Jobs this process ended, by outcome (done or failed)", ["kind", "outcome"], registry=r
+            "matcher_jobs_finished",
+            "Jobs this process ended, by outcome (done, failed, cancelled)",
+            ["kind", "outcome"],
+            registry=r,
         )
         self.takeovers = Counter(
             "matcher_lease_takeovers", "Jobs this process took over after their process stopped renewing its lease", ["kind"],
@@ -73,11 +76,11 @@ class Metrics:
             "matcher_scenario_simulation_seconds", "Seconds a scenario run spent simulating its replicates",
             buckets=JOB_BUCKETS, registry=r,
         )  # fmt: skip
-        # Every job kind shows in every per-kind counter from the start (at 0), so a scrape can
-        # tell "none happened" from "not measured".
-        for kind in JOB_MODELS:
+        for kind in JOB_MODELS:  # every series from the start, at 0, so rates and alerts see them
             for counter in (self.jobs_started, self.takeovers, self.handed_back, self.leases_lost):
                 counter.labels(kind)
+            for outcome in ("done", "failed", "cancelled"):
+                self.jobs_finished.labels(kind, outcome)
         Info("matcher_build", "The installed version", registry=r).info({"version": version("statushouder-matcher")})
         ProcessCollector(registry=r)
 

@@ -17,7 +17,7 @@ import re
 import time
 
 from starlette.datastructures import MutableHeaders
-from starlette.routing import Match
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.drain import Drain
@@ -39,8 +39,8 @@ class Traffic:
         self.app = app
         self.metrics = metrics
         self.drain = drain
-        self._templates: list[tuple[re.Pattern[str], str]] | None = None
         self.log_requests = log_requests
+        self._templates: list[tuple[re.Pattern[str], set[str], str]] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -85,34 +85,31 @@ class Traffic:
                 log.info("%s %s %d", method, route, status, extra=fields)
 
     def _route(self, scope: Scope) -> str:
-        """The template of the route that answered (set by the router on the scope), or of the
-        route that would have (a request refused before routing), or "unmatched"."""
-        route = scope.get("route")
-        path = getattr(route, "path", None)
-        if isinstance(path, str):
+        """The template of the route that answered (the router puts it on the scope), or, for a
+        request refused before routing (no token, stopping), the template of the API operation
+        its path and method fit; otherwise "unmatched"."""
+        path = getattr(scope.get("route"), "path", None)
+        if isinstance(path, str) and path:
             return path
-        router = scope.get("router") or getattr(scope.get("app"), "router", None)
-        for candidate in getattr(router, "routes", []):
-            match, _child = candidate.matches(scope)
-            if match == Match.FULL:
-                found = getattr(candidate, "path", None)
-                if isinstance(found, str):
-                    return found
-                break  # an included router: its routes' templates come from the API's own document
-        return self._template(scope)
-
-    def _template(self, scope: Scope) -> str:
-        """The API route template that a path fits, from the OpenAPI document's paths (a request
-        refused before routing, e.g. by the authentication gate, never reached the router)."""
         if self._templates is None:
-            openapi = getattr(scope.get("app"), "openapi", None)
-            paths: dict[str, object] = openapi().get("paths", {}) if callable(openapi) else {}
-            self._templates = [(re.compile("^" + re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(t)) + "$"), t) for t in paths]
-        path = scope.get("path", "")
-        for pattern, template in self._templates:
-            if pattern.match(path):
+            self._templates = _operations(scope.get("app"))
+        for pattern, methods, template in self._templates:
+            if scope["method"] in methods and pattern.match(scope["path"]):
                 return template
         return "unmatched"
+
+
+def _operations(app: object) -> list[tuple[re.Pattern[str], set[str], str]]:
+    """Every operation of the app's OpenAPI document as (path pattern, methods, template); fixed
+    paths first, so ``/v1/scenarios/compare`` is not taken for ``/v1/scenarios/{scenario_id}``."""
+    openapi = getattr(app, "openapi", None)
+    if openapi is None:
+        return []
+    found: list[tuple[re.Pattern[str], set[str], str]] = []
+    for template, item in sorted(openapi()["paths"].items(), key=lambda pair: pair[0].count("{")):
+        pattern, _format, _convertors = compile_path(template)
+        found.append((pattern, {method.upper() for method in item}, template))
+    return found
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

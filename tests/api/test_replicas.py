@@ -185,7 +185,8 @@ def test_two_processes_share_the_jobs_and_take_over_those_of_one_killed(postgres
         submitter = threading.Thread(target=submit)
         submitter.start()
         deadline = time.monotonic() + 180
-        while not all(db.held_by(first.pid).values()):
+        # Kill it while it holds a run and a scenario run, with replicate processes running.
+        while not (all(db.held_by(first.pid).values()) and _children(first.pid)):
             assert submitter.is_alive() and time.monotonic() < deadline, "the first process never held a run and a scenario run"
             time.sleep(0.01)
         with sending:
@@ -258,7 +259,7 @@ def test_restarting_one_process_never_resets_what_the_other_runs(postgres_url: s
     watcher = threading.Thread(target=watch)
     try:
         load_example(first.client, _auth(tokens, "admin"))
-        body = {"scenario": {**nijmegen_base(), "hindsight": False}, "replicates": 40}
+        body = {"scenario": {**nijmegen_base(), "hindsight": False}, "replicates": 80}  # long enough to outlast a restart
         scenario = first.client.post("/v1/scenarios", headers=_auth(tokens, "officer"), json=body).json()["id"]
         run_body = {"policy": policy(), "what_it_would_take": True}
         run = first.client.post("/v1/runs", headers=_auth(tokens, "wbb"), json=run_body).json()["id"]

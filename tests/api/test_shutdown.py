@@ -8,14 +8,16 @@ a rolling deploy or Kubernetes would.
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import threading
 import time
-from pathlib import Path
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
+import pytest
 import yaml
 from service_helpers import ROOT, ServerProcess, load_example, make_tokens, policy, spawn
 from sqlalchemy import select
@@ -64,16 +66,36 @@ def _row(url: str, model: type[Any], row_id: int) -> Any:
         engine.dispose()
 
 
+@pytest.fixture
+def servers() -> Iterator[Callable[[dict[str, str]], ServerProcess]]:
+    """Start `matcher serve` processes; any still running when the test ends (a failed
+    assertion) is killed, so none outlives its test."""
+    started: list[ServerProcess] = []
+
+    def start(env: dict[str, str]) -> ServerProcess:
+        started.append(spawn(env))
+        return started[-1]
+
+    yield start
+    for running in started:
+        if running.process.poll() is None:
+            running.process.kill()
+            running.process.wait()
+        running.client.close()
+
+
 def _env(url: str, **extra: str) -> dict[str, str]:
     return {"DATABASE_URL": url, "MATCHER_DRAIN_SECONDS": str(DRAIN_SECONDS), "MATCHER_SHUTDOWN_GRACE_SECONDS": "1", **extra}
 
 
-def test_sigterm_during_a_scenario_run_exits_within_the_drain_bound(database_url: str, tmp_path: Path) -> None:
+def test_sigterm_during_a_scenario_run_exits_within_the_drain_bound(
+    database_url: str, servers: Callable[[dict[str, str]], ServerProcess]
+) -> None:
     """SIGTERM three seconds into a 40-replicate scenario run on the Nijmegen base: the process
     exits within its bound, with exit code 0; the run it could not finish is handed back
     (queued, no lease, no result), and a process started afterwards simulates it to done."""
     tokens = make_tokens(database_url)
-    running = spawn(_env(database_url))
+    running = servers(_env(database_url))
     body = {"scenario": nijmegen_base(), "replicates": 40}
     response = running.client.post("/v1/scenarios", headers=_auth(tokens, "officer"), json=body)
     assert response.status_code == 202, response.text
@@ -86,7 +108,7 @@ def test_sigterm_during_a_scenario_run_exits_within_the_drain_bound(database_url
     row = _row(database_url, ScenarioRun, scenario_id)
     assert (row.status, row.lease_owner, row.result) == ("queued", None, None), running.output()[-3000:]
 
-    again = spawn(_env(database_url))
+    again = servers(_env(database_url))
     try:
         deadline = time.monotonic() + 300
         while (run := again.client.get(f"/v1/scenarios/{scenario_id}", headers=_auth(tokens, "viewer")).json())[
@@ -101,12 +123,14 @@ def test_sigterm_during_a_scenario_run_exits_within_the_drain_bound(database_url
         terminate(again, EXIT_BOUND)
 
 
-def test_sigterm_during_a_proposal_run_hands_it_back_and_answers_requests_in_flight(database_url: str) -> None:
+def test_sigterm_during_a_proposal_run_hands_it_back_and_answers_requests_in_flight(
+    database_url: str, servers: Callable[[dict[str, str]], ServerProcess]
+) -> None:
     """SIGTERM while a proposal run is solving (what_it_would_take keeps it busy for seconds)
     and while a request is in flight: the request is answered, the process exits within its
     bound, the run is finished by it or handed back and then solved once by the next process."""
     tokens = make_tokens(database_url)
-    running = spawn(_env(database_url, MATCHER_DRAIN_SECONDS="2"))
+    running = servers(_env(database_url, MATCHER_DRAIN_SECONDS="2"))
     load_example(running.client, _auth(tokens, "admin"))
     response = running.client.post(
         "/v1/runs", headers=_auth(tokens, "wbb"), json={"policy": policy(), "what_it_would_take": True}
@@ -133,7 +157,7 @@ def test_sigterm_during_a_proposal_run_hands_it_back_and_answers_requests_in_fli
     row = _row(database_url, Run, run_id)
     finished, handed_back = row.status == "done", (row.status, row.lease_owner) == ("queued", None)
     assert finished or handed_back, (row.status, row.lease_owner)
-    again = spawn(_env(database_url))
+    again = servers(_env(database_url))
     try:
         deadline = time.monotonic() + 120
         while (run := again.client.get(f"/v1/runs/{run_id}", headers=_auth(tokens, "wbb")).json())["status"] != "done":
@@ -145,36 +169,58 @@ def test_sigterm_during_a_proposal_run_hands_it_back_and_answers_requests_in_fli
         terminate(again, EXIT_BOUND)
 
 
-def test_while_draining_requests_in_flight_are_answered_and_new_ones_get_503(database_url: str) -> None:
-    """SIGTERM while a what-if solve is in flight: that request is answered 200 in full; during
-    the grace period /readyz is 503 and a new request gets 503 with Retry-After (the port is
-    still open: no refused connection); then the process exits 0 within its bound."""
+def test_while_draining_requests_in_flight_are_answered_and_new_ones_get_503(
+    database_url: str, servers: Callable[[dict[str, str]], ServerProcess]
+) -> None:
+    """SIGTERM while a what-if solve is in flight (its body still arriving, as from a slow
+    connection): that request is answered 200 in full; during the grace period /readyz is 503
+    and a new request gets 503 with Retry-After (the port is still open: no refused
+    connection); then the process exits 0 within its bound."""
     from service_helpers import csv_rows, typed
 
     tokens = make_tokens(database_url)
-    running = spawn(_env(database_url, MATCHER_SHUTDOWN_GRACE_SECONDS="3"))
+    running = servers(_env(database_url, MATCHER_SHUTDOWN_GRACE_SECONDS="3", MATCHER_METRICS_TOKEN="scrape"))
     body = {"households": [typed(r) for r in csv_rows("households.csv")], "units": [typed(r) for r in csv_rows("units.csv")]}
+    payload = json.dumps(body).encode()
+    first_part_sent = threading.Event()
     seen: dict[str, Any] = {}
+
+    def slowly() -> Iterator[bytes]:
+        step = len(payload) // 15 + 1
+        for start in range(0, len(payload), step):
+            yield payload[start : start + step]
+            first_part_sent.set()
+            time.sleep(0.15)
 
     def in_flight() -> None:
         with httpx.Client(base_url=str(running.client.base_url), timeout=120) as client:
-            response = client.post("/v1/solve?what_it_would_take=true", headers=_auth(tokens, "officer"), json=body)
+            headers = {**_auth(tokens, "officer"), "Content-Type": "application/json"}
+            response = client.post("/v1/solve", headers=headers, content=slowly())
             seen["status"], seen["matches"] = response.status_code, len(response.json().get("matches", []))
+
+    def being_answered() -> float:
+        """Requests the server is answering, this scrape included."""
+        text = running.client.get("/metrics", headers={"Authorization": "Bearer scrape"}).text
+        return float(next(line.split()[1] for line in text.splitlines() if line.startswith("matcher_http_requests_in_flight ")))
 
     thread = threading.Thread(target=in_flight)
     thread.start()
-    time.sleep(0.5)
-    assert thread.is_alive(), "the solve finished before the signal"
+    assert first_part_sent.wait(30)
+    deadline = time.monotonic() + 30
+    while being_answered() < 2:  # the server has taken the request up (its body is still arriving)
+        assert time.monotonic() < deadline and thread.is_alive()
+        time.sleep(0.02)
     running.process.send_signal(signal.SIGTERM)
     time.sleep(0.3)
     with httpx.Client(base_url=str(running.client.base_url), timeout=10) as fresh:
         ready = fresh.get("/readyz")
         refused = fresh.get("/v1/households", headers=_auth(tokens, "viewer"))
+    assert thread.is_alive(), "the request in flight ended before the new ones were sent"
     assert ready.status_code == 503 and ready.json()["error"]["code"] == "not_ready"
     assert refused.status_code == 503 and refused.json()["error"]["code"] == "draining"
     assert refused.headers["retry-after"] == "2"
     thread.join(timeout=60)
-    assert seen == {"status": 200, "matches": seen.get("matches")} and seen["matches"] > 0, seen
+    assert seen.get("status") == 200 and seen["matches"] > 0, seen
     running.process.wait(timeout=EXIT_BOUND)
     running.client.close()
     assert running.process.returncode == 0, running.output()[-2000:]
