@@ -50,6 +50,8 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/v1/runs/{run_id}/diff"): "viewer",
     ("POST", "/v1/runs/{run_id}/decisions"): "wbb",
     ("GET", "/v1/runs/{run_id}/decisions"): "viewer",
+    ("GET", "/v1/regional-runs"): "viewer",
+    ("GET", "/v1/regional-runs/{run_id}/proposal"): "viewer",
     ("GET", "/v1/decisions"): "viewer",
     ("GET", "/v1/taakstelling"): "viewer",
     ("GET", "/v1/taakstelling/report.xlsx"): "viewer",
