@@ -38,7 +38,13 @@ PAGES = {
     "/huishouden": "huishouden.html",
     "/regio": "regio.html",
 }
-TITLES = {"/": "Overzicht", "/weekvoorstel": "Weekvoorstel", "/wat-als": "Wat-als", "/huishouden": "Huishouden", "/regio": "Regio"}
+TITLES = {
+    "/": "Overzicht",
+    "/weekvoorstel": "Weekvoorstel",
+    "/wat-als": "Wat-als",
+    "/huishouden": "Huishouden",
+    "/regio": "Regio",
+}
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
     "connect-src {connect}; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
