@@ -24,11 +24,12 @@ from api.auth import Caller
 from api.deps import ReadSessionDep, RowId, SessionDep, Viewer
 from api.errors import ApiError, not_found, responses
 from api.history import planning_date_of
-from api.models import Run
+from api.models import Decision, Run, utcnow
 from api.redaction import proposal_for
 from api.regional import is_regional, municipalities_of, own_households_only
 
 router = APIRouter(prefix="/v1/regional-runs", tags=["regional runs"])
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 SCANNED = 200
 """How many of the newest finished runs over all municipalities the list looks through."""
@@ -74,6 +75,25 @@ def list_regional_runs(
     return RegionalRunList(items=items)
 
 
+def _finished(session: Session, caller: Caller, run_id: int) -> Run:
+    run = session.get(Run, run_id)
+    if run is None or not _sees(caller, run):
+        raise not_found(f"Regional run {run_id}")
+    if run.status != "done" or run.proposal_json is None:
+        raise ApiError(409, f"Run {run_id} has no proposal (status {run.status}).", code="run_not_done")
+    return run
+
+
+def _as_read(caller: Caller, run: Run) -> tuple[str, int]:
+    """The proposal as the caller reads it (before redaction), and how many households it is about."""
+    assert run.proposal_json is not None
+    households = run.snapshot.get("households", [])
+    if caller.municipality is None:
+        return run.proposal_json, len(households)
+    own = sum(1 for h in households if h["municipality"] == caller.municipality)
+    return own_households_only(run.proposal_json, run, caller.municipality), own
+
+
 @router.get(
     "/{run_id}/proposal",
     summary="A regional run's proposal: for a municipality's token its own households only",
@@ -82,16 +102,62 @@ def list_regional_runs(
 def get_regional_proposal(run_id: RowId, caller: Viewer, session: SessionDep) -> Response:
     """The proposal with the regional balance of every municipality. A run that is not
     regional, or that the caller's municipality is not part of, answers 404."""
-    run = session.get(Run, run_id)
-    if run is None or not _sees(caller, run):
-        raise not_found(f"Regional run {run_id}")
-    if run.status != "done" or run.proposal_json is None:
-        raise ApiError(409, f"Run {run_id} has no proposal (status {run.status}).", code="run_not_done")
-    text = run.proposal_json
-    count = len(run.snapshot.get("households", []))
-    if caller.municipality is not None:
-        text = own_households_only(text, run, caller.municipality)
-        count = sum(1 for h in run.snapshot.get("households", []) if h["municipality"] == caller.municipality)
+    run = _finished(session, caller, run_id)
+    text, count = _as_read(caller, run)
     details = read_details(caller, count, True, regional=True)
     audit.record_by(session, caller, "run.proposal.read", "run", [run_id], details=details)
     return Response(proposal_for(caller, text, run.policy), media_type="application/json")
+
+
+@router.get(
+    "/{run_id}/proposal.xlsx",
+    summary="A regional run's proposal as an Excel workbook: for a municipality's token its own households only",
+    responses={
+        200: {"content": {XLSX: {}}, "description": "Sheets Voorblad, Voorstel, ..., Regionale balans, Besluiten"},
+        **responses(401, 403, 404, 409),
+    },
+)
+def get_regional_workbook(run_id: RowId, caller: Viewer, session: SessionDep) -> Response:
+    """The same proposal as the JSON, as a workbook with the sheet Regionale balans, and on
+    the sheet Besluiten the decisions on the caller's own households (all, for a token for all
+    municipalities)."""
+    from api.excel import DecisionLine, Minutes, proposal_workbook
+
+    run = _finished(session, caller, run_id)
+    text, count = _as_read(caller, run)
+    query = select(Decision).where(Decision.run_id == run_id)
+    if caller.municipality is not None:
+        query = query.where(Decision.municipality == caller.municipality)
+    minutes = Minutes(
+        run_id=run.id,
+        planning_date=planning_date_of(run.policy),
+        scope=caller.municipality,
+        status="regionale run",
+        created_by=run.created_by,
+        created_at=run.created_at,
+        finished_at=run.finished_at,
+        input_sha256=run.input_sha256,
+        households=count,
+        units=len(run.snapshot.get("units", [])),
+        decisions=[
+            DecisionLine(
+                created_at=d.created_at,
+                decided_by=d.decided_by,
+                kind=d.kind,
+                household_id=d.household_id,
+                unit_id=d.unit_id,
+                persons=d.persons,
+                reason=d.reason,
+                housed_on=d.housed_on,
+                created_by=d.created_by,
+            )
+            for d in session.scalars(query.order_by(Decision.id))
+        ],
+        made_at=utcnow(),
+    )
+    content = proposal_workbook(proposal_for(caller, text, run.policy), minutes)
+    details = read_details(caller, count, True, regional=True)
+    audit.record_by(session, caller, "run.proposal.export", "run", [run_id], details=details)
+    return Response(
+        content, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="regionaal-voorstel-run-{run_id}.xlsx"'}
+    )

@@ -52,6 +52,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/v1/runs/{run_id}/decisions"): "viewer",
     ("GET", "/v1/regional-runs"): "viewer",
     ("GET", "/v1/regional-runs/{run_id}/proposal"): "viewer",
+    ("GET", "/v1/regional-runs/{run_id}/proposal.xlsx"): "viewer",
     ("GET", "/v1/decisions"): "viewer",
     ("GET", "/v1/taakstelling"): "viewer",
     ("GET", "/v1/taakstelling/report.xlsx"): "viewer",

@@ -1,14 +1,16 @@
 """A regional run read per municipality: each municipality's token sees its own households only, in every
-document it can read (the proposal JSON, and the list of regional runs), with every municipality's balance."""
+document it can read (the proposal JSON, the Excel workbook, and the list of regional runs), with every municipality's balance."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import re
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 from service_helpers import ROOT, Service, owner_of, proposal, start_run
 
@@ -130,3 +132,26 @@ def test_a_run_that_is_not_regional_is_not_a_regional_run(service: Service) -> N
     response = service.client.get(f"/v1/regional-runs/{run['id']}/proposal", headers=service.auth("officer@Nijmegen"))
     assert response.status_code == 404
     assert service.client.get("/v1/regional-runs", headers=service.auth("officer")).json()["items"] == []
+
+
+@pytest.mark.parametrize("municipality", MUNICIPALITIES)
+def test_each_municipalitys_workbook_holds_its_own_households_only(
+    service: Service, regional_run: tuple[int, dict[str, str], dict[str, Any]], municipality: str
+) -> None:
+    """The Excel workbook a municipality's officer downloads names none of the other municipalities' households
+    on any sheet, lists each of its own matches, and has the sheet Regionale balans with every municipality."""
+    run_id, tokens, whole = regional_run
+    response = service.client.get(f"/v1/regional-runs/{run_id}/proposal.xlsx", headers=_auth(tokens[f"officer@{municipality}"]))
+    assert response.status_code == 200, response.text
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    cells = [str(v) for sheet in book for row in sheet.iter_rows(values_only=True) for v in row if v is not None]
+    text = "\n".join(cells)
+    own = _households_of(REGIONAL / "households.csv", municipality)
+    everyone = {m["household_id"] for m in whole["matches"]} | {x["household_id"] for x in whole["unmatched_households"]}
+    leaked = [hid for hid in everyone - own if re.search(rf"(?<![\w-]){re.escape(hid)}(?![\w-])", text)]
+    assert leaked == []
+    placed = {row[0] for row in book["Voorstel"].iter_rows(min_row=2, values_only=True)}
+    assert placed == {m["household_id"] for m in whole["matches"]} & own
+    balance = list(book["Regionale balans"].iter_rows(min_row=2, values_only=True))
+    assert [row[0] for row in balance] == [row["municipality"] for row in whole["regional_balance"]["municipalities"]]
+    assert book.sheetnames[0] == "Voorblad" and book.sheetnames[-1] == "Besluiten"
