@@ -8,6 +8,7 @@ import pytest
 from helpers import household, instance, propose, reason_of, unit, unit_reason_of
 from reference import brute_force_tiers, milp_tiers
 
+from matcher import solve
 from matcher.errors import InputError
 from matcher.validate import check_proposal
 
@@ -139,3 +140,14 @@ def test_bad_half_year_settings_name_their_field(policy: dict[str, object], colu
         instance(hh, un, **policy)
     text = str(info.value)
     assert f"column {column}" in text and message in text, text
+
+
+def test_what_it_would_take_raises_the_half_year_cap() -> None:
+    """When the half-year cap holds a household back, the smallest change found raises that cap, and says so."""
+    hh = [household("H-1"), household("H-2", koppeling_date="2025-02-01")]
+    inst = instance(hh, [unit("U-1"), unit("U-2")], half_year_caps={"Hatert": 3}, half_year_placed={"Hatert": 2})
+    document = solve(inst).proposal(None, True).model_dump(mode="json")
+    [waiting] = document["unmatched_households"]
+    change = waiting["details"]["what_it_would_take"]
+    assert (change["change"], change["half_year_cap_from"], change["half_year_cap_to"]) == ("cap_raise", 3, 4)
+    assert "Als het halfjaarplafond van wijk Hatert hoger was (4 in plaats van 3)" in waiting["explanation"]
