@@ -43,6 +43,7 @@ from api.routes import (
     households,
     municipalities,
     pool,
+    regional,
     runs,
     scenarios,
     solve,
@@ -153,7 +154,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Around it, authentication: a request without a valid token is refused before its body
     # is read; the headers middleware added later still marks those answers.
     app.add_middleware(AuthGate)
-    for module in (health, solve, households, units, pool, runs, decisions, taakstelling, municipalities, tokens, audit):
+    for module in (
+        health,
+        solve,
+        households,
+        units,
+        pool,
+        runs,
+        regional,
+        decisions,
+        taakstelling,
+        municipalities,
+        tokens,
+        audit,
+    ):
         app.include_router(module.router)
     app.include_router(scenarios.router)
     app.include_router(dashboard.router)

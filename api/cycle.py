@@ -32,6 +32,7 @@ from api.models import Decision, Household, Run, RunPair, Unit, utcnow
 from api.pool import household_row, unit_row
 from api.schemas import DecisionCreate
 from api.scoped import get_visible
+from api.spreading import with_half_year_placed
 from matcher.case import Accepted
 from matcher.input.policy import parse_policy
 
@@ -92,6 +93,7 @@ def snapshot(session: Session, scope: str | None, raw_policy: dict[str, Any]) ->
     households = [pool_row(h) for h in pool_households(session, scope, parsed.planning_date, parsed.move_on_horizon_weeks)]
     units = [unit_row(u) for u in session.scalars(unit_query)]
     raw_policy = with_forecast(session, scope, raw_policy, parsed.planning_date)
+    raw_policy = with_half_year_placed(session, raw_policy, parsed.planning_date)
     policy = policy_with_decisions(session, scope, raw_policy, households, units)
     return {"households": households, "units": units, "policy": policy}, policy
 

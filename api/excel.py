@@ -203,8 +203,9 @@ def _decisions_rows(decisions: list[DecisionLine]) -> list[list[Any]]:
 
 def proposal_workbook(proposal_json: str, minutes: Minutes | None = None) -> bytes:
     """Sheets Voorstel, Niet geplaatst, Niet gebruikte woningen and Vraag en aanbod from a
-    proposal/v1 document, with Dutch headers, reasons and needs; with ``minutes`` also a front
-    sheet Voorblad first and the sheet Besluiten last."""
+    proposal/v1 document, with Dutch headers, reasons and needs, and Regionale balans for a
+    regional run with an agreement; with ``minutes`` also a front sheet Voorblad first and the
+    sheet Besluiten last."""
     doc = json.loads(proposal_json)
     book = Workbook()
     book.remove(book.active)
@@ -251,11 +252,33 @@ def proposal_workbook(proposal_json: str, minutes: Minutes | None = None) -> byt
         [[_mismatch_cell(c, item.get(c)) for c in columns] for item in mismatch],
         {"Toelichting"},
     )
+    if doc.get("regional_balance"):
+        _sheet(book, "Regionale balans", list(BALANCE_COLUMNS.values()), _balance_rows(doc["regional_balance"]), {"Toelichting"})
     if minutes is not None:
         _sheet(book, "Besluiten", DECISION_HEADER, _decisions_rows(minutes.decisions), set())
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+BALANCE_COLUMNS = {
+    "municipality": "Gemeente",
+    "taakstelling": "Aandeel taakstelling",
+    "homes_offered": "Woningen aangeboden",
+    "persons_housed": "Gehuisvest in de gemeente",
+    "persons_placed_elsewhere": "Eigen huishoudens elders",
+    "persons_taken_in": "Van elders opgenomen",
+    "persons_counted": "Telt voor de taakstelling",
+    "explanation": "Toelichting",
+}
+
+
+def _balance_rows(section: dict[str, Any]) -> list[list[Any]]:
+    """The sheet Regionale balans: one row per municipality of a regional run (persons)."""
+    return [
+        [("geen" if row.get(key) is None else row.get(key)) for key in BALANCE_COLUMNS]
+        for row in section.get("municipalities", [])
+    ]
 
 
 def _mismatch_cell(column: str, value: Any) -> Any:

@@ -134,9 +134,36 @@ def _summary(doc: dict[str, Any], out_file: Path | None) -> None:
     )
     table.add_row("Tier values", tiers)
     table.add_row("Solver", f"{solver['name']} {solver['method']}, {solver['wall_time_s']:.2f} s")
+    for cap in doc.get("half_year_caps") or []:
+        table.add_row(
+            f"Half-year cap {cap['neighbourhood']}",
+            f"{cap['placed_before']} earlier + {cap['placed_now']} now of {cap['cap']}, {cap['left']} left",
+        )
     console.print(table)
+    if doc.get("regional_balance") is not None:
+        console.print(_regional_table(doc["regional_balance"]))
     if out_file is not None:
         console.print(f"Proposal written to {out_file}", highlight=False)
+
+
+def _regional_table(section: dict[str, Any]) -> Table:
+    """The proposal's regional balance: one row per municipality, persons unless said otherwise."""
+    whose = "household's" if section["counts_for"] == "household" else "home's"
+    table = Table(title=f"Regional balance (a placement counts for the {whose} municipality)")
+    table.add_column("Municipality", style="bold", no_wrap=True)
+    for header in ("Share", "Homes offered", "Housed", "Placed elsewhere", "Taken in", "Counted"):
+        table.add_column(header, justify="right")
+    for row in section["municipalities"]:
+        share = row["taakstelling"]
+        table.add_row(
+            row["municipality"],
+            "-" if share is None else str(share),
+            *(
+                str(row[key])
+                for key in ("homes_offered", "persons_housed", "persons_placed_elsewhere", "persons_taken_in", "persons_counted")
+            ),
+        )
+    return table
 
 
 @app.command()

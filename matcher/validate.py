@@ -68,8 +68,12 @@ def e2_available(h: Row, u: Row, instance: Instance) -> bool:
 
 
 def e3_municipality(h: Row, u: Row, instance: Instance) -> bool:
-    """E3: the unit lies in the household's municipality, unless the run is regional."""
-    return bool(instance.policy.regional or h["municipality"] == u["municipality"])
+    """E3: the unit lies in the household's municipality, unless the run is regional (and then,
+    with a regional agreement, in a municipality the agreement allows for the household's)."""
+    policy = instance.policy
+    if policy.regional and policy.regional_agreement is not None:
+        return policy.regional_agreement.allows(h["municipality"], u["municipality"])
+    return bool(policy.regional or h["municipality"] == u["municipality"])
 
 
 def e4_occupancy(h: Row, u: Row, instance: Instance) -> bool:
@@ -381,7 +385,7 @@ class Context:
     @cached_property
     def reached(self) -> set[str]:
         """The capped neighbourhoods whose cap the proposal reaches."""
-        caps = self.instance.policy.neighbourhood_caps
+        caps = self.instance.policy.caps_left
         return {name for name, cap in caps.items() if self.per_neighbourhood.get(name, 0) >= cap}
 
     def broken(self, hid: str, uid: str) -> list[str]:
@@ -571,6 +575,76 @@ def check_neighbourhood_caps(c: Context) -> list[str]:
         for name, cap in c.instance.policy.neighbourhood_caps.items()
         if c.per_neighbourhood.get(name, 0) > cap
     ]
+
+
+def check_half_year_caps(c: Context) -> list[str]:
+    """A6: a wijk with a half-year cap gets at most what is left of it: the households placed
+    there earlier in the half-year plus those of this proposal stay within the cap."""
+    policy = c.instance.policy
+    problems = []
+    for name, cap in policy.half_year_caps.items():
+        before, now = policy.half_year_placed.get(name, 0), c.per_neighbourhood.get(name, 0)
+        if now > 0 and before + now > cap:
+            problems.append(f"A6: neighbourhood {name} has {now} households after {before} earlier, half-year cap {cap}")
+    return problems
+
+
+def check_half_year_section(c: Context) -> list[str]:
+    """The ``half_year_caps`` section is there exactly when the policy sets half-year caps, and
+    per wijk its numbers are the cap, the earlier placements, this proposal's and what is left."""
+    policy, section = c.instance.policy, c.proposal.get("half_year_caps")
+    if not policy.half_year_caps:
+        return ["half_year_caps: section without half-year caps in the policy"] if section is not None else []
+    want = []
+    for name, cap in sorted(policy.half_year_caps.items()):
+        before, now = policy.half_year_placed.get(name, 0), c.per_neighbourhood.get(name, 0)
+        want.append((name, cap, before, now, max(0, cap - before - now)))
+    keys = ("neighbourhood", "cap", "placed_before", "placed_now", "left")
+    got = [tuple(item.get(k) for k in keys) for item in section or []]
+    problems = [f"half_year_caps: {got} != {want}"] if got != want else []
+    problems += [
+        f"half_year_caps: {item.get('neighbourhood')} without explanation"
+        for item in section or []
+        if not item.get("explanation")
+    ]
+    return problems
+
+
+def check_regional_balance(c: Context) -> list[str]:
+    """A regional run's ``regional_balance`` recomputed from the matches: per municipality the
+    homes offered, the persons housed in its homes, placed elsewhere, taken in and counted for
+    its taakstelling (by the agreement's rule); a run without a regional agreement has none."""
+    policy, section = c.instance.policy, c.proposal.get("regional_balance")
+    agreement = policy.regional_agreement
+    if not policy.regional or agreement is None:
+        return ["regional_balance: section without a regional agreement"] if section is not None else []
+    if section is None:
+        return ["regional_balance: missing in a regional run with an agreement"]
+    counts_for, shares = agreement.counts_for, agreement.taakstelling
+    names = {h["municipality"] for h in c.households.values()} | {u["municipality"] for u in c.units.values()} | set(shares)
+    zero = ("homes_offered", "persons_housed", "persons_placed_elsewhere", "persons_taken_in", "persons_counted")
+    want: dict[str, dict[str, Any]] = {n: {"taakstelling": shares.get(n), **dict.fromkeys(zero, 0)} for n in names}
+    for u in c.units.values():
+        want[u["municipality"]]["homes_offered"] += int(e2_available({}, u, c.instance))
+    for _, h, u in c.known:
+        persons = int(h["adults"]) + int(h["children"])
+        own, home = h["municipality"], u["municipality"]
+        want[home]["persons_housed"] += persons
+        if own != home:
+            want[own]["persons_placed_elsewhere"] += persons
+            want[home]["persons_taken_in"] += persons
+        want[own if counts_for == "household" else home]["persons_counted"] += persons
+    problems = []
+    if section.get("counts_for") != counts_for:
+        problems.append(f"regional_balance: counts_for {section.get('counts_for')} != {counts_for}")
+    got = {item.get("municipality"): item for item in section.get("municipalities", [])}
+    if sorted(got) != sorted(names):
+        problems.append(f"regional_balance: municipalities {sorted(got)} != {sorted(names)}")
+    for name in sorted(names & set(got)):
+        for key, value in want[name].items():
+            if got[name].get(key) != value:
+                problems.append(f"regional_balance: {name} {key} {got[name].get(key)} != {value}")
+    return problems
 
 
 def check_fixed_pairs(c: Context) -> list[str]:
@@ -991,6 +1065,9 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("A2", check_one_household_per_unit),
     ("A3", check_beds),
     ("A4", check_neighbourhood_caps),
+    ("A6", check_half_year_caps),
+    ("half_year_section", check_half_year_section),
+    ("regional_balance", check_regional_balance),
     ("A5", check_fixed_pairs),
     ("next_best_unit", check_next_best_unit),
     ("next_best_household", check_next_best_household),

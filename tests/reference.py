@@ -58,6 +58,9 @@ def _feasible(
             return False
     if any(nbh.get(name, 0) > cap for name, cap in inst.policy.neighbourhood_caps.items()):
         return False
+    placed_before = inst.policy.half_year_placed
+    if any(0 < nbh.get(name, 0) > cap - placed_before.get(name, 0) for name, cap in inst.policy.half_year_caps.items()):
+        return False  # A6, written out from the half-year fields (not from the engine's caps left)
     chosen = {(hh[pairs[k][0]]["household_id"], un[pairs[k][1]]["unit_id"]) for k in choice}
     return all(tuple(p) in chosen for p in inst.policy.fixed_pairs)
 
@@ -113,6 +116,9 @@ def milp_tiers(inst: Instance, placed: str | None = None, prices: Prices | None 
         add({k: 1 for k, (a, _) in enumerate(pairs) if hh[a]["household_id"] == placed}, 1, np.inf)
     for name, cap in inst.policy.neighbourhood_caps.items():
         add({k: 1 for k, (_, b) in enumerate(pairs) if un[b]["neighbourhood"] == name}, -np.inf, cap)
+    for name, cap in inst.policy.half_year_caps.items():  # A6: earlier placements + this proposal <= cap
+        before = inst.policy.half_year_placed.get(name, 0)
+        add({k: 1 for k, (_, b) in enumerate(pairs) if un[b]["neighbourhood"] == name}, -np.inf, max(0, cap - before))
     lo_bound = np.zeros(n)
     index = {(hh[i]["household_id"], un[j]["unit_id"]): k for k, (i, j) in enumerate(pairs)}
     for pair in inst.policy.fixed_pairs:

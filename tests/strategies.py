@@ -86,6 +86,15 @@ def policies(draw: st.DrawFn, hh: list[dict[str, Any]], un: list[dict[str, Any]]
     if draw(st.booleans()):
         policy["neighbourhood_caps"] = {draw(st.sampled_from(["Hatert", "Lent", "Wijchen-Centrum"])): draw(st.integers(0, 2))}
     if draw(st.booleans()):
+        capped = draw(st.sampled_from(["Hatert", "Lent", "Wijchen-Centrum"]))
+        policy["half_year_caps"] = {capped: draw(st.integers(0, 4))}
+        policy["half_year_placed"] = {capped: draw(st.integers(0, 4))}
+    if policy["regional"] and draw(st.booleans()):
+        policy["regional_agreement"] = {
+            "may_place": {name: draw(st.lists(st.sampled_from(MUNICIPALITIES), max_size=2)) for name in MUNICIPALITIES},
+            "counts_for": draw(st.sampled_from(["household", "home"])),
+        }
+    if draw(st.booleans()):
         policy["rent_caps"] = None
     if hh and un and draw(st.booleans()):
         policy["excluded_pairs"] = [[draw(st.sampled_from(hh))["household_id"], draw(st.sampled_from(un))["unit_id"]]]

@@ -122,3 +122,26 @@ def test_service_commands_without_the_service_extra_say_what_to_install() -> Non
         assert result.returncode == 2, result.stderr
         assert "pip install 'statushouder-matcher[service]'" in result.stderr
         assert "Traceback" not in result.stderr
+
+
+def test_regional_example_prints_the_balance_per_municipality(tmp_path: Path) -> None:
+    """propose on the regional example prints each municipality's balance and the half-year caps,
+    with the numbers of the proposal it writes (which the validator accepts)."""
+    regional = ROOT / "examples" / "regional"
+    out = tmp_path / "proposal.json"
+    files = ("--households", regional / "households.csv", "--units", regional / "units.csv")
+    result = _run("propose", *files, "--policy", regional / "policy.json", "--out", out)
+    assert result.returncode == 0, result.stderr
+    proposal = json.loads(out.read_text())
+    instance = load_instance(regional / "households.csv", regional / "units.csv", regional / "policy.json")
+    assert check_proposal(instance, proposal) == []
+    assert "Regional balance (a placement counts for the household's municipality)" in result.stdout
+    rows = proposal["regional_balance"]["municipalities"]
+    assert len(rows) == 7
+    for row in rows:
+        line = next(x for x in result.stdout.splitlines() if x.startswith(f"│ {row['municipality']} "))
+        numbers = [int(x) for x in line.replace("│", " ").split() if x.isdigit()]
+        assert numbers == [row[k] for k in ("taakstelling", "homes_offered", "persons_housed",
+                           "persons_placed_elsewhere", "persons_taken_in", "persons_counted")]  # fmt: skip
+    for cap in proposal["half_year_caps"]:
+        assert f"{cap['placed_before']} earlier + {cap['placed_now']} now of {cap['cap']}" in result.stdout

@@ -44,8 +44,15 @@ def _apply(
     if change == "documents":
         next(r for r in hh if r["household_id"] == hid)["documents_complete"] = True
     elif change == "cap_raise":
-        assert policy["neighbourhood_caps"][data["neighbourhood"]] == data["cap_from"]
-        policy["neighbourhood_caps"][data["neighbourhood"]] = data["cap_to"]
+        name, weekly = data["neighbourhood"], policy.get("neighbourhood_caps", {})
+        if "half_year_cap_from" in data:  # the half-year cap binds: raise it, and the weekly cap if that binds too
+            assert policy["half_year_caps"][name] == data["half_year_cap_from"]
+            policy["half_year_caps"][name] = data["half_year_cap_to"]
+            if weekly.get(name) == data["cap_from"]:
+                weekly[name] = data["cap_to"]
+        else:
+            assert weekly[name] == data["cap_from"]
+            weekly[name] = data["cap_to"]
     else:
         row = next(r for r in un if r["unit_id"] == data["unit_id"])
         if change == "occupant_plus_one":

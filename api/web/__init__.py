@@ -1,4 +1,4 @@
-"""The web pages of the service: Overzicht, Weekvoorstel, Wat-als and Huishouden, in Dutch.
+"""The web pages of the service: Overzicht, Weekvoorstel, Wat-als, Huishouden and Regio, in Dutch.
 
 The pages are an app shell (HTML, CSS and small JavaScript modules shipped in this package;
 nothing is loaded from elsewhere). They hold no data: after login the browser keeps the
@@ -36,8 +36,15 @@ PAGES = {
     "/weekvoorstel": "weekvoorstel.html",
     "/wat-als": "wat-als.html",
     "/huishouden": "huishouden.html",
+    "/regio": "regio.html",
 }
-TITLES = {"/": "Overzicht", "/weekvoorstel": "Weekvoorstel", "/wat-als": "Wat-als", "/huishouden": "Huishouden"}
+TITLES = {
+    "/": "Overzicht",
+    "/weekvoorstel": "Weekvoorstel",
+    "/wat-als": "Wat-als",
+    "/huishouden": "Huishouden",
+    "/regio": "Regio",
+}
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
     "connect-src {connect}; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
@@ -98,7 +105,7 @@ def _is_web(path: str) -> bool:
 
 
 def install(app: FastAPI, settings: Settings | None = None) -> None:
-    """Serve the pages at /, /weekvoorstel, /wat-als and /huishouden and their files under /static."""
+    """Serve the pages at /, /weekvoorstel, /wat-als, /huishouden and /regio and their files under /static."""
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     headers = headers_for(settings)
 

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from matcher.input.instance import Instance, canonical_sha256
+from matcher.input.policy import Policy
 from matcher.model import Prepared, Solution, optimise, prepare
 from matcher.rules.arrays import BoolArray, Households, IntArray, Units
 from matcher.rules.eligibility import RULES, rule_masks
@@ -111,11 +112,12 @@ def candidates(prep: Prepared, solution: Solution, household: int) -> list[Chang
     eligible_units = before[s.unit_profile].copy()
     eligible_units[list(excluded)] = False
     placed = np.bincount(u.neighbourhood[solution.unit], minlength=len(prep.codes.neighbourhoods))
-    for name in sorted(policy.neighbourhood_caps) if "cap_raise" in RELAXATIONS else ():
+    caps_left = policy.caps_left
+    for name in sorted(caps_left) if "cap_raise" in RELAXATIONS else ():
         if name not in prep.codes.neighbourhoods:
             continue
         code = prep.codes.neighbourhoods.index(name)
-        if placed[code] >= policy.neighbourhood_caps[name] and (eligible_units & (u.neighbourhood == code)).any():
+        if placed[code] >= caps_left[name] and (eligible_units & (u.neighbourhood == code)).any():
             changes.append(Change("cap_raise", neighbourhood=name))
 
     if "occupant_plus_one" in RELAXATIONS:
@@ -171,9 +173,15 @@ def apply_change(instance: Instance, change: Change, household: int, rehash: boo
         households = households.copy()
         households.loc[household, "documents_complete"] = True
     elif change.kind == "cap_raise":
-        caps = dict(policy.neighbourhood_caps)
-        caps[change.neighbourhood] += 1
-        policy = policy.model_copy(update={"neighbourhood_caps": caps})
+        # One more household in the wijk this week: raise whichever cap binds (weekly, half-year or both).
+        name = change.neighbourhood
+        left = policy.caps_left[name]
+        caps, half_year = dict(policy.neighbourhood_caps), dict(policy.half_year_caps)
+        if caps.get(name) == left:
+            caps[name] += 1
+        if name in half_year and _half_year_left(policy, name) == left:
+            half_year[name] = policy.half_year_placed.get(name, 0) + left + 1
+        policy = policy.model_copy(update={"neighbourhood_caps": caps, "half_year_caps": half_year})
     else:
         units = units.copy()
         row = change.unit
@@ -201,12 +209,20 @@ def apply_change(instance: Instance, change: Change, household: int, rehash: boo
     )
 
 
+def _half_year_left(policy: Policy, name: str) -> int:
+    return max(0, policy.half_year_caps[name] - policy.half_year_placed.get(name, 0))
+
+
 def _describe(prep: Prepared, change: Change) -> dict[str, Any]:
     u = prep.units
     data: dict[str, Any] = {"change": change.kind}
     if change.kind == "cap_raise":
-        cap = prep.instance.policy.neighbourhood_caps[change.neighbourhood]
-        data.update(neighbourhood=change.neighbourhood, cap_from=cap, cap_to=cap + 1)
+        policy, name = prep.instance.policy, change.neighbourhood
+        cap = policy.caps_left[name]
+        data.update(neighbourhood=name, cap_from=cap, cap_to=cap + 1)
+        if name in policy.half_year_caps and _half_year_left(policy, name) == cap:
+            placed = policy.half_year_placed.get(name, 0)
+            data.update(half_year_cap_from=policy.half_year_caps[name], half_year_cap_to=placed + cap + 1)
     elif change.kind != "documents":
         data["unit_id"] = prep.units.ids[change.unit]
     if change.kind == "occupant_plus_one":
@@ -309,6 +325,11 @@ SENTENCES: dict[str, dict[str, str]] = {
             "Als het plafond van wijk {neighbourhood} één hoger was ({cap_to} in plaats van {cap_from}), "
             "zou dit huishouden deze week geplaatst worden."
         ),
+        "cap_raise_half_year": (
+            "Als het halfjaarplafond van wijk {neighbourhood} hoger was ({half_year_cap_to} in plaats van "
+            "{half_year_cap_from}), zodat er deze week {cap_to} in plaats van {cap_from} huishoudens bij konden, "
+            "zou dit huishouden deze week geplaatst worden."
+        ),
         "occupant_plus_one": (
             "Als {unit_id} één bewoner meer mocht huisvesten ({value_to} in plaats van {value_from}), "
             "zou dit huishouden deze week geplaatst worden."
@@ -335,6 +356,11 @@ SENTENCES: dict[str, dict[str, str]] = {
         "documents": "If this household's BSN and IBAN were known, it would be placed this week.",
         "cap_raise": (
             "If the cap of neighbourhood {neighbourhood} were one higher ({cap_to} instead of {cap_from}), "
+            "this household would be placed this week."
+        ),
+        "cap_raise_half_year": (
+            "If the half-year cap of neighbourhood {neighbourhood} were higher ({half_year_cap_to} instead of "
+            "{half_year_cap_from}), so that {cap_to} instead of {cap_from} households could go there this week, "
             "this household would be placed this week."
         ),
         "occupant_plus_one": (
@@ -369,6 +395,8 @@ def render_counterfactual(data: Mapping[str, Any] | None, lang: str = "nl", trie
     kind = str(data["change"])
     if kind == "occupant_plus_one" and data.get("field") == "beds":
         kind = "occupant_plus_one_shared"
+    if kind == "cap_raise" and "half_year_cap_from" in data:
+        kind = "cap_raise_half_year"
     values = dict(data)
     if "amount" in values and lang == "nl":
         values["amount"] = _dutch_money(str(values["amount"]))

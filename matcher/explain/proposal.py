@@ -22,6 +22,8 @@ from matcher.explain.counterfactual import Verifier, render_counterfactual
 from matcher.explain.lookahead import lookahead_section
 from matcher.explain.mismatch import mismatch_report
 from matcher.explain.reasons import UNIT_TYPE_WORDS, Explainer, tier_difference_nl, tier_difference_words
+from matcher.explain.regional import regional_section
+from matcher.explain.spreading import half_year_section
 from matcher.model import Prepared, Solution
 from matcher.model.network import forced_differences
 from matcher.model.terms import term_values
@@ -110,13 +112,16 @@ class Proposal(BaseModel):
     mismatch: list[dict[str, Any]]
     lang: str  # language of the explanations
     lookahead: dict[str, Any] | None = None  # the fluid model of the week, when the policy names the term
+    regional_balance: dict[str, Any] | None = None  # per municipality, in a regional run
+    half_year_caps: list[dict[str, Any]] | None = None  # per wijk with a half-year cap
 
     @model_serializer(mode="wrap")
     def _without_absent_lookahead(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        """``lookahead`` only in proposals whose policy names the term, so others stay as they were."""
+        """Optional sections only in proposals whose policy asks for them, so others stay as they were."""
         data: dict[str, Any] = handler(self)
-        if data.get("lookahead") is None:
-            data.pop("lookahead", None)
+        for key in ("lookahead", "regional_balance", "half_year_caps"):
+            if data.get(key) is None:
+                data.pop(key, None)
         return data
 
     def to_json(self) -> str:
@@ -274,6 +279,7 @@ def _assemble(prep: Prepared, solution: Solution, wall_time_s: float, lang: str 
         by_neighbourhood=by_nbh,
         move_on_placed=sum(1 for m in matches if m.move_on_from is not None),
     )
+    munis = prep.codes.municipalities
     solver = SolverReport(
         name=_solver_name(solution.method),
         version=__version__ if solution.method == "fifo" else _ortools_version(),
@@ -299,6 +305,17 @@ def _assemble(prep: Prepared, solution: Solution, wall_time_s: float, lang: str 
         mismatch=mismatch_report(prep, hh, lang),
         lang=lang,
         lookahead=look,
+        regional_balance=regional_section(
+            policy,
+            [str(m) for m in instance.households["municipality"]],
+            zip([str(m) for m in unit_frame["municipality"]], u.available.tolist(), strict=True),
+            [
+                (munis[int(h.municipality[a])], munis[int(u.municipality[b])], int(h.persons[a]))
+                for a, b in zip(hh.tolist(), uu.tolist(), strict=True)
+            ],
+            lang,
+        ),
+        half_year_caps=half_year_section(policy, by_nbh, lang),
     )
 
 

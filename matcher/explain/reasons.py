@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from matcher.explain.spreading import cap_details, cap_sentence, half_year_binds
 from matcher.model import Prepared
 from matcher.rules.arrays import IntArray
 from matcher.rules.eligibility import ALL_RULES, RULE_INDEX, RULES, rule_masks
@@ -177,7 +178,7 @@ class Explainer:
         self.used_u[unit] = True
         n_nbh = len(prep.codes.neighbourhoods)
         self.placed_nbh = np.bincount(u.neighbourhood[unit], minlength=n_nbh)
-        caps = prep.instance.policy.neighbourhood_caps
+        caps = prep.instance.policy.caps_left
         self.cap = np.array([caps.get(name, -1) for name in prep.codes.neighbourhoods], dtype=np.int64)
         self.cap_reached = (self.cap >= 0) & (self.placed_nbh >= self.cap)
         # Eligible units outside neighbourhoods whose cap is reached, per household.
@@ -308,7 +309,17 @@ class Explainer:
             profiles_ = np.flatnonzero(s.eligible[s.household_profile[household]])
             codes = set(self.prep.units.neighbourhood[s.unit_rep[profiles_]].tolist())
             names = sorted(self.prep.codes.neighbourhoods[n] for n in codes if self.cap_reached[n])
-            return "neighbourhood_cap", {"eligible_units": eligible, "capped_neighbourhoods": names}
+            policy = self.prep.instance.policy
+            half_year = [
+                cap_details(policy, name, int(self.placed_nbh[self.prep.codes.neighbourhoods.index(name)]))
+                for name in names
+                if half_year_binds(policy, name)
+            ]
+            return "neighbourhood_cap", {
+                "eligible_units": eligible,
+                "capped_neighbourhoods": names,
+                **({"half_year": half_year} if half_year else {}),
+            }
         return "outranked", {"eligible_units": eligible}
 
     def units_taken(self, households: list[int], limit: int = 3) -> dict[int, list[dict[str, Any]]]:
@@ -383,9 +394,11 @@ class Explainer:
         if reason == "neighbourhood_cap":
             names = ", ".join(details["capped_neighbourhoods"])
             n = details["eligible_units"]
+            day = self.prep.instance.policy.planning_date
+            extra = "".join(" " + cap_sentence(item, day, lang) for item in details.get("half_year", ()))
             if lang == "nl":
-                return f"Alle {n} passende woningen liggen in wijken waarvan het plafond deze week is bereikt ({names})."
-            return f"All {n} suitable units lie in neighbourhoods whose cap is reached this week ({names})."
+                return f"Alle {n} passende woningen liggen in wijken waarvan het plafond deze week is bereikt ({names}).{extra}"
+            return f"All {n} suitable units lie in neighbourhoods whose cap is reached this week ({names}).{extra}"
         n = details["eligible_units"]
         if lang == "nl":
             text = (
@@ -421,10 +434,11 @@ class Explainer:
             }
         nbh = int(u.neighbourhood[unit])
         if self.cap_reached[nbh]:
-            return "neighbourhood_cap", {
-                "neighbourhood": self.prep.codes.neighbourhoods[nbh],
-                "cap": int(self.cap[nbh]),
-            }
+            name = self.prep.codes.neighbourhoods[nbh]
+            details: dict[str, Any] = {"neighbourhood": name, "cap": int(self.cap[nbh])}
+            if half_year_binds(self.prep.instance.policy, name):
+                details["half_year"] = cap_details(self.prep.instance.policy, name, int(self.placed_nbh[nbh]))
+            return "neighbourhood_cap", details
         s = self.prep.structure
         if self._placed_per_profile is None:
             self._placed_per_profile = np.bincount(s.household_profile[self.placed_h], minlength=len(s.household_rep))
@@ -450,6 +464,8 @@ class Explainer:
                 return f"Geen huishouden komt in aanmerking: van de {total} huishoudens zijn er {phrase}."
             return f"No household is eligible: of the {total} households, {phrase}."
         if reason == "neighbourhood_cap":
+            if "half_year" in details:
+                return cap_sentence(details["half_year"], policy.planning_date, lang)
             if lang == "nl":
                 return f"Het plafond van wijk {details['neighbourhood']} ({details['cap']} huishoudens) is deze week bereikt."
             return f"The cap of neighbourhood {details['neighbourhood']} ({details['cap']} households) is reached this week."

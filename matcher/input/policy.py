@@ -16,6 +16,8 @@ from pydantic import BaseModel, ConfigDict
 from matcher.errors import InputError, ProblemCollector
 from matcher.input import cells
 from matcher.input.forecast import Forecast, parse_forecast
+from matcher.input.regional import RegionalAgreement, parse_regional_agreement
+from matcher.input.spreading import caps_left, parse_counts
 
 TERMS: tuple[str, ...] = (
     "placed_households",
@@ -80,6 +82,9 @@ class Policy(BaseModel):
     long_wait_weeks: int = 52
     forecast: Forecast | None = None
     neighbourhood_caps: dict[str, int] = {}
+    half_year_caps: dict[str, int] = {}
+    half_year_placed: dict[str, int] = {}
+    regional_agreement: RegionalAgreement | None = None
     fixed_pairs: tuple[tuple[str, str], ...] = ()
     excluded_pairs: tuple[tuple[str, str], ...] = ()
     previous_pairs: tuple[tuple[str, str], ...] = ()
@@ -93,6 +98,12 @@ class Policy(BaseModel):
         """Every term named anywhere in the objective, in the spec's order."""
         named = {term for tier in self.objective for term in tier}
         return [term for term in TERMS if term in named]
+
+    @property
+    def caps_left(self) -> dict[str, int]:
+        """The cap each capped wijk has left for this proposal: the weekly cap and what is left
+        of the half-year cap, whichever is lower (rules A4 and A6)."""
+        return caps_left(self.neighbourhood_caps, self.half_year_caps, self.half_year_placed)
 
     def canonical(self) -> dict[str, Any]:
         """The policy as plain JSON values, lists sorted, for hashing and reports."""
@@ -129,6 +140,9 @@ class Policy(BaseModel):
             **({"previous_pairs": sorted(list(p) for p in self.previous_pairs)} if self.previous_pairs else {}),
             **({"long_wait_weeks": self.long_wait_weeks} if self.long_wait_weeks != 52 else {}),
             **({"forecast": self.forecast.canonical()} if self.forecast is not None else {}),
+            **({"half_year_caps": dict(sorted(self.half_year_caps.items()))} if self.half_year_caps else {}),
+            **({"half_year_placed": dict(sorted(self.half_year_placed.items()))} if self.half_year_placed else {}),
+            **({"regional_agreement": self.regional_agreement.canonical()} if self.regional_agreement is not None else {}),
         }
 
 
@@ -274,6 +288,16 @@ def parse_policy(raw: Any, source: str = "policy.json", today: dt.date | None = 
                 except cells.CellError as error:
                     problems.add(source, str(error), column=f"neighbourhood_caps.{name}")
             values["neighbourhood_caps"] = parsed_caps
+    for field, what in (("half_year_caps", "cap"), ("half_year_placed", "households placed")):
+        if raw.get(field) is not None:
+            values[field] = parse_counts(raw[field], field, source, problems, what)
+    for name in values.get("half_year_placed", {}):
+        if name not in values.get("half_year_caps", {}):
+            problems.add(source, "no half-year cap for this neighbourhood in half_year_caps", column=f"half_year_placed.{name}")
+    if raw.get("regional_agreement") is not None:
+        values["regional_agreement"] = parse_regional_agreement(raw["regional_agreement"], source, problems)
+        if values.get("regional") is not True:
+            problems.add(source, 'a regional agreement needs "regional": true', column="regional_agreement")
     for field in ("fixed_pairs", "excluded_pairs", "previous_pairs"):
         if raw.get(field) is not None:
             values[field] = _pairs(raw[field], field, source, problems)

@@ -10,6 +10,7 @@ import numpy as np
 
 from matcher.errors import ProblemCollector
 from matcher.input.instance import Instance
+from matcher.input.spreading import describe_cap
 from matcher.rules.arrays import Codes, Households, IntArray, Units
 from matcher.rules.eligibility import RULES, rule_masks
 from matcher.rules.structure import Structure
@@ -31,6 +32,7 @@ def check_fixed_pairs(
 ) -> tuple[IntArray, IntArray]:
     """A5: every fixed pair must be eligible and the fixed pairs together must fit."""
     policy = instance.policy
+    caps = policy.caps_left
     if not policy.fixed_pairs:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     source, column = instance.policy_source, "fixed_pairs"
@@ -77,12 +79,9 @@ def check_fixed_pairs(
         nbh = int(u.neighbourhood[ui])
         name = codes.neighbourhoods[nbh]
         nbh_load[nbh] = nbh_load.get(nbh, 0) + 1
-        if name in policy.neighbourhood_caps and nbh_load[nbh] > policy.neighbourhood_caps[name]:
-            problems.add(
-                source,
-                f"{where}: neighbourhood {name} would exceed its cap of {policy.neighbourhood_caps[name]} (A4)",
-                column=column,
-            )
+        if name in caps and nbh_load[nbh] > caps[name]:
+            which = describe_cap(policy.neighbourhood_caps, policy.half_year_caps, policy.half_year_placed, name)
+            problems.add(source, f"{where}: neighbourhood {name} would exceed {which}", column=column)
             continue
         chosen.append((hi, ui))
     problems.raise_if_any()

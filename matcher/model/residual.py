@@ -23,7 +23,7 @@ class Residual:
 def residual(prep: Prepared) -> Residual:
     h, u, policy = prep.households, prep.units, prep.instance.policy
     cap_left = np.full(len(prep.codes.neighbourhoods), -1, dtype=np.int64)
-    for name, cap in policy.neighbourhood_caps.items():
+    for name, cap in policy.caps_left.items():
         if name in prep.codes.neighbourhoods:
             cap_left[prep.codes.neighbourhoods.index(name)] = cap
     unit_left = np.where(u.shared, u.beds, 1).astype(np.int64)

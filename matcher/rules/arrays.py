@@ -15,6 +15,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from matcher.input.instance import Instance
+from matcher.input.policy import Policy
 
 BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
@@ -48,6 +49,7 @@ class Households:
     waiting_days: IntArray
     vulnerable: BoolArray
     move_on: BoolArray  # lives in a temporary place now (current_unit_id)
+    reach: IntArray  # regional agreement: bit k set = may be placed in its k-th municipality
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,7 @@ class Units:
     gender: IntArray  # -1: anyone
     lgbtiq_safe: BoolArray
     support: BoolArray
+    region_bit: IntArray  # regional agreement: the bit of the unit's municipality (0: not named)
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,18 @@ class Codes:
 
 def _has(lists: pd.Series, item: str) -> BoolArray:
     return np.fromiter((item in v for v in lists), dtype=bool, count=len(lists))
+
+
+def _regional_bits(policy: Policy, household_munis: list[str], unit_munis: list[str]) -> tuple[IntArray, IntArray]:
+    """Each municipality the regional agreement names gets one bit; a household's ``reach``
+    holds the bits of the municipalities whose homes it may be offered (rule E3)."""
+    agreement = policy.regional_agreement
+    if agreement is None:
+        return np.zeros(len(household_munis), dtype=np.int64), np.zeros(len(unit_munis), dtype=np.int64)
+    bit = {name: 1 << k for k, name in enumerate(agreement.municipalities)}
+    reach_of = {name: sum(bit[t] for t in targets) for name, targets in agreement.may_place.items()}
+    reach = np.array([reach_of.get(m, 0) for m in household_munis], dtype=np.int64)
+    return reach, np.array([bit.get(m, 0) for m in unit_munis], dtype=np.int64)
 
 
 def encode(instance: Instance) -> tuple[Households, Units, Codes]:
@@ -106,6 +121,7 @@ def encode(instance: Instance) -> tuple[Households, Units, Codes]:
     cap_class[persons <= 2] = CAP_LOW
     cap_class[(persons == 1) & (head_age < young_age)] = CAP_YOUNG
     vulns = hh["vulnerabilities"]
+    reach, region_bit = _regional_bits(policy, list(hh["municipality"]), list(un["municipality"]))
     households = Households(
         ids=list(hh["household_id"]),
         documents=hh["documents_complete"].to_numpy(bool),
@@ -123,6 +139,7 @@ def encode(instance: Instance) -> tuple[Households, Units, Codes]:
         waiting_days=np.maximum(waiting, 0),
         vulnerable=np.fromiter((len(v) > 0 for v in vulns), dtype=bool, count=len(hh)),
         move_on=hh["current_unit_id"].fillna("").astype(bool).to_numpy(bool),
+        reach=reach,
     )
 
     rent = np.array([_micro(r) for r in un["rent"]], dtype=np.int64)
@@ -152,5 +169,6 @@ def encode(instance: Instance) -> tuple[Households, Units, Codes]:
         gender=np.array([{"F": 0, "M": 1}.get(g, -1) for g in un["gender"]], dtype=np.int64),
         lgbtiq_safe=un["lgbtiq_safe"].to_numpy(bool),
         support=un["support"].to_numpy(bool),
+        region_bit=region_bit,
     )
     return households, units, Codes(municipalities, neighbourhoods)

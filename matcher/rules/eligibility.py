@@ -77,10 +77,14 @@ def e2_available(h: Households, u: Units, p: Policy) -> BoolArray:
 
 
 def e3_municipality(h: Households, u: Units, p: Policy) -> BoolArray:
-    """E3: only the municipality the household is gekoppeld to, unless the run is regional."""
-    if p.regional:
+    """E3: only the municipality the household is gekoppeld to, unless the run is regional;
+    a regional agreement then allows only the municipalities it names for the household's."""
+    if p.regional and p.regional_agreement is None:
         return np.ones((1, 1), dtype=bool)
-    return np.asarray(h.municipality == u.municipality)
+    same = np.asarray(h.municipality == u.municipality)
+    if not p.regional:
+        return same
+    return np.asarray(same | ((h.reach & u.region_bit) != 0), dtype=bool)
 
 
 def e4_occupancy(h: Households, u: Units, p: Policy) -> BoolArray:
@@ -152,7 +156,7 @@ E2 = Rule(
     for_household={"nl": {"": "{n} pas na {horizon_end} vrij"}, "en": {"": "{n} not free before {horizon_end}"}},
 )  # fmt: skip
 E3 = Rule(
-    "E3", e3_municipality, ("municipality",), ("municipality",),
+    "E3", e3_municipality, ("municipality", "reach"), ("municipality", "region_bit"),
     counted={"nl": "{n} in een andere gemeente", "en": "{n} in another municipality"},
     for_household={"nl": {"": "{n} buiten {municipality}"}, "en": {"": "{n} outside {municipality}"}},
 )  # fmt: skip

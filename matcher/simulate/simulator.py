@@ -50,6 +50,7 @@ from matcher.case import (
     is_move_on_candidate,
 )
 from matcher.input.instance import Instance, build_instance
+from matcher.input.spreading import half_year_of
 from matcher.pipeline import solve
 from matcher.simulate.forecast import scenario_forecast
 from matcher.simulate.journal import Entry
@@ -412,8 +413,22 @@ class Simulation:
             "horizon_days": 6,
             "move_on_horizon_weeks": self.move_on_weeks,
             "excluded_pairs": excluded,
+            **self._half_year_placed(week),
             **self._strategy_policy(week),
         }
+
+    def _half_year_placed(self, week: int) -> dict[str, Any]:
+        """With half-year caps in the policy: the simulated placements in each capped wijk in the
+        weeks of this half-year before this one (weeks before the simulation's start count 0)."""
+        caps = self.scenario.policy.matcher.get("half_year_caps")
+        if not isinstance(caps, dict) or not caps or "half_year_placed" in self.scenario.policy.matcher:
+            return {}
+        half = half_year_of(self.scenario.week_date(week))
+        earlier = [w for w in range(week) if half_year_of(self.scenario.week_date(w)) == half]
+        placed = {
+            str(name): sum(self.by_neighbourhood_weekly.get(str(name), [0] * (week + 1))[w] for w in earlier) for name in caps
+        }
+        return {"half_year_placed": placed}
 
     def week_instance(self, week: int, pool: IntArray, units: IntArray) -> Instance:
         """The engine instance of this week's pool and homes on offer."""
