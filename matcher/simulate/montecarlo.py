@@ -125,7 +125,7 @@ class SimulationResult:
     per_replicate: list[dict[str, Any]]
     timing: dict[str, Any]  # how the run ran: wall_s, replicate_s_median, workers, backend
     fairness: dict[str, Any] | None = None  # per group of households: see matcher/simulate/fairness.py
-    partial: dict[str, int] | None = None  # a run cut short: replicates_done of replicates_requested
+    partial: dict[str, Any] | None = None  # a run cut short: replicates_done of replicates_requested
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON values; figures that do not exist (a median of nobody) are null, never NaN."""
