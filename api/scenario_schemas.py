@@ -91,4 +91,7 @@ class ScenarioComparison(BaseModel):
     base_id: int
     variant_id: int
     paired: bool = Field(description="same seed: replicate k of both saw the same arrivals, so differences are paired")
+    partial: bool = Field(
+        description="a run is still running or was cancelled: the figures are over the replicates done (comparison.replicates)"
+    )
     comparison: dict[str, Any] = Field(description="per strategy and figure: base, variant and difference (variant - base)")

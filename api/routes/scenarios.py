@@ -160,14 +160,16 @@ def compare_scenario_runs(
     base: Annotated[int, Query(ge=1, le=MAX_DB_INT, description="id of the base scenario run")],
     variant: Annotated[int, Query(ge=1, le=MAX_DB_INT, description="id of the variant scenario run")],
 ) -> ScenarioComparison:
-    """Both runs must be done and cover the same weeks (start date and horizon); otherwise
-    their end figures do not measure the same thing (409 `not_comparable`). With the same
-    seed, replicate k of both saw the same arrivals and the difference is paired."""
+    """Both runs must have a result and cover the same weeks (start date and horizon);
+    otherwise their end figures do not measure the same thing (409 `not_comparable`). With
+    the same seed, replicate k of both saw the same arrivals and the difference is paired.
+    A run still running (or cancelled) is compared over the replicates it has done:
+    `comparison.replicates` says over how many the difference is, and `partial` is true."""
     from matcher.simulate import SimulationResult, compare
 
     rows = [get_visible(session, caller, ScenarioRun, run_id, "Scenario run") for run_id in (base, variant)]
     for row in rows:
-        if row.status != "done" or row.result is None:
+        if row.result is None or row.status == "failed":
             raise ApiError(409, f"Scenario run {row.id} has no result (status {row.status}).", code="scenario_not_done")
     a, b = (row.scenario for row in rows)
     if a.get("horizon_weeks") != b.get("horizon_weeks") or a.get("start", {}).get("date") != b.get("start", {}).get("date"):
@@ -177,7 +179,10 @@ def compare_scenario_runs(
         )  # fmt: skip
     assert rows[0].result is not None and rows[1].result is not None
     comparison = compare(SimulationResult.from_json(rows[0].result), SimulationResult.from_json(rows[1].result))
-    return ScenarioComparison(base_id=base, variant_id=variant, paired=a.get("seed") == b.get("seed"), comparison=comparison)
+    partial = any(row.status != "done" for row in rows)
+    return ScenarioComparison(
+        base_id=base, variant_id=variant, paired=a.get("seed") == b.get("seed"), partial=partial, comparison=comparison
+    )
 
 
 @router.post(

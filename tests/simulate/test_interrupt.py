@@ -9,6 +9,7 @@ order the workers finished them in.
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -44,6 +45,15 @@ def _workers_of(pid: int) -> list[int]:
     return found
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds a process has used so far (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _gone(pid: int, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -77,7 +87,11 @@ def test_ctrl_c_leaves_the_first_k_replicates(tmp_path: Path) -> None:
             assert process.poll() is None and time.monotonic() < deadline, "the workers did not start"
             time.sleep(0.2)
         workers = _workers_of(process.pid)
-        time.sleep(12)  # a few replicates each; far from the 400 asked for
+        # a few replicates each, far from the 400 asked for: measured in the workers' CPU time,
+        # not the clock, so a busy machine does not cut the run before its first replicate
+        while sum(_cpu_seconds(pid) for pid in workers) < 10:
+            assert process.poll() is None and time.monotonic() < deadline + 300, "the workers did no work"
+            time.sleep(0.2)
         process.send_signal(signal.SIGINT)
         stdout, stderr = process.communicate(timeout=120)
     finally:
