@@ -16,7 +16,8 @@ sees the cancel within a quarter second and ends its replicate processes (or can
 Ray tasks), so the workers are free at once.
 
 While stopping, the process keeps simulating until the drain's job deadline; then it ends
-the replicate processes and hands the run back. The job thread never waits on the
+the replicate processes and hands the run back, without its partial result (the next
+attempt starts again from the first replicate). The job thread never waits on the
 replicates without a time-out, so a shutdown cannot leave it waiting for a replicate that
 will never run.
 """
@@ -103,6 +104,14 @@ class ScenarioQueue(JobQueue[ScenarioRun]):
 
     def _first_stage(self) -> tuple[str, float]:
         return "checking scenario", 0.02
+
+    def _hand_back(self, job_id: int) -> None:
+        """A run handed back starts again from its first replicate: its partial result goes with it."""
+        try:
+            self.leases.update(job_id, result=None)
+        except Exception as error:  # not held any more, or the database is away: the hand-back says which
+            log.debug("scenario run %d: partial result not cleared (%s)", job_id, type(error).__name__)
+        super()._hand_back(job_id)
 
     def _interrupted(self, error: Exception) -> bool:
         return isinstance(error, BrokenProcessPool)

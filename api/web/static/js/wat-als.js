@@ -347,7 +347,7 @@ async function followPair(baseRun, variantRun) {
   const bar = document.getElementById("scenario-progress");
   const cancel = document.getElementById("cancel-scenario");
   const live = [baseRun, variantRun];
-  state.busy = live.map((run) => run.id);
+  state.busy = live;
   bar.hidden = false;
   cancel.hidden = !allows(state.role, "officer");
   cancel.disabled = false;
@@ -405,11 +405,11 @@ async function cancelRuns() {
   const cancel = document.getElementById("cancel-scenario");
   cancel.disabled = true;
   setStatus(status(), "Stoppen…");
-  for (const id of state.busy) {
+  for (const run of state.busy.filter((r) => r.status === "queued" || r.status === "running")) {
     try {
-      await api.post(`/v1/scenarios/${id}/cancel`, {});
+      await api.post(`/v1/scenarios/${run.id}/cancel`, {});
     } catch (_) {
-      // already ended: nothing to stop
+      // ended in the meantime: nothing to stop
     }
   }
 }
