@@ -128,3 +128,24 @@ def test_a_full_run_removes_the_note_of_a_partial_one(tmp_path: Path) -> None:
     write_result(result, tmp_path, charts=False)
     assert not (tmp_path / "ONVOLLEDIG.txt").exists()
     assert "partial" not in json.loads((tmp_path / "result.json").read_text())
+
+
+def test_the_first_k_do_not_depend_on_the_order_they_finished() -> None:
+    """Replicates added in any order give the same first k: the prefix stops at the first gap,
+    and a sweep's common k is the smallest prefix over its scenarios."""
+    import random
+
+    from matcher.simulate.replicates import Finished
+
+    results = [{"tag": tag, "replicate": r, "value": 10 * tag + r} for tag in (0, 1) for r in range(6) if (tag, r) != (1, 4)]
+    prefixes = set()
+    for seed in range(20):
+        shuffled = list(results)
+        random.Random(seed).shuffle(shuffled)
+        finished = Finished(2)
+        for result in shuffled:
+            finished.add([result])
+        prefixes.add(
+            (tuple(r["value"] for r in finished.prefix(0)), tuple(r["value"] for r in finished.prefix(1)), finished.common())
+        )
+    assert prefixes == {((0, 1, 2, 3, 4, 5), (10, 11, 12, 13), 4)}
