@@ -114,8 +114,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         poll, head = settings.job_poll_seconds, schema_head()
         queue = RunQueue(leases(Run), settings.workers, settings.queue_max, drain, metrics, poll, head)
         scenarios = ScenarioQueue(
-            leases(ScenarioRun), settings.scenario_processes, settings.scenario_queue_max, drain, metrics, poll, head
-        )
+            leases(ScenarioRun), settings.scenario_processes, settings.scenario_queue_max, drain, metrics, poll, head,
+            settings.ray_address,
+        )  # fmt: skip
         app.state.settings, app.state.sessions, app.state.read_sessions = settings, sessions, read_sessions
         app.state.queue, app.state.scenarios, app.state.owner = queue, scenarios, owner
         app.state.schema_head = head

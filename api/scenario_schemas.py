@@ -45,10 +45,18 @@ class ScenarioRunSummary(BaseModel):
     id: int
     name: str
     scope: str | None = Field(description="municipality of the token that started it; null: none")
-    status: Literal["queued", "running", "done", "failed"]
+    status: Literal["queued", "running", "done", "failed", "cancelled"] = Field(
+        description="cancelled: stopped on request (POST /v1/scenarios/{id}/cancel); result then holds what was done"
+    )
     stage: str
     progress: float = Field(ge=0, le=1)
     replicates: int
+    replicates_done: int = Field(
+        ge=0, description="replicates the result is over: while running and when cancelled the first k, as they finish"
+    )
+    seconds_left: float | None = Field(
+        description="while running: a rough estimate of the seconds until all replicates are done; null otherwise"
+    )
     horizon_weeks: int
     seed: int
     created_at: dt.datetime
@@ -66,7 +74,9 @@ class ScenarioRunPublic(ScenarioRunSummary):
     result: dict[str, Any] | None = Field(
         description=(
             "simulation-result/v1 when done: per strategy and KPI the weekly mean, p10, p50 and p90 (`weekly`), "
-            "end figures with bands (`summary`), optimiser minus FIFO, hindsight, placements per wijk"
+            "end figures with bands (`summary`), optimiser minus FIFO, hindsight, placements per wijk; while running "
+            "(and when cancelled) the same over the replicates done so far, with `partial`: replicates_done, "
+            "replicates_requested, seconds_left"
         )
     )
 
@@ -81,4 +91,7 @@ class ScenarioComparison(BaseModel):
     base_id: int
     variant_id: int
     paired: bool = Field(description="same seed: replicate k of both saw the same arrivals, so differences are paired")
+    partial: bool = Field(
+        description="a run is still running or was cancelled: the figures are over the replicates done (comparison.replicates)"
+    )
     comparison: dict[str, Any] = Field(description="per strategy and figure: base, variant and difference (variant - base)")

@@ -59,6 +59,12 @@ class Settings(BaseSettings):
     scenario_processes: int = Field(
         default=1, ge=1, le=64, description="processes that simulate the replicates of a scenario run"
     )
+    ray_address: str | None = Field(
+        default=None,
+        min_length=1,
+        description="a Ray cluster (host:port of its head node) that simulates the scenario runs' replicates instead of "
+        "local processes; needs the ray extra",
+    )
     scenario_queue_max: int = Field(
         default=4, ge=1, le=1000, description="scenario runs that may wait; more are refused with 429"
     )

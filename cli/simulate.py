@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import typer
 import yaml
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -16,8 +17,8 @@ from rich.table import Table
 
 from matcher.errors import InputError
 from matcher.simulate.fairness import LABELS_NL, largest_p90_gap
-from matcher.simulate.montecarlo import SimulationResult, run_sweep
-from matcher.simulate.output import to_json_text, write_result, write_text
+from matcher.simulate.montecarlo import Interrupted, SimulationResult, run_sweep
+from matcher.simulate.output import PARTIAL_NOTE, to_json_text, write_result, write_text
 from matcher.simulate.scenario import Scenario, load_scenario
 
 
@@ -168,9 +169,13 @@ def run_simulate_command(
         TextColumn("Simulating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=True
     ) as progress:
         task = progress.add_task("replicates", total=total)
-        results = run_sweep(
-            scenarios, replicates, workers, backend, address, lambda done, _: progress.update(task, completed=done)
-        )
+        try:
+            results = run_sweep(
+                scenarios, replicates, workers, backend, address, lambda done, _: progress.update(task, completed=done), True
+            )
+        except Interrupted:
+            err.print("Onderbroken voordat een herhaling klaar was; er is niets geschreven.", highlight=False)
+            raise typer.Exit(130) from None
     single = len(paths) == 1
     names = _folder_names([Path(key) for key in keys])
     folders = [out_dir if single and k == 0 else out_dir / ("base" if single else names[k]) for k in range(len(keys))]
@@ -197,6 +202,14 @@ def run_simulate_command(
             out.print(f"Results for {paths[k]} written to {folders[k]}", highlight=False)
     wall = results[0].timing["wall_s"]
     out.print(f"Results written to {out_dir} in {wall:.1f} s", highlight=False)
+    partial = results[0].partial
+    if partial is not None:
+        err.print(
+            f"Onderbroken: de uitkomst is onvolledig, over de eerste {partial['replicates_done']} van "
+            f"{partial['replicates_requested']} herhalingen (zie {PARTIAL_NOTE} in elke map).",
+            highlight=False,
+        )
+        raise typer.Exit(130)
 
 
 def run_frontier_command(paths: list[Path], replicates: int, workers: int, out_dir: Path, out: Console, err: Console) -> None:

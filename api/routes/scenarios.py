@@ -1,4 +1,5 @@
-"""What-if scenarios over HTTP: start a scenario run, follow it, read its KPI bands, compare two.
+"""What-if scenarios over HTTP: start a scenario run, follow it as its bands narrow, cancel
+it, read its KPI bands, compare two.
 
 A scenario sent here is complete in itself: the server reads no files for it (no ``base``
 file, no ``start.households`` or ``start.units``). A variant is compared with its base by
@@ -15,6 +16,7 @@ from api import audit
 from api.deps import MAX_DB_INT, Offset, ReadSessionDep, RowId, SessionDep, SettingsDep, Viewer
 from api.deps import Officer as OfficerDep
 from api.errors import ApiError, Problem, invalid_input, responses
+from api.leases import database_now
 from api.models import ScenarioRun
 from api.scenario_jobs import ScenarioQueue
 from api.scenario_schemas import ScenarioComparison, ScenarioCreate, ScenarioRunList, ScenarioRunPublic, ScenarioRunSummary
@@ -43,7 +45,10 @@ def _server_file_problems(document: dict[str, Any]) -> list[Problem]:
 
 
 def _summary_fields(row: ScenarioRun) -> dict[str, Any]:
+    partial = (row.result or {}).get("partial") if row.status != "done" else None
     return {
+        "replicates_done": (row.result or {}).get("replicates", 0),
+        "seconds_left": partial.get("seconds_left") if partial and row.status == "running" else None,
         "id": row.id,
         "name": row.name,
         "scope": row.scope,
@@ -155,14 +160,16 @@ def compare_scenario_runs(
     base: Annotated[int, Query(ge=1, le=MAX_DB_INT, description="id of the base scenario run")],
     variant: Annotated[int, Query(ge=1, le=MAX_DB_INT, description="id of the variant scenario run")],
 ) -> ScenarioComparison:
-    """Both runs must be done and cover the same weeks (start date and horizon); otherwise
-    their end figures do not measure the same thing (409 `not_comparable`). With the same
-    seed, replicate k of both saw the same arrivals and the difference is paired."""
+    """Both runs must have a result and cover the same weeks (start date and horizon);
+    otherwise their end figures do not measure the same thing (409 `not_comparable`). With
+    the same seed, replicate k of both saw the same arrivals and the difference is paired.
+    A run still running (or cancelled) is compared over the replicates it has done:
+    `comparison.replicates` says over how many the difference is, and `partial` is true."""
     from matcher.simulate import SimulationResult, compare
 
     rows = [get_visible(session, caller, ScenarioRun, run_id, "Scenario run") for run_id in (base, variant)]
     for row in rows:
-        if row.status != "done" or row.result is None:
+        if row.result is None or row.status == "failed":
             raise ApiError(409, f"Scenario run {row.id} has no result (status {row.status}).", code="scenario_not_done")
     a, b = (row.scenario for row in rows)
     if a.get("horizon_weeks") != b.get("horizon_weeks") or a.get("start", {}).get("date") != b.get("start", {}).get("date"):
@@ -172,7 +179,34 @@ def compare_scenario_runs(
         )  # fmt: skip
     assert rows[0].result is not None and rows[1].result is not None
     comparison = compare(SimulationResult.from_json(rows[0].result), SimulationResult.from_json(rows[1].result))
-    return ScenarioComparison(base_id=base, variant_id=variant, paired=a.get("seed") == b.get("seed"), comparison=comparison)
+    partial = any(row.status != "done" for row in rows)
+    return ScenarioComparison(
+        base_id=base, variant_id=variant, paired=a.get("seed") == b.get("seed"), partial=partial, comparison=comparison
+    )
+
+
+@router.post(
+    "/{scenario_id}/cancel",
+    summary="Cancel a scenario run that is waiting or running",
+    responses=responses(401, 403, 404, 409),
+)
+def cancel_scenario_run(scenario_id: RowId, caller: OfficerDep, session: SessionDep, request: Request) -> ScenarioRunPublic:
+    """The run ends as `cancelled` at once; the process simulating it stops its replicate
+    workers within a second. A run cancelled while running keeps the figures over the
+    replicates it had done (`result.partial`); one that was done or failed is a 409."""
+    row = get_visible(session, caller, ScenarioRun, scenario_id, "Scenario run")
+    session.refresh(row, with_for_update=True)
+    if row.status not in ("queued", "running"):
+        raise ApiError(409, f"Scenario run {row.id} has already ended (status {row.status}).", code="scenario_ended")
+    waiting = row.status == "queued"
+    row.status, row.stage, row.error = "cancelled", "cancelled", "cancelled on request"
+    row.finished_at = database_now(session)
+    row.lease_owner, row.lease_expires_at = None, None
+    audit.record_by(session, caller, "scenario.cancel", "scenario", [row.id])
+    session.commit()
+    if waiting:  # no process held it: the cancel ends it here
+        request.app.state.metrics.jobs_finished.labels("scenario", "cancelled").inc()
+    return _public(row)
 
 
 @router.get(

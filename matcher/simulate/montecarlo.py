@@ -12,19 +12,18 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from matcher.simulate.fairness import Households, replicate_figures, summarise_fairness
+from matcher.simulate.replicates import Finished, Job, Replicates
 from matcher.simulate.scenario import Scenario, parse_scenario, scenario_document
 from matcher.simulate.simulator import WEEKLY_KPIS, ReplicateRun, deadline_weeks, run_replicate
 from matcher.simulate.world import build_world, check_start
 
 Progress = Callable[[int, int], None]
-Job = tuple[dict[str, Any], int, int]  # scenario document, replicate, scenario index
 
 # End-of-horizon figures reported per strategy, from the weekly series of one run.
 SUMMARY_FIGURES = (
@@ -126,6 +125,7 @@ class SimulationResult:
     per_replicate: list[dict[str, Any]]
     timing: dict[str, Any]  # how the run ran: wall_s, replicate_s_median, workers, backend
     fairness: dict[str, Any] | None = None  # per group of households: see matcher/simulate/fairness.py
+    partial: dict[str, Any] | None = None  # a run cut short: replicates_done of replicates_requested
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON values; figures that do not exist (a median of nobody) are null, never NaN."""
@@ -146,6 +146,8 @@ class SimulationResult:
                 "fairness": self.fairness,
             }
         )
+        if self.partial is not None:
+            document["partial"] = dict(self.partial)
         return document
 
     @staticmethod
@@ -163,6 +165,7 @@ class SimulationResult:
             per_replicate=doc["per_replicate"],
             timing=doc["timing"],
             fairness=doc.get("fairness"),
+            partial=doc.get("partial"),
         )
 
 
@@ -257,48 +260,41 @@ def summarise(scenario: Scenario, tasks: list[dict[str, Any]], seconds: float, w
     )
 
 
-def _run_local(jobs: list[Job], workers: int, progress: Progress | None) -> list[dict[str, Any]]:
-    results: list[dict[str, Any]] = []
-    total = len(jobs)
-    if workers <= 1:
-        for document, replicate, tag in jobs:
-            results.append(run_task(document, replicate, tag))
-            if progress:
-                progress(len(results), total)
-        return results
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        pending: set[Future[dict[str, Any]]] = {pool.submit(run_task, d, r, t) for d, r, t in jobs}
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                results.append(future.result())
-                if progress:
-                    progress(len(results), total)
-    return results
-
-
-def _run_ray(jobs: list[Job], workers: int, address: str | None, progress: Progress | None) -> tuple[list[dict[str, Any]], int]:
-    from matcher.simulate.ray_backend import run_on_ray
-
-    return run_on_ray(jobs, workers, address, progress)
-
-
-def run_jobs(
+def _collect(
     jobs: list[Job],
-    workers: int = 1,
-    backend: str = "local",
-    address: str | None = None,
-    progress: Progress | None = None,
-) -> tuple[list[dict[str, Any]], int]:
-    """Run (scenario document, replicate) tasks on the chosen backend; results in any order.
-
-    Returns the results and the number of workers that really ran them (on Ray: the
-    cluster's CPUs, whatever ``workers`` asked for)."""
-    if backend == "ray":
-        return _run_ray(jobs, workers, address, progress)
-    if backend != "local":
-        raise ValueError(f"unknown backend {backend!r}; expected local or ray")
-    return _run_local(jobs, workers, progress), workers
+    scenarios: int,
+    workers: int,
+    backend: str,
+    address: str | None,
+    progress: Progress | None,
+    interruptible: bool,
+) -> tuple[Finished, int, bool]:
+    """Run the tasks; the finished ones, the workers that ran them (on Ray: the cluster's
+    CPUs) and whether Ctrl-C cut the run short (only when ``interruptible``; else it is raised)."""
+    finished = Finished(scenarios)
+    total = len(jobs)
+    try:
+        if backend == "local" and workers <= 1:
+            for document, replicate, tag in jobs:
+                finished.add([run_task(document, replicate, tag)])
+                if progress:
+                    progress(finished.count(), total)
+            return finished, workers, False
+        with Replicates(jobs, workers, backend, address) as running:
+            workers = running.workers
+            try:
+                while running.pending:
+                    finished.add(running.next(None))
+                    if progress:
+                        progress(finished.count(), total)
+            except KeyboardInterrupt:
+                running.stop()
+                raise
+    except KeyboardInterrupt:
+        if not interruptible:
+            raise
+        return finished, workers, True
+    return finished, workers, False
 
 
 def run_scenario(
@@ -320,16 +316,37 @@ def run_sweep(
     backend: str = "local",
     address: str | None = None,
     progress: Progress | None = None,
+    interruptible: bool = False,
 ) -> list[SimulationResult]:
-    """Many scenarios x replicates as one pool of tasks; one result per scenario, in order."""
+    """Many scenarios x replicates as one pool of tasks; one result per scenario, in order.
+
+    With ``interruptible``, Ctrl-C stops the workers and the results are partial: every
+    scenario summarised over the same first k replicates (k finished for all of them), marked
+    with ``partial``; no replicate finished for every scenario raises ``Interrupted``."""
     if replicates < 1:
         raise ValueError("replicates must be at least 1")
+    if backend not in ("local", "ray"):
+        raise ValueError(f"unknown backend {backend!r}; expected local or ray")
     started = time.perf_counter()
     for scenario in scenarios:
         check_start(scenario)  # a bad start file is reported here, before any worker starts
     documents = [scenario_document(s) for s in scenarios]
     jobs = [(documents[k], r, k) for k in range(len(scenarios)) for r in range(replicates)]
-    tagged, workers = run_jobs(jobs, workers, backend, address, progress)
+    finished, workers, cut = _collect(jobs, len(scenarios), workers, backend, address, progress, interruptible)
     seconds = time.perf_counter() - started
-    by_scenario = [[t for t in tagged if t["tag"] == k] for k in range(len(scenarios))]
-    return [summarise(s, by_scenario[k], seconds, workers, backend) for k, s in enumerate(scenarios)]
+    done = finished.common() if cut else replicates
+    if done == 0:
+        raise Interrupted(0, replicates)
+    results = [summarise(s, finished.prefix(k)[:done], seconds, workers, backend) for k, s in enumerate(scenarios)]
+    if cut:
+        for result in results:
+            result.partial = {"replicates_done": done, "replicates_requested": replicates}
+    return results
+
+
+class Interrupted(Exception):
+    """Ctrl-C before the first replicate of every scenario was done: there is nothing to summarise."""
+
+    def __init__(self, done: int, requested: int) -> None:
+        super().__init__(f"interrupted after {done} of {requested} replicates")
+        self.done, self.requested = done, requested

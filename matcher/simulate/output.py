@@ -108,8 +108,22 @@ def _cell(value: Any) -> Any:
     return value
 
 
+PARTIAL_NOTE = "ONVOLLEDIG.txt"
+
+
+def partial_note(partial: dict[str, int]) -> str:
+    """What a folder of a run cut short says about itself, in Dutch."""
+    done, requested = partial["replicates_done"], partial["replicates_requested"]
+    return (
+        f"Deze uitkomst is onvolledig: de doorrekening is onderbroken na {done} van de {requested} herhalingen.\n"
+        f"Alle cijfers in deze map gaan over de eerste {done} herhalingen (herhaling 0 tot en met {done - 1}),\n"
+        f"precies wat een doorrekening met {done} herhalingen geeft; result.json zegt het in het veld partial.\n"
+    )
+
+
 def write_result(result: SimulationResult, folder: Path, charts: bool = True, base: SimulationResult | None = None) -> list[Path]:
-    """Fill ``folder`` with result.json, weekly.csv, summary.csv, replicates.csv, fairness.csv and charts."""
+    """Fill ``folder`` with result.json, weekly.csv, summary.csv, replicates.csv, fairness.csv and charts
+    (and ONVOLLEDIG.txt when the run was cut short)."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     files = {
@@ -124,7 +138,14 @@ def write_result(result: SimulationResult, folder: Path, charts: bool = True, ba
     if base is not None:
         from matcher.simulate.compare import compare
 
-        files["comparison.json"] = to_json_text(compare(base, result))
+        comparison = compare(base, result)
+        if result.partial is not None:
+            comparison["partial"] = dict(result.partial)
+        files["comparison.json"] = to_json_text(comparison)
+    if result.partial is not None:
+        files[PARTIAL_NOTE] = partial_note(result.partial)
+    else:
+        (folder / PARTIAL_NOTE).unlink(missing_ok=True)  # left by an earlier run that was cut short
     for name, text in files.items():
         write_text(folder / name, text)
         written.append(folder / name)

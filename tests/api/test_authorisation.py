@@ -69,6 +69,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/v1/scenarios"): "viewer",
     ("GET", "/v1/scenarios/compare"): "viewer",
     ("GET", "/v1/scenarios/{scenario_id}"): "viewer",
+    ("POST", "/v1/scenarios/{scenario_id}/cancel"): "officer",
     ("GET", "/v1/me"): "viewer",
     ("GET", "/v1/dashboard"): "viewer",
 }

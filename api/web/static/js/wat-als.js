@@ -1,9 +1,11 @@
 // Wat-als: run a base and a variant scenario, then see the weekly KPIs with 10-90% bands side by
-// side and the end figures of the variant against the base.
+// side and the end figures of the variant against the base. While they run, the bands are those
+// of the herhalingen done so far (they narrow as more come), the page says how precise the
+// paired difference already is, and "Stoppen" cancels both runs.
 
 import { allows, api, follow } from "./api.js";
 import { legend, lineBands } from "./charts.js";
-import { el, errorText, nf, setStatus, startPage } from "./shell.js";
+import { el, errorText, nf, nf0, setStatus, startPage } from "./shell.js";
 import { labelCells } from "./table-tools.js";
 
 const STRATEGIES = {
@@ -55,9 +57,9 @@ const FIGURES = {
   objective: ["Persoonsweken in een woning (binnen de horizon)", 1, { unit: "persoonsweken", what: "in een woning: meer mensen gehuisvest, of eerder", better: "more" }],
 };
 
-const STAGES = { queued: "wacht op zijn beurt", running: "wordt doorgerekend", simulating: "wordt doorgerekend", summarising: "wordt samengevat", done: "klaar", failed: "mislukt" };
+const STAGES = { queued: "wacht op zijn beurt", running: "wordt doorgerekend", simulating: "wordt doorgerekend", summarising: "wordt samengevat", done: "klaar", failed: "mislukt", cancelled: "gestopt" };
 
-const state = { presets: [], base: null, variant: null, comparison: null, comparisonError: null };
+const state = { presets: [], base: null, variant: null, comparison: null, comparisonError: null, busy: [] };
 const status = () => document.getElementById("status");
 
 function bandText(b, scale) {
@@ -150,17 +152,28 @@ function renderCharts() {
       return { name: STRATEGIES[s]?.name || s, key: s, color: STRATEGIES[s]?.color, mean: scaled(w.mean), p10: scaled(w.p10), p90: scaled(w.p90) };
     });
   const runs = [state.base, state.variant];
-  const all = runs.map(seriesOf);
+  const all = runs.map((run) => (run && run.result ? seriesOf(run) : []));
   const extent = all.flat().flatMap((s) => [...s.mean, ...s.p10, ...s.p90]);
   const format = (v) => nf.format(v);
   ["base", "variant"].forEach((which, k) => {
     const run = runs[k];
+    const target = document.getElementById(`chart-${which}`);
+    const name = which === "base" ? "Basis" : "Variant";
+    if (!run) return;
+    if (!run.result) {
+      target.replaceChildren(el("p", { class: "muted", text: `Nog geen herhaling klaar (${STAGES[run.stage] || STAGES[run.status] || run.status}).` }));
+      document.getElementById(`${which}-caption`).textContent = `${name}: ${runName(run)} (run ${run.id}, 0 van ${run.replicates} herhalingen klaar)`;
+      return;
+    }
     const chart = lineBands({ title: `${label}: ${runName(run)}`, labels: run.result.dates.map(shortDate), series: all[k], format, extent });
     chart.dataset.chart = `scenario-${which}`;
-    document.getElementById(`chart-${which}`).replaceChildren(chart);
-    document.getElementById(`${which}-caption`).textContent = `${which === "base" ? "Basis" : "Variant"}: ${runName(run)} (run ${run.id}, ${run.replicates} herhalingen)`;
+    chart.dataset.replicates = String(run.replicates_done);
+    target.replaceChildren(chart);
+    const count = run.status === "done" ? `${run.replicates} herhalingen` : `${run.replicates_done} van ${run.replicates} herhalingen klaar`;
+    document.getElementById(`${which}-caption`).textContent = `${name}: ${runName(run)} (run ${run.id}, ${count})`;
   });
-  document.getElementById("legend").replaceChildren(legend(all[0]));
+  const shown = all.find((series) => series.length);
+  if (shown) document.getElementById("legend").replaceChildren(legend(shown));
 }
 
 function renderComparison() {
@@ -232,7 +245,7 @@ async function show(baseId, variantId) {
   try {
     [state.base, state.variant] = await Promise.all([api.get(`/v1/scenarios/${baseId}`), api.get(`/v1/scenarios/${variantId}`)]);
     for (const run of [state.base, state.variant]) {
-      if (run.status !== "done") {
+      if (run.status !== "done" && !(run.status === "cancelled" && run.result)) {
         setStatus(status(), `Scenario-run ${run.id} heeft nog geen resultaat (${STAGES[run.status] || run.status}).${run.error ? ` ${run.error}` : ""}`, "error");
         return;
       }
@@ -250,7 +263,10 @@ async function show(baseId, variantId) {
     renderCharts();
     renderComparison();
     renderFairness();
-    setStatus(status(), `Basis run ${baseId} en variant run ${variantId} getoond${state.comparison && !state.comparison.paired ? " (andere seed: verschillen niet gepaard)" : ""}.`, "ok");
+    const stopped = [state.base, state.variant].filter((run) => run.status === "cancelled");
+    const partly = stopped.length ? ` Gestopt voor alle herhalingen klaar waren: ${stopped.map((run) => `run ${run.id} over ${run.replicates_done} van ${run.replicates} herhalingen`).join(", ")}.` : "";
+    setStatus(status(), `Basis run ${baseId} en variant run ${variantId} getoond${state.comparison && !state.comparison.paired ? " (andere seed: verschillen niet gepaard)" : ""}.${partly}`, "ok");
+    showPrecision();
     document.body.dataset.shown = `${baseId}-${variantId}`;
   } catch (error) {
     setStatus(status(), errorText(error), "error");
@@ -294,34 +310,115 @@ async function runScenarios(event) {
   }
 }
 
-/** Follow a base and a variant run until both are done, with one progress bar; then show them. */
+function seconds(value) {
+  if (value === null || value === undefined) return "";
+  if (value < 90) return `nog ongeveer ${nf0.format(Math.max(1, value))} seconden`;
+  return `nog ongeveer ${nf0.format(value / 60)} minuten`;
+}
+
+/** One run's count in the status line: "basis 7 van 10 herhalingen klaar (nog ongeveer 5 seconden)". */
+function countText(which, run) {
+  if (run.status === "queued") return `${which} wacht op zijn beurt`;
+  const left = run.status === "running" ? seconds(run.seconds_left) : "";
+  return `${which} ${run.replicates_done} van ${run.replicates} herhalingen klaar${left ? ` (${left})` : ""}`;
+}
+
+/** How precise the answer already is: the paired difference in persons housed, over the herhalingen both have. */
+function showPrecision() {
+  const line = document.getElementById("precision");
+  const strategy = state.comparison?.comparison?.strategies?.optimise ? "optimise" : Object.keys(state.comparison?.comparison?.strategies || {})[0];
+  const d = strategy && state.comparison.comparison.strategies[strategy].persons_housed_total?.difference;
+  if (!d || d.mean === null || d.mean === undefined) {
+    line.textContent = "";
+    return;
+  }
+  const k = state.comparison.comparison.replicates;
+  const sure = d.p10 > 0 || d.p90 < 0 ? "het teken van het verschil staat al vast" : "het verschil kan nog beide kanten op";
+  line.textContent =
+    `Hoe precies het antwoord nu is: over ${k} ${k === 1 ? "herhaling" : "herhalingen"} huisvest de variant gemiddeld ${nf.format(d.mean)} personen ` +
+    `${d.mean >= 0 ? "meer" : "minder"} dan de basis (${STRATEGIES[strategy]?.name || strategy}); in 8 van 10 herhalingen ligt het verschil tussen ` +
+    `${nf.format(d.p10)} en ${nf.format(d.p90)}, dus ${sure}.`;
+  line.dataset.replicates = String(k);
+}
+
+/** Follow a base and a variant run until both are done, with one progress bar and the bands of what is
+ * done so far; "Stoppen" cancels both. Then show them. */
 async function followPair(baseRun, variantRun) {
   const bar = document.getElementById("scenario-progress");
-  const started = [baseRun, variantRun];
+  const cancel = document.getElementById("cancel-scenario");
+  const live = [baseRun, variantRun];
+  state.busy = live;
   bar.hidden = false;
-  const progress = [baseRun.progress || 0, variantRun.progress || 0];
+  cancel.hidden = !allows(state.role, "officer");
+  cancel.disabled = false;
+  let compared = -1;
+  const refresh = async () => {
+    bar.value = (live[0].progress + live[1].progress) / 2;
+    setStatus(status(), `Bezig met doorrekenen: ${countText("basis", live[0])}, ${countText("variant", live[1])} (basis run ${baseRun.id}, variant run ${variantRun.id}).`);
+    if (!live[0].result && !live[1].result) return;
+    [state.base, state.variant] = live;
+    document.getElementById("results").hidden = false;
+    renderCharts();
+    const k = Math.min(live[0].replicates_done, live[1].replicates_done);
+    if (k > 0 && k !== compared) {
+      compared = k;
+      try {
+        state.comparison = await api.get(`/v1/scenarios/compare?base=${baseRun.id}&variant=${variantRun.id}`);
+        state.comparisonError = null;
+      } catch (error) {
+        state.comparison = null;
+        state.comparisonError = errorText(error);
+      }
+      const strategies = Object.keys(live[1].result.weekly);
+      const select = document.getElementById("strategy");
+      if (select.options.length !== strategies.length) select.replaceChildren(...strategies.map((s) => el("option", { value: s, text: STRATEGIES[s]?.name || s })));
+      renderComparison();
+      showPrecision();
+    }
+  };
   const done = await Promise.all(
-    started.map((run, k) =>
+    live.map((run, k) =>
       follow(`/v1/scenarios/${run.id}`, (job) => {
-        progress[k] = job.progress;
-        bar.value = (progress[0] + progress[1]) / 2;
-        setStatus(status(), `Bezig met doorrekenen: ${Math.round(bar.value * 100)}% (basis run ${baseRun.id}, variant run ${variantRun.id}).`);
+        live[k] = job;
+        refresh();
       }, 700),
     ),
   );
   bar.hidden = true;
+  cancel.hidden = true;
+  state.busy = [];
   const failed = done.find((run) => run.status === "failed");
   if (failed) {
     setStatus(status(), `Scenario ${runName(failed)} is mislukt: ${failed.error || ""}`, "error");
     return;
   }
   await fillEarlier(baseRun.id, variantRun.id);
-  await show(baseRun.id, variantRun.id);
+  if (done.every((run) => run.result)) {
+    await show(baseRun.id, variantRun.id);
+  } else {
+    setStatus(status(), `Gestopt voordat beide scenario's een herhaling klaar hadden (basis run ${baseRun.id}, variant run ${variantRun.id}).`, "ok");
+  }
+}
+
+/** "Stoppen": cancel the runs being followed; their workers stop, what is done stays. */
+async function cancelRuns() {
+  const cancel = document.getElementById("cancel-scenario");
+  cancel.disabled = true;
+  setStatus(status(), "Stoppen…");
+  for (const run of state.busy.filter((r) => r.status === "queued" || r.status === "running")) {
+    try {
+      await api.post(`/v1/scenarios/${run.id}/cancel`, {});
+    } catch (_) {
+      // ended in the meantime: nothing to stop
+    }
+  }
 }
 
 labelCells();
 
 startPage(async (me) => {
+  state.role = me.role;
+  document.getElementById("cancel-scenario").addEventListener("click", cancelRuns);
   document.getElementById("kpi").replaceChildren(...Object.entries(KPIS).map(([key, [label]]) => el("option", { value: key, text: label })));
   document.getElementById("kpi").addEventListener("change", renderCharts);
   document.getElementById("strategy").addEventListener("change", renderComparison);
