@@ -185,6 +185,9 @@ def pair_terms(h: Row, u: Row, instance: Instance, prices: Prices | None = None)
         "long_wait": int(waiting > 7 * p.long_wait_weeks),
         "long_wait_days": max(0, waiting - 7 * p.long_wait_weeks),
         "lookahead": prices.value(h, u, instance) if prices is not None else 0,
+        # The groups of matcher/input/groups.py, restated from their definition.
+        "single_woman": int(h["adults"] == 1 and h["children"] == 0 and h["gender"] == "F"),
+        "single_parent": int(h["adults"] == 1 and h["children"] >= 1),
     }
 
 

@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from matcher.input.groups import single_parent, single_woman
 from matcher.input.instance import Instance
 from matcher.input.policy import Policy
 
@@ -50,6 +51,8 @@ class Households:
     vulnerable: BoolArray
     move_on: BoolArray  # lives in a temporary place now (current_unit_id)
     reach: IntArray  # regional agreement: bit k set = may be placed in its k-th municipality
+    single_woman: BoolArray  # alleengaande vrouw (matcher.input.groups)
+    single_parent: BoolArray  # eenoudergezin (matcher.input.groups)
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,8 @@ def encode(instance: Instance) -> tuple[Households, Units, Codes]:
         vulnerable=np.fromiter((len(v) > 0 for v in vulns), dtype=bool, count=len(hh)),
         move_on=hh["current_unit_id"].fillna("").astype(bool).to_numpy(bool),
         reach=reach,
+        single_woman=single_woman(hh["adults"].to_numpy(np.int64), hh["children"].to_numpy(np.int64), hh["gender"].to_numpy(str)),
+        single_parent=single_parent(hh["adults"].to_numpy(np.int64), hh["children"].to_numpy(np.int64)),
     )
 
     rent = np.array([_micro(r) for r in un["rent"]], dtype=np.int64)

@@ -31,6 +31,8 @@ def _households(
     persons: list[int] | None = None,
     declared: list[int] | None = None,
     gender: list[str] | None = None,
+    adults: list[int] | None = None,
+    children: list[int] | None = None,
 ) -> Households:
     n = len(koppeling)
     arrival_week = np.array(arrival if arrival is not None else koppeling, dtype=np.int64)
@@ -42,6 +44,8 @@ def _households(
         documents_week=arrival_week.copy(),
         vulnerable=np.zeros(n, dtype=bool),
         gender=np.array(gender or ["M"] * n, dtype=str),
+        adults=np.array(adults or [1] * n, dtype=np.int64),
+        children=np.array(children or [0] * n, dtype=np.int64),
     )
 
 
@@ -180,3 +184,31 @@ def test_result_carries_fairness_and_its_csv() -> None:
     rows = list(csv.DictReader(io.StringIO(fairness_csv(result))))
     assert {r["strategy"] for r in rows} == {"all", "optimise", "fifo", "optimise_minus_fifo"}
     assert {r["grouping"] for r in rows} == set(GROUPINGS)
+
+
+def test_household_type_counts_single_women_and_single_parents_once() -> None:
+    """The household_type grouping puts one woman alone in single_woman, one adult with children
+    (whatever the gender) in single_parent, and everyone else (two adults, a man alone) in other;
+    the three counts add up to every household."""
+    households = _households(
+        koppeling=[1] * 12,
+        persons=[1, 1, 1, 1, 1, 3, 3, 2, 2, 2, 2, 1],
+        adults=[1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 1],
+        children=[0, 0, 0, 0, 0, 2, 2, 1, 0, 0, 0, 0],
+        gender=["F", "F", "F", "F", "F", "F", "M", "F", "F", "M", "F", "M"],
+    )
+    codes = group_codes(households)["household_type"]
+    assert codes.tolist() == [0, 0, 0, 0, 0, 1, 1, 1, 2, 2, 2, 2]
+    nothing = _weeks([-1] * 12)
+    figures = replicate_figures(households, nothing, nothing, horizon_weeks=8, deadline_weeks=10)["household_type"]
+    assert {group: figures[group]["households"] for group in figures} == {"single_woman": 5, "single_parent": 3, "other": 4}
+    assert figures["single_woman"]["wait_median_weeks"] == 7.0
+    assert figures["single_parent"]["wait_median_weeks"] is None  # fewer than MIN_HOUSEHOLDS: a small cell
+
+
+def test_simulated_arrivals_hold_both_new_groups() -> None:
+    """The simulation's drawn households include alleengaande vrouwen and eenoudergezinnen, so the
+    household_type figures are not empty by construction."""
+    scenario = small({"horizon_weeks": 12})
+    codes = group_codes(Households.from_world(build_world(scenario, 0)))["household_type"]
+    assert (codes == 0).sum() > 0 and (codes == 1).sum() > 0 and (codes == 2).sum() > 0

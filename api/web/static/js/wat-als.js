@@ -28,6 +28,8 @@ const GROUPS = [
   ["gender", "M", "Hoofdaanvrager man"],
   ["koppeling", "before_start", "Gekoppeld voor de start"],
   ["koppeling", "within_horizon", "Gekoppeld tijdens de periode"],
+  ["household_type", "single_woman", "Alleengaande vrouwen"],
+  ["household_type", "single_parent", "Eenoudergezinnen"],
 ];
 const KPIS = {
   persons_housed_cum: ["Personen gehuisvest (opgeteld)", 1],
