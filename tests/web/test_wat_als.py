@@ -63,3 +63,36 @@ def test_a_reload_while_runs_are_busy_follows_them(site: Site, watched: Watched)
     page.wait_for_selector("body[data-shown]", state="attached", timeout=180_000)
     assert page.locator("#variant-caption").inner_text().startswith("Variant: Half zoveel sociale huurwoningen")
     assert page.locator("#base-caption").inner_text().startswith("Basis: Nijmegen zoals het is")
+
+
+def test_the_coa_pipeline_changes_what_a_run_is_computed_with(site: Site, watched: Watched) -> None:
+    """After an admin uploads the COA's pipeline, Wat-als offers it with what it announces; a pair run with it
+    carries the pipeline in both scenarios, and the page says per run where its koppelingen and the look-ahead's
+    forecast come from (before the upload the choice is not offered)."""
+    page = login(watched, site, "/wat-als", "officer")
+    assert page.locator("#pipeline-field").is_hidden()
+    text = (
+        "pipeline_id,municipality,kind,expected_date,adults,children,households\n"
+        "P-1,Nijmegen,koppeling,2025-03-10,2,2,3\n"
+        "P-2,Nijmegen,amv,2025-03-17,1,0,2\n"
+    )
+    with site.client() as client:
+        stored = client.post(
+            "/v1/pipeline/import", headers=site.auth("admin"), files={"file": ("pipeline.csv", text.encode(), "text/csv")}
+        )
+        assert stored.status_code == 200, stored.text
+    page.reload()
+    page.wait_for_selector("body[data-loaded]", state="attached")
+    assert page.locator("#pipeline-note").inner_text().strip() == "5 huishoudens aangekondigd, tot en met 17 maart 2025"
+    page.get_by_label("Met de pijplijn van het COA").check()
+    run_pair(page, "Nijmegen zoals het is", "Vooruitkijken met bewaking van lang wachten (beleid)", "3", "1")
+    page.wait_for_selector("body[data-shown]", state="attached", timeout=180_000)
+    base = page.locator("#forecast-source [data-source='base']").inner_text()
+    variant = page.locator("#forecast-source [data-source='variant']").inner_text()
+    assert "koppelingen tot en met 17 maart 2025 uit de pijplijn van het COA (5 huishoudens)" in base
+    assert "vooruitkijken" not in base
+    assert variant.endswith("vooruitkijken rekent met de pijplijn en daarna met die aantallen."), variant
+    with site.client() as client:
+        runs = client.get("/v1/scenarios?limit=2", headers=site.auth("viewer")).json()["items"]
+        documents = [client.get(f"/v1/scenarios/{r['id']}", headers=site.auth("viewer")).json() for r in runs]
+    assert all([i["pipeline_id"] for i in d["scenario"]["inflow"]["pipeline"]] == ["P-1", "P-2"] for d in documents)
