@@ -151,6 +151,7 @@ class Unit(Base):
     lgbtiq_safe: Mapped[bool] = mapped_column(Boolean, default=False)
     support: Mapped[bool] = mapped_column(Boolean, default=False)
     available_from: Mapped[dt.date] = mapped_column(Date)
+    amv_home: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     stay_limit_weeks: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16), default="available", index=True)
     beds_taken: Mapped[int] = mapped_column(Integer, default=0)
