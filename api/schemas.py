@@ -137,7 +137,7 @@ class UnitPublic(BaseModel):
     lgbtiq_safe: bool
     support: bool
     available_from: dt.date
-    amv_home: bool = Field(description="an AMV home, kept for ex-AMV youngsters (rule B2)")
+    amv_home: bool | None = Field(description="an AMV home, kept for ex-AMV youngsters (rule B2); null for a viewer")
     stay_limit_weeks: int | None = Field(description="temporary place: how long a stay may last (a service column)")
     status: UnitStatus
     beds_taken: int

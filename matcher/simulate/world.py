@@ -338,11 +338,13 @@ def _pipeline(scenario: Scenario, builder: _Builder, rng: np.random.Generator) -
     the ``ex_amv`` mark, and documents complete (Nidos arranges them)."""
     items = sorted(scenario.inflow.pipeline, key=lambda item: item.pipeline_id)
     r = scenario.inflow.reunification
+    number = 0  # ids count the pipeline's households: the COA's references are not carried into the world
     for item in items:
         week = scenario.week_of(item.expected_date)
         if week <= 0 or week >= scenario.horizon_weeks:
             continue
-        for k in range(item.households):
+        for _ in range(item.households):
+            number += 1
             single = item.adults + item.children == 1
             gender = (
                 str(rng.choice(["M", "F", "X"], p=[0.74, 0.25, 0.01])) if single else str(rng.choice(["M", "F"], p=[0.6, 0.4]))
@@ -350,7 +352,7 @@ def _pipeline(scenario: Scenario, builder: _Builder, rng: np.random.Generator) -
             head_age = 18 if item.kind == "amv" else int(rng.integers(18, 50) if single else rng.integers(22, 60))
             delay = int(_gamma_weeks(rng, 1, r.delay_weeks.mean, r.delay_weeks.sd)[0])
             row = {
-                "household_id": f"C{week:03d}-{item.pipeline_id}-{k + 1}",
+                "household_id": f"C{week:03d}-{number:05d}",
                 "municipality": scenario.vacancies.municipality,
                 "koppeling_date": scenario.week_date(week).isoformat(),
                 "gender": gender,

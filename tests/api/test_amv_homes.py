@@ -27,7 +27,7 @@ def test_an_amv_home_goes_to_the_ex_amv_youngster(service: Service) -> None:
     households = [_household("H-1", "2024-06-01", []), _household("H-2", "2025-01-10", ["ex_amv"])]
     assert _batch(service, "households", households).status_code == 200
     assert _batch(service, "units", [_unit("U-1", True)]).status_code == 200
-    shown = service.client.get("/v1/units/U-1", headers=service.auth("viewer")).json()
+    shown = service.client.get("/v1/units/U-1", headers=service.auth("officer")).json()
     assert shown["amv_home"] is True
     run = start_run(service.client, service.auth("wbb"), {"policy": policy()})
     assert run["status"] == "done", run
@@ -43,3 +43,13 @@ def test_a_bad_amv_home_value_is_refused_and_nothing_stored(service: Service) ->
     problems = error_of(_batch(service, "units", [row]), 422)["problems"]
     assert [(p["row"], p["column"]) for p in problems] == [(2, "amv_home")]
     assert service.client.get("/v1/units", headers=service.auth("viewer")).json()["total"] == 0
+
+
+def test_a_viewer_does_not_see_which_homes_are_amv_homes(service: Service) -> None:
+    """A match to an AMV home would tell a viewer which household came as an unaccompanied minor (special-category
+    data here), so below officer amv_home reads null in the unit list and the unit; an officer sees it."""
+    assert _batch(service, "units", [_unit("U-1", True)]).status_code == 200
+    for who, expected in (("viewer", None), ("officer", True)):
+        one = service.client.get("/v1/units/U-1", headers=service.auth(who)).json()
+        listed = service.client.get("/v1/units", headers=service.auth(who)).json()["items"][0]
+        assert one["amv_home"] is expected and listed["amv_home"] is expected, who

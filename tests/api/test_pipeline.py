@@ -94,3 +94,25 @@ def test_scoped_tokens_stay_in_their_municipality(service: Service) -> None:
     assert {i["municipality"] for i in scoped["items"]} == {"Nijmegen"} and scoped["total"] == 5
     assert _upload(service, "wbb", GOOD).status_code == 403
     assert service.client.get("/v1/pipeline", headers=service.auth("viewer")).status_code == 403
+
+
+def test_a_viewer_reads_a_scenario_without_the_pipelines_kinds(service: Service) -> None:
+    """A scenario run with the pipeline in it: the officer reads its lines whole; a viewer reads their dates and sizes
+    without the reference and the kind (an amv line says who came as an unaccompanied minor)."""
+    lines = [
+        {"pipeline_id": "P-1", "kind": "amv", "expected_date": "2025-03-10", "adults": 1, "children": 0},
+        {"pipeline_id": "P-2", "expected_date": "2025-03-17", "adults": 2, "children": 1, "households": 2},
+    ]
+    body = {"scenario": {"horizon_weeks": 2, "inflow": {"pipeline": lines}, "hindsight": False}, "replicates": 1}
+    created = service.client.post("/v1/scenarios", headers=service.auth("officer"), json=body)
+    assert created.status_code == 202, created.text
+    run_id = created.json()["id"]
+    officer = service.client.get(f"/v1/scenarios/{run_id}", headers=service.auth("officer")).json()
+    viewer = service.client.get(f"/v1/scenarios/{run_id}", headers=service.auth("viewer")).json()
+    assert [line["kind"] for line in officer["scenario"]["inflow"]["pipeline"]] == ["amv", "koppeling"]
+    shown = viewer["scenario"]["inflow"]["pipeline"]
+    assert shown == [
+        {"expected_date": "2025-03-10", "adults": 1, "children": 0, "expected_reunification": 0, "households": 1},
+        {"expected_date": "2025-03-17", "adults": 2, "children": 1, "expected_reunification": 0, "households": 2},
+    ]
+    assert "amv" not in str(viewer)

@@ -34,7 +34,7 @@ def test_covered_weeks_bring_the_pipeline_and_later_weeks_are_drawn() -> None:
     world = build_world(_with_pipeline([dict(i) for i in ITEMS]), 0)
     covered = (world.arrival_week >= 1) & (world.arrival_week <= 3)
     ids = [world.household_rows[i]["household_id"] for i in np.flatnonzero(covered)]
-    assert sorted(ids) == ["C001-P-1-1", "C001-P-1-2", "C002-P-2-1", "C003-P-3-1", "C003-P-3-2", "C003-P-3-3"]
+    assert sorted(ids) == ["C001-00001", "C001-00002", "C002-00003", "C003-00004", "C003-00005", "C003-00006"]
     amv = [world.household_rows[i] for i in np.flatnonzero(world.arrival_week == 3)]
     assert all(r["head_age"] == 18 and r["vulnerabilities"] == "ex_amv" for r in amv)
     two = int(np.flatnonzero(world.arrival_week == 2)[0])
