@@ -93,6 +93,6 @@ def test_the_coa_pipeline_changes_what_a_run_is_computed_with(site: Site, watche
     assert "vooruitkijken" not in base
     assert variant.endswith("vooruitkijken rekent met de pijplijn en daarna met die aantallen."), variant
     with site.client() as client:
-        runs = client.get("/v1/scenarios?limit=2", headers=site.auth("viewer")).json()["items"]
-        documents = [client.get(f"/v1/scenarios/{r['id']}", headers=site.auth("viewer")).json() for r in runs]
+        runs = client.get("/v1/scenarios?limit=2", headers=site.auth("officer")).json()["items"]
+        documents = [client.get(f"/v1/scenarios/{r['id']}", headers=site.auth("officer")).json() for r in runs]
     assert all([i["pipeline_id"] for i in d["scenario"]["inflow"]["pipeline"]] == ["P-1", "P-2"] for d in documents)
