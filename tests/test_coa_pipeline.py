@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from cli.main import app
 from matcher.errors import InputError, ProblemCollector
 from matcher.input.coa import PipelineEntry, due_by_kind, parse_pipeline, pipeline_households
 from matcher.input.files import read_csv_text
@@ -113,3 +117,55 @@ def test_forecast_does_not_depend_on_row_order() -> None:
     entries = [_entry(f"P-{i}", f"2025-03-{4 + i:02d}", adults=1 + i % 2, n=1 + i % 3) for i in range(20)]
     planning = dt.date(2025, 3, 3)
     assert pipeline_households(entries, planning, 3) == pipeline_households(list(reversed(entries)), planning, 3)
+
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "nijmegen-week"
+LOOKAHEAD = [{"placed_persons": 10, "lookahead": 2, "long_wait": 65, "vulnerable": 3}, {"waiting_days": 1}]
+
+
+def _cli(tmp_path: Path, pipeline: str, objective: list[dict[str, int]] | None = None) -> tuple[int, list[str], Path]:
+    policy = json.loads((EXAMPLE / "policy.json").read_text()) | {"objective": objective or LOOKAHEAD}
+    policy["forecast"] = {"weeks": 4, "units": [{"max_occupants": 2, "per_week": 0.5}]}
+    (tmp_path / "policy.json").write_text(json.dumps(policy))
+    (tmp_path / "pipeline.csv").write_text(pipeline)
+    out = tmp_path / "out" / "proposal.json"
+    args = ["propose", "--households", str(EXAMPLE / "households.csv"), "--units", str(EXAMPLE / "units.csv")]
+    args += [
+        "--policy",
+        str(tmp_path / "policy.json"),
+        "--pipeline",
+        str(tmp_path / "pipeline.csv"),
+        "--out",
+        str(out),
+        "--quiet",
+    ]
+    result = CliRunner().invoke(app, args)
+    return result.exit_code, [line.strip() for line in result.stderr.splitlines()], out
+
+
+def test_cli_takes_the_forecasts_households_from_the_pipeline(tmp_path: Path) -> None:
+    """matcher propose --pipeline: the proposal's look-ahead counts the pipeline's households a week (within the
+    policy's 4 weeks after 3 March 2025) beside the policy's own homes, and names the source."""
+    code, stderr, out = _cli(
+        tmp_path, HEADER + "P-1,Nijmegen,koppeling,2025-03-10,2,3,0,2\nP-2,Nijmegen,amv,2025-05-01,1,0,0,1\n"
+    )
+    assert code == 0, stderr
+    model = json.loads(out.read_text())["lookahead"]
+    assert model["source"] == "coa_pipeline+officer" and model["weeks"] == 4
+    five = next(x for x in model["household_classes"] if (x["persons"], x["future_size"]) == (5, 5))
+    assert five["per_week"] == 0.5
+    assert all(x["per_week"] == 0 for x in model["household_classes"] if (x["persons"], x["future_size"]) == (1, 1))
+
+
+def test_cli_bad_pipeline_exits_2_and_writes_nothing(tmp_path: Path) -> None:
+    """A bad cell in the pipeline is the one problem on standard error (file, row, column), exit 2, no proposal;
+    a pipeline for a policy that does not look ahead is refused too."""
+    code, stderr, out = _cli(tmp_path, HEADER + "P-1,Nijmegen,koppeling,2025-03-10,2,drie,0,1\n")
+    assert code == 2 and not out.exists()
+    assert stderr == ["Input error (1 problem):", 'pipeline.csv row 2, column children: expected an integer >= 0, got "drie"']
+    code, stderr, out = _cli(tmp_path, HEADER + "P-1,Nijmegen,koppeling,2025-03-10,2,3,0,1\n", objective=[{"placed_persons": 1}])
+    assert code == 2 and not out.exists()
+    assert stderr == [
+        "Input error (1 problem):",
+        "--pipeline: the pipeline feeds the look-ahead's forecast, but the policy's objective does not name lookahead",
+    ]

@@ -19,9 +19,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from matcher.errors import ProblemCollector
+from matcher.errors import InputError, ProblemCollector
 from matcher.input import cells
 from matcher.input.tables import Column, check_unique, parse_rows
 
@@ -118,6 +119,34 @@ def pipeline_households(
         {"persons": persons, "expected_reunification": extra, "per_week": round(count / weeks, 9)}
         for (persons, extra), count in sorted(counts.items())
     ]
+
+
+def policy_with_pipeline(raw_policy: Any, path: Path, policy_source: str = "policy.json", today: dt.date | None = None) -> Any:
+    """The policy with its forecast's households taken from the pipeline file at ``path`` (the command line's
+    ``--pipeline``). The policy must name ``lookahead``, the only term a forecast feeds; the window is the policy's
+    forecast ``weeks`` (default 8) after its planning date. Homes stay those of the policy's forecast (source
+    ``coa_pipeline+officer``), or there are none (``coa_pipeline``)."""
+    from matcher.input.files import read_table
+    from matcher.input.policy import parse_policy
+
+    rows, header, name = read_table(path, required=PIPELINE_REQUIRED)
+    problems = ProblemCollector()
+    entries = parse_pipeline(rows, name, problems, header)
+    problems.raise_if_any()
+    policy = parse_policy(raw_policy, policy_source, today)
+    if not any("lookahead" in tier for tier in policy.objective):
+        raise InputError.single(
+            "--pipeline", "the pipeline feeds the look-ahead's forecast, but the policy's objective does not name lookahead"
+        )
+    given = dict(raw_policy.get("forecast") or {})
+    weeks = policy.forecast.weeks if policy.forecast is not None else 8
+    units = given.get("units")
+    given.update(
+        weeks=weeks,
+        households=pipeline_households(entries, policy.planning_date, weeks),
+        source="coa_pipeline+officer" if units else "coa_pipeline",
+    )
+    return {**raw_policy, "forecast": given}
 
 
 def due_by_kind(entries: Iterable[PipelineEntry], planning_date: dt.date, weeks: int) -> dict[str, int]:
