@@ -1,12 +1,14 @@
 """Fairness figures: how long each group of households waits, per strategy, on the same arrivals.
 
-Households are grouped eight ways (each grouping divides all households that arrived within
+Households are grouped nine ways (each grouping divides all households that arrived within
 the horizon into groups, every household in exactly one): all households together, household size at koppeling,
 single with family expected, any vulnerability, documents incomplete at koppeling, the
 gender of the main applicant, whether the koppeling lies before the start (the start
 pool, whose waiting began before week 0) or within the horizon, and the household type at
 koppeling (alleengaande vrouw, eenoudergezin or another household, as defined in
-``matcher.input.groups``). Per group and replicate:
+``matcher.input.groups``), and whether the household has the ``ex_amv`` mark (a youngster
+who came as an unaccompanied minor: the group the indicative AMV taakstelling counts).
+Per group and replicate:
 
 - waiting until the first offer, in weeks since koppeling (median, 90th percentile, max).
   A declined offer counts as an offer. A household without an offer at the horizon counts
@@ -15,7 +17,8 @@ koppeling (alleengaande vrouw, eenoudergezin or another household, as defined in
 - the share offered a home within the deadline (10 weeks) of the koppeling, defined as the
   weekly KPI defines it: new koppelingen only (the start pool is already overdue), of those
   whose deadline has passed by the last week or who got an offer in time.
-- the share housed (a first home accepted) by the horizon.
+- the share housed (a first home accepted) by the horizon, and the persons (at koppeling)
+  of those households: for the ex-AMV group, what counts against the AMV taakstelling.
 
 Small cells: a group with fewer than ``MIN_HOUSEHOLDS`` households in a replicate gets null
 figures for that replicate; the in-time share is also null when fewer than
@@ -23,7 +26,7 @@ figures for that replicate; the in-time share is also null when fewer than
 they were computed over.
 
 Everything is computed with array masks over the replicate's per-household arrays; the only
-Python loop is over the 19 groups.
+Python loop is over the 21 groups.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ GROUPINGS: dict[str, tuple[str, ...]] = {
     "gender": ("F", "M", "X"),
     "koppeling": ("before_start", "within_horizon"),
     "household_type": ("single_woman", "single_parent", "other"),
+    "ex_amv": ("yes", "no"),
 }
 
 FIGURES = (
@@ -60,6 +64,7 @@ FIGURES = (
     "censored_share",
     "offered_within_deadline_share",
     "housed_share",
+    "housed_persons",
 )
 
 LABELS_NL: dict[tuple[str, str], str] = {
@@ -82,6 +87,8 @@ LABELS_NL: dict[tuple[str, str], str] = {
     ("household_type", "single_woman"): "alleengaande vrouwen",
     ("household_type", "single_parent"): "eenoudergezinnen",
     ("household_type", "other"): "andere huishoudens (geen alleengaande vrouw of eenoudergezin)",
+    ("ex_amv", "yes"): "ex-AMV-jongeren",
+    ("ex_amv", "no"): "huishoudens zonder ex-AMV-jongere",
 }
 
 
@@ -98,6 +105,7 @@ class Households:
     gender: npt.NDArray[np.str_]
     adults: IntArray
     children: IntArray
+    ex_amv: BoolArray
 
     @staticmethod
     def from_world(world: World) -> Households:
@@ -112,6 +120,7 @@ class Households:
             gender=np.array([str(r.get("gender") or "") for r in rows], dtype=str),
             adults=world.adults,
             children=world.children,
+            ex_amv=np.array(["ex_amv" in str(r.get("vulnerabilities") or "").split(";") for r in rows], dtype=bool),
         )
 
 
@@ -137,6 +146,7 @@ def group_codes(households: Households) -> dict[str, IntArray]:
         "gender": gender,
         "koppeling": np.where(h.arrival_week == 0, 0, 1).astype(np.int64),
         "household_type": household_type,
+        "ex_amv": np.where(h.ex_amv, 0, 1).astype(np.int64),
     }
 
 
@@ -185,6 +195,7 @@ def replicate_figures(
                     censored_share=float(censored[mask].sum() / n),
                     offered_within_deadline_share=float(in_time[mask].sum() / counted) if counted >= MIN_HOUSEHOLDS else None,
                     housed_share=float(housed[mask].sum() / n),
+                    housed_persons=float(h.persons[mask & housed].sum()),
                 )
             out[grouping][group] = figures
     return out

@@ -137,6 +137,9 @@ class Taakstelling(_Model):
     """The half-year target in persons and the backlog carried into the first half year."""
 
     persons_per_half_year: int = Field(182, ge=0, le=1_000_000)
+    # The indicative AMV taakstelling: ex-AMV youngsters (persons) to house per half year, counted
+    # apart from the figures above (the fairness group ex_amv gives the persons housed); 0: none set.
+    amv_persons_per_half_year: int = Field(0, ge=0, le=1_000_000)
     backlog: int = Field(100, ge=0, le=1_000_000)
 
 

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from simhelpers import small
 
+from matcher.errors import InputError
 from matcher.simulate.fairness import (
     GROUPINGS,
     MIN_HOUSEHOLDS,
@@ -33,6 +34,7 @@ def _households(
     gender: list[str] | None = None,
     adults: list[int] | None = None,
     children: list[int] | None = None,
+    ex_amv: list[bool] | None = None,
 ) -> Households:
     n = len(koppeling)
     arrival_week = np.array(arrival if arrival is not None else koppeling, dtype=np.int64)
@@ -46,6 +48,7 @@ def _households(
         gender=np.array(gender or ["M"] * n, dtype=str),
         adults=np.array(adults or [1] * n, dtype=np.int64),
         children=np.array(children or [0] * n, dtype=np.int64),
+        ex_amv=np.array(ex_amv or [False] * n, dtype=bool),
     )
 
 
@@ -93,6 +96,7 @@ def test_hand_built_replicate_gives_known_figures() -> None:
         "censored_share": pytest.approx(1 / 6),
         "offered_within_deadline_share": pytest.approx(4 / 6),  # 10 weeks is still in time, 11 is not
         "housed_share": pytest.approx(4 / 6),  # an offer declined is an offer, not a home
+        "housed_persons": 4.0,
     }
     pairs = figures["household_size"]["2-3"]
     assert pairs["households"] == 4 and all(v is None for k, v in pairs.items() if k != "households")
@@ -212,3 +216,27 @@ def test_simulated_arrivals_hold_both_new_groups() -> None:
     scenario = small({"horizon_weeks": 12})
     codes = group_codes(Households.from_world(build_world(scenario, 0)))["household_type"]
     assert (codes == 0).sum() > 0 and (codes == 1).sum() > 0 and (codes == 2).sum() > 0
+
+
+def test_ex_amv_group_counts_the_persons_housed_for_the_amv_taakstelling() -> None:
+    """The ex_amv grouping puts every household with the mark in yes, the rest in no; housed_persons counts the
+    persons of the group's housed households (what the indicative AMV taakstelling is measured against)."""
+    households = _households(
+        koppeling=[1] * 11,
+        persons=[1, 1, 1, 1, 1, 1, 3, 2, 2, 2, 2],
+        ex_amv=[True] * 6 + [False] * 5,
+    )
+    first_place = _weeks([2, 3, -1, 4, 5, -1, 2, 2, -1, -1, 3])
+    figures = replicate_figures(households, first_place, first_place, horizon_weeks=8, deadline_weeks=10)["ex_amv"]
+    assert figures["yes"]["households"] == 6 and figures["no"]["households"] == 5
+    assert figures["yes"]["housed_persons"] == 4.0
+    assert figures["no"]["housed_persons"] == 3.0 + 2.0 + 2.0
+
+
+def test_scenario_holds_an_indicative_amv_taakstelling() -> None:
+    """taakstelling.amv_persons_per_half_year is read (default 0, none set) and refused below 0 with its field named."""
+    assert small().taakstelling.amv_persons_per_half_year == 0
+    assert small({"taakstelling": {"amv_persons_per_half_year": 69}}).taakstelling.amv_persons_per_half_year == 69
+    with pytest.raises(InputError) as caught:
+        small({"taakstelling": {"amv_persons_per_half_year": -1}})
+    assert "amv_persons_per_half_year" in str(caught.value)

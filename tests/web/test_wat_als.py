@@ -3,6 +3,7 @@ figure says in one sentence what it means, and a reload while runs are busy foll
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from web_helpers import Site, Watched, login
@@ -96,3 +97,27 @@ def test_the_coa_pipeline_changes_what_a_run_is_computed_with(site: Site, watche
         runs = client.get("/v1/scenarios?limit=2", headers=site.auth("officer")).json()["items"]
         documents = [client.get(f"/v1/scenarios/{r['id']}", headers=site.auth("officer")).json() for r in runs]
     assert all([i["pipeline_id"] for i in d["scenario"]["inflow"]["pipeline"]] == ["P-1", "P-2"] for d in documents)
+
+
+def test_the_amv_taakstelling_of_a_variant_is_shown_apart(site: Site, watched: Watched) -> None:
+    """A variant with an indicative AMV taakstelling of 69 persons a half year shows it under the figures per group,
+    over the horizon, beside the ex-AMV youngsters housed per way of working; the base without one shows none."""
+    page = login(watched, site, "/wat-als", "officer")
+    page.get_by_label("Basis", exact=True).select_option(label="Nijmegen zoals het is")
+    page.get_by_label("Variant", exact=True).select_option(label="Nijmegen zoals het is")
+    page.get_by_text("Scenario's aanpassen").click()
+    variant = json.loads(page.get_by_label("Variant als JSON").input_value())
+    variant["taakstelling"] = {**variant.get("taakstelling", {}), "amv_persons_per_half_year": 69}
+    page.get_by_label("Variant als JSON").fill(json.dumps(variant))
+    page.get_by_label("Horizon in weken (voor beide)").fill("3")
+    page.get_by_label("Herhalingen").fill("1")
+    page.get_by_role("button", name="Doorrekenen").click()
+    page.wait_for_selector("body[data-shown]", state="attached", timeout=180_000)
+    text = page.locator("#amv-taakstelling").inner_text()
+    assert text.startswith("AMV-taakstelling (indicatief, apart geteld): 69 personen per halfjaar, 8 over deze 3 weken."), text
+    assert "Optimalisatie (engine)" in text and "Volgorde van koppeling (FIFO)" in text
+    assert page.locator("#fairness tbody tr[data-group='ex_amv:yes'] th").inner_text() == "Ex-AMV-jongeren"
+    page.get_by_label("Basisrun").select_option(index=0)
+    page.get_by_label("Variantrun").select_option(index=1)
+    page.get_by_role("button", name="Tonen").click()
+    page.wait_for_function("() => document.getElementById('amv-taakstelling').textContent === ''")

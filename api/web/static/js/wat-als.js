@@ -30,6 +30,7 @@ const GROUPS = [
   ["koppeling", "within_horizon", "Gekoppeld tijdens de periode"],
   ["household_type", "single_woman", "Alleengaande vrouwen"],
   ["household_type", "single_parent", "Eenoudergezinnen"],
+  ["ex_amv", "yes", "Ex-AMV-jongeren"],
 ];
 const KPIS = {
   persons_housed_cum: ["Personen gehuisvest (opgeteld)", 1],
@@ -252,6 +253,7 @@ function renderFairness() {
   const table = document.getElementById("fairness");
   if (!fairness) {
     table.querySelector("tbody").replaceChildren(el("tr", {}, el("td", { text: "Deze berekening heeft geen cijfers per groep." })));
+    document.getElementById("amv-taakstelling").textContent = "";
     return;
   }
   const strategies = Object.keys(run.result.weekly);
@@ -282,6 +284,17 @@ function renderFairness() {
     }),
   );
   document.getElementById("fairness-caption").textContent = `Variant: ${run.name} (run ${run.id}, ${run.replicates} herhalingen)`;
+  document.getElementById("amv-taakstelling").textContent = amvText(run, strategies);
+}
+
+/** The indicative AMV taakstelling of the variant beside the ex-AMV youngsters housed, per way of working. */
+function amvText(run, strategies) {
+  const target = run.scenario?.taakstelling?.amv_persons_per_half_year || 0;
+  const group = run.result.fairness?.groupings?.ex_amv?.yes;
+  if (!target || !group) return "";
+  const weeks = run.scenario.horizon_weeks;
+  const housed = strategies.map((s) => `${STRATEGIES[s]?.name || s} ${bandText(group[s]?.housed_persons, 1)}`).join("; ");
+  return `AMV-taakstelling (indicatief, apart geteld): ${nf.format(target)} personen per halfjaar, ${nf.format((target * weeks) / 26)} over deze ${weeks} weken. Ex-AMV-jongeren gehuisvest: ${housed}.`;
 }
 
 async function show(baseId, variantId) {
