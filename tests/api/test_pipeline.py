@@ -115,4 +115,4 @@ def test_a_viewer_reads_a_scenario_without_the_pipelines_kinds(service: Service)
         {"expected_date": "2025-03-10", "adults": 1, "children": 0, "expected_reunification": 0, "households": 1},
         {"expected_date": "2025-03-17", "adults": 2, "children": 1, "expected_reunification": 0, "households": 2},
     ]
-    assert "amv" not in str(viewer)
+    assert "'kind'" not in str(viewer) and "P-1" not in str(viewer)
