@@ -221,7 +221,7 @@ def cancel_scenario_run(scenario_id: RowId, caller: OfficerDep, session: Session
     session.commit()
     if waiting:  # no process held it: the cancel ends it here
         request.app.state.metrics.jobs_finished.labels("scenario", "cancelled").inc()
-    return _public(row)
+    return _public(row, caller)
 
 
 @router.get(
