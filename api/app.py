@@ -42,6 +42,7 @@ from api.routes import (
     health,
     households,
     municipalities,
+    pipeline,
     pool,
     regional,
     runs,
@@ -82,6 +83,7 @@ TAGS = [
     {"name": "runs", "description": "Proposal runs over the pool, their proposals and decisions."},
     {"name": "decisions", "description": "All decisions across runs."},
     {"name": "taakstelling", "description": "Targets per half year, realised persons, backlog."},
+    {"name": "pipeline", "description": "The COA's pipeline: announced koppelingen, expected arrivals, AMV turning 18."},
     {"name": "tokens", "description": "Access tokens (admin)."},
     {"name": "audit", "description": "Who did what, when, to which ids (admin)."},
     {"name": "scenarios", "description": "What-if scenarios: weeks of matching simulated with bands (officer runs)."},
@@ -168,6 +170,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         municipalities,
         tokens,
         audit,
+        pipeline,
     ):
         app.include_router(module.router)
     app.include_router(scenarios.router)

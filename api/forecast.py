@@ -9,6 +9,12 @@ and divided by the weeks. Those rates are stored with the run's policy, so every
 the forecast it looked ahead with. Only counts per kind of household and home enter the
 forecast (size, nareizigers expected, occupancy range, temporary, shared, beds): no ids and
 nothing about needs.
+
+When the COA's pipeline has been uploaded (``api.routes.pipeline``) and holds households due
+within the forecast's weeks in scope, those take the place of the recent koppelingen: the
+households of the forecast are then the announced koppelingen, expected arrivals and AMV
+turning 18 (``matcher.input.coa``), the homes still those of recent weeks, and the source
+reads ``coa_pipeline+recent_weeks``.
 """
 
 from __future__ import annotations
@@ -19,7 +25,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.models import Household, Unit
+from api.models import Household, PipelineRow, Unit
+from matcher.input.coa import PipelineEntry, pipeline_households
 
 RECENT_WEEKS = 13  # a quarter of a year: enough weeks to smooth a busy or a quiet week
 LOOKAHEAD_WEEKS = 4  # how far ahead a filled-in forecast looks, unless the policy says otherwise
@@ -63,10 +70,12 @@ def recent_forecast(session: Session, scope: str | None, planning_date: dt.date,
     for low, high, temporary, shared, beds in session.execute(units):
         kind = (int(low or 1), int(high), bool(temporary), bool(shared), int(beds or high) if shared else 0)
         u_counts[kind] = u_counts.get(kind, 0) + 1
+    announced = pipeline_households(pipeline_entries(session, scope), planning_date, weeks_ahead)
     return {
         "weeks": weeks_ahead,
-        "source": "recent_weeks",
-        "households": [
+        "source": "coa_pipeline+recent_weeks" if announced else "recent_weeks",
+        "households": announced
+        or [
             {"persons": persons, "expected_reunification": expected, "per_week": round(count / RECENT_WEEKS, 6)}
             for (persons, expected), count in sorted(h_counts.items())
         ],
@@ -82,6 +91,26 @@ def recent_forecast(session: Session, scope: str | None, planning_date: dt.date,
             for (low, high, temporary, shared, beds), count in sorted(u_counts.items())
         ],
     }
+
+
+def pipeline_entries(session: Session, scope: str | None) -> list[PipelineEntry]:
+    """The stored pipeline (in scope), as the engine reads it."""
+    query = select(PipelineRow).order_by(PipelineRow.municipality, PipelineRow.pipeline_id)
+    if scope is not None:
+        query = query.where(PipelineRow.municipality == scope)
+    return [
+        PipelineEntry(
+            pipeline_id=r.pipeline_id,
+            municipality=r.municipality,
+            kind=r.kind,
+            expected_date=r.expected_date,
+            adults=r.adults,
+            children=r.children,
+            expected_reunification=r.expected_reunification,
+            households=r.households,
+        )
+        for r in session.scalars(query)
+    ]
 
 
 def with_forecast(session: Session, scope: str | None, raw_policy: dict[str, Any], planning_date: dt.date) -> dict[str, Any]:

@@ -151,6 +151,7 @@ class Unit(Base):
     lgbtiq_safe: Mapped[bool] = mapped_column(Boolean, default=False)
     support: Mapped[bool] = mapped_column(Boolean, default=False)
     available_from: Mapped[dt.date] = mapped_column(Date)
+    amv_home: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     stay_limit_weeks: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16), default="available", index=True)
     beds_taken: Mapped[int] = mapped_column(Integer, default=0)
@@ -352,3 +353,23 @@ class ScenarioRun(Leased, Base):
     error: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class PipelineRow(Base):
+    """The COA's pipeline: announced koppelingen, expected arrivals and AMV turning 18 (no personal fields).
+
+    An upload replaces the pipeline of every municipality it names; the next run that looks
+    ahead reads it for the households of its forecast (``api.forecast``)."""
+
+    __tablename__ = "coa_pipeline"
+
+    municipality: Mapped[str] = mapped_column(String(200), primary_key=True)
+    pipeline_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    expected_date: Mapped[dt.date] = mapped_column(Date, index=True)
+    adults: Mapped[int] = mapped_column(Integer)
+    children: Mapped[int] = mapped_column(Integer)
+    expected_reunification: Mapped[int] = mapped_column(Integer, default=0)
+    households: Mapped[int] = mapped_column(Integer, default=1)
+    uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    uploaded_by: Mapped[str] = mapped_column(String(32))

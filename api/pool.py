@@ -98,6 +98,7 @@ def unit_row(u: Unit) -> dict[str, Any]:
         "lgbtiq_safe": u.lgbtiq_safe,
         "support": u.support,
         "available_from": u.available_from.isoformat(),
+        **({"amv_home": True} if u.amv_home else {}),
     }
 
 

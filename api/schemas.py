@@ -137,6 +137,7 @@ class UnitPublic(BaseModel):
     lgbtiq_safe: bool
     support: bool
     available_from: dt.date
+    amv_home: bool | None = Field(description="an AMV home, kept for ex-AMV youngsters (rule B2); null for a viewer")
     stay_limit_weeks: int | None = Field(description="temporary place: how long a stay may last (a service column)")
     status: UnitStatus
     beds_taken: int
@@ -169,6 +170,7 @@ class UnitUpdate(BaseModel):
     lgbtiq_safe: bool | None = None
     support: bool | None = None
     available_from: dt.date | None = None
+    amv_home: bool | None = None
     stay_limit_weeks: int | None = None
 
 

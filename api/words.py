@@ -40,6 +40,8 @@ TERMS = {
     "preferred": "Voorkeurswijk",
     "own_municipality": "Eigen gemeente",
     "move_on": "Doorstromer",
+    "single_woman": "Alleengaande vrouw",
+    "single_parent": "Eenoudergezin",
 }
 DECISION_KINDS = {"accept": "geaccepteerd", "decline": "afgewezen", "pin": "vastgezet"}
 DECLINE_REASONS = {

@@ -58,6 +58,10 @@ def propose(
         ),
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="no summary")] = False,
+    pipeline: Annotated[
+        Path | None,
+        typer.Option("--pipeline", help="the COA's pipeline.csv or .xlsx: the households of the look-ahead's forecast"),
+    ] = None,
 ) -> None:
     """Make a weekly match proposal from the interchange files."""
     from matcher import load_instance, solve
@@ -69,7 +73,7 @@ def propose(
         _fail(InputError.single("--lang", f"expected nl or en, got {lang!r}"))
     try:
         with err.status("Reading and checking the input...", spinner="dots") if not quiet else _null():
-            instance = load_instance(households, units, policy)
+            instance = load_instance(households, units, policy, pipeline_path=pipeline)
         with err.status("Solving...", spinner="dots") if not quiet else _null():
             result = solve(instance, strategy, started=started)
     except InputError as error:

@@ -206,7 +206,7 @@ def _units(profile: Profile, rng: np.random.Generator, date: dt.date) -> pd.Data
             temporary=lambda home: "" if rng.random() < 0.9 else ("true" if home.unit_type != "social" else "false"),
         )
         rows.append({"beds": "", **row, "available_from": (date + dt.timedelta(days=offset)).isoformat()})
-    return pd.DataFrame(rows, columns=[column.name for column in tables.UNIT_COLUMNS])
+    return pd.DataFrame(rows, columns=[column.name for column in tables.UNIT_COLUMNS if column.since == "v1"])
 
 
 @dataclass(frozen=True)

@@ -140,6 +140,13 @@ def b1_bedrooms(h: Row, u: Row, instance: Instance) -> bool:
     return _persons(h) <= limit * max(int(u["bedrooms"]), 1)
 
 
+def b2_amv_home(h: Row, u: Row, instance: Instance) -> bool:
+    """B2: (this project's own rule) an AMV home goes only to a household of one person with the ex_amv mark."""
+    if not u.get("amv_home"):
+        return True
+    return "ex_amv" in set(h["vulnerabilities"]) and _persons(h) == 1
+
+
 RULES: tuple[tuple[str, Rule], ...] = (
     ("E1", e1_documents),
     ("E2", e2_available),
@@ -150,6 +157,7 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("E7", e7_accessibility),
     ("E8", e8_rent),
     ("B1", b1_bedrooms),
+    ("B2", b2_amv_home),
     ("E9", e9_not_excluded),
 )
 
@@ -185,6 +193,9 @@ def pair_terms(h: Row, u: Row, instance: Instance, prices: Prices | None = None)
         "long_wait": int(waiting > 7 * p.long_wait_weeks),
         "long_wait_days": max(0, waiting - 7 * p.long_wait_weeks),
         "lookahead": prices.value(h, u, instance) if prices is not None else 0,
+        # The groups of matcher/input/groups.py, restated from their definition.
+        "single_woman": int(h["adults"] == 1 and h["children"] == 0 and h["gender"] == "F"),
+        "single_parent": int(h["adults"] == 1 and h["children"] >= 1),
     }
 
 

@@ -61,6 +61,7 @@ def units(draw: st.DrawFn, n: int) -> list[dict[str, Any]]:
                 "gender": draw(st.sampled_from(["", "", "F", "M"])) if shared else "",
                 "lgbtiq_safe": draw(st.booleans()),
                 "support": draw(st.booleans()),
+                "amv_home": draw(st.sampled_from([False, False, False, True])),
                 "available_from": draw(st.sampled_from(["2025-02-01", "2025-03-10", "2025-04-30"])),
             }
         )

@@ -93,9 +93,9 @@ def row(inst: Instance, table: str, key: str) -> dict[str, Any]:
 
 
 def test_registries_are_ordered_named_and_documented() -> None:
-    """RULES holds E1-E8, this project's B1, then E9; CHECKS has unique ids with A1-A5 in order;
+    """RULES holds E1-E8, this project's B1 and B2, then E9; CHECKS has unique ids with A1-A5 in order;
     every function says what it checks."""
-    assert [rule_id for rule_id, _ in RULES] == [*(f"E{i}" for i in range(1, 9)), "B1", "E9"]
+    assert [rule_id for rule_id, _ in RULES] == [*(f"E{i}" for i in range(1, 9)), "B1", "B2", "E9"]
     ids = [check_id for check_id, _ in CHECKS]
     assert len(ids) == len(set(ids))
     assert [i for i in ids if i in ("A1", "A2", "A3", "A4", "A5")] == ["A1", "A2", "A3", "A4", "A5"]

@@ -13,11 +13,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 
 from api import audit
+from api.auth import Caller
 from api.deps import MAX_DB_INT, Offset, ReadSessionDep, RowId, SessionDep, SettingsDep, Viewer
 from api.deps import Officer as OfficerDep
 from api.errors import ApiError, Problem, invalid_input, responses
 from api.leases import database_now
 from api.models import ScenarioRun
+from api.redaction import sees_special_categories
 from api.scenario_jobs import ScenarioQueue
 from api.scenario_schemas import ScenarioComparison, ScenarioCreate, ScenarioRunList, ScenarioRunPublic, ScenarioRunSummary
 from api.scoped import get_visible, newest_first
@@ -67,8 +69,21 @@ def _summary_fields(row: ScenarioRun) -> dict[str, Any]:
     }
 
 
-def _public(row: ScenarioRun) -> ScenarioRunPublic:
-    return ScenarioRunPublic(**_summary_fields(row), scenario=row.scenario, result=row.result)
+def _pipeline_for(caller: Caller, document: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A scenario as the caller may read it: below officer, the COA pipeline's lines keep their dates and
+    sizes but lose their reference and kind (an ``amv`` line tells who came as an unaccompanied minor)."""
+    inflow = document.get("inflow") if isinstance(document, dict) else None
+    if document is None or sees_special_categories(caller) or not isinstance(inflow, dict) or not inflow.get("pipeline"):
+        return document
+    lines = [{k: v for k, v in line.items() if k not in ("pipeline_id", "kind")} for line in inflow["pipeline"]]
+    return {**document, "inflow": {**inflow, "pipeline": lines}}
+
+
+def _public(row: ScenarioRun, caller: Caller) -> ScenarioRunPublic:
+    result = row.result
+    if isinstance(result, dict) and isinstance(result.get("scenario"), dict):
+        result = {**result, "scenario": _pipeline_for(caller, result["scenario"])}
+    return ScenarioRunPublic(**_summary_fields(row), scenario=_pipeline_for(caller, row.scenario), result=result)
 
 
 @router.post(
@@ -133,7 +148,7 @@ def create_scenario_run(
     session.commit()
     queue.submit(row.id)
     response.headers["Location"] = f"/v1/scenarios/{row.id}"
-    return _public(row)
+    return _public(row, caller)
 
 
 @router.get("", summary="List scenario runs, newest first", responses=responses(401, 403))
@@ -206,11 +221,11 @@ def cancel_scenario_run(scenario_id: RowId, caller: OfficerDep, session: Session
     session.commit()
     if waiting:  # no process held it: the cancel ends it here
         request.app.state.metrics.jobs_finished.labels("scenario", "cancelled").inc()
-    return _public(row)
+    return _public(row, caller)
 
 
 @router.get(
     "/{scenario_id}", summary="One scenario run: status, progress and, when done, the result", responses=responses(401, 403, 404)
 )
 def get_scenario_run(scenario_id: RowId, caller: Viewer, session: ReadSessionDep) -> ScenarioRunPublic:
-    return _public(get_visible(session, caller, ScenarioRun, scenario_id, "Scenario run"))
+    return _public(get_visible(session, caller, ScenarioRun, scenario_id, "Scenario run"), caller)

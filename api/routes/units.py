@@ -9,9 +9,12 @@ from typing import Annotated
 from fastapi import APIRouter, File, Query, Response, UploadFile
 
 from api import audit
+from api.auth import Caller
 from api.deps import Admin, Offset, ReadSessionDep, SessionDep, SettingsDep, Viewer, Wbb
 from api.errors import responses
+from api.models import Unit
 from api.pool_routes import UNITS, delete_one, import_batch, import_upload, list_rows, read_one, update_one
+from api.redaction import sees_special_categories
 from api.schemas import (
     ImportMode,
     ImportResult,
@@ -31,6 +34,13 @@ OneMunicipality = Annotated[
 ]
 
 router = APIRouter(prefix="/v1/units", tags=["units"])
+
+
+def _shown(caller: Caller, unit: Unit) -> UnitPublic:
+    """The unit as the caller may see it: below officer without ``amv_home`` (a match to an AMV home would
+    tell which household came as an unaccompanied minor)."""
+    shown = UnitPublic.model_validate(unit)
+    return shown if sees_special_categories(caller) else shown.model_copy(update={"amv_home": None})
 
 
 @router.post(
@@ -65,12 +75,12 @@ def list_units(
     offset: Offset = 0,
 ) -> UnitList:
     total, items = list_rows(UNITS, session, caller, status, municipality, limit, offset)
-    return UnitList(total=total, limit=limit, offset=offset, items=[UnitPublic.model_validate(u) for u in items])
+    return UnitList(total=total, limit=limit, offset=offset, items=[_shown(caller, u) for u in items])
 
 
 @router.get("/{unit_id}", summary="One unit", responses=responses(401, 403, 404, 409))
 def get_unit(unit_id: str, caller: Viewer, session: SessionDep, municipality: OneMunicipality = None) -> UnitPublic:
-    return UnitPublic.model_validate(read_one(UNITS, session, caller, unit_id, municipality))
+    return _shown(caller, read_one(UNITS, session, caller, unit_id, municipality))
 
 
 @router.patch("/{unit_id}", summary="Change fields of an available unit", responses=responses(401, 403, 404, 409, 422))

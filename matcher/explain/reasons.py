@@ -92,6 +92,8 @@ _TERM_NL: dict[str, tuple[str, str]] = {
     "preferred": ("plaatsing in een voorkeurswijk meer", "plaatsingen in een voorkeurswijk meer"),
     "own_municipality": ("plaatsing in de eigen gemeente meer", "plaatsingen in de eigen gemeente meer"),
     "move_on": ("doorstromer meer geplaatst", "doorstromers meer geplaatst"),
+    "single_woman": ("alleengaande vrouw meer geplaatst", "alleengaande vrouwen meer geplaatst"),
+    "single_parent": ("eenoudergezin meer geplaatst", "eenoudergezinnen meer geplaatst"),
 }
 TERM_NAMES_NL = {
     "placed_households": "huishoudens geplaatst",
@@ -104,6 +106,8 @@ TERM_NAMES_NL = {
     "preferred": "voorkeurswijk",
     "own_municipality": "eigen gemeente",
     "move_on": "doorstromer",
+    "single_woman": "alleengaande vrouw",
+    "single_parent": "eenoudergezin",
 }
 # The Dutch words of a tier difference always read "zou ... opleveren" or "volgens het beleid even
 # goed", so the service can withhold them as one phrase (api/redaction.py).

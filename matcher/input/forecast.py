@@ -19,7 +19,15 @@ from pydantic import BaseModel, ConfigDict
 from matcher.errors import ProblemCollector
 from matcher.input import cells
 
-SOURCES = ("officer", "recent_weeks", "scenario")
+SOURCES = (
+    "officer",
+    "recent_weeks",
+    "scenario",
+    "coa_pipeline",
+    "coa_pipeline+officer",
+    "coa_pipeline+recent_weeks",
+    "coa_pipeline+scenario",
+)
 MAX_WEEKS = 104
 MAX_ITEMS = 1000
 MAX_PER_WEEK = 10_000.0

@@ -167,12 +167,21 @@ def load_policy_file(path: Path | None) -> tuple[Any, str]:
 
 
 def load_instance(
-    households_path: Path, units_path: Path, policy_path: Path | None = None, today: dt.date | None = None
+    households_path: Path,
+    units_path: Path,
+    policy_path: Path | None = None,
+    today: dt.date | None = None,
+    pipeline_path: Path | None = None,
 ) -> Instance:
-    """Read the three interchange files and check them together."""
+    """Read the three interchange files and check them together; with ``pipeline_path`` the COA's pipeline
+    gives the households of the look-ahead's forecast (``matcher.input.coa``)."""
     household_rows, household_header, households_name = read_table(households_path, required=tables.HOUSEHOLD_REQUIRED)
     unit_rows, unit_header, units_name = read_table(units_path, required=tables.UNIT_REQUIRED)
     raw_policy, policy_name = load_policy_file(policy_path)
+    if pipeline_path is not None:
+        from matcher.input.coa import policy_with_pipeline
+
+        raw_policy = policy_with_pipeline(raw_policy, pipeline_path, policy_name, today)
     return build_instance(
         household_rows,
         unit_rows,

@@ -33,6 +33,8 @@ TERMS: tuple[str, ...] = (
     "long_wait",
     "long_wait_days",
     "lookahead",
+    "single_woman",
+    "single_parent",
 )
 
 DEFAULT_OBJECTIVE: tuple[dict[str, int], ...] = (

@@ -61,6 +61,7 @@ class Unit(BaseModel):
     lgbtiq_safe: bool = False
     support: bool = False
     available_from: dt.date
+    amv_home: bool = Field(default=False, description="an AMV home, kept for ex-AMV youngsters (rule B2)")
 
 
 def _records(frame: Any, model: type[BaseModel]) -> list[Any]:

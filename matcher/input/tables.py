@@ -74,6 +74,7 @@ UNIT_COLUMNS: tuple[Column, ...] = (
     Column("lgbtiq_safe", cells.parse_bool, False, False),
     Column("support", cells.parse_bool, False, False),
     Column("available_from", cells.parse_date, True),
+    Column("amv_home", cells.parse_bool, False, False, since="v1.1"),  # rule B2: a home kept for ex-AMV youngsters
 )
 
 HOUSEHOLD_REQUIRED = tuple(c.name for c in HOUSEHOLD_COLUMNS if c.required)

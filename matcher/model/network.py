@@ -40,6 +40,8 @@ HOUSEHOLD_TERMS = (
     "move_on",
     "long_wait",
     "long_wait_days",
+    "single_woman",
+    "single_parent",
 )
 UNIT_TERMS = ("temporary",)
 PROFILE_TERMS = ("underoccupancy", "own_municipality", "lookahead")

@@ -74,6 +74,10 @@ def term_values(
         return preferred.lookup(household, u.neighbourhood[unit]).astype(np.int64)
     if term == "move_on":
         return h.move_on[household].astype(np.int64)
+    if term == "single_woman":
+        return h.single_woman[household].astype(np.int64)
+    if term == "single_parent":
+        return h.single_parent[household].astype(np.int64)
     if term == "long_wait":
         return (h.waiting_days[household] > 7 * policy.long_wait_weeks).astype(np.int64)
     if term == "long_wait_days":

@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from matcher.input.groups import single_parent, single_woman
 from matcher.input.instance import Instance
 from matcher.input.policy import Policy
 
@@ -50,6 +51,11 @@ class Households:
     vulnerable: BoolArray
     move_on: BoolArray  # lives in a temporary place now (current_unit_id)
     reach: IntArray  # regional agreement: bit k set = may be placed in its k-th municipality
+    single_woman: BoolArray  # alleengaande vrouw (matcher.input.groups)
+    single_parent: BoolArray  # eenoudergezin (matcher.input.groups)
+    # The ex_amv mark, kept only in a week with an AMV home on offer: no other rule reads it, so
+    # without AMV homes households that differ in it alone stay one profile (and proposals stay as before).
+    ex_amv: BoolArray
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,7 @@ class Units:
     lgbtiq_safe: BoolArray
     support: BoolArray
     region_bit: IntArray  # regional agreement: the bit of the unit's municipality (0: not named)
+    amv_home: BoolArray  # kept for ex-AMV youngsters (rule B2)
 
 
 @dataclass(frozen=True)
@@ -140,6 +147,9 @@ def encode(instance: Instance) -> tuple[Households, Units, Codes]:
         vulnerable=np.fromiter((len(v) > 0 for v in vulns), dtype=bool, count=len(hh)),
         move_on=hh["current_unit_id"].fillna("").astype(bool).to_numpy(bool),
         reach=reach,
+        single_woman=single_woman(hh["adults"].to_numpy(np.int64), hh["children"].to_numpy(np.int64), hh["gender"].to_numpy(str)),
+        single_parent=single_parent(hh["adults"].to_numpy(np.int64), hh["children"].to_numpy(np.int64)),
+        ex_amv=_has(vulns, "ex_amv") & bool(un["amv_home"].any()),
     )
 
     rent = np.array([_micro(r) for r in un["rent"]], dtype=np.int64)
@@ -170,5 +180,6 @@ def encode(instance: Instance) -> tuple[Households, Units, Codes]:
         lgbtiq_safe=un["lgbtiq_safe"].to_numpy(bool),
         support=un["support"].to_numpy(bool),
         region_bit=region_bit,
+        amv_home=un["amv_home"].to_numpy(bool),
     )
     return households, units, Codes(municipalities, neighbourhoods)

@@ -131,6 +131,13 @@ def b1_bedrooms(h: Households, u: Units, p: Policy) -> BoolArray:
     return np.asarray(u.shared | (h.persons <= p.max_persons_per_bedroom * np.maximum(u.bedrooms, 1)))
 
 
+def b2_amv_home(h: Households, u: Units, p: Policy) -> BoolArray:
+    """B2: an AMV home is kept for a youngster who came as an unaccompanied minor (the ``ex_amv``
+    mark), living alone; no other household is offered one. An ex-AMV youngster may still have
+    any other home that fits."""
+    return np.asarray(~u.amv_home | (h.ex_amv & (h.persons == 1)))
+
+
 def _occupancy_split(details: Mapping[str, Any], n: int) -> list[tuple[str, int]]:
     """E4 counts homes too small and homes meant for more residents apart."""
     split = details["occupancy"]
@@ -214,6 +221,14 @@ B1 = Rule(
         "en": {"": "{n} with too few bedrooms for {persons}"},
     },
 )  # fmt: skip
+B2 = Rule(
+    "B2", b2_amv_home, ("ex_amv", "persons"), ("amv_home",),
+    counted={"nl": "{n} bewaard voor ex-AMV-jongeren", "en": "{n} kept for former unaccompanied minors"},
+    for_household={
+        "nl": {"": "{n} bewaard voor ex-AMV-jongeren"},
+        "en": {"": "{n} kept for former unaccompanied minors"},
+    },
+)  # fmt: skip
 E9 = Rule(
     "E9", None, (), (),
     counted={"nl": "{n} door de WBB uitgesloten", "en": "{n} excluded by the WBB"},
@@ -222,7 +237,7 @@ E9 = Rule(
 
 # The vectorised rules in the spec's order, then this project's own (the first failing one
 # names the reason), then E9.
-RULES: tuple[Rule, ...] = (E1, E2, E3, E4, E5, E6, E7, E8, B1)
+RULES: tuple[Rule, ...] = (E1, E2, E3, E4, E5, E6, E7, E8, B1, B2)
 ALL_RULES: tuple[Rule, ...] = (*RULES, E9)
 RULE_INDEX = {rule.id: k for k, rule in enumerate(RULES)}
 

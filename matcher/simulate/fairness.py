@@ -1,10 +1,14 @@
 """Fairness figures: how long each group of households waits, per strategy, on the same arrivals.
 
-Households are grouped seven ways (each grouping divides all households that arrived within
+Households are grouped nine ways (each grouping divides all households that arrived within
 the horizon into groups, every household in exactly one): all households together, household size at koppeling,
 single with family expected, any vulnerability, documents incomplete at koppeling, the
-gender of the main applicant, and whether the koppeling lies before the start (the start
-pool, whose waiting began before week 0) or within the horizon. Per group and replicate:
+gender of the main applicant, whether the koppeling lies before the start (the start
+pool, whose waiting began before week 0) or within the horizon, and the household type at
+koppeling (alleengaande vrouw, eenoudergezin or another household, as defined in
+``matcher.input.groups``), and whether the household has the ``ex_amv`` mark (a youngster
+who came as an unaccompanied minor: the group the indicative AMV taakstelling counts).
+Per group and replicate:
 
 - waiting until the first offer, in weeks since koppeling (median, 90th percentile, max).
   A declined offer counts as an offer. A household without an offer at the horizon counts
@@ -13,7 +17,8 @@ pool, whose waiting began before week 0) or within the horizon. Per group and re
 - the share offered a home within the deadline (10 weeks) of the koppeling, defined as the
   weekly KPI defines it: new koppelingen only (the start pool is already overdue), of those
   whose deadline has passed by the last week or who got an offer in time.
-- the share housed (a first home accepted) by the horizon.
+- the share housed (a first home accepted) by the horizon, and the persons (at koppeling)
+  of those households: for the ex-AMV group, what counts against the AMV taakstelling.
 
 Small cells: a group with fewer than ``MIN_HOUSEHOLDS`` households in a replicate gets null
 figures for that replicate; the in-time share is also null when fewer than
@@ -21,7 +26,7 @@ figures for that replicate; the in-time share is also null when fewer than
 they were computed over.
 
 Everything is computed with array masks over the replicate's per-household arrays; the only
-Python loop is over the 16 groups.
+Python loop is over the 21 groups.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from matcher.input.groups import single_parent, single_woman
 from matcher.simulate.world import World
 
 IntArray = npt.NDArray[np.int64]
@@ -47,6 +53,8 @@ GROUPINGS: dict[str, tuple[str, ...]] = {
     "documents_incomplete": ("yes", "no"),
     "gender": ("F", "M", "X"),
     "koppeling": ("before_start", "within_horizon"),
+    "household_type": ("single_woman", "single_parent", "other"),
+    "ex_amv": ("yes", "no"),
 }
 
 FIGURES = (
@@ -56,6 +64,7 @@ FIGURES = (
     "censored_share",
     "offered_within_deadline_share",
     "housed_share",
+    "housed_persons",
 )
 
 LABELS_NL: dict[tuple[str, str], str] = {
@@ -75,6 +84,11 @@ LABELS_NL: dict[tuple[str, str], str] = {
     ("gender", "X"): "hoofdaanvragers X",
     ("koppeling", "before_start"): "huishoudens gekoppeld voor de start (de startpool)",
     ("koppeling", "within_horizon"): "huishoudens gekoppeld tijdens de periode",
+    ("household_type", "single_woman"): "alleengaande vrouwen",
+    ("household_type", "single_parent"): "eenoudergezinnen",
+    ("household_type", "other"): "andere huishoudens (geen alleengaande vrouw of eenoudergezin)",
+    ("ex_amv", "yes"): "ex-AMV-jongeren",
+    ("ex_amv", "no"): "huishoudens zonder ex-AMV-jongere",
 }
 
 
@@ -89,6 +103,9 @@ class Households:
     documents_week: IntArray
     vulnerable: BoolArray
     gender: npt.NDArray[np.str_]
+    adults: IntArray
+    children: IntArray
+    ex_amv: BoolArray
 
     @staticmethod
     def from_world(world: World) -> Households:
@@ -101,6 +118,9 @@ class Households:
             documents_week=world.documents_week,
             vulnerable=np.array([bool(str(r.get("vulnerabilities") or "").strip()) for r in rows], dtype=bool),
             gender=np.array([str(r.get("gender") or "") for r in rows], dtype=str),
+            adults=world.adults,
+            children=world.children,
+            ex_amv=np.array(["ex_amv" in str(r.get("vulnerabilities") or "").split(";") for r in rows], dtype=bool),
         )
 
 
@@ -113,6 +133,10 @@ def group_codes(households: Households) -> dict[str, IntArray]:
     gender = np.full(len(h.gender), -1, dtype=np.int64)
     for k, value in enumerate(GROUPINGS["gender"]):
         gender[h.gender == value] = k
+    # The two groups exclude each other (no children against at least one), so each household is in one.
+    household_type = np.select(
+        [single_woman(h.adults, h.children, h.gender), single_parent(h.adults, h.children)], [0, 1], default=2
+    ).astype(np.int64)
     return {
         "all": np.zeros(len(h.persons), dtype=np.int64),
         "household_size": size,
@@ -121,6 +145,8 @@ def group_codes(households: Households) -> dict[str, IntArray]:
         "documents_incomplete": np.where(documents_incomplete, 0, 1).astype(np.int64),
         "gender": gender,
         "koppeling": np.where(h.arrival_week == 0, 0, 1).astype(np.int64),
+        "household_type": household_type,
+        "ex_amv": np.where(h.ex_amv, 0, 1).astype(np.int64),
     }
 
 
@@ -169,6 +195,7 @@ def replicate_figures(
                     censored_share=float(censored[mask].sum() / n),
                     offered_within_deadline_share=float(in_time[mask].sum() / counted) if counted >= MIN_HOUSEHOLDS else None,
                     housed_share=float(housed[mask].sum() / n),
+                    housed_persons=float(h.persons[mask & housed].sum()),
                 )
             out[grouping][group] = figures
     return out

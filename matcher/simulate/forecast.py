@@ -8,6 +8,10 @@ fall within the window. It is computed from the scenario and the week alone: the
 replicate's drawn arrivals and vacancies are never read, so changing them cannot change a
 week's look-ahead terms (``tests/simulate/test_lookahead_strategy.py`` checks exactly that).
 
+With the COA's pipeline in the scenario (``inflow.pipeline``), the weeks it covers count its
+announced households instead of the rates (source ``coa_pipeline+scenario``): the
+municipality knows them in advance. Weeks after the pipeline's last date count the rates.
+
 A nareizigers wave (an event) is not in the forecast: it changes the size of households
 already in the pool, which the engine sees when it happens.
 """
@@ -80,11 +84,31 @@ def _homes(scenario: Scenario, week: int, weeks: int) -> list[dict[str, Any]]:
     ]
 
 
+def _with_pipeline(scenario: Scenario, week: int, weeks: int) -> list[dict[str, Any]]:
+    """Households a week over the window: the pipeline's in the weeks it covers, the rates after."""
+    covered = scenario.pipeline_weeks()
+    counts: dict[tuple[int, int], float] = {}
+    for item in scenario.inflow.pipeline:
+        if week < scenario.week_of(item.expected_date) <= week + weeks:
+            key = (item.adults + item.children, item.expected_reunification)
+            counts[key] = counts.get(key, 0.0) + item.households
+    rate_weeks = max(0, week + weeks - max(covered, week))
+    for x in _households(scenario):
+        key = (x["persons"], x["expected_reunification"])
+        counts[key] = counts.get(key, 0.0) + x["per_week"] * rate_weeks
+    return [
+        {"persons": persons, "expected_reunification": extra, "per_week": round(total / weeks, 9)}
+        for (persons, extra), total in sorted(counts.items())
+        if total > 0
+    ]
+
+
 def scenario_forecast(scenario: Scenario, week: int, weeks: int) -> dict[str, Any]:
     """The policy's ``forecast`` for a simulated week: ``weeks`` weeks ahead from the scenario alone."""
+    pipeline = bool(scenario.inflow.pipeline) and weeks > 0
     return {
         "weeks": weeks,
-        "source": "scenario",
-        "households": _households(scenario),
+        "source": "coa_pipeline+scenario" if pipeline else "scenario",
+        "households": _with_pipeline(scenario, week, weeks) if pipeline else _households(scenario),
         "units": _homes(scenario, week, weeks),
     }

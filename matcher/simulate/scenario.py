@@ -73,8 +73,26 @@ class Reunification(_Model):
     date_known_weeks: int = Field(13, ge=0, le=520)
 
 
+class PipelineItem(_Model):
+    """One line of the COA's pipeline (the columns of pipeline.csv, see matcher/input/coa.py), in the
+    scenario's municipality: ``households`` alike households expected on ``expected_date``."""
+
+    pipeline_id: str = Field(min_length=1, max_length=200)
+    kind: Literal["koppeling", "expected", "amv"] = "koppeling"
+    expected_date: dt.date
+    adults: int = Field(ge=1, le=100)
+    children: int = Field(ge=0, le=100)
+    expected_reunification: int = Field(0, ge=0, le=100)
+    households: int = Field(1, ge=1, le=1000)
+
+
 class Inflow(_Model):
-    """New koppelingen: households per week and their make-up."""
+    """New koppelingen: households per week and their make-up.
+
+    With a ``pipeline``, the weeks up to its last expected date bring exactly the pipeline's
+    households (announced koppelingen, expected arrivals, AMV turning 18) instead of drawn
+    ones, and the look-ahead's forecast counts them instead of the rates; later weeks are
+    drawn at ``koppelingen_per_week`` as before."""
 
     koppelingen_per_week: float = Field(2.5, ge=0, le=10_000)
     household_sizes: dict[int, float] = Field(default_factory=lambda: dict(SIZE_SHARES))
@@ -84,6 +102,7 @@ class Inflow(_Model):
     # Share of households that stop being the municipality's task within a year while waiting
     # or in a temporary place (moved away, found a home themselves).
     leave_share_per_year: float = Field(0.0, ge=0, lt=1)
+    pipeline: list[PipelineItem] = Field(default_factory=list, max_length=100_000)
 
     @model_validator(mode="after")
     def _sizes(self) -> Inflow:
@@ -118,6 +137,9 @@ class Taakstelling(_Model):
     """The half-year target in persons and the backlog carried into the first half year."""
 
     persons_per_half_year: int = Field(182, ge=0, le=1_000_000)
+    # The indicative AMV taakstelling: ex-AMV youngsters (persons) to house per half year, counted
+    # apart from the figures above (the fairness group ex_amv gives the persons housed); 0: none set.
+    amv_persons_per_half_year: int = Field(0, ge=0, le=1_000_000)
     backlog: int = Field(100, ge=0, le=1_000_000)
 
 
@@ -206,6 +228,11 @@ class Scenario(_Model):
         """The first simulated week whose date is on or after ``date``."""
         days = (date - self.start.date).days
         return max(0, -(-days // 7))
+
+    def pipeline_weeks(self) -> int:
+        """The last week the pipeline covers (its latest expected date); 0 without a pipeline."""
+        pipeline = self.inflow.pipeline
+        return max((self.week_of(item.expected_date) for item in pipeline), default=0)
 
 
 def merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:

@@ -15,7 +15,7 @@ import hashlib
 
 import numpy as np
 
-STREAMS = {"start": 1, "arrivals": 2, "vacancies": 3, "reunification": 4, "events": 5, "leaving": 6}
+STREAMS = {"start": 1, "arrivals": 2, "vacancies": 3, "reunification": 4, "events": 5, "leaving": 6, "pipeline": 7}
 
 
 def stream(seed: int, replicate: int, name: str) -> np.random.Generator:

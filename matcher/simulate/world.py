@@ -218,6 +218,7 @@ def build_world(scenario: Scenario, replicate: int) -> World:
     builder = _Builder()
     _start(scenario, builder, stream(seed, replicate, "start"))
     _arrivals(scenario, builder, stream(seed, replicate, "arrivals"), stream(seed, replicate, "reunification"))
+    _pipeline(scenario, builder, stream(seed, replicate, "pipeline"))
     _vacancies(scenario, builder, stream(seed, replicate, "vacancies"))
     _events(scenario, builder, stream(seed, replicate, "events"))
     world = builder.world()
@@ -298,7 +299,10 @@ def _arrivals(scenario: Scenario, builder: _Builder, rng: np.random.Generator, r
     # shift when the delay distribution changes.
     delays = _gamma_weeks(reunion, n, r.delay_weeks.mean, r.delay_weeks.sd)
     extra = np.where(reunion.random(n) < r.extra_share, reunion.integers(1, 3, size=n), 0)
+    covered = scenario.pipeline_weeks()  # weeks the COA's pipeline brings instead of drawn koppelingen
     for i in range(n):
+        if int(weeks[i]) <= covered:
+            continue
         items = [name for name in VULNERABILITY_RATES if vulnerable[name][i]]
         if ex_amv[i]:
             items.append("ex_amv")
@@ -325,6 +329,48 @@ def _arrivals(scenario: Scenario, builder: _Builder, rng: np.random.Generator, r
             reunification=week + int(delays[i]) if declared[i] > 0 else NEVER,
             documents=week + int(documents_delay[i]) if documents_missing[i] else week,
         )
+
+
+def _pipeline(scenario: Scenario, builder: _Builder, rng: np.random.Generator) -> None:
+    """The COA's pipeline as koppelingen in the week of their expected date (after week 0, within the
+    horizon), in id order. Their make-up is the pipeline's; the gender and age of the main applicant
+    and the nareizigers' delay are drawn from a stream of their own. An AMV youngster is 18, with
+    the ``ex_amv`` mark, and documents complete (Nidos arranges them)."""
+    items = sorted(scenario.inflow.pipeline, key=lambda item: item.pipeline_id)
+    r = scenario.inflow.reunification
+    number = 0  # ids count the pipeline's households: the COA's references are not carried into the world
+    for item in items:
+        week = scenario.week_of(item.expected_date)
+        if week <= 0 or week >= scenario.horizon_weeks:
+            continue
+        for _ in range(item.households):
+            number += 1
+            single = item.adults + item.children == 1
+            gender = (
+                str(rng.choice(["M", "F", "X"], p=[0.74, 0.25, 0.01])) if single else str(rng.choice(["M", "F"], p=[0.6, 0.4]))
+            )
+            head_age = 18 if item.kind == "amv" else int(rng.integers(18, 50) if single else rng.integers(22, 60))
+            delay = int(_gamma_weeks(rng, 1, r.delay_weeks.mean, r.delay_weeks.sd)[0])
+            row = {
+                "household_id": f"C{week:03d}-{number:05d}",
+                "municipality": scenario.vacancies.municipality,
+                "koppeling_date": scenario.week_date(week).isoformat(),
+                "gender": gender,
+                "head_age": head_age,
+                "vulnerabilities": "ex_amv" if item.kind == "amv" else "",
+                "preferred_neighbourhoods": "",
+            }
+            builder.household(
+                row,
+                arrival=week,
+                koppeling=week,
+                adults=item.adults,
+                children=item.children,
+                declared=item.expected_reunification,
+                extra=0,
+                reunification=week + delay if item.expected_reunification > 0 else NEVER,
+                documents=week,
+            )
 
 
 def _vacancies(scenario: Scenario, builder: _Builder, rng: np.random.Generator) -> None:

@@ -57,6 +57,8 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/v1/taakstelling"): "viewer",
     ("GET", "/v1/taakstelling/report.xlsx"): "viewer",
     ("PUT", "/v1/taakstelling/{municipality}/{half_year}"): "wbb",
+    ("POST", "/v1/pipeline/import"): "admin",
+    ("GET", "/v1/pipeline"): "officer",
     ("GET", "/v1/municipalities/{municipality}/settings"): "viewer",
     ("PUT", "/v1/municipalities/{municipality}/settings"): "wbb",
     ("POST", "/v1/tokens"): "admin",
@@ -99,7 +101,12 @@ SAMPLE_BODY: dict[tuple[str, str], Any] = {
     ("POST", "/v1/scenarios"): {"scenario": {"horizon_weeks": 0}},
     ("POST", "/v1/tokens/revoke"): {"owner": "Niemand Bekend"},
 }
-UPLOADS = {("POST", "/v1/households/import"), ("POST", "/v1/units/import"), ("POST", "/v1/pool/import")}
+UPLOADS = {
+    ("POST", "/v1/households/import"),
+    ("POST", "/v1/units/import"),
+    ("POST", "/v1/pool/import"),
+    ("POST", "/v1/pipeline/import"),
+}
 WHO = ["none", "revoked", *ROLES, *(f"{role}@Nijmegen" for role in ROLES)]
 
 

@@ -92,4 +92,4 @@ def test_every_rule_speaks_dutch_and_english(rule: Rule) -> None:
     for lang in ("nl", "en"):
         assert "{n}" in rule.counted[lang]
     assert set(rule.for_household.get("nl", {})) == set(rule.for_household.get("en", {}))
-    assert [r.id for r in ALL_RULES] == [*(f"E{k}" for k in range(1, 9)), "B1", "E9"]
+    assert [r.id for r in ALL_RULES] == [*(f"E{k}" for k in range(1, 9)), "B1", "B2", "E9"]

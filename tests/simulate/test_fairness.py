@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from simhelpers import small
 
+from matcher.errors import InputError
 from matcher.simulate.fairness import (
     GROUPINGS,
     MIN_HOUSEHOLDS,
@@ -31,6 +32,9 @@ def _households(
     persons: list[int] | None = None,
     declared: list[int] | None = None,
     gender: list[str] | None = None,
+    adults: list[int] | None = None,
+    children: list[int] | None = None,
+    ex_amv: list[bool] | None = None,
 ) -> Households:
     n = len(koppeling)
     arrival_week = np.array(arrival if arrival is not None else koppeling, dtype=np.int64)
@@ -42,6 +46,9 @@ def _households(
         documents_week=arrival_week.copy(),
         vulnerable=np.zeros(n, dtype=bool),
         gender=np.array(gender or ["M"] * n, dtype=str),
+        adults=np.array(adults or [1] * n, dtype=np.int64),
+        children=np.array(children or [0] * n, dtype=np.int64),
+        ex_amv=np.array(ex_amv or [False] * n, dtype=bool),
     )
 
 
@@ -89,6 +96,7 @@ def test_hand_built_replicate_gives_known_figures() -> None:
         "censored_share": pytest.approx(1 / 6),
         "offered_within_deadline_share": pytest.approx(4 / 6),  # 10 weeks is still in time, 11 is not
         "housed_share": pytest.approx(4 / 6),  # an offer declined is an offer, not a home
+        "housed_persons": 4.0,
     }
     pairs = figures["household_size"]["2-3"]
     assert pairs["households"] == 4 and all(v is None for k, v in pairs.items() if k != "households")
@@ -180,3 +188,55 @@ def test_result_carries_fairness_and_its_csv() -> None:
     rows = list(csv.DictReader(io.StringIO(fairness_csv(result))))
     assert {r["strategy"] for r in rows} == {"all", "optimise", "fifo", "optimise_minus_fifo"}
     assert {r["grouping"] for r in rows} == set(GROUPINGS)
+
+
+def test_household_type_counts_single_women_and_single_parents_once() -> None:
+    """The household_type grouping puts one woman alone in single_woman, one adult with children
+    (whatever the gender) in single_parent, and everyone else (two adults, a man alone) in other;
+    the three counts add up to every household."""
+    households = _households(
+        koppeling=[1] * 12,
+        persons=[1, 1, 1, 1, 1, 3, 3, 2, 2, 2, 2, 1],
+        adults=[1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 1],
+        children=[0, 0, 0, 0, 0, 2, 2, 1, 0, 0, 0, 0],
+        gender=["F", "F", "F", "F", "F", "F", "M", "F", "F", "M", "F", "M"],
+    )
+    codes = group_codes(households)["household_type"]
+    assert codes.tolist() == [0, 0, 0, 0, 0, 1, 1, 1, 2, 2, 2, 2]
+    nothing = _weeks([-1] * 12)
+    figures = replicate_figures(households, nothing, nothing, horizon_weeks=8, deadline_weeks=10)["household_type"]
+    assert {group: figures[group]["households"] for group in figures} == {"single_woman": 5, "single_parent": 3, "other": 4}
+    assert figures["single_woman"]["wait_median_weeks"] == 7.0
+    assert figures["single_parent"]["wait_median_weeks"] is None  # fewer than MIN_HOUSEHOLDS: a small cell
+
+
+def test_simulated_arrivals_hold_both_new_groups() -> None:
+    """The simulation's drawn households include alleengaande vrouwen and eenoudergezinnen, so the
+    household_type figures are not empty by construction."""
+    scenario = small({"horizon_weeks": 12})
+    codes = group_codes(Households.from_world(build_world(scenario, 0)))["household_type"]
+    assert (codes == 0).sum() > 0 and (codes == 1).sum() > 0 and (codes == 2).sum() > 0
+
+
+def test_ex_amv_group_counts_the_persons_housed_for_the_amv_taakstelling() -> None:
+    """The ex_amv grouping puts every household with the mark in yes, the rest in no; housed_persons counts the
+    persons of the group's housed households (what the indicative AMV taakstelling is measured against)."""
+    households = _households(
+        koppeling=[1] * 11,
+        persons=[1, 1, 1, 1, 1, 1, 3, 2, 2, 2, 2],
+        ex_amv=[True] * 6 + [False] * 5,
+    )
+    first_place = _weeks([2, 3, -1, 4, 5, -1, 2, 2, -1, -1, 3])
+    figures = replicate_figures(households, first_place, first_place, horizon_weeks=8, deadline_weeks=10)["ex_amv"]
+    assert figures["yes"]["households"] == 6 and figures["no"]["households"] == 5
+    assert figures["yes"]["housed_persons"] == 4.0
+    assert figures["no"]["housed_persons"] == 3.0 + 2.0 + 2.0
+
+
+def test_scenario_holds_an_indicative_amv_taakstelling() -> None:
+    """taakstelling.amv_persons_per_half_year is read (default 0, none set) and refused below 0 with its field named."""
+    assert small().taakstelling.amv_persons_per_half_year == 0
+    assert small({"taakstelling": {"amv_persons_per_half_year": 69}}).taakstelling.amv_persons_per_half_year == 69
+    with pytest.raises(InputError) as caught:
+        small({"taakstelling": {"amv_persons_per_half_year": -1}})
+    assert "amv_persons_per_half_year" in str(caught.value)

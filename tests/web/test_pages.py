@@ -190,8 +190,8 @@ def test_overzicht_shows_the_charts(site: Site, watched: Watched) -> None:
 def test_scenario_on_wat_als(site: Site, watched: Watched) -> None:
     """An officer runs base and variant (small horizon, two replicates): a variant edited into a
     bad scenario is refused naming the field and starts nothing; the corrected pair runs, both
-    charts show lines with bands per strategy, the comparison table fills, and another KPI
-    redraws the charts."""
+    charts show lines with bands per strategy, the comparison table fills (with rows for alleengaande
+    vrouwen and eenoudergezinnen among the groups), and another KPI redraws the charts."""
     page = login(watched, site, "/wat-als", "officer")
     page.get_by_label("Basis", exact=True).select_option(label="Nijmegen zoals het is")
     page.get_by_label("Variant", exact=True).select_option(label="Half zoveel sociale huurwoningen")
@@ -218,6 +218,9 @@ def test_scenario_on_wat_als(site: Site, watched: Watched) -> None:
     assert fairness.locator("tbody tr").count() >= 5
     assert fairness.locator("thead th", has_text="min FIFO").count() == 1
     assert fairness.locator("tbody tr[data-group='all:all'] td").count() == 4
+    # The groups derived from adults, children and gender have their own rows.
+    assert fairness.locator("tbody tr[data-group='household_type:single_woman'] th").inner_text() == "Alleengaande vrouwen"
+    assert fairness.locator("tbody tr[data-group='household_type:single_parent'] th").inner_text() == "Eenoudergezinnen"
     before = page.locator("svg[data-chart='scenario-base'] title").first.text_content()
     page.get_by_label("Kengetal").select_option("wait_median_weeks")
     assert page.locator("svg[data-chart='scenario-base'] title").first.text_content() != before

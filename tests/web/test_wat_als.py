@@ -3,6 +3,7 @@ figure says in one sentence what it means, and a reload while runs are busy foll
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from web_helpers import Site, Watched, login
@@ -63,3 +64,60 @@ def test_a_reload_while_runs_are_busy_follows_them(site: Site, watched: Watched)
     page.wait_for_selector("body[data-shown]", state="attached", timeout=180_000)
     assert page.locator("#variant-caption").inner_text().startswith("Variant: Half zoveel sociale huurwoningen")
     assert page.locator("#base-caption").inner_text().startswith("Basis: Nijmegen zoals het is")
+
+
+def test_the_coa_pipeline_changes_what_a_run_is_computed_with(site: Site, watched: Watched) -> None:
+    """After an admin uploads the COA's pipeline, Wat-als offers it with what it announces; a pair run with it
+    carries the pipeline in both scenarios, and the page says per run where its koppelingen and the look-ahead's
+    forecast come from (before the upload the choice is not offered)."""
+    page = login(watched, site, "/wat-als", "officer")
+    assert page.locator("#pipeline-field").is_hidden()
+    text = (
+        "pipeline_id,municipality,kind,expected_date,adults,children,households\n"
+        "P-1,Nijmegen,koppeling,2025-03-10,2,2,3\n"
+        "P-2,Nijmegen,amv,2025-03-17,1,0,2\n"
+    )
+    with site.client() as client:
+        stored = client.post(
+            "/v1/pipeline/import", headers=site.auth("admin"), files={"file": ("pipeline.csv", text.encode(), "text/csv")}
+        )
+        assert stored.status_code == 200, stored.text
+    page.reload()
+    page.wait_for_selector("body[data-loaded]", state="attached")
+    assert page.locator("#pipeline-note").inner_text().strip() == "5 huishoudens aangekondigd, tot en met 17 maart 2025"
+    page.get_by_label("Met de pijplijn van het COA").check()
+    run_pair(page, "Nijmegen zoals het is", "Vooruitkijken met bewaking van lang wachten (beleid)", "3", "1")
+    page.wait_for_selector("body[data-shown]", state="attached", timeout=180_000)
+    base = page.locator("#forecast-source [data-source='base']").inner_text()
+    variant = page.locator("#forecast-source [data-source='variant']").inner_text()
+    assert "koppelingen tot en met 17 maart 2025 uit de pijplijn van het COA (5 huishoudens)" in base
+    assert "vooruitkijken" not in base
+    assert variant.endswith("vooruitkijken rekent met de pijplijn en daarna met die aantallen."), variant
+    with site.client() as client:
+        runs = client.get("/v1/scenarios?limit=2", headers=site.auth("officer")).json()["items"]
+        documents = [client.get(f"/v1/scenarios/{r['id']}", headers=site.auth("officer")).json() for r in runs]
+    assert all([i["pipeline_id"] for i in d["scenario"]["inflow"]["pipeline"]] == ["P-1", "P-2"] for d in documents)
+
+
+def test_the_amv_taakstelling_of_a_variant_is_shown_apart(site: Site, watched: Watched) -> None:
+    """A variant with an indicative AMV taakstelling of 69 persons a half year shows it under the figures per group,
+    over the horizon, beside the ex-AMV youngsters housed per way of working; the base without one shows none."""
+    page = login(watched, site, "/wat-als", "officer")
+    page.get_by_label("Basis", exact=True).select_option(label="Nijmegen zoals het is")
+    page.get_by_label("Variant", exact=True).select_option(label="Nijmegen zoals het is")
+    page.get_by_text("Scenario's aanpassen").click()
+    variant = json.loads(page.get_by_label("Variant als JSON").input_value())
+    variant["taakstelling"] = {**variant.get("taakstelling", {}), "amv_persons_per_half_year": 69}
+    page.get_by_label("Variant als JSON").fill(json.dumps(variant))
+    page.get_by_label("Horizon in weken (voor beide)").fill("3")
+    page.get_by_label("Herhalingen").fill("1")
+    page.get_by_role("button", name="Doorrekenen").click()
+    page.wait_for_selector("body[data-shown]", state="attached", timeout=180_000)
+    text = page.locator("#amv-taakstelling").inner_text()
+    assert text.startswith("AMV-taakstelling (indicatief, apart geteld): 69 personen per halfjaar, 8 over deze 3 weken."), text
+    assert "Optimalisatie (engine)" in text and "Volgorde van koppeling (FIFO)" in text
+    assert page.locator("#fairness tbody tr[data-group='ex_amv:yes'] th").inner_text() == "Ex-AMV-jongeren"
+    page.get_by_label("Basisrun").select_option(index=0)
+    page.get_by_label("Variantrun").select_option(index=1)
+    page.get_by_role("button", name="Tonen").click()
+    page.wait_for_function("() => document.getElementById('amv-taakstelling').textContent === ''")

@@ -5,7 +5,7 @@
 
 import { allows, api, follow } from "./api.js";
 import { legend, lineBands } from "./charts.js";
-import { el, errorText, nf, nf0, setStatus, startPage } from "./shell.js";
+import { el, errorText, formatDate, nf, nf0, setStatus, startPage } from "./shell.js";
 import { labelCells } from "./table-tools.js";
 
 const STRATEGIES = {
@@ -28,6 +28,9 @@ const GROUPS = [
   ["gender", "M", "Hoofdaanvrager man"],
   ["koppeling", "before_start", "Gekoppeld voor de start"],
   ["koppeling", "within_horizon", "Gekoppeld tijdens de periode"],
+  ["household_type", "single_woman", "Alleengaande vrouwen"],
+  ["household_type", "single_parent", "Eenoudergezinnen"],
+  ["ex_amv", "yes", "Ex-AMV-jongeren"],
 ];
 const KPIS = {
   persons_housed_cum: ["Personen gehuisvest (opgeteld)", 1],
@@ -59,7 +62,7 @@ const FIGURES = {
 
 const STAGES = { queued: "wacht op zijn beurt", running: "wordt doorgerekend", simulating: "wordt doorgerekend", summarising: "wordt samengevat", done: "klaar", failed: "mislukt", cancelled: "gestopt" };
 
-const state = { presets: [], base: null, variant: null, comparison: null, comparisonError: null, busy: [] };
+const state = { presets: [], base: null, variant: null, comparison: null, comparisonError: null, busy: [], pipeline: [] };
 const status = () => document.getElementById("status");
 
 function bandText(b, scale) {
@@ -106,6 +109,44 @@ function restoreForm() {
   }
   if (!kept) return;
   for (const id of FORM_FIELDS) if (typeof kept[id] === "string") document.getElementById(id).value = kept[id];
+}
+
+/** The COA's pipeline stored in the service, offered as the koppelingen of the weeks it covers. */
+async function loadPipeline() {
+  let items = [];
+  try {
+    items = (await api.get("/v1/pipeline")).items;
+  } catch (_) {
+    items = [];
+  }
+  state.pipeline = items;
+  if (!items.length) return;
+  const households = items.reduce((n, i) => n + i.households, 0);
+  const last = items.map((i) => i.expected_date).sort().at(-1);
+  document.getElementById("pipeline-note").textContent = ` ${nf.format(households)} huishoudens aangekondigd, tot en met ${formatDate(last)}`;
+  document.getElementById("pipeline-field").hidden = false;
+}
+
+/** The scenario with the stored pipeline of its municipality as its inflow.pipeline. */
+function withPipeline(scenario) {
+  const municipality = scenario.vacancies?.municipality || "Nijmegen";
+  const pipeline = state.pipeline
+    .filter((i) => i.municipality === municipality)
+    .map(({ municipality: _, ...item }) => item);
+  return { ...scenario, inflow: { ...(scenario.inflow || {}), pipeline } };
+}
+
+/** Where a run's koppelingen and look-ahead forecast come from, in one Dutch sentence. */
+function sourceText(which, run) {
+  const pipeline = run.scenario?.inflow?.pipeline || [];
+  const looks = (run.scenario?.strategies || []).includes("lookahead");
+  const name = `${which}: ${runName(run)}`;
+  if (!pipeline.length) {
+    return `${name}: koppelingen getrokken met de aantallen per week van het scenario${looks ? "; vooruitkijken rekent met diezelfde aantallen" : ""}.`;
+  }
+  const households = pipeline.reduce((n, i) => n + i.households, 0);
+  const last = pipeline.map((i) => i.expected_date).sort().at(-1);
+  return `${name}: koppelingen tot en met ${formatDate(last)} uit de pijplijn van het COA (${nf.format(households)} huishoudens), daarna getrokken met de aantallen per week van het scenario${looks ? "; vooruitkijken rekent met de pijplijn en daarna met die aantallen" : ""}.`;
 }
 
 /** A scenario run's Dutch name: the label of the example question it came from, else its own name. */
@@ -174,6 +215,10 @@ function renderCharts() {
   });
   const shown = all.find((series) => series.length);
   if (shown) document.getElementById("legend").replaceChildren(legend(shown));
+  const sources = [["Basis", "base", state.base], ["Variant", "variant", state.variant]].filter(([, , run]) => run);
+  document.getElementById("forecast-source").replaceChildren(
+    ...sources.flatMap(([name, key, run], i) => [...(i ? [el("br")] : []), el("span", { "data-source": key, text: sourceText(name, run) })]),
+  );
 }
 
 function renderComparison() {
@@ -208,6 +253,7 @@ function renderFairness() {
   const table = document.getElementById("fairness");
   if (!fairness) {
     table.querySelector("tbody").replaceChildren(el("tr", {}, el("td", { text: "Deze berekening heeft geen cijfers per groep." })));
+    document.getElementById("amv-taakstelling").textContent = "";
     return;
   }
   const strategies = Object.keys(run.result.weekly);
@@ -238,6 +284,17 @@ function renderFairness() {
     }),
   );
   document.getElementById("fairness-caption").textContent = `Variant: ${run.name} (run ${run.id}, ${run.replicates} herhalingen)`;
+  document.getElementById("amv-taakstelling").textContent = amvText(run, strategies);
+}
+
+/** The indicative AMV taakstelling of the variant beside the ex-AMV youngsters housed, per way of working. */
+function amvText(run, strategies) {
+  const target = run.scenario?.taakstelling?.amv_persons_per_half_year || 0;
+  const group = run.result.fairness?.groupings?.ex_amv?.yes;
+  if (!target || !group) return "";
+  const weeks = run.scenario.horizon_weeks;
+  const housed = strategies.map((s) => `${STRATEGIES[s]?.name || s} ${bandText(group[s]?.housed_persons, 1)}`).join("; ");
+  return `AMV-taakstelling (indicatief, apart geteld): ${nf.format(target)} personen per halfjaar, ${nf.format((target * weeks) / 26)} over deze ${weeks} weken. Ex-AMV-jongeren gehuisvest: ${housed}.`;
 }
 
 async function show(baseId, variantId) {
@@ -286,6 +343,10 @@ async function runScenarios(event) {
   }
   const horizon = Number(document.getElementById("horizon").value);
   const replicates = Number(document.getElementById("replicates").value);
+  if (document.getElementById("use-pipeline").checked) {
+    base = withPipeline(base);
+    variant = withPipeline(variant);
+  }
   if (horizon) {
     base.horizon_weeks = horizon;
     variant.horizon_weeks = horizon;
@@ -430,6 +491,7 @@ startPage(async (me) => {
     state.presets = (await (await fetch("/static/scenarios.json")).json()).presets;
     if (allows(me.role, "officer")) {
       fillPresets();
+      await loadPipeline();
       document.getElementById("scenario-form").addEventListener("submit", runScenarios);
     }
     const runs = await fillEarlier();

@@ -31,7 +31,9 @@ export const TERMS = {
   "underoccupancy": "Onderbezetting",
   "preferred": "Voorkeurswijk",
   "own_municipality": "Eigen gemeente",
-  "move_on": "Doorstromer"
+  "move_on": "Doorstromer",
+  "single_woman": "Alleengaande vrouw",
+  "single_parent": "Eenoudergezin"
 };
 export const DECISION_KINDS = {
   "accept": "geaccepteerd",
