@@ -106,6 +106,9 @@ TERM_NAMES_NL = {
     "preferred": "voorkeurswijk",
     "own_municipality": "eigen gemeente",
     "move_on": "doorstromer",
+    "long_wait": "lang wachtend",
+    "long_wait_days": "wachtdagen boven de lange-wachtgrens",
+    "lookahead": "vooruitkijken",
     "single_woman": "alleengaande vrouw",
     "single_parent": "eenoudergezin",
 }

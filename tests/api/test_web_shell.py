@@ -109,3 +109,14 @@ def test_the_pages_words_are_the_services_words() -> None:
     from api import words
 
     assert (HERE / "static" / "js" / "words.js").read_text(encoding="utf-8") == words.javascript(), "run python -m api.words"
+
+
+def test_every_objective_term_has_dutch_words() -> None:
+    """Every term a policy may name reads in Dutch on the pages and in the explanations' tier sentences,
+    never as its English code."""
+    from api import words
+    from matcher.explain.reasons import TERM_NAMES_NL
+    from matcher.input.policy import TERMS
+
+    assert [t for t in TERMS if t not in words.TERMS] == []
+    assert [t for t in TERMS if t not in TERM_NAMES_NL] == []

@@ -32,6 +32,9 @@ export const TERMS = {
   "preferred": "Voorkeurswijk",
   "own_municipality": "Eigen gemeente",
   "move_on": "Doorstromer",
+  "long_wait": "Lang wachtend",
+  "long_wait_days": "Wachtdagen boven de lange-wachtgrens",
+  "lookahead": "Vooruitkijken",
   "single_woman": "Alleengaande vrouw",
   "single_parent": "Eenoudergezin"
 };
