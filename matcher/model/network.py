@@ -158,19 +158,33 @@ def solve_aggregated(
     h_node = 2 + np.arange(n_h)
     p_node = 2 + n_h + np.arange(len(p_codes))
     next_node = 2 + n_h + len(p_codes)
-    pn_keys: dict[tuple[int, int], int] = {}
     non_special = np.flatnonzero(~special)
     p_of_h = np.full(n_h, -1, dtype=np.int64)
     p_of_h[non_special] = p_local.reshape(-1)
-    if not negative_preferred:
-        reach = structure.eligible[np.ix_(p_codes, q_codes)] if len(p_codes) else np.zeros((0, len(q_codes)), bool)
-        for i in np.flatnonzero(has_pref & ~special):
-            p = int(p_of_h[i])
-            reachable = set(q_nbh[reach[p]].tolist())
-            for n in preference_lists[int(households[i])]:
-                if n in reachable and (p, n) not in pn_keys:
-                    pn_keys[(p, n)] = next_node
-                    next_node += 1
+    # Every (household, preferred wijk) entry of a household that goes through its profile, in
+    # household order and then list order; coded as profile * n_nbh + wijk.
+    liker = np.flatnonzero(has_pref & ~special)
+    lists = [preference_lists[int(x)] for x in households[liker].tolist()]
+    pref_i = np.repeat(liker, [len(names) for names in lists]).astype(np.int64)
+    pref_n = np.fromiter((n for names in lists for n in names), dtype=np.int64, count=len(pref_i))
+    n_nbh = max(preferred.n_neighbourhoods, int(pref_n.max(initial=-1)) + 1, int(q_nbh.max(initial=-1)) + 1, 1)
+    pref_code = p_of_h[pref_i] * n_nbh + pref_n
+    if len(p_codes):
+        pi, qi = np.nonzero(structure.eligible[np.ix_(p_codes, q_codes)])
+    else:
+        pi = qi = np.zeros(0, dtype=np.int64)
+    arc_code = pi * n_nbh + q_nbh[qi]  # the (profile, wijk) each profile -> unit profile arc serves
+    by_code = np.argsort(arc_code, kind="stable")
+    sorted_code = arc_code[by_code]
+    if negative_preferred:
+        pn_code = np.zeros(0, dtype=np.int64)
+    else:
+        # A (profile, wijk) node for each preferred wijk the profile can reach, numbered in order of first use.
+        reachable = np.isin(pref_code, sorted_code)
+        first_codes, first_at = np.unique(pref_code[reachable], return_index=True)
+        pn_code = first_codes[np.argsort(first_at, kind="stable")]
+    pn_node_of = next_node + np.arange(len(pn_code), dtype=np.int64)
+    next_node += len(pn_code)
     q_node = next_node + np.arange(len(q_codes))
     u_node = next_node + len(q_codes) + np.arange(n_u)
     nb_node = next_node + len(q_codes) + n_u + np.arange(len(nb_codes))
@@ -194,46 +208,32 @@ def solve_aggregated(
     if len(non_special):
         arcs.add(h_node[non_special], p_node[p_of_h[non_special]], np.ones(len(non_special), np.int64), const(len(non_special)))
     # household -> (profile, preferred neighbourhood)
-    pref_tail, pref_head = [], []
-    for i in np.flatnonzero(has_pref & ~special):
-        for n in preference_lists[int(households[i])]:
-            node = pn_keys.get((int(p_of_h[i]), n))
-            if node is not None:
-                pref_tail.append(h_node[i])
-                pref_head.append(node)
-    if pref_tail:
-        m = len(pref_tail)
-        arcs.add(np.array(pref_tail), np.array(pref_head), np.ones(m, np.int64),
-                 with_extra([np.full(m, -p.preferred, np.int64) for p in parts], np.zeros(m, np.int64)))  # fmt: skip
+    if len(pn_code):
+        pn_sorted = np.argsort(pn_code, kind="stable")
+        where = np.minimum(np.searchsorted(pn_code[pn_sorted], pref_code), len(pn_code) - 1)
+        hit = pn_code[pn_sorted][where] == pref_code
+        m = int(hit.sum())
+        if m:
+            arcs.add(h_node[pref_i[hit]], pn_node_of[pn_sorted[where[hit]]], np.ones(m, np.int64),
+                     with_extra([np.full(m, -p.preferred, np.int64) for p in parts], np.zeros(m, np.int64)))  # fmt: skip
     # profile -> unit profile, and (profile, neighbourhood) -> unit profile in that neighbourhood
     if len(p_codes):
-        pi, qi = np.nonzero(structure.eligible[np.ix_(p_codes, q_codes)])
         size_p = np.bincount(p_of_h[non_special], minlength=len(p_codes))
         values = [
             profile_pair_values(p, structure.household_rep[p_codes[pi]], structure.unit_rep[q_codes[qi]], h, u, policy, preferred)
             for p in parts
         ]
         arcs.add(p_node[pi], q_node[qi], size_p[pi], with_extra([-v for v in values], np.zeros(len(pi), np.int64)))
-        if pn_keys:
-            keys = np.array(list(pn_keys.keys()), dtype=np.int64).reshape(-1, 2)
-            nodes = np.array(list(pn_keys.values()), dtype=np.int64)
-            by_p: dict[int, list[int]] = defaultdict(list)
-            for k, p in enumerate(pi.tolist()):
-                by_p[p].append(k)
-            tails, heads, caps, picks = [], [], [], []
-            for (p, n), node in zip(keys.tolist(), nodes.tolist(), strict=True):
-                for k in by_p.get(p, []):
-                    if q_nbh[qi[k]] == n:
-                        tails.append(node)
-                        heads.append(q_node[qi[k]])
-                        caps.append(size_p[p])
-                        picks.append(k)
-            if picks:
-                sel = np.array(picks)
+        if len(pn_code):
+            # Each (profile, wijk) node reaches the profile's arcs into that wijk, in arc order.
+            lo = np.searchsorted(sorted_code, pn_code, side="left")
+            count = np.searchsorted(sorted_code, pn_code, side="right") - lo
+            sel = by_code[np.repeat(lo, count) + _within(count)]
+            if len(sel):
                 arcs.add(
-                    np.array(tails),
-                    np.array(heads),
-                    np.array(caps),
+                    np.repeat(pn_node_of, count),
+                    q_node[qi[sel]],
+                    size_p[pi[sel]],
                     with_extra([-v[sel] for v in values], np.zeros(len(sel), np.int64)),
                 )
 
@@ -327,6 +327,12 @@ def forced_differences(state: FlowState) -> dict[int, list[int] | None]:
         household: (values if ok else None)
         for household, values, ok in zip(state.households.tolist(), change, placeable.tolist(), strict=True)
     }
+
+
+def _within(counts: IntArray) -> IntArray:
+    """0, 1, ..., c-1 for each count c, concatenated."""
+    offsets: IntArray = np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+    return offsets
 
 
 def _decompose(
