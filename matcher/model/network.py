@@ -29,6 +29,7 @@ from matcher.input.policy import Policy
 from matcher.model import flow
 from matcher.model.terms import PreferredIndex, term_values
 from matcher.rules.arrays import Households, IntArray, Units
+from matcher.rules.eligibility import UNIT_PROFILE
 from matcher.rules.structure import Structure
 
 HOUSEHOLD_TERMS = (
@@ -185,6 +186,13 @@ def solve_aggregated(
         pn_code = first_codes[np.argsort(first_at, kind="stable")]
     pn_node_of = next_node + np.arange(len(pn_code), dtype=np.int64)
     next_node += len(pn_code)
+    values = [
+        profile_pair_values(p, structure.household_rep[p_codes[pi]], structure.unit_rep[q_codes[qi]], h, u, policy, preferred)
+        for p in parts
+    ]
+    c_of_q, class_arcs = _unit_classes(structure, u, q_codes, pi, qi, values)
+    c_node = next_node + np.arange(int(c_of_q.max(initial=-1)) + 1)
+    next_node += len(c_node)
     q_node = next_node + np.arange(len(q_codes))
     u_node = next_node + len(q_codes) + np.arange(n_u)
     nb_node = next_node + len(q_codes) + n_u + np.arange(len(nb_codes))
@@ -219,11 +227,12 @@ def solve_aggregated(
     # profile -> unit profile, and (profile, neighbourhood) -> unit profile in that neighbourhood
     if len(p_codes):
         size_p = np.bincount(p_of_h[non_special], minlength=len(p_codes))
-        values = [
-            profile_pair_values(p, structure.household_rep[p_codes[pi]], structure.unit_rep[q_codes[qi]], h, u, policy, preferred)
-            for p in parts
-        ]
-        arcs.add(p_node[pi], q_node[qi], size_p[pi], with_extra([-v for v in values], np.zeros(len(pi), np.int64)))
+        # profile -> unit class (one arc stands for the profile's arcs to every unit profile of the class),
+        # and unit class -> unit profile
+        ca = class_arcs
+        class_costs = with_extra([-v[ca] for v in values], np.zeros(len(ca), np.int64))
+        arcs.add(p_node[pi[ca]], c_node[c_of_q[qi[ca]]], size_p[pi[ca]], class_costs)
+        arcs.add(c_node[c_of_q], q_node, np.full(len(q_node), n_h, np.int64), const(len(q_node)))
         if len(pn_code):
             # Each (profile, wijk) node reaches the profile's arcs into that wijk, in arc order.
             lo = np.searchsorted(sorted_code, pn_code, side="left")
@@ -288,7 +297,37 @@ def solve_aggregated(
     flows = flow.lexicographic(flow.Network(n_nodes, tail, head, capacity, supply), costs)
     if keep is not None:
         keep.append(FlowState(n_nodes, tail, head, capacity, np.array(costs[: len(parts)]), flows, h_node, households))
-    return _decompose(tail, head, flows, n_h, h_node, u_node, q_node, households, units)
+    return _decompose(tail, head, flows, h_node, u_node, households, units)
+
+
+def _unit_classes(
+    structure: Structure, u: Units, q_codes: IntArray, pi: IntArray, qi: IntArray, values: list[IntArray]
+) -> tuple[IntArray, IntArray]:
+    """Unit profiles that differ only in their wijk, grouped into classes: (class of each unit profile, the
+    profile -> unit profile arcs that stand for their class).
+
+    Eligibility and the profile-pair values normally do not read the wijk (the preferred bonus has its own
+    nodes), so a household profile reaches every unit profile of a class alike, at the same value, and one
+    arc to the class replaces one arc per wijk. Checked on the arcs themselves: if any class is not alike
+    for some household profile, every unit profile is a class of its own.
+    """
+    reps = structure.unit_rep[q_codes]
+    columns = [np.asarray(getattr(u, name))[reps].reshape(len(reps), -1) for name in UNIT_PROFILE]
+    key = np.concatenate(columns, axis=1).astype(np.int64) if columns else np.zeros((len(reps), 0), np.int64)
+    _, c_of_q = np.unique(key, axis=0, return_inverse=True)
+    c_of_q = c_of_q.reshape(-1).astype(np.int64)
+    n_c = int(c_of_q.max(initial=-1)) + 1
+    own = np.arange(len(q_codes), dtype=np.int64)
+    if len(pi) == 0 or n_c == len(q_codes):
+        return own, np.arange(len(pi), dtype=np.int64)
+    arc_key = pi * n_c + c_of_q[qi]
+    first_keys, first, inverse, count = np.unique(arc_key, return_index=True, return_inverse=True, return_counts=True)
+    size = np.bincount(c_of_q, minlength=n_c)
+    alike = bool((count == size[first_keys % n_c]).all())
+    alike = alike and all(bool((v == v[first][inverse.reshape(-1)]).all()) for v in values)
+    if not alike:
+        return own, np.arange(len(pi), dtype=np.int64)
+    return c_of_q, first.astype(np.int64)
 
 
 @dataclass(frozen=True)
@@ -339,48 +378,46 @@ def _decompose(
     tail: IntArray,
     head: IntArray,
     flows: IntArray,
-    n_h: int,
     h_node: IntArray,
     u_node: IntArray,
-    q_node: IntArray,
     households: IntArray,
     units: IntArray,
 ) -> tuple[IntArray, IntArray]:
-    """Turn arc flows into (household, unit) pairs, in a fixed order."""
+    """Turn arc flows into (household, unit) pairs, in a fixed order.
+
+    Nodes are numbered along the network (households, profiles, preferred wijken, unit classes,
+    unit profiles, units), so taking the middle nodes in number order sees every household
+    arrive before it moves on: each node passes its households, in id order, to its arcs in
+    order of their head (a unit takes as many as its arc carries).
+    """
     used = flows > 0
     t, hd, f = tail[used], head[used], flows[used]
     first_h, last_h = int(h_node[0]), int(h_node[-1])
     first_u, last_u = int(u_node[0]), int(u_node[-1])
-    first_q, last_q = (int(q_node[0]), int(q_node[-1])) if len(q_node) else (0, -1)
     pairs_h: list[int] = []
     pairs_u: list[int] = []
-    into: dict[int, list[int]] = defaultdict(list)  # middle node -> households (local), id order
+    queue: dict[int, list[int]] = defaultdict(list)  # middle node -> households (local) that arrived
     outof: dict[int, list[tuple[int, int]]] = defaultdict(list)  # middle node -> (head, flow)
-    q_units: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for a, b, amount in zip(t.tolist(), hd.tolist(), f.tolist(), strict=True):
         if first_h <= a <= last_h:
             if first_u <= b <= last_u:
                 pairs_h.append(a - first_h)
                 pairs_u.append(b - first_u)
             elif b > 1:
-                into[b].append(a - first_h)
-        elif first_q <= a <= last_q and first_u <= b <= last_u:
-            q_units[a].append((b - first_u, amount))
-        elif a > last_h and first_q <= b <= last_q:
+                queue[b].append(a - first_h)
+        elif last_h < a < first_u:
             outof[a].append((b, amount))
-    q_households: dict[int, list[int]] = defaultdict(list)
-    for node in sorted(into):
-        queue = sorted(into[node])
+    for node in sorted(outof):
+        arrived = sorted(queue.pop(node, []))
         position = 0
-        for q, amount in sorted(outof[node]):
-            q_households[q].extend(queue[position : position + amount])
+        for b, amount in sorted(outof[node]):
+            moving = arrived[position : position + amount]
             position += amount
-    for q in sorted(q_households):
-        slots = [unit for unit, amount in sorted(q_units[q]) for _ in range(amount)]
-        for household, unit in zip(sorted(q_households[q]), slots, strict=False):
-            pairs_h.append(household)
-            pairs_u.append(unit)
+            if first_u <= b <= last_u:
+                pairs_h.extend(moving)
+                pairs_u.extend([b - first_u] * len(moving))
+            else:
+                queue[b].extend(moving)
     local_h = np.array(pairs_h, dtype=np.int64)
     local_u = np.array(pairs_u, dtype=np.int64)
-    del n_h
     return households[local_h], units[local_u]
