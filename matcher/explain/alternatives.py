@@ -200,14 +200,22 @@ class _NextHouseholds:
             for p, (best, _) in best_two.items():
                 members[p, : len(best)] = best
             qj, pj = np.nonzero(s.eligible[:, needed_q].T)  # grouped by unit profile
+            has_member = members[pj, 0] >= 0
+            qj, pj = qj[has_member], pj[has_member]
             # Values without the bonus, once per (household profile, unit profile): a member that
             # prefers the wijk is also among the likers below, with the bonus, and that entry ranks first.
             profile_values = base_values(prep, s.household_rep[pj], s.unit_rep[needed_q[qj]])
-            q_all = np.repeat(needed_q[qj], 2)
-            h_all = members[pj].reshape(-1)
-            kept = h_all >= 0
-            q_all, h_all = q_all[kept], h_all[kept]
-            values = np.repeat(profile_values, 2, axis=1)[:, kept] + household_part[:, h_all]
+            # The best two of all these are the best two of the profiles' first members, or the first
+            # and the second member of the leading profile: three entries per unit profile at most.
+            leader_values = profile_values + household_part[:, members[pj, 0]]
+            top = grouped_top_indices(qj, members[pj, 0], leader_values, 2)
+            lead = top[np.r_[True, qj[top][1:] != qj[top][:-1]]] if len(top) else top
+            lead = lead[members[pj[lead], 1] >= 0]
+            q_all = np.concatenate([needed_q[qj[top]], needed_q[qj[lead]]])
+            h_all = np.concatenate([members[pj[top], 0], members[pj[lead], 1]])
+            values = np.concatenate(
+                [leader_values[:, top], profile_values[:, lead] + household_part[:, members[pj[lead], 1]]], axis=1
+            )
             liked_h, liked_q = self._likers(needed_q)
             # Households preferring the wijk join with the bonus; a household in both keeps that entry.
             plain = np.r_[np.zeros(len(liked_q), dtype=np.int64), np.ones(len(q_all), dtype=np.int64)]
