@@ -133,11 +133,41 @@ def solve_aggregated(
 
     A list given as ``keep`` receives the solved network (see ``forced_differences``).
     """
-    stable = previous_unit is not None
-    n_tiers = len(parts) + 1 + stable  # the tie-break is the last tier
     if len(households) == 0 or len(units) == 0:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty
+    # Built in its own function, so its working arrays are freed before the solver runs.
+    net, costs, h_node, u_node = _build_network(
+        households, units, unit_capacity, cap_left, structure, parts, tie_h, tie_u, h, u, policy, preferred,
+        preference_lists, previous_unit,
+    )  # fmt: skip
+    flows = flow.lexicographic(net, costs)
+    if keep is not None:
+        keep.append(
+            FlowState(net.n_nodes, net.tail, net.head, net.capacity, np.array(costs[: len(parts)]), flows, h_node, households)
+        )
+    return _decompose(net.tail, net.head, flows, h_node, u_node, households, units)
+
+
+def _build_network(
+    households: IntArray,
+    units: IntArray,
+    unit_capacity: IntArray,
+    cap_left: IntArray,
+    structure: Structure,
+    parts: list[TierParts],
+    tie_h: IntArray,
+    tie_u: IntArray,
+    h: Households,
+    u: Units,
+    policy: Policy,
+    preferred: PreferredIndex,
+    preference_lists: list[tuple[int, ...]],
+    previous_unit: IntArray | None = None,
+) -> tuple[flow.Network, list[IntArray], IntArray, IntArray]:
+    """The aggregated network: arcs, costs per tier (policy tiers, stability, tie-break), household and unit nodes."""
+    stable = previous_unit is not None
+    n_tiers = len(parts) + 1 + stable  # the tie-break is the last tier
     negative_preferred = any(p.preferred < 0 for p in parts)
     excluded = set(structure.excluded_household.tolist())
     has_pref = np.array([bool(preference_lists[x]) for x in households], dtype=bool)
@@ -294,10 +324,7 @@ def solve_aggregated(
     costs = [np.concatenate([block[k] for block in arcs.costs]) for k in range(n_tiers)]
     supply = np.zeros(n_nodes, dtype=np.int64)
     supply[0], supply[1] = n_h, -n_h
-    flows = flow.lexicographic(flow.Network(n_nodes, tail, head, capacity, supply), costs)
-    if keep is not None:
-        keep.append(FlowState(n_nodes, tail, head, capacity, np.array(costs[: len(parts)]), flows, h_node, households))
-    return _decompose(tail, head, flows, h_node, u_node, households, units)
+    return flow.Network(n_nodes, tail, head, capacity, supply), costs, h_node, u_node
 
 
 def _unit_classes(

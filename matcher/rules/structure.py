@@ -17,6 +17,8 @@ from matcher.input.policy import Policy
 from matcher.rules.arrays import BoolArray, Households, IntArray, Units
 from matcher.rules.eligibility import HOUSEHOLD_PROFILE, UNIT_PROFILE, expand_profile_pairs, profiles, rule_masks
 
+_BLOCK_CELLS = 1 << 21  # (household profile, unit profile) cells per block of rule evaluations
+
 
 @dataclass(frozen=True)
 class Structure:
@@ -80,10 +82,12 @@ def build_structure(h: Households, u: Units, policy: Policy, excluded_pairs: Seq
     """Group households and units into profiles and evaluate E1-E8 on the profiles."""
     h_rep, h_prof = profiles(h, HOUSEHOLD_PROFILE)
     u_rep, u_prof = profiles(u, (*UNIT_PROFILE, "neighbourhood"))
-    if len(h_rep) and len(u_rep):
-        eligible = np.logical_and.reduce(rule_masks(h, u, policy, h_rep, u_rep))
-    else:
-        eligible = np.zeros((len(h_rep), len(u_rep)), dtype=bool)
+    eligible = np.zeros((len(h_rep), len(u_rep)), dtype=bool)
+    # A block of household profiles at a time: the rules' working arrays stay small.
+    block = max(1, _BLOCK_CELLS // max(len(u_rep), 1))
+    for start in range(0, len(h_rep) if len(u_rep) else 0, block):
+        rows = h_rep[start : start + block]
+        eligible[start : start + len(rows)] = np.logical_and.reduce(rule_masks(h, u, policy, rows, u_rep))
     ex_h: list[int] = []
     ex_u: list[int] = []
     if excluded_pairs:
