@@ -44,6 +44,8 @@ HOUSEHOLD_TERMS = (
 )
 UNIT_TERMS = ("temporary",)
 PROFILE_TERMS = ("underoccupancy", "own_municipality", "lookahead")
+# The unit fields the profile terms read (the look-ahead reads its own unit classes, see lookahead.py).
+PROFILE_UNIT_FIELDS = ("max_occupants", "shared", "municipality")
 
 
 @dataclass(frozen=True)
@@ -192,6 +194,10 @@ def _build_network(
     non_special = np.flatnonzero(~special)
     p_of_h = np.full(n_h, -1, dtype=np.int64)
     p_of_h[non_special] = p_local.reshape(-1)
+    # Unit profiles that differ only in their wijk form a class; eligibility per (profile, class).
+    sub = structure.eligible[np.ix_(p_codes, q_codes)]
+    c_of_q, c_first = _unit_classes(structure, u, preferred, q_codes, sub)
+    pi, ci = np.nonzero(sub[:, c_first])  # by profile, then class
     # Every (household, preferred wijk) entry of a household that goes through its profile, in
     # household order and then list order; coded as profile * n_nbh + wijk.
     liker = np.flatnonzero(has_pref & ~special)
@@ -200,28 +206,27 @@ def _build_network(
     pref_n = np.fromiter((n for names in lists for n in names), dtype=np.int64, count=len(pref_i))
     n_nbh = max(preferred.n_neighbourhoods, int(pref_n.max(initial=-1)) + 1, int(q_nbh.max(initial=-1)) + 1, 1)
     pref_code = p_of_h[pref_i] * n_nbh + pref_n
-    if len(p_codes):
-        pi, qi = np.nonzero(structure.eligible[np.ix_(p_codes, q_codes)])
-    else:
-        pi = qi = np.zeros(0, dtype=np.int64)
-    arc_code = pi * n_nbh + q_nbh[qi]  # the (profile, wijk) each profile -> unit profile arc serves
-    by_code = np.argsort(arc_code, kind="stable")
-    sorted_code = arc_code[by_code]
     if negative_preferred:
-        pn_code = np.zeros(0, dtype=np.int64)
-    else:
-        # A (profile, wijk) node for each preferred wijk the profile can reach, numbered in order of first use.
-        reachable = np.isin(pref_code, sorted_code)
-        first_codes, first_at = np.unique(pref_code[reachable], return_index=True)
-        pn_code = first_codes[np.argsort(first_at, kind="stable")]
+        pref_code = pref_code[:0]
+    # A (profile, wijk) node for each preferred wijk the profile can reach, numbered in order of first use,
+    # with an arc to each eligible unit profile in that wijk (by unit profile).
+    first_codes, first_at = np.unique(pref_code, return_index=True)
+    wanted = first_codes[np.argsort(first_at, kind="stable")]
+    by_nbh = np.argsort(q_nbh, kind="stable")
+    lo = np.searchsorted(q_nbh[by_nbh], wanted % n_nbh, side="left")
+    count = np.searchsorted(q_nbh[by_nbh], wanted % n_nbh, side="right") - lo
+    pn_q = by_nbh[np.repeat(lo, count) + _within(count)]
+    pn_p = np.repeat(wanted // n_nbh, count)
+    pn_which = np.repeat(np.arange(len(wanted)), count)
+    ok = sub[pn_p, pn_q] if len(pn_q) else np.zeros(0, dtype=bool)
+    pn_q, pn_p, pn_which = pn_q[ok], pn_p[ok], pn_which[ok]
+    reached = np.zeros(len(wanted), dtype=bool)
+    reached[pn_which] = True
+    pn_code = wanted[reached]
+    renumber = np.cumsum(reached) - 1
     pn_node_of = next_node + np.arange(len(pn_code), dtype=np.int64)
     next_node += len(pn_code)
-    values = [
-        profile_pair_values(p, structure.household_rep[p_codes[pi]], structure.unit_rep[q_codes[qi]], h, u, policy, preferred)
-        for p in parts
-    ]
-    c_of_q, class_arcs = _unit_classes(structure, u, q_codes, pi, qi, values)
-    c_node = next_node + np.arange(int(c_of_q.max(initial=-1)) + 1)
+    c_node = next_node + np.arange(len(c_first))
     next_node += len(c_node)
     q_node = next_node + np.arange(len(q_codes))
     u_node = next_node + len(q_codes) + np.arange(n_u)
@@ -259,22 +264,18 @@ def _build_network(
         size_p = np.bincount(p_of_h[non_special], minlength=len(p_codes))
         # profile -> unit class (one arc stands for the profile's arcs to every unit profile of the class),
         # and unit class -> unit profile
-        ca = class_arcs
-        class_costs = with_extra([-v[ca] for v in values], np.zeros(len(ca), np.int64))
-        arcs.add(p_node[pi[ca]], c_node[c_of_q[qi[ca]]], size_p[pi[ca]], class_costs)
+
+        def costs_of(profile: IntArray, unit_profile: IntArray) -> list[IntArray]:
+            hr, ur = structure.household_rep[p_codes[profile]], structure.unit_rep[q_codes[unit_profile]]
+            return with_extra(
+                [-profile_pair_values(p, hr, ur, h, u, policy, preferred) for p in parts], np.zeros(len(hr), np.int64)
+            )
+
+        arcs.add(p_node[pi], c_node[ci], size_p[pi], costs_of(pi, c_first[ci]))
         arcs.add(c_node[c_of_q], q_node, np.full(len(q_node), n_h, np.int64), const(len(q_node)))
-        if len(pn_code):
-            # Each (profile, wijk) node reaches the profile's arcs into that wijk, in arc order.
-            lo = np.searchsorted(sorted_code, pn_code, side="left")
-            count = np.searchsorted(sorted_code, pn_code, side="right") - lo
-            sel = by_code[np.repeat(lo, count) + _within(count)]
-            if len(sel):
-                arcs.add(
-                    np.repeat(pn_node_of, count),
-                    q_node[qi[sel]],
-                    size_p[pi[sel]],
-                    with_extra([-v[sel] for v in values], np.zeros(len(sel), np.int64)),
-                )
+        if len(pn_q):
+            # (profile, wijk) -> each eligible unit profile in that wijk, at the profile-pair value
+            arcs.add(pn_node_of[renumber[pn_which]], q_node[pn_q], size_p[pn_p], costs_of(pn_p, pn_q))
 
     # special households: explicit arcs to their eligible units
     def pair_costs(eh: IntArray, eu: IntArray) -> list[IntArray]:
@@ -328,33 +329,27 @@ def _build_network(
 
 
 def _unit_classes(
-    structure: Structure, u: Units, q_codes: IntArray, pi: IntArray, qi: IntArray, values: list[IntArray]
+    structure: Structure, u: Units, preferred: PreferredIndex, q_codes: IntArray, sub: npt.NDArray[np.bool_]
 ) -> tuple[IntArray, IntArray]:
-    """Unit profiles that differ only in their wijk, grouped into classes: (class of each unit profile, the
-    profile -> unit profile arcs that stand for their class).
+    """Unit profiles that differ only in their wijk, grouped into classes: (class of each unit profile,
+    the first unit profile of each class).
 
-    Eligibility and the profile-pair values normally do not read the wijk (the preferred bonus has its own
-    nodes), so a household profile reaches every unit profile of a class alike, at the same value, and one
-    arc to the class replaces one arc per wijk. Checked on the arcs themselves: if any class is not alike
-    for some household profile, every unit profile is a class of its own.
+    A class shares every field the rules read apart from the wijk, and every field the profile-pair
+    terms read, so one arc from a household profile to the class, at one value, stands for its arcs
+    to every unit profile of the class (the preferred bonus has its own nodes). Eligibility is
+    checked on the matrix itself: if a rule reads the wijk, every unit profile is a class of its own.
     """
     reps = structure.unit_rep[q_codes]
-    columns = [np.asarray(getattr(u, name))[reps].reshape(len(reps), -1) for name in UNIT_PROFILE]
-    key = np.concatenate(columns, axis=1).astype(np.int64) if columns else np.zeros((len(reps), 0), np.int64)
-    _, c_of_q = np.unique(key, axis=0, return_inverse=True)
+    columns = [np.asarray(getattr(u, name))[reps].reshape(len(reps), -1) for name in (*UNIT_PROFILE, *PROFILE_UNIT_FIELDS)]
+    if preferred.lookahead is not None:
+        columns.append(preferred.lookahead.unit[reps].reshape(-1, 1))
+    key = np.concatenate(columns, axis=1).astype(np.int64)
+    _, c_first, c_of_q = np.unique(key, axis=0, return_index=True, return_inverse=True)
     c_of_q = c_of_q.reshape(-1).astype(np.int64)
-    n_c = int(c_of_q.max(initial=-1)) + 1
     own = np.arange(len(q_codes), dtype=np.int64)
-    if len(pi) == 0 or n_c == len(q_codes):
-        return own, np.arange(len(pi), dtype=np.int64)
-    arc_key = pi * n_c + c_of_q[qi]
-    first_keys, first, inverse, count = np.unique(arc_key, return_index=True, return_inverse=True, return_counts=True)
-    size = np.bincount(c_of_q, minlength=n_c)
-    alike = bool((count == size[first_keys % n_c]).all())
-    alike = alike and all(bool((v == v[first][inverse.reshape(-1)]).all()) for v in values)
-    if not alike:
-        return own, np.arange(len(pi), dtype=np.int64)
-    return c_of_q, first.astype(np.int64)
+    if len(c_first) == len(q_codes) or not bool((sub == sub[:, c_first[c_of_q]]).all()):
+        return own, own
+    return c_of_q, c_first.astype(np.int64)
 
 
 @dataclass(frozen=True)
