@@ -46,6 +46,7 @@ UNIT_TERMS = ("temporary",)
 PROFILE_TERMS = ("underoccupancy", "own_municipality", "lookahead")
 # The unit fields the profile terms read (the look-ahead reads its own unit classes, see lookahead.py).
 PROFILE_UNIT_FIELDS = ("max_occupants", "shared", "municipality")
+PROFILE_HOUSEHOLD_FIELDS = ("future", "municipality")
 
 
 @dataclass(frozen=True)
@@ -182,6 +183,9 @@ def _build_network(
     up = structure.unit_profile[units]
     p_codes, p_local = np.unique(hp[~special], return_inverse=True)
     q_codes, q_local = np.unique(up, return_inverse=True)
+    # Household profiles alike for every unit profile share one node (see ``_household_groups``).
+    g_of_p, g_first = _household_groups(structure, h, preferred, p_codes, q_codes)
+    p_codes, p_local = p_codes[g_first], g_of_p[p_local.reshape(-1)]
     unit_nbh = u.neighbourhood[units]
     capped = cap_left[unit_nbh] >= 0
     nb_codes, nb_local = np.unique(unit_nbh[capped], return_inverse=True)
@@ -326,6 +330,34 @@ def _build_network(
     supply = np.zeros(n_nodes, dtype=np.int64)
     supply[0], supply[1] = n_h, -n_h
     return flow.Network(n_nodes, tail, head, capacity, supply), costs, h_node, u_node
+
+
+def _household_groups(
+    structure: Structure, h: Households, preferred: PreferredIndex, p_codes: IntArray, q_codes: IntArray
+) -> tuple[IntArray, IntArray]:
+    """Household profiles that may have the same unit profiles and read alike in every profile-pair term,
+    grouped: (group of each profile, the first profile of each group).
+
+    Profiles differ in fields that only some rules read (say, a need that every unit here meets), so
+    several profiles can be interchangeable in this week's network; one node then stands for all.
+    """
+    if len(p_codes) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    reps = structure.household_rep[p_codes]
+    rows = np.packbits(structure.eligible[np.ix_(p_codes, q_codes)], axis=1)
+    columns = [rows.astype(np.int64)] + [
+        np.asarray(getattr(h, name))[reps].reshape(len(reps), -1) for name in PROFILE_HOUSEHOLD_FIELDS
+    ]
+    if preferred.lookahead is not None:
+        columns.append(preferred.lookahead.household[reps].reshape(-1, 1))
+    key = np.concatenate(columns, axis=1).astype(np.int64)
+    _, first, group = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    # Groups numbered in the order of their first profile, so node order follows profile order.
+    order = np.argsort(first, kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank[group.reshape(-1)], first[order].astype(np.int64)
 
 
 def _unit_classes(
