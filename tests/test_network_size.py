@@ -28,6 +28,13 @@ def _one_class_per_unit_profile(*args: Any) -> tuple[np.ndarray, np.ndarray]:
     return own, own
 
 
+def _one_group_per_household_profile(*args: Any) -> tuple[np.ndarray, np.ndarray]:
+    """What the network was before household groups: every household profile its own node."""
+    p_codes = args[3]
+    own = np.arange(len(p_codes), dtype=np.int64)
+    return own, own
+
+
 def _check_pairs(prep: Prepared, solution: Solution) -> None:
     s = prep.structure
     assert len(np.unique(solution.household)) == len(solution.household)
@@ -37,12 +44,16 @@ def _check_pairs(prep: Prepared, solution: Solution) -> None:
 
 
 @pytest.mark.parametrize(("profile", "seed"), [("nijmegen-week", 2), ("regional", 1)])
-def test_unit_classes_keep_every_tier(profile: str, seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Unit profiles that differ only in their wijk share one class node: the network has fewer arcs than with
-    one node per unit profile, and the proposal is as good in every policy tier and in the tie-break."""
+@pytest.mark.parametrize("patched", [("_unit_classes",), ("_household_groups",), ("_unit_classes", "_household_groups")])
+def test_unit_classes_keep_every_tier(profile: str, seed: int, patched: tuple[str, ...], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unit profiles that differ only in their wijk share one class node, and household profiles alike for
+    every unit profile share one node: the network has fewer arcs than with one node per profile, and the
+    proposal is as good in every policy tier and in the tie-break."""
     prep = _prepared(profile, seed)
     with_classes = optimise(prep)
-    monkeypatch.setattr(network, "_unit_classes", _one_class_per_unit_profile)
+    plain = {"_unit_classes": _one_class_per_unit_profile, "_household_groups": _one_group_per_household_profile}
+    for name in patched:
+        monkeypatch.setattr(network, name, plain[name])
     without = optimise(prep)
     assert with_classes.flow_state is not None and without.flow_state is not None
     assert len(with_classes.flow_state.tail) < len(without.flow_state.tail)
