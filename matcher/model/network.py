@@ -1,20 +1,22 @@
-"""The aggregated flow network: households -> profiles -> unit profiles -> units.
+"""The aggregated flow network: households -> profiles -> unit classes -> unit profiles -> units.
 
 A pair's value in a tier splits into a household part, a unit part, a part that depends
 only on the two profiles (underoccupancy, own municipality, look-ahead) and the preferred-
 neighbourhood bonus. So households need not connect to every eligible unit: each
-household connects to its profile node, a profile node to every eligible unit profile,
-a unit profile to its units. Households with preferences reach their preferred
+household connects to its profile node, a profile node to every eligible unit class (the
+unit profiles that differ only in their wijk), a class to its unit profiles, a unit
+profile to its units. Household profiles that are alike for every unit profile and every
+profile-pair term share one node. Households with preferences reach their preferred
 neighbourhoods through extra (profile, neighbourhood) nodes that carry the bonus. A
 household with an excluded pair (or with preferences under a negative preferred weight)
 keeps explicit arcs to its units. At national scale this turns ~30 million pair arcs
-into ~2 million.
+into under a million.
 
-After the lexicographic flow, the flow is split back into pairs deterministically:
-households in id order take the profile arcs in profile order, and units in id order.
-Every such split has the same value in every tier, because within a profile node all
-households are interchangeable for every term the network does not carry on their own
-arcs.
+After the lexicographic flow, the flow is split back into pairs deterministically: each
+middle node, in node order, passes the households that reached it, in id order, to its
+arcs in order of their head. Every such split has the same value in every tier, because
+within a profile node all households are interchangeable for every term the network does
+not carry on their own arcs.
 """
 
 from __future__ import annotations
