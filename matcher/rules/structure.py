@@ -53,9 +53,15 @@ class Structure:
         """Number of eligible units per household and eligible households per unit."""
         h_sizes = np.bincount(self.household_profile, minlength=self.eligible.shape[0])
         u_sizes = np.bincount(self.unit_profile, minlength=self.eligible.shape[1])
-        matrix = self.eligible.astype(np.int64)
-        per_household = (matrix @ u_sizes)[self.household_profile]
-        per_unit = (h_sizes @ matrix)[self.unit_profile]
+        per_p = np.zeros(self.eligible.shape[0], dtype=np.int64)
+        per_q = np.zeros(self.eligible.shape[1], dtype=np.int64)
+        block = max(1, _BLOCK_CELLS // max(self.eligible.shape[1], 1))
+        for start in range(0, self.eligible.shape[0], block):  # no integer copy of the whole matrix
+            matrix = self.eligible[start : start + block].astype(np.int64)
+            per_p[start : start + len(matrix)] = matrix @ u_sizes
+            per_q += h_sizes[start : start + len(matrix)] @ matrix
+        per_household = per_p[self.household_profile]
+        per_unit = per_q[self.unit_profile]
         np.subtract.at(per_household, self.excluded_household, 1)
         np.subtract.at(per_unit, self.excluded_unit, 1)
         return per_household.astype(np.int64), per_unit.astype(np.int64)
