@@ -49,6 +49,7 @@ def test_unit_classes_keep_every_tier(profile: str, seed: int, patched: tuple[st
     """Unit profiles that differ only in their wijk share one class node, and household profiles alike for
     every unit profile share one node: the network has fewer arcs than with one node per profile, and the
     proposal is as good in every policy tier and in the tie-break."""
+    monkeypatch.setattr(network, "_AGGREGATE_ABOVE", 0)  # share nodes however small the week
     prep = _prepared(profile, seed)
     with_classes = optimise(prep)
     plain = {"_unit_classes": _one_class_per_unit_profile, "_household_groups": _one_group_per_household_profile}
@@ -64,10 +65,14 @@ def test_unit_classes_keep_every_tier(profile: str, seed: int, patched: tuple[st
 
 
 @pytest.mark.parametrize(("profile", "seed"), [("nijmegen-week", 2), ("regional", 1)])
-def test_pairs_are_worth_what_the_flow_is_worth(profile: str, seed: int) -> None:
+@pytest.mark.parametrize("aggregate_above", [0, 10**12])
+def test_pairs_are_worth_what_the_flow_is_worth(
+    profile: str, seed: int, aggregate_above: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The split of the flow into pairs (through profiles, preferred-wijk nodes, unit classes and unit
-    profiles) loses nothing: in every policy tier the pairs' value equals the solved flow's value, and
-    households that prefer a wijk are placed in one."""
+    profiles, with nodes shared between alike profiles or not) loses nothing: in every policy tier the
+    pairs' value equals the solved flow's value, and households that prefer a wijk are placed in one."""
+    monkeypatch.setattr(network, "_AGGREGATE_ABOVE", aggregate_above)
     prep = _prepared(profile, seed)
     solution = optimise(prep)
     state = solution.flow_state

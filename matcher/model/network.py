@@ -49,6 +49,10 @@ PROFILE_TERMS = ("underoccupancy", "own_municipality", "lookahead")
 # The unit fields the profile terms read (the look-ahead reads its own unit classes, see lookahead.py).
 PROFILE_UNIT_FIELDS = ("max_occupants", "shared", "municipality")
 PROFILE_HOUSEHOLD_FIELDS = ("future", "municipality")
+# Above this many (household profile, unit profile) cells a week shares nodes between alike profiles.
+# That changes which of equally good households takes which of equally good homes (never a tier
+# value), so weeks below it keep one node per profile and the answers they always had.
+_AGGREGATE_ABOVE = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -186,8 +190,12 @@ def _build_network(
     p_codes, p_local = np.unique(hp[~special], return_inverse=True)
     q_codes, q_local = np.unique(up, return_inverse=True)
     # Household profiles alike for every unit profile share one node (see ``_household_groups``).
-    g_of_p, g_first = _household_groups(structure, h, preferred, p_codes, q_codes)
-    p_codes, p_local = p_codes[g_first], g_of_p[p_local.reshape(-1)]
+    # A large week shares nodes between household profiles alike for every unit profile (see
+    # ``_household_groups``) and between unit profiles that differ only in their wijk (``_unit_classes``).
+    aggregate = len(p_codes) * len(q_codes) > _AGGREGATE_ABOVE
+    if aggregate:
+        g_of_p, g_first = _household_groups(structure, h, preferred, p_codes, q_codes)
+        p_codes, p_local = p_codes[g_first], g_of_p[p_local.reshape(-1)]
     unit_nbh = u.neighbourhood[units]
     capped = cap_left[unit_nbh] >= 0
     nb_codes, nb_local = np.unique(unit_nbh[capped], return_inverse=True)
@@ -202,7 +210,11 @@ def _build_network(
     p_of_h[non_special] = p_local.reshape(-1)
     # Unit profiles that differ only in their wijk form a class; eligibility per (profile, class).
     sub = structure.eligible[np.ix_(p_codes, q_codes)]
-    c_of_q, c_first = _unit_classes(structure, u, preferred, q_codes, sub)
+    if aggregate:
+        c_of_q, c_first = _unit_classes(structure, u, preferred, q_codes, sub)
+    else:
+        c_of_q = c_first = np.arange(len(q_codes), dtype=np.int64)
+    classes = len(c_first) < len(q_codes)  # else profiles connect to unit profiles directly
     pi, ci = np.nonzero(sub[:, c_first])  # by profile, then class
     # Every (household, preferred wijk) entry of a household that goes through its profile, in
     # household order and then list order; coded as profile * n_nbh + wijk.
@@ -232,7 +244,7 @@ def _build_network(
     renumber = np.cumsum(reached) - 1
     pn_node_of = next_node + np.arange(len(pn_code), dtype=np.int64)
     next_node += len(pn_code)
-    c_node = next_node + np.arange(len(c_first))
+    c_node = next_node + np.arange(len(c_first) if classes else 0)
     next_node += len(c_node)
     q_node = next_node + np.arange(len(q_codes))
     u_node = next_node + len(q_codes) + np.arange(n_u)
@@ -277,8 +289,11 @@ def _build_network(
                 [-profile_pair_values(p, hr, ur, h, u, policy, preferred) for p in parts], np.zeros(len(hr), np.int64)
             )
 
-        arcs.add(p_node[pi], c_node[ci], size_p[pi], costs_of(pi, c_first[ci]))
-        arcs.add(c_node[c_of_q], q_node, np.full(len(q_node), n_h, np.int64), const(len(q_node)))
+        if classes:
+            arcs.add(p_node[pi], c_node[ci], size_p[pi], costs_of(pi, c_first[ci]))
+            arcs.add(c_node[c_of_q], q_node, np.full(len(q_node), n_h, np.int64), const(len(q_node)))
+        else:
+            arcs.add(p_node[pi], q_node[ci], size_p[pi], costs_of(pi, ci))
         if len(pn_q):
             # (profile, wijk) -> each eligible unit profile in that wijk, at the profile-pair value
             arcs.add(pn_node_of[renumber[pn_which]], q_node[pn_q], size_p[pn_p], costs_of(pn_p, pn_q))
