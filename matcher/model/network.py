@@ -3,10 +3,11 @@
 A pair's value in a tier splits into a household part, a unit part, a part that depends
 only on the two profiles (underoccupancy, own municipality, look-ahead) and the preferred-
 neighbourhood bonus. So households need not connect to every eligible unit: each
-household connects to its profile node, a profile node to every eligible unit class (the
-unit profiles that differ only in their wijk), a class to its unit profiles, a unit
-profile to its units. Household profiles that are alike for every unit profile and every
-profile-pair term share one node. Households with preferences reach their preferred
+household connects to its profile node, a profile node to every eligible unit profile,
+a unit profile to its units. On a large week a profile node connects to unit classes
+instead (the unit profiles that differ only in their wijk), a class to its unit profiles,
+and household profiles alike for every unit profile and every profile-pair term share
+one node. Households with preferences reach their preferred
 neighbourhoods through extra (profile, neighbourhood) nodes that carry the bonus. A
 household with an excluded pair (or with preferences under a negative preferred weight)
 keeps explicit arcs to its units. At national scale this turns ~30 million pair arcs
