@@ -199,15 +199,14 @@ class _NextHouseholds:
             members = np.full((s.eligible.shape[0], 2), -1, dtype=np.int64)
             for p, (best, _) in best_two.items():
                 members[p, : len(best)] = best
-            qj, pj = np.nonzero(s.eligible[:, needed_q].T)  # grouped by unit profile
-            # Values without the bonus, once per (household profile, unit profile): a member that
-            # prefers the wijk is also among the likers below, with the bonus, and that entry ranks first.
-            profile_values = base_values(prep, s.household_rep[pj], s.unit_rep[needed_q[qj]])
-            q_all = np.repeat(needed_q[qj], 2)
-            h_all = members[pj].reshape(-1)
-            kept = h_all >= 0
-            q_all, h_all = q_all[kept], h_all[kept]
-            values = np.repeat(profile_values, 2, axis=1)[:, kept] + household_part[:, h_all]
+            # The best two of all plain entries are the best two of the profiles' first members, or the
+            # first and the second member of the leading profile: three entries per unit profile at most.
+            # Taken a block of unit profiles at a time, so the (profile, unit profile) arrays stay small.
+            block = max(1, (1 << 20) // max(s.eligible.shape[0], 1))
+            found = [self._plain_candidates(needed_q[k : k + block], members) for k in range(0, len(needed_q), block)]
+            q_all = np.concatenate([f[0] for f in found]) if found else _EMPTY
+            h_all = np.concatenate([f[1] for f in found]) if found else _EMPTY
+            values = np.concatenate([f[2] for f in found], axis=1) if found else np.zeros((len(prep.parts), 0), np.int64)
             liked_h, liked_q = self._likers(needed_q)
             # Households preferring the wijk join with the bonus; a household in both keeps that entry.
             plain = np.r_[np.zeros(len(liked_q), dtype=np.int64), np.ones(len(q_all), dtype=np.int64)]
@@ -222,6 +221,26 @@ class _NextHouseholds:
             q_all, h_all = needed_q[qj], open_households[hj]
             values = self._values(h_all, q_all)
         self.top = grouped_top(q_all, h_all, values, 2)
+
+    def _plain_candidates(self, needed_q: IntArray, members: IntArray) -> tuple[IntArray, IntArray, np.ndarray]:
+        """For the given unit profiles: the three plain candidates of each (unit profile, household, values)."""
+        s, household_part = self.prep.structure, self.household_part
+        qj, pj = np.nonzero(s.eligible[:, needed_q].T)  # grouped by unit profile
+        has_member = members[pj, 0] >= 0
+        qj, pj = qj[has_member], pj[has_member]
+        # Values without the bonus, once per (household profile, unit profile): a member that
+        # prefers the wijk is also among the likers, with the bonus, and that entry ranks first.
+        profile_values = base_values(self.prep, s.household_rep[pj], s.unit_rep[needed_q[qj]])
+        leader_values = profile_values + household_part[:, members[pj, 0]]
+        top = grouped_top_indices(qj, members[pj, 0], leader_values, 2)
+        lead = top[np.r_[True, qj[top][1:] != qj[top][:-1]]] if len(top) else top
+        lead = lead[members[pj[lead], 1] >= 0]
+        q_all = np.concatenate([needed_q[qj[top]], needed_q[qj[lead]]])
+        h_all = np.concatenate([members[pj[top], 0], members[pj[lead], 1]])
+        values = np.concatenate(
+            [leader_values[:, top], profile_values[:, lead] + household_part[:, members[pj[lead], 1]]], axis=1
+        )
+        return q_all, h_all, values
 
     def _values(self, households: IntArray, profiles: IntArray) -> np.ndarray:
         values: np.ndarray = self.household_part[:, households] + pair_values(

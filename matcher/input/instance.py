@@ -129,14 +129,30 @@ def _json_value(value: Any) -> Any:
     return str(value)
 
 
+def _column_values(values: list[Any]) -> list[Any]:
+    """A column's cells as plain JSON values; a column of plain values (the usual case) as it is."""
+    if {type(v) for v in values} <= _PLAIN:
+        return values
+    return [_json_value(v) for v in values]
+
+
+_PLAIN = {str, int, bool, float, type(None)}
+
+
 def canonical_records(frame: pd.DataFrame, columns: Sequence[tables.Column]) -> list[dict[str, Any]]:
     """Every row as plain JSON values; a v1.1 column only where it differs from its default."""
     names = [c.name for c in columns]
     later = {c.name: _json_value(c.default) for c in columns if c.since != "v1"}
+    cells = [_column_values(frame[name].tolist()) for name in names]
+    always = [k for k, name in enumerate(names) if name not in later]
+    optional = [(k, name, later[name]) for k, name in enumerate(names) if name in later]
     records = []
-    for record in frame[names].to_dict(orient="records"):
-        values = {name: _json_value(record[name]) for name in names}
-        records.append({k: v for k, v in values.items() if k not in later or v != later[k]})
+    for row in zip(*cells, strict=True):
+        record = {names[k]: row[k] for k in always}
+        for k, name, default in optional:
+            if row[k] != default:
+                record[name] = row[k]
+        records.append(record)
     return records
 
 

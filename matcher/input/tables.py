@@ -104,25 +104,46 @@ def parse_rows(
     if missing_required:
         return []
     records: list[dict[str, Any]] = []
+    # Text cells repeat a lot (municipalities, dates, yes/no): each distinct text is parsed once
+    # per column; the parsers are pure and return immutable values.
+    seen: list[dict[str, tuple[int, Any]]] = [{} for _ in columns]
     for offset, raw in enumerate(rows):
         row_number = first_row + offset
         if raw is None:
             continue  # a blank spreadsheet line
         record: dict[str, Any] = {"source_row": row_number}
-        for column in columns:
+        for column, known in zip(columns, seen, strict=True):
             value = raw.get(column.name)
-            if cells.is_missing(value):
+            outcome = known.get(value) if type(value) is str else None
+            if outcome is None:
+                outcome = _parse_cell(column, value)
+                if type(value) is str:
+                    known[value] = outcome
+            kind, result = outcome
+            if kind == _PARSED:
+                record[column.name] = result
+                continue
+            if kind == _MISSING:
                 if column.required:
                     problems.add(source, "a value is required", row=row_number, column=column.name)
-                record[column.name] = column.default
-                continue
-            try:
-                record[column.name] = column.parse(value)
-            except cells.CellError as error:
-                problems.add(source, str(error), row=row_number, column=column.name)
-                record[column.name] = column.default
+            else:
+                problems.add(source, result, row=row_number, column=column.name)
+            record[column.name] = column.default
         records.append(record)
     return records
+
+
+_PARSED, _MISSING, _BAD = 0, 1, 2
+
+
+def _parse_cell(column: Column, value: Any) -> tuple[int, Any]:
+    """One cell: (parsed, value), (missing, None) or (bad, the problem in words)."""
+    if cells.is_missing(value):
+        return _MISSING, None
+    try:
+        return _PARSED, column.parse(value)
+    except cells.CellError as error:
+        return _BAD, str(error)
 
 
 def check_unique(records: list[dict[str, Any]], key: str, source: str, problems: ProblemCollector) -> None:

@@ -1,20 +1,23 @@
-"""The aggregated flow network: households -> profiles -> unit profiles -> units.
+"""The aggregated flow network: households -> profiles -> unit classes -> unit profiles -> units.
 
 A pair's value in a tier splits into a household part, a unit part, a part that depends
 only on the two profiles (underoccupancy, own municipality, look-ahead) and the preferred-
 neighbourhood bonus. So households need not connect to every eligible unit: each
 household connects to its profile node, a profile node to every eligible unit profile,
-a unit profile to its units. Households with preferences reach their preferred
+a unit profile to its units. On a large week a profile node connects to unit classes
+instead (the unit profiles that differ only in their wijk), a class to its unit profiles,
+and household profiles alike for every unit profile and every profile-pair term share
+one node. Households with preferences reach their preferred
 neighbourhoods through extra (profile, neighbourhood) nodes that carry the bonus. A
 household with an excluded pair (or with preferences under a negative preferred weight)
 keeps explicit arcs to its units. At national scale this turns ~30 million pair arcs
-into ~2 million.
+into under a million.
 
-After the lexicographic flow, the flow is split back into pairs deterministically:
-households in id order take the profile arcs in profile order, and units in id order.
-Every such split has the same value in every tier, because within a profile node all
-households are interchangeable for every term the network does not carry on their own
-arcs.
+After the lexicographic flow, the flow is split back into pairs deterministically: each
+middle node, in node order, passes the households that reached it, in id order, to its
+arcs in order of their head. Every such split has the same value in every tier, because
+within a profile node all households are interchangeable for every term the network does
+not carry on their own arcs.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from matcher.input.policy import Policy
 from matcher.model import flow
 from matcher.model.terms import PreferredIndex, term_values
 from matcher.rules.arrays import Households, IntArray, Units
+from matcher.rules.eligibility import UNIT_PROFILE
 from matcher.rules.structure import Structure
 
 HOUSEHOLD_TERMS = (
@@ -45,6 +49,13 @@ HOUSEHOLD_TERMS = (
 )
 UNIT_TERMS = ("temporary",)
 PROFILE_TERMS = ("underoccupancy", "own_municipality", "lookahead")
+# The unit fields the profile terms read (the look-ahead reads its own unit classes, see lookahead.py).
+PROFILE_UNIT_FIELDS = ("max_occupants", "shared", "municipality")
+PROFILE_HOUSEHOLD_FIELDS = ("future", "municipality")
+# Above this many (household profile, unit profile) cells a week shares nodes between alike profiles.
+# That changes which of equally good households takes which of equally good homes (never a tier
+# value), so weeks below it keep one node per profile and the answers they always had.
+_AGGREGATE_ABOVE = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -134,11 +145,41 @@ def solve_aggregated(
 
     A list given as ``keep`` receives the solved network (see ``forced_differences``).
     """
-    stable = previous_unit is not None
-    n_tiers = len(parts) + 1 + stable  # the tie-break is the last tier
     if len(households) == 0 or len(units) == 0:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty
+    # Built in its own function, so its working arrays are freed before the solver runs.
+    net, costs, h_node, u_node = _build_network(
+        households, units, unit_capacity, cap_left, structure, parts, tie_h, tie_u, h, u, policy, preferred,
+        preference_lists, previous_unit,
+    )  # fmt: skip
+    flows = flow.lexicographic(net, costs)
+    if keep is not None:
+        keep.append(
+            FlowState(net.n_nodes, net.tail, net.head, net.capacity, np.array(costs[: len(parts)]), flows, h_node, households)
+        )
+    return _decompose(net.tail, net.head, flows, h_node, u_node, households, units)
+
+
+def _build_network(
+    households: IntArray,
+    units: IntArray,
+    unit_capacity: IntArray,
+    cap_left: IntArray,
+    structure: Structure,
+    parts: list[TierParts],
+    tie_h: IntArray,
+    tie_u: IntArray,
+    h: Households,
+    u: Units,
+    policy: Policy,
+    preferred: PreferredIndex,
+    preference_lists: list[tuple[int, ...]],
+    previous_unit: IntArray | None = None,
+) -> tuple[flow.Network, list[IntArray], IntArray, IntArray]:
+    """The aggregated network: arcs, costs per tier (policy tiers, stability, tie-break), household and unit nodes."""
+    stable = previous_unit is not None
+    n_tiers = len(parts) + 1 + stable  # the tie-break is the last tier
     negative_preferred = any(p.preferred < 0 for p in parts)
     excluded = set(structure.excluded_household.tolist())
     has_pref = np.array([bool(preference_lists[x]) for x in households], dtype=bool)
@@ -151,6 +192,13 @@ def solve_aggregated(
     up = structure.unit_profile[units]
     p_codes, p_local = np.unique(hp[~special], return_inverse=True)
     q_codes, q_local = np.unique(up, return_inverse=True)
+    # Household profiles alike for every unit profile share one node (see ``_household_groups``).
+    # A large week shares nodes between household profiles alike for every unit profile (see
+    # ``_household_groups``) and between unit profiles that differ only in their wijk (``_unit_classes``).
+    aggregate = len(p_codes) * len(q_codes) > _AGGREGATE_ABOVE
+    if aggregate:
+        g_of_p, g_first = _household_groups(structure, h, preferred, p_codes, q_codes)
+        p_codes, p_local = p_codes[g_first], g_of_p[p_local.reshape(-1)]
     unit_nbh = u.neighbourhood[units]
     capped = cap_left[unit_nbh] >= 0
     nb_codes, nb_local = np.unique(unit_nbh[capped], return_inverse=True)
@@ -160,19 +208,47 @@ def solve_aggregated(
     h_node = 2 + np.arange(n_h)
     p_node = 2 + n_h + np.arange(len(p_codes))
     next_node = 2 + n_h + len(p_codes)
-    pn_keys: dict[tuple[int, int], int] = {}
     non_special = np.flatnonzero(~special)
     p_of_h = np.full(n_h, -1, dtype=np.int64)
     p_of_h[non_special] = p_local.reshape(-1)
-    if not negative_preferred:
-        reach = structure.eligible[np.ix_(p_codes, q_codes)] if len(p_codes) else np.zeros((0, len(q_codes)), bool)
-        for i in np.flatnonzero(has_pref & ~special):
-            p = int(p_of_h[i])
-            reachable = set(q_nbh[reach[p]].tolist())
-            for n in preference_lists[int(households[i])]:
-                if n in reachable and (p, n) not in pn_keys:
-                    pn_keys[(p, n)] = next_node
-                    next_node += 1
+    # Unit profiles that differ only in their wijk form a class; eligibility per (profile, class).
+    sub = structure.eligible[np.ix_(p_codes, q_codes)]
+    if aggregate:
+        c_of_q, c_first = _unit_classes(structure, u, preferred, q_codes, sub)
+    else:
+        c_of_q = c_first = np.arange(len(q_codes), dtype=np.int64)
+    classes = len(c_first) < len(q_codes)  # else profiles connect to unit profiles directly
+    pi, ci = np.nonzero(sub[:, c_first])  # by profile, then class
+    # Every (household, preferred wijk) entry of a household that goes through its profile, in
+    # household order and then list order; coded as profile * n_nbh + wijk.
+    liker = np.flatnonzero(has_pref & ~special)
+    lists = [preference_lists[int(x)] for x in households[liker].tolist()]
+    pref_i = np.repeat(liker, [len(names) for names in lists]).astype(np.int64)
+    pref_n = np.fromiter((n for names in lists for n in names), dtype=np.int64, count=len(pref_i))
+    n_nbh = max(preferred.n_neighbourhoods, int(pref_n.max(initial=-1)) + 1, int(q_nbh.max(initial=-1)) + 1, 1)
+    pref_code = p_of_h[pref_i] * n_nbh + pref_n
+    if negative_preferred:
+        pref_code = pref_code[:0]
+    # A (profile, wijk) node for each preferred wijk the profile can reach, numbered in order of first use,
+    # with an arc to each eligible unit profile in that wijk (by unit profile).
+    first_codes, first_at = np.unique(pref_code, return_index=True)
+    wanted = first_codes[np.argsort(first_at, kind="stable")]
+    by_nbh = np.argsort(q_nbh, kind="stable")
+    lo = np.searchsorted(q_nbh[by_nbh], wanted % n_nbh, side="left")
+    count = np.searchsorted(q_nbh[by_nbh], wanted % n_nbh, side="right") - lo
+    pn_q = by_nbh[np.repeat(lo, count) + _within(count)]
+    pn_p = np.repeat(wanted // n_nbh, count)
+    pn_which = np.repeat(np.arange(len(wanted)), count)
+    ok = sub[pn_p, pn_q] if len(pn_q) else np.zeros(0, dtype=bool)
+    pn_q, pn_p, pn_which = pn_q[ok], pn_p[ok], pn_which[ok]
+    reached = np.zeros(len(wanted), dtype=bool)
+    reached[pn_which] = True
+    pn_code = wanted[reached]
+    renumber = np.cumsum(reached) - 1
+    pn_node_of = next_node + np.arange(len(pn_code), dtype=np.int64)
+    next_node += len(pn_code)
+    c_node = next_node + np.arange(len(c_first) if classes else 0)
+    next_node += len(c_node)
     q_node = next_node + np.arange(len(q_codes))
     u_node = next_node + len(q_codes) + np.arange(n_u)
     nb_node = next_node + len(q_codes) + n_u + np.arange(len(nb_codes))
@@ -196,48 +272,34 @@ def solve_aggregated(
     if len(non_special):
         arcs.add(h_node[non_special], p_node[p_of_h[non_special]], np.ones(len(non_special), np.int64), const(len(non_special)))
     # household -> (profile, preferred neighbourhood)
-    pref_tail, pref_head = [], []
-    for i in np.flatnonzero(has_pref & ~special):
-        for n in preference_lists[int(households[i])]:
-            node = pn_keys.get((int(p_of_h[i]), n))
-            if node is not None:
-                pref_tail.append(h_node[i])
-                pref_head.append(node)
-    if pref_tail:
-        m = len(pref_tail)
-        arcs.add(np.array(pref_tail), np.array(pref_head), np.ones(m, np.int64),
-                 with_extra([np.full(m, -p.preferred, np.int64) for p in parts], np.zeros(m, np.int64)))  # fmt: skip
+    if len(pn_code):
+        pn_sorted = np.argsort(pn_code, kind="stable")
+        where = np.minimum(np.searchsorted(pn_code[pn_sorted], pref_code), len(pn_code) - 1)
+        hit = pn_code[pn_sorted][where] == pref_code
+        m = int(hit.sum())
+        if m:
+            arcs.add(h_node[pref_i[hit]], pn_node_of[pn_sorted[where[hit]]], np.ones(m, np.int64),
+                     with_extra([np.full(m, -p.preferred, np.int64) for p in parts], np.zeros(m, np.int64)))  # fmt: skip
     # profile -> unit profile, and (profile, neighbourhood) -> unit profile in that neighbourhood
     if len(p_codes):
-        pi, qi = np.nonzero(structure.eligible[np.ix_(p_codes, q_codes)])
         size_p = np.bincount(p_of_h[non_special], minlength=len(p_codes))
-        values = [
-            profile_pair_values(p, structure.household_rep[p_codes[pi]], structure.unit_rep[q_codes[qi]], h, u, policy, preferred)
-            for p in parts
-        ]
-        arcs.add(p_node[pi], q_node[qi], size_p[pi], with_extra([-v for v in values], np.zeros(len(pi), np.int64)))
-        if pn_keys:
-            keys = np.array(list(pn_keys.keys()), dtype=np.int64).reshape(-1, 2)
-            nodes = np.array(list(pn_keys.values()), dtype=np.int64)
-            by_p: dict[int, list[int]] = defaultdict(list)
-            for k, p in enumerate(pi.tolist()):
-                by_p[p].append(k)
-            tails, heads, caps, picks = [], [], [], []
-            for (p, n), node in zip(keys.tolist(), nodes.tolist(), strict=True):
-                for k in by_p.get(p, []):
-                    if q_nbh[qi[k]] == n:
-                        tails.append(node)
-                        heads.append(q_node[qi[k]])
-                        caps.append(size_p[p])
-                        picks.append(k)
-            if picks:
-                sel = np.array(picks)
-                arcs.add(
-                    np.array(tails),
-                    np.array(heads),
-                    np.array(caps),
-                    with_extra([-v[sel] for v in values], np.zeros(len(sel), np.int64)),
-                )
+        # profile -> unit class (one arc stands for the profile's arcs to every unit profile of the class),
+        # and unit class -> unit profile
+
+        def costs_of(profile: IntArray, unit_profile: IntArray) -> list[IntArray]:
+            hr, ur = structure.household_rep[p_codes[profile]], structure.unit_rep[q_codes[unit_profile]]
+            return with_extra(
+                [-profile_pair_values(p, hr, ur, h, u, policy, preferred) for p in parts], np.zeros(len(hr), np.int64)
+            )
+
+        if classes:
+            arcs.add(p_node[pi], c_node[ci], size_p[pi], costs_of(pi, c_first[ci]))
+            arcs.add(c_node[c_of_q], q_node, np.full(len(q_node), n_h, np.int64), const(len(q_node)))
+        else:
+            arcs.add(p_node[pi], q_node[ci], size_p[pi], costs_of(pi, ci))
+        if len(pn_q):
+            # (profile, wijk) -> each eligible unit profile in that wijk, at the profile-pair value
+            arcs.add(pn_node_of[renumber[pn_which]], q_node[pn_q], size_p[pn_p], costs_of(pn_p, pn_q))
 
     # special households: explicit arcs to their eligible units
     def pair_costs(eh: IntArray, eu: IntArray) -> list[IntArray]:
@@ -287,10 +349,59 @@ def solve_aggregated(
     costs = [np.concatenate([block[k] for block in arcs.costs]) for k in range(n_tiers)]
     supply = np.zeros(n_nodes, dtype=np.int64)
     supply[0], supply[1] = n_h, -n_h
-    flows = flow.lexicographic(flow.Network(n_nodes, tail, head, capacity, supply), costs)
-    if keep is not None:
-        keep.append(FlowState(n_nodes, tail, head, capacity, np.array(costs[: len(parts)]), flows, h_node, households))
-    return _decompose(tail, head, flows, n_h, h_node, u_node, q_node, households, units)
+    return flow.Network(n_nodes, tail, head, capacity, supply), costs, h_node, u_node
+
+
+def _household_groups(
+    structure: Structure, h: Households, preferred: PreferredIndex, p_codes: IntArray, q_codes: IntArray
+) -> tuple[IntArray, IntArray]:
+    """Household profiles that may have the same unit profiles and read alike in every profile-pair term,
+    grouped: (group of each profile, the first profile of each group).
+
+    Profiles differ in fields that only some rules read (say, a need that every unit here meets), so
+    several profiles can be interchangeable in this week's network; one node then stands for all.
+    """
+    if len(p_codes) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    reps = structure.household_rep[p_codes]
+    rows = np.packbits(structure.eligible[np.ix_(p_codes, q_codes)], axis=1)
+    columns = [rows.astype(np.int64)] + [
+        np.asarray(getattr(h, name))[reps].reshape(len(reps), -1) for name in PROFILE_HOUSEHOLD_FIELDS
+    ]
+    if preferred.lookahead is not None:
+        columns.append(preferred.lookahead.household[reps].reshape(-1, 1))
+    key = np.concatenate(columns, axis=1).astype(np.int64)
+    _, first, group = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    # Groups numbered in the order of their first profile, so node order follows profile order.
+    order = np.argsort(first, kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank[group.reshape(-1)], first[order].astype(np.int64)
+
+
+def _unit_classes(
+    structure: Structure, u: Units, preferred: PreferredIndex, q_codes: IntArray, sub: npt.NDArray[np.bool_]
+) -> tuple[IntArray, IntArray]:
+    """Unit profiles that differ only in their wijk, grouped into classes: (class of each unit profile,
+    the first unit profile of each class).
+
+    A class shares every field the rules read apart from the wijk, and every field the profile-pair
+    terms read, so one arc from a household profile to the class, at one value, stands for its arcs
+    to every unit profile of the class (the preferred bonus has its own nodes). Eligibility is
+    checked on the matrix itself: if a rule reads the wijk, every unit profile is a class of its own.
+    """
+    reps = structure.unit_rep[q_codes]
+    columns = [np.asarray(getattr(u, name))[reps].reshape(len(reps), -1) for name in (*UNIT_PROFILE, *PROFILE_UNIT_FIELDS)]
+    if preferred.lookahead is not None:
+        columns.append(preferred.lookahead.unit[reps].reshape(-1, 1))
+    key = np.concatenate(columns, axis=1).astype(np.int64)
+    _, c_first, c_of_q = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    c_of_q = c_of_q.reshape(-1).astype(np.int64)
+    own = np.arange(len(q_codes), dtype=np.int64)
+    if len(c_first) == len(q_codes) or not bool((sub == sub[:, c_first[c_of_q]]).all()):
+        return own, own
+    return c_of_q, c_first.astype(np.int64)
 
 
 @dataclass(frozen=True)
@@ -331,52 +442,56 @@ def forced_differences(state: FlowState) -> dict[int, list[int] | None]:
     }
 
 
+def _within(counts: IntArray) -> IntArray:
+    """0, 1, ..., c-1 for each count c, concatenated."""
+    offsets: IntArray = np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+    return offsets
+
+
 def _decompose(
     tail: IntArray,
     head: IntArray,
     flows: IntArray,
-    n_h: int,
     h_node: IntArray,
     u_node: IntArray,
-    q_node: IntArray,
     households: IntArray,
     units: IntArray,
 ) -> tuple[IntArray, IntArray]:
-    """Turn arc flows into (household, unit) pairs, in a fixed order."""
+    """Turn arc flows into (household, unit) pairs, in a fixed order.
+
+    Nodes are numbered along the network (households, profiles, preferred wijken, unit classes,
+    unit profiles, units), so taking the middle nodes in number order sees every household
+    arrive before it moves on: each node passes its households, in id order, to its arcs in
+    order of their head (a unit takes as many as its arc carries).
+    """
     used = flows > 0
     t, hd, f = tail[used], head[used], flows[used]
     first_h, last_h = int(h_node[0]), int(h_node[-1])
     first_u, last_u = int(u_node[0]), int(u_node[-1])
-    first_q, last_q = (int(q_node[0]), int(q_node[-1])) if len(q_node) else (0, -1)
     pairs_h: list[int] = []
     pairs_u: list[int] = []
-    into: dict[int, list[int]] = defaultdict(list)  # middle node -> households (local), id order
+    queue: dict[int, list[int]] = defaultdict(list)  # middle node -> households (local) that arrived
     outof: dict[int, list[tuple[int, int]]] = defaultdict(list)  # middle node -> (head, flow)
-    q_units: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for a, b, amount in zip(t.tolist(), hd.tolist(), f.tolist(), strict=True):
         if first_h <= a <= last_h:
             if first_u <= b <= last_u:
                 pairs_h.append(a - first_h)
                 pairs_u.append(b - first_u)
             elif b > 1:
-                into[b].append(a - first_h)
-        elif first_q <= a <= last_q and first_u <= b <= last_u:
-            q_units[a].append((b - first_u, amount))
-        elif a > last_h and first_q <= b <= last_q:
+                queue[b].append(a - first_h)
+        elif last_h < a < first_u:
             outof[a].append((b, amount))
-    q_households: dict[int, list[int]] = defaultdict(list)
-    for node in sorted(into):
-        queue = sorted(into[node])
+    for node in sorted(outof):
+        arrived = sorted(queue.pop(node, []))
         position = 0
-        for q, amount in sorted(outof[node]):
-            q_households[q].extend(queue[position : position + amount])
+        for b, amount in sorted(outof[node]):
+            moving = arrived[position : position + amount]
             position += amount
-    for q in sorted(q_households):
-        slots = [unit for unit, amount in sorted(q_units[q]) for _ in range(amount)]
-        for household, unit in zip(sorted(q_households[q]), slots, strict=False):
-            pairs_h.append(household)
-            pairs_u.append(unit)
+            if first_u <= b <= last_u:
+                pairs_h.extend(moving)
+                pairs_u.extend([b - first_u] * len(moving))
+            else:
+                queue[b].extend(moving)
     local_h = np.array(pairs_h, dtype=np.int64)
     local_u = np.array(pairs_u, dtype=np.int64)
-    del n_h
     return households[local_h], units[local_u]

@@ -35,12 +35,23 @@ def _profile_persons(prep: Prepared, res: Residual) -> tuple[IntArray, IntArray,
     s, h = prep.structure, prep.households
     n_p = s.eligible.shape[0]
     count = np.bincount(s.household_profile[res.open_household], minlength=n_p)
-    persons = h.persons[s.household_rep]
-    present = s.eligible & (count > 0)[:, None]
-    big = np.iinfo(np.int64).max
-    low = np.where(present, persons[:, None], big).min(axis=0, initial=big)
-    high = np.where(present, persons[:, None], 0).max(axis=0, initial=0)
-    total = (persons * count) @ s.eligible.astype(np.int64)
+    persons = h.persons[s.household_rep].astype(np.int64)
+    # Only the profiles with open households, by persons: the first eligible one is the smallest,
+    # the last the largest (no integer copy of the whole eligibility matrix).
+    rows = np.flatnonzero(count > 0)
+    rows = rows[np.argsort(persons[rows], kind="stable")]
+    eligible = s.eligible[rows]
+    n_q = s.eligible.shape[1]
+    any_row = eligible.any(axis=0)
+    low = np.full(n_q, np.iinfo(np.int64).max, dtype=np.int64)
+    high = np.zeros(n_q, dtype=np.int64)
+    if len(rows):
+        low[any_row] = persons[rows][eligible.argmax(axis=0)][any_row]
+        high[any_row] = persons[rows][len(rows) - 1 - eligible[::-1].argmax(axis=0)][any_row]
+    total = np.zeros(n_q, dtype=np.int64)
+    weight = persons[rows] * count[rows]
+    for start in range(0, len(rows), 256):
+        total += weight[start : start + 256] @ eligible[start : start + 256].astype(np.int64)
     return low, high, total
 
 

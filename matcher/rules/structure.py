@@ -17,6 +17,8 @@ from matcher.input.policy import Policy
 from matcher.rules.arrays import BoolArray, Households, IntArray, Units
 from matcher.rules.eligibility import HOUSEHOLD_PROFILE, UNIT_PROFILE, expand_profile_pairs, profiles, rule_masks
 
+_BLOCK_CELLS = 1 << 21  # (household profile, unit profile) cells per block of rule evaluations
+
 
 @dataclass(frozen=True)
 class Structure:
@@ -51,9 +53,15 @@ class Structure:
         """Number of eligible units per household and eligible households per unit."""
         h_sizes = np.bincount(self.household_profile, minlength=self.eligible.shape[0])
         u_sizes = np.bincount(self.unit_profile, minlength=self.eligible.shape[1])
-        matrix = self.eligible.astype(np.int64)
-        per_household = (matrix @ u_sizes)[self.household_profile]
-        per_unit = (h_sizes @ matrix)[self.unit_profile]
+        per_p = np.zeros(self.eligible.shape[0], dtype=np.int64)
+        per_q = np.zeros(self.eligible.shape[1], dtype=np.int64)
+        block = max(1, _BLOCK_CELLS // max(self.eligible.shape[1], 1))
+        for start in range(0, self.eligible.shape[0], block):  # no integer copy of the whole matrix
+            matrix = self.eligible[start : start + block].astype(np.int64)
+            per_p[start : start + len(matrix)] = matrix @ u_sizes
+            per_q += h_sizes[start : start + len(matrix)] @ matrix
+        per_household = per_p[self.household_profile]
+        per_unit = per_q[self.unit_profile]
         np.subtract.at(per_household, self.excluded_household, 1)
         np.subtract.at(per_unit, self.excluded_unit, 1)
         return per_household.astype(np.int64), per_unit.astype(np.int64)
@@ -80,10 +88,12 @@ def build_structure(h: Households, u: Units, policy: Policy, excluded_pairs: Seq
     """Group households and units into profiles and evaluate E1-E8 on the profiles."""
     h_rep, h_prof = profiles(h, HOUSEHOLD_PROFILE)
     u_rep, u_prof = profiles(u, (*UNIT_PROFILE, "neighbourhood"))
-    if len(h_rep) and len(u_rep):
-        eligible = np.logical_and.reduce(rule_masks(h, u, policy, h_rep, u_rep))
-    else:
-        eligible = np.zeros((len(h_rep), len(u_rep)), dtype=bool)
+    eligible = np.zeros((len(h_rep), len(u_rep)), dtype=bool)
+    # A block of household profiles at a time: the rules' working arrays stay small.
+    block = max(1, _BLOCK_CELLS // max(len(u_rep), 1))
+    for start in range(0, len(h_rep) if len(u_rep) else 0, block):
+        rows = h_rep[start : start + block]
+        eligible[start : start + len(rows)] = np.logical_and.reduce(rule_masks(h, u, policy, rows, u_rep))
     ex_h: list[int] = []
     ex_u: list[int] = []
     if excluded_pairs:
