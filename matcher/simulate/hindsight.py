@@ -1,17 +1,27 @@
-"""The hindsight optimum: the best first placements with every arrival and vacancy known.
+"""Hindsight references: the best a replicate allows with every arrival and vacancy known.
 
-The weekly engine decides without knowing next week. As an upper reference, this module
-places the same replicate's households into the same replicate's homes with the whole year
-known in advance, maximising the first-tier measure the simulation reports as
-``objective``: persons at first placement times the weeks of the horizon left (persons
-housed, weighted by how early).
+The weekly engine decides without knowing next week. As a reference, this module places
+the same replicate's households into the same replicate's homes with the whole horizon
+known in advance, maximising the measure the simulation reports as ``objective``: persons
+at first placement times the weeks of the horizon left (persons housed, weighted by how
+early). There are two references:
 
-The time-expanded problem (household, home slot, week) collapses to one assignment: a
+- ``exact_hindsight``: the time-expanded problem with every rule the simulator's week
+  enforces (``hindsight_model.py``), solved to proven optimality or with a proven bound
+  and its gap (``hindsight_solve.py``), its plan played back through the simulator
+  (``hindsight_replay.py``). This is the reference a strategy's "% of hindsight" means.
+- ``hindsight_optimum``: the relaxed reference below, one assignment solved in a blink.
+  It drops declines, caps, beds, moves and most of what the stay limits do, so it can lie
+  far above what any plan reaches; it is kept beside the exact one for comparison.
+
+**The relaxed reference.**
+
+Its time-expanded problem (household, home slot, week) collapses to one assignment: a
 pair's value only falls with the week, and a household and a slot are each used once, so
 each pair is best placed in the earliest week both are there (and the household's
 documents are complete), in the household's make-up of that week, or after the family has
 arrived if that is eligible and worth more. One household-by-slot assignment solved exactly
-(``scipy.optimize.linear_sum_assignment``) therefore gives the optimum of the time-expanded
+(``scipy.optimize.linear_sum_assignment``) therefore gives the optimum of its time-expanded
 problem.
 
 What it relaxes (so it is a reference, not a plan):
@@ -27,15 +37,19 @@ arrives) can therefore occasionally score slightly above 100%.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from matcher.simulate.hindsight_model import Measure, Move, build_model
+from matcher.simulate.hindsight_replay import replay
+from matcher.simulate.hindsight_solve import solve
 from matcher.simulate.scenario import Scenario
 from matcher.simulate.weekly import eligible_over_horizon
-from matcher.simulate.world import NEVER, World
+from matcher.simulate.world import NEVER, World, build_world
 
 RELAXES = (
     "no declines",
@@ -151,3 +165,112 @@ def hindsight_optimum(scenario: Scenario, world: World) -> Hindsight:
     placed_after = value_after[rows, cols] > value_before[rows, cols]
     persons = np.where(placed_after, persons_after[rows], persons_before[rows])
     return Hindsight(int(value[rows, cols].sum()), int(persons.sum()), len(rows))
+
+
+class HindsightMismatch(AssertionError):
+    """The simulator refused a plan of the exact model, or scored it differently: a bug, never a data problem."""
+
+
+@dataclass(frozen=True)
+class HindsightResult:
+    """The exact hindsight optimum of one replicate, or the best plan found with a proven bound.
+
+    ``value`` is the measure of the best plan found (None if none was found), ``bound`` what
+    no plan can exceed, ``gap`` = (bound - value) / bound, ``status`` "optimal" (value ==
+    bound), "feasible" (a plan, not proven best) or "no_plan". ``persons_housed``,
+    ``households_placed`` and ``moves`` describe the plan found; other optimal plans can
+    differ in them (the measure alone is optimised).
+    """
+
+    measure: str
+    value: int | None
+    bound: int
+    gap: float | None
+    status: str
+    method: str
+    persons_housed: int
+    households_placed: int
+    moves: int
+    plan: tuple[Move, ...]
+    lp_bound: float | None
+    model_size: dict[str, int]
+    restrictions: tuple[str, ...]
+    build_s: float
+    solve_s: float
+
+    def to_json(self) -> dict[str, Any]:
+        """The figures (the plan itself stays out: it is long and says the same as the simulator's run)."""
+        return {
+            "measure": self.measure,
+            "value": self.value,
+            "bound": self.bound,
+            "gap": self.gap,
+            "status": self.status,
+            "method": self.method,
+            "persons_housed": self.persons_housed,
+            "households_placed": self.households_placed,
+            "moves": self.moves,
+            "lp_bound": self.lp_bound,
+            "model_size": self.model_size,
+            "restrictions": list(self.restrictions),
+            "build_s": round(self.build_s, 3),
+            "solve_s": round(self.solve_s, 3),
+        }
+
+
+def exact_hindsight(
+    scenario: Scenario,
+    replicate: int,
+    *,
+    measure: Measure = "objective",
+    world: World | None = None,
+    deterministic_time_s: float = 60.0,
+    lp_time_limit_s: float = 1800.0,
+) -> HindsightResult:
+    """The exact hindsight optimum of one replicate (see ``hindsight_model.py`` for every rule).
+
+    ``measure`` is ``objective`` (persons at first placement x weeks left, what "% of
+    hindsight" compares) or ``persons_housed`` (persons housed over the horizon, nareizigers
+    who join a housed household included). ``world`` saves drawing the replicate again.
+    CP-SAT's ``deterministic_time_s`` bounds the search after the LP; a run that reaches it
+    returns the best plan with its proven bound. The plan is played back through the
+    simulator, and :class:`HindsightMismatch` is raised if the simulator refuses it or scores it
+    differently.
+    """
+    world = world if world is not None else build_world(scenario, replicate)
+    started = time.perf_counter()
+    model = build_model(scenario, world, replicate, measure)
+    built = time.perf_counter()
+    solved = solve(model, deterministic_time_s, lp_time_limit_s)
+    solved_s = time.perf_counter() - built
+    plan: tuple[Move, ...] = ()
+    persons = households = moves = 0
+    if solved.x is not None:
+        plan = tuple(model.plan(solved.x))
+        run = replay(scenario, world, replicate, list(plan))
+        reached = run.objective if measure == "objective" else run.persons_housed
+        if run.problems or reached != solved.value:
+            raise HindsightMismatch(
+                f"replicate {replicate}: the simulator made {reached} of the plan worth {solved.value}; "
+                + "; ".join(run.problems[:5])
+            )
+        persons = run.persons_housed
+        households = sum(1 for step in plan if step.kind == "first")
+        moves = len(plan) - households
+    return HindsightResult(
+        measure=measure,
+        value=solved.value,
+        bound=solved.bound,
+        gap=solved.gap,
+        status=solved.status,
+        method=solved.method,
+        persons_housed=persons,
+        households_placed=households,
+        moves=moves,
+        plan=plan,
+        lp_bound=None if solved.lp_bound is None else round(solved.lp_bound, 6),
+        model_size=model.sizes(),
+        restrictions=model.restrictions,
+        build_s=built - started,
+        solve_s=solved_s,
+    )
