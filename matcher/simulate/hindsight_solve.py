@@ -102,7 +102,7 @@ def solve(model: HindsightModel, deterministic_time_s: float = 60.0, lp_time_lim
     """The LP bound, then CP-SAT on the columns it leaves free (see the module docstring)."""
     started = time.process_time()
     if model.n_columns == 0:
-        return Solved("optimal", np.zeros(0), 0, 0, "empty", 0.0, 0, 0.0)
+        return Solved("optimal", np.zeros(0), 0, 0, "empty")
     x, bound_lp, duals = solve_lp(model, lp_time_limit_s)
     bound = math.floor(bound_lp + 1e-6)
     if _integral(x) and model.feasible(np.rint(x)) and model.value(np.rint(x)) >= bound:
@@ -198,6 +198,8 @@ def _cpsat(model: HindsightModel, fixed: FloatArray, hint: FloatArray, budget: f
 def solve_cpsat(model: HindsightModel, deterministic_time_s: float = 60.0) -> Solved:
     """CP-SAT alone on the whole programme (one worker, deterministic time limit)."""
     started = time.process_time()
+    if model.n_columns == 0:
+        return Solved("optimal", np.zeros(0), 0, 0, "empty")
     found = _cpsat(model, np.full(model.n_columns, -1.0), np.zeros(model.n_columns), deterministic_time_s)
     if found.x is None:
         raise RuntimeError(f"CP-SAT found no plan ({found.status}), not even the empty one")
@@ -210,6 +212,8 @@ def solve_cpsat(model: HindsightModel, deterministic_time_s: float = 60.0) -> So
 def solve_milp(model: HindsightModel, time_limit_s: float = 600.0) -> Solved:
     """HiGHS branch and bound (``scipy.optimize.milp``) alone on the whole programme."""
     started = time.process_time()
+    if model.n_columns == 0:
+        return Solved("optimal", np.zeros(0), 0, 0, "empty")
     constraints = LinearConstraint(sparse.csr_matrix(model.matrix), model.row_lower, model.row_upper)
     result = milp(
         -model.cost.astype(float),

@@ -1,0 +1,181 @@
+"""The exact hindsight: equal to brute force over every weekly policy, to two other solvers, and below the relaxed reference."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from simhelpers import small
+from tinyworlds import TinyHome, TinyHousehold, brute_force, move_cases, tiny_cases, tiny_scenario, tiny_world
+
+from matcher.simulate.hindsight import HindsightMismatch, exact_hindsight, hindsight_optimum
+from matcher.simulate.hindsight_model import build_model
+from matcher.simulate.hindsight_replay import replay
+from matcher.simulate.hindsight_solve import solve, solve_cpsat, solve_milp
+from matcher.simulate.scenario import Scenario
+from matcher.simulate.simulator import run_replicate
+from matcher.simulate.world import NEVER, World, build_world
+
+TINY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+
+
+@TINY
+@given(tiny_cases())
+def test_exact_equals_brute_force_over_every_policy(case: tuple[Scenario, World]) -> None:
+    """On tiny worlds the exact value equals the best the simulator reaches over every sequence of weekly proposals."""
+    scenario, world = case
+    result = exact_hindsight(scenario, 0, world=world)
+    assert result.status == "optimal"
+    assert result.value == brute_force(scenario, world, 0)
+
+
+@TINY
+@given(move_cases())
+def test_exact_equals_brute_force_where_moves_pay(case: tuple[Scenario, World]) -> None:
+    """Where moving a household on from a temporary place can pay, the exact value still equals brute force."""
+    scenario, world = case
+    result = exact_hindsight(scenario, 0, world=world)
+    assert result.status == "optimal"
+    assert result.value == brute_force(scenario, world, 0)
+
+
+@TINY
+@given(tiny_cases())
+def test_persons_housed_equals_brute_force(case: tuple[Scenario, World]) -> None:
+    """The other measure, persons housed over the horizon (nareizigers who join included), is exact too."""
+    scenario, world = case
+    result = exact_hindsight(scenario, 0, world=world, measure="persons_housed")
+    assert result.value == brute_force(scenario, world, 0, measure="persons_housed")
+
+
+@TINY
+@given(st.one_of(tiny_cases(), move_cases()))
+def test_three_solvers_agree(case: tuple[Scenario, World]) -> None:
+    """The LP-then-CP-SAT pipeline, CP-SAT alone and HiGHS branch and bound alone give the same optimum."""
+    scenario, world = case
+    model = build_model(scenario, world, 0)
+    values = {solve(model).value, solve_cpsat(model, 10.0).value, solve_milp(model, 60.0).value}
+    assert len(values) == 1
+
+
+@TINY
+@given(st.one_of(tiny_cases(), move_cases()))
+def test_relaxed_reference_is_at_least_the_exact_one(case: tuple[Scenario, World]) -> None:
+    """The relaxed reference drops constraints, so it is never below the exact optimum."""
+    scenario, world = case
+    assert hindsight_optimum(scenario, world).objective >= (exact_hindsight(scenario, 0, world=world).value or 0)
+
+
+def test_a_move_frees_a_temporary_place_for_a_second_household() -> None:
+    """A doorstroom occupant whose stay ends moves to a social home, and the place takes the next household.
+
+    H0 (two persons) is in the doorstroom place U0 from week 0 (stay 2 weeks) and may move
+    from week 2, when the social home U1 for exactly two comes on offer; H1 (one person)
+    arrives in week 1 and fits only U0. Moving H0 on houses H1 from week 3: 2 x 5 + 1 x 2 = 12,
+    more than any plan without a move (at most 10)."""
+    scenario = tiny_scenario(5, offer_weeks=3, transit=2)
+    world = tiny_world(
+        [TinyHousehold(0, 1, 1), TinyHousehold(1, 1, 0)],
+        [TinyHome("transit", 0, max_occupants=2), TinyHome("social", 2, max_occupants=2, min_occupants=2)],
+    )
+    result = exact_hindsight(scenario, 0, world=world)
+    assert result.moves == 1
+    assert result.value == 2 * 5 + 1 * (5 - 3) == brute_force(scenario, world, 0)
+    # The move can happen no earlier than the stay limit.
+    move = next(step for step in result.plan if step.kind == "move")
+    assert move.week == 2
+
+
+def test_a_declined_offer_is_never_in_the_plan() -> None:
+    """With every offer declined, nobody is housed, even though every pair fits."""
+    scenario = tiny_scenario(4, decline_probability=1.0)
+    world = tiny_world([TinyHousehold(0, 1, 0)], [TinyHome("social", 0)])
+    assert exact_hindsight(scenario, 0, world=world).value == 0
+    assert hindsight_optimum(scenario, world).objective > 0  # the relaxed reference ignores declines
+
+
+def test_a_cap_delays_the_second_placement() -> None:
+    """With a cap of one a week in Hatert, two households and two Hatert homes of week 0 take two weeks."""
+    scenario = tiny_scenario(4, offer_weeks=2, policy={"matcher": {"neighbourhood_caps": {"Hatert": 1}}})
+    world = tiny_world(
+        [TinyHousehold(0, 1, 0), TinyHousehold(0, 1, 1)],
+        [TinyHome("social", 0, neighbourhood="Hatert"), TinyHome("social", 0, neighbourhood="Hatert")],
+    )
+    result = exact_hindsight(scenario, 0, world=world)
+    assert result.value == 2 * 4 + 1 * 3 == brute_force(scenario, world, 0)
+
+
+def test_beds_of_a_shared_place_hold_two_of_three_singles() -> None:
+    """A shared place of two beds takes two of three singles; the third has nowhere to go."""
+    scenario = tiny_scenario(5, flex=5)
+    world = tiny_world([TinyHousehold(0, 1, 0)] * 3, [TinyHome("shared", 0, beds=2)])
+    result = exact_hindsight(scenario, 0, world=world)
+    assert result.value == brute_force(scenario, world, 0) == 5 + 5
+    assert result.households_placed == 2
+
+
+def test_hold_for_family_keeps_permanent_homes_for_later() -> None:
+    """With hold_for_family a single expecting family gets no social home before the family arrives (week 4 of 6)."""
+    held = tiny_scenario(6, offer_weeks=6, policy={"hold_for_family": True})
+    free = tiny_scenario(6, offer_weeks=6)
+    world = tiny_world([TinyHousehold(0, 1, 0, declared=1, family=4)], [TinyHome("social", 0, max_occupants=2)])
+    assert exact_hindsight(free, 0, world=world).value == 1 * 6
+    assert exact_hindsight(held, 0, world=world).value == 2 * 2 == brute_force(held, world, 0)
+
+
+def test_every_plan_is_played_back_and_a_wrong_one_is_caught() -> None:
+    """The replay accepts the exact plan and names what is wrong with a plan that breaks a rule."""
+    scenario = tiny_scenario(3)
+    world = tiny_world([TinyHousehold(0, 3, 0)], [TinyHome("social", 0, max_occupants=2)])
+    result = exact_hindsight(scenario, 0, world=world)
+    assert result.value == 0 and not replay(scenario, world, 0, list(result.plan)).problems
+    wrong = build_model(tiny_scenario(3), tiny_world([TinyHousehold(0, 1, 0)], [TinyHome("social", 0)]), 0)
+    plan = wrong.plan(np.ones(wrong.n_columns))
+    problems = replay(scenario, world, 0, plan).problems
+    assert problems and "E4" in problems[0]
+
+
+def test_a_mismatch_between_model_and_simulator_raises(monkeypatch: pytest.MonkeyPatch) -> None:
+    """If the model claimed more than the simulator makes of its plan, exact_hindsight says so instead of reporting it."""
+    import matcher.simulate.hindsight as hindsight
+    import matcher.simulate.hindsight_solve as hindsight_solve
+
+    scenario = tiny_scenario(3)
+    world = tiny_world([TinyHousehold(0, 1, 0)], [TinyHome("social", 0)])
+    real = hindsight_solve.solve
+
+    def inflated(*args: object, **kwargs: object) -> object:
+        solved = real(*args, **kwargs)  # type: ignore[arg-type]
+        return type(solved)(solved.status, solved.x, (solved.value or 0) + 1, solved.bound + 1, solved.method)
+
+    monkeypatch.setattr(hindsight, "solve", inflated)
+    with pytest.raises(HindsightMismatch):
+        exact_hindsight(scenario, 0, world=world)
+
+
+def test_generated_replicate_exact_between_strategies_and_relaxed() -> None:
+    """On a generated 10-week replicate: engine and FIFO <= exact <= LP bound, and the exact plan is the simulator's."""
+    scenario = small({"horizon_weeks": 10})
+    world = build_world(scenario, 0)
+    result = exact_hindsight(scenario, 0, world=world)
+    assert result.status == "optimal" and result.value is not None
+    for strategy in ("optimise", "fifo"):
+        assert run_replicate(scenario, world, 0, strategy).objective <= result.value
+    assert result.lp_bound is not None and result.value <= result.lp_bound + 1e-6
+    assert replay(scenario, world, 0, list(result.plan)).objective == result.value
+
+
+def test_same_inputs_same_result() -> None:
+    """The same scenario and replicate give the same value, bound and plan."""
+    scenario = small({"horizon_weeks": 8})
+    first, second = exact_hindsight(scenario, 1), exact_hindsight(scenario, 1)
+    assert (first.value, first.bound, first.plan) == (second.value, second.bound, second.plan)
+
+
+def test_family_that_never_comes_within_the_horizon_is_one_make_up() -> None:
+    """A family drawn after the horizon (or before the household arrives) never changes the household."""
+    scenario = tiny_scenario(3)
+    world = tiny_world([TinyHousehold(1, 1, 0, declared=2, family=0)], [TinyHome("social", 1, max_occupants=3)])
+    assert world.reunification_week[0] < world.arrival_week[0] < NEVER
+    assert exact_hindsight(scenario, 0, world=world).value == brute_force(scenario, world, 0)
