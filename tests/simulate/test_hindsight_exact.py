@@ -87,6 +87,23 @@ def test_a_move_frees_a_temporary_place_for_a_second_household() -> None:
     assert move.week == 2
 
 
+def test_a_family_arriving_makes_a_mover_before_the_stay_ends() -> None:
+    """A family that outgrows its flexwoning may move on at once, long before the 10-week stay ends.
+
+    A (three persons, one nareiziger in week 2) lives in the flexwoning U0 for three from week
+    0; the social home U1 for four comes in week 2; B (one person, from week 2) fits only U0.
+    Moving A on in week 2 houses B from week 3: 3 x 6 + 1 x 3 = 21, one more than A waiting
+    for U1 and B in U0 (4 x 4 + 1 x 4 = 20)."""
+    scenario = tiny_scenario(6, offer_weeks=2, flex=10)
+    world = tiny_world(
+        [TinyHousehold(0, 2, 1, declared=1, family=2), TinyHousehold(2, 1, 0)],
+        [TinyHome("flex", 0, max_occupants=3), TinyHome("social", 2, max_occupants=4, min_occupants=4)],
+    )
+    result = exact_hindsight(scenario, 0, world=world)
+    assert result.value == 21 == brute_force(scenario, world, 0)
+    assert [(step.week, step.kind) for step in result.plan if step.household == 0] == [(0, "first"), (2, "move")]
+
+
 def test_a_declined_offer_is_never_in_the_plan() -> None:
     """With every offer declined, nobody is housed, even though every pair fits."""
     scenario = tiny_scenario(4, decline_probability=1.0)
