@@ -46,7 +46,7 @@ from scipy.optimize import linear_sum_assignment
 
 from matcher.simulate.hindsight_model import Measure, Move, build_model
 from matcher.simulate.hindsight_replay import replay
-from matcher.simulate.hindsight_solve import solve
+from matcher.simulate.hindsight_solve import LpNotSolved, solve
 from matcher.simulate.scenario import Scenario
 from matcher.simulate.weekly import eligible_over_horizon
 from matcher.simulate.world import NEVER, World, build_world
@@ -177,14 +177,15 @@ class HindsightResult:
 
     ``value`` is the measure of the best plan found (None if none was found), ``bound`` what
     no plan can exceed, ``gap`` = (bound - value) / bound, ``status`` "optimal" (value ==
-    bound), "feasible" (a plan, not proven best) or "no_plan". ``persons_housed``,
+    bound), "feasible" (a plan, not proven best), "no_plan", or "unsolved" (the LP did not
+    finish in its time limit: neither plan nor bound). ``persons_housed``,
     ``households_placed`` and ``moves`` describe the plan found; other optimal plans can
     differ in them (the measure alone is optimised).
     """
 
     measure: str
     value: int | None
-    bound: int
+    bound: int | None
     gap: float | None
     status: str
     method: str
@@ -241,7 +242,11 @@ def exact_hindsight(
     started = time.perf_counter()
     model = build_model(scenario, world, replicate, measure)
     built = time.perf_counter()
-    solved = solve(model, deterministic_time_s, lp_time_limit_s)
+    try:
+        solved = solve(model, deterministic_time_s, lp_time_limit_s)
+    except LpNotSolved:
+        return HindsightResult(measure, None, None, None, "unsolved", "highs-lp", 0, 0, 0, (), None, model.sizes(),
+                               model.restrictions, built - started, time.perf_counter() - built)  # fmt: skip
     solved_s = time.perf_counter() - built
     plan: tuple[Move, ...] = ()
     persons = households = moves = 0

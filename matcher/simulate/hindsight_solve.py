@@ -55,6 +55,10 @@ class Solved:
         return 0.0 if self.bound <= 0 else (self.bound - self.value) / self.bound
 
 
+class LpNotSolved(RuntimeError):
+    """The LP relaxation stopped without an optimum (time limit): there is no bound to report."""
+
+
 def _split(model: HindsightModel) -> tuple[Any, Any, Any, Any, npt.NDArray[np.bool_]]:
     equal = model.row_lower == model.row_upper
     if np.any(~equal & np.isfinite(model.row_lower)):
@@ -85,7 +89,7 @@ def solve_lp(model: HindsightModel, time_limit_s: float = 1800.0) -> tuple[Float
         options={"time_limit": time_limit_s},
     )
     if result.status != 0:
-        raise RuntimeError(f"the hindsight LP stopped: {result.message}")
+        raise LpNotSolved(f"the hindsight LP stopped: {result.message}")
     duals = np.zeros(model.n_rows)
     if a_ub.shape[0]:
         duals[~equal] = -np.asarray(result.ineqlin.marginals)
