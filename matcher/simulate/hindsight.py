@@ -27,12 +27,15 @@ problem.
 What it relaxes (so it is a reference, not a plan):
 - nobody declines an offer;
 - neighbourhood caps are ignored;
-- a shared place is one slot per bed;
-- a temporary place is free again exactly when a stay reaches its limit (one slot per
-  possible stay), and moves out of permanent homes do not take homes from first placements;
+- a shared place is one slot per bed, whatever the household's size;
+- a temporary place has a slot at each stay limit and one in every week an occupant could
+  leave it early (a family arriving that the place is too small for, the end of a stay held
+  for the family, a household leaving the municipality's task), whether or not one does;
+- moving on takes no home from first placements;
 - only first placements count; nareizigers who join a housed household are not counted.
-A strategy whose occupants leave temporary places early (to move on when their family
-arrives) can therefore occasionally score slightly above 100%.
+Every plan the simulator can follow fits in these slots, so the relaxed reference is never
+below the exact optimum (``tests/simulate/test_hindsight_exact.py`` checks it on tiny worlds
+against the exact one).
 """
 
 from __future__ import annotations
@@ -44,18 +47,17 @@ from typing import Any
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from matcher.simulate.hindsight_model import Measure, Move, build_model
+from matcher.simulate.hindsight_model import Measure, Move, build_model, eligibility, family_week, leave_weeks, persons_after
 from matcher.simulate.hindsight_replay import replay
 from matcher.simulate.hindsight_solve import LpNotSolved, solve
 from matcher.simulate.scenario import Scenario
-from matcher.simulate.weekly import eligible_over_horizon
-from matcher.simulate.world import NEVER, World, build_world
+from matcher.simulate.world import World, build_world
 
 RELAXES = (
     "no declines",
     "no neighbourhood caps",
     "a shared place is one slot per bed",
-    "temporary places are reused exactly at each stay limit",
+    "a temporary place is free again at each stay limit and in every week an occupant could leave it early",
     "moves do not compete with first placements",
     "only first placements count",
 )
@@ -79,46 +81,31 @@ class Hindsight:
 
 
 def _eligibility(scenario: Scenario, world: World) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
-    """Eligibility (rules E1-E8, documents left to the week logic) before and after the family arrives."""
-    coming = world.declared + world.extra
-    rows: list[dict[str, Any]] = []
-    position: dict[tuple[int, int], int] = {}  # (household, state) -> row
-    for i, base in enumerate(world.household_rows):
-        for state in (0, 1):
-            adults, children = int(world.adults[i]), int(world.children[i])
-            if state == 1:
-                extra = int(coming[i])
-                if extra == 0:
-                    continue
-                if adults == 1:
-                    adults, children = 2, children + extra - 1
-                else:
-                    children += extra
-            position[i, state] = len(rows)
-            rows.append(
-                {
-                    **base,
-                    "household_id": f"{base['household_id']}#{state}",
-                    "adults": adults,
-                    "children": children,
-                    "expected_reunification": int(world.declared[i]) if state == 0 else 0,
-                }
-            )
-    eligible = eligible_over_horizon(scenario, rows, world.unit_rows)
-    before = eligible[[position[i, 0] for i in range(world.n_households)]]
-    after = before.copy()
-    for (i, state), row in position.items():
-        if state == 1:
-            after[i] = eligible[row]
+    """Eligibility (rules E2-E8, B1) before and after the family arrives; before it, a pair counts if it
+    is eligible in any week (with the nareizigers due or, where their date is known and far, not)."""
+    due, not_due, after = eligibility(scenario, world)
+    before = due | not_due
     if scenario.policy.hold_for_family:
         waiting_for_family = world.declared > 0
         before[np.ix_(waiting_for_family, ~world.temporary)] = False
     return before, after
 
 
-def _slots(scenario: Scenario, world: World) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]:
-    """Home slots: (unit index, first week, last week) for each bed and each possible stay."""
+def _slots(
+    scenario: Scenario, world: World, before: np.ndarray[Any, Any], after: np.ndarray[Any, Any]
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Home slots: (unit index, first week, last week) for each bed and each possible stay.
+
+    A temporary place gets a slot at each stay limit after it appears (every ``stay -
+    move_on_horizon_weeks`` weeks) and one at every week an occupant could leave it early:
+    the week after a family arrives that the place is too small for (or, with
+    ``hold_for_family``, after the family's arrival makes the household a mover), and the
+    week a household may stop being the municipality's task. Each stay in the simulator then
+    has a slot of its own that starts no later than the stay, so the assignment is a relaxation."""
     horizon = scenario.horizon_weeks
+    family, leave = family_week(world, horizon), leave_weeks(world)
+    grown = persons_after(world)[2]
+    move_on = int(scenario.policy.matcher.get("move_on_horizon_weeks", 0) or 0)
     unit, first, last = [], [], []
     for j in range(world.n_units):
         start = int(world.appear_week[j])
@@ -129,7 +116,19 @@ def _slots(scenario: Scenario, world: World) -> tuple[np.ndarray[Any, Any], np.n
             end = start + scenario.vacancies.offer_weeks - 1
         else:
             stay = scenario.stays.flex_weeks if world.unit_rows[j]["unit_type"] == "flex" else scenario.stays.transit_weeks
-            starts = list(range(start, horizon, stay))
+            starts = list(range(start, horizon, max(1, stay - move_on)))
+            early: set[int] = set()
+            for i in np.flatnonzero(before[:, j] | after[:, j]).tolist():
+                if leave[i] < horizon:
+                    early.add(int(leave[i]))
+                if not before[i, j]:
+                    continue
+                if family[i] < horizon and (world.shared[j] or grown[i] > world.max_occupants[j]):
+                    early.add(int(family[i]) + 1)
+                if scenario.policy.hold_for_family and world.declared[i] > 0:
+                    starts.append(max(start, int(world.reunification_week[i]) - move_on + 1))  # one per household
+            starts.extend(week for week in early if start < week < horizon)
+            starts = [week for week in starts if week < horizon]
             end = horizon - 1
         beds = int(world.beds[j]) if world.shared[j] else 1
         for s in starts:
@@ -141,29 +140,29 @@ def _slots(scenario: Scenario, world: World) -> tuple[np.ndarray[Any, Any], np.n
 
 
 def hindsight_optimum(scenario: Scenario, world: World) -> Hindsight:
-    """Solve the hindsight assignment for one replicate's world."""
+    """Solve the relaxed hindsight assignment for one replicate's world."""
     horizon = scenario.horizon_weeks
     before, after = _eligibility(scenario, world)
-    slot_unit, slot_first, slot_last = _slots(scenario, world)
+    slot_unit, slot_first, slot_last = _slots(scenario, world, before, after)
     if world.n_households == 0 or len(slot_unit) == 0:
         return Hindsight(0, 0, 0)
     coming = world.declared + world.extra
     persons_before = world.persons
-    persons_after = persons_before + coming
+    persons_later = persons_after(world)[2]
     ready = np.maximum(world.arrival_week, world.documents_week)[:, None]
-    family = np.where(coming > 0, world.reunification_week, NEVER)[:, None]
+    family = family_week(world, horizon)[:, None]
     week_before = np.maximum(ready, slot_first[None, :])
     ok_before = (week_before <= slot_last[None, :]) & (week_before < horizon) & (week_before < family) & before[:, slot_unit]
     value_before = np.where(ok_before, persons_before[:, None] * (horizon - week_before), 0)
     week_after = np.maximum(week_before, family)
     ok_after = (coming[:, None] > 0) & (week_after <= slot_last[None, :]) & (week_after < horizon) & after[:, slot_unit]
-    value_after = np.where(ok_after, persons_after[:, None] * (horizon - week_after), 0)
+    value_after = np.where(ok_after, persons_later[:, None] * (horizon - week_after), 0)
     value = np.maximum(value_before, value_after)
     rows, cols = linear_sum_assignment(value, maximize=True)
     chosen = value[rows, cols] > 0
     rows, cols = rows[chosen], cols[chosen]
     placed_after = value_after[rows, cols] > value_before[rows, cols]
-    persons = np.where(placed_after, persons_after[rows], persons_before[rows])
+    persons = np.where(placed_after, persons_later[rows], persons_before[rows])
     return Hindsight(int(value[rows, cols].sum()), int(persons.sum()), len(rows))
 
 

@@ -108,6 +108,7 @@ class Copy:
     persons: int
     first_week: int  # first week it may be offered a home in this make-up
     last_week: int  # last week, inclusive
+    due: bool = True  # the declared nareizigers count for rule E5 (always, unless their date is known and far)
 
 
 @dataclass(frozen=True)
@@ -256,14 +257,22 @@ class HindsightModel:
         }
 
 
+def leave_weeks(world: World) -> IntArray:
+    """The week each household stops being the municipality's task if still waiting or in a temporary place."""
+    if world.leave_week is None:
+        return np.full(world.n_households, NEVER, dtype=np.int64)
+    return np.asarray(world.leave_week, dtype=np.int64)
+
+
 def family_week(world: World, horizon: int) -> IntArray:
     """The week each household's nareizigers join it, or NEVER if not within the horizon.
 
-    The simulator lets a family join only in its drawn week and only if the household has
-    arrived by then."""
+    The simulator lets a family join only in its drawn week, only if the household has
+    arrived by then and has not left before (a household that leaves while waiting or in a
+    temporary place takes its family elsewhere)."""
     coming = world.declared + world.extra
     week = world.reunification_week
-    ok = (coming > 0) & (week < horizon) & (week >= world.arrival_week)
+    ok = (coming > 0) & (week < horizon) & (week >= world.arrival_week) & (week < leave_weeks(world))
     result: IntArray = np.where(ok, week, NEVER).astype(np.int64)
     return result
 
@@ -277,22 +286,25 @@ def persons_after(world: World) -> tuple[IntArray, IntArray, IntArray]:
     return adults, children, persons
 
 
-def eligibility(scenario: Scenario, world: World) -> tuple[BoolArray, BoolArray]:
-    """Rules E2-E8 and B1 for each household and home, before and after the family arrives.
+def eligibility(scenario: Scenario, world: World) -> tuple[BoolArray, BoolArray, BoolArray]:
+    """Rules E2-E8 and B1 for each household and home: before the family arrives with the declared
+    nareizigers counted, the same without them (rule E5 counts them only when their arrival is
+    due), and after the family arrived.
 
     Documents (E1) are left to the weeks of each copy and the beds left to the occupancy rows."""
     if world.n_households == 0 or world.n_units == 0:
         empty = np.zeros((world.n_households, world.n_units), dtype=bool)
-        return empty, empty.copy()
+        return empty, empty.copy(), empty.copy()
     adults, children, _ = persons_after(world)
     rows: list[dict[str, Any]] = []
     for i, base in enumerate(world.household_rows):
-        rows.append({**base, "household_id": f"{base['household_id']}#0", "adults": int(world.adults[i]),
-                     "children": int(world.children[i]), "expected_reunification": int(world.declared[i])})  # fmt: skip
+        before = {**base, "adults": int(world.adults[i]), "children": int(world.children[i])}
+        rows.append({**before, "household_id": f"{base['household_id']}#0", "expected_reunification": int(world.declared[i])})
+        rows.append({**before, "household_id": f"{base['household_id']}#n", "expected_reunification": 0})
         rows.append({**base, "household_id": f"{base['household_id']}#1", "adults": int(adults[i]),
                      "children": int(children[i]), "expected_reunification": 0})  # fmt: skip
     eligible = eligible_over_horizon(scenario, rows, world.unit_rows)
-    return eligible[0::2], eligible[1::2]
+    return eligible[0::3], eligible[1::3], eligible[2::3]
 
 
 def declined(scenario: Scenario, world: World, replicate: int, candidates: BoolArray) -> BoolArray:
@@ -306,19 +318,44 @@ def declined(scenario: Scenario, world: World, replicate: int, candidates: BoolA
     return result
 
 
-def _copies(world: World, horizon: int) -> list[Copy]:
-    family = family_week(world, horizon)
+def _copies(scenario: Scenario, world: World) -> list[Copy]:
+    """Each household's make-ups with the weeks it may be offered a home in each.
+
+    Before the family arrives, a week in which the family's arrival date is known and lies
+    beyond the policy's reunification horizon is a week in which rule E5 does not count the
+    nareizigers (a copy of its own); with the defaults (date known 13 weeks ahead, horizon 52
+    weeks) there is no such week."""
+    horizon = scenario.horizon_weeks
+    family, leave = family_week(world, horizon), leave_weeks(world)
     _, _, after = persons_after(world)
     ready = np.maximum(world.arrival_week, world.documents_week)
+    known_ahead = scenario.inflow.reunification.date_known_weeks
+    due_within = int(scenario.policy.matcher.get("reunification_horizon_weeks", 52))
     copies: list[Copy] = []
     for i in range(world.n_households):
-        r = int(family[i])
-        first, last = int(ready[i]), min(r, horizon) - 1
-        if first <= last:
-            copies.append(Copy(i, 0, int(world.persons[i]), first, last))
-        if r < horizon and max(first, r) <= horizon - 1:
-            copies.append(Copy(i, 1, int(after[i]), max(first, r), horizon - 1))
+        r, gone = int(family[i]), min(int(leave[i]), horizon)
+        first, last = int(ready[i]), min(r, gone) - 1
+        not_due: set[int] = set()
+        if known_ahead > 0 and world.declared[i] > 0:
+            drawn = int(world.reunification_week[i])
+            not_due = set(range(drawn - known_ahead, drawn - due_within))
+        for lo, hi, due in _runs_by(range(first, last + 1), not_due):
+            copies.append(Copy(i, 0, int(world.persons[i]), lo, hi, due=due))
+        if r < gone and max(first, r) <= gone - 1:
+            copies.append(Copy(i, 1, int(after[i]), max(first, r), gone - 1))
     return copies
+
+
+def _runs_by(weeks: range, not_due: set[int]) -> list[tuple[int, int, bool]]:
+    """Maximal runs of consecutive weeks in which the family is due or not, as (first, last, due)."""
+    runs: list[tuple[int, int, bool]] = []
+    for week in weeks:
+        due = week not in not_due
+        if runs and runs[-1][2] == due:
+            runs[-1] = (runs[-1][0], week, due)
+        else:
+            runs.append((week, week, due))
+    return runs
 
 
 class _Problem:
@@ -329,11 +366,14 @@ class _Problem:
         self.horizon = horizon = scenario.horizon_weeks
         policy = scenario.policy
         self.caps = {str(k): int(v) for k, v in (policy.matcher.get("neighbourhood_caps") or {}).items()}
-        self.copies = _copies(world, horizon)
+        self.copies = _copies(scenario, world)
         self.family = family_week(world, horizon)
+        self.leave = leave_weeks(world)
         self.after = persons_after(world)[2]
-        before_ok, after_ok = eligibility(scenario, world)
-        refused = declined(scenario, world, replicate, before_ok | after_ok)
+        # A household in a temporary place is a mover once its stay ends within this many weeks.
+        self.move_on_weeks = int(policy.matcher.get("move_on_horizon_weeks", 0) or 0)
+        before_ok, not_due_ok, after_ok = eligibility(scenario, world)
+        refused = declined(scenario, world, replicate, before_ok | not_due_ok | after_ok)
         self.temporary, self.shared = world.temporary, world.shared
         self.capped = np.array([name in self.caps for name in world.neighbourhood], dtype=bool)
         offer_end = np.minimum(world.appear_week + scenario.vacancies.offer_weeks - 1, horizon - 1)
@@ -343,7 +383,8 @@ class _Problem:
         # Which copy may have which home in which weeks: rules 9 and 10 and the offer windows.
         self.windows: dict[Pair, tuple[int, int]] = {}
         for k, copy in enumerate(self.copies):
-            ok = (after_ok if copy.state == 1 else before_ok)[copy.household] & ~refused[copy.household]
+            eligible = after_ok if copy.state == 1 else before_ok if copy.due else not_due_ok
+            ok = eligible[copy.household] & ~refused[copy.household]
             if policy.hold_for_family and copy.state == 0 and world.declared[copy.household] > 0:
                 ok = ok & self.temporary
             for j in np.flatnonzero(ok).tolist():
@@ -378,25 +419,26 @@ class _Problem:
     def _deadlines(self, k: int, j: int) -> IntArray:
         """Per week s: the latest week the copy may have entered temporary place j to be a mover in s (-1: none).
 
-        A stay that reached its limit (entered ``stay`` weeks before or earlier; with
-        ``hold_for_family`` not before the family is there), or a family that arrived while the
-        household lived there in a place that is shared, too small for it or, with
-        ``hold_for_family``, temporary: every entry of the make-up before the family counts."""
+        The simulator makes a household in a temporary place a mover (``is_move_on_candidate``)
+        once its stay ends within ``move_on_horizon_weeks`` (0 unless the scenario's policy sets
+        it): the stay ends ``stay`` weeks after the entry, or, with ``hold_for_family`` for a
+        household that entered before its family arrived, on the day the family arrives. Or
+        once its family has arrived while it lives there and the place is too small for it
+        (shared: more persons than the beds it took; otherwise more than ``max_occupants``)."""
         policy = self.scenario.policy
         copy = self.copies[k]
         i = copy.household
-        r = int(self.family[i])
         weeks = np.arange(self.horizon)
-        stay_end = weeks - self.stay(j)
-        if policy.hold_for_family and self.world.declared[i] > 0:
-            stay_end = np.where(weeks >= r, stay_end, -1)
-        family_moves_them = (
-            bool(self.shared[j]) or int(self.after[i]) > int(self.world.max_occupants[j]) or policy.hold_for_family
-        )
-        deadline = np.maximum(stay_end, -1)
-        if copy.state == 0 and r < self.horizon and family_moves_them:
-            deadline = np.where(weeks >= r, np.maximum(deadline, weeks - 1), deadline)
-        result: IntArray = deadline.astype(np.int64)
+        if policy.hold_for_family and self.world.declared[i] > 0 and copy.state == 0:
+            ends = int(self.world.reunification_week[i])  # the stay lasts until the family arrives
+            deadline = np.where(weeks + self.move_on_weeks >= ends, weeks - 1, -1)
+        else:
+            deadline = weeks + self.move_on_weeks - self.stay(j)
+        r = int(self.family[i])
+        too_small = bool(self.shared[j]) or int(self.after[i]) > int(self.world.max_occupants[j])
+        if copy.state == 0 and r < self.horizon and too_small:
+            deadline = np.where(weeks >= r, weeks - 1, deadline)
+        result: IntArray = np.clip(deadline, -1, weeks - 1).astype(np.int64)
         return result
 
     def first_leave(self, pair: Pair, entered: int) -> int:
@@ -418,11 +460,12 @@ def _canonical_weeks(p: _Problem) -> _Weeks:
 
     Take an optimal plan with the smallest sum of the weeks of all its steps. A first
     placement into a home in an uncapped wijk could be made a week earlier unless it is in
-    the first week of its window or the place was full until a leave the week before; a move
-    into a home in an uncapped wijk could be made a week earlier (worth the same, freeing
-    the place earlier) unless the household became a mover that week, the home came on
-    offer that week, the family arrived that week (another make-up, other homes), or the
-    place it moves into was full until a leave the week before. So the steps of that plan
+    the first week of its window or the place was full until a move out the week before or
+    until someone left the municipality's task that week (that frees the place before the
+    proposal); a move into a home in an uncapped wijk could be made a week earlier (worth the
+    same, freeing the place earlier) unless the household became a mover that week, the home
+    came on offer that week, the family arrived that week (another make-up, other homes), or
+    the place it moves into was full until then. So the steps of that plan
     happen only in the weeks kept here. The sets depend on each other (entries after
     leaves, leaves after entries); starting from every week, each round keeps only weeks
     the previous round allows, until nothing changes.
@@ -434,6 +477,11 @@ def _canonical_weeks(p: _Problem) -> _Weeks:
     for (k, j), (lo, hi) in sorted(p.windows.items()):
         first[k, j] = [lo] if not p.temporary[j] and not p.capped[j] else list(range(lo, hi + 1))
     leave_any: dict[int, set[int]] = {j: set(range(horizon)) for j in range(world.n_units)}  # every week, to start
+    departures: dict[int, dict[int, set[int]]] = {}  # home -> week -> households that may leave the task then
+    for k, j in temp_pairs:
+        gone = int(p.leave[p.household(k)])
+        if gone < horizon:
+            departures.setdefault(j, {}).setdefault(gone, set()).add(p.household(k))
     move: dict[Pair, list[int]] = {}
     leave: dict[Pair, list[int]] = {}
     for _ in range(4 * horizon + 4):
@@ -459,7 +507,7 @@ def _canonical_weeks(p: _Problem) -> _Weeks:
             for s, homes in sorted(p.targets.get(i, {}).items()):
                 for j in homes:
                     if (s in becomes.get(i, ()) or s == int(world.appear_week[j]) or s == r or p.capped[j]
-                            or (p.temporary[j] and s - 1 in leave_any[j])):  # fmt: skip
+                            or (p.temporary[j] and (s - 1 in leave_any[j] or s in departures.get(j, {})))):  # fmt: skip
                         chosen.append((s, j))
             options[i] = chosen
         # Leaves: after the first week the copy may leave, before the last week someone else could enter.
@@ -470,7 +518,7 @@ def _canonical_weeks(p: _Problem) -> _Weeks:
             k, j = pair
             i = p.household(k)
             others = [week for h, week in latest.get(j, {}).items() if h != i]
-            stop = min(max(others, default=-1) - 1, horizon - 2)
+            stop = min(max(others, default=-1) - 1, horizon - 2, int(p.leave[i]) - 1)
             start = p.first_leave(pair, weeks[0])
             chosen_weeks = sorted({s for s, _ in options.get(i, []) if start <= s <= stop})
             if chosen_weeks:
@@ -494,7 +542,8 @@ def _canonical_weeks(p: _Problem) -> _Weeks:
             i = p.household(k)
             mine = own.get((i, j), set())
             after_leave = {s + 1 for s in new_leave_any.get(j, set()) if lo < s + 1 <= hi and (s not in mine or count[j][s] > 1)}
-            new_first[k, j] = sorted({lo} | after_leave)
+            after_departure = {w for w, who in departures.get(j, {}).items() if lo < w <= hi and who - {i}}
+            new_first[k, j] = sorted({lo} | after_leave | after_departure)
         # Moves: the options in weeks the household may leave.
         leave_weeks: dict[int, set[int]] = {}
         for (k, _), weeks in new_leave.items():
@@ -574,8 +623,12 @@ def build_model(scenario: Scenario, world: World, replicate: int, measure: Measu
                 terms[previous_column] = -1.0
             for c in into:
                 c.between(previous + 1, week, -weight(c), terms)
+                if previous < int(p.leave[p.household(c.copy)]) <= week:
+                    c.all(weight(c), terms)  # left the municipality's task: gone from the place that week
             for c in leaving.get(j, []):
                 c.between(previous, week - 1, weight(c), terms)  # moved out since the week before the previous entry week
+                if previous < int(p.leave[p.household(c.copy)]) <= week:
+                    c.all(-weight(c), terms)  # its move out, if any, is already counted in the departure above
             rows.add(terms, 0, 0, "occupancy")
             previous, previous_column = week, occupancy
     # Rule 5: neighbourhood caps per week, on first placements and moves alike.
@@ -612,11 +665,11 @@ def build_model(scenario: Scenario, world: World, replicate: int, measure: Measu
                 c.at(week, 1 if c.kind == MOVE else -1, terms)
             rows.add(terms, 0, 0, "move_is_leave_and_entry")
 
-    # The measure counts first placements only.
+    # The measure: first placements, and (persons housed) a family that joins a household in a permanent home.
     cost = np.zeros(len(upper), dtype=np.int64)
-    for c in firsts:
+    for c in firsts + moves:
         for q, week in enumerate(c.weeks):
-            cost[c.column + q] = _value(measure, p, c.copy, week)
+            cost[c.column + q] = _value(measure, p, c, week)
     matrix = sparse.csr_matrix(
         (np.array(rows.vals, dtype=float), (np.array(rows.rows, dtype=np.int64), np.array(rows.cols, dtype=np.int64))),
         shape=(len(rows.lower), len(upper)),
@@ -638,13 +691,29 @@ def build_model(scenario: Scenario, world: World, replicate: int, measure: Measu
     )
 
 
-def _value(measure: Measure, p: _Problem, copy: int, week: int) -> int:
-    """What a first placement of the copy in ``week`` adds to the measure."""
-    persons = p.persons(copy)
+def _value(measure: Measure, p: _Problem, chain: Chain, week: int) -> int:
+    """What a step adds to the measure: a first placement, or (persons housed) a move that keeps a family.
+
+    ``objective``: persons at the first placement times the weeks left. ``persons_housed``:
+    persons at the first placement, plus the nareizigers who join the housed household within
+    the horizon. They join if the household is housed when they come and has not left: a
+    household that leaves while waiting or in a temporary place takes its family elsewhere,
+    so when its leave week comes before the family, only a permanent home (a first placement
+    there, or a move there before it leaves) brings the family in."""
+    copy = p.copies[chain.copy]
+    i = copy.household
     if measure == "objective":
-        return persons * (p.horizon - week)
-    i = p.household(copy)
-    return int(p.after[i]) if int(p.family[i]) < p.horizon else persons
+        return copy.persons * (p.horizon - week) if chain.kind == FIRST else 0
+    world = p.world
+    coming = int(world.declared[i] + world.extra[i])
+    drawn, leave = int(world.reunification_week[i]), int(p.leave[i])
+    joins = coming > 0 and world.arrival_week[i] <= drawn < p.horizon and copy.state == 0
+    permanent = not bool(p.temporary[chain.unit])
+    if chain.kind == MOVE:
+        return coming if joins and leave <= drawn and permanent and week < leave else 0
+    if joins and (drawn < leave or permanent):
+        return copy.persons + coming
+    return copy.persons
 
 
 def _grouped(chains: list[Chain], key: Any) -> dict[Any, list[Chain]]:

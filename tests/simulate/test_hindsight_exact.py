@@ -104,6 +104,50 @@ def test_a_family_arriving_makes_a_mover_before_the_stay_ends() -> None:
     assert [(step.week, step.kind) for step in result.plan if step.household == 0] == [(0, "first"), (2, "move")]
 
 
+def test_relaxed_reference_stays_above_where_a_family_frees_a_place_early() -> None:
+    """The world above, where the exact optimum moves a family on before its stay ends: the relaxed
+    reference has a slot from the week after the family arrives, so it stays at or above 21."""
+    scenario = tiny_scenario(6, offer_weeks=2, flex=10)
+    world = tiny_world(
+        [TinyHousehold(0, 2, 1, declared=1, family=2), TinyHousehold(2, 1, 0)],
+        [TinyHome("flex", 0, max_occupants=3), TinyHome("social", 2, max_occupants=4, min_occupants=4)],
+    )
+    assert hindsight_optimum(scenario, world).objective >= exact_hindsight(scenario, 0, world=world).value == 21
+
+
+def test_a_household_leaving_frees_its_place_in_the_same_week() -> None:
+    """A household that stops being the municipality's task in week 2 leaves its doorstroom place before
+    that week's proposal: the next household moves in in week 2 (2 x 4 + 1 x 2 = 10)."""
+    scenario = tiny_scenario(4, transit=10)
+    world = tiny_world([TinyHousehold(0, 1, 1, leave=2), TinyHousehold(0, 1, 0)], [TinyHome("transit", 0, max_occupants=2)])
+    result = exact_hindsight(scenario, 0, world=world)
+    assert result.value == 10 == brute_force(scenario, world, 0)
+    assert [(step.week, step.household) for step in result.plan] == [(0, 0), (2, 1)]
+    assert hindsight_optimum(scenario, world).objective >= 10
+
+
+def test_the_move_on_horizon_makes_a_mover_before_the_stay_ends() -> None:
+    """With move_on_horizon_weeks 1 a stay of 3 weeks makes a mover from week 2, one week earlier than without."""
+    households = [TinyHousehold(0, 1, 1), TinyHousehold(1, 1, 0)]
+    homes = [TinyHome("transit", 0, max_occupants=2), TinyHome("social", 2, max_occupants=2, min_occupants=2)]
+    world = tiny_world(households, homes)
+    for ahead, value in ((1, 2 * 5 + 1 * 2), (0, 2 * 5 + 1 * 1)):
+        scenario = tiny_scenario(5, offer_weeks=3, transit=3, policy={"matcher": {"move_on_horizon_weeks": ahead}})
+        assert exact_hindsight(scenario, 0, world=world).value == value == brute_force(scenario, world, 0)
+
+
+def test_nareizigers_not_yet_due_do_not_count_for_a_permanent_home() -> None:
+    """A family known (3 weeks ahead) to arrive beyond the policy's reunification horizon (1 week) does not
+    count in rule E5: the single may take a home for one in weeks 1 and 2 only."""
+    scenario = tiny_scenario(
+        6, offer_weeks=6, inflow={"reunification": {"date_known_weeks": 3}},
+        policy={"matcher": {"reunification_horizon_weeks": 1}},
+    )  # fmt: skip
+    world = tiny_world([TinyHousehold(0, 1, 0, declared=2, family=4)], [TinyHome("social", 0, max_occupants=1)])
+    result = exact_hindsight(scenario, 0, world=world)
+    assert result.value == 1 * (6 - 1) == brute_force(scenario, world, 0)
+
+
 def test_a_declined_offer_is_never_in_the_plan() -> None:
     """With every offer declined, nobody is housed, even though every pair fits."""
     scenario = tiny_scenario(4, decline_probability=1.0)

@@ -35,6 +35,7 @@ class TinyHousehold:
     extra: int = 0
     family: int = NEVER  # week the nareizigers arrive
     documents: int = 0  # week the documents are complete
+    leave: int = NEVER  # week it stops being the municipality's task if waiting or in a temporary place then
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ def tiny_world(households: list[TinyHousehold], homes: list[TinyHome]) -> World:
         beds=np.array([h.beds if h.kind == "shared" else 1 for h in homes], dtype=np.int64),
         max_occupants=np.array([h.max_occupants for h in homes], dtype=np.int64),
         neighbourhood=[h.neighbourhood for h in homes],
+        leave_week=np.array([h.leave for h in households], dtype=np.int64),
     )
 
 
@@ -196,9 +198,10 @@ def tiny_cases(draw: st.DrawFn, max_households: int = 3, max_homes: int = 3, max
         children = draw(st.sampled_from([0, 0, 1, 2]))
         declared = draw(st.sampled_from([0, 0, 1, 2]))
         extra = draw(st.integers(0, 1)) if declared else 0
-        family = draw(st.one_of(st.just(NEVER), st.integers(arrival, horizon))) if declared else NEVER
+        family = draw(st.integers(arrival, horizon + 3)) if declared else NEVER
         documents = draw(st.sampled_from([arrival, arrival, arrival + 1]))
-        households.append(TinyHousehold(arrival, adults, children, declared, extra, family, documents))
+        leave = draw(st.sampled_from([NEVER, NEVER, NEVER, arrival + 1, arrival + 2]))
+        households.append(TinyHousehold(arrival, adults, children, declared, extra, family, documents, leave))
     homes = []
     for _ in range(draw(st.integers(1, max_homes))):
         kind = draw(st.sampled_from(["social", "social", "flex", "transit", "shared"]))
@@ -220,8 +223,13 @@ def tiny_cases(draw: st.DrawFn, max_households: int = 3, max_homes: int = 3, max
         transit=draw(st.integers(1, 2)),
         decline_probability=draw(st.sampled_from([0.0, 0.0, 0.3])),
         seed=draw(st.integers(0, 50)),
+        inflow={"reunification": {"date_known_weeks": draw(st.sampled_from([13, 0, 3]))}},
         policy={
-            "matcher": {"neighbourhood_caps": caps},
+            "matcher": {
+                "neighbourhood_caps": caps,
+                "move_on_horizon_weeks": draw(st.sampled_from([0, 0, 1])),
+                "reunification_horizon_weeks": draw(st.sampled_from([52, 1])),
+            },
             "hold_for_family": draw(st.booleans()),
             "movers_to_permanent_only": draw(st.booleans()),
         },
@@ -240,7 +248,7 @@ def move_cases(draw: st.DrawFn) -> tuple[Scenario, World]:
     size_a = 1 if kind == "shared" else draw(st.integers(2, 3))
     declared = draw(st.sampled_from([0, 1]))
     family = draw(st.integers(1, horizon)) if declared else NEVER
-    a = TinyHousehold(0, 1, size_a - 1, declared=declared, family=family)
+    a = TinyHousehold(0, 1, size_a - 1, declared=declared, family=family, leave=draw(st.sampled_from([NEVER, NEVER, 3])))
     b = TinyHousehold(draw(st.integers(0, 2)), 1, 0)
     households = [a, b]
     if draw(st.booleans()):
@@ -266,7 +274,10 @@ def move_cases(draw: st.DrawFn) -> tuple[Scenario, World]:
         decline_probability=draw(st.sampled_from([0.0, 0.0, 0.3])),
         seed=draw(st.integers(0, 50)),
         policy={
-            "matcher": {"neighbourhood_caps": draw(st.sampled_from([{}, {"Hatert": 1}]))},
+            "matcher": {
+                "neighbourhood_caps": draw(st.sampled_from([{}, {"Hatert": 1}])),
+                "move_on_horizon_weeks": draw(st.sampled_from([0, 0, 1])),
+            },
             "hold_for_family": draw(st.booleans()),
             "movers_to_permanent_only": draw(st.booleans()),
         },
