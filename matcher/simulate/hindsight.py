@@ -105,6 +105,7 @@ def _slots(
     horizon = scenario.horizon_weeks
     family, leave = family_week(world, horizon), leave_weeks(world)
     grown = persons_after(world)[2]
+    ready = np.maximum(world.arrival_week, world.documents_week)
     move_on = int(scenario.policy.matcher.get("move_on_horizon_weeks", 0) or 0)
     unit, first, last = [], [], []
     for j in range(world.n_units):
@@ -119,11 +120,14 @@ def _slots(
             starts = list(range(start, horizon, max(1, stay - move_on)))
             early: set[int] = set()
             for i in np.flatnonzero(before[:, j] | after[:, j]).tolist():
-                if leave[i] < horizon:
+                if ready[i] >= horizon - 1:
+                    continue
+                # Only a household that can live here before the week it leaves early frees the place then.
+                if max(int(ready[i]), start) < leave[i] < horizon:
                     early.add(int(leave[i]))
                 if not before[i, j]:
                     continue
-                if family[i] < horizon and (world.shared[j] or grown[i] > world.max_occupants[j]):
+                if max(int(ready[i]), start) < family[i] < horizon and (world.shared[j] or grown[i] > world.max_occupants[j]):
                     early.add(int(family[i]) + 1)
                 if scenario.policy.hold_for_family and world.declared[i] > 0:
                     starts.append(max(start, int(world.reunification_week[i]) - move_on + 1))  # one per household
