@@ -47,7 +47,17 @@ from typing import Any
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from matcher.simulate.hindsight_model import Measure, Move, build_model, eligibility, family_week, leave_weeks, persons_after
+from matcher.simulate.hindsight_model import (
+    MAX_COLUMNS,
+    Measure,
+    ModelTooLarge,
+    Move,
+    build_model,
+    eligibility,
+    family_week,
+    leave_weeks,
+    persons_after,
+)
 from matcher.simulate.hindsight_replay import replay
 from matcher.simulate.hindsight_solve import LpNotSolved, solve
 from matcher.simulate.scenario import Scenario
@@ -180,10 +190,10 @@ class HindsightResult:
 
     ``value`` is the measure of the best plan found (None if none was found), ``bound`` what
     no plan can exceed, ``gap`` = (bound - value) / bound, ``status`` "optimal" (value ==
-    bound), "feasible" (a plan, not proven best), "no_plan", or "unsolved" (the LP did not
-    finish in its time limit: neither plan nor bound). ``persons_housed``,
-    ``households_placed`` and ``moves`` describe the plan found; other optimal plans can
-    differ in them (the measure alone is optimised).
+    bound), "feasible" (a plan, not proven best), "no_plan", "unsolved" (the LP did not
+    finish in its time limit: neither plan nor bound) or "too_large" (not attempted, see
+    ``exact_hindsight``). ``persons_housed``, ``households_placed`` and ``moves`` describe
+    the plan found; other optimal plans can differ in them (the measure alone is optimised).
     """
 
     measure: str
@@ -232,20 +242,27 @@ def exact_hindsight(
     world: World | None = None,
     deterministic_time_s: float = 60.0,
     lp_time_limit_s: float = 1800.0,
+    max_columns: int = MAX_COLUMNS,
 ) -> HindsightResult:
     """The exact hindsight optimum of one replicate (see ``hindsight_model.py`` for every rule).
 
     ``measure`` is ``objective`` (persons at first placement x weeks left, what "% of
     hindsight" compares) or ``persons_housed`` (persons housed over the horizon, nareizigers
     who join a housed household included). ``world`` saves drawing the replicate again.
-    CP-SAT's ``deterministic_time_s`` bounds the search after the LP; a run that reaches it
-    returns the best plan with its proven bound. The plan is played back through the
-    simulator, and :class:`HindsightMismatch` is raised if the simulator refuses it or scores it
-    differently.
+    CP-SAT's ``deterministic_time_s`` bounds the search after the LP (all rounds together); a
+    run that reaches it returns the best plan with its proven bound. A world whose programme
+    would exceed ``max_columns`` household-home-weeks gets status "too_large" and no figures,
+    before anything big is built. The plan is played back through the simulator, and
+    :class:`HindsightMismatch` is raised if the simulator refuses it or scores it differently.
     """
     world = world if world is not None else build_world(scenario, replicate)
     started = time.perf_counter()
-    model = build_model(scenario, world, replicate, measure)
+    try:
+        model = build_model(scenario, world, replicate, measure, max_columns)
+    except ModelTooLarge as error:
+        return HindsightResult(measure, None, None, None, "too_large", "none", 0, 0, 0, (), None,
+                               {"potential_columns": error.columns, "limit": error.limit}, (),
+                               time.perf_counter() - started, 0.0)  # fmt: skip
     built = time.perf_counter()
     try:
         solved = solve(model, deterministic_time_s, lp_time_limit_s)

@@ -358,10 +358,21 @@ def _runs_by(weeks: range, not_due: set[int]) -> list[tuple[int, int, bool]]:
     return runs
 
 
+class ModelTooLarge(ValueError):
+    """The programme would have more columns than allowed: a much larger world than a municipality's year."""
+
+    def __init__(self, columns: int, limit: int) -> None:
+        super().__init__(f"the exact hindsight would need up to {columns} columns (limit {limit})")
+        self.columns, self.limit = columns, limit
+
+
+MAX_COLUMNS = 3_000_000  # about 12 times the base scenario's, which needs some 430 MB in all
+
+
 class _Problem:
     """The replicate's facts the rows are written from: copies, homes, windows, deadlines."""
 
-    def __init__(self, scenario: Scenario, world: World, replicate: int) -> None:
+    def __init__(self, scenario: Scenario, world: World, replicate: int, max_columns: int = MAX_COLUMNS) -> None:
         self.scenario, self.world = scenario, world
         self.horizon = horizon = scenario.horizon_weeks
         policy = scenario.policy
@@ -391,6 +402,9 @@ class _Problem:
                 lo, hi = max(copy.first_week, int(unit_first[j])), min(copy.last_week, int(unit_last[j]))
                 if lo <= hi:
                     self.windows[k, j] = (lo, hi)
+        columns = sum(hi - lo + 1 for lo, hi in self.windows.values())
+        if columns > max_columns:
+            raise ModelTooLarge(columns, max_columns)
         self.copy_at = {(c.household, w): k for k, c in enumerate(self.copies) for w in range(c.first_week, c.last_week + 1)}
         # Homes a mover may enter: household -> week -> homes (rule 8).
         self.targets: dict[int, dict[int, list[int]]] = {}
@@ -561,11 +575,16 @@ def _canonical_weeks(p: _Problem) -> _Weeks:
     raise AssertionError("the canonical weeks did not settle")  # each round only removes weeks
 
 
-def build_model(scenario: Scenario, world: World, replicate: int, measure: Measure = "objective") -> HindsightModel:
-    """The exact hindsight programme of one replicate's world (see the module docstring)."""
+def build_model(
+    scenario: Scenario, world: World, replicate: int, measure: Measure = "objective", max_columns: int = MAX_COLUMNS
+) -> HindsightModel:
+    """The exact hindsight programme of one replicate's world (see the module docstring).
+
+    Raises :class:`ModelTooLarge` before building anything big when the copies' windows
+    alone hold more than ``max_columns`` household-home-weeks."""
     if measure not in MEASURES:
         raise ValueError(f"unknown measure {measure!r}; expected one of {', '.join(MEASURES)}")
-    p = _Problem(scenario, world, replicate)
+    p = _Problem(scenario, world, replicate, max_columns)
     weeks = _canonical_weeks(p)
     chains: list[Chain] = []
     column = 0

@@ -118,6 +118,7 @@ def solve(model: HindsightModel, deterministic_time_s: float = 60.0, lp_time_lim
     reduced = model.cost - model.matrix.T @ np.where(equal, duals, np.maximum(duals, 0.0))
     best: _Found | None = None
     delta = 1.0
+    budget = deterministic_time_s  # for all CP-SAT rounds together
     while True:
         # Columns whose reduced cost exceeds delta keep their LP side (0, or the upper bound) ...
         fixed = np.full(model.n_columns, -1.0)
@@ -125,7 +126,8 @@ def solve(model: HindsightModel, deterministic_time_s: float = 60.0, lp_time_lim
         fixed[reduced > delta] = model.upper[reduced > delta]
         free = int(np.sum(fixed < 0))
         hint = best.x if best is not None and best.x is not None else np.rint(x)
-        found = _cpsat(model, fixed, hint, deterministic_time_s)
+        found = _cpsat(model, fixed, hint, budget)
+        budget = max(0.0, budget - found.deterministic_s)
         if found.x is not None and (best is None or found.value > best.value):
             best = found
         # ... because a plan that breaks a fixing is worth less than bound_lp - delta.
@@ -133,7 +135,7 @@ def solve(model: HindsightModel, deterministic_time_s: float = 60.0, lp_time_lim
         method = "highs-lp+cp-sat"
         if found.status == "optimal" and best is not None and best.value >= beyond:
             return Solved("optimal", best.x, best.value, best.value, method, bound_lp, free, time.process_time() - started)
-        if found.status in ("feasible", "unknown") or free == model.n_columns:
+        if found.status in ("feasible", "unknown") or free == model.n_columns or budget <= 0:
             # Out of time on the free columns: the best plan, and the best bound proven.
             top = min(bound, max(found.bound, beyond))
             value = best.value if best is not None else None
@@ -151,6 +153,7 @@ class _Found:
     x: FloatArray | None
     value: int
     bound: int
+    deterministic_s: float = 0.0
 
 
 def _cpsat(model: HindsightModel, fixed: FloatArray, hint: FloatArray, budget: float) -> _Found:
@@ -189,14 +192,15 @@ def _cpsat(model: HindsightModel, fixed: FloatArray, hint: FloatArray, budget: f
     solver.parameters.max_deterministic_time = budget
     solver.parameters.max_time_in_seconds = 10 * budget  # a safety net; the deterministic limit decides
     status = solver.solve(cp)
+    spent = float(solver.response_proto.deterministic_time)
     if status == cp_model.INFEASIBLE:
-        return _Found("infeasible", None, 0, -1)
+        return _Found("infeasible", None, 0, -1, spent)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return _Found("unknown", None, 0, math.floor(solver.best_objective_bound + 1e-6) + offset)
+        return _Found("unknown", None, 0, math.floor(solver.best_objective_bound + 1e-6) + offset, spent)
     x = fixed.copy()
     x[free] = [solver.value(v) for v in variables]
     name = "optimal" if status == cp_model.OPTIMAL else "feasible"
-    return _Found(name, x, model.value(x), math.floor(solver.best_objective_bound + 1e-6) + offset)
+    return _Found(name, x, model.value(x), math.floor(solver.best_objective_bound + 1e-6) + offset, spent)
 
 
 def solve_cpsat(model: HindsightModel, deterministic_time_s: float = 60.0) -> Solved:
