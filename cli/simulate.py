@@ -63,11 +63,14 @@ def hindsight_rows(hindsight: dict[str, Any] | None) -> list[tuple[str, dict[str
     exact = hindsight.get("exact")
     if exact is not None:
         proven, total = exact["proven"], exact["replicates"]
+        missing = exact.get("without_plan", 0)
+        left_out = f"; {missing} without a plan, left out" if missing else ""
         if proven == total:
             rows.append((f"% of exact hindsight (proven optimal in all {total})", exact["percent"]))
         else:
             gap = _fmt(exact["gap_percent"], 2)
-            rows.append((f"% of exact hindsight, best plan found (proven in {proven} of {total}; gap % {gap})", exact["percent"]))
+            label = f"% of exact hindsight, best plan found (proven in {proven} of {total}; gap % {gap}{left_out})"
+            rows.append((label, exact["percent"]))
             rows.append(("% of exact hindsight, its bound (the true % lies between)", exact["percent_of_bound"]))
     return rows
 

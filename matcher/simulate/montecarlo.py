@@ -198,6 +198,8 @@ def hindsight_summary(
     the week; ``percent`` is of the best plan found (the optimum where ``proven`` says so),
     ``percent_of_bound`` of the proven bound: where a replicate is not proven optimal, the
     true share lies between the two, and ``gap`` says how far apart value and bound are.
+    ``without_plan`` counts the replicates with no plan (status ``no_plan``, ``unsolved`` or
+    ``too_large``): every band leaves them out rather than counting them as zero.
     """
     if not tasks or tasks[0].get("hindsight") is None:
         return None
@@ -220,8 +222,11 @@ def hindsight_summary(
             "gap_percent": band([np.nan if e["gap"] is None else 100.0 * e["gap"] for e in exact]),
             "proven": sum(1 for e in exact if e["status"] == "optimal"),
             "replicates": len(exact),
-            "persons_housed": band([float(e["persons_housed"]) for e in exact]),
-            "moves": band([float(e["moves"]) for e in exact]),
+            "without_plan": sum(1 for v in values if v is None),
+            "persons_housed": band(
+                [np.nan if v is None else float(e["persons_housed"]) for e, v in zip(exact, values, strict=True)]
+            ),
+            "moves": band([np.nan if v is None else float(e["moves"]) for e, v in zip(exact, values, strict=True)]),
             "percent": {s: _percent([x["objective"] for x in figures[s]], values) for s in strategies},
             "percent_of_bound": {s: _percent([x["objective"] for x in figures[s]], bounds) for s in strategies},
         }

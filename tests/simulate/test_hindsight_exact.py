@@ -240,3 +240,41 @@ def test_family_that_never_comes_within_the_horizon_is_one_make_up() -> None:
     world = tiny_world([TinyHousehold(1, 1, 0, declared=2, family=0)], [TinyHome("social", 1, max_occupants=3)])
     assert world.reunification_week[0] < world.arrival_week[0] < NEVER
     assert exact_hindsight(scenario, 0, world=world).value == brute_force(scenario, world, 0)
+
+
+def test_a_world_beyond_the_column_limit_is_too_large_and_not_built() -> None:
+    """A programme with more household-home-weeks than the limit is reported as too_large, without figures; the
+    same world with the limit at exactly its count is solved, one below it is not: the guard counts what it says."""
+    scenario = small({"horizon_weeks": 8})
+    world = build_world(scenario, 0)
+    large = exact_hindsight(scenario, 0, world=world, max_columns=1)
+    assert large.status == "too_large"
+    assert (large.value, large.bound, large.gap, large.plan) == (None, None, None, ())
+    columns = large.model_size["potential_columns"]
+    assert columns > 1 and large.model_size["limit"] == 1
+    assert exact_hindsight(scenario, 0, world=world, max_columns=columns - 1).status == "too_large"
+    fits = exact_hindsight(scenario, 0, world=world, max_columns=columns)
+    assert fits.status == "optimal" and fits.value is not None
+    assert 0 < fits.model_size["columns"] <= columns
+
+
+def test_a_replicate_without_a_plan_is_left_out_of_the_bands_not_counted_as_zero() -> None:
+    """Where one replicate of two is too_large, the exact figures and percentages are those of the other one,
+    the summary counts it in ``without_plan``, and the command's row says it was left out."""
+    from cli.simulate import hindsight_rows
+    from matcher.simulate.montecarlo import run_task, summarise
+    from matcher.simulate.scenario import scenario_document
+
+    scenario = small({"horizon_weeks": 8, "exact_hindsight": True})
+    tasks = [run_task(scenario_document(scenario), replicate) for replicate in (0, 1)]
+    tasks[1]["hindsight_exact"] = exact_hindsight(scenario, 1, max_columns=1).to_json(timings=False)
+    exact = summarise(scenario, tasks, 0.0, 1, "local").hindsight["exact"]  # type: ignore[index]
+    solved = tasks[0]["hindsight_exact"]
+    assert solved["status"] == "optimal"
+    assert (exact["replicates"], exact["proven"], exact["without_plan"]) == (2, 1, 1)
+    assert exact["objective"]["mean"] == pytest.approx(solved["value"])
+    assert exact["persons_housed"]["mean"] == pytest.approx(solved["persons_housed"])
+    engine = next(run["objective"] for run in tasks[0]["runs"] if run["strategy"] == "optimise")
+    assert exact["percent"]["optimise"]["mean"] == pytest.approx(100.0 * engine / solved["value"], abs=0.01)
+    labels = [label for label, _ in hindsight_rows({"relaxed": {"percent": {}}, "exact": exact})]
+    assert any("proven in 1 of 2" in label and "1 without a plan, left out" in label for label in labels)
