@@ -548,7 +548,7 @@ def frontier(
     ),
 ) -> None:
     """Persons housed against the 90th percentile of waiting: FIFO, today's engine, waiting-first and the look-ahead,
-    on the same replicates of each scenario, with the hindsight optimum as a reference."""
+    on the same replicates of each scenario, with the persons the relaxed hindsight reference places as a line."""
     from cli.simulate import run_frontier_command
 
     try:
