@@ -191,8 +191,9 @@ class HindsightResult:
     ``value`` is the measure of the best plan found (None if none was found), ``bound`` what
     no plan can exceed, ``gap`` = (bound - value) / bound, ``status`` "optimal" (value ==
     bound), "feasible" (a plan, not proven best), "no_plan", "unsolved" (the LP did not
-    finish in its time limit: neither plan nor bound) or "too_large" (not attempted, see
-    ``exact_hindsight``). ``persons_housed``, ``households_placed`` and ``moves`` describe
+    finish in its time limit: neither plan nor bound), "too_large" (not attempted, see
+    ``exact_hindsight``) or "not_modelled" (the policy has a rule the model does not hold,
+    named in ``restrictions``). ``persons_housed``, ``households_placed`` and ``moves`` describe
     the plan found; other optimal plans can differ in them (the measure alone is optimised).
     """
 
@@ -252,11 +253,17 @@ def exact_hindsight(
     CP-SAT's ``deterministic_time_s`` bounds the search after the LP (all rounds together); a
     run that reaches it returns the best plan with its proven bound. A world whose programme
     would exceed ``max_columns`` household-home-weeks gets status "too_large" and no figures,
-    before anything big is built. The plan is played back through the simulator, and
-    :class:`HindsightMismatch` is raised if the simulator refuses it or scores it differently.
+    before anything big is built. A policy with half-year wijk caps gets status "not_modelled"
+    and no figures: the model holds the weekly caps, not the half-year ones. The plan is played
+    back through the simulator, and :class:`HindsightMismatch` is raised if the simulator
+    refuses it or scores it differently.
     """
     world = world if world is not None else build_world(scenario, replicate)
     started = time.perf_counter()
+    if scenario.policy.matcher.get("half_year_caps"):
+        return HindsightResult(measure, None, None, None, "not_modelled", "none", 0, 0, 0, (), None, {},
+                               ("half-year wijk caps (half_year_caps) are not in the exact model",),
+                               time.perf_counter() - started, 0.0)  # fmt: skip
     try:
         model = build_model(scenario, world, replicate, measure, max_columns)
     except ModelTooLarge as error:

@@ -198,8 +198,8 @@ def hindsight_summary(
     the week; ``percent`` is of the best plan found (the optimum where ``proven`` says so),
     ``percent_of_bound`` of the proven bound: where a replicate is not proven optimal, the
     true share lies between the two, and ``gap`` says how far apart value and bound are.
-    ``without_plan`` counts the replicates with no plan (status ``no_plan``, ``unsolved`` or
-    ``too_large``): every band leaves them out rather than counting them as zero.
+    ``without_plan`` counts the replicates with no plan (status ``no_plan``, ``unsolved``,
+    ``too_large`` or ``not_modelled``): every band leaves them out rather than counting them as zero.
     """
     if not tasks or tasks[0].get("hindsight") is None:
         return None

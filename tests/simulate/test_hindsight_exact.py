@@ -278,3 +278,13 @@ def test_a_replicate_without_a_plan_is_left_out_of_the_bands_not_counted_as_zero
     assert exact["percent"]["optimise"]["mean"] == pytest.approx(100.0 * engine / solved["value"], abs=0.01)
     labels = [label for label, _ in hindsight_rows({"relaxed": {"percent": {}}, "exact": exact})]
     assert any("proven in 1 of 2" in label and "1 without a plan, left out" in label for label in labels)
+
+
+def test_half_year_caps_are_reported_as_not_modelled() -> None:
+    """The exact model holds the weekly wijk caps but not the half-year ones: with half_year_caps in the policy
+    the exact hindsight gives no figures and names the missing rule, instead of a plan the simulator would refuse."""
+    scenario = small({"horizon_weeks": 8, "policy": {"matcher": {"half_year_caps": {"Hatert": 1}}}})
+    result = exact_hindsight(scenario, 0)
+    assert result.status == "not_modelled"
+    assert (result.value, result.bound, result.plan) == (None, None, ())
+    assert any("half_year_caps" in restriction for restriction in result.restrictions)
