@@ -50,12 +50,29 @@ def summary_table(result: SimulationResult) -> Table:
         table.add_column(strategy, justify="right")
     for label, key, digits, scale in SUMMARY_ROWS:
         table.add_row(label, *(_fmt(result.summary[s][key], digits, scale) for s in strategies))
-    if result.hindsight:
-        table.add_row(
-            "% of hindsight optimum",
-            *(_fmt(result.hindsight.get(f"{s}_percent_of_hindsight", {"mean": None}), 1) for s in strategies),
-        )
+    for label, values in hindsight_rows(result.hindsight):
+        table.add_row(label, *(_fmt(values.get(s, {"mean": None}), 1) for s in strategies))
     return table
+
+
+def hindsight_rows(hindsight: dict[str, Any] | None) -> list[tuple[str, dict[str, Any]]]:
+    """The "% of hindsight" rows, each naming its reference: relaxed, exact (proven in how many), exact bound."""
+    if not hindsight:
+        return []
+    rows = [("% of relaxed hindsight", hindsight["relaxed"]["percent"])]
+    exact = hindsight.get("exact")
+    if exact is not None:
+        proven, total = exact["proven"], exact["replicates"]
+        missing = exact.get("without_plan", 0)
+        left_out = f"; {missing} without a plan, left out" if missing else ""
+        if proven == total:
+            rows.append((f"% of exact hindsight (proven optimal in all {total})", exact["percent"]))
+        else:
+            gap = _fmt(exact["gap_percent"], 2)
+            label = f"% of exact hindsight, best plan found (proven in {proven} of {total}; gap % {gap}{left_out})"
+            rows.append((label, exact["percent"]))
+            rows.append(("% of exact hindsight, its bound (the true % lies between)", exact["percent_of_bound"]))
+    return rows
 
 
 STRATEGY_NL = {"optimise": "de engine", "lookahead": "vooruitkijken"}
@@ -148,11 +165,19 @@ def run_simulate_command(
     out: Console,
     err: Console,
     mix_advice: bool = False,
+    exact_hindsight: bool | None = None,
 ) -> None:
-    """One scenario: results in ``out_dir`` (its base in ``out_dir/base``). Several: one folder each, one sweep."""
+    """One scenario: results in ``out_dir`` (its base in ``out_dir/base``). Several: one folder each, one sweep.
+
+    ``exact_hindsight`` (when not None) overrides the scenario files' ``exact_hindsight``."""
     if backend not in ("local", "ray"):
         raise InputError.single("--backend", f"expected local or ray, got {backend!r}")
-    requested = [load_scenario(path) for path in paths]
+
+    def load(path: Path) -> Scenario:
+        scenario = load_scenario(path)
+        return scenario if exact_hindsight is None else scenario.model_copy(update={"exact_hindsight": exact_hindsight})
+
+    requested = [load(path) for path in paths]
     keys = [str(path.resolve()) for path in paths]
     scenarios = list(requested)
     base_index: dict[int, int] = {}
@@ -162,7 +187,7 @@ def run_simulate_command(
                 continue
             if scenario.base not in keys:
                 keys.append(scenario.base)
-                scenarios.append(load_scenario(Path(scenario.base)))
+                scenarios.append(load(Path(scenario.base)))
             base_index[k] = keys.index(scenario.base)
     total = len(scenarios) * replicates
     with Progress(

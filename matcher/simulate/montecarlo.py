@@ -84,14 +84,18 @@ def summary_figures(run: ReplicateRun) -> dict[str, float]:
 
 
 def run_task(document: dict[str, Any], replicate: int, tag: int = 0) -> dict[str, Any]:
-    """Everything for one replicate: each strategy and the hindsight optimum on one world."""
-    from matcher.simulate.hindsight import hindsight_optimum
+    """Everything for one replicate: each strategy and the hindsight references on one world."""
+    from matcher.simulate.hindsight import exact_hindsight, hindsight_optimum
 
     scenario = parse_scenario(document)
     started = time.perf_counter()
     world = build_world(scenario, replicate)
     runs = [run_replicate(scenario, world, replicate, strategy).to_json() for strategy in scenario.strategies]
     hindsight = hindsight_optimum(scenario, world).to_json() if scenario.hindsight else None
+    exact, exact_s = None, 0.0
+    if scenario.hindsight and scenario.exact_hindsight:
+        solved = exact_hindsight(scenario, replicate, world=world)
+        exact, exact_s = solved.to_json(timings=False), solved.build_s + solved.solve_s
     households = Households.from_world(world)
     fairness = {
         run["strategy"]: replicate_figures(
@@ -104,8 +108,10 @@ def run_task(document: dict[str, Any], replicate: int, tag: int = 0) -> dict[str
         "replicate": replicate,
         "runs": runs,
         "hindsight": hindsight,
+        "hindsight_exact": exact,
         "fairness": fairness,
         "seconds": time.perf_counter() - started,
+        "timings": {"hindsight_exact_s": exact_s},
     }
 
 
@@ -123,7 +129,7 @@ class SimulationResult:
     comparison: dict[str, Any]
     hindsight: dict[str, Any] | None
     per_replicate: list[dict[str, Any]]
-    timing: dict[str, Any]  # how the run ran: wall_s, replicate_s_median, workers, backend
+    timing: dict[str, Any]  # how the run ran: wall_s, replicate_s_median, workers, backend, exact_hindsight_s_median and _max
     fairness: dict[str, Any] | None = None  # per group of households: see matcher/simulate/fairness.py
     partial: dict[str, Any] | None = None  # a run cut short: replicates_done of replicates_requested
 
@@ -177,6 +183,66 @@ def paired_strategies(strategies: Sequence[str]) -> list[tuple[str, str]]:
     return pairs
 
 
+def _percent(values: Sequence[float], references: Sequence[float | None]) -> dict[str, float | None]:
+    """Each replicate's value as a percentage of its reference, as a band (replicates without a reference left out)."""
+    return band([100.0 * v / r if r else np.nan for v, r in zip(values, references, strict=True)])
+
+
+def hindsight_summary(
+    tasks: list[dict[str, Any]], figures: dict[str, list[dict[str, float]]], strategies: list[str]
+) -> dict[str, Any] | None:
+    """Both hindsight references side by side, and each strategy's ``objective`` as a percentage of each.
+
+    ``relaxed``: the assignment that drops declines, caps, beds, moves and most of the stay
+    limits (an optimistic reference). ``exact``: the time-expanded problem with every rule of
+    the week; ``percent`` is of the best plan found (the optimum where ``proven`` says so),
+    ``percent_of_bound`` of the proven bound: where a replicate is not proven optimal, the
+    true share lies between the two, and ``gap`` says how far apart value and bound are.
+    ``without_plan`` counts the replicates with no plan (status ``no_plan``, ``unsolved``,
+    ``too_large`` or ``not_modelled``): every band leaves them out rather than counting them as zero.
+    """
+    if not tasks or tasks[0].get("hindsight") is None:
+        return None
+    relaxed = [float(t["hindsight"]["objective"]) for t in tasks]
+    summary: dict[str, Any] = {
+        "relaxed": {
+            "objective": band(relaxed),
+            "persons_placed": band([float(t["hindsight"]["persons_placed"]) for t in tasks]),
+            "relaxes": tasks[0]["hindsight"]["relaxes"],
+            "percent": {s: _percent([x["objective"] for x in figures[s]], relaxed) for s in strategies},
+        }
+    }
+    if all(t.get("hindsight_exact") is not None for t in tasks):
+        exact: list[dict[str, Any]] = [t["hindsight_exact"] for t in tasks]
+        values = [None if e["value"] is None else float(e["value"]) for e in exact]
+        bounds = [None if e["bound"] is None else float(e["bound"]) for e in exact]
+        summary["exact"] = {
+            "objective": band([np.nan if v is None else v for v in values]),
+            "bound": band([np.nan if b is None else b for b in bounds]),
+            "gap_percent": band([np.nan if e["gap"] is None else 100.0 * e["gap"] for e in exact]),
+            "proven": sum(1 for e in exact if e["status"] == "optimal"),
+            "replicates": len(exact),
+            "without_plan": sum(1 for v in values if v is None),
+            "persons_housed": band(
+                [np.nan if v is None else float(e["persons_housed"]) for e, v in zip(exact, values, strict=True)]
+            ),
+            "moves": band([np.nan if v is None else float(e["moves"]) for e, v in zip(exact, values, strict=True)]),
+            "percent": {s: _percent([x["objective"] for x in figures[s]], values) for s in strategies},
+            "percent_of_bound": {s: _percent([x["objective"] for x in figures[s]], bounds) for s in strategies},
+        }
+    return summary
+
+
+def _hindsight_columns(task: dict[str, Any]) -> dict[str, Any]:
+    relaxed, exact = task.get("hindsight"), task.get("hindsight_exact")
+    return {
+        "relaxed_hindsight_objective": relaxed["objective"] if relaxed else None,
+        "exact_hindsight_objective": exact["value"] if exact else None,
+        "exact_hindsight_bound": exact["bound"] if exact else None,
+        "exact_hindsight_status": exact["status"] if exact else None,
+    }
+
+
 def _weekly_bands(values: np.ndarray[Any, Any]) -> dict[str, list[float | None]]:
     """Per-week mean and percentiles over replicates (rows) for one KPI."""
     out: dict[str, list[float | None]] = {"mean": [], "p10": [], "p50": [], "p90": []}
@@ -217,21 +283,10 @@ def summarise(scenario: Scenario, tasks: list[dict[str, Any]], seconds: float, w
             [x["persons_housed_total"] / y["persons_housed_total"] if y["persons_housed_total"] else np.nan
              for x, y in zip(figures[a], figures[b], strict=True)]
         )  # fmt: skip
-    hindsight = None
-    if scenario.hindsight and tasks and tasks[0]["hindsight"] is not None:
-        optimum = [float(t["hindsight"]["objective"]) for t in tasks]
-        hindsight = {
-            "objective": band(optimum),
-            "persons_placed": band([float(t["hindsight"]["persons_placed"]) for t in tasks]),
-            "relaxes": tasks[0]["hindsight"]["relaxes"],
-        }
-        for s in strategies:
-            hindsight[f"{s}_percent_of_hindsight"] = band(
-                [100.0 * x["objective"] / o if o else np.nan for x, o in zip(figures[s], optimum, strict=True)]
-            )
+    hindsight = hindsight_summary(tasks, figures, strategies)
     per_replicate = [
         {"replicate": int(t["replicate"]), "strategy": s, **summary_figures(runs[s][k]), "solve_s": runs[s][k].solve_s,
-         "hindsight_objective": t["hindsight"]["objective"] if t["hindsight"] else None}
+         **_hindsight_columns(t)}
         for k, t in enumerate(tasks) for s in strategies
     ]  # fmt: skip
     fairness = None
@@ -244,6 +299,10 @@ def summarise(scenario: Scenario, tasks: list[dict[str, Any]], seconds: float, w
         "workers": float(workers),
         "backend": backend,
     }
+    exact_seconds = [float(t["timings"]["hindsight_exact_s"]) for t in tasks if t.get("hindsight_exact") is not None]
+    if exact_seconds:
+        timing["exact_hindsight_s_median"] = round(float(np.median(exact_seconds)), 3)
+        timing["exact_hindsight_s_max"] = round(float(np.max(exact_seconds)), 3)
     return SimulationResult(
         scenario=scenario_document(scenario),
         replicates=len(tasks),

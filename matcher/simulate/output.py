@@ -66,11 +66,20 @@ def summary_csv(result: SimulationResult) -> str:
         if "_minus_" in name:
             for figure, b in figures.items():
                 writer.writerow([name, figure, *(_cell(b[k]) for k in ("mean", "p10", "p50", "p90"))])
-    if result.hindsight:
-        for key, b in result.hindsight.items():
-            if isinstance(b, dict):
-                writer.writerow(["hindsight", key, *(_cell(b[k]) for k in ("mean", "p10", "p50", "p90"))])
+    for key, b in _bands(result.hindsight or {}):
+        writer.writerow(["hindsight", key, *(_cell(b[k]) for k in ("mean", "p10", "p50", "p90"))])
     return buffer.getvalue()
+
+
+def _bands(document: dict[str, Any], prefix: str = "") -> list[tuple[str, dict[str, Any]]]:
+    """Every band in a nested document, named by its path: ``exact.percent.optimise``."""
+    found: list[tuple[str, dict[str, Any]]] = []
+    for key, value in document.items():
+        if isinstance(value, dict) and "mean" in value:
+            found.append((prefix + key, value))
+        elif isinstance(value, dict):
+            found.extend(_bands(value, f"{prefix}{key}."))
+    return found
 
 
 def fairness_csv(result: SimulationResult) -> str:

@@ -8,9 +8,13 @@ from matcher.simulate.scenario import Scenario, merge, parse_scenario
 
 
 def small(changes: dict[str, Any] | None = None) -> Scenario:
-    """The base Nijmegen scenario cut down to a few weeks."""
+    """The base Nijmegen scenario cut down to a few weeks.
+
+    Without the exact hindsight per replicate (a solve each) unless ``changes`` asks for it:
+    the tests of the exact hindsight call it themselves."""
     document: dict[str, Any] = {
         "name": "small",
+        "exact_hindsight": False,
         "seed": 7,
         "horizon_weeks": 8,
         "inflow": {"koppelingen_per_week": 4.0},

@@ -31,7 +31,15 @@ def test_simulate_fills_the_folder(tmp_path: Path) -> None:
     document = json.loads((out / "result.json").read_text())
     assert document["replicates"] == 2 and len(document["dates"]) == 6
     assert set(document["weekly"]) == {"optimise", "fifo"}
-    assert document["hindsight"]["optimise_percent_of_hindsight"]["mean"] > 0
+    hindsight = document["hindsight"]
+    assert hindsight["relaxed"]["percent"]["optimise"]["mean"] > 0
+    assert hindsight["exact"]["replicates"] == 2
+    assert 0 < hindsight["exact"]["percent"]["optimise"]["mean"] <= 100 + 1e-9
+    assert hindsight["exact"]["percent"]["optimise"]["mean"] >= hindsight["relaxed"]["percent"]["optimise"]["mean"]
+    summary = {(r["row"], r["figure"]) for r in csv.DictReader((out / "summary.csv").open())}
+    assert {("hindsight", "relaxed.percent.optimise"), ("hindsight", "exact.percent.fifo")} <= summary
+    replicates = list(csv.DictReader((out / "replicates.csv").open()))
+    assert all(int(r["exact_hindsight_objective"]) <= int(r["relaxed_hindsight_objective"]) for r in replicates)
     rows = list(csv.DictReader((out / "weekly.csv").open()))
     assert {r["strategy"] for r in rows} == {"optimise", "fifo"}
     assert (out / "charts" / "persons_housed_cum.png").stat().st_size > 1000
@@ -40,6 +48,7 @@ def test_simulate_fills_the_folder(tmp_path: Path) -> None:
     assert comparison["base"] == "b" and comparison["variant"] == "v"
     assert (out / "base" / "result.json").exists()
     assert "Persons housed" in result.stdout
+    assert "% of relaxed hindsight" in result.stdout and "% of exact hindsight" in result.stdout
     assert "v against b (optimise, paired by replicate)" in result.stdout
 
 
@@ -119,3 +128,16 @@ def test_simulate_writes_fairness_and_names_the_largest_p90_gap(tmp_path: Path) 
     printed = " ".join(result.stdout.split())
     assert "Grootste verschil met FIFO in de p90-wachttijd tot het eerste aanbod:" in printed
     assert "over 2 van 2 replicaties" in printed
+
+
+def test_no_exact_hindsight_keeps_the_relaxed_reference_only(tmp_path: Path) -> None:
+    """`--no-exact-hindsight` skips the exact reference; the relaxed one is still reported and named as such."""
+    path = tmp_path / "s.yaml"
+    path.write_text("name: s\nhorizon_weeks: 5\nseed: 2\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = _run("simulate", path, "--replicates", "1", "--out", out, "--no-charts", "--no-exact-hindsight")
+    assert result.returncode == 0, result.stderr
+    document = json.loads((out / "result.json").read_text())
+    assert document["scenario"]["exact_hindsight"] is False
+    assert "exact" not in document["hindsight"] and "relaxed" in document["hindsight"]
+    assert "% of relaxed hindsight" in result.stdout and "% of exact hindsight" not in result.stdout

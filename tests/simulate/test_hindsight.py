@@ -50,7 +50,7 @@ def _tiny_world(arrival: list[int], persons: list[int], appear: list[int], max_o
 
 
 def _brute_force(world: World, horizon: int, offer_weeks: int) -> int:
-    """Every household-home-week assignment enumerated, with the family arriving in week 2."""
+    """Every household-home-week assignment enumerated, with the family arriving in week 2 (if the household is there)."""
     n, m = world.n_households, world.n_units
     best = 0
     for choice in itertools.product(range(-1, m), repeat=n):
@@ -63,7 +63,8 @@ def _brute_force(world: World, horizon: int, offer_weeks: int) -> int:
                 continue
             value = 0
             for week in range(max(world.arrival_week[i], world.appear_week[j]), min(horizon, world.appear_week[j] + offer_weeks)):
-                persons = int(world.persons[i]) + (int(world.extra[i]) if week >= world.reunification_week[i] else 0)
+                joined = world.arrival_week[i] <= world.reunification_week[i] <= week  # a family joins only after arrival
+                persons = int(world.persons[i]) + (int(world.extra[i]) if joined else 0)
                 if persons <= world.max_occupants[j]:
                     value = max(value, persons * (horizon - week))
             total += value
