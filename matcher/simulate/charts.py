@@ -49,7 +49,7 @@ def _dutch_date(value: float, _position: object = None) -> str:
     return dutch_date(to_date(value).date().isoformat())
 
 
-def _dutch_number(value: float, _position: object = None) -> str:
+def dutch_number(value: float, _position: object = None) -> str:
     """An axis tick with a decimal comma: 0,25 rather than 0.25."""
     return f"{value:g}".replace("-", "\u2212").replace(".", ",")
 
@@ -91,7 +91,7 @@ def write_charts(result: SimulationResult, folder: Path, base: SimulationResult 
             )
         axis.set_title(title, fontsize=10)
         axis.xaxis.set_major_formatter(FuncFormatter(_dutch_date))
-        axis.yaxis.set_major_formatter(FuncFormatter(_dutch_number))
+        axis.yaxis.set_major_formatter(FuncFormatter(dutch_number))
         axis.grid(alpha=0.3)
         axis.legend(fontsize=7, loc="best")
         figure.autofmt_xdate()

@@ -38,11 +38,12 @@ WAITING_FIRST_OBJECTIVE = [
 ]
 POLICIES = ("fifo", "optimise", "waiting-first", "lookahead")
 LABELS = {
-    "fifo": "FIFO (oldest koppeling first)",
-    "optimise": "today's engine",
-    "waiting-first": "waiting-first",
-    "lookahead": "look-ahead with guard",
+    "fifo": "FIFO (oudste koppeling eerst)",
+    "optimise": "optimalisatie (huidig beleid)",
+    "waiting-first": "wachttijd eerst",
+    "lookahead": "vooruitkijken met bescherming van lange wachters",
 }
+REFERENCES = {"relaxed": "ruim", "exact": "exact"}
 COLOURS = {"fifo": "#d1242f", "optimise": "#1f6feb", "waiting-first": "#8250df", "lookahead": "#1a7f37"}
 
 
@@ -128,8 +129,12 @@ def frontier_chart(entries: list[dict[str, Any]], folder: Path) -> list[Path]:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
+
+    from matcher.simulate.charts import dutch_number
 
     matplotlib.rcParams["svg.hashsalt"] = "statushouder-matcher"  # the same result draws the same bytes
+    matplotlib.rcParams["svg.fonttype"] = "none"  # Dutch text kept as text
     folder.mkdir(parents=True, exist_ok=True)
     n = len(entries)
     columns = min(n, 3)
@@ -159,16 +164,19 @@ def frontier_chart(entries: list[dict[str, Any]], folder: Path) -> list[Path]:
                 color="black",
                 linestyle="--",
                 linewidth=1,
-                label=f"hindsight ({entry['hindsight_is']}): persons at first placement",
+                label=f"achteraf best mogelijke ({REFERENCES.get(entry['hindsight_is'], entry['hindsight_is'])}): "
+                "personen bij eerste plaatsing",
             )
-        axis.set_title(f"{entry['scenario']} ({entry['replicates']} replicates)", fontsize=10)
-        axis.set_xlabel("90th percentile of weeks to a first offer")
-        axis.set_ylabel("persons housed in the horizon")
+        axis.set_title(f"{entry['scenario']} ({entry['replicates']} herhalingen)", fontsize=10)
+        axis.set_xlabel("90e percentiel van de weken tot een eerste aanbod")
+        axis.set_ylabel("gehuisveste personen in de periode")
+        axis.xaxis.set_major_formatter(FuncFormatter(dutch_number))
+        axis.yaxis.set_major_formatter(FuncFormatter(dutch_number))
         axis.grid(alpha=0.3)
         axis.legend(fontsize=7, loc="best")
     for index in range(n, rows * columns):
         axes[index // columns][index % columns].set_visible(False)
-    figure.suptitle("Persons housed against waiting: mean and 10-90% band over the same replicates", fontsize=11)
+    figure.suptitle("Gehuisveste personen tegen wachttijd: gemiddelde en band 10-90% over dezelfde herhalingen", fontsize=11)
     figure.tight_layout()
     written = []
     for suffix in ("png", "svg"):

@@ -52,6 +52,19 @@ def test_files_and_chart(tmp_path: Path) -> None:
     assert first == again and all(first)
 
 
+def test_the_chart_speaks_dutch(tmp_path: Path) -> None:
+    """Every word on the frontier chart (titles, axes, legend, ticks) is Dutch: the SVG keeps its text as text."""
+    import re
+
+    from english import english
+
+    entries = frontier([small({"horizon_weeks": 5})], 2)
+    svg = next(p for p in frontier_chart(entries, tmp_path) if p.suffix == ".svg").read_text()
+    words = " ".join(re.sub(r"<[^>]+>", "", t) for t in re.findall(r"<text\b.*?</text>", svg, re.S))
+    assert "Gehuisveste personen" in words and "oudste koppeling eerst" in words
+    assert english(words) == []
+
+
 def test_frontier_command(tmp_path: Path) -> None:
     """matcher frontier writes frontier.json, frontier.csv and the chart and prints the table; a bad scenario file is
     exit code 2 naming the field."""
