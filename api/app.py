@@ -37,6 +37,7 @@ from api.models import Run, ScenarioRun
 from api.ratelimit import FailureLimiter
 from api.routes import (
     audit,
+    corporation,
     dashboard,
     decisions,
     health,
@@ -88,6 +89,8 @@ TAGS = [
     {"name": "audit", "description": "Who did what, when, to which ids (admin)."},
     {"name": "scenarios", "description": "What-if scenarios: weeks of matching simulated with bands (officer runs)."},
     {"name": "dashboard", "description": "The calling token, and the figures of the Overzicht page."},
+    {"name": "corporation", "description": "A housing corporation's own units, offers, refusals and lets (corporation role)."},
+    {"name": "prestatieafspraken", "description": "Homes each corporation agreed to offer per year, against realised."},
     {"name": "health", "description": "Liveness and readiness, without a token."},
 ]
 
@@ -175,6 +178,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     app.include_router(scenarios.router)
     app.include_router(dashboard.router)
+    app.include_router(corporation.router)
     web.install(app, settings)
     api_docs.install(app, settings.api_docs)
     security.install(app)
