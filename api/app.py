@@ -45,6 +45,7 @@ from api.routes import (
     municipalities,
     pipeline,
     pool,
+    prestatieafspraken,
     regional,
     runs,
     scenarios,
@@ -179,6 +180,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(scenarios.router)
     app.include_router(dashboard.router)
     app.include_router(corporation.router)
+    app.include_router(prestatieafspraken.router)
     web.install(app, settings)
     api_docs.install(app, settings.api_docs)
     security.install(app)
