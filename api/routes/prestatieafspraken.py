@@ -44,10 +44,9 @@ def set_agreement(
     """``homes`` from 0 to 100000. Recorded in the name of the token's person."""
     require_named(caller)
     if corporation != corporation.strip() or not corporation or len(corporation) > MAX_CORPORATION:
-        message = f"expected the corporation's name as in units.csv (at most {MAX_CORPORATION} characters), got {corporation!r}"
-        raise ApiError(
-            422, "The request has 1 problem.", problems=[Problem(source="path", column="corporation", message=message)]
-        )
+        message = f"expected the corporation's name as in units.csv, no spaces around it, at most {MAX_CORPORATION} characters"
+        problem = Problem(source="path", column="corporation", message=message)
+        raise ApiError(422, "The request has 1 problem.", problems=[problem])
     if not caller.sees(municipality):
         raise not_found(f"Municipality {municipality}")
     row = session.get(Agreement, (municipality, corporation, year))
