@@ -2,7 +2,8 @@
 statushouders in a year, against what it realised.
 
 Realised is read from what the service records, never typed in: ``offered`` counts the
-WBB's accepts (the offers) on the corporation's units decided in the year, ``let`` the
+WBB's accepts (the offers) on the corporation's units whose meeting (the run's planning
+date, from which the home is offered) falls in the year, ``let`` the
 move-ins into them dated in the year, and ``persons`` the persons of those move-ins (the
 persons the accepted offer was for). A unit belongs to the corporation named in its
 ``corporation`` column; a municipality's row counts that municipality's units.
@@ -16,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.models import Agreement, CaseEvent, Decision, Unit
+from api.models import Agreement, CaseEvent, Decision, Run, Unit
 
 EARLIEST_YEAR = 2000
 LATEST_YEAR = 2100
@@ -59,6 +60,21 @@ class AgreementReport(BaseModel):
 RowKey = tuple[str, str]  # (municipality, corporation)
 
 
+def offer_dates(session: Session, decisions: list[Decision]) -> dict[int, dt.date]:
+    """The day each decision's offer starts: its run's planning date (the day it was taken
+    when the run names none)."""
+    runs = {d.run_id for d in decisions}
+    planned: dict[int, dt.date] = {}
+    if runs:
+        for run_id, policy in session.execute(select(Run.id, Run.policy).where(Run.id.in_(runs))):
+            value = policy.get("planning_date") if isinstance(policy, dict) else None
+            try:
+                planned[run_id] = dt.date.fromisoformat(str(value))
+            except ValueError:
+                continue
+    return {d.id: planned.get(d.run_id, d.created_at.date()) for d in decisions}
+
+
 def realised(session: Session, year: int, scope: str | None) -> dict[RowKey, tuple[int, int, int]]:
     """Offered, let and persons per municipality and corporation in ``year``."""
     first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
@@ -68,10 +84,12 @@ def realised(session: Session, year: int, scope: str | None) -> dict[RowKey, tup
     owner = {(u, m): c for u, m, c in session.execute(units_query)}
     counts: dict[RowKey, list[int]] = {}
     persons_of: dict[tuple[str, str, str, str], int] = {}
-    for d in session.scalars(select(Decision).where(Decision.kind == "accept").order_by(Decision.id)):
+    accepts = list(session.scalars(select(Decision).where(Decision.kind == "accept").order_by(Decision.id)))
+    offered_on = offer_dates(session, accepts)
+    for d in accepts:
         persons_of[(d.household_id, d.municipality, d.unit_id, d.unit_municipality)] = d.persons
         corporation = owner.get((d.unit_id, d.unit_municipality))
-        if corporation is not None and first <= d.created_at.date() <= last:
+        if corporation is not None and first <= offered_on[d.id] <= last:
             counts.setdefault((d.unit_municipality, corporation), [0, 0, 0])[0] += 1
     moves = select(CaseEvent).where(CaseEvent.kind == "moved_in", CaseEvent.date >= first, CaseEvent.date <= last)
     for e in session.scalars(moves):

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
+from api.agreements import offer_dates
 from api.auth import Caller
 from api.cases import record_event
 from api.errors import ApiError, not_found
@@ -67,7 +68,8 @@ class CorporationUnits(BaseModel):
 
 
 class CorporationOffer(BaseModel):
-    """An offer on one of the corporation's units (``offered``), a refusal of one (``refused``,
+    """An offer on one of the corporation's units (``offered``, dated from the meeting that
+    decided it: the run's planning date), a refusal of one (``refused``,
     with its reason code) or a let (``let``: the household moved in), with only what the
     offer needs."""
 
@@ -140,6 +142,7 @@ def offers_of(session: Session, caller: Caller) -> list[CorporationOffer]:
         needs[(household_id, municipality)] = needs_of(row.vulnerabilities or []) if row is not None else []
     persons: dict[tuple[str, str, str, str], int] = {}
     items: list[CorporationOffer] = []
+    offered_on = offer_dates(session, decisions)
     for d in sorted(decisions, key=lambda d: d.id):
         persons[(d.household_id, d.municipality, d.unit_id, d.unit_municipality)] = d.persons
         items.append(
@@ -148,7 +151,7 @@ def offers_of(session: Session, caller: Caller) -> list[CorporationOffer]:
                 unit_municipality=d.unit_municipality,
                 household_id=d.household_id,
                 kind="offered",
-                date=d.created_at.date(),
+                date=offered_on[d.id],
                 persons=d.persons,
                 reason=None,
                 needs=needs[(d.household_id, d.municipality)],
