@@ -97,10 +97,8 @@ def test_roles_allowed_and_refused(service: Service, method: str, path: str, low
     error_of(service.client.request(method, path, headers={"Authorization": "Bearer wbb_nope"}, **kwargs), 401)
     for role in (*ROLES, CORPORATION):
         response = service.client.request(method, path, headers=service.auth(role), **kwargs)
-        if CORPORATION in (role, lowest):
-            refused = role != lowest
-        else:
-            refused = ROLES.index(role) < ROLES.index(lowest)
+        ladder = CORPORATION not in (role, lowest)
+        refused = ROLES.index(role) < ROLES.index(lowest) if ladder else role != lowest
         if refused:
             assert error_of(response, 403)["code"] == "forbidden", role
         else:
