@@ -19,8 +19,9 @@ from api.auth import CORPORATION, ROLES, create_token
 from api.db import make_engine, make_sessionmaker, session_scope
 from api.models import Run, ScenarioRun
 
-# Who may call what: the lowest role, "public" (no token), or "admin-unscoped" (admin
-# without a municipality). An operation missing here is expected to refuse every token.
+# Who may call what: the lowest role, "public" (no token), "any" (every role, the
+# corporation's too), or "admin-unscoped" (admin without a municipality). An operation
+# missing here is expected to refuse every token.
 ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/healthz"): "public",
     ("GET", "/readyz"): "public",
@@ -72,7 +73,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/v1/scenarios/compare"): "viewer",
     ("GET", "/v1/scenarios/{scenario_id}"): "viewer",
     ("POST", "/v1/scenarios/{scenario_id}/cancel"): "officer",
-    ("GET", "/v1/me"): "viewer",
+    ("GET", "/v1/me"): "any",
     ("GET", "/v1/dashboard"): "viewer",
     ("GET", "/v1/prestatieafspraken"): "viewer",
     ("PUT", "/v1/prestatieafspraken/{municipality}/{corporation}/{year}"): "wbb",
@@ -136,6 +137,8 @@ def _expected(rule: str | None, who: str) -> int | None:
         return 401
     if rule is None:
         return 403  # default deny
+    if rule == "any":
+        return None
     role, _, municipality = who.partition("@")
     lowest = "admin" if rule == "admin-unscoped" else rule
     if CORPORATION in (role, lowest):  # outside the ladder: its own operations only, and no one else's
