@@ -6,11 +6,13 @@ test runs on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
 from typing import Any
 
+import openpyxl
 from service_helpers import ROOT, Service, csv_rows, error_of, load_example, owner_of, proposal, start_run
 
 PERSON = {"municipality": "Nijmegen", "koppeling_date": "2025-01-06", "gender": "F", "head_age": 31, "adults": 1, "children": 0}
@@ -254,3 +256,26 @@ def test_cli_makes_a_corporation_token_and_refuses_one_without_a_corporation(ser
         refused = subprocess.run([*base, *args], capture_output=True, text=True, cwd=ROOT, env=env)
         assert refused.returncode != 0 and "--corporation" in refused.stderr and "Traceback" not in refused.stderr
     assert len(service.client.get("/v1/tokens", headers=service.auth("admin")).json()) == before
+
+
+def test_the_provincie_report_holds_the_prestatieafspraken(service: Service) -> None:
+    """The Provincie workbook at a peildatum in 2025 has a sheet Prestatieafspraken with
+    Portaal's agreement beside what it realised, the same figures as the JSON report, and
+    Talis marked as without agreement; a municipality's viewer gets its own rows."""
+    _setup(service)
+    service.client.post(
+        "/v1/corporation/units/P-W/events", headers=service.auth("corporation"), json={"kind": "moved_in", "date": "2025-03-10"}
+    )
+    assert (
+        service.client.put(
+            "/v1/prestatieafspraken/Nijmegen/Portaal/2025", headers=service.auth("wbb"), json={"homes": 12}
+        ).status_code
+        == 200
+    )
+    for who in ("viewer", "viewer@Nijmegen"):
+        response = service.client.get("/v1/taakstelling/report.xlsx?on=2025-06-30", headers=service.auth(who))
+        assert response.status_code == 200, response.text
+        book = openpyxl.load_workbook(io.BytesIO(response.content))
+        sheet = [" | ".join(str(v) for v in row) for row in book["Prestatieafspraken"].iter_rows(values_only=True)]
+        assert sheet[0] == "Gemeente | Corporatie | Jaar | Afgesproken woningen | Aangeboden | Verhuurd | Personen verhuisd"
+        assert sheet[1:3] == ["Nijmegen | Portaal | 2025 | 12 | 2 | 1 | 1", "Nijmegen | Talis | 2025 | geen afspraak | 1 | 0 | 0"]
