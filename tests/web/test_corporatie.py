@@ -105,3 +105,35 @@ def test_the_municipalitys_roles_get_no_corporation_data_on_the_page(site: Site,
     nav = [n.inner_text() for n in page.locator("header nav li").all() if n.is_visible()]
     assert "Corporatie" not in nav and "Overzicht" in nav
     watched.assert_dutch("corporatie voor de WBB")
+
+
+def test_the_overzicht_shows_agreed_against_realised_and_the_wbb_sets_an_agreement(site: Site, watched: Watched) -> None:
+    """At peildatum 30 juni 2025 the WBB sets Portaal's agreement to 7 homes in the form; the
+    table shows 7 beside the offers, lets and persons the service reports for Portaal in 2025,
+    and what is left to go; a viewer sees the table but not the form."""
+    if "corporation" not in site.tokens:
+        _offers(site)
+    page = login(watched, site, "/", "wbb")
+    page.get_by_label("Peildatum").fill("2025-06-30")
+    page.get_by_role("button", name="Tonen").first.click()
+    page.get_by_text("in 2025").wait_for()
+    page.get_by_label("Corporatie").fill("Portaal")
+    page.get_by_label("Afgesproken woningen").fill("7")
+    page.get_by_role("button", name="Afspraak opslaan").click()
+    page.get_by_text("Afspraak opgeslagen: Portaal biedt in 2025 7 woningen aan.").wait_for()
+    with site.client() as client:
+        rows = client.get("/v1/prestatieafspraken?year=2025", headers=site.auth("viewer")).json()["rows"]
+    portaal = next(r for r in rows if r["corporation"] == "Portaal")
+    assert portaal["agreed"] == 7 and portaal["offered"] >= 1
+    cells = page.locator("#afspraken-table tr[data-corporation='Portaal'] > *").all_inner_texts()
+    expected = ["Portaal", "Nijmegen", "7", str(portaal["offered"]), str(portaal["let"]), str(portaal["persons"])]
+    assert cells == [*expected, str(max(7 - portaal["let"], 0))]
+    watched.assert_dutch("overzicht met prestatieafspraken")
+    watched.check("overzicht-prestatieafspraken")
+    page.evaluate("() => sessionStorage.clear()")
+    page = login(watched, site, "/", "viewer")
+    page.get_by_label("Peildatum").fill("2025-06-30")
+    page.get_by_role("button", name="Tonen").first.click()
+    page.get_by_text("in 2025").wait_for()
+    page.locator("#afspraken-table tr[data-corporation='Portaal']").wait_for()
+    assert page.locator("#afspraak-form").is_hidden()
