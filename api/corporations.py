@@ -195,15 +195,27 @@ def record_on_unit(
 ) -> CaseEvent:
     """Record a refusal or a move-in of the household the caller's unit is offered to, in the
     caller's name; 404 for a unit that is not the caller's, 409 when the unit is offered to
-    nobody, and the case's own checks (409 naming the state, 422 naming the field)."""
+    nobody or (a shared unit) to more than one household, and the case's own checks (409
+    naming the state, 422 naming the field)."""
     unit = own_unit(session, caller, unit_id, municipality)
-    holder = session.scalars(
-        select(Household)
-        .where(Household.offered_unit_id == unit.unit_id, Household.offered_unit_municipality == unit.municipality)
-        .order_by(Household.municipality, Household.household_id)
-    ).first()
-    if holder is None:
+    holders = list(
+        session.scalars(
+            select(Household)
+            .where(Household.offered_unit_id == unit.unit_id, Household.offered_unit_municipality == unit.municipality)
+            .order_by(Household.municipality, Household.household_id)
+            .limit(2)
+        )
+    )
+    if not holders:
         raise ApiError(409, f"Unit {unit_id} is offered to nobody now.", code="unit_not_offered")
+    if len(holders) > 1:
+        # A shared unit offered to several households: which one is meant cannot be guessed.
+        raise ApiError(
+            409,
+            f"Unit {unit_id} is offered to more than one household; the WBB records this on the household's case.",
+            code="unit_offered_to_several",
+        )
+    holder = holders[0]
     event = EventCreate(kind=body.kind, date=body.date, reason=body.reason, temporary_until=body.temporary_until)
     return record_event(session, caller, holder.household_id, holder.municipality, event, today)
 

@@ -279,3 +279,31 @@ def test_the_provincie_report_holds_the_prestatieafspraken(service: Service) -> 
         sheet = [" | ".join(str(v) for v in row) for row in book["Prestatieafspraken"].iter_rows(values_only=True)]
         assert sheet[0] == "Gemeente | Corporatie | Jaar | Afgesproken woningen | Aangeboden | Verhuurd | Personen verhuisd"
         assert sheet[1:3] == ["Nijmegen | Portaal | 2025 | 12 | 2 | 1 | 1", "Nijmegen | Talis | 2025 | geen afspraak | 1 | 0 | 0"]
+
+
+def test_a_shared_unit_offered_to_two_households_is_not_guessed(service: Service) -> None:
+    """Two households offered beds in one shared Portaal unit: the corporation's event cannot
+    say which household it concerns, so it is refused (409) and both stay offered."""
+    admin = service.auth("admin")
+    rows = [PERSON | {"household_id": "H-S1"}, PERSON | {"household_id": "H-S2", "koppeling_date": "2025-01-07"}]
+    assert service.client.post("/v1/households/batch", headers=admin, json={"rows": rows}).status_code == 200
+    shared = UNIT | {
+        "unit_id": "P-S",
+        "corporation": "Portaal",
+        "shared": True,
+        "beds": 2,
+        "max_occupants": 2,
+    }
+    response = service.client.post("/v1/units/batch", headers=admin, json={"rows": [shared]})
+    assert response.status_code == 200, response.text
+    run = start_run(service.client, service.auth("wbb"), {"policy": {"planning_date": "2025-03-03"}})
+    pairs = {m["household_id"]: m["unit_id"] for m in proposal(service.client, service.auth("wbb"), run["id"])["matches"]}
+    assert pairs == {"H-S1": "P-S", "H-S2": "P-S"}
+    for household_id in pairs:
+        body = {"household_id": household_id, "unit_id": "P-S", "kind": "accept"}
+        assert service.client.post(f"/v1/runs/{run['id']}/decisions", headers=service.auth("wbb"), json=body).status_code == 201
+    moved = service.client.post(
+        "/v1/corporation/units/P-S/events", headers=service.auth("corporation"), json={"kind": "moved_in", "date": "2025-03-10"}
+    )
+    assert error_of(moved, 409)["code"] == "unit_offered_to_several"
+    assert _state(service, "H-S1") == "offered" and _state(service, "H-S2") == "offered"

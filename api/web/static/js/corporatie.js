@@ -4,10 +4,10 @@
 import { api } from "./api.js";
 import { el, errorText, formatDate, nf0, setStatus, startPage } from "./shell.js";
 import { labelCells } from "./table-tools.js";
+import { UNIT_TYPES } from "./words.js";
 
 const KINDS = { offered: "aangeboden", refused: "geweigerd", let: "verhuurd (ingetrokken)" };
 const STATUS = { available: "beschikbaar", offered: "aangeboden", let: "verhuurd", withdrawn: "uit het aanbod" };
-const TYPES = { social: "sociale huurwoning", flex: "flexwoning", room: "kamer", temporary: "tijdelijke woning" };
 const NEEDS = { wheelchair: "rolstoelwoning nodig", mobility: "gelijkvloers nodig" };
 const REASONS = { household_refused: "huishouden weigerde", unit_unsuitable: "woning past niet", corporation_refused: "corporatie weigerde", other: "anders" };
 
@@ -32,7 +32,7 @@ function showUnits(units) {
       { "data-unit": u.unit_id },
       el("th", { scope: "row", text: u.unit_id }),
       el("td", { text: u.neighbourhood }),
-      el("td", { text: TYPES[u.unit_type] || u.unit_type }),
+      el("td", { text: UNIT_TYPES[u.unit_type] || u.unit_type }),
       el("td", { text: `${nf0.format(u.bedrooms)} slaapkamer${u.bedrooms === 1 ? "" : "s"}, tot ${persons(u.max_occupants)}` }),
       el("td", { text: u.wheelchair ? "rolstoelwoning" : u.step_free ? "gelijkvloers" : "" }),
       el("td", { text: formatDate(u.available_from) }),
