@@ -307,3 +307,27 @@ def test_a_shared_unit_offered_to_two_households_is_not_guessed(service: Service
     )
     assert error_of(moved, 409)["code"] == "unit_offered_to_several"
     assert _state(service, "H-S1") == "offered" and _state(service, "H-S2") == "offered"
+
+
+def test_the_corporation_errors_read_in_dutch_on_the_pages(service: Service) -> None:
+    """Asked in Dutch (as the pages ask), a corporation's refusals, a home offered to nobody and
+    a bad corporation name of a prestatieafspraak leave no English in message or problems."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from english import english
+
+    _setup(service)
+    dutch = {"Accept-Language": "nl"}
+    refuse = {"kind": "offer_refused", "date": "2025-03-05", "reason": "household_refused"}
+    service.client.post("/v1/corporation/units/P-2/events", headers=service.auth("corporation"), json=refuse)
+    answers = [
+        service.client.get("/v1/households", headers=service.auth("corporation") | dutch),
+        service.client.get("/v1/corporation/units", headers=service.auth("wbb") | dutch),
+        service.client.post("/v1/corporation/units/P-2/events", headers=service.auth("corporation") | dutch, json=refuse),
+        service.client.put("/v1/prestatieafspraken/Nijmegen/%20P/2025", headers=service.auth("wbb") | dutch, json={"homes": 1}),
+        service.client.put("/v1/prestatieafspraken/Nijmegen/P/2025", headers=service.auth("wbb") | dutch, json={"homes": -1}),
+    ]
+    for response in answers:
+        assert response.status_code in (403, 409, 422), response.text
+        error = response.json()["error"]
+        texts = [error["message"], *(p["message"] for p in error["problems"])]
+        assert english(" ".join(texts)) == [], texts
