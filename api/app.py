@@ -37,6 +37,7 @@ from api.models import Run, ScenarioRun
 from api.ratelimit import FailureLimiter
 from api.routes import (
     audit,
+    corporation,
     dashboard,
     decisions,
     health,
@@ -44,6 +45,7 @@ from api.routes import (
     municipalities,
     pipeline,
     pool,
+    prestatieafspraken,
     regional,
     runs,
     scenarios,
@@ -88,6 +90,8 @@ TAGS = [
     {"name": "audit", "description": "Who did what, when, to which ids (admin)."},
     {"name": "scenarios", "description": "What-if scenarios: weeks of matching simulated with bands (officer runs)."},
     {"name": "dashboard", "description": "The calling token, and the figures of the Overzicht page."},
+    {"name": "corporation", "description": "A housing corporation's own units, offers, refusals and lets (corporation role)."},
+    {"name": "prestatieafspraken", "description": "Homes each corporation agreed to offer per year, against realised."},
     {"name": "health", "description": "Liveness and readiness, without a token."},
 ]
 
@@ -175,6 +179,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     app.include_router(scenarios.router)
     app.include_router(dashboard.router)
+    app.include_router(corporation.router)
+    app.include_router(prestatieafspraken.router)
     web.install(app, settings)
     api_docs.install(app, settings.api_docs)
     security.install(app)

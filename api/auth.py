@@ -13,6 +13,10 @@ Roles are ordered: every role may do what the roles before it may.
 - ``wbb``: also proposal runs, decisions and taakstelling targets;
 - ``admin``: also imports and edits of the pool, tokens and the audit log.
 
+One role stands outside that ladder: ``corporation``, a housing corporation's staff member,
+sees its own units with the offers, refusals and lets on them and records a refusal or a
+move-in on them (``api.corporations``), and may do nothing any other role may.
+
 ``authenticate`` is the one place a request's credentials are checked; ``api.gate`` calls
 it for every ``/v1`` request before the request body is read.
 """
@@ -39,6 +43,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 ROLES: tuple[str, ...] = ("viewer", "officer", "wbb", "admin")
+CORPORATION = "corporation"  # outside the ladder: its own units only
+TOKEN_ROLES: tuple[str, ...] = (*ROLES, CORPORATION)
 TOKEN_PREFIX = "wbb"
 DEFAULT_DAYS = 90
 MAX_DAYS = 366
@@ -69,8 +75,14 @@ class Caller:
     municipality: str | None
     actor: str
     subject: str | None = None
+    corporation: str | None = None  # the corporation a ``corporation`` caller speaks for
 
     def allows(self, role: str) -> bool:
+        """Whether the caller may do what ``role`` may: the ladder's roles include the ones
+        below them; ``corporation`` is allowed only what is for corporations, and nothing
+        for corporations is allowed any other role."""
+        if self.role == CORPORATION or role == CORPORATION:
+            return self.role == role
         return rank(self.role) >= rank(role)
 
     def sees(self, municipality: str) -> bool:
@@ -165,7 +177,9 @@ def authenticate(
                 code="token_expired",
                 token_id=row.id,
             )
-        caller = Caller(token_id=row.id, role=row.role, municipality=row.municipality, actor=row.owner)
+        caller = Caller(
+            token_id=row.id, role=row.role, municipality=row.municipality, actor=row.owner, corporation=row.corporation
+        )
         stale = row.last_used is None or now - row.last_used >= LAST_USED_EVERY
     if stale:
         touch(sessions, caller.token_id, now)
@@ -195,12 +209,18 @@ def create_token(
     *,
     owner: str,
     days: int = DEFAULT_DAYS,
+    corporation: str | None = None,
 ) -> tuple[Token, str]:
-    """Make a token for ``owner``, valid for ``days``; returns the row and the secret (which is not stored)."""
-    if role not in ROLES:
-        raise ValueError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
+    """Make a token for ``owner``, valid for ``days``; returns the row and the secret (which is not stored).
+
+    A ``corporation`` token names its corporation; no other role may name one."""
+    if role not in TOKEN_ROLES:
+        raise ValueError(f"unknown role {role!r}; expected one of {', '.join(TOKEN_ROLES)}")
     if not 1 <= days <= MAX_DAYS:
         raise ValueError(f"days must be from 1 to {MAX_DAYS}")
+    problem = corporation_problem(role, corporation)
+    if problem is not None:
+        raise ValueError(problem)
     token_id = "tok-" + secrets.token_hex(4)
     secret = f"{TOKEN_PREFIX}_{token_id}_{secrets.token_urlsafe(32)}"
     now = utcnow()
@@ -214,10 +234,25 @@ def create_token(
         created_by=created_by,
         expires_at=now + dt.timedelta(days=days),
         revoked=False,
+        corporation=corporation,
     )
     session.add(row)
     session.flush()
     return row, secret
+
+
+MAX_CORPORATION = 200
+
+
+def corporation_problem(role: str, corporation: str | None) -> str | None:
+    """What is wrong with the corporation of a new token of ``role``, or None."""
+    if role != CORPORATION:
+        return None if corporation is None else f"only for the role {CORPORATION}, not for {role}"
+    if corporation is None or not corporation.strip():
+        return f"required for the role {CORPORATION}: the corporation's name as in the corporation column of units.csv"
+    if corporation != corporation.strip() or len(corporation) > MAX_CORPORATION:
+        return f"expected the corporation's name without spaces around it, at most {MAX_CORPORATION} characters"
+    return None
 
 
 def revoke(session: Session, tokens: Iterable[Token]) -> list[str]:
@@ -265,7 +300,9 @@ class Made:
     secret: str
 
 
-def create_token_command(role: str, municipality: str | None, owner: str, days: int = DEFAULT_DAYS) -> Made:
+def create_token_command(
+    role: str, municipality: str | None, owner: str, days: int = DEFAULT_DAYS, corporation: str | None = None
+) -> Made:
     """What ``matcher token create`` does: upgrade the database and add a token."""
     from api import audit
     from api.db import make_engine, make_sessionmaker, session_scope, upgrade
@@ -275,7 +312,9 @@ def create_token_command(role: str, municipality: str | None, owner: str, days: 
     try:
         upgrade(engine)
         with session_scope(make_sessionmaker(engine)) as session:
-            row, secret = create_token(session, role, municipality, created_by=None, owner=owner, days=days)
+            row, secret = create_token(
+                session, role, municipality, created_by=None, owner=owner, days=days, corporation=corporation
+            )
             audit.record(session, None, "token.create", "token", [row.id])
             made = Made(row.id, row.owner, row.role, row.expires_at, secret)
     finally:

@@ -12,7 +12,7 @@ from fastapi import Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.auth import Caller
+from api.auth import CORPORATION, Caller
 from api.db import session_scope
 from api.errors import ApiError
 from api.jobs import RunQueue
@@ -79,6 +79,8 @@ def require(role: str) -> Callable[[Caller], Caller]:
 
     def check(caller: CurrentToken) -> Caller:
         if not caller.allows(role):
+            if CORPORATION in (role, caller.role):  # outside the ladder: no "or higher"
+                raise ApiError(403, f"This needs the role {role}; the token has {caller.role}.")
             raise ApiError(403, f"This needs the role {role} or higher; the token has {caller.role}.")
         return caller
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from api.words import RUN_STATUS, STATES
 
-ROLES = {"viewer": "kijker", "officer": "beleidsmedewerker", "wbb": "WBB", "admin": "beheerder"}
+ROLES = {"viewer": "kijker", "officer": "beleidsmedewerker", "wbb": "WBB", "admin": "beheerder", "corporation": "corporatie"}
 MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november",
           "december")  # fmt: skip
 WHAT = {"input": "De invoer", "request": "Het verzoek", "scenario": "Het scenario"}
@@ -130,6 +130,16 @@ MESSAGES: list[Rule] = [
     _p(r"A bearer token is required\.", lambda m: "Log eerst in met een token."),
     _p(r"The token is unknown or revoked\.", lambda m: "Deze token is onbekend of ingetrokken."),
     _p(
+        r"This needs the role (\w+); the token has (\w+)\.",
+        lambda m: f"Hiervoor is de rol {ROLES.get(m[1], m[1])} nodig; deze token heeft de rol {ROLES.get(m[2], m[2])}.",
+    ),
+    _p(r"Unit (\S+) is offered to nobody now\.", lambda m: f"Woning {m[1]} is nu aan niemand aangeboden."),
+    _p(
+        r"Unit (\S+) is offered to more than one household; the WBB records this on the household's case\.",
+        lambda m: f"Woning {m[1]} is aan meer dan één huishouden aangeboden; de WBB legt dit vast bij het huishouden.",
+    ),
+    _p(r"This token speaks for no corporation\.", lambda m: "Deze token hoort bij geen corporatie."),
+    _p(
         r"This needs the role (\w+) or higher; the token has (\w+)\.",
         lambda m: f"Hiervoor is de rol {ROLES.get(m[1], m[1])} of hoger nodig; deze token heeft de rol {ROLES.get(m[2], m[2])}.",
     ),
@@ -186,6 +196,10 @@ MESSAGES: list[Rule] = [
 
 # Problems: the engine's checks of files and cells, the service's own, and request validation.
 PROBLEMS: list[Rule] = [
+    _p(
+        r"expected the corporation's name as in units\.csv, no spaces around it, at most (\d+) characters",
+        lambda m: f"verwacht de naam van de corporatie zoals in units.csv, zonder spaties eromheen, hoogstens {m[1]} tekens",
+    ),
     _p(r"the file is empty; expected a header row", lambda m: "het bestand is leeg; verwacht een rij met kolomnamen"),
     _p(r"the file has a header but no rows of data", lambda m: "het bestand heeft kolomnamen maar geen rijen"),
     _p(

@@ -25,6 +25,7 @@ from openpyxl.styles import Alignment, Font
 from api import words
 
 if TYPE_CHECKING:
+    from api.agreements import AgreementReport
     from api.schemas import TaakstellingReport
     from api.taakstelling import Counted
 
@@ -318,9 +319,11 @@ TAAKSTELLING_HEADER = [
 ]
 
 
-def taakstelling_workbook(report: TaakstellingReport, events: list[Counted]) -> bytes:
+def taakstelling_workbook(report: TaakstellingReport, events: list[Counted], agreements: AgreementReport | None = None) -> bytes:
     """The half-year report for the Provincie: sheet Taakstelling (one row per municipality
-    and half year) and sheet Gerealiseerd (the events that counted), Dutch headers and dates."""
+    and half year), sheet Gerealiseerd (the events that counted) and, given ``agreements``,
+    sheet Prestatieafspraken (per corporation: homes agreed in the year against offered, let
+    and persons moved in), Dutch headers and dates."""
     book = Workbook()
     book.remove(book.active)
     rows = [
@@ -368,6 +371,25 @@ def taakstelling_workbook(report: TaakstellingReport, events: list[Counted]) -> 
         ],
         set(),
     )
+    if agreements is not None:
+        _sheet(
+            book,
+            "Prestatieafspraken",
+            ["Gemeente", "Corporatie", "Jaar", "Afgesproken woningen", "Aangeboden", "Verhuurd", "Personen verhuisd"],
+            [
+                [
+                    r.municipality,
+                    r.corporation,
+                    r.year,
+                    "geen afspraak" if r.agreed is None else r.agreed,
+                    r.offered,
+                    r.let,
+                    r.persons,
+                ]
+                for r in agreements.rows
+            ],
+            set(),
+        )
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -75,6 +75,9 @@ class Token(Base):
     last_used: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # A token of the role ``corporation`` speaks for this housing corporation (the ``corporation``
+    # of units.csv); null for every other role.
+    corporation: Mapped[str | None] = mapped_column(String(200))
 
 
 class Household(Base):
@@ -373,3 +376,18 @@ class PipelineRow(Base):
     households: Mapped[int] = mapped_column(Integer, default=1)
     uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     uploaded_by: Mapped[str] = mapped_column(String(32))
+
+
+class Agreement(Base):
+    """Prestatieafspraak: how many homes a corporation agreed to offer a municipality's
+    statushouders in a year. ``updated_by`` is the token that set it last (the audit log
+    names the person)."""
+
+    __tablename__ = "prestatieafspraken"
+
+    municipality: Mapped[str] = mapped_column(String(200), primary_key=True)
+    corporation: Mapped[str] = mapped_column(String(200), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    homes: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(32))

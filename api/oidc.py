@@ -34,7 +34,7 @@ from typing import Any
 
 import jwt
 
-from api.auth import ROLES, Caller
+from api.auth import CORPORATION, ROLES, Caller, corporation_problem
 from api.errors import ApiError
 from api.settings import Settings, is_safe_url
 
@@ -229,6 +229,7 @@ class SingleSignOn:
         self.algorithms = settings.algorithms()
         self.roles_claim = settings.oidc_roles_claim
         self.municipality_claim = settings.oidc_municipality_claim
+        self.corporation_claim = settings.oidc_corporation_claim
         self.deployment_municipality = settings.municipality
         self.keys = ProviderKeys(
             self.issuer, settings.oidc_jwks_min_refresh_seconds, settings.oidc_jwks_max_age_seconds, fetch=fetch
@@ -247,6 +248,7 @@ class SingleSignOn:
         token_id = subject_id(self.issuer, subject)
         try:
             role = self._role(claims)
+            corporation = self._corporation(claims) if role == CORPORATION else None
             municipality = self._municipality(claims)
         except ApiError as refused:
             log.info("single sign-on: %s has no access: %s", token_id, refused.code)
@@ -259,7 +261,14 @@ class SingleSignOn:
             ),
             subject,
         )
-        return Caller(token_id=token_id, role=role, municipality=municipality, actor=actor[:64], subject=subject)
+        return Caller(
+            token_id=token_id,
+            role=role,
+            municipality=municipality,
+            actor=actor[:64],
+            subject=subject,
+            corporation=corporation,
+        )
 
     def _verified_claims(self, bearer: str) -> dict[str, Any] | None:
         try:
@@ -316,8 +325,20 @@ class SingleSignOn:
         return key
 
     def _role(self, claims: dict[str, Any]) -> str:
+        """The highest ``matcher.*`` role of the ladder; ``corporation`` when ``matcher.corporation``
+        is the only one (a corporation's staff member and the municipality's at once is refused:
+        the two see different things, and neither may be guessed)."""
         values = set(_strings(_claim(claims, self.roles_claim)))
         granted = [role for role in ROLES if ROLE_PREFIX + role in values]
+        if ROLE_PREFIX + CORPORATION in values:
+            if granted:
+                raise ApiError(
+                    403,
+                    f"The identity has {ROLE_PREFIX}{CORPORATION} and {ROLE_PREFIX}{granted[-1]}; "
+                    "a corporation's identity may have no other role for this service.",
+                    code="sso_role_conflict",
+                )
+            return CORPORATION
         if not granted:
             raise ApiError(
                 403,
@@ -327,6 +348,19 @@ class SingleSignOn:
                 code="sso_no_role",
             )
         return granted[-1]
+
+    def _corporation(self, claims: dict[str, Any]) -> str:
+        """The corporation a ``matcher.corporation`` identity speaks for: its corporation claim,
+        one name (403 ``sso_no_corporation`` without it)."""
+        raw = _claim(claims, self.corporation_claim)
+        values = [raw] if isinstance(raw, str) else _strings(raw)  # a name may hold spaces
+        if len(values) != 1 or corporation_problem(CORPORATION, values[0].strip()) is not None:
+            raise ApiError(
+                403,
+                f"A {ROLE_PREFIX}{CORPORATION} identity needs a {self.corporation_claim} claim naming one corporation.",
+                code="sso_no_corporation",
+            )
+        return values[0].strip()
 
     def _municipality(self, claims: dict[str, Any]) -> str | None:
         """The municipality the identity is limited to; None: all municipalities."""

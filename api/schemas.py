@@ -6,13 +6,13 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
 from api.dates import PlausibleDate
 
-Role = Literal["viewer", "officer", "wbb", "admin"]
+Role = Literal["viewer", "officer", "wbb", "admin", "corporation"]
 ImportMode = Literal["upsert", "replace"]
 Strategy = Literal["optimise", "fifo"]
 Lang = Literal["nl", "en"]
@@ -547,6 +547,20 @@ class TokenCreate(BaseModel):
     )
     municipality: str | None = Field(default=None, description="limit the token to one municipality's households and units")
     days: int = Field(default=90, ge=1, le=366, description="the token stops working this many days from now")
+    corporation: str | None = Field(
+        default=None,
+        description="role corporation only (and required there): the housing corporation the token speaks for, as in "
+        "the corporation column of units.csv",
+    )
+
+    @model_validator(mode="after")
+    def _corporation_fits_role(self) -> TokenCreate:
+        from api.auth import corporation_problem
+
+        problem = corporation_problem(self.role, self.corporation)
+        if problem is not None:
+            raise PydanticCustomError("corporation", "corporation: {problem}", {"problem": problem})
+        return self
 
 
 class TokenPublic(BaseModel):
@@ -562,6 +576,7 @@ class TokenPublic(BaseModel):
     last_used: dt.datetime | None = Field(description="the last request with the token, to the minute")
     revoked: bool
     revoked_at: dt.datetime | None
+    corporation: str | None = Field(default=None, description="the corporation a corporation token speaks for")
 
 
 class TokenCreated(TokenPublic):

@@ -107,6 +107,9 @@ class Settings(BaseSettings):
     )
     oidc_roles_claim: str = Field(default="roles", min_length=1, description="the claim with the matcher.* role values")
     oidc_municipality_claim: str = Field(default="municipality", min_length=1, description="the claim with the municipality")
+    oidc_corporation_claim: str = Field(
+        default="corporation", min_length=1, description="the claim with the corporation of a matcher.corporation identity"
+    )
     oidc_client_id: str | None = Field(
         default=None, description="the client id of the pages (a public client with PKCE); unset: no sign-on button on the pages"
     )

@@ -304,23 +304,28 @@ app.add_typer(token_app, name="token")
 
 @token_app.command("create")
 def token_create(
-    role: Annotated[str, typer.Option(help="viewer, officer, wbb or admin")],
+    role: Annotated[str, typer.Option(help="viewer, officer, wbb, admin or corporation")],
     owner: Annotated[str, typer.Option(help="the person the token is for (name or initials); named on all they do")],
     municipality: Annotated[str | None, typer.Option(help="limit the token to one municipality")] = None,
     days: Annotated[int, typer.Option(help="days until the token stops working (1 to 366)")] = 90,
+    corporation: Annotated[
+        str | None, typer.Option(help="role corporation only: the corporation it speaks for, as in units.csv")
+    ] = None,
 ) -> None:
     """Print a new token (only its hash is stored). Imports the service code lazily."""
     _require_service()
     from pydantic import TypeAdapter, ValidationError
 
     from api.audit_key import AuditKeyError
-    from api.auth import MAX_DAYS, ROLES, create_token_command
+    from api.auth import MAX_DAYS, TOKEN_ROLES, corporation_problem, create_token_command
     from api.excel import dutch_date
     from api.schemas import OwnerName
 
     problems = []
-    if role not in ROLES:
-        problems.append(("--role", f"expected one of {', '.join(ROLES)}, got {role!r}"))
+    if role not in TOKEN_ROLES:
+        problems.append(("--role", f"expected one of {', '.join(TOKEN_ROLES)}, got {role!r}"))
+    elif (corporation_error := corporation_problem(role, corporation)) is not None:
+        problems.append(("--corporation", corporation_error))
     try:
         owner = TypeAdapter(OwnerName).validate_python(owner)
     except ValidationError as error:
@@ -331,7 +336,7 @@ def token_create(
     if problems:
         _fail(InputError([InputProblem(source=source, message=message) for source, message in problems]))
     try:
-        made = create_token_command(role, municipality, owner, days)
+        made = create_token_command(role, municipality, owner, days, corporation)
     except AuditKeyError as error:
         _refuse(error)
     sys.stdout.write(made.secret + "\n")

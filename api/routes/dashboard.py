@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from api.audit_access import read_details, record_read
 from api.dashboard import dashboard
 from api.dates import PlausibleDate
-from api.deps import ReadSessionDep, Viewer
+from api.deps import CurrentToken, ReadSessionDep, Viewer
 from api.errors import responses
 from api.redaction import dashboard_for, sees_special_categories
 
@@ -25,6 +25,7 @@ class Me(BaseModel):
     role: str
     municipality: str | None = Field(description="the municipality the token is limited to; null: all")
     actor: str = Field(description="who is calling, as decisions and the audit log name them")
+    corporation: str | None = Field(default=None, description="role corporation: the corporation the caller speaks for")
 
 
 class WaitingBin(BaseModel):
@@ -149,8 +150,15 @@ class Dashboard(BaseModel):
 
 
 @router.get("/me", summary="The calling token or person: id, role, municipality and name", responses=responses(401, 403))
-def get_me(caller: Viewer) -> Me:
-    return Me(token_id=caller.token_id, role=caller.role, municipality=caller.municipality, actor=caller.actor)
+def get_me(caller: CurrentToken) -> Me:
+    """Every role, the corporation's included: the pages ask it who is logged in."""
+    return Me(
+        token_id=caller.token_id,
+        role=caller.role,
+        municipality=caller.municipality,
+        actor=caller.actor,
+        corporation=caller.corporation,
+    )
 
 
 @router.get(

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 
 from api import audit
+from api.agreements import agreement_report
 from api.audit_access import field_changes
 from api.dates import EARLIEST, PlausibleDate, latest
 from api.deps import ReadSessionDep, SessionDep, Viewer, Wbb
@@ -42,10 +43,15 @@ def get_report(caller: Viewer, session: ReadSessionDep, municipality: str | None
 def get_workbook(caller: Viewer, session: SessionDep, municipality: str | None = None, on: On = None) -> Response:
     """Per municipality and half year: target, backlog carried in, realised (moves and
     nareizigers), what remains, and who was still waiting and how long; a second sheet lists
-    the events that counted. Dates are written out ("3 maart 2025")."""
+    the events that counted, a third the prestatieafspraken of the peildatum's year against
+    what each corporation realised. Dates are written out ("3 maart 2025")."""
     day = on or dt.date.today()
+    agreements = agreement_report(session, day.year, caller.municipality)
+    agreements.rows = [r for r in agreements.rows if municipality is None or r.municipality == municipality]
     content = taakstelling_workbook(
-        report(session, caller.municipality, municipality, day), counted_events(session, caller.municipality, municipality, day)
+        report(session, caller.municipality, municipality, day),
+        counted_events(session, caller.municipality, municipality, day),
+        agreements,
     )
     audit.record_by(session, caller, "taakstelling.export", "taakstelling", [day.isoformat(), municipality or "all"])
     name = f"taakstelling-{day.isoformat()}.xlsx"

@@ -26,7 +26,13 @@ def create(body: TokenCreate, caller: Admin, session: SessionDep) -> TokenCreate
     if caller.municipality is not None and body.municipality != caller.municipality:
         raise ApiError(403, "A scoped admin token can only create tokens for its own municipality.")
     row, secret = create_token(
-        session, body.role, body.municipality, created_by=caller.token_id, owner=body.owner, days=body.days
+        session,
+        body.role,
+        body.municipality,
+        created_by=caller.token_id,
+        owner=body.owner,
+        days=body.days,
+        corporation=body.corporation,
     )
     audit.record_by(session, caller, "token.create", "token", [row.id])
     return TokenCreated(**TokenPublic.model_validate(row).model_dump(), token=secret)

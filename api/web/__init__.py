@@ -37,6 +37,7 @@ PAGES = {
     "/wat-als": "wat-als.html",
     "/huishouden": "huishouden.html",
     "/regio": "regio.html",
+    "/corporatie": "corporatie.html",
 }
 TITLES = {
     "/": "Overzicht",
@@ -44,7 +45,11 @@ TITLES = {
     "/wat-als": "Wat-als",
     "/huishouden": "Huishouden",
     "/regio": "Regio",
+    "/corporatie": "Corporatie",
 }
+# Which role a page's link is for (the shell hides the others): a corporation's staff member
+# sees its own page only, and the municipality's roles never see it.
+NAV_ROLE = {"/corporatie": "corporation"}
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
     "connect-src {connect}; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
@@ -82,7 +87,10 @@ def render(path: str, settings: Settings | None = None) -> str:
     (the page itself marked current), the sign-on settings and its content."""
     layout = Template((HERE / "pages" / "_layout.html").read_text(encoding="utf-8"))
     current = {other: ' aria-current="page"' if other == path else "" for other in PAGES}
-    nav = "\n".join(f'      <li><a href="{other}"{current[other]}>{TITLES[other]}</a></li>' for other in PAGES)
+    nav = "\n".join(
+        f'      <li data-min-role="{NAV_ROLE.get(other, "viewer")}"><a href="{other}"{current[other]}>{TITLES[other]}</a></li>'
+        for other in PAGES
+    )
     content = (HERE / "pages" / PAGES[path]).read_text(encoding="utf-8")
     sso = "".join(
         f'\n<meta name="sso-{name}" content="{escape(value, quote=True)}">' for name, value in sso_for_pages(settings).items()

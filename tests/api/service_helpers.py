@@ -21,7 +21,7 @@ from typing import IO, Any
 import httpx
 from fastapi.testclient import TestClient
 
-from api.auth import ROLES, create_token
+from api.auth import CORPORATION, ROLES, create_token
 from api.db import make_engine, make_sessionmaker, session_scope, upgrade
 from api.settings import Settings
 
@@ -177,6 +177,10 @@ def make_tokens(url: str, scoped: str = "Nijmegen") -> dict[str, str]:
         for role in ROLES:
             for who, municipality in ((role, None), (f"{role}@{scoped}", scoped)):
                 tokens[who] = create_token(session, role, municipality, None, owner=owner_of(who))[1]
+        for who, municipality in ((CORPORATION, None), (f"{CORPORATION}@{scoped}", scoped)):
+            # A corporation's staff member: Portaal, a corporation of the example week.
+            made = create_token(session, CORPORATION, municipality, None, owner=owner_of(who), corporation="Portaal")
+            tokens[who] = made[1]
     engine.dispose()
     return tokens
 

@@ -13,7 +13,7 @@ import pytest
 from service_helpers import ROOT, Service, error_of
 
 from api.app import create_app
-from api.auth import ROLES
+from api.auth import CORPORATION, ROLES
 
 # (method, path, lowest role allowed, JSON body or None)
 ENDPOINTS: list[tuple[str, str, str, Any]] = [
@@ -59,8 +59,19 @@ ENDPOINTS: list[tuple[str, str, str, Any]] = [
     ("GET", "/v1/scenarios", "viewer", None),
     ("GET", "/v1/scenarios/998", "viewer", None),
     ("GET", "/v1/scenarios/compare?base=998&variant=997", "viewer", None),
-    ("GET", "/v1/me", "viewer", None),
+    ("GET", "/v1/me", "any", None),
     ("GET", "/v1/dashboard", "viewer", None),
+    ("GET", "/v1/prestatieafspraken?year=2025", "viewer", None),
+    ("PUT", "/v1/prestatieafspraken/Nijmegen/Portaal/2025", "wbb", {"homes": 12}),
+    ("POST", "/v1/pipeline/import", "admin", None),
+    ("GET", "/v1/pipeline", "officer", None),
+    ("POST", "/v1/scenarios/998/cancel", "officer", None),
+    ("GET", "/v1/regional-runs", "viewer", None),
+    ("GET", "/v1/regional-runs/999/proposal", "viewer", None),
+    ("GET", "/v1/regional-runs/999/proposal.xlsx", "viewer", None),
+    ("GET", "/v1/corporation/units", "corporation", None),
+    ("GET", "/v1/corporation/offers", "corporation", None),
+    ("POST", "/v1/corporation/units/U-none/events", "corporation", {"kind": "moved_in", "date": "2025-03-10"}),
 ]
 
 
@@ -70,6 +81,7 @@ def _template(path: str) -> str:
     for old, new in replacements.items():
         path = path.replace(old, new)
     path = path.replace("/municipalities/Nijmegen/", "/municipalities/{municipality}/")
+    path = path.replace("/prestatieafspraken/Nijmegen/Portaal/2025", "/prestatieafspraken/{municipality}/{corporation}/{year}")
     return path.replace("Nijmegen/2025-H1", "{municipality}/{half_year}")
 
 
@@ -83,13 +95,21 @@ def test_the_table_covers_every_endpoint() -> None:
 
 @pytest.mark.parametrize(("method", "path", "lowest", "body"), ENDPOINTS, ids=[f"{m} {p}" for m, p, _, _ in ENDPOINTS])
 def test_roles_allowed_and_refused(service: Service, method: str, path: str, lowest: str, body: Any) -> None:
-    """No token: 401. A role below the lowest allowed: 403. That role and higher: neither."""
+    """No token: 401. A role below the lowest allowed: 403. That role and higher: neither. The
+    corporation role, outside the ladder: only the corporation's own operations (and "any",
+    who is calling), which every other role is refused."""
     kwargs: dict[str, Any] = {} if body is None else {"json": body}
     error_of(service.client.request(method, path, **kwargs), 401)
     error_of(service.client.request(method, path, headers={"Authorization": "Bearer wbb_nope"}, **kwargs), 401)
-    for role in ROLES:
+    for role in (*ROLES, CORPORATION):
         response = service.client.request(method, path, headers=service.auth(role), **kwargs)
-        if ROLES.index(role) < ROLES.index(lowest):
+        if lowest == "any":
+            refused = False
+        elif CORPORATION in (role, lowest):
+            refused = role != lowest
+        else:
+            refused = ROLES.index(role) < ROLES.index(lowest)
+        if refused:
             assert error_of(response, 403)["code"] == "forbidden", role
         else:
             assert response.status_code not in (401, 403), (role, response.text)

@@ -15,12 +15,13 @@ from service_helpers import EXAMPLE as EXAMPLE_DIR
 from service_helpers import Service, csv_rows, error_of, load_example, typed
 
 from api.app import create_app
-from api.auth import ROLES, create_token
+from api.auth import CORPORATION, ROLES, create_token
 from api.db import make_engine, make_sessionmaker, session_scope
 from api.models import Run, ScenarioRun
 
-# Who may call what: the lowest role, "public" (no token), or "admin-unscoped" (admin
-# without a municipality). An operation missing here is expected to refuse every token.
+# Who may call what: the lowest role, "public" (no token), "any" (every role, the
+# corporation's too), or "admin-unscoped" (admin without a municipality). An operation
+# missing here is expected to refuse every token.
 ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/healthz"): "public",
     ("GET", "/readyz"): "public",
@@ -72,8 +73,13 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/v1/scenarios/compare"): "viewer",
     ("GET", "/v1/scenarios/{scenario_id}"): "viewer",
     ("POST", "/v1/scenarios/{scenario_id}/cancel"): "officer",
-    ("GET", "/v1/me"): "viewer",
+    ("GET", "/v1/me"): "any",
     ("GET", "/v1/dashboard"): "viewer",
+    ("GET", "/v1/prestatieafspraken"): "viewer",
+    ("PUT", "/v1/prestatieafspraken/{municipality}/{corporation}/{year}"): "wbb",
+    ("GET", "/v1/corporation/units"): "corporation",
+    ("GET", "/v1/corporation/offers"): "corporation",
+    ("POST", "/v1/corporation/units/{unit_id}/events"): "corporation",
 }
 SAMPLE_PARAMS = {
     "household_id": "H-none",
@@ -83,8 +89,14 @@ SAMPLE_PARAMS = {
     "token_id": "tok-none",
     "municipality": "Nijmegen",
     "half_year": "2025-H1",
+    "corporation": "Portaal",
+    "year": "2025",
 }
-SAMPLE_QUERY = {"/v1/scenarios/compare": {"base": 998, "variant": 997}, "/v1/runs/{run_id}/diff": {"against": 1}}
+SAMPLE_QUERY = {
+    "/v1/scenarios/compare": {"base": 998, "variant": 997},
+    "/v1/runs/{run_id}/diff": {"against": 1},
+    "/v1/prestatieafspraken": {"year": 2025},
+}
 SAMPLE_BODY: dict[tuple[str, str], Any] = {
     ("POST", "/v1/solve"): {"households": [], "units": []},
     ("POST", "/v1/households/batch"): {"rows": []},
@@ -100,6 +112,8 @@ SAMPLE_BODY: dict[tuple[str, str], Any] = {
     ("POST", "/v1/tokens"): {"role": "viewer", "municipality": "Nijmegen", "owner": "T. Tester"},
     ("POST", "/v1/scenarios"): {"scenario": {"horizon_weeks": 0}},
     ("POST", "/v1/tokens/revoke"): {"owner": "Niemand Bekend"},
+    ("PUT", "/v1/prestatieafspraken/{municipality}/{corporation}/{year}"): {"homes": 1},
+    ("POST", "/v1/corporation/units/{unit_id}/events"): {"kind": "moved_in", "date": "2025-03-10"},
 }
 UPLOADS = {
     ("POST", "/v1/households/import"),
@@ -107,7 +121,7 @@ UPLOADS = {
     ("POST", "/v1/pool/import"),
     ("POST", "/v1/pipeline/import"),
 }
-WHO = ["none", "revoked", *ROLES, *(f"{role}@Nijmegen" for role in ROLES)]
+WHO = ["none", "revoked", *ROLES, *(f"{role}@Nijmegen" for role in ROLES), CORPORATION, f"{CORPORATION}@Nijmegen"]
 
 
 def _operations() -> list[tuple[str, str]]:
@@ -123,8 +137,12 @@ def _expected(rule: str | None, who: str) -> int | None:
         return 401
     if rule is None:
         return 403  # default deny
+    if rule == "any":
+        return None
     role, _, municipality = who.partition("@")
     lowest = "admin" if rule == "admin-unscoped" else rule
+    if CORPORATION in (role, lowest):  # outside the ladder: its own operations only, and no one else's
+        return None if role == lowest else 403
     if ROLES.index(role) < ROLES.index(lowest) or (rule == "admin-unscoped" and municipality):
         return 403
     return None
@@ -211,11 +229,14 @@ def _seed_other_municipality(service: Service) -> dict[str, list[str]]:
         "unit_id": [u["unit_id"] for u in units[:20]],
         "municipality": [OTHER],
         "half_year": ["2025-H1"],
+        "corporation": ["Portaal"],
+        "year": ["2025"],
     }
 
 
 def _id_operations() -> list[tuple[str, str]]:
-    return [(m, p) for m, p in _operations() if "{" in p]
+    """Operations that take an id (a corporation's own ones are proved in test_corporations.py)."""
+    return [(m, p) for m, p in _operations() if "{" in p and ACCESS.get((m, p)) != CORPORATION]
 
 
 @pytest.fixture
@@ -239,7 +260,13 @@ def test_scoped_token_gets_404_for_every_id_of_another_municipality(service: Ser
         values = {name: data.draw(st.sampled_from(other[name]), label=name) for name in names}
         missing = {
             name: (
-                "2025-H1" if name == "half_year" else "999999" if name.endswith("run_id") or name == "scenario_id" else "Nowhere"
+                "2025-H1"
+                if name == "half_year"
+                else "2025"
+                if name == "year"
+                else "999999"
+                if name.endswith("run_id") or name == "scenario_id"
+                else "Nowhere"
             )
             for name in names
         }
@@ -379,6 +406,12 @@ def _marker_requests() -> list[tuple[str, str, str, dict[str, Any]]]:
         ),
         ("PUT", "/v1/taakstelling/Nijmegen/2025-H1", "wbb", {"json": {"persons": MARKER}}),
         ("PUT", f"/v1/taakstelling/Nijmegen/{MARKER}", "wbb", {"json": {"persons": 1}}),
+        ("PUT", "/v1/prestatieafspraken/Nijmegen/Portaal/2025", "wbb", {"json": {"homes": MARKER}}),
+        ("PUT", f"/v1/prestatieafspraken/Nijmegen/Portaal/{MARKER}", "wbb", {"json": {"homes": 1}}),
+        ("PUT", f"/v1/prestatieafspraken/Nijmegen/%20{MARKER}/2025", "wbb", {"json": {"homes": 1}}),
+        ("GET", f"/v1/prestatieafspraken?year={MARKER}", "viewer", {}),
+        ("POST", "/v1/tokens", "admin", {"json": {"role": "viewer", "owner": "T. Tester", "corporation": MARKER}}),
+        ("POST", "/v1/corporation/units/U-0003/events", "corporation", {"json": {"kind": MARKER, "date": "2025-03-10"}}),
         ("POST", "/v1/tokens", "admin", {"json": {"role": MARKER}}),
         ("POST", "/v1/scenarios", "officer", {"json": {"scenario": {"horizon_weeks": MARKER}}}),
         ("GET", f"/v1/runs/{MARKER}", "viewer", {}),

@@ -112,6 +112,7 @@ def test_a_token_from_the_provider_works_per_role(sso: Client, openid: Provider,
         "role": role,
         "municipality": "Nijmegen",
         "actor": name,
+        "corporation": None,
     }
     tokens = client.get("/v1/tokens", headers=bearer(token))
     assert tokens.status_code == (200 if role == "admin" else 403), tokens.text
@@ -524,3 +525,21 @@ def test_settings_that_cannot_work_are_refused(settings: dict[str, Any], fragmen
     names the variable or value, instead of refusing every login later."""
     with pytest.raises(ValueError, match=fragment):
         Settings(**settings)
+
+
+def test_a_corporation_identity_speaks_for_the_corporation_of_its_claim(sso: Client, openid: Provider) -> None:
+    """matcher.corporation with a corporation claim (a name with a space in it) reaches the
+    corporation's own units in that corporation's name and is refused everything else; without
+    the claim, or beside another matcher role, the identity is refused, each with its code."""
+    client = sso()
+    corporation = openid.sign(openid.claims("vera", roles=["matcher.corporation"], corporation="Standvast Wonen"))
+    units = client.get("/v1/corporation/units", headers=bearer(corporation))
+    assert units.status_code == 200, units.text
+    assert (units.json()["corporation"], units.json()["actor"]) == ("Standvast Wonen", "Vera Kijker")
+    assert error_of(client.get("/v1/households", headers=bearer(corporation)), 403)["code"] == "forbidden"
+    assert client.get("/v1/me", headers=bearer(corporation)).json()["corporation"] == "Standvast Wonen"
+    without = openid.sign(openid.claims("vera", roles=["matcher.corporation"]))
+    assert error_of(client.get("/v1/corporation/units", headers=bearer(without)), 403)["code"] == "sso_no_corporation"
+    both = openid.sign(openid.claims("vera", roles=["matcher.corporation", "matcher.viewer"], corporation="Portaal"))
+    assert error_of(client.get("/v1/corporation/units", headers=bearer(both)), 403)["code"] == "sso_role_conflict"
+    assert error_of(client.get("/v1/me", headers=bearer(both)), 403)["code"] == "sso_role_conflict"

@@ -139,7 +139,7 @@ def test_realised_from_events_at_two_peildata_and_the_provincie_workbook(service
     response = service.client.get("/v1/taakstelling/report.xlsx?on=2025-12-31", headers=viewer)
     assert response.status_code == 200 and "taakstelling-2025-12-31.xlsx" in response.headers["content-disposition"]
     book = openpyxl.load_workbook(io.BytesIO(response.content))
-    assert book.sheetnames == ["Taakstelling", "Gerealiseerd"]
+    assert book.sheetnames == ["Taakstelling", "Gerealiseerd", "Prestatieafspraken"]
     sheet = [list(row) for row in book["Taakstelling"].iter_rows(values_only=True)]
     assert sheet[0][0] == "Taakstelling statushouders, peildatum 31 december 2025"
     header = sheet[2]

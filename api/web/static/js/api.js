@@ -3,7 +3,7 @@
 const KEY = "wbb-token";
 const ROLES = ["viewer", "officer", "wbb", "admin"];
 
-export const ROLE_NAMES = { viewer: "kijker", officer: "beleidsmedewerker", wbb: "WBB", admin: "beheerder" };
+export const ROLE_NAMES = { viewer: "kijker", officer: "beleidsmedewerker", wbb: "WBB", admin: "beheerder", corporation: "corporatie" };
 
 export function token() {
   return sessionStorage.getItem(KEY);
@@ -27,6 +27,8 @@ export function whenUnauthorized(handler) {
 }
 
 export function allows(role, needed) {
+  // A corporation's staff member is outside the ladder: its own page only, which no other role has.
+  if (role === "corporation" || needed === "corporation") return role === needed;
   return ROLES.indexOf(role) >= ROLES.indexOf(needed);
 }
 

@@ -5,6 +5,7 @@ import { bars, legend } from "./charts.js";
 import { el, errorText, formatDate, nf0, setStatus, startPage } from "./shell.js";
 import { labelCells } from "./table-tools.js";
 import { needsText } from "./words.js";
+import { agreementForm, showAgreements } from "./prestatieafspraken.js";
 
 function tile(value, label, kind = "", id = null) {
   return el("div", { class: `tile ${kind}`.trim(), id }, el("div", { class: "value", text: value }), el("div", { class: "label", text: label }));
@@ -226,6 +227,7 @@ async function load() {
     mismatch(data);
     placements(data);
     worklists(data);
+    await showAgreements(Number(data.on.slice(0, 4)));
     setStatus(status, `Bijgewerkt: ${new Date().toLocaleTimeString("nl-NL")}`, "ok");
     document.body.dataset.loaded = "true";
     return data;
@@ -268,6 +270,7 @@ startPage(async (me) => {
     }
   });
   fillTarget(data);
+  agreementForm(me, () => load());
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const status = document.getElementById("status");

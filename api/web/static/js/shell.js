@@ -55,6 +55,8 @@ async function whoAmI() {
 const REFUSED = {
   sso_no_role: "Uw account heeft geen rol voor deze dienst. Vraag de beheerder van de gemeente om een rol.",
   sso_no_municipality: "Uw account hoort bij geen gemeente van deze dienst, dus u ziet geen gegevens. Vraag de beheerder om de gemeente in uw account te zetten.",
+  sso_no_corporation: "Uw account heeft de rol corporatie, maar noemt geen corporatie. Vraag de beheerder om de corporatie in uw account te zetten.",
+  sso_role_conflict: "Uw account heeft de rol corporatie naast een rol van de gemeente; dat kan niet samen. Vraag de beheerder om één van beide.",
 };
 
 function refusalText(error) {
