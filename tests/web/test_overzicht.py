@@ -57,3 +57,24 @@ def test_taakstelling_and_placements_follow_the_peildatum(site: Site, watched: W
     assert page.locator("svg[data-chart='placements'] rect.bar").count() >= 1
     assert f"{match['persons']} van 20 personen gehuisvest" in page.locator("#taakstelling").inner_text()
     watched.check("overzicht")
+
+
+def test_a_reached_taakstelling_reads_clearly(site: Site, watched: Watched) -> None:
+    """When the half year's target is reached the meter is filled green to the end; its words stay readable
+    over it (axe-core's contrast check passes, as it did not when dark text sat on the green fill)."""
+    run = site.week()
+    with site.client() as client:
+        wbb = site.auth("wbb")
+        match = client.get(f"/v1/runs/{run['id']}/proposal", headers=wbb).json()["matches"][0]
+        decision = {"household_id": match["household_id"], "unit_id": match["unit_id"], "kind": "accept"}
+        response = client.post(f"/v1/runs/{run['id']}/decisions", headers=wbb, json=decision | {"housed_on": "2025-03-10"})
+        assert response.status_code == 201, response.text
+        persons = match["persons"]
+        assert client.put("/v1/taakstelling/Nijmegen/2025-H1", headers=wbb, json={"persons": persons}).status_code in (200, 201)
+    page = login(watched, site, "/", "wbb")
+    page.get_by_label("Peildatum").fill("2025-03-31")
+    page.get_by_role("button", name="Tonen").first.click()
+    page.get_by_text("per 31 maart 2025").wait_for()
+    page.get_by_text(f"{persons} van {persons} personen gehuisvest").wait_for()
+    assert page.locator(".meter .fill").first.evaluate("node => node.style.width") == "100%"
+    watched.check("overzicht-gehaald")

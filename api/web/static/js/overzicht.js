@@ -35,7 +35,8 @@ function taakstelling(data) {
       "div",
       { class: "meter", role: "meter", "aria-valuemin": 0, "aria-valuemax": due, "aria-valuenow": Math.min(row.realised, due), "aria-label": `Taakstelling ${row.municipality}, ${half}` },
       fill,
-      el("div", { class: "label", text: `${nf0.format(row.realised)} van ${nf0.format(row.due)} personen gehuisvest` }),
+      // The words sit on a white chip: dark text over the green fill would be too faint to read.
+      el("div", { class: "label" }, el("span", { text: `${nf0.format(row.realised)} van ${nf0.format(row.due)} personen gehuisvest` })),
     );
     const carried = row.carried_in > 0 ? `, achterstand uit eerdere halfjaren ${nf0.format(row.carried_in)}` : row.carried_in < 0 ? `, voorsprong uit eerdere halfjaren ${nf0.format(-row.carried_in)}` : "";
     const rest =
