@@ -26,6 +26,7 @@ from api import words
 
 if TYPE_CHECKING:
     from api.agreements import AgreementReport
+    from api.models import Decision
     from api.schemas import TaakstellingReport
     from api.taakstelling import Counted
 
@@ -104,6 +105,21 @@ class DecisionLine:
     reason: str | None
     housed_on: dt.date | None
     created_by: str
+
+    @staticmethod
+    def of(decision: Decision) -> DecisionLine:
+        """The line of a stored decision."""
+        return DecisionLine(
+            created_at=decision.created_at,
+            decided_by=decision.decided_by,
+            kind=decision.kind,
+            household_id=decision.household_id,
+            unit_id=decision.unit_id,
+            persons=decision.persons,
+            reason=decision.reason,
+            housed_on=decision.housed_on,
+            created_by=decision.created_by,
+        )
 
 
 @dataclass(frozen=True)

@@ -139,20 +139,7 @@ def get_regional_workbook(run_id: RowId, caller: Viewer, session: SessionDep) ->
         input_sha256=run.input_sha256,
         households=count,
         units=len(run.snapshot.get("units", [])),
-        decisions=[
-            DecisionLine(
-                created_at=d.created_at,
-                decided_by=d.decided_by,
-                kind=d.kind,
-                household_id=d.household_id,
-                unit_id=d.unit_id,
-                persons=d.persons,
-                reason=d.reason,
-                housed_on=d.housed_on,
-                created_by=d.created_by,
-            )
-            for d in session.scalars(query.order_by(Decision.id))
-        ],
+        decisions=[DecisionLine.of(d) for d in session.scalars(query.order_by(Decision.id))],
         made_at=utcnow(),
     )
     content = proposal_workbook(proposal_for(caller, text, run.policy), minutes)

@@ -209,20 +209,7 @@ def get_workbook(run_id: RowId, caller: Viewer, session: SessionDep) -> Response
         input_sha256=run.input_sha256,
         households=len(run.snapshot.get("households", [])),
         units=len(run.snapshot.get("units", [])),
-        decisions=[
-            DecisionLine(
-                created_at=d.created_at,
-                decided_by=d.decided_by,
-                kind=d.kind,
-                household_id=d.household_id,
-                unit_id=d.unit_id,
-                persons=d.persons,
-                reason=d.reason,
-                housed_on=d.housed_on,
-                created_by=d.created_by,
-            )
-            for d in _run_decisions(session, caller, run_id)
-        ],
+        decisions=[DecisionLine.of(d) for d in _run_decisions(session, caller, run_id)],
         made_at=utcnow(),
     )
     content = proposal_workbook(proposal_for(caller, run.proposal_json, run.policy), minutes)
