@@ -298,6 +298,8 @@ class Made:
     role: str
     expires_at: dt.datetime
     secret: str
+    municipality: str | None = None
+    corporation: str | None = None
 
 
 def create_token_command(
@@ -316,7 +318,7 @@ def create_token_command(
                 session, role, municipality, created_by=None, owner=owner, days=days, corporation=corporation
             )
             audit.record(session, None, "token.create", "token", [row.id])
-            made = Made(row.id, row.owner, row.role, row.expires_at, secret)
+            made = Made(row.id, row.owner, row.role, row.expires_at, secret, municipality, corporation)
     finally:
         engine.dispose()
     return made

@@ -340,8 +340,11 @@ def token_create(
     except AuditKeyError as error:
         _refuse(error)
     sys.stdout.write(made.secret + "\n")
+    scope = "".join(
+        f", {kind} {name}" for kind, name in (("corporation", made.corporation), ("municipality", made.municipality)) if name
+    )
     sys.stderr.write(
-        f"{made.token_id}: {made.role} for {made.owner}, valid until {dutch_date(made.expires_at.date())} "
+        f"{made.token_id}: {made.role} for {made.owner}{scope}, valid until {dutch_date(made.expires_at.date())} "
         f"({made.expires_at.isoformat()})\n"
     )
 

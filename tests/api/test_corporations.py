@@ -248,6 +248,7 @@ def test_cli_makes_a_corporation_token_and_refuses_one_without_a_corporation(ser
         [*base, "--role", "corporation", "--corporation", "Portaal"], capture_output=True, text=True, cwd=ROOT, env=env
     )
     assert made.returncode == 0, made.stderr
+    assert ": corporation for J. de Vries, corporation Portaal, valid until" in made.stderr  # says whom it speaks for
     headers = {"Authorization": f"Bearer {made.stdout.strip()}"}
     assert service.client.get("/v1/corporation/units", headers=headers).json()["corporation"] == "Portaal"
     error_of(service.client.get("/v1/households", headers=headers), 403)
