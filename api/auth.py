@@ -302,6 +302,13 @@ class Made:
     corporation: str | None = None
 
 
+def started_by(session: Session, token_id: str) -> str:
+    """Who started a run, for the minutes: the owner of the local token it used, with the token's id
+    ("M. Bakker (tok-...)"); an identity from single sign-on is named by its pseudonymous id."""
+    owner = session.scalar(select(Token.owner).where(Token.id == token_id))
+    return f"{owner} ({token_id})" if owner else token_id
+
+
 def create_token_command(
     role: str, municipality: str | None, owner: str, days: int = DEFAULT_DAYS, corporation: str | None = None
 ) -> Made:

@@ -130,7 +130,7 @@ class Minutes:
     planning_date: dt.date | None
     scope: str | None
     status: str  # in words, e.g. "actueel" or "vervangen door run 9"
-    created_by: str
+    created_by: str  # the person who started the run, with the token it used: "M. Bakker (tok-...)"
     created_at: dt.datetime
     finished_at: dt.datetime | None
     input_sha256: str | None
@@ -176,7 +176,7 @@ def _front_sheet(book: Workbook, minutes: Minutes, doc: dict[str, Any]) -> None:
         ("Planningsdatum", planning),
         ("Gemeente", minutes.scope or "alle gemeenten"),
         ("Status", minutes.status),
-        ("Gestart door (token)", minutes.created_by),
+        ("Gestart door", minutes.created_by),
         ("Gestart op", dutch_moment(minutes.created_at)),
         ("Klaar op", dutch_moment(minutes.finished_at)),
         ("Huishoudens in de invoer", minutes.households),

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from api import audit
 from api.audit_access import read_details
-from api.auth import Caller
+from api.auth import Caller, started_by
 from api.deps import ReadSessionDep, RowId, SessionDep, Viewer
 from api.errors import ApiError, not_found, responses
 from api.history import planning_date_of
@@ -133,7 +133,7 @@ def get_regional_workbook(run_id: RowId, caller: Viewer, session: SessionDep) ->
         planning_date=planning_date_of(run.policy),
         scope=caller.municipality,
         status="regionale run",
-        created_by=run.created_by,
+        created_by=started_by(session, run.created_by),
         created_at=run.created_at,
         finished_at=run.finished_at,
         input_sha256=run.input_sha256,

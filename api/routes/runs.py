@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from api import audit, dutch
 from api.audit_access import read_details
 from api.audit_records import decision_details
-from api.auth import Caller
+from api.auth import Caller, started_by
 from api.cycle import decide, latest_done_id, snapshot
 from api.dates import in_window, window_text
 from api.deps import MAX_DB_INT, Offset, QueueDep, ReadSessionDep, RowId, SessionDep, Viewer, Wbb
@@ -203,7 +203,7 @@ def get_workbook(run_id: RowId, caller: Viewer, session: SessionDep) -> Response
         planning_date=planning_date_of(run.policy),
         scope=run.scope,
         status="actueel: besluiten worden op deze run genomen" if current == run.id else f"vervangen door run {current}",
-        created_by=run.created_by,
+        created_by=started_by(session, run.created_by),
         created_at=run.created_at,
         finished_at=run.finished_at,
         input_sha256=run.input_sha256,

@@ -115,7 +115,10 @@ def test_workbook_is_the_minutes_of_the_meeting(service: Service) -> None:
     assert book["Voorblad"]["A1"].value == f"Voorstel WBB, run {run['id']}, planningsdatum 3 maart 2025"
     front = _front(book)
     assert (front["Run"], front["Planningsdatum"], front["Gemeente"]) == (run["id"], "3 maart 2025", "alle gemeenten")
-    assert front["Status"].startswith("actueel") and front["Gestart door (token)"] == run["created_by"]
+    owner = next(
+        t["owner"] for t in service.client.get("/v1/tokens", headers=service.auth("admin")).json() if t["id"] == run["created_by"]
+    )
+    assert front["Status"].startswith("actueel") and front["Gestart door"] == f"{owner} ({run['created_by']})"
     assert front["Invoer (SHA-256)"] == run["input_sha256"] and front["Besluiten op deze run"].startswith("3 ")
     assert "Niet getoond voor deze rol" in front
     rows = list(book["Besluiten"].iter_rows(values_only=True))
