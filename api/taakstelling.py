@@ -184,9 +184,7 @@ def report(
     target_query = select(Target)
     event_query = select(
         CaseEvent.municipality, CaseEvent.kind, CaseEvent.date, CaseEvent.persons_counted, CaseEvent.household_id
-    ).where(
-        CaseEvent.kind.in_(COUNTED_KINDS), CaseEvent.persons_counted > 0
-    )
+    ).where(CaseEvent.kind.in_(COUNTED_KINDS), CaseEvent.persons_counted > 0)
     if on is not None:
         event_query = event_query.where(CaseEvent.date <= on)
     for name in names:

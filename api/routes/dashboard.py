@@ -58,7 +58,8 @@ class HalfYearNow(BaseModel):
     backlog: int
     amv_target: int | None = Field(default=None, description="the indicative AMV taakstelling of the half year (null: none set)")
     amv_realised: int | None = Field(
-        default=None, description="ex-AMV persons housed in the half year; null for a role that does not see special-category data"
+        default=None,
+        description="ex-AMV persons housed in the half year; null for a role that does not see special-category data",
     )
 
 

@@ -71,7 +71,11 @@ def set_target(municipality: str, half_year: HalfYear, body: TargetSet, caller: 
     if not caller.sees(municipality):
         raise not_found(f"Municipality {municipality}")
     target = session.get(Target, (municipality, half_year))
-    before = {"persons": None, "amv_persons": None} if target is None else {"persons": target.persons, "amv_persons": target.amv_persons}
+    before = (
+        {"persons": None, "amv_persons": None}
+        if target is None
+        else {"persons": target.persons, "amv_persons": target.amv_persons}
+    )
     if target is None:
         target = Target(municipality=municipality, half_year=half_year, persons=body.persons, updated_by=caller.token_id)
         session.add(target)

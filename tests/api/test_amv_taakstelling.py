@@ -104,7 +104,11 @@ def test_the_overzicht_and_workbook_carry_the_ex_amv_count_for_an_officer(servic
     [row] = dashboard["taakstelling"]
     assert (row["realised"], row["amv_target"], row["amv_realised"]) == (5, 12, 2)
     sheet = _workbook_row(service, "officer")
-    assert (sheet["Gerealiseerd"], sheet["AMV-taakstelling (indicatief, personen)"], sheet["Ex-AMV gehuisvest (personen)"]) == (5, 12, 2)
+    assert (sheet["Gerealiseerd"], sheet["AMV-taakstelling (indicatief, personen)"], sheet["Ex-AMV gehuisvest (personen)"]) == (
+        5,
+        12,
+        2,
+    )
 
 
 def _workbook_row(service: Service, who: str) -> dict[str, Any]:
