@@ -22,7 +22,7 @@ from api.cases import case_of
 from api.cycle import latest_done_id
 from api.dates import EARLIEST, in_window, latest
 from api.models import CaseEvent, Household, Run, Unit
-from api.redaction import proposal_for
+from api.redaction import proposal_for, sees_special_categories
 from api.taakstelling import half_year_of, report
 from matcher.case import OFFER_DAYS, days_over_move_deadline, weeks_over_deadline
 
@@ -102,7 +102,7 @@ def _taakstelling(session: Session, caller: Caller, on: dt.date) -> list[dict[st
     """The current half year of each visible municipality (a row of zeros where nothing is known yet)."""
     current = half_year_of(on)
     out: list[dict[str, Any]] = []
-    for place in report(session, caller.municipality, on=on).municipalities:
+    for place in report(session, caller.municipality, on=on, amv=sees_special_categories(caller)).municipalities:
         row = next((h for h in place.half_years if h.half_year == current), None)
         half = row.model_dump() if row is not None else None
         if half is None:

@@ -332,6 +332,8 @@ TAAKSTELLING_HEADER = [
     "Langer dan 10 weken (huishoudens)",
     "Mediane wachttijd (weken)",
     "Langste wachttijd (weken)",
+    "AMV-taakstelling (indicatief, personen)",
+    "Ex-AMV gehuisvest (personen)",
 ]
 
 
@@ -339,7 +341,9 @@ def taakstelling_workbook(report: TaakstellingReport, events: list[Counted], agr
     """The half-year report for the Provincie: sheet Taakstelling (one row per municipality
     and half year), sheet Gerealiseerd (the events that counted) and, given ``agreements``,
     sheet Prestatieafspraken (per corporation: homes agreed in the year against offered, let
-    and persons moved in), Dutch headers and dates."""
+    and persons moved in), Dutch headers and dates. The last two columns of Taakstelling are
+    the AMV target and the ex-AMV persons housed, the latter "niet getoond" for a reader who
+    may not see special-category data."""
     book = Workbook()
     book.remove(book.active)
     rows = [
@@ -359,6 +363,8 @@ def taakstelling_workbook(report: TaakstellingReport, events: list[Counted], agr
             half.waiting_over_deadline,
             half.median_waiting_weeks,
             half.longest_waiting_weeks,
+            "geen" if half.amv_target is None else half.amv_target,
+            "niet getoond" if half.amv_realised is None else half.amv_realised,
         ]
         for place in report.municipalities
         for half in place.half_years

@@ -304,13 +304,15 @@ class MunicipalitySetting(Base):
 
 
 class Target(Base):
-    """Taakstelling: persons a municipality must house in a half year."""
+    """Taakstelling: persons a municipality must house in a half year, and the indicative
+    AMV taakstelling beside it (ex-AMV youngsters; null when none is set)."""
 
     __tablename__ = "targets"
 
     municipality: Mapped[str] = mapped_column(String(200), primary_key=True)
     half_year: Mapped[str] = mapped_column(String(7), primary_key=True)
     persons: Mapped[int] = mapped_column(Integer)
+    amv_persons: Mapped[int | None] = mapped_column(Integer, nullable=True)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     updated_by: Mapped[str] = mapped_column(String(32))
 

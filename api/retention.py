@@ -5,7 +5,8 @@ wishes, expected family reunification and when it is due) only for a while, for 
 After the period the municipality sets, ``matcher retention --older-than-days N`` blanks
 those fields in the pool and in the input snapshots of stored runs. The household row, its
 municipality, size, dates and the decisions stay, so the taakstelling, counts and waiting
-times are the same before and after.
+times are the same before and after (except the ex-AMV persons housed, counted from the
+erased ``ex_amv`` mark).
 """
 
 from __future__ import annotations

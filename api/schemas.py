@@ -594,9 +594,17 @@ class Revoked(BaseModel):
 
 
 class TargetSet(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"persons": 120}]})
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"persons": 120, "amv_persons": 12}]})
 
     persons: int = Field(ge=0, le=1_000_000, description="persons the municipality must house in the half year")
+    amv_persons: int | None = Field(
+        default=None,
+        ge=0,
+        le=1_000_000,
+        strict=True,
+        description="indicative AMV taakstelling: ex-AMV youngsters to house in the half year, counted apart from "
+        "persons; null clears it, left out keeps the stored one",
+    )
 
 
 class TargetPublic(BaseModel):
@@ -605,6 +613,7 @@ class TargetPublic(BaseModel):
     municipality: str
     half_year: str
     persons: int
+    amv_persons: int | None = None
     updated_at: dt.datetime
     updated_by: str
 
@@ -629,6 +638,12 @@ class HalfYearStatus(BaseModel):
     waiting_over_deadline: int | None = Field(default=None, description="of them, households waiting over the 10 weeks")
     median_waiting_weeks: float | None = None
     longest_waiting_weeks: int | None = None
+    amv_target: int | None = Field(default=None, description="the indicative AMV taakstelling of the half year (null: none set)")
+    amv_realised: int | None = Field(
+        default=None,
+        description="ex-AMV persons counted at their household's first move in this half year, apart from and also "
+        "within realised; null for a role that does not see special-category data",
+    )
 
 
 class MunicipalityTaakstelling(BaseModel):

@@ -16,6 +16,15 @@ For each half year the report also says who was still waiting at its end (or at 
 peildatum): households gekoppeld by then that had not moved in and had not left, their
 persons, how many waited longer than the 10 weeks, and the median and longest wait.
 
+Beside the target a half year may have an indicative AMV taakstelling: ex-AMV youngsters
+to house. Its realised figure counts the persons of ``moved_in`` events (as counted above)
+of households that carry the ``ex_amv`` mark; they count in the main figure as well, and
+nothing is subtracted from it. The mark is special-category data, so the realised AMV
+figure is only computed for roles that see such data (``api.redaction``): any count of it,
+however large, differs between two peildata by the ex-AMV youngsters among the moves in
+between, which a viewer can list. A household whose mark retention has erased no longer
+counts for it.
+
 Only half years in the window of plausible dates (``api.dates``) count: a stored event date
 or target outside it can only have been written to the database directly, and is left out
 (and counted in the log) rather than stretching the report over centuries.
@@ -144,19 +153,38 @@ def _waiters(session: Session, names: list[str | None]) -> dict[str, list[_Waite
     return grouped
 
 
+def _ex_amv(session: Session, names: list[str | None]) -> set[tuple[str, str]]:
+    """The households (id, municipality) that carry the ex_amv mark."""
+    query = select(Household.household_id, Household.municipality, Household.vulnerabilities)
+    for name in names:
+        if name is not None:
+            query = query.where(Household.municipality == name)
+    return {(hid, place) for hid, place, marks in session.execute(query) if "ex_amv" in (marks or [])}
+
+
 def report(
-    session: Session, scope: str | None, municipality: str | None = None, on: dt.date | None = None, today: dt.date | None = None
+    session: Session,
+    scope: str | None,
+    municipality: str | None = None,
+    on: dt.date | None = None,
+    today: dt.date | None = None,
+    *,
+    amv: bool = False,
 ) -> TaakstellingReport:
     """Per municipality (the token's, or the one asked, or all) and half year: target, backlog
-    carried in, realised persons from events, what remains, and who was still waiting."""
+    carried in, realised persons from events, what remains, and who was still waiting; the
+    AMV target, and with ``amv`` (a role that sees special-category data) the ex-AMV persons realised."""
     today = today or dt.date.today()
     names = [scope, municipality]
     targets: dict[str, dict[int, int]] = defaultdict(dict)
+    amv_targets: dict[str, dict[int, int]] = defaultdict(dict)
+    amv_realised: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    ex_amv = _ex_amv(session, names) if amv else set()
     realised: dict[str, dict[int, dict[str, int]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
     target_query = select(Target)
-    event_query = select(CaseEvent.municipality, CaseEvent.kind, CaseEvent.date, CaseEvent.persons_counted).where(
-        CaseEvent.kind.in_(COUNTED_KINDS), CaseEvent.persons_counted > 0
-    )
+    event_query = select(
+        CaseEvent.municipality, CaseEvent.kind, CaseEvent.date, CaseEvent.persons_counted, CaseEvent.household_id
+    ).where(CaseEvent.kind.in_(COUNTED_KINDS), CaseEvent.persons_counted > 0)
     if on is not None:
         event_query = event_query.where(CaseEvent.date <= on)
     for name in names:
@@ -172,11 +200,15 @@ def report(
         index = _index(row.half_year)
         if last is None or index <= last:
             targets[row.municipality][index] = row.persons
-    for place, kind, day, persons in session.execute(event_query):
+            if row.amv_persons is not None:
+                amv_targets[row.municipality][index] = row.amv_persons
+    for place, kind, day, persons, household_id in session.execute(event_query):
         if not in_window(day):
             skipped_events += 1
             continue
         realised[place][_index_of(day)][kind] += persons
+        if kind == "moved_in" and (household_id, place) in ex_amv:
+            amv_realised[place][_index_of(day)] += persons
     if skipped_targets or skipped_events:
         log.warning(
             "taakstelling: left out %d targets and %d events dated outside the window of plausible dates",
@@ -209,6 +241,8 @@ def report(
                     realised_moved_in=counts.get("moved_in", 0),
                     realised_family_arrived=counts.get("family_arrived", 0),
                     remaining=due - done,
+                    amv_target=amv_targets.get(place, {}).get(index),
+                    amv_realised=amv_realised.get(place, {}).get(index, 0) if amv else None,
                     **(_waiting(waiters.get(place, []), min(last_day, reference)) if started else {}),
                 )
             )

@@ -56,6 +56,11 @@ class HalfYearNow(BaseModel):
     realised: int
     remaining: int
     backlog: int
+    amv_target: int | None = Field(default=None, description="the indicative AMV taakstelling of the half year (null: none set)")
+    amv_realised: int | None = Field(
+        default=None,
+        description="ex-AMV persons housed in the half year; null for a role that does not see special-category data",
+    )
 
 
 class CurrentRun(BaseModel):

@@ -16,6 +16,7 @@ from api.deps import ReadSessionDep, SessionDep, Viewer, Wbb
 from api.errors import ApiError, Problem, not_found, responses
 from api.excel import XLSX, taakstelling_workbook
 from api.models import Target, utcnow
+from api.redaction import sees_special_categories
 from api.schemas import TaakstellingReport, TargetPublic, TargetSet
 from api.taakstelling import counted_events, half_year_in_window, report
 
@@ -32,7 +33,7 @@ On = Annotated[
 )
 def get_report(caller: Viewer, session: ReadSessionDep, municipality: str | None = None, on: On = None) -> TaakstellingReport:
     """Realised persons come from moved_in and family_arrived events only, counted on their date."""
-    return report(session, caller.municipality, municipality, on)
+    return report(session, caller.municipality, municipality, on, amv=sees_special_categories(caller))
 
 
 @router.get(
@@ -49,7 +50,7 @@ def get_workbook(caller: Viewer, session: SessionDep, municipality: str | None =
     agreements = agreement_report(session, day.year, caller.municipality)
     agreements.rows = [r for r in agreements.rows if municipality is None or r.municipality == municipality]
     content = taakstelling_workbook(
-        report(session, caller.municipality, municipality, day),
+        report(session, caller.municipality, municipality, day, amv=sees_special_categories(caller)),
         counted_events(session, caller.municipality, municipality, day),
         agreements,
     )
@@ -70,12 +71,18 @@ def set_target(municipality: str, half_year: HalfYear, body: TargetSet, caller: 
     if not caller.sees(municipality):
         raise not_found(f"Municipality {municipality}")
     target = session.get(Target, (municipality, half_year))
-    before = {"persons": target.persons if target is not None else None}
+    before = (
+        {"persons": None, "amv_persons": None}
+        if target is None
+        else {"persons": target.persons, "amv_persons": target.amv_persons}
+    )
     if target is None:
         target = Target(municipality=municipality, half_year=half_year, persons=body.persons, updated_by=caller.token_id)
         session.add(target)
     target.persons, target.updated_by, target.updated_at = body.persons, caller.token_id, utcnow()
+    if "amv_persons" in body.model_fields_set:  # left out: the stored AMV target stays
+        target.amv_persons = body.amv_persons
     session.flush()
-    details = field_changes(before, {"persons": target.persons})
+    details = field_changes(before, {"persons": target.persons, "amv_persons": target.amv_persons})
     audit.record_by(session, caller, "target.set", "target", [f"{municipality}/{half_year}"], details=details)
     return TargetPublic.model_validate(target)

@@ -39,6 +39,8 @@ def test_taakstelling_and_placements_follow_the_peildatum(site: Site, watched: W
     assert "nog geen taakstelling ingesteld" in taak, taak
     assert " van 0 personen" not in taak and "-" not in taak.replace("Nijmegen", "") and "777" not in taak, taak
     assert "nog niemand verhuisd" in page.locator("#chart-placements").inner_text()
+    # The form is filled once the whole page has loaded, a moment after the taakstelling shows.
+    page.wait_for_function("() => document.getElementById('target-half').value === '2025-H1'")
     assert page.get_by_label("Halfjaar", exact=True).input_value() == "2025-H1"
     watched.check("overzicht-zonder-taakstelling")
     page.get_by_label("Personen", exact=True).fill("20")
@@ -49,6 +51,8 @@ def test_taakstelling_and_placements_follow_the_peildatum(site: Site, watched: W
     page.get_by_label("Peildatum").fill("2025-07-15")
     page.get_by_role("button", name="Tonen").first.click()
     page.get_by_text("per 15 juli 2025").wait_for()
+    # The form is filled once the whole page has loaded, a moment after the taakstelling shows.
+    page.wait_for_function("() => document.getElementById('target-half').value === '2025-H2'")
     assert page.get_by_label("Halfjaar", exact=True).input_value() == "2025-H2"
     assert page.get_by_label("Personen", exact=True).input_value() == ""
     page.get_by_label("Peildatum").fill("2025-03-31")

@@ -25,6 +25,7 @@ function taakstelling(data) {
     if (row.due <= 0 && row.target === 0 && row.carried_in === 0) {
       // No target yet for this half year: no meter of "2 van 0" and no negative work to do.
       box.append(el("p", { class: "taak-detail" }, `${nf0.format(row.realised)} personen gehuisvest. Voor het ${half} is nog geen taakstelling ingesteld.`));
+      amvLine(box, row);
       continue;
     }
     const due = Math.max(row.due, 0);
@@ -44,7 +45,19 @@ function taakstelling(data) {
         ? `Nog te doen: ${nf0.format(row.remaining)} personen; wie er tot het eind van dit halfjaar niet bij komt, gaat als achterstand mee naar het volgende.`
         : `De opgave is gehaald, met een voorsprong van ${nf0.format(-row.remaining)} personen.`;
     box.append(meter, el("p", { class: "taak-detail" }, `Taakstelling ${nf0.format(row.target)} personen${carried}. ${rest}`));
+    amvLine(box, row);
   }
+}
+
+/** The indicative AMV taakstelling, apart from the main one; the ex-AMV count only for the roles that may see it. */
+function amvLine(box, row) {
+  if (row.amv_target === null || row.amv_target === undefined) return;
+  const target = nf0.format(row.amv_target);
+  const text =
+    row.amv_realised === null || row.amv_realised === undefined
+      ? `AMV-taakstelling (indicatief): ${target} jongeren. Hoeveel ex-AMV-jongeren gehuisvest zijn, zien alleen de rollen officer, wbb en admin.`
+      : `AMV-taakstelling (indicatief): ${nf0.format(row.amv_realised)} van ${target} jongeren gehuisvest (telt ook mee in de taakstelling hierboven).`;
+  box.append(el("p", { class: "taak-detail taak-amv" }, text));
 }
 
 function halfYearWords(code) {
@@ -246,6 +259,7 @@ function fillTarget(data) {
   const row = data.taakstelling.find((r) => r.half_year === half && (!municipality || r.municipality === municipality));
   document.getElementById("target-half").value = half;
   document.getElementById("target-persons").value = row && row.target ? String(row.target) : "";
+  document.getElementById("target-amv").value = row && row.amv_target !== null && row.amv_target !== undefined ? String(row.amv_target) : "";
 }
 
 labelCells();
@@ -277,7 +291,10 @@ startPage(async (me) => {
     const status = document.getElementById("status");
     try {
       const half = document.getElementById("target-half").value.trim();
-      const saved = await api.put(`/v1/taakstelling/${encodeURIComponent(municipality.value.trim())}/${encodeURIComponent(half)}`, { persons: Number(document.getElementById("target-persons").value) });
+      const saved = await api.put(`/v1/taakstelling/${encodeURIComponent(municipality.value.trim())}/${encodeURIComponent(half)}`, {
+        persons: Number(document.getElementById("target-persons").value),
+        amv_persons: document.getElementById("target-amv").value.trim() === "" ? null : Number(document.getElementById("target-amv").value),
+      });
       fillTarget(await load());
       setStatus(status, `Taakstelling opgeslagen: ${nf0.format(saved.persons ?? Number(document.getElementById("target-persons").value))} personen voor het ${halfYearWords(half)}.`, "ok");
     } catch (error) {
