@@ -46,7 +46,8 @@ def test_json_logs_hold_known_fields_only_and_no_value_sent(database_url: str) -
     running = spawn({"DATABASE_URL": database_url, "MATCHER_LOG_FORMAT": "json"})
     try:
         client = running.client
-        auth = {role: {"Authorization": f"Bearer {tokens[role]}"} for role in ("admin", "wbb", "officer", "viewer")}
+        roles = ("admin", "wbb", "officer", "viewer", "corporation")
+        auth = {role: {"Authorization": f"Bearer {tokens[role]}"} for role in roles}
         load_example(client, auth["admin"])
         run = client.post("/v1/runs", headers=auth["wbb"], json={"policy": policy()}).json()
         wait_for(client, auth["wbb"], run["id"])  # type: ignore[arg-type]
