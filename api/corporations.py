@@ -28,7 +28,7 @@ from api.errors import ApiError, not_found
 from api.models import CaseEvent, Decision, Household, Unit
 from api.schemas import EventCreate
 
-OfferKind = Literal["offered", "refused", "let"]
+OfferKind = Literal["offered", "refused", "let", "lapsed"]
 
 # A need shown to a corporation, with the rule that makes the home fit it.
 NEED_RULES: dict[str, str] = {
@@ -70,8 +70,10 @@ class CorporationUnits(BaseModel):
 class CorporationOffer(BaseModel):
     """An offer on one of the corporation's units (``offered``, dated from the meeting that
     decided it: the run's planning date), a refusal of one (``refused``,
-    with its reason code) or a let (``let``: the household moved in), with only what the
-    offer needs."""
+    with its reason code), a let (``let``: the household moved in) or an offer that lapsed
+    (``lapsed``: the WBB undid its accept, or the household stopped being the municipality's
+    task before it moved in; the home is on offer again, and no reason is shown), with only
+    what the offer needs."""
 
     unit_id: str
     unit_municipality: str
@@ -126,6 +128,10 @@ def needs_of(vulnerabilities: Iterable[object]) -> list[Need]:
     return [Need(need=need, rule=rule) for need, rule in NEED_RULES.items() if need in held]
 
 
+# The case events that end or fulfil an offer, as the corporation's list names them.
+EVENT_KINDS: dict[str, OfferKind] = {"offer_refused": "refused", "moved_in": "let", "reopen": "lapsed", "left": "lapsed"}
+
+
 def offers_of(session: Session, caller: Caller) -> list[CorporationOffer]:
     """Every offer, refusal and let on the caller's units, by date, unit, household and kind."""
     keys = {(u.unit_id, u.municipality) for u in units_of(session, caller)}
@@ -134,7 +140,17 @@ def offers_of(session: Session, caller: Caller) -> list[CorporationOffer]:
     on_unit_decision = or_(*(and_(Decision.unit_id == a, Decision.unit_municipality == b) for a, b in keys))
     on_unit_event = or_(*(and_(CaseEvent.unit_id == a, CaseEvent.unit_municipality == b) for a, b in keys))
     decisions = list(session.scalars(select(Decision).where(Decision.kind == "accept", on_unit_decision)))
-    events = list(session.scalars(select(CaseEvent).where(CaseEvent.kind.in_(("offer_refused", "moved_in")), on_unit_event)))
+    events = list(
+        session.scalars(
+            select(CaseEvent).where(
+                or_(
+                    CaseEvent.kind.in_(("offer_refused", "moved_in", "reopen")),
+                    and_(CaseEvent.kind == "left", CaseEvent.state_before == "offered"),
+                ),
+                on_unit_event,
+            )
+        )
+    )
     households = {(d.household_id, d.municipality) for d in decisions} | {(e.household_id, e.municipality) for e in events}
     needs: dict[tuple[str, str], list[Need]] = {}
     for household_id, municipality in households:
@@ -164,14 +180,14 @@ def offers_of(session: Session, caller: Caller) -> list[CorporationOffer]:
                 unit_id=unit_id,
                 unit_municipality=unit_municipality,
                 household_id=e.household_id,
-                kind="refused" if e.kind == "offer_refused" else "let",
+                kind=EVENT_KINDS[e.kind],
                 date=e.date,
                 persons=persons.get((e.household_id, e.municipality, unit_id, unit_municipality), e.persons_counted),
                 reason=e.reason if e.kind == "offer_refused" else None,
                 needs=needs[(e.household_id, e.municipality)],
             )
         )
-    order = {"offered": 0, "refused": 1, "let": 2}
+    order = {"offered": 0, "refused": 1, "lapsed": 1, "let": 2}
     return sorted(items, key=lambda i: (i.date, i.unit_municipality, i.unit_id, i.household_id, order[i.kind]))
 
 

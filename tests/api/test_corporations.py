@@ -147,6 +147,32 @@ def test_offers_refusals_and_lets_show_only_what_an_offer_needs(service: Service
             assert word not in document.lower(), (word, document)
 
 
+def test_an_offer_the_wbb_undid_or_that_ended_by_leaving_shows_as_lapsed(service: Service) -> None:
+    """When the WBB reopens its accept of P-W, and H-L leaves the municipality's task while P-2 is
+    offered to it, Portaal's list shows each offer followed by a lapsed one on the same home, with
+    no reason; both homes are available again and a move-in on them is refused (409)."""
+    _setup(service)
+    for household_id, kind, reason in (("H-W", "reopen", "decided_in_error"), ("H-L", "left", "moved_away")):
+        body = {"kind": kind, "date": "2025-03-06", "reason": reason}
+        response = service.client.post(f"/v1/households/{household_id}/events", headers=service.auth("wbb"), json=body)
+        assert response.status_code == 201, response.text
+    text, items = _offers(service)
+    assert sorted((i["unit_id"], i["kind"]) for i in items) == [
+        ("P-2", "lapsed"),
+        ("P-2", "offered"),
+        ("P-W", "lapsed"),
+        ("P-W", "offered"),
+    ]
+    assert all(i["reason"] is None for i in items)
+    assert "decided_in_error" not in text and "moved_away" not in text
+    units = service.client.get("/v1/corporation/units", headers=service.auth("corporation")).json()["units"]
+    assert {u["unit_id"]: u["status"] for u in units} == {"P-W": "available", "P-2": "available"}
+    moved = service.client.post(
+        "/v1/corporation/units/P-W/events", headers=service.auth("corporation"), json={"kind": "moved_in", "date": "2025-03-10"}
+    )
+    assert error_of(moved, 409)["code"] == "unit_not_offered"
+
+
 def test_a_corporation_records_on_its_own_units_only(service: Service) -> None:
     """Talis's home answers Portaal's token exactly as a unit that does not exist (404), and
     the household offered it stays offered; a home offered to nobody is 409; a unit id of

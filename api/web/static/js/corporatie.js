@@ -6,7 +6,7 @@ import { el, errorText, formatDate, nf0, setStatus, startPage } from "./shell.js
 import { labelCells } from "./table-tools.js";
 import { UNIT_TYPES } from "./words.js";
 
-const KINDS = { offered: "aangeboden", refused: "geweigerd", let: "verhuurd (ingetrokken)" };
+const KINDS = { offered: "aangeboden", refused: "geweigerd", let: "verhuurd (ingetrokken)", lapsed: "vervallen (weer beschikbaar)" };
 const STATUS = { available: "beschikbaar", offered: "aangeboden", let: "verhuurd", withdrawn: "uit het aanbod" };
 const NEEDS = { wheelchair: "rolstoelwoning nodig", mobility: "gelijkvloers nodig" };
 const REASONS = { household_refused: "huishouden weigerde", unit_unsuitable: "woning past niet", corporation_refused: "corporatie weigerde", other: "anders" };
