@@ -5,8 +5,9 @@ wishes, expected family reunification and when it is due) only for a while, for 
 After the period the municipality sets, ``matcher retention --older-than-days N`` blanks
 those fields in the pool and in the input snapshots of stored runs. The household row, its
 municipality, size, dates and the decisions stay, so the taakstelling, counts and waiting
-times are the same before and after (except the ex-AMV persons housed, counted from the
-erased ``ex_amv`` mark).
+times are the same before and after. Of the vulnerabilities only the ``ex_amv`` mark stays:
+the ex-AMV persons housed are reported against the AMV target per half year, counted from
+that mark, and a past half year's figure must not change when the fields are erased.
 """
 
 from __future__ import annotations
@@ -30,8 +31,24 @@ ERASED: dict[str, Any] = {
 }
 
 
+KEPT_MARKS = ("ex_amv",)
+"""Vulnerability marks retention keeps: the AMV report counts the persons housed with it."""
+
+
+def _kept(vulnerabilities: Any) -> list[str]:
+    """The marks that stay of a household's vulnerabilities."""
+    held = {str(v) for v in vulnerabilities or []}
+    return [mark for mark in KEPT_MARKS if mark in held]
+
+
+def _erased_fields(vulnerabilities: Any) -> dict[str, Any]:
+    """The values of the erased fields for a household with these vulnerabilities."""
+    return {**{k: list(v) if isinstance(v, list) else v for k, v in ERASED.items()}, "vulnerabilities": _kept(vulnerabilities)}
+
+
 def _is_erased(household: Household) -> bool:
-    return all(getattr(household, field) == value for field, value in ERASED.items())
+    erased = _erased_fields(household.vulnerabilities)
+    return all(getattr(household, field) == value for field, value in erased.items())
 
 
 def erase_housed(session: Session, older_than_days: int, today: dt.date) -> list[str]:
@@ -46,8 +63,8 @@ def erase_housed(session: Session, older_than_days: int, today: dt.date) -> list
     )
     changed = [h for h in session.scalars(query) if not _is_erased(h)]
     for household in changed:
-        for field, value in ERASED.items():
-            setattr(household, field, list(value) if isinstance(value, list) else value)
+        for field, value in _erased_fields(household.vulnerabilities).items():
+            setattr(household, field, value)
     keys = {(h.municipality, h.household_id) for h in changed}  # an id is unique within its municipality
 
     def erased(row: Any) -> bool:
@@ -58,7 +75,7 @@ def erase_housed(session: Session, older_than_days: int, today: dt.date) -> list
         for run in session.scalars(select(Run)):
             rows = run.snapshot.get("households", []) if isinstance(run.snapshot, dict) else []
             if any(erased(r) for r in rows):
-                scrubbed = [r | ERASED if erased(r) else r for r in rows]
+                scrubbed = [r | _erased_fields(r.get("vulnerabilities")) if erased(r) else r for r in rows]
                 run.snapshot = run.snapshot | {"households": scrubbed}
         audit.record(session, None, "retention.erase", "household", ids)
     session.flush()

@@ -4,6 +4,7 @@ for the roles that see special-category data, in JSON, on the Overzicht and in t
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from typing import Any
 
@@ -12,7 +13,8 @@ import pytest
 from service_helpers import Service, accept_body, error_of, move_in_match, proposal, start_run
 from sqlalchemy import text
 
-from api.db import make_engine, upgrade
+from api.db import make_engine, make_sessionmaker, session_scope, upgrade
+from api.retention import erase_housed
 
 PERSON = {"municipality": "Nijmegen", "koppeling_date": "2025-01-06", "gender": "M", "head_age": 18}
 UNIT = {"municipality": "Nijmegen", "neighbourhood": "Hatert", "unit_type": "social", "bedrooms": 2, "max_occupants": 4,
@@ -140,3 +142,23 @@ def test_upgrade_keeps_targets_set_before_the_amv_column(database_url: str) -> N
     finally:
         engine.dispose()
     assert [tuple(r) for r in rows] == [("Nijmegen", "2025-H1", 69, None)]
+
+
+def test_retention_keeps_the_ex_amv_figure_of_a_past_half_year(service: Service) -> None:
+    """`matcher retention --older-than-days 0` erases the housed youngsters' personal fields but
+    keeps their ex_amv mark (and only that mark), so the ex-AMV persons housed in 2025-H1 stay 2."""
+    _housed(service)
+    assert _put(service, {"persons": 20, "amv_persons": 12}).status_code == 200
+    before = _half(service, "officer")
+    engine = make_engine(service.url)
+    try:
+        with session_scope(make_sessionmaker(engine)) as session:
+            erased = erase_housed(session, 0, dt.date.today())
+    finally:
+        engine.dispose()
+    assert erased == ["A-1", "A-2", "F-1"]
+    assert _half(service, "officer") == before and before["amv_realised"] == 2
+    staff = service.auth("officer")
+    marks = {h: service.client.get(f"/v1/households/{h}", headers=staff).json() for h in ("A-1", "F-1")}
+    assert marks["A-1"]["vulnerabilities"] == ["ex_amv"] and marks["A-1"]["gender"] == "" and marks["A-1"]["head_age"] == 0
+    assert marks["F-1"]["vulnerabilities"] == []
