@@ -21,10 +21,13 @@ def fifo(prep: Prepared) -> Solution:
     started = time.perf_counter()
     res = residual(prep)
     h, u, s = prep.households, prep.units, prep.structure
-    households = prep.instance.households
-    units = prep.instance.units
-    h_order = np.lexsort((np.arange(len(households)), pd.to_datetime(households["koppeling_date"]).to_numpy()))
-    u_order = np.lexsort((np.arange(len(units)), pd.to_datetime(units["available_from"]).to_numpy()))
+    if prep.fifo_keys is not None:
+        h_key, u_key = prep.fifo_keys
+    else:
+        h_key = pd.to_datetime(prep.instance.households["koppeling_date"]).to_numpy("datetime64[D]").astype(np.int64)
+        u_key = pd.to_datetime(prep.instance.units["available_from"]).to_numpy("datetime64[D]").astype(np.int64)
+    h_order = np.lexsort((np.arange(len(h.ids)), h_key))
+    u_order = np.lexsort((np.arange(len(u.ids)), u_key))
     unit_left = res.unit_left.copy()
     cap_left = res.cap_left.copy()
     excluded: dict[int, set[int]] = {}
