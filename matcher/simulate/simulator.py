@@ -687,6 +687,10 @@ class Simulation:
     def run(self) -> ReplicateRun:
         for week in range(self.scenario.horizon_weeks):
             self.step(week)
+        return self.result()
+
+    def result(self) -> ReplicateRun:
+        """What the weeks stepped so far did."""
         return ReplicateRun(
             strategy=self.strategy,
             replicate=self.replicate,
