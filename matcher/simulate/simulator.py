@@ -58,8 +58,7 @@ from matcher.simulate.forecast import scenario_forecast
 from matcher.simulate.journal import Entry
 from matcher.simulate.scenario import Scenario
 from matcher.simulate.streams import decline_draw
-from matcher.simulate.weekly import WeeklyTables
-from matcher.simulate.weekly_arrays import WeeklyArrays
+from matcher.simulate.weekly_arrays import world_tables
 from matcher.simulate.world import NEVER, World
 
 IntArray = npt.NDArray[np.int64]
@@ -169,10 +168,9 @@ class Simulation:
         the same pairs, ``tests/simulate/test_weekly_arrays.py``). A policy with fixed pairs always
         goes through an instance."""
         self.scenario, self.world, self.replicate, self.strategy = scenario, world, replicate, strategy
-        self.tables = WeeklyTables(world.household_rows, world.unit_rows) if fast or arrays else None
-        self.arrays = WeeklyArrays(self.tables) if arrays and self.tables is not None else None
-        if not fast:
-            self.tables = None
+        tables, encoded = world_tables(world) if fast or arrays else (None, None)
+        self.tables = tables if fast else None
+        self.arrays = encoded if arrays else None
         n, m = world.n_households, world.n_units
         self.status = np.full(n, WAITING, dtype=np.int64)
         self.home = np.full(n, -1, dtype=np.int64)
@@ -378,8 +376,10 @@ class Simulation:
     def _movers(self, week: int) -> None:
         """Who must move on this week: a stay that ends (with ``hold_for_family``: when the
         family arrives), or a home the family has outgrown (``matcher.case.is_move_on_candidate``)."""
+        # Every other mirror was set when the case last changed (``_apply``); only the date moved.
+        date = self.scenario.week_date(week)
         for i in np.flatnonzero((self.status == PERMANENT) | (self.status == TEMPORARY)).tolist():
-            self._sync_household(i, week)
+            self.needs_move[i] = is_move_on_candidate(self._case(i), date, self.move_on_weeks)
 
     # -- the weekly proposal -----------------------------------------------------------
     def _household_changes(self, case: Case) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from matcher.rules.arrays import (
     units_from_columns,
 )
 from matcher.simulate.weekly import WeeklyTables
+from matcher.simulate.world import World
 
 NAT = np.datetime64("NaT", "D")
 
@@ -177,6 +178,20 @@ class WeeklyArrays:
             available_day=available.astype(np.int64),
         )
         return week, h_sel, u_sel
+
+
+_LAST: list[tuple[World, WeeklyTables, WeeklyArrays]] = []
+
+
+def world_tables(world: World) -> tuple[WeeklyTables, WeeklyArrays]:
+    """The world's parsed rows and encoded arrays, shared by the strategies run on it in turn
+    (neither is changed by a simulation); only the last world is kept."""
+    if _LAST and _LAST[0][0] is world:
+        return _LAST[0][1], _LAST[0][2]
+    tables = WeeklyTables(world.household_rows, world.unit_rows)
+    encoded = WeeklyArrays(tables)
+    _LAST[:] = [(world, tables, encoded)]
+    return tables, encoded
 
 
 def _ranks(ids: list[str]) -> IntArray:
