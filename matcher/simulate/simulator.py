@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,7 +51,7 @@ from matcher.case import (
     is_move_on_candidate,
 )
 from matcher.input.instance import Instance, build_instance
-from matcher.input.policy import parse_policy
+from matcher.input.policy import Policy, parse_policy
 from matcher.input.spreading import half_year_of
 from matcher.model import EncodedWeek
 from matcher.pipeline import solve, solve_encoded
@@ -214,6 +215,7 @@ class Simulation:
         # A household in a temporary place is a mover once its stay ends within this many weeks.
         self.move_on_weeks = int(scenario.policy.matcher.get("move_on_horizon_weeks", 0) or 0)
         self.journal: list[Entry] | None = [] if record else None
+        self._policy_cache: tuple[str, Policy] | None = None
 
     def _place(self, j: int) -> Place:
         """What the case rules need to know of unit ``j``; a temporary place's stay limit is the
@@ -465,10 +467,23 @@ class Simulation:
         if self.arrays is None or self.scenario.policy.matcher.get("fixed_pairs"):
             return None
         households, offered_units, excluded, _ = self._week_changes(week, pool, units)
-        policy = parse_policy(self._raw_policy(week, excluded), "policy", today=self.scenario.week_date(week))
+        policy = self._week_policy(self._raw_policy(week, excluded), self.scenario.week_date(week))
         if policy.fixed_pairs:
             return None
         return self.arrays.week(households, offered_units, policy)
+
+    def _week_policy(self, raw: dict[str, Any], today: dt.date) -> Policy:
+        """``parse_policy`` of the week's policy. Most weeks differ from the last only in the
+        planning date and the excluded pairs (ids of the world, already checked): the last
+        parse is then copied with those two set, which gives the same policy."""
+        key = json.dumps({k: v for k, v in raw.items() if k not in _WEEKLY_FIELDS}, sort_keys=True, default=str)
+        if self._policy_cache is not None and self._policy_cache[0] == key:
+            pairs = tuple((str(a).strip(), str(b).strip()) for a, b in raw.get("excluded_pairs") or ())
+            update = {"planning_date": dt.date.fromisoformat(raw["planning_date"]), "excluded_pairs": pairs}
+            return self._policy_cache[1].model_copy(update=update)
+        policy = parse_policy(raw, "policy", today=today)
+        self._policy_cache = (key, policy)
+        return policy
 
     def _strategy_policy(self, week: int) -> dict[str, Any]:
         """What the strategy adds to the engine's policy: the ``lookahead`` strategy its objective,
@@ -704,6 +719,9 @@ class Simulation:
             first_offer_week=self.first_offer.tolist(),
         )
 
+
+# The fields of the week's raw policy that ``_week_policy`` sets on a copy of the last parse.
+_WEEKLY_FIELDS = ("planning_date", "excluded_pairs")
 
 _STATUS = {
     State.WAITING: WAITING,

@@ -83,6 +83,8 @@ def test_encoded_week_equals_the_encoded_instance() -> None:
             raw = simulation._raw_policy(week, excluded)
             expected = prepare(build_instance(h_rows, u_rows, raw, today=scenario.week_date(week)))
             got = prepare_encoded(encoded[0])
+            assert encoded[0].policy == expected.policy
+            assert encoded[0].policy.model_dump() == expected.policy.model_dump()
             assert got.codes == expected.codes
             for name in ("households", "units"):
                 a, b = getattr(got, name), getattr(expected, name)
