@@ -14,6 +14,8 @@ from __future__ import annotations
 import os
 import resource
 import statistics
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -110,3 +112,44 @@ def test_simulation_100_replicates(benchmark: Any, report: list[dict[str, object
     benchmark.extra_info.update(row)
     report.append(row)
     assert seconds < 300
+
+
+Q1 = ROOT / "examples" / "scenarios" / "q1-ndw21-flexwoningen.yaml"
+WEEK = ROOT / "examples" / "nijmegen-week"
+MAX_SIMULATION_RATIO = 20.0
+
+
+def _process_s(command: list[str]) -> float:
+    """Wall seconds of one whole process (start-up, reading, solving, writing)."""
+    started = time.perf_counter()
+    subprocess.run(command, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def test_simulation_q1_against_the_week(benchmark: Any, report: list[dict[str, object]], tmp_path: Path) -> None:
+    """The question q1 (variant and base, engine and FIFO, relaxed hindsight; 100 replicates on 2
+    workers, whole ``matcher simulate`` process) within 20 x the example week's whole ``matcher
+    propose`` process, both measured in the same run, alternating (median of 2 simulations and of
+    6 proposals), so that other work on the machine weighs on both alike."""
+    propose = [sys.executable, "-m", "cli", "propose", "--quiet", "--out", str(tmp_path / "proposal.json"),
+               "--households", str(WEEK / "households.csv"), "--units", str(WEEK / "units.csv"),
+               "--policy", str(WEEK / "policy.json")]  # fmt: skip
+    simulate = [sys.executable, "-m", "cli", "simulate", str(Q1), "--replicates", "100", "--workers", "2",
+                "--no-charts", "--out", str(tmp_path / "q1")]  # fmt: skip
+    proposals: list[float] = []
+    simulations: list[float] = []
+    for _ in range(2):
+        proposals.extend(_process_s(propose) for _ in range(3))
+        simulations.append(_process_s(simulate))
+    benchmark.pedantic(lambda: None, rounds=1)
+    ratio = statistics.median(simulations) / statistics.median(proposals)
+    row = {
+        "instance": "q1 simulation (100 replicates, 2 workers) against the example week's propose",
+        "simulate_median_s": round(statistics.median(simulations), 2),
+        "propose_median_s": round(statistics.median(proposals), 3),
+        "ratio": round(ratio, 1),
+        "load_avg_1min": os.getloadavg()[0],
+    }
+    benchmark.extra_info.update(row)
+    report.append(row)
+    assert ratio <= MAX_SIMULATION_RATIO, row

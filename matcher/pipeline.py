@@ -15,7 +15,7 @@ from typing import Literal
 from matcher.errors import InputError
 from matcher.explain.proposal import Proposal, build_proposal
 from matcher.input.instance import Instance
-from matcher.model import Prepared, Solution, fifo, optimise, prepare
+from matcher.model import EncodedWeek, Prepared, Solution, fifo, optimise, prepare, prepare_encoded
 
 STRATEGIES = ("optimise", "fifo")
 Engine = Literal["auto", "cpsat"]
@@ -71,6 +71,16 @@ def solve(instance: Instance, strategy: str = "optimise", *, engine: Engine = "a
     begin = time.perf_counter() if started is None else started
     prep = prepare(instance)
     solution = fifo(prep) if strategy == "fifo" else optimise(prep, engine)
+    return Result(prep, solution, begin)
+
+
+def solve_encoded(week: EncodedWeek, strategy: str = "optimise") -> Result:
+    """:func:`solve` for a week already encoded (a simulation's): the same pairs, no proposal document."""
+    if strategy not in STRATEGIES:
+        raise InputError.single("strategy", f"unknown strategy {strategy!r}; expected optimise or fifo")
+    begin = time.perf_counter()
+    prep = prepare_encoded(week)
+    solution = fifo(prep) if strategy == "fifo" else optimise(prep)
     return Result(prep, solution, begin)
 
 

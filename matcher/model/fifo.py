@@ -21,10 +21,13 @@ def fifo(prep: Prepared) -> Solution:
     started = time.perf_counter()
     res = residual(prep)
     h, u, s = prep.households, prep.units, prep.structure
-    households = prep.instance.households
-    units = prep.instance.units
-    h_order = np.lexsort((np.arange(len(households)), pd.to_datetime(households["koppeling_date"]).to_numpy()))
-    u_order = np.lexsort((np.arange(len(units)), pd.to_datetime(units["available_from"]).to_numpy()))
+    if prep.fifo_keys is not None:
+        h_key, u_key = prep.fifo_keys
+    else:
+        h_key = pd.to_datetime(prep.instance.households["koppeling_date"]).to_numpy("datetime64[D]").astype(np.int64)
+        u_key = pd.to_datetime(prep.instance.units["available_from"]).to_numpy("datetime64[D]").astype(np.int64)
+    h_order = np.lexsort((np.arange(len(h.ids)), h_key))
+    u_order = np.lexsort((np.arange(len(u.ids)), u_key))
     unit_left = res.unit_left.copy()
     cap_left = res.cap_left.copy()
     excluded: dict[int, set[int]] = {}
@@ -33,27 +36,39 @@ def fifo(prep: Prepared) -> Solution:
     ordered_profile = s.unit_profile[u_order]
     ordered_nbh = u.neighbourhood[u_order]
     ordered_shared = u.shared[u_order]
+    ordered_left = unit_left[u_order]  # kept in step with unit_left
+    ordered_eligible = s.eligible[:, ordered_profile]
+    cap_open = cap_left[ordered_nbh] != 0  # recomputed when a cap runs out
     chosen_h = prep.fixed_household.tolist()
     chosen_u = prep.fixed_unit.tolist()
     open_mask = res.open_unit[u_order].copy()
+    # Free units, beds and caps only ever shrink below, so a (profile, persons) that found no
+    # unit that fits finds none later either: later households like it are skipped unchanged.
+    no_fit: set[tuple[int, int]] = set()
     for hi in h_order.tolist():
         if not res.open_household[hi]:
             continue
-        need = np.where(ordered_shared, h.persons[hi], 1)
-        fits = (
-            open_mask
-            & s.eligible[s.household_profile[hi], ordered_profile]
-            & (unit_left[u_order] >= need)
-            & (cap_left[ordered_nbh] != 0)
-        )
-        for position in np.flatnonzero(fits).tolist():
+        persons = int(h.persons[hi])
+        key = (int(s.household_profile[hi]), persons)
+        if key in no_fit:
+            continue
+        need = np.where(ordered_shared, persons, 1)
+        fits = open_mask & ordered_eligible[key[0]] & (ordered_left >= need) & cap_open
+        positions = np.flatnonzero(fits).tolist()
+        if not positions:
+            no_fit.add(key)
+            continue
+        for position in positions:
             ui = int(u_order[position])
             if ui in excluded.get(hi, ()):
                 continue
             unit_left[ui] -= int(need[position])
+            ordered_left[position] = unit_left[ui]
             nbh = int(u.neighbourhood[ui])
             if cap_left[nbh] > 0:
                 cap_left[nbh] -= 1
+                if cap_left[nbh] == 0:
+                    cap_open = cap_left[ordered_nbh] != 0
             if unit_left[ui] <= 0:
                 open_mask[position] = False
             chosen_h.append(hi)

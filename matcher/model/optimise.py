@@ -111,7 +111,7 @@ def optimise(prep: Prepared, engine: str = "auto") -> Solution:
     the flow solver against an independent model.
     """
     started = time.perf_counter()
-    policy = prep.instance.policy
+    policy = prep.policy
     deadline = time.monotonic() + policy.time_limit_s
     res = residual(prep)
     capacity, knapsack, largest = _flow_capacity(prep, res)
@@ -205,7 +205,7 @@ def _flow(
         return empty, empty
     return solve_aggregated(
         households, units, capacity[units], res.cap_left, prep.structure, prep.parts, prep.tie_household, prep.tie_unit,
-        prep.households, prep.units, prep.instance.policy, prep.preferred, prep.preference_lists,
+        prep.households, prep.units, prep.policy, prep.preferred, prep.preference_lists,
         prep.previous_unit if prep.stable else None, keep,
     )  # fmt: skip
 
@@ -227,8 +227,8 @@ def _component(prep: Prepared, res: Residual, hh: IntArray, uu: IntArray) -> cps
         if cap >= 0:
             caps.append((np.flatnonzero(nbh == code), cap))
     shared_units = {int(x) for x in np.unique(uu).tolist() if u.shared[x]}
-    tiers = tier_weights(prep.instance.policy, hh, uu, h, u, prep.preferred)
-    tie = tie_break_scores(hh, uu, h, u, prep.instance.policy.seed)
+    tiers = tier_weights(prep.policy, hh, uu, h, u, prep.preferred)
+    tie = tie_break_scores(hh, uu, h, u, prep.policy.seed)
     kept = [kept_values(prep, hh, uu)] if prep.stable else []
     return cpsat.Component(
         pair_household=hh,

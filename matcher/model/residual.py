@@ -21,7 +21,7 @@ class Residual:
 
 
 def residual(prep: Prepared) -> Residual:
-    h, u, policy = prep.households, prep.units, prep.instance.policy
+    h, u, policy = prep.households, prep.units, prep.policy
     cap_left = np.full(len(prep.codes.neighbourhoods), -1, dtype=np.int64)
     for name, cap in policy.caps_left.items():
         if name in prep.codes.neighbourhoods:

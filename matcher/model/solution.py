@@ -66,7 +66,7 @@ def finish(
 
 def tier_values(prep: Prepared, household: IntArray, unit: IntArray) -> list[int]:
     """The value of each of the policy's tiers."""
-    weights = tier_weights(prep.instance.policy, household, unit, prep.households, prep.units, prep.preferred)
+    weights = tier_weights(prep.policy, household, unit, prep.households, prep.units, prep.preferred)
     return [int(w.sum()) for w in weights]
 
 

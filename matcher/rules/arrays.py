@@ -94,7 +94,7 @@ def _has(lists: pd.Series, item: str) -> BoolArray:
     return np.fromiter((item in v for v in lists), dtype=bool, count=len(lists))
 
 
-def _regional_bits(policy: Policy, household_munis: list[str], unit_munis: list[str]) -> tuple[IntArray, IntArray]:
+def regional_bits(policy: Policy, household_munis: list[str], unit_munis: list[str]) -> tuple[IntArray, IntArray]:
     """Each municipality the regional agreement names gets one bit; a household's ``reach``
     holds the bits of the municipalities whose homes it may be offered (rule E3)."""
     agreement = policy.regional_agreement
@@ -106,6 +106,126 @@ def _regional_bits(policy: Policy, household_munis: list[str], unit_munis: list[
     return reach, np.array([bit.get(m, 0) for m in unit_munis], dtype=np.int64)
 
 
+@dataclass(frozen=True)
+class HouseholdColumns:
+    """The household columns the rules derive from, one entry per household (id order).
+
+    ``encode`` fills them from a checked table; a simulation fills them from the rows of its
+    world it encoded once, so both derive the rules' arrays the same way
+    (:func:`households_from_columns`)."""
+
+    ids: list[str]
+    documents: BoolArray
+    municipality: IntArray  # codes of ``Codes.municipalities``
+    adults: IntArray
+    children: IntArray
+    expected_reunification: IntArray
+    expected_arrival: npt.NDArray[np.datetime64]  # datetime64[D], NaT: the day is not known
+    koppeling: npt.NDArray[np.datetime64]  # datetime64[D]
+    head_age: IntArray
+    gender: npt.NDArray[np.str_]  # F, M or X
+    wheelchair: BoolArray
+    mobility: BoolArray
+    lgbtiq: BoolArray
+    psychosocial: BoolArray
+    ex_amv: BoolArray  # the ex_amv mark as recorded, before the week's AMV homes are known
+    vulnerable: BoolArray
+    move_on: BoolArray
+    reach: IntArray
+
+
+@dataclass(frozen=True)
+class UnitColumns:
+    """The unit columns the rules derive from, one entry per unit (id order); see :class:`HouseholdColumns`."""
+
+    ids: list[str]
+    available_from: npt.NDArray[np.datetime64]  # datetime64[D]
+    municipality: IntArray
+    neighbourhood: IntArray
+    shared: BoolArray
+    temporary: BoolArray
+    beds: IntArray  # 0 where not given
+    min_occupants: IntArray
+    max_occupants: IntArray
+    bedrooms: IntArray
+    rent_micro: IntArray  # rent in millionths of a euro
+    step_free: BoolArray
+    wheelchair: BoolArray
+    gender: IntArray  # -1: anyone
+    lgbtiq_safe: BoolArray
+    support: BoolArray
+    region_bit: IntArray
+    amv_home: BoolArray
+
+
+def households_from_columns(columns: HouseholdColumns, policy: Policy, amv_on_offer: bool) -> Households:
+    """The rules' household arrays for the policy's planning date."""
+    c = columns
+    persons = (c.adults + c.children).astype(np.int64)
+    # Family members count once they are due: an unknown arrival date, or one within the horizon.
+    horizon = np.datetime64(policy.planning_date, "D") + np.timedelta64(7 * policy.reunification_horizon_weeks, "D")
+    due = np.isnat(c.expected_arrival) | (c.expected_arrival <= horizon)
+    expected = np.where(due, c.expected_reunification, 0)
+    waiting = (np.datetime64(policy.planning_date, "D") - c.koppeling).astype(np.int64)
+    cap_class = np.full(len(c.ids), CAP_HIGH, dtype=np.int64)
+    young_age = policy.rent_caps.young_age if policy.rent_caps is not None else 0
+    cap_class[persons <= 2] = CAP_LOW
+    cap_class[(persons == 1) & (c.head_age < young_age)] = CAP_YOUNG
+    return Households(
+        ids=c.ids,
+        documents=c.documents,
+        municipality=c.municipality,
+        persons=persons,
+        future=persons + expected,
+        expects_family=expected > 0,
+        gender=np.array([GENDER_CODES[g] for g in c.gender.tolist()], dtype=np.int64),
+        wheelchair=c.wheelchair,
+        mobility=c.mobility,
+        lgbtiq=c.lgbtiq,
+        psychosocial=c.psychosocial,
+        cap_class=cap_class,
+        head_age=c.head_age,
+        waiting_days=np.maximum(waiting, 0),
+        vulnerable=c.vulnerable,
+        move_on=c.move_on,
+        reach=c.reach,
+        single_woman=single_woman(c.adults, c.children, c.gender),
+        single_parent=single_parent(c.adults, c.children),
+        ex_amv=c.ex_amv & amv_on_offer,
+    )
+
+
+def units_from_columns(columns: UnitColumns, policy: Policy) -> Units:
+    """The rules' unit arrays for the policy's planning date, horizon and rent caps."""
+    c = columns
+    rent_ok = np.ones((len(c.ids), 3), dtype=bool)
+    if policy.rent_caps is not None:
+        caps = policy.rent_caps
+        for column, cap in ((CAP_YOUNG, caps.young), (CAP_LOW, caps.low), (CAP_HIGH, caps.high)):
+            rent_ok[:, column] = c.rent_micro <= _micro(cap)
+    horizon_end = np.datetime64(policy.planning_date, "D") + np.timedelta64(policy.horizon_days, "D")
+    return Units(
+        ids=c.ids,
+        available=c.available_from <= horizon_end,
+        municipality=c.municipality,
+        neighbourhood=c.neighbourhood,
+        shared=c.shared,
+        temporary=c.temporary,
+        beds=c.beds,
+        min_occupants=c.min_occupants,
+        max_occupants=c.max_occupants,
+        bedrooms=c.bedrooms,
+        rent_ok=rent_ok,
+        step_free=c.step_free | c.wheelchair,
+        wheelchair=c.wheelchair,
+        gender=c.gender,
+        lgbtiq_safe=c.lgbtiq_safe,
+        support=c.support,
+        region_bit=c.region_bit,
+        amv_home=c.amv_home,
+    )
+
+
 def encode(instance: Instance) -> tuple[Households, Units, Codes]:
     """Turn the checked tables into the integer arrays the rules and the model use."""
     hh, un, policy = instance.households, instance.units, instance.policy
@@ -113,68 +233,41 @@ def encode(instance: Instance) -> tuple[Households, Units, Codes]:
     neighbourhoods = sorted(set(un["neighbourhood"]).union(*[set(p) for p in hh["preferred_neighbourhoods"]]))
     muni_code = {name: i for i, name in enumerate(municipalities)}
     nbh_code = {name: i for i, name in enumerate(neighbourhoods)}
-
-    persons = (hh["adults"].to_numpy(np.int64) + hh["children"].to_numpy(np.int64)).astype(np.int64)
-    # Family members count once they are due: an unknown arrival date, or one within the horizon.
-    arrival = pd.to_datetime(hh["expected_arrival_date"]).to_numpy("datetime64[D]")
-    horizon = np.datetime64(policy.planning_date, "D") + np.timedelta64(7 * policy.reunification_horizon_weeks, "D")
-    due = np.isnat(arrival) | (arrival <= horizon)
-    expected = np.where(due, hh["expected_reunification"].to_numpy(np.int64), 0)
-    koppeling = pd.to_datetime(hh["koppeling_date"]).to_numpy("datetime64[D]")
-    waiting = (np.datetime64(policy.planning_date, "D") - koppeling).astype(np.int64)
-    head_age = hh["head_age"].to_numpy(np.int64)
-    cap_class = np.full(len(hh), CAP_HIGH, dtype=np.int64)
-    young_age = policy.rent_caps.young_age if policy.rent_caps is not None else 0
-    cap_class[persons <= 2] = CAP_LOW
-    cap_class[(persons == 1) & (head_age < young_age)] = CAP_YOUNG
     vulns = hh["vulnerabilities"]
-    reach, region_bit = _regional_bits(policy, list(hh["municipality"]), list(un["municipality"]))
-    households = Households(
+    reach, region_bit = regional_bits(policy, list(hh["municipality"]), list(un["municipality"]))
+    household_columns = HouseholdColumns(
         ids=list(hh["household_id"]),
         documents=hh["documents_complete"].to_numpy(bool),
         municipality=np.array([muni_code[m] for m in hh["municipality"]], dtype=np.int64),
-        persons=persons,
-        future=persons + expected,
-        expects_family=expected > 0,
-        gender=np.array([GENDER_CODES[g] for g in hh["gender"]], dtype=np.int64),
+        adults=hh["adults"].to_numpy(np.int64),
+        children=hh["children"].to_numpy(np.int64),
+        expected_reunification=hh["expected_reunification"].to_numpy(np.int64),
+        expected_arrival=pd.to_datetime(hh["expected_arrival_date"]).to_numpy("datetime64[D]"),
+        koppeling=pd.to_datetime(hh["koppeling_date"]).to_numpy("datetime64[D]"),
+        head_age=hh["head_age"].to_numpy(np.int64),
+        gender=hh["gender"].to_numpy(str),
         wheelchair=_has(vulns, "wheelchair"),
         mobility=_has(vulns, "mobility"),
         lgbtiq=_has(vulns, "lgbtiq"),
         psychosocial=_has(vulns, "psychosocial"),
-        cap_class=cap_class,
-        head_age=head_age,
-        waiting_days=np.maximum(waiting, 0),
+        ex_amv=_has(vulns, "ex_amv"),
         vulnerable=np.fromiter((len(v) > 0 for v in vulns), dtype=bool, count=len(hh)),
         move_on=hh["current_unit_id"].fillna("").astype(bool).to_numpy(bool),
         reach=reach,
-        single_woman=single_woman(hh["adults"].to_numpy(np.int64), hh["children"].to_numpy(np.int64), hh["gender"].to_numpy(str)),
-        single_parent=single_parent(hh["adults"].to_numpy(np.int64), hh["children"].to_numpy(np.int64)),
-        ex_amv=_has(vulns, "ex_amv") & bool(un["amv_home"].any()),
     )
-
-    rent = np.array([_micro(r) for r in un["rent"]], dtype=np.int64)
-    rent_ok = np.ones((len(un), 3), dtype=bool)
-    if policy.rent_caps is not None:
-        caps = policy.rent_caps
-        for column, cap in ((CAP_YOUNG, caps.young), (CAP_LOW, caps.low), (CAP_HIGH, caps.high)):
-            rent_ok[:, column] = rent <= _micro(cap)
-    horizon_end = np.datetime64(policy.planning_date, "D") + np.timedelta64(policy.horizon_days, "D")
-    available_from = pd.to_datetime(un["available_from"]).to_numpy("datetime64[D]")
-    shared = un["shared"].to_numpy(bool)
-    beds = un["beds"].fillna(0).to_numpy(np.int64)
-    units = Units(
+    unit_columns = UnitColumns(
         ids=list(un["unit_id"]),
-        available=available_from <= horizon_end,
+        available_from=pd.to_datetime(un["available_from"]).to_numpy("datetime64[D]"),
         municipality=np.array([muni_code[m] for m in un["municipality"]], dtype=np.int64),
         neighbourhood=np.array([nbh_code[n] for n in un["neighbourhood"]], dtype=np.int64),
-        shared=shared,
+        shared=un["shared"].to_numpy(bool),
         temporary=un["temporary"].to_numpy(bool),
-        beds=beds,
+        beds=un["beds"].fillna(0).to_numpy(np.int64),
         min_occupants=un["min_occupants"].to_numpy(np.int64),
         max_occupants=un["max_occupants"].to_numpy(np.int64),
         bedrooms=un["bedrooms"].to_numpy(np.int64),
-        rent_ok=rent_ok,
-        step_free=un["step_free"].to_numpy(bool) | un["wheelchair"].to_numpy(bool),
+        rent_micro=np.array([_micro(r) for r in un["rent"]], dtype=np.int64),
+        step_free=un["step_free"].to_numpy(bool),
         wheelchair=un["wheelchair"].to_numpy(bool),
         gender=np.array([{"F": 0, "M": 1}.get(g, -1) for g in un["gender"]], dtype=np.int64),
         lgbtiq_safe=un["lgbtiq_safe"].to_numpy(bool),
@@ -182,4 +275,5 @@ def encode(instance: Instance) -> tuple[Households, Units, Codes]:
         region_bit=region_bit,
         amv_home=un["amv_home"].to_numpy(bool),
     )
-    return households, units, Codes(municipalities, neighbourhoods)
+    households = households_from_columns(household_columns, policy, bool(un["amv_home"].any()))
+    return households, units_from_columns(unit_columns, policy), Codes(municipalities, neighbourhoods)

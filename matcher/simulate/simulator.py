@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,13 +51,15 @@ from matcher.case import (
     is_move_on_candidate,
 )
 from matcher.input.instance import Instance, build_instance
+from matcher.input.policy import Policy, parse_policy
 from matcher.input.spreading import half_year_of
-from matcher.pipeline import solve
+from matcher.model import EncodedWeek
+from matcher.pipeline import solve, solve_encoded
 from matcher.simulate.forecast import scenario_forecast
 from matcher.simulate.journal import Entry
 from matcher.simulate.scenario import Scenario
 from matcher.simulate.streams import decline_draw
-from matcher.simulate.weekly import WeeklyTables
+from matcher.simulate.weekly_arrays import world_tables
 from matcher.simulate.world import NEVER, World
 
 IntArray = npt.NDArray[np.int64]
@@ -152,10 +155,23 @@ class Simulation:
     figures and the books; they are written only from the cases and the ledger."""
 
     def __init__(
-        self, scenario: Scenario, world: World, replicate: int, strategy: str, fast: bool = True, record: bool = False
+        self,
+        scenario: Scenario,
+        world: World,
+        replicate: int,
+        strategy: str,
+        fast: bool = True,
+        record: bool = False,
+        arrays: bool = True,
     ) -> None:
+        """``fast``: build weekly instances from rows parsed once (else through ``build_instance``);
+        ``arrays``: solve each week from the world encoded once, without an instance (the default;
+        the same pairs, ``tests/simulate/test_weekly_arrays.py``). A policy with fixed pairs always
+        goes through an instance."""
         self.scenario, self.world, self.replicate, self.strategy = scenario, world, replicate, strategy
-        self.tables = WeeklyTables(world.household_rows, world.unit_rows) if fast else None
+        tables, encoded = world_tables(world) if fast or arrays else (None, None)
+        self.tables = tables if fast else None
+        self.arrays = encoded if arrays else None
         n, m = world.n_households, world.n_units
         self.status = np.full(n, WAITING, dtype=np.int64)
         self.home = np.full(n, -1, dtype=np.int64)
@@ -199,6 +215,7 @@ class Simulation:
         # A household in a temporary place is a mover once its stay ends within this many weeks.
         self.move_on_weeks = int(scenario.policy.matcher.get("move_on_horizon_weeks", 0) or 0)
         self.journal: list[Entry] | None = [] if record else None
+        self._policy_cache: tuple[str, Policy] | None = None
 
     def _place(self, j: int) -> Place:
         """What the case rules need to know of unit ``j``; a temporary place's stay limit is the
@@ -361,8 +378,10 @@ class Simulation:
     def _movers(self, week: int) -> None:
         """Who must move on this week: a stay that ends (with ``hold_for_family``: when the
         family arrives), or a home the family has outgrown (``matcher.case.is_move_on_candidate``)."""
+        # Every other mirror was set when the case last changed (``_apply``); only the date moved.
+        date = self.scenario.week_date(week)
         for i in np.flatnonzero((self.status == PERMANENT) | (self.status == TEMPORARY)).tolist():
-            self._sync_household(i, week)
+            self.needs_move[i] = is_move_on_candidate(self._case(i), date, self.move_on_weeks)
 
     # -- the weekly proposal -----------------------------------------------------------
     def _household_changes(self, case: Case) -> dict[str, Any]:
@@ -442,6 +461,30 @@ class Simulation:
         u_rows = [{**world.unit_rows[j], **changes} for j, changes in offered_units]
         return build_instance(h_rows, u_rows, raw_policy, today=today)
 
+    def week_arrays(self, week: int, pool: IntArray, units: IntArray) -> tuple[EncodedWeek, IntArray, IntArray] | None:
+        """This week's pool and homes on offer as encoded arrays, with the world index of each
+        household and home in their order; None where the week needs an instance."""
+        if self.arrays is None or self.scenario.policy.matcher.get("fixed_pairs"):
+            return None
+        households, offered_units, excluded, _ = self._week_changes(week, pool, units)
+        policy = self._week_policy(self._raw_policy(week, excluded), self.scenario.week_date(week))
+        if policy.fixed_pairs:
+            return None
+        return self.arrays.week(households, offered_units, policy)
+
+    def _week_policy(self, raw: dict[str, Any], today: dt.date) -> Policy:
+        """``parse_policy`` of the week's policy. Most weeks differ from the last only in the
+        planning date and the excluded pairs (ids of the world, already checked): the last
+        parse is then copied with those two set, which gives the same policy."""
+        key = json.dumps({k: v for k, v in raw.items() if k not in _WEEKLY_FIELDS}, sort_keys=True, default=str)
+        if self._policy_cache is not None and self._policy_cache[0] == key:
+            pairs = tuple((str(a).strip(), str(b).strip()) for a, b in raw.get("excluded_pairs") or ())
+            update = {"planning_date": dt.date.fromisoformat(raw["planning_date"]), "excluded_pairs": pairs}
+            return self._policy_cache[1].model_copy(update=update)
+        policy = parse_policy(raw, "policy", today=today)
+        self._policy_cache = (key, policy)
+        return policy
+
     def _strategy_policy(self, week: int) -> dict[str, Any]:
         """What the strategy adds to the engine's policy: the ``lookahead`` strategy its objective,
         its guard on long waits and a forecast from the scenario alone (never this world's future)."""
@@ -461,19 +504,24 @@ class Simulation:
         units = np.flatnonzero(self.unit_state == ON_OFFER)
         if len(pool) == 0 or len(units) == 0:
             return []
-        instance = self.week_instance(week, pool, units)
-        solution = solve(instance, ENGINE_STRATEGY.get(self.strategy, self.strategy)).solution
+        strategy = ENGINE_STRATEGY.get(self.strategy, self.strategy)
+        encoded = self.week_arrays(week, pool, units)
+        if encoded is not None:
+            week_data, h_world, u_world = encoded
+            solution = solve_encoded(week_data, strategy).solution
+        else:
+            instance = self.week_instance(week, pool, units)
+            solution = solve(instance, strategy).solution
+            # The instance's tables are sorted by id; map back to world indices.
+            by_id = {world.household_rows[i]["household_id"]: i for i in pool.tolist()}
+            h_world = np.array([by_id[hid] for hid in instance.households["household_id"].tolist()], dtype=np.int64)
+            by_id = {world.unit_rows[j]["unit_id"]: j for j in units.tolist()}
+            u_world = np.array([by_id[uid] for uid in instance.units["unit_id"].tolist()], dtype=np.int64)
         self.solve_s += solution.build_s + solution.solve_s
-        # The instance's tables are sorted by id; map back to world indices.
-        h_index = {world.household_rows[i]["household_id"]: i for i in pool.tolist()}
-        u_index = {world.unit_rows[j]["unit_id"]: j for j in units.tolist()}
-        h_ids = instance.households["household_id"].tolist()
-        u_ids = instance.units["unit_id"].tolist()
-        pairs = [
-            (h_index[h_ids[a]], u_index[u_ids[b]])
-            for a, b in zip(solution.household.tolist(), solution.unit.tolist(), strict=True)
-        ]
+        pairs = list(zip(h_world[solution.household].tolist(), u_world[solution.unit].tolist(), strict=True))
         if self.journal is not None:
+            h_index = {world.household_rows[i]["household_id"]: i for i in pool.tolist()}
+            u_index = {world.unit_rows[j]["unit_id"]: j for j in units.tolist()}
             _, _, excluded, by_policy = self._week_changes(week, pool, units)
             self._note(
                 week,
@@ -654,6 +702,10 @@ class Simulation:
     def run(self) -> ReplicateRun:
         for week in range(self.scenario.horizon_weeks):
             self.step(week)
+        return self.result()
+
+    def result(self) -> ReplicateRun:
+        """What the weeks stepped so far did."""
         return ReplicateRun(
             strategy=self.strategy,
             replicate=self.replicate,
@@ -667,6 +719,9 @@ class Simulation:
             first_offer_week=self.first_offer.tolist(),
         )
 
+
+# The fields of the week's raw policy that ``_week_policy`` sets on a copy of the last parse.
+_WEEKLY_FIELDS = ("planning_date", "excluded_pairs")
 
 _STATUS = {
     State.WAITING: WAITING,

@@ -25,7 +25,7 @@ class _Recording(Simulation):
     """The lookahead strategy, keeping each week's engine instance."""
 
     def __init__(self, scenario: Scenario, world: World) -> None:
-        super().__init__(scenario, world, 0, "lookahead")
+        super().__init__(scenario, world, 0, "lookahead", arrays=False)  # through instances, to keep them
         self.instances: dict[int, Instance] = {}
 
     def week_instance(self, week: int, pool: IntArray, units: IntArray) -> Instance:
