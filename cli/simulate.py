@@ -296,7 +296,8 @@ def run_frontier_command(
             persons = tail["persons_housed"]["mean"]
             figure = "no plan" if persons is None else f"{persons:.0f} persons"
             out.print(
-                f"{entry['scenario']}: at most a tenth waiting more than {tail['tail_weeks']} weeks, exact hindsight "
+                f"{entry['scenario']}: at most a tenth waiting more than {tail['tail_weeks']} weeks for a first home, "
+                "exact hindsight "
                 f"{figure} ({tail['proven']} of {tail['replicates']} proven; statuses {tail['statuses']})",
                 highlight=False,
             )

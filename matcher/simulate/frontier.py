@@ -14,7 +14,8 @@ deciding and sets each one's persons housed against its 90th percentile of waiti
   (``exact_replicates``): the most persons any plan could house knowing the whole year in
   advance, on the same measure as the y axis, drawn as a line; and the tail frontier
   (``tail_weeks``): the most persons with at most a tenth of the households waiting more
-  than T weeks, a curve no policy can lie above;
+  than T weeks to a first home, a curve no policy can lie above at its 90th percentile of
+  weeks to a first home (at or right of its point: a first offer comes no later);
 - without the exact one, the relaxed hindsight reference (``matcher.simulate.hindsight``):
   the persons it places, drawn as a dashed line. It counts persons at their first placement
   and maximises persons times weeks housed, while "persons housed" also counts nareizigers
@@ -243,5 +244,5 @@ def _draw_exact(axis: Any, entry: dict[str, Any]) -> None:
         persons = [t["persons_housed"]["mean"] for t in tail]
         counted = min(t["replicates"] for t in tail)
         axis.plot(weeks, persons, color="black", linestyle=":", marker="s", markersize=4,
-                  label=f"achteraf exact best mogelijke met 90e percentiel hoogstens zoveel weken "
+                  label=f"achteraf exact best mogelijke als 90% binnen zoveel weken een eerste woning krijgt "
                   f"({counted} herhalingen)")  # fmt: skip

@@ -250,6 +250,7 @@ def exact_hindsight(
     lp_time_limit_s: float = 1800.0,
     max_columns: int = MAX_COLUMNS,
     tail_weeks: int | None = None,
+    declined_offers_count: bool = False,
 ) -> HindsightResult:
     """The exact hindsight optimum of one replicate (see ``hindsight_model.py`` for every rule).
 
@@ -266,10 +267,11 @@ def exact_hindsight(
 
     With ``tail_weeks`` T the programme has the tail rule (rule 8 of ``hindsight_model.py``):
     at most a tenth of the households (``late_allowed``) wait more than T weeks to a first
-    offer. Its optimum is then the most any plan with a 90th percentile of at most T weeks can
-    reach (an upper bound where offers can be declined, exact where none can); status
-    "infeasible" says no plan keeps the rule, and ``wait_p90_weeks`` is the plan's own 90th
-    percentile of weeks to a first offer.
+    placement. Its optimum is then at least what any plan with a 90th percentile of weeks to a
+    first placement of at most T reaches. With ``declined_offers_count`` the rule counts weeks
+    to a first offer, a declined one included, and the optimum is an upper bound (exact where
+    no offer is declined). Status "infeasible" says no plan keeps the rule; ``wait_p90_weeks``
+    is the plan's own 90th percentile of weeks to a first placement.
     """
     world = world if world is not None else build_world(scenario, replicate)
     started = time.perf_counter()
@@ -277,7 +279,7 @@ def exact_hindsight(
         return HindsightResult(measure, None, None, None, "not_modelled", "none", 0, 0, 0, (), None, {},
                                ("half-year wijk caps (half_year_caps) are not in the exact model",),
                                time.perf_counter() - started, 0.0)  # fmt: skip
-    tail = None if tail_weeks is None else TailBound(tail_weeks)
+    tail = None if tail_weeks is None else TailBound(tail_weeks, declined_offers_count)
     try:
         model = build_model(scenario, world, replicate, measure, max_columns, tail)
     except ModelTooLarge as error:
@@ -311,7 +313,7 @@ def exact_hindsight(
             )
         persons = run.persons_housed
         if tail is not None:
-            wait_p90 = _wait_p90(world, run.run.first_offer_week, scenario.horizon_weeks)
+            wait_p90 = _wait_p90(world, run.run.first_placement_week, scenario.horizon_weeks)
         households = sum(1 for step in plan if step.kind == "first")
         moves = len(plan) - households
     return HindsightResult(
@@ -335,9 +337,10 @@ def exact_hindsight(
     )
 
 
-def _wait_p90(world: World, first_offer: list[int], horizon: int) -> float | None:
-    """The 90th percentile of weeks from koppeling to a first offer, as ``matcher.simulate.fairness`` counts it."""
-    offer = np.asarray(first_offer, dtype=np.int64)
+def _wait_p90(world: World, first_step: list[int], horizon: int) -> float | None:
+    """The 90th percentile of weeks from koppeling to a first step (offer or placement; -1 for none), counted
+    as ``matcher.simulate.fairness`` counts weeks to a first offer."""
+    offer = np.asarray(first_step, dtype=np.int64)
     arrived = world.arrival_week < horizon
     if not arrived.any():
         return None

@@ -51,16 +51,16 @@ occupancy (households, or persons in a shared place), fixed by the events.
 
 8. ``tail`` (only with a :class:`TailBound`): at most ``late_allowed(n)`` of the ``n``
    households that arrived within the horizon wait more than ``T`` weeks from koppeling to a
-   first offer, a household without an offer counting with the weeks to the horizon, as
-   ``matcher.simulate.fairness`` measures it. Per household that may be late a 0/1 column
-   ``late`` and a row: late, or placed by week koppeling + T. In hindsight the only offers
-   made are the ones accepted, so a first offer is a first placement; but a policy may also
-   make an offer it knows will be declined, and a declined offer counts as an offer. So a
-   household counts as offered in time, whatever the plan, when some home it would decline
-   is on offer to it (eligible, and within the home's offer window) by week koppeling + T,
-   whether or not that home is free in that week: a relaxation, so that with declines the
-   optimum is an upper bound on what a plan whose declined offers are real can reach; with
-   no declines it is exact.
+   first placement, a household never placed counting with the weeks to the horizon, as
+   ``matcher.simulate.fairness`` counts waits. Per household that may be late a 0/1 column
+   ``late`` and a row: late, or placed by week koppeling + T. This is exact, declines
+   included (a declined offer places nobody). With ``declined_offers_count`` the rule counts
+   weeks to a first *offer* instead, as the simulator's p90 does: a policy may also make an
+   offer it knows will be declined, and a declined offer counts as an offer. A household
+   then counts as offered in time, whatever the plan, when some home it would decline is on
+   offer to it (eligible, within the home's offer window) by week koppeling + T, whether or
+   not that home is free in that week: a relaxation, so the optimum is an upper bound on what
+   a plan whose declined offers are real can reach (exact with no declines).
 
 Declines and ``hold_for_family`` remove columns: a pair whose offer the replicate declines
 (the hash of seed, replicate and ids the simulator draws) is never entered, because a
@@ -171,9 +171,11 @@ class Move:
 
 @dataclass(frozen=True)
 class TailBound:
-    """The tail rule: at most ``late_allowed(n)`` households wait more than ``weeks`` weeks to a first offer."""
+    """The tail rule: at most ``late_allowed(n)`` households wait more than ``weeks`` weeks to a first placement
+    (with ``declined_offers_count``, to a first offer, a declined one included)."""
 
     weeks: int
+    declined_offers_count: bool = False
 
 
 def late_allowed(n: int) -> int:
@@ -778,9 +780,9 @@ def build_model(
 def _tail_rows(p: _Problem, firsts: list[Chain], tail: TailBound, upper: list[int], rows: _Rows) -> tuple[int, int, bool]:
     """Rule 8's columns and rows; returns (late columns, households late in every plan, impossible).
 
-    A household is never late if the horizon comes within T weeks of its koppeling, or if a
-    home it would decline is on offer to it by week koppeling + T; it is late in every plan if
-    it can be placed no earlier than that week + 1 and no such declined home is there."""
+    A household is never late if the horizon comes within T weeks of its koppeling (or, when
+    declined offers count, if a home it would decline is on offer to it by week koppeling + T);
+    it is late in every plan if it can be placed no earlier than that week + 1."""
     world, horizon = p.world, p.horizon
     arrived = world.arrival_week < horizon
     mine = _grouped(firsts, lambda c: p.household(c.copy))
@@ -788,7 +790,7 @@ def _tail_rows(p: _Problem, firsts: list[Chain], tail: TailBound, upper: list[in
     forced = 0
     for i in np.flatnonzero(arrived).tolist():
         deadline = int(world.koppeling_week[i]) + tail.weeks
-        if horizon <= deadline or int(p.decline_week[i]) <= deadline:
+        if horizon <= deadline or (tail.declined_offers_count and int(p.decline_week[i]) <= deadline):
             # Never late: waits are counted up to the horizon (horizon - koppeling <= T), or offered in time.
             continue
         terms: dict[int, float] = {}

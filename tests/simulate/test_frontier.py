@@ -113,5 +113,5 @@ def test_exact_reference_and_tail_frontier(tmp_path: Path) -> None:
     }
     svg = next(p for p in frontier_chart(entries, tmp_path) if p.suffix == ".svg").read_text()
     words = " ".join(re.sub(r"<[^>]+>", "", t) for t in re.findall(r"<text\b.*?</text>", svg, re.S))
-    assert "achteraf exact best mogelijke, kent de toekomst" in words and "hoogstens zoveel weken" in words
+    assert "achteraf exact best mogelijke, kent de toekomst" in words and "binnen zoveel weken een eerste woning" in words
     assert english(words) == []
