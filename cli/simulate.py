@@ -292,6 +292,14 @@ def run_frontier_command(
         table.add_row(entry["scenario"], *cells)
     out.print(table)
     for entry in entries:
+        percent, exact = entry.get("percent_of_exact"), entry.get("hindsight_exact")
+        if percent and exact:
+            shares = ", ".join(f"{LABELS[p]} {percent[p]['mean']:.1f}%" for p in POLICIES if percent[p].get("mean") is not None)
+            out.print(
+                f"{entry['scenario']}: persons housed as % of the exact hindsight optimum of persons housed "
+                f"({exact['replicates']} replicates, {exact['proven']} proven optimal): {shares}",
+                highlight=False,
+            )
         for tail in entry.get("hindsight_tail") or []:
             persons = tail["persons_housed"]["mean"]
             figure = "no plan" if persons is None else f"{persons:.0f} persons"

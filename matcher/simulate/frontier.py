@@ -105,10 +105,27 @@ def frontier(
         references = hindsight_references(
             scenarios, min(exact_replicates, replicates), tail_weeks, min(tail_replicates, replicates), workers
         )
-        for item, reference in zip(entries, references, strict=True):
+        for k, (item, reference) in enumerate(zip(entries, references, strict=True)):
             item["hindsight_exact"] = reference["exact"]
             item["hindsight_tail"] = reference["tail"]
+            if reference["exact"] is not None:
+                item["percent_of_exact"] = percent_of_exact(results[2 * k], results[2 * k + 1], reference["exact"])
     return entries
+
+
+def percent_of_exact(main: SimulationResult, waiting: SimulationResult, exact: dict[str, Any]) -> dict[str, Any]:
+    """Each policy's persons housed as a percentage of the exact optimum of persons housed, paired per replicate
+    (on the replicates the exact optimum was solved for, and proven or not: ``exact["proven"]`` says)."""
+    from matcher.simulate.montecarlo import band
+
+    optimum = {r["replicate"]: r["value"] for r in exact["per_replicate"] if r["value"]}
+    out: dict[str, Any] = {}
+    for policy in POLICIES:
+        result, strategy = (waiting, "optimise") if policy == "waiting-first" else (main, policy)
+        housed = {r["replicate"]: r["persons_housed_total"] for r in result.per_replicate if r["strategy"] == strategy}
+        shares = [100.0 * float(housed[r]) / float(v) for r, v in sorted(optimum.items()) if r in housed]
+        out[policy] = {**band(shares), "replicates": len(shares)}
+    return out
 
 
 def entry(name: str, main: SimulationResult, waiting: SimulationResult) -> dict[str, Any]:
@@ -127,6 +144,7 @@ def entry(name: str, main: SimulationResult, waiting: SimulationResult) -> dict[
         "hindsight_is": "relaxed" if hindsight else None,
         "hindsight_exact": None,
         "hindsight_tail": [],
+        "percent_of_exact": None,
     }
 
 
@@ -147,6 +165,10 @@ def frontier_csv(entries: list[dict[str, Any]]) -> str:
             band = entry["hindsight_persons_placed"]
             values = ",".join(cell(band.get(k)) for k in ("mean", "p10", "p50", "p90"))
             lines.append(f"{entry['scenario']},hindsight_{entry['hindsight_is']},persons_placed,{values}")
+        for policy, band in (entry.get("percent_of_exact") or {}).items():
+            if band.get("mean") is not None:
+                values = ",".join(cell(band.get(k)) for k in ("mean", "p10", "p50", "p90"))
+                lines.append(f"{entry['scenario']},{policy},percent_of_exact_persons_housed,{values}")
         references = [("hindsight_exact", entry.get("hindsight_exact"))]
         references += [(f"hindsight_tail_{t['tail_weeks']}", t) for t in entry.get("hindsight_tail") or []]
         for name, figures in references:

@@ -86,8 +86,8 @@ def test_frontier_command(tmp_path: Path) -> None:
 def test_exact_reference_and_tail_frontier(tmp_path: Path) -> None:
     """With the exact reference asked for, each scenario carries the exact optimum of persons housed per replicate
     (equal to exact_hindsight's own answer), the tail frontier of the first scenario lies at or below it (a rule can
-    only take persons away) and meets it where T is beyond every wait, the CSV carries both with their proven counts,
-    and the chart names them in Dutch."""
+    only take persons away) and meets it where T is beyond every wait, each policy's persons housed is set against it
+    replicate by replicate, the CSV carries all of it with the proven counts, and the chart names them in Dutch."""
     import re
 
     from english import english
@@ -105,8 +105,14 @@ def test_exact_reference_and_tail_frontier(tmp_path: Path) -> None:
     for tail in entries[0]["hindsight_tail"]:
         value = tail["per_replicate"][0]["value"]
         assert tail["replicates"] == 1 and (value is None or value <= direct[0])
+    plain = run_scenario(scenario, 2)
+    fifo = [r["persons_housed_total"] for r in plain.per_replicate if r["strategy"] == "fifo"]
+    assert entries[0]["percent_of_exact"]["fifo"]["mean"] == round(
+        sum(100.0 * f / d for f, d in zip(fifo, direct, strict=True)) / 2, 4
+    )
     rows = list(csv.DictReader(io.StringIO(frontier_csv(entries))))
     assert {(r["policy"], r["figure"]) for r in rows} >= {
+        ("fifo", "percent_of_exact_persons_housed"),
         ("hindsight_exact", "persons_housed"),
         ("hindsight_exact", "proven_optimal"),
         ("hindsight_tail_56", "replicates"),
