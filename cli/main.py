@@ -554,13 +554,26 @@ def frontier(
     out_dir: Annotated[Path, typer.Option("--out", help="folder for frontier.json, frontier.csv and the chart")] = Path(
         "out/frontier"
     ),
+    exact_replicates: Annotated[
+        int, typer.Option(min=0, help="replicates (the first ones) the exact hindsight optimum is solved for; 10-20 CPU s each")
+    ] = 0,
+    tail_weeks: Annotated[
+        str, typer.Option(help="weeks T of the tail frontier, comma-separated (first scenario only), e.g. 50,55,60")
+    ] = "",
+    tail_replicates: Annotated[int, typer.Option(min=0, help="replicates the tail frontier is solved for")] = 0,
 ) -> None:
     """Persons housed against the 90th percentile of waiting: FIFO, today's engine, waiting-first and the look-ahead,
-    on the same replicates of each scenario, with the persons the relaxed hindsight reference places as a line."""
+    on the same replicates of each scenario, with the exact hindsight optimum of persons housed (or, without
+    --exact-replicates, the relaxed reference) as a line and the tail frontier as a curve."""
     from cli.simulate import run_frontier_command
 
     try:
-        run_frontier_command(scenarios, replicates, workers, out_dir, out, err)
+        weeks = [int(w) for w in tail_weeks.split(",") if w.strip()]
+    except ValueError:
+        err.print(f"--tail-weeks: expected whole weeks separated by commas, got {tail_weeks!r}", highlight=False)
+        raise typer.Exit(2) from None
+    try:
+        run_frontier_command(scenarios, replicates, workers, out_dir, out, err, exact_replicates, weeks, tail_replicates)
     except InputError as error:
         _fail(error)
 

@@ -237,7 +237,17 @@ def run_simulate_command(
         raise typer.Exit(130)
 
 
-def run_frontier_command(paths: list[Path], replicates: int, workers: int, out_dir: Path, out: Console, err: Console) -> None:
+def run_frontier_command(
+    paths: list[Path],
+    replicates: int,
+    workers: int,
+    out_dir: Path,
+    out: Console,
+    err: Console,
+    exact_replicates: int = 0,
+    tail_weeks: list[int] | None = None,
+    tail_replicates: int = 0,
+) -> None:
     """Run the frontier of each scenario (one sweep), write frontier.json, frontier.csv and the chart, print a table."""
     from matcher.simulate.frontier import LABELS, POLICIES, frontier, frontier_chart, frontier_csv
 
@@ -247,7 +257,15 @@ def run_frontier_command(paths: list[Path], replicates: int, workers: int, out_d
         TextColumn("Simulating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=True
     ) as progress:
         task = progress.add_task("replicates", total=total)
-        entries = frontier(scenarios, replicates, workers, progress=lambda done, _: progress.update(task, completed=done))
+        entries = frontier(
+            scenarios,
+            replicates,
+            workers,
+            progress=lambda done, _: progress.update(task, completed=done),
+            exact_replicates=exact_replicates,
+            tail_weeks=tail_weeks or [],
+            tail_replicates=tail_replicates,
+        )
     out_dir.mkdir(parents=True, exist_ok=True)
     write_text(out_dir / "frontier.json", to_json_text({"format": "frontier/v1", "scenarios": entries}))
     write_text(out_dir / "frontier.csv", frontier_csv(entries))
@@ -257,6 +275,7 @@ def run_frontier_command(paths: list[Path], replicates: int, workers: int, out_d
     for policy in POLICIES:
         table.add_column(LABELS[policy], justify="right")
     table.add_column("hindsight (relaxed)", justify="right")
+    table.add_column("exact hindsight, persons housed", justify="right")
     for entry in entries:
         cells = []
         for policy in POLICIES:
@@ -265,8 +284,31 @@ def run_frontier_command(paths: list[Path], replicates: int, workers: int, out_d
             cells.append(f"{persons['mean']:.0f} / {wait['mean']:.1f} wk" if wait and wait["mean"] is not None else "-")
         band = entry["hindsight_persons_placed"]
         cells.append(f"{band['mean']:.0f}" if band and band["mean"] is not None else "-")
+        exact = entry.get("hindsight_exact")
+        if exact is not None and exact["persons_housed"]["mean"] is not None:
+            cells.append(f"{exact['persons_housed']['mean']:.0f} ({exact['proven']} of {exact['replicates']} proven)")
+        else:
+            cells.append("-")
         table.add_row(entry["scenario"], *cells)
     out.print(table)
+    for entry in entries:
+        percent, exact = entry.get("percent_of_exact"), entry.get("hindsight_exact")
+        if percent and exact:
+            shares = ", ".join(f"{LABELS[p]} {percent[p]['mean']:.1f}%" for p in POLICIES if percent[p].get("mean") is not None)
+            out.print(
+                f"{entry['scenario']}: persons housed as % of the exact hindsight optimum of persons housed "
+                f"({exact['replicates']} replicates, {exact['proven']} proven optimal): {shares}",
+                highlight=False,
+            )
+        for tail in entry.get("hindsight_tail") or []:
+            persons = tail["persons_housed"]["mean"]
+            figure = "no plan" if persons is None else f"{persons:.0f} persons"
+            out.print(
+                f"{entry['scenario']}: at most a tenth waiting more than {tail['tail_weeks']} weeks for a first home, "
+                "exact hindsight "
+                f"{figure} ({tail['proven']} of {tail['replicates']} proven; statuses {tail['statuses']})",
+                highlight=False,
+            )
     out.print(f"Frontier written to {out_dir} (frontier.png, frontier.svg, frontier.csv, frontier.json)", highlight=False)
 
 

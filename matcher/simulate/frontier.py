@@ -10,11 +10,16 @@ deciding and sets each one's persons housed against its 90th percentile of waiti
 - ``waiting-first``: the engine with overdue households and waiting days first
   (``examples/scenarios/waiting-first.yaml``);
 - ``lookahead``: the engine looking ahead with the scenario's forecast and the guard on long waits;
-- the hindsight optimum (relaxed, see ``matcher.simulate.hindsight``): the persons it places
-  knowing the whole year in advance, drawn as a line, since it has no waiting of its own to
-  compare. It counts persons at their first placement and maximises persons times weeks
-  housed, while "persons housed" also counts nareizigers who join a housed family later:
-  a policy can lie above the line.
+- the exact hindsight optimum of persons housed (``frontier_hindsight.py``), when asked for
+  (``exact_replicates``): the most persons any plan could house knowing the whole year in
+  advance, on the same measure as the y axis, drawn as a line; and the tail frontier
+  (``tail_weeks``): the most persons with at most a tenth of the households waiting more
+  than T weeks to a first home, a curve no policy can lie above at its 90th percentile of
+  weeks to a first home (at or right of its point: a first offer comes no later);
+- without the exact one, the relaxed hindsight reference (``matcher.simulate.hindsight``):
+  the persons it places, drawn as a dashed line. It counts persons at their first placement
+  and maximises persons times weeks housed, while "persons housed" also counts nareizigers
+  who join a housed family later: a policy can lie above that line.
 
 The waiting figure is the 90th percentile, over every household that arrived, of the weeks
 from koppeling to the first offer (households still without an offer count with the weeks
@@ -76,14 +81,51 @@ def point(result: SimulationResult, strategy: str) -> dict[str, Any]:
 
 
 def frontier(
-    scenarios: Sequence[Scenario], replicates: int, workers: int = 1, progress: Progress | None = None
+    scenarios: Sequence[Scenario],
+    replicates: int,
+    workers: int = 1,
+    progress: Progress | None = None,
+    exact_replicates: int = 0,
+    tail_weeks: Sequence[int] = (),
+    tail_replicates: int = 0,
 ) -> list[dict[str, Any]]:
-    """One entry per scenario: each policy's point (means and bands over the same replicates) and the hindsight line."""
+    """One entry per scenario: each policy's point (means and bands over the same replicates) and the hindsight line.
+
+    With ``exact_replicates`` the exact optimum of persons housed on replicates 0 to
+    ``exact_replicates`` - 1 (at most ``replicates``); with ``tail_weeks`` and
+    ``tail_replicates`` the tail frontier of the first scenario (see ``frontier_hindsight``)."""
     runs: list[Scenario] = []
     for scenario in scenarios:
         runs.extend(variants(scenario))
     results = run_sweep(runs, replicates, workers, progress=progress)
-    return [entry(scenario.name, results[2 * k], results[2 * k + 1]) for k, scenario in enumerate(scenarios)]
+    entries = [entry(scenario.name, results[2 * k], results[2 * k + 1]) for k, scenario in enumerate(scenarios)]
+    if exact_replicates > 0 or (tail_weeks and tail_replicates > 0):
+        from matcher.simulate.frontier_hindsight import hindsight_references
+
+        references = hindsight_references(
+            scenarios, min(exact_replicates, replicates), tail_weeks, min(tail_replicates, replicates), workers
+        )
+        for k, (item, reference) in enumerate(zip(entries, references, strict=True)):
+            item["hindsight_exact"] = reference["exact"]
+            item["hindsight_tail"] = reference["tail"]
+            if reference["exact"] is not None:
+                item["percent_of_exact"] = percent_of_exact(results[2 * k], results[2 * k + 1], reference["exact"])
+    return entries
+
+
+def percent_of_exact(main: SimulationResult, waiting: SimulationResult, exact: dict[str, Any]) -> dict[str, Any]:
+    """Each policy's persons housed as a percentage of the exact optimum of persons housed, paired per replicate
+    (on the replicates the exact optimum was solved for, and proven or not: ``exact["proven"]`` says)."""
+    from matcher.simulate.montecarlo import band
+
+    optimum = {r["replicate"]: r["value"] for r in exact["per_replicate"] if r["value"]}
+    out: dict[str, Any] = {}
+    for policy in POLICIES:
+        result, strategy = (waiting, "optimise") if policy == "waiting-first" else (main, policy)
+        housed = {r["replicate"]: r["persons_housed_total"] for r in result.per_replicate if r["strategy"] == strategy}
+        shares = [100.0 * float(housed[r]) / float(v) for r, v in sorted(optimum.items()) if r in housed]
+        out[policy] = {**band(shares), "replicates": len(shares)}
+    return out
 
 
 def entry(name: str, main: SimulationResult, waiting: SimulationResult) -> dict[str, Any]:
@@ -100,6 +142,9 @@ def entry(name: str, main: SimulationResult, waiting: SimulationResult) -> dict[
         },
         "hindsight_persons_placed": hindsight.get("persons_placed"),
         "hindsight_is": "relaxed" if hindsight else None,
+        "hindsight_exact": None,
+        "hindsight_tail": [],
+        "percent_of_exact": None,
     }
 
 
@@ -120,6 +165,22 @@ def frontier_csv(entries: list[dict[str, Any]]) -> str:
             band = entry["hindsight_persons_placed"]
             values = ",".join(cell(band.get(k)) for k in ("mean", "p10", "p50", "p90"))
             lines.append(f"{entry['scenario']},hindsight_{entry['hindsight_is']},persons_placed,{values}")
+        for policy, band in (entry.get("percent_of_exact") or {}).items():
+            if band.get("mean") is not None:
+                values = ",".join(cell(band.get(k)) for k in ("mean", "p10", "p50", "p90"))
+                lines.append(f"{entry['scenario']},{policy},percent_of_exact_persons_housed,{values}")
+        references = [("hindsight_exact", entry.get("hindsight_exact"))]
+        references += [(f"hindsight_tail_{t['tail_weeks']}", t) for t in entry.get("hindsight_tail") or []]
+        for name, figures in references:
+            if figures is None:
+                continue
+            lines.append(f"{entry['scenario']},{name},replicates,{figures['replicates']},,,")
+            lines.append(f"{entry['scenario']},{name},proven_optimal,{figures['proven']},,,")
+            for figure in ("persons_housed", "bound", "gap_percent", "wait_p90_weeks"):
+                band = figures.get(figure)
+                if band is not None and band.get("mean") is not None:
+                    values = ",".join(cell(band.get(k)) for k in ("mean", "p10", "p50", "p90"))
+                    lines.append(f"{entry['scenario']},{name},{figure},{values}")
     return "\n".join(lines) + "\n"
 
 
@@ -157,8 +218,9 @@ def frontier_chart(entries: list[dict[str, Any]], folder: Path) -> list[Path]:
                 capsize=3,
                 label=LABELS[policy],
             )
+        _draw_exact(axis, entry)
         band = entry["hindsight_persons_placed"]
-        if band is not None and band["mean"] is not None:
+        if entry.get("hindsight_exact") is None and band is not None and band["mean"] is not None:
             axis.axhline(
                 band["mean"],
                 color="black",
@@ -185,3 +247,24 @@ def frontier_chart(entries: list[dict[str, Any]], folder: Path) -> list[Path]:
         written.append(path)
     plt.close(figure)
     return written
+
+
+def _draw_exact(axis: Any, entry: dict[str, Any]) -> None:
+    """The exact hindsight optimum of persons housed as a line, and the tail frontier as a curve, labelled in Dutch."""
+    from matcher.simulate.charts import dutch_number
+
+    exact = entry.get("hindsight_exact")
+    if exact is not None and exact["persons_housed"]["mean"] is not None:
+        mean = exact["persons_housed"]["mean"]
+        axis.axhline(mean, color="black", linewidth=1.2)
+        axis.plot([], [], color="black", linewidth=1.2,
+                  label=f"achteraf exact best mogelijke, kent de toekomst: {dutch_number(round(mean))} personen "
+                  f"({exact['replicates']} herhalingen, {exact['proven']} bewezen optimaal)")  # fmt: skip
+    tail = [t for t in entry.get("hindsight_tail") or [] if t["persons_housed"]["mean"] is not None]
+    if tail:
+        weeks = [t["tail_weeks"] for t in tail]
+        persons = [t["persons_housed"]["mean"] for t in tail]
+        counted = min(t["replicates"] for t in tail)
+        axis.plot(weeks, persons, color="black", linestyle=":", marker="s", markersize=4,
+                  label=f"achteraf exact best mogelijke als 90% binnen zoveel weken een eerste woning krijgt "
+                  f"({counted} herhalingen)")  # fmt: skip

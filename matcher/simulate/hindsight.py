@@ -52,6 +52,7 @@ from matcher.simulate.hindsight_model import (
     Measure,
     ModelTooLarge,
     Move,
+    TailBound,
     build_model,
     eligibility,
     family_week,
@@ -59,7 +60,7 @@ from matcher.simulate.hindsight_model import (
     persons_after,
 )
 from matcher.simulate.hindsight_replay import replay
-from matcher.simulate.hindsight_solve import LpNotSolved, solve
+from matcher.simulate.hindsight_solve import Infeasible, LpNotSolved, solve
 from matcher.simulate.scenario import Scenario
 from matcher.simulate.world import World, build_world
 
@@ -212,6 +213,8 @@ class HindsightResult:
     restrictions: tuple[str, ...]
     build_s: float
     solve_s: float
+    tail_weeks: int | None = None  # the tail rule's T, if the programme had it
+    wait_p90_weeks: float | None = None  # with the tail rule: the plan's 90th percentile of weeks to a first offer
 
     def to_json(self, timings: bool = True) -> dict[str, Any]:
         """The figures (the plan itself stays out: it is long and says the same as the simulator's run);
@@ -230,6 +233,8 @@ class HindsightResult:
             "model_size": self.model_size,
             "restrictions": list(self.restrictions),
         }
+        if self.tail_weeks is not None:
+            figures.update(tail_weeks=self.tail_weeks, wait_p90_weeks=self.wait_p90_weeks)
         if timings:
             figures.update(build_s=round(self.build_s, 3), solve_s=round(self.solve_s, 3))
         return figures
@@ -244,6 +249,8 @@ def exact_hindsight(
     deterministic_time_s: float = 60.0,
     lp_time_limit_s: float = 1800.0,
     max_columns: int = MAX_COLUMNS,
+    tail_weeks: int | None = None,
+    declined_offers_count: bool = False,
 ) -> HindsightResult:
     """The exact hindsight optimum of one replicate (see ``hindsight_model.py`` for every rule).
 
@@ -257,6 +264,14 @@ def exact_hindsight(
     and no figures: the model holds the weekly caps, not the half-year ones. The plan is played
     back through the simulator, and :class:`HindsightMismatch` is raised if the simulator
     refuses it or scores it differently.
+
+    With ``tail_weeks`` T the programme has the tail rule (rule 8 of ``hindsight_model.py``):
+    at most a tenth of the households (``late_allowed``) wait more than T weeks to a first
+    placement. Its optimum is then at least what any plan with a 90th percentile of weeks to a
+    first placement of at most T reaches. With ``declined_offers_count`` the rule counts weeks
+    to a first offer, a declined one included, and the optimum is an upper bound (exact where
+    no offer is declined). Status "infeasible" says no plan keeps the rule; ``wait_p90_weeks``
+    is the plan's own 90th percentile of weeks to a first placement.
     """
     world = world if world is not None else build_world(scenario, replicate)
     started = time.perf_counter()
@@ -264,21 +279,29 @@ def exact_hindsight(
         return HindsightResult(measure, None, None, None, "not_modelled", "none", 0, 0, 0, (), None, {},
                                ("half-year wijk caps (half_year_caps) are not in the exact model",),
                                time.perf_counter() - started, 0.0)  # fmt: skip
+    tail = None if tail_weeks is None else TailBound(tail_weeks, declined_offers_count)
     try:
-        model = build_model(scenario, world, replicate, measure, max_columns)
+        model = build_model(scenario, world, replicate, measure, max_columns, tail)
     except ModelTooLarge as error:
         return HindsightResult(measure, None, None, None, "too_large", "none", 0, 0, 0, (), None,
                                {"potential_columns": error.columns, "limit": error.limit}, (),
-                               time.perf_counter() - started, 0.0)  # fmt: skip
+                               time.perf_counter() - started, 0.0, tail_weeks)  # fmt: skip
     built = time.perf_counter()
     try:
+        if model.tail_impossible:
+            raise Infeasible("more households wait past the tail in every plan than the rule allows")
         solved = solve(model, deterministic_time_s, lp_time_limit_s)
     except LpNotSolved:
         return HindsightResult(measure, None, None, None, "unsolved", "highs-lp", 0, 0, 0, (), None, model.sizes(),
-                               model.restrictions, built - started, time.perf_counter() - built)  # fmt: skip
+                               model.restrictions, built - started, time.perf_counter() - built, tail_weeks)  # fmt: skip
+    except Infeasible:
+        return HindsightResult(measure, None, None, None, "infeasible", "highs-lp+cp-sat", 0, 0, 0, (), None,
+                               model.sizes(), model.restrictions, built - started, time.perf_counter() - built,
+                               tail_weeks)  # fmt: skip
     solved_s = time.perf_counter() - built
     plan: tuple[Move, ...] = ()
     persons = households = moves = 0
+    wait_p90: float | None = None
     if solved.x is not None:
         plan = tuple(model.plan(solved.x))
         run = replay(scenario, world, replicate, list(plan))
@@ -289,6 +312,8 @@ def exact_hindsight(
                 + "; ".join(run.problems[:5])
             )
         persons = run.persons_housed
+        if tail is not None:
+            wait_p90 = _wait_p90(world, run.run.first_placement_week, scenario.horizon_weeks)
         households = sum(1 for step in plan if step.kind == "first")
         moves = len(plan) - households
     return HindsightResult(
@@ -307,4 +332,17 @@ def exact_hindsight(
         restrictions=model.restrictions,
         build_s=built - started,
         solve_s=solved_s,
+        tail_weeks=tail_weeks,
+        wait_p90_weeks=wait_p90,
     )
+
+
+def _wait_p90(world: World, first_step: list[int], horizon: int) -> float | None:
+    """The 90th percentile of weeks from koppeling to a first step (offer or placement; -1 for none), counted
+    as ``matcher.simulate.fairness`` counts weeks to a first offer."""
+    offer = np.asarray(first_step, dtype=np.int64)
+    arrived = world.arrival_week < horizon
+    if not arrived.any():
+        return None
+    waits = np.where(offer >= 0, offer - world.koppeling_week, horizon - world.koppeling_week)[arrived]
+    return float(np.percentile(waits.astype(float), 90))

@@ -49,6 +49,19 @@ occupancy (households, or persons in a shared place), fixed by the events.
    A mover is offered homes with its make-up of that week; with
    ``movers_to_permanent_only`` (the default) permanent homes only.
 
+8. ``tail`` (only with a :class:`TailBound`): at most ``late_allowed(n)`` of the ``n``
+   households that arrived within the horizon wait more than ``T`` weeks from koppeling to a
+   first placement, a household never placed counting with the weeks to the horizon, as
+   ``matcher.simulate.fairness`` counts waits. Per household that may be late a 0/1 column
+   ``late`` and a row: late, or placed by week koppeling + T. This is exact, declines
+   included (a declined offer places nobody). With ``declined_offers_count`` the rule counts
+   weeks to a first *offer* instead, as the simulator's p90 does: a policy may also make an
+   offer it knows will be declined, and a declined offer counts as an offer. A household
+   then counts as offered in time, whatever the plan, when some home it would decline is on
+   offer to it (eligible, within the home's offer window) by week koppeling + T, whether or
+   not that home is free in that week: a relaxation, so the optimum is an upper bound on what
+   a plan whose declined offers are real can reach (exact with no declines).
+
 Declines and ``hold_for_family`` remove columns: a pair whose offer the replicate declines
 (the hash of seed, replicate and ids the simulator draws) is never entered, because a
 declined offer is never accepted and an offer made only to be declined changes nothing but
@@ -70,6 +83,9 @@ neither.
   can have them;
 - a temporary place is left only in a week in which someone else could still enter it, and
   a household leaves only in a week in which it could move into some home.
+
+The tail row keeps this argument: moving a first placement earlier never makes a household
+wait longer, so a plan within the tail bound stays within it.
 """
 
 from __future__ import annotations
@@ -153,6 +169,28 @@ class Move:
     persons: int
 
 
+@dataclass(frozen=True)
+class TailBound:
+    """The tail rule: at most ``late_allowed(n)`` households wait more than ``weeks`` weeks to a first placement
+    (with ``declined_offers_count``, to a first offer, a declined one included)."""
+
+    weeks: int
+    declined_offers_count: bool = False
+
+
+def late_allowed(n: int) -> int:
+    """The most of ``n`` waits that may exceed T when their 90th percentile (``numpy.percentile``) is at most T.
+
+    With the waits sorted, the percentile lies between the waits at ``f = floor(0.9 (n - 1))``
+    and ``f + 1``, so it is at least the wait at ``f``: if it is at most T, so are the first
+    ``f + 1`` waits, and at most ``n - 1 - f`` exceed T. The rule is therefore implied by a 90th
+    percentile of at most T (it allows a few plans whose percentile, interpolated, lies just
+    above T: the optimum under it is an upper bound for "p90 at most T")."""
+    if n <= 0:
+        return 0
+    return n - 1 - (9 * (n - 1)) // 10
+
+
 @dataclass
 class _Rows:
     """Sparse rows collected as triplets, with their bounds and the rule each row states."""
@@ -199,6 +237,10 @@ class HindsightModel:
     row_upper: FloatArray
     row_rule: list[str]
     restrictions: tuple[str, ...]
+    tail: TailBound | None = None
+    late_columns: int = 0  # the tail rule's columns, the last ones
+    late_forced: int = 0  # households late in every plan (the tail rule counts them as a constant)
+    tail_impossible: bool = False  # more households are late in every plan than the tail rule allows
 
     @property
     def n_columns(self) -> int:
@@ -250,7 +292,8 @@ class HindsightModel:
         return {
             "columns": self.n_columns,
             **{f"columns_{k}": v for k, v in by_kind.items()},
-            "columns_occupancy": self.n_columns - self.n_events,
+            "columns_occupancy": self.n_columns - self.n_events - self.late_columns,
+            "columns_late": self.late_columns,
             "rows": self.n_rows,
             **{f"rows_{k}": v for k, v in sorted(rules.items())},
             "nonzeros": int(self.matrix.nnz),
@@ -395,15 +438,22 @@ class _Problem:
         self.mover_may_enter = ~self.temporary if policy.movers_to_permanent_only else np.ones(world.n_units, dtype=bool)
         # Which copy may have which home in which weeks: rules 9 and 10 and the offer windows.
         self.windows: dict[Pair, tuple[int, int]] = {}
+        # The first week each household could be offered a home it declines (for the tail rule).
+        self.decline_week = np.full(world.n_households, NEVER, dtype=np.int64)
         for k, copy in enumerate(self.copies):
             eligible = after_ok if copy.state == 1 else before_ok if copy.due else not_due_ok
-            ok = eligible[copy.household] & ~refused[copy.household]
+            allowed = eligible[copy.household].copy()
             if policy.hold_for_family and copy.state == 0 and world.declared[copy.household] > 0:
-                ok = ok & self.temporary
+                allowed &= self.temporary
+            ok = allowed & ~refused[copy.household]
             for j in np.flatnonzero(ok).tolist():
                 lo, hi = max(copy.first_week, int(unit_first[j])), min(copy.last_week, int(unit_last[j]))
                 if lo <= hi:
                     self.windows[k, j] = (lo, hi)
+            for j in np.flatnonzero(allowed & refused[copy.household]).tolist():
+                lo, hi = max(copy.first_week, int(unit_first[j])), min(copy.last_week, int(unit_last[j]))
+                if lo <= hi:
+                    self.decline_week[copy.household] = min(int(self.decline_week[copy.household]), lo)
         columns = sum(hi - lo + 1 for lo, hi in self.windows.values())
         if columns > max_columns:
             raise ModelTooLarge(columns, max_columns)
@@ -578,9 +628,15 @@ def _canonical_weeks(p: _Problem) -> _Weeks:
 
 
 def build_model(
-    scenario: Scenario, world: World, replicate: int, measure: Measure = "objective", max_columns: int = MAX_COLUMNS
+    scenario: Scenario,
+    world: World,
+    replicate: int,
+    measure: Measure = "objective",
+    max_columns: int = MAX_COLUMNS,
+    tail: TailBound | None = None,
 ) -> HindsightModel:
-    """The exact hindsight programme of one replicate's world (see the module docstring).
+    """The exact hindsight programme of one replicate's world (see the module docstring), with
+    the tail rule (rule 8) when ``tail`` is given.
 
     Raises :class:`ModelTooLarge` before building anything big when the copies' windows
     alone hold more than ``max_columns`` household-home-weeks."""
@@ -686,6 +742,11 @@ def build_model(
                 c.at(week, 1 if c.kind == MOVE else -1, terms)
             rows.add(terms, 0, 0, "move_is_leave_and_entry")
 
+    # Rule 8: at most late_allowed(n) households wait more than T weeks to a first offer.
+    late_columns = late_forced = 0
+    impossible = False
+    if tail is not None:
+        late_columns, late_forced, impossible = _tail_rows(p, firsts, tail, upper, rows)
     # The measure: first placements, and (persons housed) a family that joins a household in a permanent home.
     cost = np.zeros(len(upper), dtype=np.int64)
     for c in firsts + moves:
@@ -709,7 +770,44 @@ def build_model(
         row_upper=np.array(rows.upper, dtype=float),
         row_rule=rows.rule,
         restrictions=restrictions,
+        tail=tail,
+        late_columns=late_columns,
+        late_forced=late_forced,
+        tail_impossible=impossible,
     )
+
+
+def _tail_rows(p: _Problem, firsts: list[Chain], tail: TailBound, upper: list[int], rows: _Rows) -> tuple[int, int, bool]:
+    """Rule 8's columns and rows; returns (late columns, households late in every plan, impossible).
+
+    A household is never late if the horizon comes within T weeks of its koppeling (or, when
+    declined offers count, if a home it would decline is on offer to it by week koppeling + T);
+    it is late in every plan if it can be placed no earlier than that week + 1."""
+    world, horizon = p.world, p.horizon
+    arrived = world.arrival_week < horizon
+    mine = _grouped(firsts, lambda c: p.household(c.copy))
+    late: dict[int, float] = {}
+    forced = 0
+    for i in np.flatnonzero(arrived).tolist():
+        deadline = int(world.koppeling_week[i]) + tail.weeks
+        if horizon <= deadline or (tail.declined_offers_count and int(p.decline_week[i]) <= deadline):
+            # Never late: waits are counted up to the horizon (horizon - koppeling <= T), or offered in time.
+            continue
+        terms: dict[int, float] = {}
+        for c in mine.get(i, []):
+            c.by(deadline, -1, terms)
+        terms = {col: v for col, v in terms.items() if v != 0}
+        if not terms:
+            forced += 1
+            continue
+        column = len(upper)
+        upper.append(1)
+        late[column] = 1.0
+        rows.add({column: -1.0, **terms}, -np.inf, -1, "tail")  # late, or placed by the deadline
+    allowed = late_allowed(int(arrived.sum())) - forced
+    if late:
+        rows.add(late, -np.inf, max(allowed, 0), "tail")
+    return len(late), forced, allowed < 0
 
 
 def _value(measure: Measure, p: _Problem, chain: Chain, week: int) -> int:

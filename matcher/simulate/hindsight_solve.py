@@ -38,7 +38,7 @@ SEED = 1
 class Solved:
     """A solver's answer: the best plan found (a 0/1 vector) and a proven upper bound."""
 
-    status: str  # optimal, feasible (a plan and a bound with a gap), no_plan
+    status: str  # optimal, feasible (a plan and a bound with a gap), no_plan (see also Infeasible)
     x: FloatArray | None
     value: int | None
     bound: int
@@ -57,6 +57,10 @@ class Solved:
 
 class LpNotSolved(RuntimeError):
     """The LP relaxation stopped without an optimum (time limit): there is no bound to report."""
+
+
+class Infeasible(RuntimeError):
+    """No plan keeps every row (possible only with the tail rule, which asks for placements)."""
 
 
 def _split(model: HindsightModel) -> tuple[Any, Any, Any, Any, npt.NDArray[np.bool_]]:
@@ -88,6 +92,8 @@ def solve_lp(model: HindsightModel, time_limit_s: float = 1800.0) -> tuple[Float
         method="highs-ipm",
         options={"time_limit": time_limit_s},
     )
+    if result.status == 2:
+        raise Infeasible("no plan keeps every row: the relaxation has no solution")
     if result.status != 0:
         raise LpNotSolved(f"the hindsight LP stopped: {result.message}")
     duals = np.zeros(model.n_rows)
@@ -133,6 +139,8 @@ def solve(model: HindsightModel, deterministic_time_s: float = 60.0, lp_time_lim
         # ... because a plan that breaks a fixing is worth less than bound_lp - delta.
         beyond = math.ceil(bound_lp - delta - 1e-6) - 1 if free < model.n_columns else -1
         method = "highs-lp+cp-sat"
+        if found.status == "infeasible" and best is None and free == model.n_columns:
+            raise Infeasible("no plan keeps every row: CP-SAT proved it over every column")
         if found.status == "optimal" and best is not None and best.value >= beyond:
             return Solved("optimal", best.x, best.value, best.value, method, bound_lp, free, time.process_time() - started)
         if found.status in ("feasible", "unknown") or free == model.n_columns or budget <= 0:

@@ -81,3 +81,43 @@ def test_frontier_command(tmp_path: Path) -> None:
     bad.write_text("inflow: {koppelingen_per_week: -1}\n", encoding="utf-8")
     failed = CliRunner().invoke(app, ["frontier", str(bad), "--out", str(tmp_path / "x")])
     assert failed.exit_code == 2 and "inflow.koppelingen_per_week" in failed.output
+
+
+def test_exact_reference_and_tail_frontier(tmp_path: Path) -> None:
+    """With the exact reference asked for, each scenario carries the exact optimum of persons housed per replicate
+    (equal to exact_hindsight's own answer), the tail frontier of the first scenario lies at or below it (a rule can
+    only take persons away) and meets it where T is beyond every wait, each policy's persons housed is set against it
+    replicate by replicate, the CSV carries all of it with the proven counts, and the chart names them in Dutch."""
+    import re
+
+    from english import english
+
+    from matcher.simulate.hindsight import exact_hindsight
+
+    scenario = small({"horizon_weeks": 5})
+    entries = frontier([scenario], 2, exact_replicates=2, tail_weeks=[56, 200], tail_replicates=1)
+    exact = entries[0]["hindsight_exact"]
+    assert exact["replicates"] == 2
+    direct = [exact_hindsight(scenario, r, measure="persons_housed").value for r in range(2)]
+    assert [r["value"] for r in exact["per_replicate"]] == direct
+    assert [t["tail_weeks"] for t in entries[0]["hindsight_tail"]] == [56, 200]
+    assert entries[0]["hindsight_tail"][1]["per_replicate"][0]["value"] == direct[0]
+    for tail in entries[0]["hindsight_tail"]:
+        value = tail["per_replicate"][0]["value"]
+        assert tail["replicates"] == 1 and (value is None or value <= direct[0])
+    plain = run_scenario(scenario, 2)
+    fifo = [r["persons_housed_total"] for r in plain.per_replicate if r["strategy"] == "fifo"]
+    assert entries[0]["percent_of_exact"]["fifo"]["mean"] == round(
+        sum(100.0 * f / d for f, d in zip(fifo, direct, strict=True)) / 2, 4
+    )
+    rows = list(csv.DictReader(io.StringIO(frontier_csv(entries))))
+    assert {(r["policy"], r["figure"]) for r in rows} >= {
+        ("fifo", "percent_of_exact_persons_housed"),
+        ("hindsight_exact", "persons_housed"),
+        ("hindsight_exact", "proven_optimal"),
+        ("hindsight_tail_56", "replicates"),
+    }
+    svg = next(p for p in frontier_chart(entries, tmp_path) if p.suffix == ".svg").read_text()
+    words = " ".join(re.sub(r"<[^>]+>", "", t) for t in re.findall(r"<text\b.*?</text>", svg, re.S))
+    assert "achteraf exact best mogelijke, kent de toekomst" in words and "binnen zoveel weken een eerste woning" in words
+    assert english(words) == []

@@ -11,6 +11,7 @@ and one household per home, declined offers included), keeping the best measure.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +20,7 @@ from hypothesis import strategies as st
 from simhelpers import small
 
 from matcher.simulate.scenario import Scenario
-from matcher.simulate.simulator import Simulation
+from matcher.simulate.simulator import ReplicateRun, Simulation
 from matcher.simulate.world import NEVER, World
 from matcher.validate import failing_rules
 
@@ -159,8 +160,15 @@ def week_options(sim: Simulation, week: int) -> list[list[tuple[int, int]]]:
     return options
 
 
-def brute_force(scenario: Scenario, world: World, replicate: int, measure: str = "objective") -> int:
-    """The best measure over every sequence of weekly proposals, found by running the simulator on each."""
+def brute_force(
+    scenario: Scenario,
+    world: World,
+    replicate: int,
+    measure: str = "objective",
+    keep: Callable[[ReplicateRun], bool] | None = None,
+) -> int:
+    """The best measure over every sequence of weekly proposals, found by running the simulator on each
+    (with ``keep``, over the runs it keeps only; -1 if it keeps none)."""
     horizon = scenario.horizon_weeks
     best = -1
 
@@ -172,6 +180,8 @@ def brute_force(scenario: Scenario, world: World, replicate: int, measure: str =
         except _Stop as stop:
             for option in week_options(stop.simulation, len(proposals)):
                 explore([*proposals, option])
+            return
+        if keep is not None and not keep(run):
             return
         value = run.objective if measure == "objective" else int(run.weekly["persons_housed_cum"][-1])
         best = max(best, value)

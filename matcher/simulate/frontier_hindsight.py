@@ -1,0 +1,106 @@
+"""The frontier's references from hindsight: the exact optimum of persons housed, and its price in waiting.
+
+The frontier sets each policy's persons housed against its 90th percentile of weeks to a
+first offer. Two figures from the exact hindsight programme (``hindsight_model.py``) make
+that chart say what is possible at all:
+
+- **the exact reference**: per replicate, the most persons any plan could house in the
+  horizon knowing the whole year in advance (``measure="persons_housed"``, the chart's own
+  y axis, nareizigers who join included), solved to proven optimality or with a proven
+  bound and its gap;
+- **the tail frontier**: the same, with at most a tenth of the households waiting more
+  than T weeks to a first placement (the tail rule), for a few T. It is the most persons
+  that any policy, even one that knows the future, can house with a 90th percentile of weeks
+  to a first home of at most T. The chart's x axis counts weeks to a first offer, a declined
+  one included; a policy's first offer comes no later than its first home, so its p90 to a
+  first home lies at or to the right of its point. The rule is not counted on offers: a plan
+  that knows the future could then offer homes it knows will be declined, and in the base
+  most households have such a home on offer within weeks of their koppeling, which leaves
+  the rule almost nothing to bind (``declined_offers_count`` in ``exact_hindsight``).
+
+Each costs a solve per replicate (10-20 CPU seconds for a replicate of the base, more with
+the tail rule), so they are computed for the first replicates only, as many as asked for,
+in worker processes; the result depends only on the scenario, the replicate and T.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+import numpy as np
+
+from matcher.simulate.montecarlo import band
+from matcher.simulate.scenario import Scenario, parse_scenario, scenario_document
+
+
+def _solve(document: dict[str, Any], replicate: int, tail_weeks: int | None) -> dict[str, Any]:
+    """One replicate's exact optimum of persons housed (with the tail rule when ``tail_weeks`` is given)."""
+    from matcher.simulate.hindsight import exact_hindsight
+
+    scenario = parse_scenario(document)
+    solved = exact_hindsight(scenario, replicate, measure="persons_housed", tail_weeks=tail_weeks)
+    figures = solved.to_json(timings=True)
+    figures["replicate"] = replicate
+    return figures
+
+
+def _figures(solved: list[dict[str, Any]]) -> dict[str, Any]:
+    """Bands over the replicates solved: the best plan's persons housed, the bound and the gap, with the statuses."""
+
+    def values(key: str) -> list[float]:
+        return [np.nan if s[key] is None else float(s[key]) for s in solved]
+
+    statuses: dict[str, int] = {}
+    for s in solved:
+        statuses[s["status"]] = statuses.get(s["status"], 0) + 1
+    return {
+        "replicates": len(solved),
+        "proven": statuses.get("optimal", 0),
+        "statuses": dict(sorted(statuses.items())),
+        "persons_housed": band(values("value")),
+        "bound": band(values("bound")),
+        "gap_percent": band([np.nan if s["gap"] is None else 100.0 * float(s["gap"]) for s in solved]),
+        "wait_p90_weeks": band(values("wait_p90_weeks")) if any("wait_p90_weeks" in s for s in solved) else None,
+        "solve_s": band([float(s.get("build_s", 0.0)) + float(s.get("solve_s", 0.0)) for s in solved]),
+        "per_replicate": [
+            {k: s.get(k) for k in ("replicate", "status", "value", "bound", "gap", "wait_p90_weeks")} for s in solved
+        ],
+    }
+
+
+def hindsight_references(
+    scenarios: Sequence[Scenario],
+    exact_replicates: int,
+    tail_weeks: Sequence[int] = (),
+    tail_replicates: int = 0,
+    workers: int = 1,
+) -> list[dict[str, Any]]:
+    """Per scenario: ``exact`` (replicates 0 to ``exact_replicates`` - 1, or None) and ``tail``, one entry per T
+    (replicates 0 to ``tail_replicates`` - 1, for the first scenario only: the curve is costly).
+
+    A replicate whose solve fails for lack of a plan or bound keeps its status and is left out of
+    the bands, as ``hindsight.exact`` does in a result file."""
+    jobs: list[tuple[int, dict[str, Any], int, int | None]] = []
+    for k, scenario in enumerate(scenarios):
+        document = scenario_document(scenario)
+        jobs.extend((k, document, r, None) for r in range(exact_replicates))
+        if k == 0:
+            jobs.extend((k, document, r, t) for t in sorted(set(tail_weeks)) for r in range(tail_replicates))
+    if workers > 1 and len(jobs) > 1:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            futures = [pool.submit(_solve, document, r, t) for _, document, r, t in jobs]
+            answers = [f.result() for f in futures]
+    else:
+        answers = [_solve(document, r, t) for _, document, r, t in jobs]
+    out: list[dict[str, Any]] = []
+    for k, scenario in enumerate(scenarios):
+        mine = [(t, a) for (owner, _, _, t), a in zip(jobs, answers, strict=True) if owner == k]
+        exact = [a for t, a in mine if t is None]
+        tail = [
+            {"tail_weeks": t, **_figures([a for u, a in mine if u == t])} for t in sorted({u for u, _ in mine if u is not None})
+        ]
+        out.append({"scenario": scenario.name, "exact": _figures(exact) if exact else None, "tail": tail})
+    return out
