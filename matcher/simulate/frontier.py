@@ -235,11 +235,15 @@ def frontier_chart(entries: list[dict[str, Any]], folder: Path) -> list[Path]:
         axis.xaxis.set_major_formatter(FuncFormatter(dutch_number))
         axis.yaxis.set_major_formatter(FuncFormatter(dutch_number))
         axis.grid(alpha=0.3)
-        axis.legend(fontsize=7, loc="best")
     for index in range(n, rows * columns):
         axes[index // columns][index % columns].set_visible(False)
+    labels: dict[str, Any] = {}  # one legend for all panels, below them: it never covers a point
+    for axis in figure.axes:
+        for handle, label in zip(*axis.get_legend_handles_labels(), strict=True):
+            labels.setdefault(label, handle)
     figure.suptitle("Gehuisveste personen tegen wachttijd: gemiddelde en band 10-90% over dezelfde herhalingen", fontsize=11)
-    figure.tight_layout()
+    figure.tight_layout(rect=(0, 0.09, 1, 0.97))
+    figure.legend(list(labels.values()), list(labels), loc="lower center", ncol=2, fontsize=8, frameon=False)
     written = []
     for suffix in ("png", "svg"):
         path = folder / f"frontier.{suffix}"
@@ -258,8 +262,25 @@ def _draw_exact(axis: Any, entry: dict[str, Any]) -> None:
         mean = exact["persons_housed"]["mean"]
         axis.axhline(mean, color="black", linewidth=1.2)
         axis.plot([], [], color="black", linewidth=1.2,
-                  label=f"achteraf exact best mogelijke, kent de toekomst: {dutch_number(round(mean))} personen "
-                  f"({exact['replicates']} herhalingen, {exact['proven']} bewezen optimaal)")  # fmt: skip
+                  label="achteraf exact best mogelijke, kent de toekomst (beste gevonden plan)")  # fmt: skip
+        bound = exact["bound"]["mean"]
+        low, high = axis.get_ylim()
+        top = max(high, mean, bound if bound is not None else mean)
+        if bound is not None and exact["proven"] < exact["replicates"]:
+            axis.axhline(bound, color="grey", linewidth=1, linestyle="--")
+            axis.plot([], [], color="grey", linewidth=1, linestyle="--",
+                      label="bewezen bovengrens, waar het plan niet bewezen optimaal is")  # fmt: skip
+        axis.set_ylim(min(low, mean), top + 0.06 * (top - min(low, mean)))
+        planned = sum(1 for r in exact.get("per_replicate", []) if r.get("value") is not None)
+        axis.annotate(
+            f"achteraf: {dutch_number(round(mean))} personen (plan in {planned} van {exact['replicates']} "
+            f"herhalingen, {exact['proven']} bewezen optimaal)",
+            xy=(0.02, mean),
+            xycoords=("axes fraction", "data"),
+            xytext=(0, 3),
+            textcoords="offset points",
+            fontsize=7,
+        )
     tail = [t for t in entry.get("hindsight_tail") or [] if t["persons_housed"]["mean"] is not None]
     if tail:
         weeks = [t["tail_weeks"] for t in tail]

@@ -121,3 +121,43 @@ def test_exact_reference_and_tail_frontier(tmp_path: Path) -> None:
     words = " ".join(re.sub(r"<[^>]+>", "", t) for t in re.findall(r"<text\b.*?</text>", svg, re.S))
     assert "achteraf exact best mogelijke, kent de toekomst" in words and "binnen zoveel weken een eerste woning" in words
     assert english(words) == []
+
+
+def test_an_unproven_exact_reference_shows_its_bound_inside_the_panel(tmp_path: Path) -> None:
+    """Where not every exact plan is proven optimal the chart draws the proven bound (a dashed grey line, named in
+    the legend) and says in how many replicates a plan was found; the panel's height takes in the line and the
+    bound. With every plan proven, no bound line is drawn."""
+    import copy
+    import re
+
+    import matplotlib.pyplot as plt
+
+    scenario = small({"horizon_weeks": 5})
+    entries = frontier([scenario], 2, exact_replicates=2)
+    exact = entries[0]["hindsight_exact"]
+    assert exact["proven"] == exact["replicates"] == 2
+
+    def words(chart_entries: list[dict[str, object]], folder: Path) -> str:
+        svg = next(p for p in frontier_chart(chart_entries, folder) if p.suffix == ".svg").read_text()
+        return " ".join(re.sub(r"<[^>]+>", "", t) for t in re.findall(r"<text\b.*?</text>", svg, re.S))
+
+    assert "bewezen bovengrens" not in words(entries, tmp_path / "proven")
+    unproven = copy.deepcopy(entries)
+    far = exact["persons_housed"]["mean"] * 3 + 100
+    unproven[0]["hindsight_exact"] |= {"proven": 1, "bound": {"mean": far, "p10": far, "p50": far, "p90": far}}
+    unproven[0]["hindsight_exact"]["per_replicate"][1]["value"] = None
+    seen = words(unproven, tmp_path / "unproven")
+    assert "bewezen bovengrens" in seen and "plan in 1 van 2" in seen
+    drawn: list[tuple[float, float]] = []
+    original = plt.Figure.savefig
+
+    def keep_limits(self: plt.Figure, *args: object, **kwargs: object) -> None:
+        drawn.extend(axis.get_ylim() for axis in self.axes if axis.get_visible())
+        original(self, *args, **kwargs)
+
+    plt.Figure.savefig = keep_limits  # type: ignore[method-assign]
+    try:
+        frontier_chart(unproven, tmp_path / "limits")
+    finally:
+        plt.Figure.savefig = original  # type: ignore[method-assign]
+    assert drawn and all(low <= exact["persons_housed"]["mean"] and high >= far for low, high in drawn)
