@@ -22,11 +22,13 @@ BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
 
 GENDER_CODES = {"F": 0, "M": 1, "X": 2}
+UNIT_GENDER_CODES = {"F": 0, "M": 1}  # a shared unit's gender; any other value (empty): -1, anyone
 CAP_YOUNG, CAP_LOW, CAP_HIGH = 0, 1, 2
 MICRO = Decimal(1_000_000)
 
 
-def _micro(amount: Decimal) -> int:
+def micro(amount: Decimal) -> int:
+    """A euro amount in millionths of a euro, as the rent rule (E8) compares them."""
     return int((amount * MICRO).to_integral_value())
 
 
@@ -202,7 +204,7 @@ def units_from_columns(columns: UnitColumns, policy: Policy) -> Units:
     if policy.rent_caps is not None:
         caps = policy.rent_caps
         for column, cap in ((CAP_YOUNG, caps.young), (CAP_LOW, caps.low), (CAP_HIGH, caps.high)):
-            rent_ok[:, column] = c.rent_micro <= _micro(cap)
+            rent_ok[:, column] = c.rent_micro <= micro(cap)
     horizon_end = np.datetime64(policy.planning_date, "D") + np.timedelta64(policy.horizon_days, "D")
     return Units(
         ids=c.ids,
@@ -266,10 +268,10 @@ def encode(instance: Instance) -> tuple[Households, Units, Codes]:
         min_occupants=un["min_occupants"].to_numpy(np.int64),
         max_occupants=un["max_occupants"].to_numpy(np.int64),
         bedrooms=un["bedrooms"].to_numpy(np.int64),
-        rent_micro=np.array([_micro(r) for r in un["rent"]], dtype=np.int64),
+        rent_micro=np.array([micro(r) for r in un["rent"]], dtype=np.int64),
         step_free=un["step_free"].to_numpy(bool),
         wheelchair=un["wheelchair"].to_numpy(bool),
-        gender=np.array([{"F": 0, "M": 1}.get(g, -1) for g in un["gender"]], dtype=np.int64),
+        gender=np.array([UNIT_GENDER_CODES.get(g, -1) for g in un["gender"]], dtype=np.int64),
         lgbtiq_safe=un["lgbtiq_safe"].to_numpy(bool),
         support=un["support"].to_numpy(bool),
         region_bit=region_bit,

@@ -154,6 +154,14 @@ def _null_figures() -> dict[str, float | None]:
     return {figure: None for figure in FIGURES}
 
 
+def weeks_to_first(first_step: IntArray, koppeling_week: IntArray, horizon_weeks: int) -> npt.NDArray[np.float64]:
+    """Weeks from koppeling to a household's first step (offer or placement; -1 for none by the
+    horizon). A household without one counts the weeks up to the horizon; one of the start pool
+    counts from its koppeling week, which lies before week 0."""
+    step = np.asarray(first_step, dtype=np.int64)
+    return np.where(step >= 0, step - koppeling_week, horizon_weeks - koppeling_week).astype(float)
+
+
 def replicate_figures(
     households: Households,
     first_offer: IntArray,
@@ -171,7 +179,7 @@ def replicate_figures(
     first_place = np.asarray(first_place, dtype=np.int64)
     arrived = h.arrival_week < horizon_weeks
     offered = first_offer >= 0
-    wait = np.where(offered, first_offer - h.koppeling_week, horizon_weeks - h.koppeling_week).astype(float)
+    wait = weeks_to_first(first_offer, h.koppeling_week, horizon_weeks)
     censored = arrived & ~offered
     new = arrived & (h.arrival_week > 0)
     in_time = new & offered & (first_offer - h.koppeling_week <= deadline_weeks)

@@ -47,6 +47,7 @@ from typing import Any
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from matcher.simulate.fairness import weeks_to_first
 from matcher.simulate.hindsight_model import (
     MAX_COLUMNS,
     Measure,
@@ -214,7 +215,7 @@ class HindsightResult:
     build_s: float
     solve_s: float
     tail_weeks: int | None = None  # the tail rule's T, if the programme had it
-    wait_p90_weeks: float | None = None  # with the tail rule: the plan's 90th percentile of weeks to a first offer
+    wait_p90_weeks: float | None = None  # with the tail rule: the plan's 90th percentile of weeks to a first placement
 
     def to_json(self, timings: bool = True) -> dict[str, Any]:
         """The figures (the plan itself stays out: it is long and says the same as the simulator's run);
@@ -337,12 +338,11 @@ def exact_hindsight(
     )
 
 
-def _wait_p90(world: World, first_step: list[int], horizon: int) -> float | None:
-    """The 90th percentile of weeks from koppeling to a first step (offer or placement; -1 for none), counted
-    as ``matcher.simulate.fairness`` counts weeks to a first offer."""
-    offer = np.asarray(first_step, dtype=np.int64)
+def _wait_p90(world: World, first_place: list[int], horizon: int) -> float | None:
+    """The 90th percentile of weeks from koppeling to a first placement (-1 for none), over the
+    households that arrived, counted as ``matcher.simulate.fairness`` counts weeks to a first offer."""
     arrived = world.arrival_week < horizon
     if not arrived.any():
         return None
-    waits = np.where(offer >= 0, offer - world.koppeling_week, horizon - world.koppeling_week)[arrived]
-    return float(np.percentile(waits.astype(float), 90))
+    waits = weeks_to_first(np.asarray(first_place, dtype=np.int64), world.koppeling_week, horizon)[arrived]
+    return float(np.percentile(waits, 90))

@@ -742,7 +742,8 @@ def build_model(
                 c.at(week, 1 if c.kind == MOVE else -1, terms)
             rows.add(terms, 0, 0, "move_is_leave_and_entry")
 
-    # Rule 8: at most late_allowed(n) households wait more than T weeks to a first offer.
+    # Rule 8: at most late_allowed(n) households wait more than T weeks to a first placement
+    # (with declined_offers_count, to a first offer).
     late_columns = late_forced = 0
     impossible = False
     if tail is not None:

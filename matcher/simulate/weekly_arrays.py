@@ -21,11 +21,13 @@ import numpy as np
 from matcher.input.policy import Policy
 from matcher.model.prepare import EncodedWeek
 from matcher.rules.arrays import (
+    UNIT_GENDER_CODES,
     Codes,
     HouseholdColumns,
     IntArray,
     UnitColumns,
     households_from_columns,
+    micro,
     regional_bits,
     units_from_columns,
 )
@@ -77,10 +79,10 @@ class WeeklyArrays:
         self.min_occupants = np.array([r["min_occupants"] for r in un], dtype=np.int64)
         self.max_occupants = np.array([r["max_occupants"] for r in un], dtype=np.int64)
         self.bedrooms = np.array([r["bedrooms"] for r in un], dtype=np.int64)
-        self.rent_micro = np.array([int((r["rent"] * 1_000_000).to_integral_value()) for r in un], dtype=np.int64)
+        self.rent_micro = np.array([micro(r["rent"]) for r in un], dtype=np.int64)
         self.step_free = np.array([bool(r["step_free"]) for r in un], dtype=bool)
         self.u_wheelchair = np.array([bool(r["wheelchair"]) for r in un], dtype=bool)
-        self.u_gender = np.array([{"F": 0, "M": 1}.get(str(r["gender"]), -1) for r in un], dtype=np.int64)
+        self.u_gender = np.array([UNIT_GENDER_CODES.get(str(r["gender"]), -1) for r in un], dtype=np.int64)
         self.lgbtiq_safe = np.array([bool(r["lgbtiq_safe"]) for r in un], dtype=bool)
         self.support = np.array([bool(r["support"]) for r in un], dtype=bool)
         self.amv_home = np.array([bool(r["amv_home"]) for r in un], dtype=bool)
