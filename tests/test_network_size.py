@@ -82,3 +82,42 @@ def test_pairs_are_worth_what_the_flow_is_worth(
     assert flow_values == solution.tier_values
     liked = prep.preferred.lookup(solution.household, prep.units.neighbourhood[solution.unit])
     assert liked.any()
+
+
+def _no_layers(*args: Any) -> None:
+    """What the network was before the municipality-free layers: every profile connects to its classes."""
+    return None
+
+
+@pytest.mark.parametrize(("profile", "seed"), [("regional", 1), ("regional", 2), ("nijmegen-week", 2)])
+@pytest.mark.parametrize("own_weight", [5, 0, 40])
+def test_municipality_layers_keep_every_tier(profile: str, seed: int, own_weight: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Profiles and classes pooled across municipalities (with a direct arc for the own-municipality bonus)
+    give a smaller network on a regional week with the same value in every policy tier and in the
+    tie-break as one arc per (profile, class), whatever the bonus's weight; the pairs are worth what
+    the flow is worth."""
+    monkeypatch.setattr(network, "_AGGREGATE_ABOVE", 0)
+    hh, un, policy = generate_instance(profile, seed)
+    tiers = [dict(t) for t in policy.get("objective", [])] or [
+        {"placed_persons": 10, "overdue": 5, "vulnerable": 3}, {"waiting_days": 1},
+        {"temporary": -10, "underoccupancy": -3, "preferred": 5},
+    ]  # fmt: skip
+    tiers[-1]["own_municipality"] = own_weight
+    policy = {**policy, "objective": tiers}
+    households: list[dict[str, Any]] = [{str(k): v for k, v in row.items()} for row in hh.to_dict(orient="records")]
+    units: list[dict[str, Any]] = [{str(k): v for k, v in row.items()} for row in un.to_dict(orient="records")]
+    prep = prepare(build_instance(households, units, policy))
+    layered = optimise(prep)
+    monkeypatch.setattr(network, "_municipality_layers", _no_layers)
+    plain = optimise(prep)
+    assert layered.flow_state is not None and plain.flow_state is not None
+    if prep.policy.regional:
+        assert len(layered.flow_state.tail) < len(plain.flow_state.tail)
+    assert layered.tier_values == plain.tier_values
+    tie = [int(prep.tie_household[s.household].sum() + prep.tie_unit[s.unit].sum()) for s in (layered, plain)]
+    assert tie[0] == tie[1]
+    _check_pairs(prep, layered)
+    # The tier values are counted from the pairs; the flow's own value equals them, so no household
+    # went through the pooled layers to a home of its own municipality and lost the bonus there.
+    state = layered.flow_state
+    assert [-int(row @ state.flows) for row in state.costs] == layered.tier_values

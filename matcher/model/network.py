@@ -247,6 +247,13 @@ def _build_network(
     renumber = np.cumsum(reached) - 1
     pn_node_of = next_node + np.arange(len(pn_code), dtype=np.int64)
     next_node += len(pn_code)
+    # On a large week whose homes and households differ by municipality only for the own-municipality
+    # bonus, households reach other municipalities' classes through municipality-free layers.
+    layers = _municipality_layers(structure, h, u, preferred, parts, p_codes, q_codes, c_first, sub) if classes else None
+    t_node = next_node + np.arange(len(layers.t_first) if layers else 0)
+    next_node += len(t_node)
+    k_node = next_node + np.arange(len(layers.k_first) if layers else 0)
+    next_node += len(k_node)
     c_node = next_node + np.arange(len(c_first) if classes else 0)
     next_node += len(c_node)
     q_node = next_node + np.arange(len(q_codes))
@@ -292,7 +299,21 @@ def _build_network(
                 [-profile_pair_values(p, hr, ur, h, u, policy, preferred) for p in parts], np.zeros(len(hr), np.int64)
             )
 
-        if classes:
+        if layers is not None:
+            # profile -> its type -> class type -> class, at the value without the own-municipality bonus,
+            # and profile -> each class of its own municipality at the whole value
+            size_t = np.bincount(layers.t_of_p, weights=size_p, minlength=len(t_node)).astype(np.int64)
+            arcs.add(p_node, t_node[layers.t_of_p], size_p, const(len(p_node)))
+            t_rep, k_rep = layers.t_first[layers.type_pair], layers.k_first[layers.class_pair]
+            hr, ur = structure.household_rep[p_codes[t_rep]], structure.unit_rep[q_codes[c_first[k_rep]]]
+            without = [-profile_pair_values(_without_own(p), hr, ur, h, u, policy, preferred) for p in parts]
+            arcs.add(t_node[layers.type_pair], k_node[layers.class_pair], size_t[layers.type_pair],
+                     with_extra(without, np.zeros(len(hr), np.int64)))  # fmt: skip
+            arcs.add(k_node[layers.k_of_c], c_node, np.full(len(c_node), n_h, np.int64), const(len(c_node)))
+            own = layers.own_municipality[pi, ci] if len(pi) else np.zeros(0, dtype=bool)
+            arcs.add(p_node[pi[own]], c_node[ci[own]], size_p[pi[own]], costs_of(pi[own], c_first[ci[own]]))
+            arcs.add(c_node[c_of_q], q_node, np.full(len(q_node), n_h, np.int64), const(len(q_node)))
+        elif classes:
             arcs.add(p_node[pi], c_node[ci], size_p[pi], costs_of(pi, c_first[ci]))
             arcs.add(c_node[c_of_q], q_node, np.full(len(q_node), n_h, np.int64), const(len(q_node)))
         else:
@@ -371,13 +392,8 @@ def _household_groups(
     ]
     if preferred.lookahead is not None:
         columns.append(preferred.lookahead.household[reps].reshape(-1, 1))
-    key = np.concatenate(columns, axis=1).astype(np.int64)
-    _, first, group = np.unique(key, axis=0, return_index=True, return_inverse=True)
     # Groups numbered in the order of their first profile, so node order follows profile order.
-    order = np.argsort(first, kind="stable")
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order))
-    return rank[group.reshape(-1)], first[order].astype(np.int64)
+    return _first_order_groups(np.concatenate(columns, axis=1))
 
 
 def _unit_classes(
@@ -402,6 +418,84 @@ def _unit_classes(
     if len(c_first) == len(q_codes) or not bool((sub == sub[:, c_first[c_of_q]]).all()):
         return own, own
     return c_of_q, c_first.astype(np.int64)
+
+
+@dataclass(frozen=True)
+class _Layers:
+    """Municipality-free layers between household profiles and unit classes (see ``_municipality_layers``)."""
+
+    t_of_p: IntArray  # type of each household profile node
+    t_first: IntArray  # the first profile of each type
+    k_of_c: IntArray  # class type of each unit class
+    k_first: IntArray  # the first class of each class type
+    type_pair: IntArray  # (type, class type) pairs that are eligible
+    class_pair: IntArray
+    own_municipality: npt.NDArray[np.bool_]  # (profile, class): the same municipality
+
+
+def _without_own(part: TierParts) -> TierParts:
+    """The tier without its own-municipality bonus."""
+    weights = {term: w for term, w in part.weights.items() if term != "own_municipality"}
+    return TierParts(part.household, part.unit, weights)
+
+
+def _municipality_layers(
+    structure: Structure,
+    h: Households,
+    u: Units,
+    preferred: PreferredIndex,
+    parts: list[TierParts],
+    p_codes: IntArray,
+    q_codes: IntArray,
+    c_first: IntArray,
+    sub: npt.NDArray[np.bool_],
+) -> _Layers | None:
+    """Household profiles and unit classes that differ only in their municipality, each pooled in one
+    node, when the municipality counts only for the own-municipality bonus.
+
+    In a regional run every household may take a home in any municipality, yet profiles and
+    classes split by municipality, because the bonus for a home in the household's own
+    municipality depends on both: P profiles x C classes arcs, most of them to other
+    municipalities at the same value. Instead each profile reaches its type (its profile without
+    the municipality), each type the class types it is eligible for at the value without the
+    bonus, each class type its classes; and each profile has a direct arc, with the bonus, to the
+    classes of its own municipality. A way through the types to a class of the household's own
+    municipality misses a bonus that is never negative, so it is never better than the direct
+    arc, and the best value of every (profile, class) is the one the direct arcs gave: every tier
+    keeps its optimum. Types and class types share eligibility (it is in their key) and every
+    field the profile-pair terms read. None when a bonus is negative or nothing would be pooled.
+    """
+    if any(p.weights.get("own_municipality", 0) < 0 for p in parts) or len(p_codes) == 0 or len(c_first) == 0:
+        return None
+    h_reps = structure.household_rep[p_codes]
+    h_fields = [f for f in PROFILE_HOUSEHOLD_FIELDS if f != "municipality"]
+    h_columns = [np.packbits(sub, axis=1).astype(np.int64)]
+    h_columns += [np.asarray(getattr(h, name))[h_reps].reshape(len(h_reps), -1) for name in h_fields]
+    if preferred.lookahead is not None:
+        h_columns.append(preferred.lookahead.household[h_reps].reshape(-1, 1))
+    t_of_p, t_first = _first_order_groups(np.concatenate(h_columns, axis=1))
+    u_reps = structure.unit_rep[q_codes[c_first]]
+    fields = [f for f in (*UNIT_PROFILE, *PROFILE_UNIT_FIELDS) if f not in ("municipality", "region_bit")]
+    u_columns = [np.packbits(sub[:, c_first].T, axis=1).astype(np.int64)]
+    u_columns += [np.asarray(getattr(u, name))[u_reps].reshape(len(u_reps), -1) for name in fields]
+    if preferred.lookahead is not None:
+        u_columns.append(preferred.lookahead.unit[u_reps].reshape(-1, 1))
+    k_of_c, k_first = _first_order_groups(np.concatenate(u_columns, axis=1))
+    if len(t_first) == len(p_codes) and len(k_first) == len(c_first):
+        return None
+    type_pair, class_pair = np.nonzero(sub[np.ix_(t_first, c_first[k_first])])
+    same = np.asarray(h.municipality)[h_reps].reshape(-1, 1) == np.asarray(u.municipality)[u_reps].reshape(1, -1)
+    return _Layers(t_of_p, t_first, k_of_c, k_first, type_pair.astype(np.int64), class_pair.astype(np.int64), same)
+
+
+def _first_order_groups(key: IntArray) -> tuple[IntArray, IntArray]:
+    """Rows with equal keys grouped: (group of each row, first row of each group), groups numbered in the
+    order of their first row."""
+    _, first, group = np.unique(key.astype(np.int64), axis=0, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank[group.reshape(-1)], first[order].astype(np.int64)
 
 
 @dataclass(frozen=True)
