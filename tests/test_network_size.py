@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from matcher.generate import generate_instance
 from matcher.input.instance import build_instance
@@ -121,3 +123,29 @@ def test_municipality_layers_keep_every_tier(profile: str, seed: int, own_weight
     # went through the pooled layers to a home of its own municipality and lost the bonus there.
     state = layered.flow_state
     assert [-int(row @ state.flows) for row in state.costs] == layered.tier_values
+
+
+def _first_order_reference(key: np.ndarray) -> tuple[list[int], list[int]]:
+    """Grouping by comparing whole rows in plain Python: groups in the order of their first row."""
+    firsts: dict[tuple[int, ...], int] = {}
+    group = []
+    for row, values in enumerate(map(tuple, key.tolist())):
+        group.append(len(firsts) if values not in firsts else list(firsts).index(values))
+        firsts.setdefault(values, row)
+    return group, list(firsts.values())
+
+
+@given(
+    rows=st.integers(1, 40), width=st.integers(1, 6), top=st.integers(1, 3), seed=st.integers(0, 10**6),
+    collide=st.booleans(),
+)  # fmt: skip
+@settings(max_examples=60, deadline=None)
+def test_first_order_groups_match_whole_rows(rows: int, width: int, top: int, seed: int, collide: bool) -> None:
+    """Grouping rows by fingerprint gives the groups that comparing whole rows gives, numbered by first row,
+    also when every fingerprint collides (the check against each group's first row falls back)."""
+    key = np.random.default_rng(seed).integers(-top, top + 1, size=(rows, width))
+    with pytest.MonkeyPatch.context() as patch:
+        if collide:
+            patch.setattr(network, "_fingerprint", lambda k: np.zeros(len(k), dtype=np.uint64))
+        group, first = network._first_order_groups(key)
+    assert (group.tolist(), first.tolist()) == _first_order_reference(key)

@@ -490,12 +490,31 @@ def _municipality_layers(
 
 def _first_order_groups(key: IntArray) -> tuple[IntArray, IntArray]:
     """Rows with equal keys grouped: (group of each row, first row of each group), groups numbered in the
-    order of their first row."""
-    _, first, group = np.unique(key.astype(np.int64), axis=0, return_index=True, return_inverse=True)
+    order of their first row.
+
+    Rows are compared through one 64-bit fingerprint each (a fixed random linear form, wrapping), which
+    sorts far faster than whole rows; every row is then checked against its group's first row, and a
+    collision (two different rows, one fingerprint) falls back to comparing whole rows.
+    """
+    key = np.ascontiguousarray(key, dtype=np.int64)
+    if key.ndim == 1:
+        key = key.reshape(-1, 1)
+    _, first, group = np.unique(_fingerprint(key), return_index=True, return_inverse=True)
+    group = group.reshape(-1)
+    if not bool((key == key[first[group]]).all()):
+        _, first, group = np.unique(key, axis=0, return_index=True, return_inverse=True)
+        group = group.reshape(-1)
     order = np.argsort(first, kind="stable")
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
-    return rank[group.reshape(-1)], first[order].astype(np.int64)
+    return rank[group], first[order].astype(np.int64)
+
+
+def _fingerprint(key: IntArray) -> npt.NDArray[np.uint64]:
+    """One 64-bit number per row: a fixed random linear form of its values, wrapping."""
+    weights = np.random.default_rng(20250303).integers(1, 2**63, size=key.shape[1], dtype=np.uint64) | np.uint64(1)
+    fingerprint: npt.NDArray[np.uint64] = (key.view(np.uint64) * weights).sum(axis=1, dtype=np.uint64)
+    return fingerprint
 
 
 @dataclass(frozen=True)
