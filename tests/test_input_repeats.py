@@ -82,3 +82,22 @@ def test_input_hash_is_the_canonical_form(tmp_path: Path) -> None:
     )
     instance = load_instance(tmp_path / "h.csv", tmp_path / "u.csv")
     assert instance.input_sha256 == _restated_hash(instance)
+
+
+@pytest.mark.parametrize(("profile", "seed"), [("nijmegen-week", 1), ("nijmegen-week", 3), ("regional", 2)])
+def test_generated_weeks_hash_as_the_canonical_form(profile: str, seed: int) -> None:
+    """Whole generated weeks (lists of vulnerabilities and preferred wijken, decimals, dates, booleans,
+    empty cells, names with accents, v1.1 cells set on some rows only) hash as the canonical form written
+    out row by row."""
+    from matcher.generate import generate_instance
+    from matcher.input.instance import build_instance
+
+    hh, un, policy = generate_instance(profile, seed)
+    hh.loc[hh.index[::7], "municipality"] = "Súdwest-Fryslân"
+    hh["current_unit_id"] = ""
+    un["amv_home"] = [k % 5 == 0 for k in range(len(un))]
+    households = [{str(k): v for k, v in row.items()} for row in hh.to_dict(orient="records")]
+    units = [{str(k): v for k, v in row.items()} for row in un.to_dict(orient="records")]
+    instance = build_instance(households, units, policy)
+    assert instance.units["amv_home"].any() and not instance.units["amv_home"].all()
+    assert instance.input_sha256 == _restated_hash(instance)
