@@ -88,12 +88,14 @@ def frontier(
     exact_replicates: int = 0,
     tail_weeks: Sequence[int] = (),
     tail_replicates: int = 0,
+    journal: Path | None = None,
 ) -> list[dict[str, Any]]:
     """One entry per scenario: each policy's point (means and bands over the same replicates) and the hindsight line.
 
     With ``exact_replicates`` the exact optimum of persons housed on replicates 0 to
     ``exact_replicates`` - 1 (at most ``replicates``); with ``tail_weeks`` and
-    ``tail_replicates`` the tail frontier of the first scenario (see ``frontier_hindsight``)."""
+    ``tail_replicates`` the tail frontier of the first scenario (see ``frontier_hindsight``).
+    With ``journal`` each exact solve is kept there as it finishes and read back on a rerun."""
     runs: list[Scenario] = []
     for scenario in scenarios:
         runs.extend(variants(scenario))
@@ -103,7 +105,7 @@ def frontier(
         from matcher.simulate.frontier_hindsight import hindsight_references
 
         references = hindsight_references(
-            scenarios, min(exact_replicates, replicates), tail_weeks, min(tail_replicates, replicates), workers
+            scenarios, min(exact_replicates, replicates), tail_weeks, min(tail_replicates, replicates), workers, journal
         )
         for k, (item, reference) in enumerate(zip(entries, references, strict=True)):
             item["hindsight_exact"] = reference["exact"]
