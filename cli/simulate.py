@@ -278,7 +278,7 @@ def run_frontier_command(
     write_text(out_dir / "frontier.json", to_json_text({"format": "frontier/v1", "scenarios": entries}))
     write_text(out_dir / "frontier.csv", frontier_csv(entries))
     frontier_chart(entries, out_dir)
-    table = Table(title=f"Persons housed and the 90th percentile of weeks to a first offer ({replicates} replicates)")
+    table = Table(title=f"Persons housed / 90th percentile of weeks to a first offer / to a first home ({replicates} replicates)")
     table.add_column("scenario")
     for policy in POLICIES:
         table.add_column(LABELS[policy], justify="right")
@@ -288,8 +288,11 @@ def run_frontier_command(
         cells = []
         for policy in POLICIES:
             point = entry["points"][policy]
-            persons, wait = point["persons_housed"], point["wait_p90_weeks"]
-            cells.append(f"{persons['mean']:.0f} / {wait['mean']:.1f} wk" if wait and wait["mean"] is not None else "-")
+            persons, wait, home = point["persons_housed"], point["wait_p90_weeks"], point["home_wait_p90_weeks"]
+            cell = f"{persons['mean']:.0f} / {wait['mean']:.1f} wk" if wait and wait["mean"] is not None else "-"
+            if cell != "-" and home and home["mean"] is not None:
+                cell += f" / {home['mean']:.1f} wk"
+            cells.append(cell)
         band = entry["hindsight_persons_placed"]
         cells.append(f"{band['mean']:.0f}" if band and band["mean"] is not None else "-")
         exact = entry.get("hindsight_exact")
