@@ -40,7 +40,7 @@ import numpy as np
 from matcher.simulate.montecarlo import band
 from matcher.simulate.replicates import _worker_start
 from matcher.simulate.scenario import Scenario, parse_scenario, scenario_document
-from matcher.simulate.solve_journal import SolveJournal, SolveKey, document_hash
+from matcher.simulate.solve_journal import SolveJournal, SolveKey, document_hash, start_files_hash
 
 logger = logging.getLogger(__name__)
 
@@ -53,11 +53,13 @@ DECLINED_OFFERS_COUNT = False
 
 
 def solve_key(document: dict[str, Any], replicate: int, tail_weeks: int | None) -> SolveKey:
-    """What one frontier solve's answer depends on: the scenario document's hash, the replicate, T and the settings."""
+    """What one frontier solve's answer depends on: the hashes of the scenario document and of its start files, the
+    replicate, T and the settings."""
     from matcher.simulate.hindsight_model import MAX_COLUMNS
 
     return SolveKey(
         document_sha256=document_hash(document),
+        start_files_sha256=start_files_hash(document),
         replicate=replicate,
         tail_weeks=tail_weeks,
         measure=MEASURE,

@@ -7,8 +7,9 @@ it lacks.
 
 A solve is found again only under the same :class:`SolveKey`: the SHA-256 of the scenario
 document (every field of the scenario, so another seed, horizon or policy is another key),
-the replicate, T of the tail rule, and every setting of ``exact_hindsight`` that changes its
-answer. Anything else is solved anew.
+the SHA-256 of the start files it names (``start.households``, ``start.units``: the document
+holds their paths, not their rows), the replicate, T of the tail rule, and every setting of
+``exact_hindsight`` that changes its answer. Anything else is solved anew.
 
 A line is written with one ``os.write`` of the whole line to a file opened for appending:
 Ctrl-C (``KeyboardInterrupt``) is raised between Python statements, never inside that system
@@ -38,11 +39,29 @@ def document_hash(document: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def start_files_hash(document: dict[str, Any]) -> str:
+    """SHA-256 over the bytes of the start files the scenario names (none: the hash of nothing)."""
+    digest = hashlib.sha256()
+    start = document.get("start") or {}
+    for field in ("households", "units"):
+        name = start.get(field)
+        if name is None:
+            continue
+        try:
+            content = Path(name).read_bytes()
+        except OSError as error:
+            raise InputError.single(str(name), f"cannot read the start file: {error.strerror}", column=f"start.{field}") from None
+        digest.update(f"{field}:{len(content)}:".encode())
+        digest.update(content)
+    return digest.hexdigest()
+
+
 @dataclass(frozen=True)
 class SolveKey:
     """Everything an exact solve's answer depends on: the scenario's content, the replicate and the solve's settings."""
 
     document_sha256: str
+    start_files_sha256: str
     replicate: int
     tail_weeks: int | None
     measure: str

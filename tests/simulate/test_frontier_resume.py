@@ -169,3 +169,20 @@ def test_the_command_reports_a_damaged_journal_before_it_simulates(tmp_path: Pat
     result = CliRunner().invoke(app, ["frontier", str(scenario), "--exact-replicates", "1", "--out", str(out)])
     assert result.exit_code == 2 and SOLVE_JOURNAL in result.output and "row 1" in result.output
     assert "Traceback" not in result.output and solves.calls == [] and not (out / "frontier.json").exists()
+
+
+def test_a_changed_start_file_changes_the_key(tmp_path: Path) -> None:
+    """A scenario that starts from a households file names the file, not its rows: the key holds the file's content,
+    so the same path with other rows is another key, and the same rows again the first key."""
+    households = tmp_path / "households.csv"
+    header = "household_id,municipality,koppeling_date,adults,children,gender,head_age\n"
+    households.write_text(header + "H-1,Nijmegen,2025-01-01,1,0,M,30\n", encoding="utf-8")
+    document = {**scenario_document(small({"horizon_weeks": 5})), "start": {"profile": None, "households": str(households)}}
+    first = solve_key(document, 0, None)
+    households.write_text(header + "H-1,Nijmegen,2025-01-01,2,0,M,30\n", encoding="utf-8")
+    assert solve_key(document, 0, None) != first
+    households.write_text(header + "H-1,Nijmegen,2025-01-01,1,0,M,30\n", encoding="utf-8")
+    assert solve_key(document, 0, None) == first
+    households.unlink()
+    with pytest.raises(InputError, match=r"start\.households"):
+        solve_key(document, 0, None)
