@@ -7,7 +7,7 @@ the simulator until the command runs.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import typer
 import yaml
@@ -20,6 +20,7 @@ from matcher.simulate.fairness import LABELS_NL, largest_p90_gap
 from matcher.simulate.montecarlo import Interrupted, SimulationResult, run_sweep
 from matcher.simulate.output import PARTIAL_NOTE, to_json_text, write_result, write_text
 from matcher.simulate.scenario import Scenario, load_scenario
+from matcher.simulate.solve_journal import SolveJournal
 
 
 def _fmt(b: dict[str, float | None], digits: int = 1, scale: float = 1.0) -> str:
@@ -252,25 +253,32 @@ def run_frontier_command(
     from matcher.simulate.frontier import LABELS, POLICIES, frontier, frontier_chart, frontier_csv
 
     scenarios = [load_scenario(path) for path in paths]
+    if (out_dir / SOLVE_JOURNAL).exists():
+        SolveJournal(out_dir / SOLVE_JOURNAL)  # a damaged journal is reported now, not after the simulations
     total = 2 * len(scenarios) * replicates
     with Progress(
         TextColumn("Simulating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=True
     ) as progress:
         task = progress.add_task("replicates", total=total)
-        entries = frontier(
-            scenarios,
-            replicates,
-            workers,
-            progress=lambda done, _: progress.update(task, completed=done),
-            exact_replicates=exact_replicates,
-            tail_weeks=tail_weeks or [],
-            tail_replicates=tail_replicates,
-        )
+        try:
+            entries = frontier(
+                scenarios,
+                replicates,
+                workers,
+                progress=lambda done, _: progress.update(task, completed=done),
+                exact_replicates=exact_replicates,
+                tail_weeks=tail_weeks or [],
+                tail_replicates=tail_replicates,
+                journal=out_dir / SOLVE_JOURNAL,
+            )
+        except KeyboardInterrupt:
+            progress.stop()
+            _frontier_interrupted(out_dir, err)
     out_dir.mkdir(parents=True, exist_ok=True)
     write_text(out_dir / "frontier.json", to_json_text({"format": "frontier/v1", "scenarios": entries}))
     write_text(out_dir / "frontier.csv", frontier_csv(entries))
     frontier_chart(entries, out_dir)
-    table = Table(title=f"Persons housed and the 90th percentile of weeks to a first offer ({replicates} replicates)")
+    table = Table(title=f"Persons housed / 90th percentile of weeks to a first offer / to a first home ({replicates} replicates)")
     table.add_column("scenario")
     for policy in POLICIES:
         table.add_column(LABELS[policy], justify="right")
@@ -280,8 +288,11 @@ def run_frontier_command(
         cells = []
         for policy in POLICIES:
             point = entry["points"][policy]
-            persons, wait = point["persons_housed"], point["wait_p90_weeks"]
-            cells.append(f"{persons['mean']:.0f} / {wait['mean']:.1f} wk" if wait and wait["mean"] is not None else "-")
+            persons, wait, home = point["persons_housed"], point["wait_p90_weeks"], point["home_wait_p90_weeks"]
+            cell = f"{persons['mean']:.0f} / {wait['mean']:.1f} wk" if wait and wait["mean"] is not None else "-"
+            if cell != "-" and home and home["mean"] is not None:
+                cell += f" / {home['mean']:.1f} wk"
+            cells.append(cell)
         band = entry["hindsight_persons_placed"]
         cells.append(f"{band['mean']:.0f}" if band and band["mean"] is not None else "-")
         exact = entry.get("hindsight_exact")
@@ -310,6 +321,24 @@ def run_frontier_command(
                 highlight=False,
             )
     out.print(f"Frontier written to {out_dir} (frontier.png, frontier.svg, frontier.csv, frontier.json)", highlight=False)
+
+
+SOLVE_JOURNAL = "exact_solves.jsonl"
+
+
+def _frontier_interrupted(out_dir: Path, err: Console) -> NoReturn:
+    """Ctrl-C during ``matcher frontier``: say what is kept and how to go on, and end with exit code 130."""
+    journal = out_dir / SOLVE_JOURNAL
+    kept = len(SolveJournal(journal)) if journal.exists() else 0
+    if kept == 0:
+        err.print("Interrupted before any exact solve had finished: nothing written.", highlight=False)
+    else:
+        err.print(
+            f"Interrupted: nothing written but {journal} ({kept} exact solves finished in it). Run the same command "
+            "with the same --out to go on: the journalled solves are read back, not solved again.",
+            highlight=False,
+        )
+    raise typer.Exit(130)
 
 
 MIX_VARIANT = "mix_advice_variant.yaml"

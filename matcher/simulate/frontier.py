@@ -24,7 +24,9 @@ deciding and sets each one's persons housed against its 90th percentile of waiti
 The waiting figure is the 90th percentile, over every household that arrived, of the weeks
 from koppeling to the first offer (households still without an offer count with the weeks
 waited so far), per replicate; its mean and 10-90% band over replicates are reported, as for
-persons housed. The pool's 90th percentile at the end of the horizon is reported beside it.
+persons housed. Beside it: the same to a first home (``home_wait_p90_weeks``, what the tail
+frontier's rule counts, read from the fairness figures; not drawn), and the pool's 90th
+percentile at the end of the horizon.
 """
 
 from __future__ import annotations
@@ -75,6 +77,7 @@ def point(result: SimulationResult, strategy: str) -> dict[str, Any]:
     return {
         "persons_housed": result.summary[strategy]["persons_housed_total"],
         "wait_p90_weeks": everyone.get(strategy, {}).get("wait_p90_weeks"),
+        "home_wait_p90_weeks": everyone.get(strategy, {}).get("home_wait_p90_weeks"),
         "pool_wait_p90_weeks_end": result.summary[strategy]["wait_p90_weeks_end"],
         "offered_within_deadline_share": result.summary[strategy]["offered_within_deadline_share_end"],
     }
@@ -88,12 +91,14 @@ def frontier(
     exact_replicates: int = 0,
     tail_weeks: Sequence[int] = (),
     tail_replicates: int = 0,
+    journal: Path | None = None,
 ) -> list[dict[str, Any]]:
     """One entry per scenario: each policy's point (means and bands over the same replicates) and the hindsight line.
 
     With ``exact_replicates`` the exact optimum of persons housed on replicates 0 to
     ``exact_replicates`` - 1 (at most ``replicates``); with ``tail_weeks`` and
-    ``tail_replicates`` the tail frontier of the first scenario (see ``frontier_hindsight``)."""
+    ``tail_replicates`` the tail frontier of the first scenario (see ``frontier_hindsight``).
+    With ``journal`` each exact solve is kept there as it finishes and read back on a rerun."""
     runs: list[Scenario] = []
     for scenario in scenarios:
         runs.extend(variants(scenario))
@@ -103,7 +108,7 @@ def frontier(
         from matcher.simulate.frontier_hindsight import hindsight_references
 
         references = hindsight_references(
-            scenarios, min(exact_replicates, replicates), tail_weeks, min(tail_replicates, replicates), workers
+            scenarios, min(exact_replicates, replicates), tail_weeks, min(tail_replicates, replicates), workers, journal
         )
         for k, (item, reference) in enumerate(zip(entries, references, strict=True)):
             item["hindsight_exact"] = reference["exact"]
