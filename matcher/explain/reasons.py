@@ -188,14 +188,15 @@ class Explainer:
         caps = prep.instance.policy.caps_left
         self.cap = np.array([caps.get(name, -1) for name in prep.codes.neighbourhoods], dtype=np.int64)
         self.cap_reached = (self.cap >= 0) & (self.placed_nbh >= self.cap)
-        # Eligible units outside neighbourhoods whose cap is reached, per household.
-        q_nbh = u.neighbourhood[s.unit_rep]
+        # Eligible units outside neighbourhoods whose cap is reached, per household: all eligible
+        # units less those in capped wijken (only their few columns of the profile matrix are read).
         u_sizes = np.bincount(s.unit_profile, minlength=len(s.unit_rep))
         self.unit_sizes = u_sizes
-        open_sizes = np.where(self.cap_reached[q_nbh], 0, u_sizes)
-        self.open_eligible_h = (s.eligible.astype(np.int64) @ open_sizes)[s.household_profile]
-        ex_open = ~self.cap_reached[u.neighbourhood[s.excluded_unit]]
-        np.subtract.at(self.open_eligible_h, s.excluded_household[ex_open], 1)
+        capped_q = np.flatnonzero(self.cap_reached[u.neighbourhood[s.unit_rep]])
+        closed = s.eligible[:, capped_q].astype(np.int64) @ u_sizes[capped_q]
+        self.open_eligible_h = self.n_eligible_h - closed[s.household_profile]
+        ex_closed = self.cap_reached[u.neighbourhood[s.excluded_unit]]
+        np.add.at(self.open_eligible_h, s.excluded_household[ex_closed], 1)  # already left out of both counts
         self._unit_rule_counts: dict[int, dict[str, int]] = {}
         self._rule_counts_with_documents: dict[int, tuple[dict[str, int], int]] = {}
         self._excluded_by_household: dict[int, IntArray] | None = None
