@@ -12,6 +12,7 @@ pair, and went elsewhere because the proposal as a whole is better that way.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from typing import Any
 
@@ -75,15 +76,58 @@ def grouped_top_indices(group: IntArray, member: IntArray, values: np.ndarray, c
     """Indices of the best ``count`` entries of each group: by group, then best first.
 
     ``group`` must be sorted and ``member`` ascending within a group. Each round finds
-    every group's lexicographic best among the entries left (tier by tier with segment
-    maxima, then the smallest member) and takes it out: ``count`` linear passes instead
-    of sorting every pair.
+    every group's lexicographic best among the entries left and takes it out: ``count``
+    linear passes instead of sorting every pair. When the values and members fit in one
+    integer (the usual case: the tiers' values span small ranges), each round compares
+    that one integer; otherwise tier by tier with segment maxima, then the smallest member.
     """
     if len(group) == 0:
         return np.zeros(0, dtype=np.int64)
     starts = np.r_[0, np.flatnonzero(np.diff(group)) + 1]
     segment = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(group)]))
-    left = np.ones(len(group), dtype=bool)
+    rank = _packed_rank(values, member)
+    picks = _rounds_packed(rank, starts, segment, count) if rank is not None else _rounds(values, member, starts, segment, count)
+    if not picks:
+        return np.zeros(0, dtype=np.int64)
+    order = np.concatenate(picks)
+    ranked: IntArray = order[np.lexsort((np.repeat(np.arange(len(picks)), [len(p) for p in picks]), segment[order]))]
+    return ranked
+
+
+def _packed_rank(values: np.ndarray, member: IntArray) -> IntArray | None:
+    """One non-negative integer per entry that orders entries as the ranking does (higher is better:
+    larger values tier by tier, then the smaller member), or None when it would not fit in 62 bits."""
+    lows = [int(row.min()) for row in values]
+    spans = [int(row.max()) - low + 1 for row, low in zip(values, lows, strict=True)]
+    top_member = int(member.max()) + 1
+    if math.prod(spans) * top_member >= 1 << 62:
+        return None
+    rank = np.zeros(len(member), dtype=np.int64)
+    for row, low, span in zip(values, lows, spans, strict=True):
+        rank *= span
+        rank += row - low
+    rank *= top_member
+    rank += top_member - 1 - member
+    return rank
+
+
+def _rounds_packed(rank: IntArray, starts: IntArray, segment: IntArray, count: int) -> list[IntArray]:
+    """The rounds of ``grouped_top_indices`` on packed ranks: each group's highest rank left, ``count`` times."""
+    left = rank.copy()
+    picks: list[IntArray] = []
+    for _ in range(count):
+        best = np.maximum.reduceat(left, starts)
+        chosen = np.flatnonzero((left == best[segment]) & (left >= 0))  # at most one per group: ranks are distinct
+        if len(chosen) == 0:
+            break
+        picks.append(chosen)
+        left[chosen] = -1
+    return picks
+
+
+def _rounds(values: np.ndarray, member: IntArray, starts: IntArray, segment: IntArray, count: int) -> list[IntArray]:
+    """The rounds of ``grouped_top_indices`` tier by tier, for values too wide to pack."""
+    left = np.ones(len(member), dtype=bool)
     lowest = np.iinfo(np.int64).min
     picks: list[IntArray] = []
     for _ in range(count):
@@ -98,11 +142,7 @@ def grouped_top_indices(group: IntArray, member: IntArray, values: np.ndarray, c
             break
         picks.append(chosen)
         left[chosen] = False
-    if not picks:
-        return np.zeros(0, dtype=np.int64)
-    order = np.concatenate(picks)
-    ranked: IntArray = order[np.lexsort((np.repeat(np.arange(len(picks)), [len(p) for p in picks]), segment[order]))]
-    return ranked
+    return picks
 
 
 def alternatives(prep: Prepared, household: IntArray, unit: IntArray) -> list[dict[str, Any]]:
@@ -306,40 +346,42 @@ def best_units(
     key_p = np.array([p for p, _ in keys], dtype=np.int64)
     profiles = np.unique(key_p)
     key_pos = np.searchsorted(profiles, key_p)
-    pi, qi = np.nonzero(s.eligible[np.ix_(profiles, unit_q)])  # columns, by household profile then unit profile
+    eligible = s.eligible[np.ix_(profiles, unit_q)]
+    pi, qi = np.nonzero(eligible)  # pairs, by household profile then unit profile
     values = base_values(prep, s.household_rep[profiles[pi]], s.unit_rep[unit_q[qi]])
 
-    # The columns in one of the key's preferred wijken, with the bonus ...
-    n_nbh = max(len(prep.codes.neighbourhoods), 1)
-    code = pi * n_nbh + u.neighbourhood[s.unit_rep[unit_q[qi]]]
-    by_code = np.argsort(code, kind="stable")
+    # The unit profiles in one of the key's preferred wijken that its profile may have, with the bonus
+    # (looked up wijk by wijk: a key prefers a few wijken, each with a few unit profiles) ...
+    q_nbh = u.neighbourhood[s.unit_rep[unit_q]]
+    by_nbh = np.argsort(q_nbh, kind="stable")
     liked_key = np.array([k for k, (_, wijken) in enumerate(keys) for _ in wijken], dtype=np.int64)
-    liked_code = np.array([int(key_pos[k]) * n_nbh + n for k, (_, wijken) in enumerate(keys) for n in wijken], dtype=np.int64)
-    lo = np.searchsorted(code[by_code], liked_code, side="left")
-    found = np.searchsorted(code[by_code], liked_code, side="right") - lo
+    liked_nbh = np.array([n for _, wijken in keys for n in wijken], dtype=np.int64)
+    lo = np.searchsorted(q_nbh[by_nbh], liked_nbh, side="left")
+    found = np.searchsorted(q_nbh[by_nbh], liked_nbh, side="right") - lo
     liked_rows_key = np.repeat(liked_key, found)
-    liked_columns = by_code[np.repeat(lo, found) + _within(found)]
+    liked_q = by_nbh[np.repeat(lo, found) + _within(found)]
+    fits = eligible[key_pos[liked_rows_key], liked_q]
+    liked_rows_key, liked_q = liked_rows_key[fits], liked_q[fits]
+    liked_values = base_values(prep, s.household_rep[key_p[liked_rows_key]], s.unit_rep[unit_q[liked_q]]) + bonus
     n_liked = np.bincount(liked_rows_key, minlength=len(keys))
-    # ... and the best columns of the key's profile without it: ``limit`` of them when the bonus
-    # only ever raises a value (a preferred column then ranks at least as high with it), and
-    # ``limit`` more per preferred column when it can lower one.
+    # ... and the best unit profiles of the key's profile without it: ``limit`` of them when the bonus
+    # only ever raises a value (a preferred profile then ranks at least as high with it), and
+    # ``limit`` more per preferred profile when it can lower one.
     nonzero = bonus[:, 0][bonus[:, 0] != 0]
     wanted = limits + (n_liked if len(nonzero) and nonzero[0] < 0 else 0)
     top = grouped_top_indices(pi, by_q[q_start[qi]], values, int(wanted.max()) if len(keys) else 0)
     starts = np.searchsorted(pi[top], key_pos, side="left")
     counts = np.minimum(np.searchsorted(pi[top], key_pos, side="right") - starts, wanted)
+    plain = top[np.repeat(starts, counts) + _within(counts)]
     rows_key = np.concatenate([liked_rows_key, np.repeat(np.arange(len(keys)), counts)])
-    rows_column = np.concatenate([liked_columns, top[np.repeat(starts, counts) + _within(counts)]])
-    rows_values = np.concatenate(
-        [values[:, liked_columns] + bonus, values[:, top[np.repeat(starts, counts) + _within(counts)]]], axis=1
-    )
-    is_liked = np.r_[np.ones(len(liked_columns), dtype=np.int64), np.zeros(int(counts.sum()), dtype=np.int64)]
+    rows_q = np.concatenate([liked_q, qi[plain]])
+    rows_values = np.concatenate([liked_values, values[:, plain]], axis=1)
+    is_liked = np.r_[np.ones(len(liked_q), dtype=np.int64), np.zeros(len(plain), dtype=np.int64)]
 
-    # One row per (key, column), the preferred one kept; each row gives its first units.
-    order = np.lexsort((-is_liked, rows_column, rows_key))
-    keep = order[np.r_[True, (np.diff(rows_key[order]) != 0) | (np.diff(rows_column[order]) != 0)][: len(order)]]
-    rows_key, rows_column, rows_values = rows_key[keep], rows_column[keep], rows_values[:, keep]
-    q_index = qi[rows_column]
+    # One row per (key, unit profile), the preferred one kept; each row gives its first units.
+    order = np.lexsort((-is_liked, rows_q, rows_key))
+    keep = order[np.r_[True, (np.diff(rows_key[order]) != 0) | (np.diff(rows_q[order]) != 0)][: len(order)]]
+    rows_key, q_index, rows_values = rows_key[keep], rows_q[keep], rows_values[:, keep]
     take = np.minimum(q_count[q_index], limits[rows_key])
     unit_key = np.repeat(rows_key, take)
     unit = by_q[np.repeat(q_start[q_index], take) + _within(take)]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -20,7 +20,7 @@ from matcher.explain.alternatives import alternatives
 from matcher.explain.counterfactual import Verifier, render_counterfactual
 from matcher.explain.lookahead import lookahead_section
 from matcher.explain.mismatch import mismatch_report
-from matcher.explain.reasons import UNIT_TYPE_WORDS, Explainer, tier_difference_nl, tier_difference_words
+from matcher.explain.reasons import UNIT_TYPE_WORDS, Explainer, tier_difference_words
 from matcher.explain.regional import regional_section
 from matcher.explain.spreading import half_year_section
 from matcher.model import Prepared, Solution
@@ -205,7 +205,7 @@ def _assemble(prep: Prepared, solution: Solution, wall_time_s: float, lang: str 
                     policy.deadline_weeks,
                     current_unit[hi],
                 )
-                + _alternatives_sentence(others[k], lang, policy.objective),
+                + _alternatives_sentence(others[k], lang, explainer.dutch_differences),
                 neighbourhood=nbh,
                 fixed=bool(fixed[k]),
                 alternatives=others[k],
@@ -343,9 +343,9 @@ def _match_sentence(
     return text
 
 
-def _alternatives_sentence(item: dict[str, Any], lang: str, objective: Sequence[Mapping[str, int]]) -> str:
+def _alternatives_sentence(item: dict[str, Any], lang: str, dutch: Callable[[Sequence[int]], str]) -> str:
     """Why this one, in one sentence: the next-best unit and household, and the difference per tier
-    (in Dutch in words: "zou 36 wachtdagen minder opleveren")."""
+    (in Dutch in words by ``dutch``, ``tier_difference_nl`` for the policy: "zou 36 wachtdagen minder opleveren")."""
     unit, household = item["next_best_unit"], item["next_best_household"]
     nl = lang == "nl"
     parts = []
@@ -359,7 +359,7 @@ def _alternatives_sentence(item: dict[str, Any], lang: str, objective: Sequence[
             )
             + (f" ({'ging naar' if nl else 'went to'} {taken})" if taken else "")
             + (
-                f", {tier_difference_nl(unit['tier_difference'], objective)}"
+                f", {dutch(unit['tier_difference'])}"
                 if nl
                 else f", difference per tier {tier_difference_words(unit['tier_difference'])}"
             )
@@ -370,7 +370,7 @@ def _alternatives_sentence(item: dict[str, Any], lang: str, objective: Sequence[
             (f"volgende kandidaat voor deze woning: {household['household_id']}" if nl
              else f"next-best household for this unit: {household['household_id']}")
             + (f" ({'kreeg' if nl else 'got'} {placed})" if placed else "")
-            + (f", {tier_difference_nl(household['tier_difference'], objective)}" if nl
+            + (f", {dutch(household['tier_difference'])}" if nl
                else f", difference {tier_difference_words(household['tier_difference'])}")
         )  # fmt: skip
     if not parts:

@@ -14,13 +14,15 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from matcher.explain.spreading import cap_details, cap_sentence, half_year_binds
 from matcher.model import Prepared
-from matcher.rules.arrays import IntArray
+from matcher.rules.arrays import BoolArray, IntArray
 from matcher.rules.eligibility import ALL_RULES, RULE_INDEX, RULES, rule_masks
 
 _NO_UNITS = np.zeros(0, dtype=np.int64)
+Int8Array = npt.NDArray[np.int8]
 
 UNIT_TYPE_WORDS = {
     "nl": {"social": "sociale huurwoning", "flex": "flexwoning", "transit": "doorstroomlocatie"},
@@ -117,37 +119,65 @@ TERM_NAMES_NL = {
 EVEN_GOOD_NL = "volgens het beleid even goed"
 
 
-def tier_difference_nl(values: list[int], objective: Sequence[Mapping[str, int]]) -> str:
+def tier_difference_nl(values: Sequence[int], objective: Sequence[Mapping[str, int]]) -> str:
     """A tier difference in plain Dutch, for a WBB member: "zou 36 wachtdagen minder opleveren".
 
     A tier of one term says how many of that term (the weight divided out); a tier of several
     terms says how many points, naming its terms."""
-    parts = []
-    for k, value in enumerate(values):
-        if not value:
-            continue
-        more = value > 0
-        if k >= len(objective):  # the stability tier after the policy's own: pairs of the previous proposal kept
-            pairs = "paar" if abs(value) == 1 else "paren"
-            parts.append(f"{abs(value)} {pairs} uit het vorige voorstel {'meer' if more else 'minder'} behouden")
-            continue
-        tier = objective[k]
-        if len(tier) == 1:
-            ((term, weight),) = tier.items()
-            if weight and value % weight == 0 and term in _TERM_NL:
-                n = value // weight
-                one, many = _TERM_NL[term]
-                words = one if abs(n) == 1 else many
-                parts.append(f"{abs(n)} {words if n > 0 else words.replace(' meer', ' minder', 1)}")
+    return DutchDifferences(objective)(values)
+
+
+def _tier_phrase_nl(k: int, value: int, objective: Sequence[Mapping[str, int]]) -> str:
+    """One non-zero entry of a tier difference in Dutch words."""
+    more = value > 0
+    if k >= len(objective):  # the stability tier after the policy's own: pairs of the previous proposal kept
+        pairs = "paar" if abs(value) == 1 else "paren"
+        return f"{abs(value)} {pairs} uit het vorige voorstel {'meer' if more else 'minder'} behouden"
+    tier = objective[k]
+    if len(tier) == 1:
+        ((term, weight),) = tier.items()
+        if weight and value % weight == 0 and term in _TERM_NL:
+            n = value // weight
+            one, many = _TERM_NL[term]
+            words = one if abs(n) == 1 else many
+            return f"{abs(n)} {words if n > 0 else words.replace(' meer', ' minder', 1)}"
+    names = ", ".join(TERM_NAMES_NL.get(t, t) for t in tier)
+    return f"{abs(value)} punt{'' if abs(value) == 1 else 'en'} {'meer' if more else 'minder'} op prioriteit {k + 1} ({names})"
+
+
+class DutchDifferences:
+    """``tier_difference_nl`` for one objective, remembering what it wrote.
+
+    A national week writes tens of thousands of tier differences, but they repeat, and
+    the distinct (tier, value) entries are fewer still: each whole difference and each
+    entry's words are written once.
+    """
+
+    def __init__(self, objective: Sequence[Mapping[str, int]]) -> None:
+        self._objective = objective
+        self._entries: dict[tuple[int, int], str] = {}
+        self._written: dict[tuple[int, ...], str] = {}
+
+    def __call__(self, values: Sequence[int]) -> str:
+        key = tuple(values)
+        text = self._written.get(key)
+        if text is None:
+            text = self._written[key] = self._words(key)
+        return text
+
+    def _words(self, values: tuple[int, ...]) -> str:
+        parts = []
+        for k, value in enumerate(values):
+            if not value:
                 continue
-        names = ", ".join(TERM_NAMES_NL.get(t, t) for t in tier)
-        parts.append(
-            f"{abs(value)} punt{'' if abs(value) == 1 else 'en'} {'meer' if more else 'minder'} op prioriteit {k + 1} ({names})"
-        )
-    if not parts:
-        return EVEN_GOOD_NL
-    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " en " + parts[-1]
-    return f"zou {listed} opleveren"
+            entry = self._entries.get((k, value))
+            if entry is None:
+                entry = self._entries[(k, value)] = _tier_phrase_nl(k, value, self._objective)
+            parts.append(entry)
+        if not parts:
+            return EVEN_GOOD_NL
+        listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " en " + parts[-1]
+        return f"zou {listed} opleveren"
 
 
 def _taken_phrase(taken: list[dict[str, Any]], lang: str) -> str:
@@ -158,18 +188,45 @@ def _taken_phrase(taken: list[dict[str, Any]], lang: str) -> str:
     return (" (o.a. " if lang == "nl" else " (among them ") + "; ".join(parts) + ")."
 
 
-def _forced_phrase(details: Mapping[str, Any], lang: str, objective: Sequence[Mapping[str, int]]) -> str:
+def _forced_phrase(details: Mapping[str, Any], lang: str, dutch: DutchDifferences) -> str:
     difference = details.get("forced_tier_difference")
     if difference is None:
         return ""
     if lang == "nl":
-        return f" Dit huishouden toch plaatsen {tier_difference_nl(difference, objective)}."
+        return f" Dit huishouden toch plaatsen {dutch(difference)}."
     return f" Placing this household anyway changes the proposal per tier by {tier_difference_words(difference)}."
 
 
 def _rule_phrase(counts: Mapping[str, int], lang: str) -> str:
     parts = [rule.counted[lang].format(n=n) for rule in ALL_RULES if (n := counts.get(rule.id, 0))]
     return _join(parts, lang)
+
+
+def first_failing(masks: Sequence[BoolArray], offset: int = 0) -> Int8Array:
+    """Per cell, the number (plus ``offset``) of the first mask that fails there; -1 where all hold.
+
+    The masks are applied from the last to the first, so the first failing one is written
+    last; broadcast masks (a rule on household or unit fields only) stay broadcast, and no
+    (cells x rules) stack is built.
+    """
+    first = np.full(np.broadcast_shapes(*(m.shape for m in masks)), -1, dtype=np.int8)
+    for k in range(len(masks) - 1, -1, -1):
+        first = np.where(masks[k], first, np.int8(k + offset))
+    return first
+
+
+def units_per_rule(first: Int8Array, weights: IntArray, n_rules: int) -> IntArray:
+    """(rows, 1 + n_rules): per row of ``first``, the weights of its columns summed by first failing
+    rule, column 0 for the columns where none fails (-1).
+
+    One weighted count over all cells instead of one matrix product per rule; the weights
+    (profile sizes) are whole numbers far below 2**53, so the float sums are exact.
+    """
+    rows, columns = first.shape
+    codes = (np.arange(rows, dtype=np.int64)[:, None] * (n_rules + 1) + first + 1).ravel()
+    totals = np.bincount(codes, weights=np.broadcast_to(weights, (rows, columns)).ravel(), minlength=rows * (n_rules + 1))
+    counts: IntArray = np.rint(totals).astype(np.int64).reshape(rows, n_rules + 1)
+    return counts
 
 
 class Explainer:
@@ -209,6 +266,7 @@ class Explainer:
         for a, b in zip(household.tolist(), unit.tolist(), strict=True):
             self.residents.setdefault(b, []).append(a)
         self.unit_index = {uid: i for i, uid in enumerate(u.ids)}
+        self.dutch_differences = DutchDifferences(prep.instance.policy.objective)
 
     def prefetch_rule_details(self, households: list[int]) -> None:
         """Evaluate E2-E8 for the profiles of these households in one vectorised pass."""
@@ -219,14 +277,12 @@ class Explainer:
         masks = rule_masks(
             self.prep.households, self.prep.units, self.prep.instance.policy, s.household_rep[profiles], s.unit_rep
         )
-        failing = ~np.stack(masks[1:], axis=2)  # (household profiles, unit profiles, E2-E8)
-        first = np.where(failing.any(axis=2), failing.argmax(axis=2) + 1, -1)
-        per_rule = np.stack([(first == k) @ self.unit_sizes for k in range(len(RULES))], axis=1)
-        fitting = (first == -1) @ self.unit_sizes
+        first = first_failing(masks[1:], offset=1)  # (household profiles, unit profiles): E2-E8, E1 aside
+        per_rule = units_per_rule(first, self.unit_sizes, len(RULES)).tolist()  # column 0: fitting
         for row, profile in enumerate(profiles):
             self._first_fail_with_documents[profile] = first[row]
-            counts = {rule.id: int(per_rule[row, k]) for k, rule in enumerate(RULES) if k > 0}
-            self._rule_counts_with_documents[profile] = (counts, int(fitting[row]))
+            counts = {rule.id: per_rule[row][k + 1] for k, rule in enumerate(RULES) if k > 0}
+            self._rule_counts_with_documents[profile] = (counts, per_rule[row][0])
 
     def excluded_by_household(self) -> dict[int, IntArray]:
         """Every excluded pair of the policy, as unit indices per household index."""
@@ -289,14 +345,16 @@ class Explainer:
             return
         profiles, local = np.unique(s.unit_profile[wanted], return_inverse=True)
         masks = rule_masks(prep.households, prep.units, prep.instance.policy, s.household_rep, s.unit_rep[profiles])
-        failing = ~np.stack(masks, axis=2)  # (household profiles, these unit profiles, E1-E8)
-        first = np.where(failing.any(axis=2), failing.argmax(axis=2), -1)
+        first = first_failing(masks)  # (household profiles, these unit profiles)
         sizes = np.bincount(s.household_profile, minlength=len(s.household_rep))
-        per_rule = np.stack([sizes @ (first == k) for k in range(len(RULES))], axis=1)  # (unit profiles, rules)
+        per_rule = units_per_rule(first.T, sizes, len(RULES)).tolist()  # (unit profiles, 1 + rules)
+        excluded: dict[int, list[int]] = defaultdict(list)
+        for a, b in zip(s.excluded_household.tolist(), s.excluded_unit.tolist(), strict=True):
+            excluded[b].append(a)
         for x, row in zip(wanted, np.asarray(local).reshape(-1).tolist(), strict=True):
-            counts = {rule.id: int(per_rule[row, k]) for k, rule in enumerate(RULES)}
-            excluded = s.excluded_household[s.excluded_unit == x]
-            counts["E9"] = int((first[s.household_profile[excluded], row] == -1).sum())
+            counts = {rule.id: per_rule[row][k + 1] for k, rule in enumerate(RULES)}
+            if x in excluded:
+                counts["E9"] = int((first[s.household_profile[excluded[x]], row] == -1).sum())
             self._unit_rule_counts[x] = {k: v for k, v in counts.items() if v}
 
     def unit_rule_counts(self, unit: int) -> dict[str, int]:
@@ -420,12 +478,12 @@ class Explainer:
             )
         taken = details.get("units_taken")
         if not taken:
-            return text + _taken_phrase([], lang) + _forced_phrase(details, lang, self.prep.instance.policy.objective)
+            return text + _taken_phrase([], lang) + _forced_phrase(details, lang, self.dutch_differences)
         # Households ranked alike share one list (see units_taken), alive as long as the details, so one phrase.
         key = (id(taken), lang)
         if key not in self._taken_phrases:
             self._taken_phrases[key] = _taken_phrase(taken, lang)
-        return text + self._taken_phrases[key] + _forced_phrase(details, lang, self.prep.instance.policy.objective)
+        return text + self._taken_phrases[key] + _forced_phrase(details, lang, self.dutch_differences)
 
     # --- units -----------------------------------------------------------------------
     def unit_reason(self, unit: int) -> tuple[str, dict[str, Any]]:
