@@ -12,25 +12,14 @@ pair, and went elsewhere because the proposal as a whole is better that way.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from typing import Any
 
 import numpy as np
 
+from matcher.explain.values import ValueTable, base_values, packed_codes, packed_ranks, value_table
 from matcher.model import Prepared
-from matcher.model.network import profile_pair_values
 from matcher.rules.arrays import IntArray
-
-
-def base_values(prep: Prepared, household: IntArray, unit: IntArray) -> np.ndarray:
-    """(tiers, pairs): each pair's value per tier without the household's own part and the preferred bonus.
-
-    It depends on the household only through its profile.
-    """
-    h, u, policy = prep.households, prep.units, prep.instance.policy
-    rows = [profile_pair_values(part, household, unit, h, u, policy, prep.preferred) + part.unit[unit] for part in prep.parts]
-    return np.array(rows, dtype=np.int64).reshape(len(prep.parts), len(household))
 
 
 def preferred_bonus(prep: Prepared) -> np.ndarray:
@@ -83,36 +72,19 @@ def grouped_top_indices(group: IntArray, member: IntArray, values: np.ndarray, c
     """
     if len(group) == 0:
         return np.zeros(0, dtype=np.int64)
-    starts = np.r_[0, np.flatnonzero(np.diff(group)) + 1]
-    segment = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(group)]))
-    rank = _packed_rank(values, member)
-    picks = _rounds_packed(rank, starts, segment, count) if rank is not None else _rounds(values, member, starts, segment, count)
-    if not picks:
+    packed = packed_codes(values)
+    rank = packed_ranks(*packed, member) if packed is not None else None
+    if rank is not None:
+        return grouped_top_ranked(group, rank, count)
+    starts, segment = _segments(group)
+    return _in_order(_rounds(values, member, starts, segment, count), segment)
+
+
+def grouped_top_ranked(group: IntArray, rank: IntArray, count: int) -> IntArray:
+    """``grouped_top_indices`` for entries already packed into distinct non-negative ranks (higher is better)."""
+    if len(group) == 0:
         return np.zeros(0, dtype=np.int64)
-    order = np.concatenate(picks)
-    ranked: IntArray = order[np.lexsort((np.repeat(np.arange(len(picks)), [len(p) for p in picks]), segment[order]))]
-    return ranked
-
-
-def _packed_rank(values: np.ndarray, member: IntArray) -> IntArray | None:
-    """One non-negative integer per entry that orders entries as the ranking does (higher is better:
-    larger values tier by tier, then the smaller member), or None when it would not fit in 62 bits."""
-    lows = [int(row.min()) for row in values]
-    spans = [int(row.max()) - low + 1 for row, low in zip(values, lows, strict=True)]
-    top_member = int(member.max()) + 1
-    if math.prod(spans) * top_member >= 1 << 62:
-        return None
-    rank = np.zeros(len(member), dtype=np.int64)
-    for row, low, span in zip(values, lows, spans, strict=True):
-        rank *= span
-        rank += row - low
-    rank *= top_member
-    rank += top_member - 1 - member
-    return rank
-
-
-def _rounds_packed(rank: IntArray, starts: IntArray, segment: IntArray, count: int) -> list[IntArray]:
-    """The rounds of ``grouped_top_indices`` on packed ranks: each group's highest rank left, ``count`` times."""
+    starts, segment = _segments(group)
     left = rank.copy()
     picks: list[IntArray] = []
     for _ in range(count):
@@ -122,7 +94,23 @@ def _rounds_packed(rank: IntArray, starts: IntArray, segment: IntArray, count: i
             break
         picks.append(chosen)
         left[chosen] = -1
-    return picks
+    return _in_order(picks, segment)
+
+
+def _segments(group: IntArray) -> tuple[IntArray, IntArray]:
+    """The start of each run of equal (sorted) groups, and the run of every entry."""
+    starts = np.r_[0, np.flatnonzero(np.diff(group)) + 1]
+    segment = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(group)]))
+    return starts, segment
+
+
+def _in_order(picks: list[IntArray], segment: IntArray) -> IntArray:
+    """The entries picked round by round, by group, then in the order picked."""
+    if not picks:
+        return np.zeros(0, dtype=np.int64)
+    order = np.concatenate(picks)
+    ranked: IntArray = order[np.lexsort((np.repeat(np.arange(len(picks)), [len(p) for p in picks]), segment[order]))]
+    return ranked
 
 
 def _rounds(values: np.ndarray, member: IntArray, starts: IntArray, segment: IntArray, count: int) -> list[IntArray]:
@@ -145,7 +133,7 @@ def _rounds(values: np.ndarray, member: IntArray, starts: IntArray, segment: Int
     return picks
 
 
-def alternatives(prep: Prepared, household: IntArray, unit: IntArray) -> list[dict[str, Any]]:
+def alternatives(prep: Prepared, household: IntArray, unit: IntArray, table: ValueTable | None = None) -> list[dict[str, Any]]:
     """Per match (same order as the arrays), the next-best unit and next-best household with tier differences.
 
     A household ranks unit profiles by a value that depends on its profile, plus a bonus
@@ -155,6 +143,7 @@ def alternatives(prep: Prepared, household: IntArray, unit: IntArray) -> list[di
     usually one step, and the full ranking is computed only when those few run out.
     """
     s, h, u = prep.structure, prep.households, prep.units
+    table = value_table(prep) if table is None else table
     excluded: dict[int, set[int]] = defaultdict(set)
     excluded_by_unit: dict[int, set[int]] = defaultdict(set)
     for a, b in zip(s.excluded_household.tolist(), s.excluded_unit.tolist(), strict=True):
@@ -170,7 +159,7 @@ def alternatives(prep: Prepared, household: IntArray, unit: IntArray) -> list[di
     for a, b in placed_in.items():
         residents[b].add(a)
 
-    next_households = _NextHouseholds(prep, household, unit, open_households, household_part, bonus)
+    next_households = _NextHouseholds(prep, table, household, unit, open_households, household_part, bonus)
     # The next-best unit: the best of the household's eligible units once its own unit and its
     # excluded pairs are left out. Households alike in profile and preferred wijken share one
     # ranking; a household with excluded pairs has its own, long enough to walk past them.
@@ -180,7 +169,7 @@ def alternatives(prep: Prepared, household: IntArray, unit: IntArray) -> list[di
         for hi, p in zip(household.tolist(), s.household_profile[household].tolist(), strict=True)
     ]
     limits = np.array([2 + len(excluded.get(owner, ())) for _, _, owner in keys], dtype=np.int64)
-    ranked = best_units(prep, [(p, wijken) for p, wijken, _ in keys], limits, available, bonus)
+    ranked = best_units(prep, table, [(p, wijken) for p, wijken, _ in keys], limits, available, bonus)
 
     results: list[dict[str, Any]] = []
     for k, (hi, ui) in enumerate(zip(household.tolist(), unit.tolist(), strict=True)):
@@ -224,10 +213,10 @@ class _NextHouseholds:
     """
 
     def __init__(
-        self, prep: Prepared, household: IntArray, unit: IntArray, open_households: IntArray,
+        self, prep: Prepared, table: ValueTable, household: IntArray, unit: IntArray, open_households: IntArray,
         household_part: np.ndarray, bonus: np.ndarray,
     ) -> None:  # fmt: skip
-        self.prep, self.household_part, self.open = prep, household_part, open_households
+        self.prep, self.table, self.household_part, self.open = prep, table, household_part, open_households
         s = prep.structure
         needed_q = np.unique(s.unit_profile[unit])
         self.needed_q = needed_q
@@ -270,7 +259,7 @@ class _NextHouseholds:
         qj, pj = qj[has_member], pj[has_member]
         # Values without the bonus, once per (household profile, unit profile): a member that
         # prefers the wijk is also among the likers, with the bonus, and that entry ranks first.
-        profile_values = base_values(self.prep, s.household_rep[pj], s.unit_rep[needed_q[qj]])
+        profile_values = self.table.values(pj, needed_q[qj])
         leader_values = profile_values + household_part[:, members[pj, 0]]
         top = grouped_top_indices(qj, members[pj, 0], leader_values, 2)
         lead = top[np.r_[True, qj[top][1:] != qj[top][:-1]]] if len(top) else top
@@ -329,8 +318,9 @@ class _NextHouseholds:
 
 
 def best_units(
-    prep: Prepared, keys: list[tuple[int, tuple[int, ...]]], limits: IntArray, units: IntArray, bonus: np.ndarray
-) -> list[tuple[list[int], np.ndarray]]:
+    prep: Prepared, table: ValueTable, keys: list[tuple[int, tuple[int, ...]]], limits: IntArray, units: IntArray,
+    bonus: np.ndarray,
+) -> list[tuple[list[int], np.ndarray]]:  # fmt: skip
     """Per key (household profile, preferred wijken): the ``limits[k]`` best eligible units among
     ``units``, by value per tier (the bonus for a preferred wijk included), then unit id; with
     their values (tiers x units).
@@ -348,7 +338,7 @@ def best_units(
     key_pos = np.searchsorted(profiles, key_p)
     eligible = s.eligible[np.ix_(profiles, unit_q)]
     pi, qi = np.nonzero(eligible)  # pairs, by household profile then unit profile
-    values = base_values(prep, s.household_rep[profiles[pi]], s.unit_rep[unit_q[qi]])
+    cells = table.cells(profiles[pi], unit_q[qi])
 
     # The unit profiles in one of the key's preferred wijken that its profile may have, with the bonus
     # (looked up wijk by wijk: a key prefers a few wijken, each with a few unit profiles) ...
@@ -362,20 +352,20 @@ def best_units(
     liked_q = by_nbh[np.repeat(lo, found) + _within(found)]
     fits = eligible[key_pos[liked_rows_key], liked_q]
     liked_rows_key, liked_q = liked_rows_key[fits], liked_q[fits]
-    liked_values = base_values(prep, s.household_rep[key_p[liked_rows_key]], s.unit_rep[unit_q[liked_q]]) + bonus
+    liked_values = table.values(key_p[liked_rows_key], unit_q[liked_q]) + bonus
     n_liked = np.bincount(liked_rows_key, minlength=len(keys))
     # ... and the best unit profiles of the key's profile without it: ``limit`` of them when the bonus
     # only ever raises a value (a preferred profile then ranks at least as high with it), and
     # ``limit`` more per preferred profile when it can lower one.
     nonzero = bonus[:, 0][bonus[:, 0] != 0]
     wanted = limits + (n_liked if len(nonzero) and nonzero[0] < 0 else 0)
-    top = grouped_top_indices(pi, by_q[q_start[qi]], values, int(wanted.max()) if len(keys) else 0)
+    top = _top_cells(table, pi, cells, by_q[q_start[qi]], int(wanted.max()) if len(keys) else 0)
     starts = np.searchsorted(pi[top], key_pos, side="left")
     counts = np.minimum(np.searchsorted(pi[top], key_pos, side="right") - starts, wanted)
     plain = top[np.repeat(starts, counts) + _within(counts)]
     rows_key = np.concatenate([liked_rows_key, np.repeat(np.arange(len(keys)), counts)])
     rows_q = np.concatenate([liked_q, qi[plain]])
-    rows_values = np.concatenate([liked_values, values[:, plain]], axis=1)
+    rows_values = np.concatenate([liked_values, table.grid[:, cells[plain]]], axis=1)
     is_liked = np.r_[np.ones(len(liked_q), dtype=np.int64), np.zeros(len(plain), dtype=np.int64)]
 
     # One row per (key, unit profile), the preferred one kept; each row gives its first units.
@@ -393,6 +383,16 @@ def best_units(
     bounds = np.searchsorted(unit_key, np.arange(len(keys) + 1))
     listed = unit.tolist()
     return [(listed[a:b], unit_values[:, a:b]) for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)]
+
+
+def _top_cells(table: ValueTable, group: IntArray, cells: IntArray, member: IntArray, count: int) -> IntArray:
+    """``grouped_top_indices`` for pairs given by their table cells: the cells' values are packed
+    once per cell of the table, and each pair's rank is one look-up."""
+    packed = packed_codes(table.grid)
+    rank = packed_ranks(packed[0][cells], packed[1], member) if packed is not None else None
+    if rank is None:
+        return grouped_top_indices(group, member, table.grid[:, cells], count)
+    return grouped_top_ranked(group, rank, count)
 
 
 def _within(counts: IntArray) -> IntArray:

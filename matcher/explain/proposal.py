@@ -179,7 +179,7 @@ def _assemble(prep: Prepared, solution: Solution, wall_time_s: float, lang: str 
     unit_frame = instance.units
     unit_types = [str(t) for t in unit_frame["unit_type"]]
     matches: list[Match] = []
-    others = alternatives(prep, hh, uu)
+    others = alternatives(prep, hh, uu, explainer.value_table())
     current_unit = [str(x or "") for x in instance.households["current_unit_id"]]
     for k in range(len(hh)):
         hi, ui = int(hh[k]), int(uu[k])

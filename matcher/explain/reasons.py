@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from matcher.explain.spreading import cap_details, cap_sentence, half_year_binds
+from matcher.explain.values import ValueTable, value_table
 from matcher.model import Prepared
 from matcher.rules.arrays import BoolArray, IntArray
 from matcher.rules.eligibility import ALL_RULES, RULE_INDEX, RULES, rule_masks
@@ -267,6 +268,13 @@ class Explainer:
             self.residents.setdefault(b, []).append(a)
         self.unit_index = {uid: i for i, uid in enumerate(u.ids)}
         self.dutch_differences = DutchDifferences(prep.instance.policy.objective)
+        self._value_table: ValueTable | None = None
+
+    def value_table(self) -> ValueTable:
+        """The profile-pair values of this week (see ``matcher.explain.values``), made once."""
+        if self._value_table is None:
+            self._value_table = value_table(self.prep)
+        return self._value_table
 
     def prefetch_rule_details(self, households: list[int]) -> None:
         """Evaluate E2-E8 for the profiles of these households in one vectorised pass."""
@@ -425,7 +433,8 @@ class Explainer:
             keys.setdefault((p, prep.preference_lists[hi]), len(keys))
             for hi, p in zip(fast, s.household_profile[fast].tolist(), strict=True)
         ]
-        best = best_units(prep, list(keys), np.full(len(keys), limit, dtype=np.int64), used, preferred_bonus(prep))
+        limits = np.full(len(keys), limit, dtype=np.int64)
+        best = best_units(prep, self.value_table(), list(keys), limits, used, preferred_bonus(prep))
         lists = [described(units) for units, _ in best]
         for hi, k in zip(fast, key_of, strict=True):
             answer[hi] = lists[k]  # shared, never changed after this point
