@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from matcher.explain.values import ValueTable, base_values, packed_codes, packed_ranks, value_table
+from matcher.explain.values import ValueTable, base_values, packed_codes, packed_ranks, sum_ranks, value_table
 from matcher.model import Prepared
 from matcher.rules.arrays import IntArray
 
@@ -231,8 +231,12 @@ class _NextHouseholds:
             # The best two of all plain entries are the best two of the profiles' first members, or the
             # first and the second member of the leading profile: three entries per unit profile at most.
             # Taken a block of unit profiles at a time, so the (profile, unit profile) arrays stay small.
-            block = max(1, (1 << 20) // max(s.eligible.shape[0], 1))
-            found = [self._plain_candidates(needed_q[k : k + block], members) for k in range(0, len(needed_q), block)]
+            leaders = np.flatnonzero(members[:, 0] >= 0)
+            ranks = sum_ranks(household_part[:, members[leaders, 0]], members[leaders, 0], table.grid)
+            block = max(1, (1 << 20) // max(len(leaders), 1))
+            found = [
+                self._plain_candidates(needed_q[k : k + block], members, leaders, ranks) for k in range(0, len(needed_q), block)
+            ]
             q_all = np.concatenate([f[0] for f in found]) if found else _EMPTY
             h_all = np.concatenate([f[1] for f in found]) if found else _EMPTY
             values = np.concatenate([f[2] for f in found], axis=1) if found else np.zeros((len(prep.parts), 0), np.int64)
@@ -251,25 +255,30 @@ class _NextHouseholds:
             values = self._values(h_all, q_all)
         self.top = grouped_top(q_all, h_all, values, 2)
 
-    def _plain_candidates(self, needed_q: IntArray, members: IntArray) -> tuple[IntArray, IntArray, np.ndarray]:
-        """For the given unit profiles: the three plain candidates of each (unit profile, household, values)."""
-        s, household_part = self.prep.structure, self.household_part
-        qj, pj = np.nonzero(s.eligible[:, needed_q].T)  # grouped by unit profile
-        has_member = members[pj, 0] >= 0
-        qj, pj = qj[has_member], pj[has_member]
+    def _plain_candidates(
+        self, needed_q: IntArray, members: IntArray, leaders: IntArray, ranks: tuple[IntArray, IntArray] | None
+    ) -> tuple[IntArray, IntArray, np.ndarray]:
+        """For the given unit profiles: the three plain candidates of each (unit profile, household, values).
+
+        ``leaders`` are the profiles with a first member; ``ranks`` (see ``values.sum_ranks``) rank
+        a leader for a unit profile by two look-ups, or are None when values must be compared tier by tier.
+        """
+        s, household_part, table = self.prep.structure, self.household_part, self.table
+        qj, local = np.nonzero(s.eligible[np.ix_(leaders, needed_q)].T)  # grouped by unit profile
+        pj = leaders[local]
         # Values without the bonus, once per (household profile, unit profile): a member that
         # prefers the wijk is also among the likers, with the bonus, and that entry ranks first.
-        profile_values = self.table.values(pj, needed_q[qj])
-        leader_values = profile_values + household_part[:, members[pj, 0]]
-        top = grouped_top_indices(qj, members[pj, 0], leader_values, 2)
+        if ranks is not None:
+            top = grouped_top_ranked(qj, ranks[0][local] + ranks[1][table.cells(pj, needed_q[qj])], 2)
+        else:
+            leader_values = table.values(pj, needed_q[qj]) + household_part[:, members[pj, 0]]
+            top = grouped_top_indices(qj, members[pj, 0], leader_values, 2)
         lead = top[np.r_[True, qj[top][1:] != qj[top][:-1]]] if len(top) else top
         lead = lead[members[pj[lead], 1] >= 0]
         q_all = np.concatenate([needed_q[qj[top]], needed_q[qj[lead]]])
+        p_all = np.concatenate([pj[top], pj[lead]])
         h_all = np.concatenate([members[pj[top], 0], members[pj[lead], 1]])
-        values = np.concatenate(
-            [leader_values[:, top], profile_values[:, lead] + household_part[:, members[pj[lead], 1]]], axis=1
-        )
-        return q_all, h_all, values
+        return q_all, h_all, table.values(p_all, q_all) + household_part[:, h_all]
 
     def _values(self, households: IntArray, profiles: IntArray) -> np.ndarray:
         values: np.ndarray = self.household_part[:, households] + pair_values(

@@ -108,3 +108,28 @@ def packed_ranks(code: IntArray, n_codes: int, member: IntArray) -> IntArray | N
         return None
     rank: IntArray = code * top_member + (top_member - 1 - member)
     return rank
+
+
+def sum_ranks(own: Values, member: IntArray, table: Values) -> tuple[IntArray, IntArray] | None:
+    """Ranks for values that are an entry's own values plus a table cell's, in two parts.
+
+    Returns (a part per entry, a part per cell): their sum orders (entry, cell) pairs as the
+    ranking does (larger values tier by tier, then the smaller member), because packing the
+    tiers into one integer is linear, so the code of a sum is the sum of the codes. None when
+    the ranks would not fit in 62 bits.
+    """
+    if own.shape[1] == 0 or table.shape[1] == 0:
+        return np.zeros(own.shape[1], dtype=np.int64), np.zeros(table.shape[1], dtype=np.int64)
+    lows = [(int(a.min()), int(b.min())) for a, b in zip(own, table, strict=True)]
+    spans = [int(a.max()) + int(b.max()) - low_a - low_b + 1 for a, b, (low_a, low_b) in zip(own, table, lows, strict=True)]
+    top_member = int(member.max()) + 1
+    if math.prod(spans) * top_member >= _RANK_LIMIT:
+        return None
+    code_own = np.zeros(own.shape[1], dtype=np.int64)
+    code_table = np.zeros(table.shape[1], dtype=np.int64)
+    for a, b, (low_a, low_b), span in zip(own, table, lows, spans, strict=True):
+        code_own *= span
+        code_own += a - low_a
+        code_table *= span
+        code_table += b - low_b
+    return code_own * top_member + (top_member - 1 - member), code_table * top_member
