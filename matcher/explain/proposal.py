@@ -177,10 +177,10 @@ def _assemble(prep: Prepared, solution: Solution, wall_time_s: float, lang: str 
     n_units = max(len(u.ids), 1)
     fixed = np.isin(hh * n_units + uu, prep.fixed_household * n_units + prep.fixed_unit)
     unit_frame = instance.units
-    unit_types = [str(t) for t in unit_frame["unit_type"]]
+    unit_types = [str(t) for t in unit_frame["unit_type"].tolist()]
     matches: list[Match] = []
     others = alternatives(prep, hh, uu, explainer.value_table())
-    current_unit = [str(x or "") for x in instance.households["current_unit_id"]]
+    current_unit = [str(x or "") for x in instance.households["current_unit_id"].tolist()]
     for k in range(len(hh)):
         hi, ui = int(hh[k]), int(uu[k])
         nbh = prep.codes.neighbourhoods[int(u.neighbourhood[ui])]
@@ -223,7 +223,7 @@ def _assemble(prep: Prepared, solution: Solution, wall_time_s: float, lang: str 
     unmatched: list[Unmatched] = []
     unplaced = np.flatnonzero(~explainer.placed_h)
     explainer.prefetch_rule_details(unplaced[explainer.n_eligible_h[unplaced] == 0].tolist())
-    reasons = {int(hi): explainer.household_reason(int(hi)) for hi in unplaced.tolist()}
+    reasons = explainer.household_reasons(unplaced)
     outranked = [hi for hi, (reason, _) in reasons.items() if reason == "outranked"]
     forced = forced_differences(solution.flow_state) if solution.flow_state is not None and outranked else {}
     for hi, taken in explainer.units_taken(outranked).items():
@@ -262,7 +262,7 @@ def _assemble(prep: Prepared, solution: Solution, wall_time_s: float, lang: str 
                 details=details,
             )
         )
-    by_nbh = {name: 0 for name in sorted(set(unit_frame["neighbourhood"]))}
+    by_nbh = {name: 0 for name in sorted(set(unit_frame["neighbourhood"].tolist()))}
     for m in matches:
         by_nbh[m.neighbourhood] += 1
     kpis = Kpis(
@@ -301,8 +301,8 @@ def _assemble(prep: Prepared, solution: Solution, wall_time_s: float, lang: str 
         lookahead=look,
         regional_balance=regional_section(
             policy,
-            [str(m) for m in instance.households["municipality"]],
-            zip([str(m) for m in unit_frame["municipality"]], u.available.tolist(), strict=True),
+            [str(m) for m in instance.households["municipality"].tolist()],
+            zip([str(m) for m in unit_frame["municipality"].tolist()], u.available.tolist(), strict=True),
             [
                 (munis[int(h.municipality[a])], munis[int(u.municipality[b])], int(h.persons[a]))
                 for a, b in zip(hh.tolist(), uu.tolist(), strict=True)

@@ -396,6 +396,20 @@ class Explainer:
             }
         return "outranked", {"eligible_units": eligible}
 
+    def household_reasons(self, households: IntArray) -> dict[int, tuple[str, dict[str, Any]]]:
+        """``household_reason`` for many households, in their order.
+
+        Most unplaced households of a large week are outranked; they are told apart with
+        arrays and only the others go through ``household_reason`` one by one.
+        """
+        h = self.prep.households
+        eligible = self.n_eligible_h[households]
+        plain = h.documents[households] & (eligible > 0) & (self.open_eligible_h[households] > 0)
+        return {
+            hi: ("outranked", {"eligible_units": n}) if outranked else self.household_reason(hi)
+            for hi, n, outranked in zip(households.tolist(), eligible.tolist(), plain.tolist(), strict=True)
+        }
+
     def units_taken(self, households: list[int], limit: int = 3) -> dict[int, list[dict[str, Any]]]:
         """Per household: its best eligible units that went to others, and who got them.
 
@@ -499,7 +513,7 @@ class Explainer:
         u = self.prep.units
         if not u.available[unit]:
             if self._available_from is None:
-                self._available_from = [d.isoformat() for d in self.prep.instance.units["available_from"]]
+                self._available_from = [d.isoformat() for d in self.prep.instance.units["available_from"].tolist()]
             return "not_available_yet", {"available_from": self._available_from[unit]}
         eligible = int(self.n_eligible_u[unit])
         if eligible == 0:
