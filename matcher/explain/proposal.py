@@ -181,34 +181,40 @@ def _assemble(prep: Prepared, solution: Solution, wall_time_s: float, lang: str 
     matches: list[Match] = []
     others = alternatives(prep, hh, uu, explainer.value_table())
     current_unit = [str(x or "") for x in instance.households["current_unit_id"].tolist()]
-    for k in range(len(hh)):
-        hi, ui = int(hh[k]), int(uu[k])
-        nbh = prep.codes.neighbourhoods[int(u.neighbourhood[ui])]
+    # Every per-match number read once as a list: item access on numpy arrays is slow in a loop.
+    term_columns = [(t, v.tolist()) for t, v in terms.items()]
+    columns = zip(
+        hh.tolist(), uu.tolist(), h.persons[hh].tolist(), h.waiting_days[hh].tolist(), overdue.tolist(),
+        u.neighbourhood[uu].tolist(), u.temporary[uu].tolist(), u.shared[uu].tolist(), fixed.tolist(), others,
+        strict=True,
+    )  # fmt: skip
+    for k, (hi, ui, persons, waiting, late, nbh_code, temporary, shared, was_fixed, other) in enumerate(columns):
+        nbh = prep.codes.neighbourhoods[nbh_code]
         matches.append(
             Match(
                 household_id=h.ids[hi],
                 unit_id=u.ids[ui],
-                persons=int(h.persons[hi]),
-                terms={t: int(v[k]) for t, v in terms.items()},
+                persons=persons,
+                terms={t: values[k] for t, values in term_columns},
                 explanation=_match_sentence(
                     h.ids[hi],
                     u.ids[ui],
-                    int(h.persons[hi]),
-                    int(h.waiting_days[hi]),
-                    bool(overdue[k]),
+                    persons,
+                    waiting,
+                    late,
                     unit_types[ui],
                     nbh,
-                    bool(u.temporary[ui]),
-                    bool(u.shared[ui]),
-                    bool(fixed[k]),
+                    temporary,
+                    shared,
+                    was_fixed,
                     lang,
                     policy.deadline_weeks,
                     current_unit[hi],
                 )
-                + _alternatives_sentence(others[k], lang, explainer.dutch_differences),
+                + _alternatives_sentence(other, lang, explainer.dutch_differences),
                 neighbourhood=nbh,
-                fixed=bool(fixed[k]),
-                alternatives=others[k],
+                fixed=was_fixed,
+                alternatives=other,
                 move_on_from=current_unit[hi] or None,
             )
         )

@@ -181,6 +181,18 @@ class DutchDifferences:
         return f"zou {listed} opleveren"
 
 
+def _outranked_opening(n: int, lang: str) -> str:
+    if lang == "nl":
+        return (
+            f"Er {'is' if n == 1 else 'zijn'} {n} passende woning{'' if n == 1 else 'en'}, maar die "
+            f"{'ging' if n == 1 else 'gingen'} volgens de prioriteiten van het beleid naar andere huishoudens"
+        )
+    return (
+        f"There {'is' if n == 1 else 'are'} {n} suitable unit{'' if n == 1 else 's'}, "
+        f"but the policy's priorities gave {'it' if n == 1 else 'them'} to other households"
+    )
+
+
 def _taken_phrase(taken: list[dict[str, Any]], lang: str) -> str:
     if not taken:
         return "."
@@ -259,6 +271,7 @@ class Explainer:
         self._rule_counts_with_documents: dict[int, tuple[dict[str, int], int]] = {}
         self._excluded_by_household: dict[int, IntArray] | None = None
         self._taken_phrases: dict[tuple[int, str], str] = {}
+        self._outranked_openings: dict[tuple[int, str], str] = {}
         self._placed_per_profile: IntArray | None = None
         self._available_from: list[str] | None = None
         self.residents: dict[int, list[int]] = {}
@@ -455,8 +468,8 @@ class Explainer:
         return answer
 
     def household_sentence(self, household: int, reason: str, details: Mapping[str, Any], lang: str) -> str:
-        h = self.prep.households
-        persons = int(h.persons[household])
+        if reason == "outranked":  # most unplaced households of a large week: first
+            return self._outranked_sentence(details, lang)
         if reason == "documents_incomplete":
             n = details["eligible_with_documents"]
             if lang == "nl":
@@ -472,7 +485,7 @@ class Explainer:
         if reason == "no_eligible_unit":
             total = details["units_offered"]
             phrase = household_rule_phrase(details, lang)
-            who = _persons_words(persons, lang)
+            who = _persons_words(int(self.prep.households.persons[household]), lang)
             if total == 0:
                 if lang == "nl":
                     return "Er worden deze week geen woningen aangeboden."
@@ -488,25 +501,24 @@ class Explainer:
             if lang == "nl":
                 return f"Alle {n} passende woningen liggen in wijken waarvan het plafond deze week is bereikt ({names}).{extra}"
             return f"All {n} suitable units lie in neighbourhoods whose cap is reached this week ({names}).{extra}"
+        return self._outranked_sentence(details, lang)
+
+    def _outranked_sentence(self, details: Mapping[str, Any], lang: str) -> str:
+        """The sentence of an outranked household, from phrases shared by many: the opening per number
+        of suitable units, the units taken per shared list, the tier difference per distinct difference."""
         n = details["eligible_units"]
-        if lang == "nl":
-            text = (
-                f"Er {'is' if n == 1 else 'zijn'} {n} passende woning{'' if n == 1 else 'en'}, maar die "
-                f"{'ging' if n == 1 else 'gingen'} volgens de prioriteiten van het beleid naar andere huishoudens"
-            )
-        else:
-            text = (
-                f"There {'is' if n == 1 else 'are'} {n} suitable unit{'' if n == 1 else 's'}, "
-                f"but the policy's priorities gave {'it' if n == 1 else 'them'} to other households"
-            )
+        opening = self._outranked_openings.get((n, lang))
+        if opening is None:
+            opening = self._outranked_openings[(n, lang)] = _outranked_opening(n, lang)
         taken = details.get("units_taken")
         if not taken:
-            return text + _taken_phrase([], lang) + _forced_phrase(details, lang, self.dutch_differences)
+            return opening + _taken_phrase([], lang) + _forced_phrase(details, lang, self.dutch_differences)
         # Households ranked alike share one list (see units_taken), alive as long as the details, so one phrase.
         key = (id(taken), lang)
-        if key not in self._taken_phrases:
-            self._taken_phrases[key] = _taken_phrase(taken, lang)
-        return text + self._taken_phrases[key] + _forced_phrase(details, lang, self.dutch_differences)
+        phrase = self._taken_phrases.get(key)
+        if phrase is None:
+            phrase = self._taken_phrases[key] = _taken_phrase(taken, lang)
+        return opening + phrase + _forced_phrase(details, lang, self.dutch_differences)
 
     # --- units -----------------------------------------------------------------------
     def unit_reason(self, unit: int) -> tuple[str, dict[str, Any]]:
