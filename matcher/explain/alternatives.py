@@ -233,13 +233,18 @@ class _NextHouseholds:
             # Taken a block of unit profiles at a time, so the (profile, unit profile) arrays stay small.
             leaders = np.flatnonzero(members[:, 0] >= 0)
             ranks = sum_ranks(household_part[:, members[leaders, 0]], members[leaders, 0], table.grid)
+            # Unit profiles of one group have the same plain candidates: found for the group's first
+            # unit profile and repeated for the others.
+            first_q = needed_q[np.unique(table.unit_group[needed_q], return_index=True)[1]]
             block = max(1, (1 << 20) // max(len(leaders), 1))
             found = [
-                self._plain_candidates(needed_q[k : k + block], members, leaders, ranks) for k in range(0, len(needed_q), block)
+                self._plain_candidates(first_q[k : k + block], members, leaders, ranks) for k in range(0, len(first_q), block)
             ]
-            q_all = np.concatenate([f[0] for f in found]) if found else _EMPTY
-            h_all = np.concatenate([f[1] for f in found]) if found else _EMPTY
-            values = np.concatenate([f[2] for f in found], axis=1) if found else np.zeros((len(prep.parts), 0), np.int64)
+            q_lead = np.concatenate([f[0] for f in found]) if found else _EMPTY
+            h_lead = np.concatenate([f[1] for f in found]) if found else _EMPTY
+            v_lead = np.concatenate([f[2] for f in found], axis=1) if found else np.zeros((len(prep.parts), 0), np.int64)
+            q_all, entry = _spread(q_lead, table.unit_group, needed_q)
+            h_all, values = h_lead[entry], v_lead[:, entry]
             liked_h, liked_q = self._likers(needed_q)
             # Households preferring the wijk join with the bonus; a household in both keeps that entry.
             plain = np.r_[np.zeros(len(liked_q), dtype=np.int64), np.ones(len(q_all), dtype=np.int64)]
@@ -345,10 +350,6 @@ def best_units(
     key_p = np.array([p for p, _ in keys], dtype=np.int64)
     profiles = np.unique(key_p)
     key_pos = np.searchsorted(profiles, key_p)
-    eligible = s.eligible[np.ix_(profiles, unit_q)]
-    pi, qi = np.nonzero(eligible)  # pairs, by household profile then unit profile
-    cells = table.cells(profiles[pi], unit_q[qi])
-
     # The unit profiles in one of the key's preferred wijken that its profile may have, with the bonus
     # (looked up wijk by wijk: a key prefers a few wijken, each with a few unit profiles) ...
     q_nbh = u.neighbourhood[s.unit_rep[unit_q]]
@@ -359,7 +360,7 @@ def best_units(
     found = np.searchsorted(q_nbh[by_nbh], liked_nbh, side="right") - lo
     liked_rows_key = np.repeat(liked_key, found)
     liked_q = by_nbh[np.repeat(lo, found) + _within(found)]
-    fits = eligible[key_pos[liked_rows_key], liked_q]
+    fits = s.eligible[profiles[key_pos[liked_rows_key]], unit_q[liked_q]]
     liked_rows_key, liked_q = liked_rows_key[fits], liked_q[fits]
     liked_values = table.values(key_p[liked_rows_key], unit_q[liked_q]) + bonus
     n_liked = np.bincount(liked_rows_key, minlength=len(keys))
@@ -368,7 +369,7 @@ def best_units(
     # ``limit`` more per preferred profile when it can lower one.
     nonzero = bonus[:, 0][bonus[:, 0] != 0]
     wanted = limits + (n_liked if len(nonzero) and nonzero[0] < 0 else 0)
-    top = _top_cells(table, pi, cells, by_q[q_start[qi]], int(wanted.max()) if len(keys) else 0)
+    pi, qi, cells, top = _best_columns(prep, table, profiles, unit_q, by_q[q_start], int(wanted.max()) if len(keys) else 0)
     starts = np.searchsorted(pi[top], key_pos, side="left")
     counts = np.minimum(np.searchsorted(pi[top], key_pos, side="right") - starts, wanted)
     plain = top[np.repeat(starts, counts) + _within(counts)]
@@ -394,6 +395,34 @@ def best_units(
     return [(listed[a:b], unit_values[:, a:b]) for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)]
 
 
+def _best_columns(
+    prep: Prepared, table: ValueTable, profiles: IntArray, columns: IntArray, member: IntArray, count: int
+) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+    """Per household profile, its best ``count`` eligible unit profiles among ``columns`` (by value,
+    then ``member``, the column's first unit), as (profile position, column position, table cell) of
+    candidate pairs and the indices of the best among them, by profile then best first.
+
+    Unit profiles of one group (``ValueTable.unit_group``) are eligible for the same household
+    profiles at the same value, so the pairs are first ranked per group (at the group's smallest
+    member): the best ``count`` columns lie among the first ``count`` columns of the best
+    ``count`` groups, and only those few candidates per profile are ranked column by column.
+    """
+    group, column_group = np.unique(table.unit_group[columns], return_inverse=True)
+    by_group = np.lexsort((member, column_group))  # columns by group, then member
+    first = np.searchsorted(column_group[by_group], np.arange(len(group)))
+    size = np.diff(np.r_[first, len(columns)])
+    lead = by_group[first]  # each group's column with the smallest member
+    pi, gi = np.nonzero(prep.structure.eligible[np.ix_(profiles, columns[lead])])  # by profile, then group
+    cells = table.cells(profiles[pi], columns[lead[gi]])
+    best = _top_cells(table, pi, cells, member[lead[gi]], count)
+    take = np.minimum(size[gi[best]], count)
+    pi, cells = np.repeat(pi[best], take), np.repeat(cells[best], take)
+    qi = by_group[np.repeat(first[gi[best]], take) + _within(take)]
+    order = np.lexsort((member[qi], pi))
+    pi, qi, cells = pi[order], qi[order], cells[order]
+    return pi, qi, cells, _top_cells(table, pi, cells, member[qi], count)
+
+
 def _top_cells(table: ValueTable, group: IntArray, cells: IntArray, member: IntArray, count: int) -> IntArray:
     """``grouped_top_indices`` for pairs given by their table cells: the cells' values are packed
     once per cell of the table, and each pair's rank is one look-up."""
@@ -402,6 +431,17 @@ def _top_cells(table: ValueTable, group: IntArray, cells: IntArray, member: IntA
     if rank is None:
         return grouped_top_indices(group, member, table.grid[:, cells], count)
     return grouped_top_ranked(group, rank, count)
+
+
+def _spread(q_lead: IntArray, unit_group: IntArray, needed_q: IntArray) -> tuple[IntArray, IntArray]:
+    """Entries found for one unit profile per group, repeated for every needed unit profile of the group:
+    (unit profile, entry) pairs."""
+    by_group = np.argsort(unit_group[needed_q], kind="stable")
+    sorted_groups = unit_group[needed_q[by_group]]
+    lo = np.searchsorted(sorted_groups, unit_group[q_lead], side="left")
+    count = np.searchsorted(sorted_groups, unit_group[q_lead], side="right") - lo
+    q_all: IntArray = needed_q[by_group[np.repeat(lo, count) + _within(count)]]
+    return q_all, np.repeat(np.arange(len(q_lead)), count)
 
 
 def _within(counts: IntArray) -> IntArray:

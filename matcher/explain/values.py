@@ -20,6 +20,7 @@ import numpy.typing as npt
 from matcher.model import Prepared
 from matcher.model.network import PROFILE_HOUSEHOLD_FIELDS, PROFILE_UNIT_FIELDS, profile_pair_values
 from matcher.rules.arrays import IntArray
+from matcher.rules.eligibility import UNIT_PROFILE
 
 Values = npt.NDArray[np.int64]  # (tiers, pairs)
 
@@ -35,6 +36,9 @@ class ValueTable:
     unit_class: IntArray  # value class of each unit profile
     n_unit_classes: int
     grid: Values  # (tiers, household classes x unit classes)
+    # Unit profiles alike in every field the rules read and in value class (they differ in wijk
+    # only): every household profile may have all or none of a group, at one value.
+    unit_group: IntArray
 
     def cells(self, household_profile: IntArray, unit_profile: IntArray) -> IntArray:
         """The table cell of each (household profile, unit profile) pair."""
@@ -71,14 +75,19 @@ def value_table(prep: Prepared) -> ValueTable:
     u_class, u_first = _classes(u_columns, len(s.unit_rep))
     reps_h = np.repeat(s.household_rep[h_first], len(u_first))
     reps_u = np.tile(s.unit_rep[u_first], len(h_first))
-    return ValueTable(h_class, u_class, len(u_first), base_values(prep, reps_h, reps_u))
+    # E9 aside, eligibility reads only the rule fields (UNIT_PROFILE), so a group shares its column
+    # of the eligibility matrix; when a rule reads the wijk, the wijk is among them.
+    rule_columns = [np.asarray(getattr(u, name))[s.unit_rep] for name in UNIT_PROFILE]
+    u_group, _ = _classes([*rule_columns, u_class], len(s.unit_rep))
+    return ValueTable(h_class, u_class, len(u_first), base_values(prep, reps_h, reps_u), u_group)
 
 
 def _classes(columns: list[npt.NDArray[np.generic]], n: int) -> tuple[IntArray, IntArray]:
-    """(class of each row, the first row of each class) for rows alike in every column."""
+    """(class of each row, the first row of each class) for rows alike in every column (a 2-D
+    column counts with all its entries)."""
     if n == 0 or not columns:
         return np.zeros(n, dtype=np.int64), np.zeros(min(n, 1), dtype=np.int64)
-    key = np.stack([np.asarray(c, dtype=np.int64).reshape(n) for c in columns], axis=1)
+    key = np.concatenate([np.asarray(c, dtype=np.int64).reshape(n, -1) for c in columns], axis=1)
     _, first, group = np.unique(key, axis=0, return_index=True, return_inverse=True)
     return group.reshape(n).astype(np.int64), first.astype(np.int64)
 
