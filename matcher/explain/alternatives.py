@@ -172,17 +172,20 @@ def alternatives(prep: Prepared, household: IntArray, unit: IntArray, table: Val
     ranked = best_units(prep, table, [(p, wijken) for p, wijken, _ in keys], limits, available, bonus)
 
     results: list[dict[str, Any]] = []
-    for k, (hi, ui) in enumerate(zip(household.tolist(), unit.tolist(), strict=True)):
-        own_q = int(s.unit_profile[ui])
-        chosen = chosen_all[:, k]
+    # Per match, as lists: item access on numpy arrays is slow in a loop.
+    per_match = zip(
+        household.tolist(), unit.tolist(), s.unit_profile[unit].tolist(), chosen_all.T.tolist(),
+        household_part[:, household].T.tolist(), key_of, strict=True,
+    )  # fmt: skip
+    for hi, ui, own_q, chosen, own_part, key in per_match:
         blocked = excluded.get(hi, set()) | {ui}
-        candidates, values = ranked[key_of[k]]
+        candidates, values = ranked[key]
         next_unit = None
         for index, alt in enumerate(candidates):
             if alt not in blocked:
                 next_unit = {
                     "unit_id": u.ids[alt],
-                    "tier_difference": (chosen - values[:, index]).tolist(),
+                    "tier_difference": [c - v for c, v in zip(chosen, values[index], strict=True)],
                     "taken_by": [h.ids[x] for x in sorted(residents.get(alt, ()))],
                 }
                 break
@@ -194,7 +197,7 @@ def alternatives(prep: Prepared, household: IntArray, unit: IntArray, table: Val
             other, value = found
             next_household = {
                 "household_id": h.ids[other],
-                "tier_difference": (household_part[:, hi] + chosen - value).tolist(),
+                "tier_difference": [a + c - v for a, c, v in zip(own_part, chosen, value.tolist(), strict=True)],
                 "placed_in": u.ids[placed_in[other]] if other in placed_in else None,
             }
         results.append({"next_best_unit": next_unit, "next_best_household": next_household})
@@ -334,10 +337,10 @@ class _NextHouseholds:
 def best_units(
     prep: Prepared, table: ValueTable, keys: list[tuple[int, tuple[int, ...]]], limits: IntArray, units: IntArray,
     bonus: np.ndarray,
-) -> list[tuple[list[int], np.ndarray]]:  # fmt: skip
+) -> list[tuple[list[int], list[list[int]]]]:  # fmt: skip
     """Per key (household profile, preferred wijken): the ``limits[k]`` best eligible units among
     ``units``, by value per tier (the bonus for a preferred wijk included), then unit id; with
-    their values (tiers x units).
+    their values (a list per unit, one value per tier).
 
     The best units are among the first ``limit`` units of the best ``limit`` unit profiles
     (by value, then their first unit). Those are among the preferred profiles (with the
@@ -391,8 +394,8 @@ def best_units(
     chosen = np.arange(len(unit_key)) - np.searchsorted(unit_key, unit_key, side="left") < limits[unit_key]
     unit_key, unit, unit_values = unit_key[chosen], unit[chosen], unit_values[:, chosen]
     bounds = np.searchsorted(unit_key, np.arange(len(keys) + 1))
-    listed = unit.tolist()
-    return [(listed[a:b], unit_values[:, a:b]) for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)]
+    listed, columns = unit.tolist(), unit_values.T.tolist()
+    return [(listed[a:b], columns[a:b]) for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)]
 
 
 def _best_columns(
