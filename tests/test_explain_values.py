@@ -106,13 +106,14 @@ def test_grouped_top_indices_takes_each_groups_best(spread: int) -> None:
     assert found.tolist() == expected
 
 
-def test_first_failing_and_counts_per_rule_match_a_cell_by_cell_count() -> None:
+@pytest.mark.parametrize("scale", [1, 1 << 40], ids=["small weights", "large weights"])
+def test_first_failing_and_counts_per_rule_match_a_cell_by_cell_count(scale: int) -> None:
     """The first failing mask per cell (broadcast masks included) and the weighted counts per rule
-    equal a plain loop over the cells."""
+    equal a plain loop over the cells, also for weights whose sums need more than 32 bits."""
     rng = np.random.default_rng(4)
     masks = [rng.random((6, 1)) < 0.8, rng.random((6, 9)) < 0.7, rng.random((1, 9)) < 0.6, rng.random((6, 9)) < 0.9]
     first = first_failing(masks)
-    weights = rng.integers(1, 50, size=9)
+    weights = rng.integers(1, 50, size=9) * scale + rng.integers(0, 2, size=9)
     counts = units_per_rule(first, weights, 4)
     expected = np.zeros((6, 5), dtype=np.int64)
     for a in range(6):
