@@ -272,6 +272,7 @@ class Explainer:
         self._excluded_by_household: dict[int, IntArray] | None = None
         self._taken_phrases: dict[tuple[int, str], str] = {}
         self._outranked_openings: dict[tuple[int, str], str] = {}
+        self._occupancy: dict[tuple[int, int], dict[str, int]] = {}
         self._placed_per_profile: IntArray | None = None
         self._available_from: list[str] | None = None
         self.residents: dict[int, list[int]] = {}
@@ -333,9 +334,12 @@ class Explainer:
         excluded = self.excluded_by_household().get(household, _NO_UNITS)  # E1 aside: all of the WBB's pairs
         counts["E9"] = int((first[s.unit_profile[excluded]] == -1).sum())
         persons = int(h.persons[household])
-        occupancy = first == RULE_INDEX["E4"]
-        small = occupancy & (u.max_occupants[s.unit_rep] < persons)
-        large = occupancy & ~small
+        occupancy = self._occupancy.get((profile, persons))
+        if occupancy is None:  # households alike in profile and persons share these numbers
+            by_norm = first == RULE_INDEX["E4"]
+            small = by_norm & (u.max_occupants[s.unit_rep] < persons)
+            occupancy = {"too_small": int(sizes[small].sum()), "too_large": int(sizes[by_norm & ~small].sum())}
+            self._occupancy[(profile, persons)] = occupancy
         cap = None
         if policy.rent_caps is not None:
             caps = policy.rent_caps
@@ -347,7 +351,7 @@ class Explainer:
             "excluded_by": {k: v for k, v in counts.items() if v},
             "persons": persons,
             "future_size": int(h.future[household]),
-            "occupancy": {"too_small": int(sizes[small].sum()), "too_large": int(sizes[large].sum())},
+            "occupancy": dict(occupancy),
             "rent_cap": cap,
             "needs": "wheelchair" if h.wheelchair[household] else ("step_free" if h.mobility[household] else None),
             "municipality": self.prep.codes.municipalities[int(h.municipality[household])],
