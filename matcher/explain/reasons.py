@@ -296,11 +296,17 @@ class Explainer:
         profiles = sorted({int(s.household_profile[x]) for x in households} - set(self._first_fail_with_documents))
         if not profiles:
             return
+        # The rules read the same fields for every unit profile of a group (they differ in wijk only):
+        # evaluated on one unit profile per group, counted with the group's units.
+        group = self.value_table().unit_group
+        lead = np.unique(group, return_index=True)[1]
+        group_sizes = np.bincount(group, weights=self.unit_sizes, minlength=len(lead)).astype(np.int64)
         masks = rule_masks(
-            self.prep.households, self.prep.units, self.prep.instance.policy, s.household_rep[profiles], s.unit_rep
+            self.prep.households, self.prep.units, self.prep.instance.policy, s.household_rep[profiles], s.unit_rep[lead]
         )
-        first = first_failing(masks[1:], offset=1)  # (household profiles, unit profiles): E2-E8, E1 aside
-        per_rule = units_per_rule(first, self.unit_sizes, len(RULES)).tolist()  # column 0: fitting
+        first_of_group = first_failing(masks[1:], offset=1)  # (household profiles, groups): E2-E8, E1 aside
+        per_rule = units_per_rule(first_of_group, group_sizes, len(RULES)).tolist()  # column 0: fitting
+        first = first_of_group[:, group]  # (household profiles, unit profiles)
         for row, profile in enumerate(profiles):
             self._first_fail_with_documents[profile] = first[row]
             counts = {rule.id: per_rule[row][k + 1] for k, rule in enumerate(RULES) if k > 0}
@@ -361,18 +367,21 @@ class Explainer:
     def prefetch_unit_rule_counts(self, units: list[int]) -> None:
         """The first failing rule for every household, counted per unit, for these units in one pass.
 
-        Only the unit profiles asked for are evaluated against all household profiles;
-        an excluded pair counts under E9 only when no rule E1-E8 fails first.
+        Only the unit profiles asked for are evaluated against all household profiles, one per
+        group; an excluded pair counts under E9 only when no rule E1-E8 fails first.
         """
         s, prep = self.prep.structure, self.prep
         wanted = [x for x in units if x not in self._unit_rule_counts]
         if not wanted:
             return
-        profiles, local = np.unique(s.unit_profile[wanted], return_inverse=True)
-        masks = rule_masks(prep.households, prep.units, prep.instance.policy, s.household_rep, s.unit_rep[profiles])
-        first = first_failing(masks)  # (household profiles, these unit profiles)
+        # One unit profile per group stands for the others (see ``prefetch_rule_details``).
+        group = self.value_table().unit_group
+        groups, local = np.unique(group[s.unit_profile[wanted]], return_inverse=True)
+        lead = np.unique(group, return_index=True)[1][groups]
+        masks = rule_masks(prep.households, prep.units, prep.instance.policy, s.household_rep, s.unit_rep[lead])
+        first = first_failing(masks)  # (household profiles, these groups)
         sizes = np.bincount(s.household_profile, minlength=len(s.household_rep))
-        per_rule = units_per_rule(first.T, sizes, len(RULES)).tolist()  # (unit profiles, 1 + rules)
+        per_rule = units_per_rule(first.T, sizes, len(RULES)).tolist()  # (groups, 1 + rules)
         excluded: dict[int, list[int]] = defaultdict(list)
         for a, b in zip(s.excluded_household.tolist(), s.excluded_unit.tolist(), strict=True):
             excluded[b].append(a)
