@@ -76,40 +76,42 @@ def grouped_top_indices(group: IntArray, member: IntArray, values: np.ndarray, c
     rank = packed_ranks(*packed, member) if packed is not None else None
     if rank is not None:
         return grouped_top_ranked(group, rank, count)
-    starts, segment = _segments(group)
-    return _in_order(_rounds(values, member, starts, segment, count), segment)
+    starts = _starts(group)
+    segment = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(group)]))
+    return _in_order(_rounds(values, member, starts, segment, count), group)
 
 
 def grouped_top_ranked(group: IntArray, rank: IntArray, count: int) -> IntArray:
     """``grouped_top_indices`` for entries already packed into distinct non-negative ranks (higher is better)."""
     if len(group) == 0:
         return np.zeros(0, dtype=np.int64)
-    starts, segment = _segments(group)
+    starts = _starts(group)
+    sizes = np.diff(np.r_[starts, len(group)])
     left = rank.copy()
     picks: list[IntArray] = []
     for _ in range(count):
         best = np.maximum.reduceat(left, starts)
-        chosen = np.flatnonzero((left == best[segment]) & (left >= 0))  # at most one per group: ranks are distinct
+        chosen = np.flatnonzero(left == np.repeat(best, sizes))  # at most one per group: ranks are distinct
+        chosen = chosen[left[chosen] >= 0]  # not of a group whose entries are all taken
         if len(chosen) == 0:
             break
         picks.append(chosen)
         left[chosen] = -1
-    return _in_order(picks, segment)
+    return _in_order(picks, group)
 
 
-def _segments(group: IntArray) -> tuple[IntArray, IntArray]:
-    """The start of each run of equal (sorted) groups, and the run of every entry."""
-    starts = np.r_[0, np.flatnonzero(np.diff(group)) + 1]
-    segment = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(group)]))
-    return starts, segment
+def _starts(group: IntArray) -> IntArray:
+    """The start of each run of equal (sorted) groups."""
+    starts: IntArray = np.r_[0, np.flatnonzero(np.diff(group)) + 1]
+    return starts
 
 
-def _in_order(picks: list[IntArray], segment: IntArray) -> IntArray:
+def _in_order(picks: list[IntArray], group: IntArray) -> IntArray:
     """The entries picked round by round, by group, then in the order picked."""
     if not picks:
         return np.zeros(0, dtype=np.int64)
     order = np.concatenate(picks)
-    ranked: IntArray = order[np.lexsort((np.repeat(np.arange(len(picks)), [len(p) for p in picks]), segment[order]))]
+    ranked: IntArray = order[np.lexsort((np.repeat(np.arange(len(picks)), [len(p) for p in picks]), group[order]))]
     return ranked
 
 
