@@ -17,19 +17,9 @@ from typing import Any
 
 import numpy as np
 
+from matcher.explain.values import ValueTable, base_values, packed_codes, packed_ranks, sum_ranks, value_table
 from matcher.model import Prepared
-from matcher.model.network import profile_pair_values
 from matcher.rules.arrays import IntArray
-
-
-def base_values(prep: Prepared, household: IntArray, unit: IntArray) -> np.ndarray:
-    """(tiers, pairs): each pair's value per tier without the household's own part and the preferred bonus.
-
-    It depends on the household only through its profile.
-    """
-    h, u, policy = prep.households, prep.units, prep.instance.policy
-    rows = [profile_pair_values(part, household, unit, h, u, policy, prep.preferred) + part.unit[unit] for part in prep.parts]
-    return np.array(rows, dtype=np.int64).reshape(len(prep.parts), len(household))
 
 
 def preferred_bonus(prep: Prepared) -> np.ndarray:
@@ -75,15 +65,59 @@ def grouped_top_indices(group: IntArray, member: IntArray, values: np.ndarray, c
     """Indices of the best ``count`` entries of each group: by group, then best first.
 
     ``group`` must be sorted and ``member`` ascending within a group. Each round finds
-    every group's lexicographic best among the entries left (tier by tier with segment
-    maxima, then the smallest member) and takes it out: ``count`` linear passes instead
-    of sorting every pair.
+    every group's lexicographic best among the entries left and takes it out: ``count``
+    linear passes instead of sorting every pair. When the values and members fit in one
+    integer (the usual case: the tiers' values span small ranges), each round compares
+    that one integer; otherwise tier by tier with segment maxima, then the smallest member.
     """
     if len(group) == 0:
         return np.zeros(0, dtype=np.int64)
-    starts = np.r_[0, np.flatnonzero(np.diff(group)) + 1]
+    packed = packed_codes(values)
+    rank = packed_ranks(*packed, member) if packed is not None else None
+    if rank is not None:
+        return grouped_top_ranked(group, rank, count)
+    starts = _starts(group)
     segment = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(group)]))
-    left = np.ones(len(group), dtype=bool)
+    return _in_order(_rounds(values, member, starts, segment, count), group)
+
+
+def grouped_top_ranked(group: IntArray, rank: IntArray, count: int) -> IntArray:
+    """``grouped_top_indices`` for entries already packed into distinct non-negative ranks (higher is better)."""
+    if len(group) == 0:
+        return np.zeros(0, dtype=np.int64)
+    starts = _starts(group)
+    sizes = np.diff(np.r_[starts, len(group)])
+    left = rank.copy()
+    picks: list[IntArray] = []
+    for _ in range(count):
+        best = np.maximum.reduceat(left, starts)
+        chosen = np.flatnonzero(left == np.repeat(best, sizes))  # at most one per group: ranks are distinct
+        chosen = chosen[left[chosen] >= 0]  # not of a group whose entries are all taken
+        if len(chosen) == 0:
+            break
+        picks.append(chosen)
+        left[chosen] = -1
+    return _in_order(picks, group)
+
+
+def _starts(group: IntArray) -> IntArray:
+    """The start of each run of equal (sorted) groups."""
+    starts: IntArray = np.r_[0, np.flatnonzero(np.diff(group)) + 1]
+    return starts
+
+
+def _in_order(picks: list[IntArray], group: IntArray) -> IntArray:
+    """The entries picked round by round, by group, then in the order picked."""
+    if not picks:
+        return np.zeros(0, dtype=np.int64)
+    order = np.concatenate(picks)
+    ranked: IntArray = order[np.lexsort((np.repeat(np.arange(len(picks)), [len(p) for p in picks]), group[order]))]
+    return ranked
+
+
+def _rounds(values: np.ndarray, member: IntArray, starts: IntArray, segment: IntArray, count: int) -> list[IntArray]:
+    """The rounds of ``grouped_top_indices`` tier by tier, for values too wide to pack."""
+    left = np.ones(len(member), dtype=bool)
     lowest = np.iinfo(np.int64).min
     picks: list[IntArray] = []
     for _ in range(count):
@@ -98,14 +132,10 @@ def grouped_top_indices(group: IntArray, member: IntArray, values: np.ndarray, c
             break
         picks.append(chosen)
         left[chosen] = False
-    if not picks:
-        return np.zeros(0, dtype=np.int64)
-    order = np.concatenate(picks)
-    ranked: IntArray = order[np.lexsort((np.repeat(np.arange(len(picks)), [len(p) for p in picks]), segment[order]))]
-    return ranked
+    return picks
 
 
-def alternatives(prep: Prepared, household: IntArray, unit: IntArray) -> list[dict[str, Any]]:
+def alternatives(prep: Prepared, household: IntArray, unit: IntArray, table: ValueTable | None = None) -> list[dict[str, Any]]:
     """Per match (same order as the arrays), the next-best unit and next-best household with tier differences.
 
     A household ranks unit profiles by a value that depends on its profile, plus a bonus
@@ -115,6 +145,7 @@ def alternatives(prep: Prepared, household: IntArray, unit: IntArray) -> list[di
     usually one step, and the full ranking is computed only when those few run out.
     """
     s, h, u = prep.structure, prep.households, prep.units
+    table = value_table(prep) if table is None else table
     excluded: dict[int, set[int]] = defaultdict(set)
     excluded_by_unit: dict[int, set[int]] = defaultdict(set)
     for a, b in zip(s.excluded_household.tolist(), s.excluded_unit.tolist(), strict=True):
@@ -130,7 +161,7 @@ def alternatives(prep: Prepared, household: IntArray, unit: IntArray) -> list[di
     for a, b in placed_in.items():
         residents[b].add(a)
 
-    next_households = _NextHouseholds(prep, household, unit, open_households, household_part, bonus)
+    next_households = _NextHouseholds(prep, table, household, unit, open_households, household_part, bonus)
     # The next-best unit: the best of the household's eligible units once its own unit and its
     # excluded pairs are left out. Households alike in profile and preferred wijken share one
     # ranking; a household with excluded pairs has its own, long enough to walk past them.
@@ -140,20 +171,23 @@ def alternatives(prep: Prepared, household: IntArray, unit: IntArray) -> list[di
         for hi, p in zip(household.tolist(), s.household_profile[household].tolist(), strict=True)
     ]
     limits = np.array([2 + len(excluded.get(owner, ())) for _, _, owner in keys], dtype=np.int64)
-    ranked = best_units(prep, [(p, wijken) for p, wijken, _ in keys], limits, available, bonus)
+    ranked = best_units(prep, table, [(p, wijken) for p, wijken, _ in keys], limits, available, bonus)
 
     results: list[dict[str, Any]] = []
-    for k, (hi, ui) in enumerate(zip(household.tolist(), unit.tolist(), strict=True)):
-        own_q = int(s.unit_profile[ui])
-        chosen = chosen_all[:, k]
+    # Per match, as lists: item access on numpy arrays is slow in a loop.
+    per_match = zip(
+        household.tolist(), unit.tolist(), s.unit_profile[unit].tolist(), chosen_all.T.tolist(),
+        household_part[:, household].T.tolist(), key_of, strict=True,
+    )  # fmt: skip
+    for hi, ui, own_q, chosen, own_part, key in per_match:
         blocked = excluded.get(hi, set()) | {ui}
-        candidates, values = ranked[key_of[k]]
+        candidates, values = ranked[key]
         next_unit = None
         for index, alt in enumerate(candidates):
             if alt not in blocked:
                 next_unit = {
                     "unit_id": u.ids[alt],
-                    "tier_difference": (chosen - values[:, index]).tolist(),
+                    "tier_difference": [c - v for c, v in zip(chosen, values[index], strict=True)],
                     "taken_by": [h.ids[x] for x in sorted(residents.get(alt, ()))],
                 }
                 break
@@ -165,7 +199,7 @@ def alternatives(prep: Prepared, household: IntArray, unit: IntArray) -> list[di
             other, value = found
             next_household = {
                 "household_id": h.ids[other],
-                "tier_difference": (household_part[:, hi] + chosen - value).tolist(),
+                "tier_difference": [a + c - v for a, c, v in zip(own_part, chosen, value.tolist(), strict=True)],
                 "placed_in": u.ids[placed_in[other]] if other in placed_in else None,
             }
         results.append({"next_best_unit": next_unit, "next_best_household": next_household})
@@ -184,10 +218,10 @@ class _NextHouseholds:
     """
 
     def __init__(
-        self, prep: Prepared, household: IntArray, unit: IntArray, open_households: IntArray,
+        self, prep: Prepared, table: ValueTable, household: IntArray, unit: IntArray, open_households: IntArray,
         household_part: np.ndarray, bonus: np.ndarray,
     ) -> None:  # fmt: skip
-        self.prep, self.household_part, self.open = prep, household_part, open_households
+        self.prep, self.table, self.household_part, self.open = prep, table, household_part, open_households
         s = prep.structure
         needed_q = np.unique(s.unit_profile[unit])
         self.needed_q = needed_q
@@ -202,11 +236,20 @@ class _NextHouseholds:
             # The best two of all plain entries are the best two of the profiles' first members, or the
             # first and the second member of the leading profile: three entries per unit profile at most.
             # Taken a block of unit profiles at a time, so the (profile, unit profile) arrays stay small.
-            block = max(1, (1 << 20) // max(s.eligible.shape[0], 1))
-            found = [self._plain_candidates(needed_q[k : k + block], members) for k in range(0, len(needed_q), block)]
-            q_all = np.concatenate([f[0] for f in found]) if found else _EMPTY
-            h_all = np.concatenate([f[1] for f in found]) if found else _EMPTY
-            values = np.concatenate([f[2] for f in found], axis=1) if found else np.zeros((len(prep.parts), 0), np.int64)
+            leaders = np.flatnonzero(members[:, 0] >= 0)
+            ranks = sum_ranks(household_part[:, members[leaders, 0]], members[leaders, 0], table.grid)
+            # Unit profiles of one group have the same plain candidates: found for the group's first
+            # unit profile and repeated for the others.
+            first_q = needed_q[np.unique(table.unit_group[needed_q], return_index=True)[1]]
+            block = max(1, (1 << 20) // max(len(leaders), 1))
+            found = [
+                self._plain_candidates(first_q[k : k + block], members, leaders, ranks) for k in range(0, len(first_q), block)
+            ]
+            q_lead = np.concatenate([f[0] for f in found]) if found else _EMPTY
+            h_lead = np.concatenate([f[1] for f in found]) if found else _EMPTY
+            v_lead = np.concatenate([f[2] for f in found], axis=1) if found else np.zeros((len(prep.parts), 0), np.int64)
+            q_all, entry = _spread(q_lead, table.unit_group, needed_q)
+            h_all, values = h_lead[entry], v_lead[:, entry]
             liked_h, liked_q = self._likers(needed_q)
             # Households preferring the wijk join with the bonus; a household in both keeps that entry.
             plain = np.r_[np.zeros(len(liked_q), dtype=np.int64), np.ones(len(q_all), dtype=np.int64)]
@@ -222,25 +265,30 @@ class _NextHouseholds:
             values = self._values(h_all, q_all)
         self.top = grouped_top(q_all, h_all, values, 2)
 
-    def _plain_candidates(self, needed_q: IntArray, members: IntArray) -> tuple[IntArray, IntArray, np.ndarray]:
-        """For the given unit profiles: the three plain candidates of each (unit profile, household, values)."""
-        s, household_part = self.prep.structure, self.household_part
-        qj, pj = np.nonzero(s.eligible[:, needed_q].T)  # grouped by unit profile
-        has_member = members[pj, 0] >= 0
-        qj, pj = qj[has_member], pj[has_member]
+    def _plain_candidates(
+        self, needed_q: IntArray, members: IntArray, leaders: IntArray, ranks: tuple[IntArray, IntArray] | None
+    ) -> tuple[IntArray, IntArray, np.ndarray]:
+        """For the given unit profiles: the three plain candidates of each (unit profile, household, values).
+
+        ``leaders`` are the profiles with a first member; ``ranks`` (see ``values.sum_ranks``) rank
+        a leader for a unit profile by two look-ups, or are None when values must be compared tier by tier.
+        """
+        s, household_part, table = self.prep.structure, self.household_part, self.table
+        qj, local = np.nonzero(s.eligible[np.ix_(leaders, needed_q)].T)  # grouped by unit profile
+        pj = leaders[local]
         # Values without the bonus, once per (household profile, unit profile): a member that
         # prefers the wijk is also among the likers, with the bonus, and that entry ranks first.
-        profile_values = base_values(self.prep, s.household_rep[pj], s.unit_rep[needed_q[qj]])
-        leader_values = profile_values + household_part[:, members[pj, 0]]
-        top = grouped_top_indices(qj, members[pj, 0], leader_values, 2)
+        if ranks is not None:
+            top = grouped_top_ranked(qj, ranks[0][local] + ranks[1][table.cells(pj, needed_q[qj])], 2)
+        else:
+            leader_values = table.values(pj, needed_q[qj]) + household_part[:, members[pj, 0]]
+            top = grouped_top_indices(qj, members[pj, 0], leader_values, 2)
         lead = top[np.r_[True, qj[top][1:] != qj[top][:-1]]] if len(top) else top
         lead = lead[members[pj[lead], 1] >= 0]
         q_all = np.concatenate([needed_q[qj[top]], needed_q[qj[lead]]])
+        p_all = np.concatenate([pj[top], pj[lead]])
         h_all = np.concatenate([members[pj[top], 0], members[pj[lead], 1]])
-        values = np.concatenate(
-            [leader_values[:, top], profile_values[:, lead] + household_part[:, members[pj[lead], 1]]], axis=1
-        )
-        return q_all, h_all, values
+        return q_all, h_all, table.values(p_all, q_all) + household_part[:, h_all]
 
     def _values(self, households: IntArray, profiles: IntArray) -> np.ndarray:
         values: np.ndarray = self.household_part[:, households] + pair_values(
@@ -289,11 +337,12 @@ class _NextHouseholds:
 
 
 def best_units(
-    prep: Prepared, keys: list[tuple[int, tuple[int, ...]]], limits: IntArray, units: IntArray, bonus: np.ndarray
-) -> list[tuple[list[int], np.ndarray]]:
+    prep: Prepared, table: ValueTable, keys: list[tuple[int, tuple[int, ...]]], limits: IntArray, units: IntArray,
+    bonus: np.ndarray,
+) -> list[tuple[list[int], list[list[int]]]]:  # fmt: skip
     """Per key (household profile, preferred wijken): the ``limits[k]`` best eligible units among
     ``units``, by value per tier (the bonus for a preferred wijk included), then unit id; with
-    their values (tiers x units).
+    their values (a list per unit, one value per tier).
 
     The best units are among the first ``limit`` units of the best ``limit`` unit profiles
     (by value, then their first unit). Those are among the preferred profiles (with the
@@ -306,40 +355,38 @@ def best_units(
     key_p = np.array([p for p, _ in keys], dtype=np.int64)
     profiles = np.unique(key_p)
     key_pos = np.searchsorted(profiles, key_p)
-    pi, qi = np.nonzero(s.eligible[np.ix_(profiles, unit_q)])  # columns, by household profile then unit profile
-    values = base_values(prep, s.household_rep[profiles[pi]], s.unit_rep[unit_q[qi]])
-
-    # The columns in one of the key's preferred wijken, with the bonus ...
-    n_nbh = max(len(prep.codes.neighbourhoods), 1)
-    code = pi * n_nbh + u.neighbourhood[s.unit_rep[unit_q[qi]]]
-    by_code = np.argsort(code, kind="stable")
+    # The unit profiles in one of the key's preferred wijken that its profile may have, with the bonus
+    # (looked up wijk by wijk: a key prefers a few wijken, each with a few unit profiles) ...
+    q_nbh = u.neighbourhood[s.unit_rep[unit_q]]
+    by_nbh = np.argsort(q_nbh, kind="stable")
     liked_key = np.array([k for k, (_, wijken) in enumerate(keys) for _ in wijken], dtype=np.int64)
-    liked_code = np.array([int(key_pos[k]) * n_nbh + n for k, (_, wijken) in enumerate(keys) for n in wijken], dtype=np.int64)
-    lo = np.searchsorted(code[by_code], liked_code, side="left")
-    found = np.searchsorted(code[by_code], liked_code, side="right") - lo
+    liked_nbh = np.array([n for _, wijken in keys for n in wijken], dtype=np.int64)
+    lo = np.searchsorted(q_nbh[by_nbh], liked_nbh, side="left")
+    found = np.searchsorted(q_nbh[by_nbh], liked_nbh, side="right") - lo
     liked_rows_key = np.repeat(liked_key, found)
-    liked_columns = by_code[np.repeat(lo, found) + _within(found)]
+    liked_q = by_nbh[np.repeat(lo, found) + _within(found)]
+    fits = s.eligible[profiles[key_pos[liked_rows_key]], unit_q[liked_q]]
+    liked_rows_key, liked_q = liked_rows_key[fits], liked_q[fits]
+    liked_values = table.values(key_p[liked_rows_key], unit_q[liked_q]) + bonus
     n_liked = np.bincount(liked_rows_key, minlength=len(keys))
-    # ... and the best columns of the key's profile without it: ``limit`` of them when the bonus
-    # only ever raises a value (a preferred column then ranks at least as high with it), and
-    # ``limit`` more per preferred column when it can lower one.
+    # ... and the best unit profiles of the key's profile without it: ``limit`` of them when the bonus
+    # only ever raises a value (a preferred profile then ranks at least as high with it), and
+    # ``limit`` more per preferred profile when it can lower one.
     nonzero = bonus[:, 0][bonus[:, 0] != 0]
     wanted = limits + (n_liked if len(nonzero) and nonzero[0] < 0 else 0)
-    top = grouped_top_indices(pi, by_q[q_start[qi]], values, int(wanted.max()) if len(keys) else 0)
+    pi, qi, cells, top = _best_columns(prep, table, profiles, unit_q, by_q[q_start], int(wanted.max()) if len(keys) else 0)
     starts = np.searchsorted(pi[top], key_pos, side="left")
     counts = np.minimum(np.searchsorted(pi[top], key_pos, side="right") - starts, wanted)
+    plain = top[np.repeat(starts, counts) + _within(counts)]
     rows_key = np.concatenate([liked_rows_key, np.repeat(np.arange(len(keys)), counts)])
-    rows_column = np.concatenate([liked_columns, top[np.repeat(starts, counts) + _within(counts)]])
-    rows_values = np.concatenate(
-        [values[:, liked_columns] + bonus, values[:, top[np.repeat(starts, counts) + _within(counts)]]], axis=1
-    )
-    is_liked = np.r_[np.ones(len(liked_columns), dtype=np.int64), np.zeros(int(counts.sum()), dtype=np.int64)]
+    rows_q = np.concatenate([liked_q, qi[plain]])
+    rows_values = np.concatenate([liked_values, table.grid[:, cells[plain]]], axis=1)
+    is_liked = np.r_[np.ones(len(liked_q), dtype=np.int64), np.zeros(len(plain), dtype=np.int64)]
 
-    # One row per (key, column), the preferred one kept; each row gives its first units.
-    order = np.lexsort((-is_liked, rows_column, rows_key))
-    keep = order[np.r_[True, (np.diff(rows_key[order]) != 0) | (np.diff(rows_column[order]) != 0)][: len(order)]]
-    rows_key, rows_column, rows_values = rows_key[keep], rows_column[keep], rows_values[:, keep]
-    q_index = qi[rows_column]
+    # One row per (key, unit profile), the preferred one kept; each row gives its first units.
+    order = np.lexsort((-is_liked, rows_q, rows_key))
+    keep = order[np.r_[True, (np.diff(rows_key[order]) != 0) | (np.diff(rows_q[order]) != 0)][: len(order)]]
+    rows_key, q_index, rows_values = rows_key[keep], rows_q[keep], rows_values[:, keep]
     take = np.minimum(q_count[q_index], limits[rows_key])
     unit_key = np.repeat(rows_key, take)
     unit = by_q[np.repeat(q_start[q_index], take) + _within(take)]
@@ -349,8 +396,57 @@ def best_units(
     chosen = np.arange(len(unit_key)) - np.searchsorted(unit_key, unit_key, side="left") < limits[unit_key]
     unit_key, unit, unit_values = unit_key[chosen], unit[chosen], unit_values[:, chosen]
     bounds = np.searchsorted(unit_key, np.arange(len(keys) + 1))
-    listed = unit.tolist()
-    return [(listed[a:b], unit_values[:, a:b]) for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)]
+    listed, columns = unit.tolist(), unit_values.T.tolist()
+    return [(listed[a:b], columns[a:b]) for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)]
+
+
+def _best_columns(
+    prep: Prepared, table: ValueTable, profiles: IntArray, columns: IntArray, member: IntArray, count: int
+) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+    """Per household profile, its best ``count`` eligible unit profiles among ``columns`` (by value,
+    then ``member``, the column's first unit), as (profile position, column position, table cell) of
+    candidate pairs and the indices of the best among them, by profile then best first.
+
+    Unit profiles of one group (``ValueTable.unit_group``) are eligible for the same household
+    profiles at the same value, so the pairs are first ranked per group (at the group's smallest
+    member): the best ``count`` columns lie among the first ``count`` columns of the best
+    ``count`` groups, and only those few candidates per profile are ranked column by column.
+    """
+    group, column_group = np.unique(table.unit_group[columns], return_inverse=True)
+    by_group = np.lexsort((member, column_group))  # columns by group, then member
+    first = np.searchsorted(column_group[by_group], np.arange(len(group)))
+    size = np.diff(np.r_[first, len(columns)])
+    lead = by_group[first]  # each group's column with the smallest member
+    pi, gi = np.nonzero(prep.structure.eligible[np.ix_(profiles, columns[lead])])  # by profile, then group
+    cells = table.cells(profiles[pi], columns[lead[gi]])
+    best = _top_cells(table, pi, cells, member[lead[gi]], count)
+    take = np.minimum(size[gi[best]], count)
+    pi, cells = np.repeat(pi[best], take), np.repeat(cells[best], take)
+    qi = by_group[np.repeat(first[gi[best]], take) + _within(take)]
+    order = np.lexsort((member[qi], pi))
+    pi, qi, cells = pi[order], qi[order], cells[order]
+    return pi, qi, cells, _top_cells(table, pi, cells, member[qi], count)
+
+
+def _top_cells(table: ValueTable, group: IntArray, cells: IntArray, member: IntArray, count: int) -> IntArray:
+    """``grouped_top_indices`` for pairs given by their table cells: the cells' values are packed
+    once per cell of the table, and each pair's rank is one look-up."""
+    packed = packed_codes(table.grid)
+    rank = packed_ranks(packed[0][cells], packed[1], member) if packed is not None else None
+    if rank is None:
+        return grouped_top_indices(group, member, table.grid[:, cells], count)
+    return grouped_top_ranked(group, rank, count)
+
+
+def _spread(q_lead: IntArray, unit_group: IntArray, needed_q: IntArray) -> tuple[IntArray, IntArray]:
+    """Entries found for one unit profile per group, repeated for every needed unit profile of the group:
+    (unit profile, entry) pairs."""
+    by_group = np.argsort(unit_group[needed_q], kind="stable")
+    sorted_groups = unit_group[needed_q[by_group]]
+    lo = np.searchsorted(sorted_groups, unit_group[q_lead], side="left")
+    count = np.searchsorted(sorted_groups, unit_group[q_lead], side="right") - lo
+    q_all: IntArray = needed_q[by_group[np.repeat(lo, count) + _within(count)]]
+    return q_all, np.repeat(np.arange(len(q_lead)), count)
 
 
 def _within(counts: IntArray) -> IntArray:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -20,7 +20,7 @@ from matcher.explain.alternatives import alternatives
 from matcher.explain.counterfactual import Verifier, render_counterfactual
 from matcher.explain.lookahead import lookahead_section
 from matcher.explain.mismatch import mismatch_report
-from matcher.explain.reasons import UNIT_TYPE_WORDS, Explainer, tier_difference_nl, tier_difference_words
+from matcher.explain.reasons import UNIT_TYPE_WORDS, Explainer, tier_difference_words
 from matcher.explain.regional import regional_section
 from matcher.explain.spreading import half_year_section
 from matcher.model import Prepared, Solution
@@ -177,38 +177,44 @@ def _assemble(prep: Prepared, solution: Solution, wall_time_s: float, lang: str 
     n_units = max(len(u.ids), 1)
     fixed = np.isin(hh * n_units + uu, prep.fixed_household * n_units + prep.fixed_unit)
     unit_frame = instance.units
-    unit_types = [str(t) for t in unit_frame["unit_type"]]
+    unit_types = [str(t) for t in unit_frame["unit_type"].tolist()]
     matches: list[Match] = []
-    others = alternatives(prep, hh, uu)
-    current_unit = [str(x or "") for x in instance.households["current_unit_id"]]
-    for k in range(len(hh)):
-        hi, ui = int(hh[k]), int(uu[k])
-        nbh = prep.codes.neighbourhoods[int(u.neighbourhood[ui])]
+    others = alternatives(prep, hh, uu, explainer.value_table())
+    current_unit = [str(x or "") for x in instance.households["current_unit_id"].tolist()]
+    # Every per-match number read once as a list: item access on numpy arrays is slow in a loop.
+    term_columns = [(t, v.tolist()) for t, v in terms.items()]
+    columns = zip(
+        hh.tolist(), uu.tolist(), h.persons[hh].tolist(), h.waiting_days[hh].tolist(), overdue.tolist(),
+        u.neighbourhood[uu].tolist(), u.temporary[uu].tolist(), u.shared[uu].tolist(), fixed.tolist(), others,
+        strict=True,
+    )  # fmt: skip
+    for k, (hi, ui, persons, waiting, late, nbh_code, temporary, shared, was_fixed, other) in enumerate(columns):
+        nbh = prep.codes.neighbourhoods[nbh_code]
         matches.append(
             Match(
                 household_id=h.ids[hi],
                 unit_id=u.ids[ui],
-                persons=int(h.persons[hi]),
-                terms={t: int(v[k]) for t, v in terms.items()},
+                persons=persons,
+                terms={t: values[k] for t, values in term_columns},
                 explanation=_match_sentence(
                     h.ids[hi],
                     u.ids[ui],
-                    int(h.persons[hi]),
-                    int(h.waiting_days[hi]),
-                    bool(overdue[k]),
+                    persons,
+                    waiting,
+                    late,
                     unit_types[ui],
                     nbh,
-                    bool(u.temporary[ui]),
-                    bool(u.shared[ui]),
-                    bool(fixed[k]),
+                    temporary,
+                    shared,
+                    was_fixed,
                     lang,
                     policy.deadline_weeks,
                     current_unit[hi],
                 )
-                + _alternatives_sentence(others[k], lang, policy.objective),
+                + _alternatives_sentence(other, lang, explainer.dutch_differences),
                 neighbourhood=nbh,
-                fixed=bool(fixed[k]),
-                alternatives=others[k],
+                fixed=was_fixed,
+                alternatives=other,
                 move_on_from=current_unit[hi] or None,
             )
         )
@@ -223,7 +229,7 @@ def _assemble(prep: Prepared, solution: Solution, wall_time_s: float, lang: str 
     unmatched: list[Unmatched] = []
     unplaced = np.flatnonzero(~explainer.placed_h)
     explainer.prefetch_rule_details(unplaced[explainer.n_eligible_h[unplaced] == 0].tolist())
-    reasons = {int(hi): explainer.household_reason(int(hi)) for hi in unplaced.tolist()}
+    reasons = explainer.household_reasons(unplaced)
     outranked = [hi for hi, (reason, _) in reasons.items() if reason == "outranked"]
     forced = forced_differences(solution.flow_state) if solution.flow_state is not None and outranked else {}
     for hi, taken in explainer.units_taken(outranked).items():
@@ -262,7 +268,7 @@ def _assemble(prep: Prepared, solution: Solution, wall_time_s: float, lang: str 
                 details=details,
             )
         )
-    by_nbh = {name: 0 for name in sorted(set(unit_frame["neighbourhood"]))}
+    by_nbh = {name: 0 for name in sorted(set(unit_frame["neighbourhood"].tolist()))}
     for m in matches:
         by_nbh[m.neighbourhood] += 1
     kpis = Kpis(
@@ -301,8 +307,8 @@ def _assemble(prep: Prepared, solution: Solution, wall_time_s: float, lang: str 
         lookahead=look,
         regional_balance=regional_section(
             policy,
-            [str(m) for m in instance.households["municipality"]],
-            zip([str(m) for m in unit_frame["municipality"]], u.available.tolist(), strict=True),
+            [str(m) for m in instance.households["municipality"].tolist()],
+            zip([str(m) for m in unit_frame["municipality"].tolist()], u.available.tolist(), strict=True),
             [
                 (munis[int(h.municipality[a])], munis[int(u.municipality[b])], int(h.persons[a]))
                 for a, b in zip(hh.tolist(), uu.tolist(), strict=True)
@@ -343,9 +349,9 @@ def _match_sentence(
     return text
 
 
-def _alternatives_sentence(item: dict[str, Any], lang: str, objective: Sequence[Mapping[str, int]]) -> str:
+def _alternatives_sentence(item: dict[str, Any], lang: str, dutch: Callable[[Sequence[int]], str]) -> str:
     """Why this one, in one sentence: the next-best unit and household, and the difference per tier
-    (in Dutch in words: "zou 36 wachtdagen minder opleveren")."""
+    (in Dutch in words by ``dutch``, ``tier_difference_nl`` for the policy: "zou 36 wachtdagen minder opleveren")."""
     unit, household = item["next_best_unit"], item["next_best_household"]
     nl = lang == "nl"
     parts = []
@@ -359,7 +365,7 @@ def _alternatives_sentence(item: dict[str, Any], lang: str, objective: Sequence[
             )
             + (f" ({'ging naar' if nl else 'went to'} {taken})" if taken else "")
             + (
-                f", {tier_difference_nl(unit['tier_difference'], objective)}"
+                f", {dutch(unit['tier_difference'])}"
                 if nl
                 else f", difference per tier {tier_difference_words(unit['tier_difference'])}"
             )
@@ -370,7 +376,7 @@ def _alternatives_sentence(item: dict[str, Any], lang: str, objective: Sequence[
             (f"volgende kandidaat voor deze woning: {household['household_id']}" if nl
              else f"next-best household for this unit: {household['household_id']}")
             + (f" ({'kreeg' if nl else 'got'} {placed})" if placed else "")
-            + (f", {tier_difference_nl(household['tier_difference'], objective)}" if nl
+            + (f", {dutch(household['tier_difference'])}" if nl
                else f", difference {tier_difference_words(household['tier_difference'])}")
         )  # fmt: skip
     if not parts:

@@ -14,13 +14,16 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from matcher.explain.spreading import cap_details, cap_sentence, half_year_binds
+from matcher.explain.values import ValueTable, value_table
 from matcher.model import Prepared
-from matcher.rules.arrays import IntArray
+from matcher.rules.arrays import BoolArray, IntArray
 from matcher.rules.eligibility import ALL_RULES, RULE_INDEX, RULES, rule_masks
 
 _NO_UNITS = np.zeros(0, dtype=np.int64)
+Int8Array = npt.NDArray[np.int8]
 
 UNIT_TYPE_WORDS = {
     "nl": {"social": "sociale huurwoning", "flex": "flexwoning", "transit": "doorstroomlocatie"},
@@ -117,37 +120,77 @@ TERM_NAMES_NL = {
 EVEN_GOOD_NL = "volgens het beleid even goed"
 
 
-def tier_difference_nl(values: list[int], objective: Sequence[Mapping[str, int]]) -> str:
+def tier_difference_nl(values: Sequence[int], objective: Sequence[Mapping[str, int]]) -> str:
     """A tier difference in plain Dutch, for a WBB member: "zou 36 wachtdagen minder opleveren".
 
     A tier of one term says how many of that term (the weight divided out); a tier of several
     terms says how many points, naming its terms."""
-    parts = []
-    for k, value in enumerate(values):
-        if not value:
-            continue
-        more = value > 0
-        if k >= len(objective):  # the stability tier after the policy's own: pairs of the previous proposal kept
-            pairs = "paar" if abs(value) == 1 else "paren"
-            parts.append(f"{abs(value)} {pairs} uit het vorige voorstel {'meer' if more else 'minder'} behouden")
-            continue
-        tier = objective[k]
-        if len(tier) == 1:
-            ((term, weight),) = tier.items()
-            if weight and value % weight == 0 and term in _TERM_NL:
-                n = value // weight
-                one, many = _TERM_NL[term]
-                words = one if abs(n) == 1 else many
-                parts.append(f"{abs(n)} {words if n > 0 else words.replace(' meer', ' minder', 1)}")
+    return DutchDifferences(objective)(values)
+
+
+def _tier_phrase_nl(k: int, value: int, objective: Sequence[Mapping[str, int]]) -> str:
+    """One non-zero entry of a tier difference in Dutch words."""
+    more = value > 0
+    if k >= len(objective):  # the stability tier after the policy's own: pairs of the previous proposal kept
+        pairs = "paar" if abs(value) == 1 else "paren"
+        return f"{abs(value)} {pairs} uit het vorige voorstel {'meer' if more else 'minder'} behouden"
+    tier = objective[k]
+    if len(tier) == 1:
+        ((term, weight),) = tier.items()
+        if weight and value % weight == 0 and term in _TERM_NL:
+            n = value // weight
+            one, many = _TERM_NL[term]
+            words = one if abs(n) == 1 else many
+            return f"{abs(n)} {words if n > 0 else words.replace(' meer', ' minder', 1)}"
+    names = ", ".join(TERM_NAMES_NL.get(t, t) for t in tier)
+    return f"{abs(value)} punt{'' if abs(value) == 1 else 'en'} {'meer' if more else 'minder'} op prioriteit {k + 1} ({names})"
+
+
+class DutchDifferences:
+    """``tier_difference_nl`` for one objective, remembering what it wrote.
+
+    A national week writes tens of thousands of tier differences, but they repeat, and
+    the distinct (tier, value) entries are fewer still: each whole difference and each
+    entry's words are written once.
+    """
+
+    def __init__(self, objective: Sequence[Mapping[str, int]]) -> None:
+        self._objective = objective
+        self._entries: dict[tuple[int, int], str] = {}
+        self._written: dict[tuple[int, ...], str] = {}
+
+    def __call__(self, values: Sequence[int]) -> str:
+        key = tuple(values)
+        text = self._written.get(key)
+        if text is None:
+            text = self._written[key] = self._words(key)
+        return text
+
+    def _words(self, values: tuple[int, ...]) -> str:
+        parts = []
+        for k, value in enumerate(values):
+            if not value:
                 continue
-        names = ", ".join(TERM_NAMES_NL.get(t, t) for t in tier)
-        parts.append(
-            f"{abs(value)} punt{'' if abs(value) == 1 else 'en'} {'meer' if more else 'minder'} op prioriteit {k + 1} ({names})"
+            entry = self._entries.get((k, value))
+            if entry is None:
+                entry = self._entries[(k, value)] = _tier_phrase_nl(k, value, self._objective)
+            parts.append(entry)
+        if not parts:
+            return EVEN_GOOD_NL
+        listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " en " + parts[-1]
+        return f"zou {listed} opleveren"
+
+
+def _outranked_opening(n: int, lang: str) -> str:
+    if lang == "nl":
+        return (
+            f"Er {'is' if n == 1 else 'zijn'} {n} passende woning{'' if n == 1 else 'en'}, maar die "
+            f"{'ging' if n == 1 else 'gingen'} volgens de prioriteiten van het beleid naar andere huishoudens"
         )
-    if not parts:
-        return EVEN_GOOD_NL
-    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " en " + parts[-1]
-    return f"zou {listed} opleveren"
+    return (
+        f"There {'is' if n == 1 else 'are'} {n} suitable unit{'' if n == 1 else 's'}, "
+        f"but the policy's priorities gave {'it' if n == 1 else 'them'} to other households"
+    )
 
 
 def _taken_phrase(taken: list[dict[str, Any]], lang: str) -> str:
@@ -158,18 +201,45 @@ def _taken_phrase(taken: list[dict[str, Any]], lang: str) -> str:
     return (" (o.a. " if lang == "nl" else " (among them ") + "; ".join(parts) + ")."
 
 
-def _forced_phrase(details: Mapping[str, Any], lang: str, objective: Sequence[Mapping[str, int]]) -> str:
+def _forced_phrase(details: Mapping[str, Any], lang: str, dutch: DutchDifferences) -> str:
     difference = details.get("forced_tier_difference")
     if difference is None:
         return ""
     if lang == "nl":
-        return f" Dit huishouden toch plaatsen {tier_difference_nl(difference, objective)}."
+        return f" Dit huishouden toch plaatsen {dutch(difference)}."
     return f" Placing this household anyway changes the proposal per tier by {tier_difference_words(difference)}."
 
 
 def _rule_phrase(counts: Mapping[str, int], lang: str) -> str:
     parts = [rule.counted[lang].format(n=n) for rule in ALL_RULES if (n := counts.get(rule.id, 0))]
     return _join(parts, lang)
+
+
+def first_failing(masks: Sequence[BoolArray], offset: int = 0) -> Int8Array:
+    """Per cell, the number (plus ``offset``) of the first mask that fails there; -1 where all hold.
+
+    The masks are applied from the last to the first, so the first failing one is written
+    last; broadcast masks (a rule on household or unit fields only) stay broadcast, and no
+    (cells x rules) stack is built.
+    """
+    first = np.full(np.broadcast_shapes(*(m.shape for m in masks)), -1, dtype=np.int8)
+    for k in range(len(masks) - 1, -1, -1):
+        first = np.where(masks[k], first, np.int8(k + offset))
+    return first
+
+
+def units_per_rule(first: Int8Array, weights: IntArray, n_rules: int) -> IntArray:
+    """(rows, 1 + n_rules): per row of ``first``, the weights of its columns summed by first failing
+    rule, column 0 for the columns where none fails (-1).
+
+    One weighted count over all cells instead of one matrix product per rule; the weights
+    (profile sizes) are whole numbers far below 2**53, so the float sums are exact.
+    """
+    rows, columns = first.shape
+    codes = (np.arange(rows, dtype=np.int64)[:, None] * (n_rules + 1) + first + 1).ravel()
+    totals = np.bincount(codes, weights=np.broadcast_to(weights, (rows, columns)).ravel(), minlength=rows * (n_rules + 1))
+    counts: IntArray = np.rint(totals).astype(np.int64).reshape(rows, n_rules + 1)
+    return counts
 
 
 class Explainer:
@@ -188,18 +258,21 @@ class Explainer:
         caps = prep.instance.policy.caps_left
         self.cap = np.array([caps.get(name, -1) for name in prep.codes.neighbourhoods], dtype=np.int64)
         self.cap_reached = (self.cap >= 0) & (self.placed_nbh >= self.cap)
-        # Eligible units outside neighbourhoods whose cap is reached, per household.
-        q_nbh = u.neighbourhood[s.unit_rep]
+        # Eligible units outside neighbourhoods whose cap is reached, per household: all eligible
+        # units less those in capped wijken (only their few columns of the profile matrix are read).
         u_sizes = np.bincount(s.unit_profile, minlength=len(s.unit_rep))
         self.unit_sizes = u_sizes
-        open_sizes = np.where(self.cap_reached[q_nbh], 0, u_sizes)
-        self.open_eligible_h = (s.eligible.astype(np.int64) @ open_sizes)[s.household_profile]
-        ex_open = ~self.cap_reached[u.neighbourhood[s.excluded_unit]]
-        np.subtract.at(self.open_eligible_h, s.excluded_household[ex_open], 1)
+        capped_q = np.flatnonzero(self.cap_reached[u.neighbourhood[s.unit_rep]])
+        closed = s.eligible[:, capped_q].astype(np.int64) @ u_sizes[capped_q]
+        self.open_eligible_h = self.n_eligible_h - closed[s.household_profile]
+        ex_closed = self.cap_reached[u.neighbourhood[s.excluded_unit]]
+        np.add.at(self.open_eligible_h, s.excluded_household[ex_closed], 1)  # already left out of both counts
         self._unit_rule_counts: dict[int, dict[str, int]] = {}
         self._rule_counts_with_documents: dict[int, tuple[dict[str, int], int]] = {}
         self._excluded_by_household: dict[int, IntArray] | None = None
         self._taken_phrases: dict[tuple[int, str], str] = {}
+        self._outranked_openings: dict[tuple[int, str], str] = {}
+        self._occupancy: dict[tuple[int, int], dict[str, int]] = {}
         self._placed_per_profile: IntArray | None = None
         self._available_from: list[str] | None = None
         self.residents: dict[int, list[int]] = {}
@@ -208,6 +281,14 @@ class Explainer:
         for a, b in zip(household.tolist(), unit.tolist(), strict=True):
             self.residents.setdefault(b, []).append(a)
         self.unit_index = {uid: i for i, uid in enumerate(u.ids)}
+        self.dutch_differences = DutchDifferences(prep.instance.policy.objective)
+        self._value_table: ValueTable | None = None
+
+    def value_table(self) -> ValueTable:
+        """The profile-pair values of this week (see ``matcher.explain.values``), made once."""
+        if self._value_table is None:
+            self._value_table = value_table(self.prep)
+        return self._value_table
 
     def prefetch_rule_details(self, households: list[int]) -> None:
         """Evaluate E2-E8 for the profiles of these households in one vectorised pass."""
@@ -215,17 +296,21 @@ class Explainer:
         profiles = sorted({int(s.household_profile[x]) for x in households} - set(self._first_fail_with_documents))
         if not profiles:
             return
+        # The rules read the same fields for every unit profile of a group (they differ in wijk only):
+        # evaluated on one unit profile per group, counted with the group's units.
+        group = self.value_table().unit_group
+        lead = np.unique(group, return_index=True)[1]
+        group_sizes = np.bincount(group, weights=self.unit_sizes, minlength=len(lead)).astype(np.int64)
         masks = rule_masks(
-            self.prep.households, self.prep.units, self.prep.instance.policy, s.household_rep[profiles], s.unit_rep
+            self.prep.households, self.prep.units, self.prep.instance.policy, s.household_rep[profiles], s.unit_rep[lead]
         )
-        failing = ~np.stack(masks[1:], axis=2)  # (household profiles, unit profiles, E2-E8)
-        first = np.where(failing.any(axis=2), failing.argmax(axis=2) + 1, -1)
-        per_rule = np.stack([(first == k) @ self.unit_sizes for k in range(len(RULES))], axis=1)
-        fitting = (first == -1) @ self.unit_sizes
+        first_of_group = first_failing(masks[1:], offset=1)  # (household profiles, groups): E2-E8, E1 aside
+        per_rule = units_per_rule(first_of_group, group_sizes, len(RULES)).tolist()  # column 0: fitting
+        first = first_of_group[:, group]  # (household profiles, unit profiles)
         for row, profile in enumerate(profiles):
             self._first_fail_with_documents[profile] = first[row]
-            counts = {rule.id: int(per_rule[row, k]) for k, rule in enumerate(RULES) if k > 0}
-            self._rule_counts_with_documents[profile] = (counts, int(fitting[row]))
+            counts = {rule.id: per_rule[row][k + 1] for k, rule in enumerate(RULES) if k > 0}
+            self._rule_counts_with_documents[profile] = (counts, per_rule[row][0])
 
     def excluded_by_household(self) -> dict[int, IntArray]:
         """Every excluded pair of the policy, as unit indices per household index."""
@@ -255,9 +340,12 @@ class Explainer:
         excluded = self.excluded_by_household().get(household, _NO_UNITS)  # E1 aside: all of the WBB's pairs
         counts["E9"] = int((first[s.unit_profile[excluded]] == -1).sum())
         persons = int(h.persons[household])
-        occupancy = first == RULE_INDEX["E4"]
-        small = occupancy & (u.max_occupants[s.unit_rep] < persons)
-        large = occupancy & ~small
+        occupancy = self._occupancy.get((profile, persons))
+        if occupancy is None:  # households alike in profile and persons share these numbers
+            by_norm = first == RULE_INDEX["E4"]
+            small = by_norm & (u.max_occupants[s.unit_rep] < persons)
+            occupancy = {"too_small": int(sizes[small].sum()), "too_large": int(sizes[by_norm & ~small].sum())}
+            self._occupancy[(profile, persons)] = occupancy
         cap = None
         if policy.rent_caps is not None:
             caps = policy.rent_caps
@@ -269,7 +357,7 @@ class Explainer:
             "excluded_by": {k: v for k, v in counts.items() if v},
             "persons": persons,
             "future_size": int(h.future[household]),
-            "occupancy": {"too_small": int(sizes[small].sum()), "too_large": int(sizes[large].sum())},
+            "occupancy": dict(occupancy),
             "rent_cap": cap,
             "needs": "wheelchair" if h.wheelchair[household] else ("step_free" if h.mobility[household] else None),
             "municipality": self.prep.codes.municipalities[int(h.municipality[household])],
@@ -279,23 +367,28 @@ class Explainer:
     def prefetch_unit_rule_counts(self, units: list[int]) -> None:
         """The first failing rule for every household, counted per unit, for these units in one pass.
 
-        Only the unit profiles asked for are evaluated against all household profiles;
-        an excluded pair counts under E9 only when no rule E1-E8 fails first.
+        Only the unit profiles asked for are evaluated against all household profiles, one per
+        group; an excluded pair counts under E9 only when no rule E1-E8 fails first.
         """
         s, prep = self.prep.structure, self.prep
         wanted = [x for x in units if x not in self._unit_rule_counts]
         if not wanted:
             return
-        profiles, local = np.unique(s.unit_profile[wanted], return_inverse=True)
-        masks = rule_masks(prep.households, prep.units, prep.instance.policy, s.household_rep, s.unit_rep[profiles])
-        failing = ~np.stack(masks, axis=2)  # (household profiles, these unit profiles, E1-E8)
-        first = np.where(failing.any(axis=2), failing.argmax(axis=2), -1)
+        # One unit profile per group stands for the others (see ``prefetch_rule_details``).
+        group = self.value_table().unit_group
+        groups, local = np.unique(group[s.unit_profile[wanted]], return_inverse=True)
+        lead = np.unique(group, return_index=True)[1][groups]
+        masks = rule_masks(prep.households, prep.units, prep.instance.policy, s.household_rep, s.unit_rep[lead])
+        first = first_failing(masks)  # (household profiles, these groups)
         sizes = np.bincount(s.household_profile, minlength=len(s.household_rep))
-        per_rule = np.stack([sizes @ (first == k) for k in range(len(RULES))], axis=1)  # (unit profiles, rules)
+        per_rule = units_per_rule(first.T, sizes, len(RULES)).tolist()  # (groups, 1 + rules)
+        excluded: dict[int, list[int]] = defaultdict(list)
+        for a, b in zip(s.excluded_household.tolist(), s.excluded_unit.tolist(), strict=True):
+            excluded[b].append(a)
         for x, row in zip(wanted, np.asarray(local).reshape(-1).tolist(), strict=True):
-            counts = {rule.id: int(per_rule[row, k]) for k, rule in enumerate(RULES)}
-            excluded = s.excluded_household[s.excluded_unit == x]
-            counts["E9"] = int((first[s.household_profile[excluded], row] == -1).sum())
+            counts = {rule.id: per_rule[row][k + 1] for k, rule in enumerate(RULES)}
+            if x in excluded:
+                counts["E9"] = int((first[s.household_profile[excluded[x]], row] == -1).sum())
             self._unit_rule_counts[x] = {k: v for k, v in counts.items() if v}
 
     def unit_rule_counts(self, unit: int) -> dict[str, int]:
@@ -328,6 +421,20 @@ class Explainer:
                 **({"half_year": half_year} if half_year else {}),
             }
         return "outranked", {"eligible_units": eligible}
+
+    def household_reasons(self, households: IntArray) -> dict[int, tuple[str, dict[str, Any]]]:
+        """``household_reason`` for many households, in their order.
+
+        Most unplaced households of a large week are outranked; they are told apart with
+        arrays and only the others go through ``household_reason`` one by one.
+        """
+        h = self.prep.households
+        eligible = self.n_eligible_h[households]
+        plain = h.documents[households] & (eligible > 0) & (self.open_eligible_h[households] > 0)
+        return {
+            hi: ("outranked", {"eligible_units": n}) if outranked else self.household_reason(hi)
+            for hi, n, outranked in zip(households.tolist(), eligible.tolist(), plain.tolist(), strict=True)
+        }
 
     def units_taken(self, households: list[int], limit: int = 3) -> dict[int, list[dict[str, Any]]]:
         """Per household: its best eligible units that went to others, and who got them.
@@ -366,15 +473,16 @@ class Explainer:
             keys.setdefault((p, prep.preference_lists[hi]), len(keys))
             for hi, p in zip(fast, s.household_profile[fast].tolist(), strict=True)
         ]
-        best = best_units(prep, list(keys), np.full(len(keys), limit, dtype=np.int64), used, preferred_bonus(prep))
+        limits = np.full(len(keys), limit, dtype=np.int64)
+        best = best_units(prep, self.value_table(), list(keys), limits, used, preferred_bonus(prep))
         lists = [described(units) for units, _ in best]
         for hi, k in zip(fast, key_of, strict=True):
             answer[hi] = lists[k]  # shared, never changed after this point
         return answer
 
     def household_sentence(self, household: int, reason: str, details: Mapping[str, Any], lang: str) -> str:
-        h = self.prep.households
-        persons = int(h.persons[household])
+        if reason == "outranked":  # most unplaced households of a large week: first
+            return self._outranked_sentence(details, lang)
         if reason == "documents_incomplete":
             n = details["eligible_with_documents"]
             if lang == "nl":
@@ -390,7 +498,7 @@ class Explainer:
         if reason == "no_eligible_unit":
             total = details["units_offered"]
             phrase = household_rule_phrase(details, lang)
-            who = _persons_words(persons, lang)
+            who = _persons_words(int(self.prep.households.persons[household]), lang)
             if total == 0:
                 if lang == "nl":
                     return "Er worden deze week geen woningen aangeboden."
@@ -406,32 +514,31 @@ class Explainer:
             if lang == "nl":
                 return f"Alle {n} passende woningen liggen in wijken waarvan het plafond deze week is bereikt ({names}).{extra}"
             return f"All {n} suitable units lie in neighbourhoods whose cap is reached this week ({names}).{extra}"
+        return self._outranked_sentence(details, lang)
+
+    def _outranked_sentence(self, details: Mapping[str, Any], lang: str) -> str:
+        """The sentence of an outranked household, from phrases shared by many: the opening per number
+        of suitable units, the units taken per shared list, the tier difference per distinct difference."""
         n = details["eligible_units"]
-        if lang == "nl":
-            text = (
-                f"Er {'is' if n == 1 else 'zijn'} {n} passende woning{'' if n == 1 else 'en'}, maar die "
-                f"{'ging' if n == 1 else 'gingen'} volgens de prioriteiten van het beleid naar andere huishoudens"
-            )
-        else:
-            text = (
-                f"There {'is' if n == 1 else 'are'} {n} suitable unit{'' if n == 1 else 's'}, "
-                f"but the policy's priorities gave {'it' if n == 1 else 'them'} to other households"
-            )
+        opening = self._outranked_openings.get((n, lang))
+        if opening is None:
+            opening = self._outranked_openings[(n, lang)] = _outranked_opening(n, lang)
         taken = details.get("units_taken")
         if not taken:
-            return text + _taken_phrase([], lang) + _forced_phrase(details, lang, self.prep.instance.policy.objective)
+            return opening + _taken_phrase([], lang) + _forced_phrase(details, lang, self.dutch_differences)
         # Households ranked alike share one list (see units_taken), alive as long as the details, so one phrase.
         key = (id(taken), lang)
-        if key not in self._taken_phrases:
-            self._taken_phrases[key] = _taken_phrase(taken, lang)
-        return text + self._taken_phrases[key] + _forced_phrase(details, lang, self.prep.instance.policy.objective)
+        phrase = self._taken_phrases.get(key)
+        if phrase is None:
+            phrase = self._taken_phrases[key] = _taken_phrase(taken, lang)
+        return opening + phrase + _forced_phrase(details, lang, self.dutch_differences)
 
     # --- units -----------------------------------------------------------------------
     def unit_reason(self, unit: int) -> tuple[str, dict[str, Any]]:
         u = self.prep.units
         if not u.available[unit]:
             if self._available_from is None:
-                self._available_from = [d.isoformat() for d in self.prep.instance.units["available_from"]]
+                self._available_from = [d.isoformat() for d in self.prep.instance.units["available_from"].tolist()]
             return "not_available_yet", {"available_from": self._available_from[unit]}
         eligible = int(self.n_eligible_u[unit])
         if eligible == 0:
