@@ -38,7 +38,7 @@ from typing import Any, Final
 import numpy as np
 
 from matcher.simulate.montecarlo import band
-from matcher.simulate.replicates import _worker_start
+from matcher.simulate.replicates import worker_start
 from matcher.simulate.scenario import Scenario, parse_scenario, scenario_document
 from matcher.simulate.solve_journal import SolveJournal, SolveKey, document_hash, start_files_hash
 
@@ -154,7 +154,7 @@ def hindsight_references(
         pool = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=_worker_start,  # Ctrl-C is the parent's to handle: it stops the workers below
+            initializer=worker_start,  # Ctrl-C is the parent's to handle: it stops the workers below
             initargs=(os.getpid(),),
         )
         try:

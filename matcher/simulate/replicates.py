@@ -26,7 +26,7 @@ from matcher.errors import InputError
 Job = tuple[dict[str, Any], int, int]  # scenario document, replicate, scenario index
 
 
-def _worker_start(parent: int) -> None:
+def worker_start(parent: int) -> None:
     """In each local worker: leave Ctrl-C to the parent (it stops the workers itself), and
     end when the parent is gone."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -70,7 +70,7 @@ class Replicates:
         self._pool = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=_worker_start,
+            initializer=worker_start,
             initargs=(os.getpid(),),
         )
         # submitted in replicate order, so the first replicates tend to finish first
