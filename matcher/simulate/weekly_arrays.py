@@ -20,6 +20,7 @@ import numpy as np
 
 from matcher.input.policy import Policy
 from matcher.model.prepare import EncodedWeek
+from matcher.model.tiebreak import id_scores
 from matcher.rules.arrays import (
     UNIT_GENDER_CODES,
     Codes,
@@ -87,6 +88,15 @@ class WeeklyArrays:
         self.support = np.array([bool(r["support"]) for r in un], dtype=bool)
         self.amv_home = np.array([bool(r["amv_home"]) for r in un], dtype=bool)
         self._region: tuple[object, IntArray, IntArray] | None = None
+        self._ties: tuple[int, IntArray, IntArray] | None = None
+
+    def _tie_scores(self, seed: int) -> tuple[IntArray, IntArray]:
+        """The tie-break score of every world household and home (a function of id and seed)."""
+        if self._ties is None or self._ties[0] != seed:
+            h = id_scores(self.household_ids, seed, b"h")
+            u = id_scores(self.unit_ids, seed, b"u")
+            self._ties = (seed, h, u)
+        return self._ties[1], self._ties[2]
 
     def _regional(self, policy: Policy) -> tuple[IntArray, IntArray]:
         """Reach and region bits per world row, kept while the policy's agreement is the same."""
@@ -167,6 +177,7 @@ class WeeklyArrays:
             region_bit=region_bit[u_sel],
             amv_home=self.amv_home[u_sel],
         )
+        tie_h, tie_u = self._tie_scores(policy.seed)
         listed = set(u_ids)
         moving = {(hid, uid) for hid, uid in zip(h_ids, current, strict=True) if uid and uid in listed}
         week = EncodedWeek(
@@ -178,6 +189,7 @@ class WeeklyArrays:
             preferences=[self.preferences[i] for i in h_sel.tolist()],
             koppeling_day=self.koppeling[h_sel].astype(np.int64),
             available_day=available.astype(np.int64),
+            tie_scores=(tie_h[h_sel], tie_u[u_sel]),
         )
         return week, h_sel, u_sel
 

@@ -64,8 +64,8 @@ def test_arrays_and_instances_propose_the_same_pairs(path: Path) -> None:
 
 
 def test_encoded_week_equals_the_encoded_instance() -> None:
-    """Each week of a run with movers, shared places and declines: every array, code and excluded
-    pair of the encoded week equals what ``prepare`` makes of the week's instance."""
+    """Each week of a run with movers, shared places and declines: every array, code, excluded
+    pair and tie-break score of the encoded week equals what ``prepare`` makes of the week's instance."""
     scenario = _short(ROOT / "examples" / "scenarios" / "q4-hold-singles-in-transit.yaml")
     simulation = Simulation(scenario, build_world(scenario, 0), 0, "optimise")
     world = simulation.world
@@ -93,6 +93,10 @@ def test_encoded_week_equals_the_encoded_instance() -> None:
             assert np.array_equal(got.structure.excluded_household, expected.structure.excluded_household)
             assert np.array_equal(got.structure.excluded_unit, expected.structure.excluded_unit)
             assert got.preference_lists == expected.preference_lists
+            # The tie-break scores the world computed once are those of the week's ids.
+            assert encoded[0].tie_scores is not None
+            assert np.array_equal(got.tie_household, expected.tie_household)
+            assert np.array_equal(got.tie_unit, expected.tie_unit)
             compared += 1
     assert compared >= 5
 
