@@ -180,6 +180,9 @@ class Simulation:
         self.children = world.children.copy()
         self.family_arrived = np.zeros(n, dtype=bool)
         self.stay_end = np.full(n, NEVER, dtype=np.int64)
+        # The case's end of a temporary stay (an ordinal day) and its move_on flag, for ``_movers``.
+        self.until_day = np.full(n, _NO_DAY, dtype=np.int64)
+        self.move_on = np.zeros(n, dtype=bool)
         self.placements = np.zeros(n, dtype=np.int64)
         self.first_offer = np.full(n, -1, dtype=np.int64)
         self.first_place = np.full(n, -1, dtype=np.int64)
@@ -214,6 +217,10 @@ class Simulation:
         self.leave_week = world.leave_week if world.leave_week is not None else np.full(n, NEVER, dtype=np.int64)
         # A household in a temporary place is a mover once its stay ends within this many weeks.
         self.move_on_weeks = int(scenario.policy.matcher.get("move_on_horizon_weeks", 0) or 0)
+        # The week the day the family arrives becomes known, per household (NEVER: not ahead of it).
+        ahead = scenario.inflow.reunification.date_known_weeks
+        known = world.reunification_week.astype(np.int64) - ahead
+        self.date_known_week = np.where((world.declared > 0) & (ahead != 0), known, NEVER).astype(np.int64)
         self.journal: list[Entry] | None = [] if record else None
         self._policy_cache: tuple[str, Policy] | None = None
 
@@ -274,6 +281,8 @@ class Simulation:
         self.home[i] = self.unit_index[case.unit] if case.unit is not None else -1
         until = case.temporary_until
         self.stay_end[i] = (until - self.scenario.start.date).days // 7 if until is not None else NEVER
+        self.until_day[i] = until.toordinal() if until is not None else _NO_DAY
+        self.move_on[i] = case.move_on
         self.needs_move[i] = is_move_on_candidate(case, self.scenario.week_date(week), self.move_on_weeks)
 
     def _sync_unit(self, j: int) -> None:
@@ -286,13 +295,6 @@ class Simulation:
     def _arrival_date(self, i: int) -> dt.date:
         return self.scenario.week_date(int(self.world.reunification_week[i]))
 
-    def _date_known_week(self, i: int) -> int:
-        """The week the day the household's family arrives becomes known (NEVER: not ahead of it)."""
-        ahead = self.scenario.inflow.reunification.date_known_weeks
-        if ahead == 0 or self.world.declared[i] == 0:
-            return NEVER
-        return int(self.world.reunification_week[i]) - ahead
-
     # -- the week's events -------------------------------------------------------------
     def _arrivals(self, week: int) -> None:
         world = self.world
@@ -300,7 +302,7 @@ class Simulation:
         for i in np.flatnonzero(new).tolist():
             row = world.household_rows[i]
             self.seen.update(f"h{week}:{row['household_id']}:{self.adults[i]}:{self.children[i]};".encode())
-            known = self._date_known_week(i) <= week
+            known = int(self.date_known_week[i]) <= week
             case = Case(
                 household_id=str(row["household_id"]),
                 koppeling_date=dt.date.fromisoformat(str(row["koppeling_date"])),
@@ -359,8 +361,9 @@ class Simulation:
     def _family_expected(self, week: int) -> None:
         """The day a family arrives becomes known ``date_known_weeks`` ahead (later than the koppeling)."""
         date = self.scenario.week_date(week)
-        for i in np.flatnonzero((self.world.arrival_week < week) & ~self.family_arrived).tolist():
-            if self._date_known_week(i) != week or self._case(i).state is State.LEFT:
+        known = (self.world.arrival_week < week) & ~self.family_arrived & (self.date_known_week == week)
+        for i in np.flatnonzero(known).tolist():
+            if self._case(i).state is State.LEFT:
                 continue
             expected = self._arrival_date(i)
             self._apply(i, FamilyExpected(date, expected), week)
@@ -379,9 +382,12 @@ class Simulation:
         """Who must move on this week: a stay that ends (with ``hold_for_family``: when the
         family arrives), or a home the family has outgrown (``matcher.case.is_move_on_candidate``)."""
         # Every other mirror was set when the case last changed (``_apply``); only the date moved.
-        date = self.scenario.week_date(week)
-        for i in np.flatnonzero((self.status == PERMANENT) | (self.status == TEMPORARY)).tolist():
-            self.needs_move[i] = is_move_on_candidate(self._case(i), date, self.move_on_weeks)
+        # ``is_move_on_candidate`` of every housed case at once, from the mirrors of its fields.
+        limit = (self.scenario.week_date(week) + dt.timedelta(weeks=self.move_on_weeks)).toordinal()
+        temporary, permanent = self.status == TEMPORARY, self.status == PERMANENT
+        housed = temporary | permanent
+        candidate = (temporary & ((self.until_day <= limit) | self.move_on)) | (permanent & self.move_on)
+        self.needs_move[housed] = candidate[housed]
 
     # -- the weekly proposal -----------------------------------------------------------
     def _household_changes(self, case: Case) -> dict[str, Any]:
@@ -719,6 +725,9 @@ class Simulation:
             first_offer_week=self.first_offer.tolist(),
         )
 
+
+# ``until_day`` of a case without a temporary stay: after every day.
+_NO_DAY = np.iinfo(np.int64).max
 
 # The fields of the week's raw policy that ``_week_policy`` sets on a copy of the last parse.
 _WEEKLY_FIELDS = ("planning_date", "excluded_pairs")
