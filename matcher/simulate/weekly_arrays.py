@@ -7,7 +7,9 @@ world, and each week only the columns a case or the ledger changes are set: pers
 expected nareizigers and the day they come, documents, the place a mover lives in now, and
 the beds left in a shared place. The week then goes to ``prepare_encoded`` with the codes
 ``encode`` would give the same week, so the engine sees the same arrays in the same order.
-``tests/simulate/test_weekly_arrays.py`` proves the pairs equal those of the instance path.
+The hindsight references read the same arrays for their eligibility over the whole horizon
+(``eligible_over_horizon_arrays``). ``tests/simulate/test_weekly_arrays.py`` proves the pairs
+and that eligibility equal those of the instance path.
 """
 
 from __future__ import annotations
@@ -18,11 +20,12 @@ from typing import Any
 
 import numpy as np
 
-from matcher.input.policy import Policy
+from matcher.input.policy import Policy, parse_policy
 from matcher.model.prepare import EncodedWeek
 from matcher.model.tiebreak import id_scores
 from matcher.rules.arrays import (
     UNIT_GENDER_CODES,
+    BoolArray,
     Codes,
     HouseholdColumns,
     IntArray,
@@ -32,6 +35,8 @@ from matcher.rules.arrays import (
     regional_bits,
     units_from_columns,
 )
+from matcher.rules.eligibility import rule_masks
+from matcher.simulate.scenario import Scenario
 from matcher.simulate.weekly import WeeklyTables
 from matcher.simulate.world import World
 
@@ -192,6 +197,33 @@ class WeeklyArrays:
             tie_scores=(tie_h[h_sel], tie_u[u_sel]),
         )
         return week, h_sel, u_sel
+
+
+def eligible_over_horizon_arrays(
+    scenario: Scenario, world: World, makeups: Sequence[Sequence[dict[str, Any]]]
+) -> list[BoolArray]:
+    """``weekly.eligible_over_horizon`` of every world household in each make-up, from the
+    world's encoded arrays (no tables): for each make-up (per world household the columns
+    ``adults``, ``children`` and ``expected_reunification``), rules E1-E8 of each world
+    household against each world home over the whole horizon at once, rows and columns in
+    world order. ``tests/simulate/test_weekly_arrays.py`` proves the answers equal."""
+    _, encoded = world_tables(world)
+    start = scenario.start.date
+    raw_policy = {**scenario.policy.matcher, "planning_date": start.isoformat(), "horizon_days": 3650, "neighbourhood_caps": {}}
+    policy = parse_policy(raw_policy, "policy", today=start)
+    units = [(j, {"available_from": start}) for j in range(world.n_units)]
+    answers: list[BoolArray] = []
+    for makeup in makeups:
+        households = [
+            (i, {**columns, "documents_complete": True, "expected_arrival_date": None}) for i, columns in enumerate(makeup)
+        ]
+        week, h_sel, u_sel = encoded.week(households, units, policy)
+        h, u = week.households, week.units
+        mask = np.logical_and.reduce(rule_masks(h, u, policy, np.arange(len(h.ids)), np.arange(len(u.ids))))
+        eligible = np.zeros((world.n_households, world.n_units), dtype=bool)
+        eligible[np.ix_(h_sel, u_sel)] = mask
+        answers.append(eligible)
+    return answers
 
 
 _LAST: list[tuple[World, WeeklyTables, WeeklyArrays]] = []
