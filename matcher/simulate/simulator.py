@@ -211,7 +211,9 @@ class Simulation:
         self.seen = hashlib.sha256()  # what arrived, came on offer and which families came, in order
         # The cases and the ledger of places: the state rules shared with the service.
         self.cases: list[Case | None] = [None] * n
-        self.unit_index = {str(row["unit_id"]): j for j, row in enumerate(world.unit_rows)}
+        self.household_ids = [str(row["household_id"]) for row in world.household_rows]
+        self.unit_ids = [str(row["unit_id"]) for row in world.unit_rows]
+        self.unit_index = {uid: j for j, uid in enumerate(self.unit_ids)}
         self.places = {str(row["unit_id"]): self._place(j) for j, row in enumerate(world.unit_rows)}
         self.ledger = Ledger(self.places)
         self.leave_week = world.leave_week if world.leave_week is not None else np.full(n, NEVER, dtype=np.int64)
@@ -627,9 +629,12 @@ class Simulation:
             raise ConservationError(f"week {week}: a shared place holds more persons than beds")
         if (self.status[~arrived] != WAITING).any():
             raise ConservationError(f"week {week}: a household not yet gekoppeld was housed")
-        for i in np.flatnonzero(arrived & housed_mask).tolist():
-            uid, hid = world.unit_rows[int(self.home[i])]["unit_id"], world.household_rows[i]["household_id"]
-            if self.ledger.holders.get(uid, {}).get(hid) is None:
+        holders = self.ledger.holders
+        living = np.flatnonzero(arrived & housed_mask)
+        for i, j in zip(living.tolist(), self.home[living].tolist(), strict=True):
+            uid, hid = self.unit_ids[j], self.household_ids[i]
+            held = holders.get(uid)
+            if held is None or held.get(hid) is None:
                 raise ConservationError(f"week {week}: {hid} lives in {uid} but the ledger does not say so")
 
     def _record(self, week: int, housed_persons: int, placements: int) -> None:
