@@ -59,7 +59,7 @@ from matcher.simulate.forecast import scenario_forecast
 from matcher.simulate.journal import Entry
 from matcher.simulate.scenario import Scenario
 from matcher.simulate.streams import decline_draw
-from matcher.simulate.weekly_arrays import world_tables
+from matcher.simulate.weekly_arrays import WeekState, world_tables
 from matcher.simulate.world import NEVER, World
 
 IntArray = npt.NDArray[np.int64]
@@ -183,6 +183,10 @@ class Simulation:
         # The case's end of a temporary stay (an ordinal day) and its move_on flag, for ``_movers``.
         self.until_day = np.full(n, _NO_DAY, dtype=np.int64)
         self.move_on = np.zeros(n, dtype=bool)
+        # The case's columns the engine reads each week (``_household_changes``), for ``week_arrays``.
+        self.expected_reunification = np.zeros(n, dtype=np.int64)
+        self.expected_arrival = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+        self.documents = np.zeros(n, dtype=bool)
         self.placements = np.zeros(n, dtype=np.int64)
         self.first_offer = np.full(n, -1, dtype=np.int64)
         self.first_place = np.full(n, -1, dtype=np.int64)
@@ -285,6 +289,10 @@ class Simulation:
         self.stay_end[i] = (until - self.scenario.start.date).days // 7 if until is not None else NEVER
         self.until_day[i] = until.toordinal() if until is not None else _NO_DAY
         self.move_on[i] = case.move_on
+        self.expected_reunification[i] = case.expected_reunification
+        arrival = case.expected_arrival_date
+        self.expected_arrival[i] = np.datetime64(arrival, "D") if arrival is not None else np.datetime64("NaT")
+        self.documents[i] = case.documents_complete
         self.needs_move[i] = is_move_on_candidate(case, self.scenario.week_date(week), self.move_on_weeks)
 
     def _sync_unit(self, j: int) -> None:
@@ -416,6 +424,12 @@ class Simulation:
             (j, {"available_from": date, "beds": int(self.beds_left[j])} if world.shared[j] else {"available_from": date})
             for j in units.tolist()
         ]
+        excluded, by_policy = self._excluded(pool, units)
+        return households, offered_units, excluded, by_policy
+
+    def _excluded(self, pool: IntArray, units: IntArray) -> tuple[list[list[str]], list[list[str]]]:
+        """The pairs excluded this week, all of them and those the scenario's policy excludes."""
+        world = self.world
         excluded: list[list[str]] = []
         by_policy: list[list[str]] = []
         policy = self.scenario.policy
@@ -431,7 +445,7 @@ class Simulation:
             if policy.movers_to_permanent_only and self.needs_move[i]:
                 by_policy.extend([hid, uid] for uid in temporary_ids)
         excluded.extend(by_policy)
-        return households, offered_units, excluded, by_policy
+        return excluded, by_policy
 
     def _raw_policy(self, week: int, excluded: list[list[str]]) -> dict[str, Any]:
         return {
@@ -474,11 +488,26 @@ class Simulation:
         household and home in their order; None where the week needs an instance."""
         if self.arrays is None or self.scenario.policy.matcher.get("fixed_pairs"):
             return None
-        households, offered_units, excluded, _ = self._week_changes(week, pool, units)
-        policy = self._week_policy(self._raw_policy(week, excluded), self.scenario.week_date(week))
+        excluded, _ = self._excluded(pool, units)
+        date = self.scenario.week_date(week)
+        policy = self._week_policy(self._raw_policy(week, excluded), date)
         if policy.fixed_pairs:
             return None
-        return self.arrays.week(households, offered_units, policy)
+        # The columns ``_household_changes`` gives, read from the mirrors of the cases.
+        in_place = ((self.status[pool] == PERMANENT) | (self.status[pool] == TEMPORARY)) & (self.home[pool] >= 0)
+        state = WeekState(
+            adults=self.adults[pool],
+            children=self.children[pool],
+            expected_reunification=self.expected_reunification[pool],
+            expected_arrival=self.expected_arrival[pool],
+            documents=self.documents[pool],
+            current_unit=[
+                self.unit_ids[j] if at else "" for j, at in zip(self.home[pool].tolist(), in_place.tolist(), strict=True)
+            ],
+            available=np.full(len(units), np.datetime64(date, "D"), dtype="datetime64[D]"),
+            beds=np.where(self.world.shared[units], self.beds_left[units], self.arrays.beds[units]).astype(np.int64),
+        )
+        return self.arrays.week_of(pool, units, state, policy)
 
     def _week_policy(self, raw: dict[str, Any], today: dt.date) -> Policy:
         """``parse_policy`` of the week's policy. Most weeks differ from the last only in the

@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from matcher.input.policy import Policy, parse_policy
 from matcher.model.prepare import EncodedWeek
@@ -45,6 +47,22 @@ NAT = np.datetime64("NaT", "D")
 
 def _day(value: dt.date | None) -> np.datetime64:
     return NAT if value is None else np.datetime64(value, "D")
+
+
+@dataclass(frozen=True)
+class WeekState:
+    """The columns of a week's households and homes that a simulation changes, one entry per
+    household (per home for ``available`` and ``beds``); ``current_unit`` is the id of the place
+    a household lives in now, or ""."""
+
+    adults: IntArray
+    children: IntArray
+    expected_reunification: IntArray
+    expected_arrival: npt.NDArray[np.datetime64]
+    documents: BoolArray
+    current_unit: list[str]
+    available: npt.NDArray[np.datetime64]
+    beds: IntArray
 
 
 class WeeklyArrays:
@@ -123,11 +141,32 @@ class WeeklyArrays:
         takes them; the answer lists them in id order, as an instance's tables do."""
         h_world = np.array([i for i, _ in households], dtype=np.int64)
         u_world = np.array([j for j, _ in units], dtype=np.int64)
+        h_changes = [c for _, c in households]
+        u_changes = [c for _, c in units]
+        beds = self.beds[u_world].copy()
+        for k, changes in enumerate(u_changes):
+            if "beds" in changes:
+                beds[k] = int(changes["beds"])
+        state = WeekState(
+            adults=np.array([c["adults"] for c in h_changes], dtype=np.int64),
+            children=np.array([c["children"] for c in h_changes], dtype=np.int64),
+            expected_reunification=np.array([c["expected_reunification"] for c in h_changes], dtype=np.int64),
+            expected_arrival=np.array([_day(c["expected_arrival_date"]) for c in h_changes], dtype="datetime64[D]"),
+            documents=np.array([bool(c["documents_complete"]) for c in h_changes], dtype=bool),
+            current_unit=[str(c.get("current_unit_id") or "") for c in h_changes],
+            available=np.array([_day(c["available_from"]) for c in u_changes], dtype="datetime64[D]"),
+            beds=beds,
+        )
+        return self.week_of(h_world, u_world, state, policy)
+
+    def week_of(
+        self, h_world: IntArray, u_world: IntArray, state: WeekState, policy: Policy
+    ) -> tuple[EncodedWeek, IntArray, IntArray]:
+        """``week`` for the households ``h_world`` and homes ``u_world`` (world indices) whose
+        changing columns are ``state``, parallel to them: a simulation keeps these in arrays."""
         h_order = np.argsort(self.household_rank[h_world], kind="stable")
         u_order = np.argsort(self.unit_rank[u_world], kind="stable")
         h_sel, u_sel = h_world[h_order], u_world[u_order]
-        h_changes = [households[k][1] for k in h_order.tolist()]
-        u_changes = [units[k][1] for k in u_order.tolist()]
         # The codes of this week alone, as ``encode`` sorts them: a subset of the world's, in order.
         muni_used = np.unique(np.concatenate([self.h_municipality[h_sel], self.u_municipality[u_sel]]))
         nbh_parts = [self.u_neighbourhood[u_sel], *(self.preferred_codes[i] for i in h_sel.tolist())]
@@ -136,15 +175,15 @@ class WeeklyArrays:
         reach, region_bit = self._regional(policy)
         h_ids = [self.household_ids[i] for i in h_sel.tolist()]
         u_ids = [self.unit_ids[j] for j in u_sel.tolist()]
-        current = [str(c.get("current_unit_id") or "") for c in h_changes]
+        current = [state.current_unit[k] for k in h_order.tolist()]
         household_columns = HouseholdColumns(
             ids=h_ids,
-            documents=np.array([bool(c["documents_complete"]) for c in h_changes], dtype=bool),
+            documents=state.documents[h_order],
             municipality=np.searchsorted(muni_used, self.h_municipality[h_sel]).astype(np.int64),
-            adults=np.array([c["adults"] for c in h_changes], dtype=np.int64),
-            children=np.array([c["children"] for c in h_changes], dtype=np.int64),
-            expected_reunification=np.array([c["expected_reunification"] for c in h_changes], dtype=np.int64),
-            expected_arrival=np.array([_day(c["expected_arrival_date"]) for c in h_changes], dtype="datetime64[D]"),
+            adults=state.adults[h_order],
+            children=state.children[h_order],
+            expected_reunification=state.expected_reunification[h_order],
+            expected_arrival=state.expected_arrival[h_order],
             koppeling=self.koppeling[h_sel],
             head_age=self.head_age[h_sel],
             gender=self.gender[h_sel],
@@ -157,11 +196,7 @@ class WeeklyArrays:
             move_on=np.array([bool(c) for c in current], dtype=bool),
             reach=reach[h_sel],
         )
-        beds = self.beds[u_sel].copy()
-        for k, changes in enumerate(u_changes):
-            if "beds" in changes:
-                beds[k] = int(changes["beds"])
-        available = np.array([_day(c["available_from"]) for c in u_changes], dtype="datetime64[D]")
+        available = state.available[u_order]
         unit_columns = UnitColumns(
             ids=u_ids,
             available_from=available,
@@ -169,7 +204,7 @@ class WeeklyArrays:
             neighbourhood=np.searchsorted(nbh_used, self.u_neighbourhood[u_sel]).astype(np.int64),
             shared=self.shared[u_sel],
             temporary=self.temporary[u_sel],
-            beds=beds,
+            beds=state.beds[u_order],
             min_occupants=self.min_occupants[u_sel],
             max_occupants=self.max_occupants[u_sel],
             bedrooms=self.bedrooms[u_sel],
