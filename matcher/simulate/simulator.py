@@ -437,12 +437,17 @@ class Simulation:
         permanent_ids = [uid for uid, j in zip(unit_ids, units.tolist(), strict=True) if not world.temporary[j]]
         temporary_ids = [uid for uid, j in zip(unit_ids, units.tolist(), strict=True) if world.temporary[j]]
         offered = set(unit_ids)
+        hold, movers, declined = policy.hold_for_family, policy.movers_to_permanent_only, self.declined
         for i in pool.tolist():
+            refused = declined.get(i)
+            if not (refused or hold or movers):
+                continue  # nothing excluded for this household
             hid = world.household_rows[i]["household_id"]
-            excluded.extend([hid, uid] for uid in sorted(self.declined.get(i, set()) & offered))
-            if policy.hold_for_family and world.declared[i] > 0 and not self.family_arrived[i]:
+            if refused:
+                excluded.extend([hid, uid] for uid in sorted(refused & offered))
+            if hold and world.declared[i] > 0 and not self.family_arrived[i]:
                 by_policy.extend([hid, uid] for uid in permanent_ids)
-            if policy.movers_to_permanent_only and self.needs_move[i]:
+            if movers and self.needs_move[i]:
                 by_policy.extend([hid, uid] for uid in temporary_ids)
         excluded.extend(by_policy)
         return excluded, by_policy
