@@ -732,7 +732,7 @@ class Ledger:
         held = self.holders.setdefault(claim.unit_id, {})
         if household_id in held:
             raise LedgerError(claim.unit_id, f"{household_id} holds unit {claim.unit_id} already")
-        if not let and any(h == household_id and not x.let for u in self.holders.values() for h, x in u.items()):
+        if not let and any((x := u.get(household_id)) is not None and not x.let for u in self.holders.values()):
             raise LedgerError(claim.unit_id, f"{household_id} holds another offered home already")
         if place.shared and place.beds is not None:
             if self.persons_in(claim.unit_id) + claim.persons > place.beds:

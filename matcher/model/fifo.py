@@ -45,7 +45,10 @@ def fifo(prep: Prepared) -> Solution:
     # Free units, beds and caps only ever shrink below, so a (profile, persons) that found no
     # unit that fits finds none later either: later households like it are skipped unchanged.
     no_fit: set[tuple[int, int]] = set()
+    units_open = int(open_mask.sum())
     for hi in h_order.tolist():
+        if units_open == 0:
+            break  # every unit is taken: no household after this one finds one
         if not res.open_household[hi]:
             continue
         persons = int(h.persons[hi])
@@ -71,6 +74,7 @@ def fifo(prep: Prepared) -> Solution:
                     cap_open = cap_left[ordered_nbh] != 0
             if unit_left[ui] <= 0:
                 open_mask[position] = False
+                units_open -= 1
             chosen_h.append(hi)
             chosen_u.append(ui)
             break

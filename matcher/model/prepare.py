@@ -31,7 +31,9 @@ class EncodedWeek:
 
     ``preferences`` holds each household's preferred neighbourhoods by name, and
     ``koppeling_day``/``available_day`` the days (any integer scale) the FIFO baseline orders by.
-    ``excluded_pairs`` must be the instance's (the policy's and each mover's current place)."""
+    ``excluded_pairs`` must be the instance's (the policy's and each mover's current place).
+    A simulation that prepares many weeks of one world may hand over the tie-break scores of
+    the week's households and units (``id_scores`` of their ids, computed once per world)."""
 
     households: Households
     units: Units
@@ -41,6 +43,7 @@ class EncodedWeek:
     preferences: list[tuple[str, ...]]
     koppeling_day: IntArray
     available_day: IntArray
+    tie_scores: tuple[IntArray, IntArray] | None = None
 
 
 @dataclass(frozen=True)
@@ -102,7 +105,16 @@ def prepare_encoded(week: EncodedWeek) -> Prepared:
         raise ValueError("fixed pairs are checked against an instance: use prepare(instance)")
     keys = (week.koppeling_day, week.available_day)
     return _prepare(
-        started, None, week.households, week.units, week.codes, week.policy, week.excluded_pairs, week.preferences, keys
+        started,
+        None,
+        week.households,
+        week.units,
+        week.codes,
+        week.policy,
+        week.excluded_pairs,
+        week.preferences,
+        keys,
+        week.tie_scores,
     )
 
 
@@ -116,8 +128,11 @@ def _prepare(
     excluded_pairs: Sequence[tuple[str, str]],
     preferences: list[tuple[str, ...]],
     fifo_keys: tuple[IntArray, IntArray] | None,
+    tie_scores: tuple[IntArray, IntArray] | None = None,
 ) -> Prepared:
     structure = build_structure(h, u, policy, excluded_pairs)
+    if tie_scores is None:
+        tie_scores = (id_scores(h.ids, policy.seed, b"h"), id_scores(u.ids, policy.seed, b"u"))
     preferred = preferred_index(preferences, codes.neighbourhoods)
     if "lookahead" in policy.terms_used:
         preferred = replace(preferred, lookahead=build_table(h, u, policy))
@@ -136,8 +151,8 @@ def _prepare(
         preferred=preferred,
         preference_lists=[tuple(nbh_code[n] for n in names) for names in preferences],
         parts=tier_parts(policy, h, u, preferred),
-        tie_household=id_scores(h.ids, policy.seed, b"h"),
-        tie_unit=id_scores(u.ids, policy.seed, b"u"),
+        tie_household=tie_scores[0],
+        tie_unit=tie_scores[1],
         fixed_household=fixed_household,
         fixed_unit=fixed_unit,
         build_s=time.perf_counter() - started,

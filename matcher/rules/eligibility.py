@@ -273,8 +273,8 @@ def _subset_units(u: Units, index: IntArray) -> Units:
     return Units(**values)
 
 
-def profiles(arrays: Households | Units, fields: tuple[str, ...]) -> tuple[IntArray, IntArray]:
-    """Group entries with identical rule-relevant attributes: (representatives, profile of each).
+def profile_matrix(arrays: Households | Units, fields: tuple[str, ...]) -> IntArray:
+    """The rule-relevant attributes as one integer row per entry (n, k).
 
     A 2-D field (a unit's rent within each cap) counts as one column per entry of its row,
     after all plain fields."""
@@ -288,10 +288,34 @@ def profiles(arrays: Households | Units, fields: tuple[str, ...]) -> tuple[IntAr
             columns.append(values)
     columns += matrix_columns
     if not columns or len(columns[0]) == 0:
+        return np.zeros((0, len(columns)), dtype=np.int64)
+    return np.stack(columns, axis=1)
+
+
+def group_rows(stacked: IntArray) -> tuple[IntArray, IntArray]:
+    """Distinct rows of ``stacked`` in lexicographic order: (first entry of each, group of each entry).
+
+    The same answer as ``np.unique(stacked, axis=0, return_index=True, return_inverse=True)``,
+    from one stable ``lexsort`` (several times faster on the few hundred rows of a week)."""
+    n = len(stacked)
+    if n == 0 or stacked.shape[1] == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    stacked = np.stack(columns, axis=1)
-    _, first, inverse = np.unique(stacked, axis=0, return_index=True, return_inverse=True)
-    return first.astype(np.int64), inverse.reshape(-1).astype(np.int64)
+    order = np.lexsort(stacked.T[::-1])
+    ordered = stacked[order]
+    starts = np.ones(n, dtype=bool)
+    starts[1:] = (ordered[1:] != ordered[:-1]).any(axis=1)
+    group_sorted = np.cumsum(starts) - 1
+    inverse = np.empty(n, dtype=np.int64)
+    inverse[order] = group_sorted
+    return order[starts].astype(np.int64), inverse
+
+
+def profiles(arrays: Households | Units, fields: tuple[str, ...]) -> tuple[IntArray, IntArray]:
+    """Group entries with identical rule-relevant attributes: (representatives, profile of each).
+
+    Profiles are numbered in the lexicographic order of ``profile_matrix``; the representative
+    of a profile is its first entry."""
+    return group_rows(profile_matrix(arrays, fields))
 
 
 def rule_masks(h: Households, u: Units, policy: Policy, h_index: IntArray, u_index: IntArray) -> list[BoolArray]:

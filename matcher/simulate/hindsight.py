@@ -130,19 +130,23 @@ def _slots(
         else:
             stay = scenario.stays.flex_weeks if world.unit_rows[j]["unit_type"] == "flex" else scenario.stays.transit_weeks
             starts = list(range(start, horizon, max(1, stay - move_on)))
-            early: set[int] = set()
-            for i in np.flatnonzero(before[:, j] | after[:, j]).tolist():
-                if ready[i] >= horizon - 1:
-                    continue
-                # Only a household that can live here before the week it leaves early frees the place then.
-                if max(int(ready[i]), start) < leave[i] < horizon:
-                    early.add(int(leave[i]))
-                if not before[i, j]:
-                    continue
-                if max(int(ready[i]), start) < family[i] < horizon and (world.shared[j] or grown[i] > world.max_occupants[j]):
-                    early.add(int(family[i]) + 1)
-                if scenario.policy.hold_for_family and world.declared[i] > 0:
-                    starts.append(max(start, int(world.reunification_week[i]) - move_on + 1))  # one per household
+            # The households that could live here, in index order.
+            who = np.flatnonzero((before[:, j] | after[:, j]) & (ready < horizon - 1))
+            moved_in = np.maximum(ready[who], start)
+            # Only a household that can live here before the week it leaves early frees the place then.
+            leaves = (moved_in < leave[who]) & (leave[who] < horizon)
+            outgrows = (
+                before[who, j]
+                & (moved_in < family[who])
+                & (family[who] < horizon)
+                & (bool(world.shared[j]) | (grown[who] > world.max_occupants[j]))
+            )
+            # Each household's leave week, then its family's week + 1: the order the weeks join the set in.
+            weeks = np.stack((leave[who], family[who] + 1), axis=1)[np.stack((leaves, outgrows), axis=1)]
+            early = set(weeks.tolist())
+            if scenario.policy.hold_for_family:
+                held = who[before[who, j] & (world.declared[who] > 0)]
+                starts.extend(np.maximum(start, world.reunification_week[held] - move_on + 1).tolist())  # one per household
             starts.extend(week for week in early if start < week < horizon)
             starts = [week for week in starts if week < horizon]
             end = horizon - 1

@@ -100,7 +100,7 @@ from scipy import sparse
 
 from matcher.simulate.scenario import Scenario
 from matcher.simulate.streams import decline_draw
-from matcher.simulate.weekly import eligible_over_horizon
+from matcher.simulate.weekly_arrays import eligible_over_horizon_arrays
 from matcher.simulate.world import NEVER, World
 
 Measure = Literal["objective", "persons_housed"]
@@ -339,15 +339,15 @@ def eligibility(scenario: Scenario, world: World) -> tuple[BoolArray, BoolArray,
         empty = np.zeros((world.n_households, world.n_units), dtype=bool)
         return empty, empty.copy(), empty.copy()
     adults, children, _ = persons_after(world)
-    rows: list[dict[str, Any]] = []
-    for i, base in enumerate(world.household_rows):
-        before = {**base, "adults": int(world.adults[i]), "children": int(world.children[i])}
-        rows.append({**before, "household_id": f"{base['household_id']}#0", "expected_reunification": int(world.declared[i])})
-        rows.append({**before, "household_id": f"{base['household_id']}#n", "expected_reunification": 0})
-        rows.append({**base, "household_id": f"{base['household_id']}#1", "adults": int(adults[i]),
-                     "children": int(children[i]), "expected_reunification": 0})  # fmt: skip
-    eligible = eligible_over_horizon(scenario, rows, world.unit_rows)
-    return eligible[0::3], eligible[1::3], eligible[2::3]
+    declared = world.declared.tolist()
+    before = [{"adults": a, "children": c} for a, c in zip(world.adults.tolist(), world.children.tolist(), strict=True)]
+    due = [{**b, "expected_reunification": d} for b, d in zip(before, declared, strict=True)]
+    not_due = [{**b, "expected_reunification": 0} for b in before]
+    after = [
+        {"adults": a, "children": c, "expected_reunification": 0} for a, c in zip(adults.tolist(), children.tolist(), strict=True)
+    ]
+    due_ok, not_due_ok, after_ok = eligible_over_horizon_arrays(scenario, world, [due, not_due, after])
+    return due_ok, not_due_ok, after_ok
 
 
 def declined(scenario: Scenario, world: World, replicate: int, candidates: BoolArray) -> BoolArray:

@@ -59,7 +59,7 @@ from matcher.simulate.forecast import scenario_forecast
 from matcher.simulate.journal import Entry
 from matcher.simulate.scenario import Scenario
 from matcher.simulate.streams import decline_draw
-from matcher.simulate.weekly_arrays import world_tables
+from matcher.simulate.weekly_arrays import WeekState, world_tables
 from matcher.simulate.world import NEVER, World
 
 IntArray = npt.NDArray[np.int64]
@@ -180,6 +180,13 @@ class Simulation:
         self.children = world.children.copy()
         self.family_arrived = np.zeros(n, dtype=bool)
         self.stay_end = np.full(n, NEVER, dtype=np.int64)
+        # The case's end of a temporary stay (an ordinal day) and its move_on flag, for ``_movers``.
+        self.until_day = np.full(n, _NO_DAY, dtype=np.int64)
+        self.move_on = np.zeros(n, dtype=bool)
+        # The case's columns the engine reads each week (``_household_changes``), for ``week_arrays``.
+        self.expected_reunification = np.zeros(n, dtype=np.int64)
+        self.expected_arrival = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+        self.documents = np.zeros(n, dtype=bool)
         self.placements = np.zeros(n, dtype=np.int64)
         self.first_offer = np.full(n, -1, dtype=np.int64)
         self.first_place = np.full(n, -1, dtype=np.int64)
@@ -208,12 +215,18 @@ class Simulation:
         self.seen = hashlib.sha256()  # what arrived, came on offer and which families came, in order
         # The cases and the ledger of places: the state rules shared with the service.
         self.cases: list[Case | None] = [None] * n
-        self.unit_index = {str(row["unit_id"]): j for j, row in enumerate(world.unit_rows)}
+        self.household_ids = [str(row["household_id"]) for row in world.household_rows]
+        self.unit_ids = [str(row["unit_id"]) for row in world.unit_rows]
+        self.unit_index = {uid: j for j, uid in enumerate(self.unit_ids)}
         self.places = {str(row["unit_id"]): self._place(j) for j, row in enumerate(world.unit_rows)}
         self.ledger = Ledger(self.places)
         self.leave_week = world.leave_week if world.leave_week is not None else np.full(n, NEVER, dtype=np.int64)
         # A household in a temporary place is a mover once its stay ends within this many weeks.
         self.move_on_weeks = int(scenario.policy.matcher.get("move_on_horizon_weeks", 0) or 0)
+        # The week the day the family arrives becomes known, per household (NEVER: not ahead of it).
+        ahead = scenario.inflow.reunification.date_known_weeks
+        known = world.reunification_week.astype(np.int64) - ahead
+        self.date_known_week = np.where((world.declared > 0) & (ahead != 0), known, NEVER).astype(np.int64)
         self.journal: list[Entry] | None = [] if record else None
         self._policy_cache: tuple[str, Policy] | None = None
 
@@ -274,6 +287,12 @@ class Simulation:
         self.home[i] = self.unit_index[case.unit] if case.unit is not None else -1
         until = case.temporary_until
         self.stay_end[i] = (until - self.scenario.start.date).days // 7 if until is not None else NEVER
+        self.until_day[i] = until.toordinal() if until is not None else _NO_DAY
+        self.move_on[i] = case.move_on
+        self.expected_reunification[i] = case.expected_reunification
+        arrival = case.expected_arrival_date
+        self.expected_arrival[i] = np.datetime64(arrival, "D") if arrival is not None else np.datetime64("NaT")
+        self.documents[i] = case.documents_complete
         self.needs_move[i] = is_move_on_candidate(case, self.scenario.week_date(week), self.move_on_weeks)
 
     def _sync_unit(self, j: int) -> None:
@@ -286,13 +305,6 @@ class Simulation:
     def _arrival_date(self, i: int) -> dt.date:
         return self.scenario.week_date(int(self.world.reunification_week[i]))
 
-    def _date_known_week(self, i: int) -> int:
-        """The week the day the household's family arrives becomes known (NEVER: not ahead of it)."""
-        ahead = self.scenario.inflow.reunification.date_known_weeks
-        if ahead == 0 or self.world.declared[i] == 0:
-            return NEVER
-        return int(self.world.reunification_week[i]) - ahead
-
     # -- the week's events -------------------------------------------------------------
     def _arrivals(self, week: int) -> None:
         world = self.world
@@ -300,7 +312,7 @@ class Simulation:
         for i in np.flatnonzero(new).tolist():
             row = world.household_rows[i]
             self.seen.update(f"h{week}:{row['household_id']}:{self.adults[i]}:{self.children[i]};".encode())
-            known = self._date_known_week(i) <= week
+            known = int(self.date_known_week[i]) <= week
             case = Case(
                 household_id=str(row["household_id"]),
                 koppeling_date=dt.date.fromisoformat(str(row["koppeling_date"])),
@@ -359,8 +371,9 @@ class Simulation:
     def _family_expected(self, week: int) -> None:
         """The day a family arrives becomes known ``date_known_weeks`` ahead (later than the koppeling)."""
         date = self.scenario.week_date(week)
-        for i in np.flatnonzero((self.world.arrival_week < week) & ~self.family_arrived).tolist():
-            if self._date_known_week(i) != week or self._case(i).state is State.LEFT:
+        known = (self.world.arrival_week < week) & ~self.family_arrived & (self.date_known_week == week)
+        for i in np.flatnonzero(known).tolist():
+            if self._case(i).state is State.LEFT:
                 continue
             expected = self._arrival_date(i)
             self._apply(i, FamilyExpected(date, expected), week)
@@ -379,9 +392,12 @@ class Simulation:
         """Who must move on this week: a stay that ends (with ``hold_for_family``: when the
         family arrives), or a home the family has outgrown (``matcher.case.is_move_on_candidate``)."""
         # Every other mirror was set when the case last changed (``_apply``); only the date moved.
-        date = self.scenario.week_date(week)
-        for i in np.flatnonzero((self.status == PERMANENT) | (self.status == TEMPORARY)).tolist():
-            self.needs_move[i] = is_move_on_candidate(self._case(i), date, self.move_on_weeks)
+        # ``is_move_on_candidate`` of every housed case at once, from the mirrors of its fields.
+        limit = (self.scenario.week_date(week) + dt.timedelta(weeks=self.move_on_weeks)).toordinal()
+        temporary, permanent = self.status == TEMPORARY, self.status == PERMANENT
+        housed = temporary | permanent
+        candidate = (temporary & ((self.until_day <= limit) | self.move_on)) | (permanent & self.move_on)
+        self.needs_move[housed] = candidate[housed]
 
     # -- the weekly proposal -----------------------------------------------------------
     def _household_changes(self, case: Case) -> dict[str, Any]:
@@ -408,6 +424,12 @@ class Simulation:
             (j, {"available_from": date, "beds": int(self.beds_left[j])} if world.shared[j] else {"available_from": date})
             for j in units.tolist()
         ]
+        excluded, by_policy = self._excluded(pool, units)
+        return households, offered_units, excluded, by_policy
+
+    def _excluded(self, pool: IntArray, units: IntArray) -> tuple[list[list[str]], list[list[str]]]:
+        """The pairs excluded this week, all of them and those the scenario's policy excludes."""
+        world = self.world
         excluded: list[list[str]] = []
         by_policy: list[list[str]] = []
         policy = self.scenario.policy
@@ -415,15 +437,20 @@ class Simulation:
         permanent_ids = [uid for uid, j in zip(unit_ids, units.tolist(), strict=True) if not world.temporary[j]]
         temporary_ids = [uid for uid, j in zip(unit_ids, units.tolist(), strict=True) if world.temporary[j]]
         offered = set(unit_ids)
+        hold, movers, declined = policy.hold_for_family, policy.movers_to_permanent_only, self.declined
         for i in pool.tolist():
+            refused = declined.get(i)
+            if not (refused or hold or movers):
+                continue  # nothing excluded for this household
             hid = world.household_rows[i]["household_id"]
-            excluded.extend([hid, uid] for uid in sorted(self.declined.get(i, set()) & offered))
-            if policy.hold_for_family and world.declared[i] > 0 and not self.family_arrived[i]:
+            if refused:
+                excluded.extend([hid, uid] for uid in sorted(refused & offered))
+            if hold and world.declared[i] > 0 and not self.family_arrived[i]:
                 by_policy.extend([hid, uid] for uid in permanent_ids)
-            if policy.movers_to_permanent_only and self.needs_move[i]:
+            if movers and self.needs_move[i]:
                 by_policy.extend([hid, uid] for uid in temporary_ids)
         excluded.extend(by_policy)
-        return households, offered_units, excluded, by_policy
+        return excluded, by_policy
 
     def _raw_policy(self, week: int, excluded: list[list[str]]) -> dict[str, Any]:
         return {
@@ -466,11 +493,26 @@ class Simulation:
         household and home in their order; None where the week needs an instance."""
         if self.arrays is None or self.scenario.policy.matcher.get("fixed_pairs"):
             return None
-        households, offered_units, excluded, _ = self._week_changes(week, pool, units)
-        policy = self._week_policy(self._raw_policy(week, excluded), self.scenario.week_date(week))
+        excluded, _ = self._excluded(pool, units)
+        date = self.scenario.week_date(week)
+        policy = self._week_policy(self._raw_policy(week, excluded), date)
         if policy.fixed_pairs:
             return None
-        return self.arrays.week(households, offered_units, policy)
+        # The columns ``_household_changes`` gives, read from the mirrors of the cases.
+        in_place = ((self.status[pool] == PERMANENT) | (self.status[pool] == TEMPORARY)) & (self.home[pool] >= 0)
+        state = WeekState(
+            adults=self.adults[pool],
+            children=self.children[pool],
+            expected_reunification=self.expected_reunification[pool],
+            expected_arrival=self.expected_arrival[pool],
+            documents=self.documents[pool],
+            current_unit=[
+                self.unit_ids[j] if at else "" for j, at in zip(self.home[pool].tolist(), in_place.tolist(), strict=True)
+            ],
+            available=np.full(len(units), np.datetime64(date, "D"), dtype="datetime64[D]"),
+            beds=np.where(self.world.shared[units], self.beds_left[units], self.arrays.beds[units]).astype(np.int64),
+        )
+        return self.arrays.week_of(pool, units, state, policy)
 
     def _week_policy(self, raw: dict[str, Any], today: dt.date) -> Policy:
         """``parse_policy`` of the week's policy. Most weeks differ from the last only in the
@@ -621,9 +663,12 @@ class Simulation:
             raise ConservationError(f"week {week}: a shared place holds more persons than beds")
         if (self.status[~arrived] != WAITING).any():
             raise ConservationError(f"week {week}: a household not yet gekoppeld was housed")
-        for i in np.flatnonzero(arrived & housed_mask).tolist():
-            uid, hid = world.unit_rows[int(self.home[i])]["unit_id"], world.household_rows[i]["household_id"]
-            if self.ledger.holders.get(uid, {}).get(hid) is None:
+        holders = self.ledger.holders
+        living = np.flatnonzero(arrived & housed_mask)
+        for i, j in zip(living.tolist(), self.home[living].tolist(), strict=True):
+            uid, hid = self.unit_ids[j], self.household_ids[i]
+            held = holders.get(uid)
+            if held is None or held.get(hid) is None:
                 raise ConservationError(f"week {week}: {hid} lives in {uid} but the ledger does not say so")
 
     def _record(self, week: int, housed_persons: int, placements: int) -> None:
@@ -719,6 +764,9 @@ class Simulation:
             first_offer_week=self.first_offer.tolist(),
         )
 
+
+# ``until_day`` of a case without a temporary stay: after every day.
+_NO_DAY = np.iinfo(np.int64).max
 
 # The fields of the week's raw policy that ``_week_policy`` sets on a copy of the last parse.
 _WEEKLY_FIELDS = ("planning_date", "excluded_pairs")

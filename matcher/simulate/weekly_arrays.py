@@ -7,21 +7,27 @@ world, and each week only the columns a case or the ledger changes are set: pers
 expected nareizigers and the day they come, documents, the place a mover lives in now, and
 the beds left in a shared place. The week then goes to ``prepare_encoded`` with the codes
 ``encode`` would give the same week, so the engine sees the same arrays in the same order.
-``tests/simulate/test_weekly_arrays.py`` proves the pairs equal those of the instance path.
+The hindsight references read the same arrays for their eligibility over the whole horizon
+(``eligible_over_horizon_arrays``). ``tests/simulate/test_weekly_arrays.py`` proves the pairs
+and that eligibility equal those of the instance path.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
-from matcher.input.policy import Policy
+from matcher.input.policy import Policy, parse_policy
 from matcher.model.prepare import EncodedWeek
+from matcher.model.tiebreak import id_scores
 from matcher.rules.arrays import (
     UNIT_GENDER_CODES,
+    BoolArray,
     Codes,
     HouseholdColumns,
     IntArray,
@@ -31,6 +37,8 @@ from matcher.rules.arrays import (
     regional_bits,
     units_from_columns,
 )
+from matcher.rules.eligibility import rule_masks
+from matcher.simulate.scenario import Scenario
 from matcher.simulate.weekly import WeeklyTables
 from matcher.simulate.world import World
 
@@ -39,6 +47,22 @@ NAT = np.datetime64("NaT", "D")
 
 def _day(value: dt.date | None) -> np.datetime64:
     return NAT if value is None else np.datetime64(value, "D")
+
+
+@dataclass(frozen=True)
+class WeekState:
+    """The columns of a week's households and homes that a simulation changes, one entry per
+    household (per home for ``available`` and ``beds``); ``current_unit`` is the id of the place
+    a household lives in now, or ""."""
+
+    adults: IntArray
+    children: IntArray
+    expected_reunification: IntArray
+    expected_arrival: npt.NDArray[np.datetime64]
+    documents: BoolArray
+    current_unit: list[str]
+    available: npt.NDArray[np.datetime64]
+    beds: IntArray
 
 
 class WeeklyArrays:
@@ -87,6 +111,15 @@ class WeeklyArrays:
         self.support = np.array([bool(r["support"]) for r in un], dtype=bool)
         self.amv_home = np.array([bool(r["amv_home"]) for r in un], dtype=bool)
         self._region: tuple[object, IntArray, IntArray] | None = None
+        self._ties: tuple[int, IntArray, IntArray] | None = None
+
+    def _tie_scores(self, seed: int) -> tuple[IntArray, IntArray]:
+        """The tie-break score of every world household and home (a function of id and seed)."""
+        if self._ties is None or self._ties[0] != seed:
+            h = id_scores(self.household_ids, seed, b"h")
+            u = id_scores(self.unit_ids, seed, b"u")
+            self._ties = (seed, h, u)
+        return self._ties[1], self._ties[2]
 
     def _regional(self, policy: Policy) -> tuple[IntArray, IntArray]:
         """Reach and region bits per world row, kept while the policy's agreement is the same."""
@@ -108,11 +141,32 @@ class WeeklyArrays:
         takes them; the answer lists them in id order, as an instance's tables do."""
         h_world = np.array([i for i, _ in households], dtype=np.int64)
         u_world = np.array([j for j, _ in units], dtype=np.int64)
+        h_changes = [c for _, c in households]
+        u_changes = [c for _, c in units]
+        beds = self.beds[u_world].copy()
+        for k, changes in enumerate(u_changes):
+            if "beds" in changes:
+                beds[k] = int(changes["beds"])
+        state = WeekState(
+            adults=np.array([c["adults"] for c in h_changes], dtype=np.int64),
+            children=np.array([c["children"] for c in h_changes], dtype=np.int64),
+            expected_reunification=np.array([c["expected_reunification"] for c in h_changes], dtype=np.int64),
+            expected_arrival=np.array([_day(c["expected_arrival_date"]) for c in h_changes], dtype="datetime64[D]"),
+            documents=np.array([bool(c["documents_complete"]) for c in h_changes], dtype=bool),
+            current_unit=[str(c.get("current_unit_id") or "") for c in h_changes],
+            available=np.array([_day(c["available_from"]) for c in u_changes], dtype="datetime64[D]"),
+            beds=beds,
+        )
+        return self.week_of(h_world, u_world, state, policy)
+
+    def week_of(
+        self, h_world: IntArray, u_world: IntArray, state: WeekState, policy: Policy
+    ) -> tuple[EncodedWeek, IntArray, IntArray]:
+        """``week`` for the households ``h_world`` and homes ``u_world`` (world indices) whose
+        changing columns are ``state``, parallel to them: a simulation keeps these in arrays."""
         h_order = np.argsort(self.household_rank[h_world], kind="stable")
         u_order = np.argsort(self.unit_rank[u_world], kind="stable")
         h_sel, u_sel = h_world[h_order], u_world[u_order]
-        h_changes = [households[k][1] for k in h_order.tolist()]
-        u_changes = [units[k][1] for k in u_order.tolist()]
         # The codes of this week alone, as ``encode`` sorts them: a subset of the world's, in order.
         muni_used = np.unique(np.concatenate([self.h_municipality[h_sel], self.u_municipality[u_sel]]))
         nbh_parts = [self.u_neighbourhood[u_sel], *(self.preferred_codes[i] for i in h_sel.tolist())]
@@ -121,15 +175,15 @@ class WeeklyArrays:
         reach, region_bit = self._regional(policy)
         h_ids = [self.household_ids[i] for i in h_sel.tolist()]
         u_ids = [self.unit_ids[j] for j in u_sel.tolist()]
-        current = [str(c.get("current_unit_id") or "") for c in h_changes]
+        current = [state.current_unit[k] for k in h_order.tolist()]
         household_columns = HouseholdColumns(
             ids=h_ids,
-            documents=np.array([bool(c["documents_complete"]) for c in h_changes], dtype=bool),
+            documents=state.documents[h_order],
             municipality=np.searchsorted(muni_used, self.h_municipality[h_sel]).astype(np.int64),
-            adults=np.array([c["adults"] for c in h_changes], dtype=np.int64),
-            children=np.array([c["children"] for c in h_changes], dtype=np.int64),
-            expected_reunification=np.array([c["expected_reunification"] for c in h_changes], dtype=np.int64),
-            expected_arrival=np.array([_day(c["expected_arrival_date"]) for c in h_changes], dtype="datetime64[D]"),
+            adults=state.adults[h_order],
+            children=state.children[h_order],
+            expected_reunification=state.expected_reunification[h_order],
+            expected_arrival=state.expected_arrival[h_order],
             koppeling=self.koppeling[h_sel],
             head_age=self.head_age[h_sel],
             gender=self.gender[h_sel],
@@ -142,11 +196,7 @@ class WeeklyArrays:
             move_on=np.array([bool(c) for c in current], dtype=bool),
             reach=reach[h_sel],
         )
-        beds = self.beds[u_sel].copy()
-        for k, changes in enumerate(u_changes):
-            if "beds" in changes:
-                beds[k] = int(changes["beds"])
-        available = np.array([_day(c["available_from"]) for c in u_changes], dtype="datetime64[D]")
+        available = state.available[u_order]
         unit_columns = UnitColumns(
             ids=u_ids,
             available_from=available,
@@ -154,7 +204,7 @@ class WeeklyArrays:
             neighbourhood=np.searchsorted(nbh_used, self.u_neighbourhood[u_sel]).astype(np.int64),
             shared=self.shared[u_sel],
             temporary=self.temporary[u_sel],
-            beds=beds,
+            beds=state.beds[u_order],
             min_occupants=self.min_occupants[u_sel],
             max_occupants=self.max_occupants[u_sel],
             bedrooms=self.bedrooms[u_sel],
@@ -167,6 +217,7 @@ class WeeklyArrays:
             region_bit=region_bit[u_sel],
             amv_home=self.amv_home[u_sel],
         )
+        tie_h, tie_u = self._tie_scores(policy.seed)
         listed = set(u_ids)
         moving = {(hid, uid) for hid, uid in zip(h_ids, current, strict=True) if uid and uid in listed}
         week = EncodedWeek(
@@ -178,8 +229,36 @@ class WeeklyArrays:
             preferences=[self.preferences[i] for i in h_sel.tolist()],
             koppeling_day=self.koppeling[h_sel].astype(np.int64),
             available_day=available.astype(np.int64),
+            tie_scores=(tie_h[h_sel], tie_u[u_sel]),
         )
         return week, h_sel, u_sel
+
+
+def eligible_over_horizon_arrays(
+    scenario: Scenario, world: World, makeups: Sequence[Sequence[dict[str, Any]]]
+) -> list[BoolArray]:
+    """``weekly.eligible_over_horizon`` of every world household in each make-up, from the
+    world's encoded arrays (no tables): for each make-up (per world household the columns
+    ``adults``, ``children`` and ``expected_reunification``), rules E1-E8 of each world
+    household against each world home over the whole horizon at once, rows and columns in
+    world order. ``tests/simulate/test_weekly_arrays.py`` proves the answers equal."""
+    _, encoded = world_tables(world)
+    start = scenario.start.date
+    raw_policy = {**scenario.policy.matcher, "planning_date": start.isoformat(), "horizon_days": 3650, "neighbourhood_caps": {}}
+    policy = parse_policy(raw_policy, "policy", today=start)
+    units = [(j, {"available_from": start}) for j in range(world.n_units)]
+    answers: list[BoolArray] = []
+    for makeup in makeups:
+        households = [
+            (i, {**columns, "documents_complete": True, "expected_arrival_date": None}) for i, columns in enumerate(makeup)
+        ]
+        week, h_sel, u_sel = encoded.week(households, units, policy)
+        h, u = week.households, week.units
+        mask = np.logical_and.reduce(rule_masks(h, u, policy, np.arange(len(h.ids)), np.arange(len(u.ids))))
+        eligible = np.zeros((world.n_households, world.n_units), dtype=bool)
+        eligible[np.ix_(h_sel, u_sel)] = mask
+        answers.append(eligible)
+    return answers
 
 
 _LAST: list[tuple[World, WeeklyTables, WeeklyArrays]] = []

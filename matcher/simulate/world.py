@@ -112,9 +112,24 @@ def _start_frames(scenario: Scenario) -> tuple[pd.DataFrame, pd.DataFrame]:
         )
         return instance.households, instance.units if start.include_units else instance.units.iloc[0:0]
     assert start.profile is not None
-    households, units, policy = generate_instance(start.profile, start.profile_seed, start.date)
-    instance = build_instance(_records(households), _records(units), policy, today=start.date)  # checked like any input
-    return instance.households, instance.units if start.include_units else instance.units.iloc[0:0]
+    households, units = _generated_frames(start.profile, start.profile_seed, start.date)
+    return households, units if start.include_units else units.iloc[0:0]
+
+
+# The last generated start pool: every replicate of a scenario draws its world from the same one.
+_GENERATED: list[tuple[tuple[str, int, dt.date], tuple[pd.DataFrame, pd.DataFrame]]] = []
+
+
+def _generated_frames(profile: str, seed: int, date: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The generator's households and units for a start, checked like any input; a fixed function
+    of its arguments, so the last one is kept (the frames are only read)."""
+    key = (profile, seed, date)
+    if _GENERATED and _GENERATED[0][0] == key:
+        return _GENERATED[0][1]
+    households, units, policy = generate_instance(profile, seed, date)
+    instance = build_instance(_records(households), _records(units), policy, today=date)  # checked like any input
+    _GENERATED[:] = [(key, (instance.households, instance.units))]
+    return instance.households, instance.units
 
 
 def check_start(scenario: Scenario) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -16,8 +17,10 @@ import pytest
 from matcher.input.instance import build_instance
 from matcher.input.policy import parse_policy
 from matcher.model import prepare, prepare_encoded
+from matcher.simulate.hindsight_model import eligibility, persons_after
 from matcher.simulate.scenario import Scenario, load_scenario
 from matcher.simulate.simulator import ON_OFFER, WAITING, Simulation
+from matcher.simulate.weekly import eligible_over_horizon
 from matcher.simulate.world import build_world
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,8 +67,8 @@ def test_arrays_and_instances_propose_the_same_pairs(path: Path) -> None:
 
 
 def test_encoded_week_equals_the_encoded_instance() -> None:
-    """Each week of a run with movers, shared places and declines: every array, code and excluded
-    pair of the encoded week equals what ``prepare`` makes of the week's instance."""
+    """Each week of a run with movers, shared places and declines: every array, code, excluded
+    pair and tie-break score of the encoded week equals what ``prepare`` makes of the week's instance."""
     scenario = _short(ROOT / "examples" / "scenarios" / "q4-hold-singles-in-transit.yaml")
     simulation = Simulation(scenario, build_world(scenario, 0), 0, "optimise")
     world = simulation.world
@@ -93,6 +96,10 @@ def test_encoded_week_equals_the_encoded_instance() -> None:
             assert np.array_equal(got.structure.excluded_household, expected.structure.excluded_household)
             assert np.array_equal(got.structure.excluded_unit, expected.structure.excluded_unit)
             assert got.preference_lists == expected.preference_lists
+            # The tie-break scores the world computed once are those of the week's ids.
+            assert encoded[0].tie_scores is not None
+            assert np.array_equal(got.tie_household, expected.tie_household)
+            assert np.array_equal(got.tie_unit, expected.tie_unit)
             compared += 1
     assert compared >= 5
 
@@ -132,3 +139,29 @@ def test_a_mover_is_never_offered_the_place_it_lives_in() -> None:
     assert np.array_equal(got.structure.excluded_household, expected.structure.excluded_household)
     assert np.array_equal(got.structure.excluded_unit, expected.structure.excluded_unit)
     assert np.array_equal(got.households.move_on, expected.households.move_on)
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_hindsight_eligibility_from_arrays_equals_the_instance_path(path: Path) -> None:
+    """Every example scenario, two replicates: the hindsight's eligibility of each household (before
+    the family arrives with and without the nareizigers counted, and after) against each home,
+    computed from the world's encoded arrays, equals ``eligible_over_horizon`` through tables."""
+    scenario = load_scenario(path)
+    for replicate in (0, 1):
+        world = build_world(scenario, replicate)
+        adults, children, _ = persons_after(world)
+        rows: list[dict[str, Any]] = []
+        for i, base in enumerate(world.household_rows):
+            before = {**base, "adults": int(world.adults[i]), "children": int(world.children[i])}
+            rows.append({**before, "household_id": f"{base['household_id']}#0", "expected_reunification": int(world.declared[i])})
+            rows.append({**before, "household_id": f"{base['household_id']}#n", "expected_reunification": 0})
+            rows.append(
+                {**base, "household_id": f"{base['household_id']}#1", "adults": int(adults[i]), "children": int(children[i]),
+                 "expected_reunification": 0}
+            )  # fmt: skip
+        expected = eligible_over_horizon(scenario, rows, world.unit_rows)
+        got = eligibility(scenario, world)
+        for k, answer in enumerate(got):
+            assert answer.shape == (world.n_households, world.n_units)
+            assert np.array_equal(answer, expected[k::3]), (path.stem, replicate, k)
+        assert 0 < int(got[0].sum()) < got[0].size  # the rules allow some pairs and forbid others
