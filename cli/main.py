@@ -64,6 +64,27 @@ def propose(
     ] = None,
 ) -> None:
     """Make a weekly match proposal from the interchange files."""
+    from matcher.explain.proposal import collector_paused
+
+    # Nearly every object made on the way (rows, tables, the proposal) lives until the end,
+    # so the cyclic garbage collector would only scan them again and again: 0.3 s of a
+    # national week's 3 s, with the same peak memory without it (measured). Reference
+    # counting still frees what is dropped.
+    with collector_paused():
+        _propose(households, units, policy, out_file, strategy, lang, what_it_would_take, quiet, pipeline)
+
+
+def _propose(
+    households: Path,
+    units: Path,
+    policy: Path | None,
+    out_file: Path | None,
+    strategy: str,
+    lang: str | None,
+    what_it_would_take: bool,
+    quiet: bool,
+    pipeline: Path | None,
+) -> None:
     from matcher import load_instance, solve
 
     started = time.perf_counter()

@@ -145,3 +145,35 @@ def test_regional_example_prints_the_balance_per_municipality(tmp_path: Path) ->
                            "persons_placed_elsewhere", "persons_taken_in", "persons_counted")]  # fmt: skip
     for cap in proposal["half_year_caps"]:
         assert f"{cap['placed_before']} earlier + {cap['placed_now']} now of {cap['cap']}" in result.stdout
+
+
+def test_propose_in_process_gives_the_collector_back(tmp_path: Path) -> None:
+    """propose pauses Python's cyclic garbage collector for its own work only: called in a process that
+    goes on (a test, a notebook), the collector is on again afterwards, after a proposal and after an
+    input error alike; the proposal is the same as a separate process writes."""
+    import gc
+
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    assert gc.isenabled()
+    runner = CliRunner()
+    out = tmp_path / "proposal.json"
+    result = runner.invoke(app, ["propose", *map(str, _inputs()), "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert gc.isenabled()
+    bad = tmp_path / "missing.csv"
+    failed = runner.invoke(app, ["propose", "--households", str(bad), "--units", str(EXAMPLE / "units.csv"), "--quiet"])
+    assert failed.exit_code == 2
+    assert gc.isenabled()
+    separate = tmp_path / "separate.json"
+    assert _run("propose", *_inputs(), "--out", separate, "--quiet").returncode == 0
+    drop = ("wall_time_s", "build_s", "solve_s")
+
+    def without_times(path: Path) -> dict[str, object]:
+        doc = json.loads(path.read_text())
+        doc["solver"] = {k: v for k, v in doc["solver"].items() if k not in drop}
+        return doc
+
+    assert without_times(out) == without_times(separate)

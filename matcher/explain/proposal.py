@@ -136,8 +136,9 @@ def _ortools_version() -> str:
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while the proposal is assembled.
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while the proposal is assembled (and, in the
+    command line, for the whole proposal: reading, solving, assembling).
 
     Assembling allocates a hundred thousand small dicts and lists that all stay alive
     until the proposal is returned; the collector would scan them again and again for
@@ -162,7 +163,7 @@ def build_proposal(
     change that would place it, verified by re-solving (see ``matcher.explain.counterfactual``);
     that costs a few re-solves per household, so it is asked for, not done by default.
     """
-    with _collector_paused():
+    with collector_paused():
         return _assemble(prep, solution, wall_time_s, lang, what_it_would_take)
 
 
