@@ -40,6 +40,7 @@ def newest_first(
     """A page of the rows the caller sees, newest first, and how many it sees in all.
     ``options`` shape the load of the page (e.g. leave large columns unread)."""
     query = visible(caller, model)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    # Counted over the ids alone: the rows' other columns may be large (a run's snapshot).
+    total = session.scalar(select(func.count()).select_from(query.with_only_columns(model.id).subquery())) or 0
     page = query.order_by(model.id.desc()).limit(limit).offset(offset).options(*options)
     return total, list(session.scalars(page))
