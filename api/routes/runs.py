@@ -167,7 +167,9 @@ def get_run_status(run_id: RowId, request: Request, caller: Viewer, session: Rea
 
 
 def _finished(session: SessionDep, caller: Viewer, run_id: int) -> Run:
-    run = get_visible(session, caller, Run, run_id, "Run")
+    """A finished run with its proposal; its input snapshot is left unread (the proposal and
+    the workbook need only its counts)."""
+    run = get_visible(session, caller, Run, run_id, "Run", defer(Run.snapshot, raiseload=True))
     if run.status != "done" or run.proposal_json is None:
         raise ApiError(409, f"Run {run_id} has no proposal (status {run.status}).", code="run_not_done")
     return run

@@ -3,11 +3,13 @@ before migration 0014, and read by the list of runs without its snapshot or prop
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import openpyxl
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from service_helpers import Service, load_example, make_tokens, start_run
@@ -133,3 +135,20 @@ def test_the_list_reads_neither_snapshot_nor_proposal(service: Service) -> None:
         large = [s for s in rows if "runs.snapshot" in s or "runs.proposal_json" in s]
         assert large == [], f"{path} read a large column: {large}"
         assert any("runs.households_count" in s and "runs.units_count" in s for s in rows)
+
+
+def test_a_proposal_and_its_workbook_leave_the_snapshot_unread(service: Service) -> None:
+    """Reading a run's proposal (JSON and Excel) selects the proposal but not the run's input
+    snapshot, of which they need only the counts; the workbook's front sheet still shows them."""
+    load_example(service.client, service.auth("admin"))
+    run = start_run(service.client, service.auth("wbb"))
+    for suffix in ("proposal", "proposal.xlsx"):
+        with _statements() as sent:
+            response = service.client.get(f"/v1/runs/{run['id']}/{suffix}", headers=service.auth("wbb"))
+        assert response.status_code == 200
+        assert any("runs.proposal_json" in s for s in sent), f"{suffix}: the proposal was not read"
+        assert not [s for s in sent if "runs.snapshot" in s], f"{suffix} read the snapshot"
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    front = {row[0]: row[1] for row in book["Voorblad"].iter_rows(min_row=3, values_only=True) if row[0]}
+    pool = (front["Huishoudens in de invoer"], front["Woningen in de invoer"])
+    assert pool == (run["households"], run["units"]) and min(pool) > 0
