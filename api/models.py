@@ -27,7 +27,7 @@ from sqlalchemy import (
     false,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
 
 
 def utcnow() -> dt.datetime:
@@ -191,6 +191,11 @@ class Run(Leased, Base):
     progress: Mapped[float] = mapped_column(Float, default=0.0)
     policy: Mapped[dict[str, Any]] = mapped_column(JSON)
     snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # How many households and units the snapshot holds, kept beside it so that a list of runs
+    # need not read the snapshots (a national one runs to megabytes). Set with the snapshot
+    # (below); the server default only let migration 0014 add the columns NOT NULL in place.
+    households_count: Mapped[int] = mapped_column(Integer, server_default="0")
+    units_count: Mapped[int] = mapped_column(Integer, server_default="0")
     input_sha256: Mapped[str | None] = mapped_column(String(64))
     proposal_json: Mapped[str | None] = mapped_column(Text)
     solver: Mapped[dict[str, Any] | None] = mapped_column(JSON)
@@ -199,6 +204,21 @@ class Run(Leased, Base):
     error: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    @validates("snapshot")
+    def _count_snapshot(self, _key: str, snapshot: dict[str, Any]) -> dict[str, Any]:
+        """Set the counts whenever the snapshot is set (when the run is made, or when retention
+        rewrites it), so that no code path can store a snapshot with counts that disagree."""
+        self.households_count = snapshot_count(snapshot, "households")
+        self.units_count = snapshot_count(snapshot, "units")
+        return snapshot
+
+
+def snapshot_count(snapshot: Any, table: str) -> int:
+    """How many rows of ``table`` (households or units) a run's snapshot holds; 0 when it holds
+    none or is not the usual mapping (migration 0014 counts stored snapshots the same way)."""
+    rows = snapshot.get(table) if isinstance(snapshot, dict) else None
+    return len(rows) if isinstance(rows, list) else 0
 
 
 class RunPair(Base):

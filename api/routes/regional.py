@@ -138,7 +138,7 @@ def get_regional_workbook(run_id: RowId, caller: Viewer, session: SessionDep) ->
         finished_at=run.finished_at,
         input_sha256=run.input_sha256,
         households=count,
-        units=len(run.snapshot.get("units", [])),
+        units=run.units_count,
         decisions=[DecisionLine.of(d) for d in session.scalars(query.order_by(Decision.id))],
         made_at=utcnow(),
     )

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from api import audit, dutch
 from api.audit_access import read_details
@@ -28,6 +28,11 @@ from matcher.input.policy import parse_policy
 
 router = APIRouter(prefix="/v1/runs", tags=["runs"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+# A run's summary (``public``) needs neither its input snapshot nor its proposal, the two
+# columns that grow with the pool (megabytes each for a national run): the list of runs and a
+# run's status leave them unread, and touching them there raises instead of quietly loading.
+SUMMARY_ONLY = (defer(Run.snapshot, raiseload=True), defer(Run.proposal_json, raiseload=True))
 
 
 # Audit actions that change the pool a run is computed from (imports, edits, removals).
@@ -89,8 +94,8 @@ def public(run: Run, current_id: int | None, caller: Caller, session: Session | 
         current=run.id == current_id,
         superseded=run.status == "done" and current_id is not None and run.id != current_id,
         planning_date=planning_date_of(run.policy),
-        households=len(run.snapshot.get("households", [])),
-        units=len(run.snapshot.get("units", [])),
+        households=run.households_count,
+        units=run.units_count,
         pool_changed=session is not None and run.id == current_id and pool_changed_since(session, run),
     )
 
@@ -149,7 +154,7 @@ def list_runs(
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
     offset: Offset = 0,
 ) -> RunList:
-    total, runs = newest_first(session, caller, Run, limit, offset)
+    total, runs = newest_first(session, caller, Run, limit, offset, *SUMMARY_ONLY)
     current = {scope: latest_done_id(session, scope) for scope in {r.scope for r in runs}}
     items = [in_words(request, public(r, current[r.scope], caller, session)) for r in runs]
     return RunList(total=total, limit=limit, offset=offset, items=items)
@@ -157,12 +162,14 @@ def list_runs(
 
 @router.get("/{run_id}", summary="One run: status, progress, summary", responses=responses(401, 403, 404))
 def get_run_status(run_id: RowId, request: Request, caller: Viewer, session: ReadSessionDep) -> RunPublic:
-    run = get_visible(session, caller, Run, run_id, "Run")
+    run = get_visible(session, caller, Run, run_id, "Run", *SUMMARY_ONLY)
     return in_words(request, public(run, latest_done_id(session, run.scope), caller, session))
 
 
 def _finished(session: SessionDep, caller: Viewer, run_id: int) -> Run:
-    run = get_visible(session, caller, Run, run_id, "Run")
+    """A finished run with its proposal; its input snapshot is left unread (the proposal and
+    the workbook need only its counts)."""
+    run = get_visible(session, caller, Run, run_id, "Run", defer(Run.snapshot, raiseload=True))
     if run.status != "done" or run.proposal_json is None:
         raise ApiError(409, f"Run {run_id} has no proposal (status {run.status}).", code="run_not_done")
     return run
@@ -207,8 +214,8 @@ def get_workbook(run_id: RowId, caller: Viewer, session: SessionDep) -> Response
         created_at=run.created_at,
         finished_at=run.finished_at,
         input_sha256=run.input_sha256,
-        households=len(run.snapshot.get("households", [])),
-        units=len(run.snapshot.get("units", [])),
+        households=run.households_count,
+        units=run.units_count,
         decisions=[DecisionLine.of(d) for d in _run_decisions(session, caller, run_id)],
         made_at=utcnow(),
     )
@@ -280,7 +287,7 @@ def list_run_decisions(run_id: RowId, caller: Viewer, session: SessionDep) -> De
 
 def _households(run: Run) -> int:
     """The households of the run's input: those its proposal speaks about."""
-    return len(run.snapshot.get("households", []))
+    return run.households_count
 
 
 def _run_decisions(session: Session, caller: Caller, run_id: int) -> list[Decision]:
