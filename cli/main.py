@@ -576,7 +576,10 @@ def frontier(
         "out/frontier"
     ),
     exact_replicates: Annotated[
-        int, typer.Option(min=0, help="replicates (the first ones) the exact hindsight optimum is solved for; 20-180 s each")
+        int,
+        typer.Option(
+            min=0, help="replicates (the first ones) the exact hindsight optimum is solved for; seconds to minutes each"
+        ),
     ] = 0,
     tail_weeks: Annotated[
         str, typer.Option(help="weeks T of the tail frontier, comma-separated (first scenario only), e.g. 50,55,60")

@@ -18,8 +18,8 @@ that chart say what is possible at all:
   most households have such a home on offer within weeks of their koppeling, which leaves
   the rule almost nothing to bind (``declined_offers_count`` in ``exact_hindsight``).
 
-Each costs a solve per replicate (20-180 seconds for a replicate of the example scenarios,
-about 140 with the tail rule on the base), so they are computed for the first replicates only, as many as asked for,
+Each costs a solve per replicate (from seconds to about seven minutes for a replicate of the
+example scenarios, the tail rule included), so they are computed for the first replicates only, as many as asked for,
 in worker processes; the result depends only on the scenario, the replicate and T. Given an
 output folder's journal (``solve_journal.py``), each solve lands there as soon as it finishes,
 so a run cut short loses only the solves under way, and a rerun reads the finished ones back.
