@@ -20,7 +20,7 @@ import numpy.typing as npt
 from matcher.model import Prepared
 from matcher.model.network import PROFILE_HOUSEHOLD_FIELDS, PROFILE_UNIT_FIELDS, profile_pair_values
 from matcher.rules.arrays import IntArray
-from matcher.rules.eligibility import UNIT_PROFILE
+from matcher.rules.eligibility import UNIT_PROFILE, group_rows
 
 Values = npt.NDArray[np.int64]  # (tiers, pairs)
 
@@ -39,6 +39,7 @@ class ValueTable:
     # Unit profiles alike in every field the rules read and in value class (they differ in wijk
     # only): every household profile may have all or none of a group, at one value.
     unit_group: IntArray
+    unit_group_lead: IntArray  # the first unit profile of each group, which stands for the group
 
     def cells(self, household_profile: IntArray, unit_profile: IntArray) -> IntArray:
         """The table cell of each (household profile, unit profile) pair."""
@@ -78,8 +79,8 @@ def value_table(prep: Prepared) -> ValueTable:
     # E9 aside, eligibility reads only the rule fields (UNIT_PROFILE), so a group shares its column
     # of the eligibility matrix; when a rule reads the wijk, the wijk is among them.
     rule_columns = [np.asarray(getattr(u, name))[s.unit_rep] for name in UNIT_PROFILE]
-    u_group, _ = _classes([*rule_columns, u_class], len(s.unit_rep))
-    return ValueTable(h_class, u_class, len(u_first), base_values(prep, reps_h, reps_u), u_group)
+    u_group, u_lead = _classes([*rule_columns, u_class], len(s.unit_rep))
+    return ValueTable(h_class, u_class, len(u_first), base_values(prep, reps_h, reps_u), u_group, u_lead)
 
 
 def _classes(columns: list[npt.NDArray[np.generic]], n: int) -> tuple[IntArray, IntArray]:
@@ -87,9 +88,8 @@ def _classes(columns: list[npt.NDArray[np.generic]], n: int) -> tuple[IntArray, 
     column counts with all its entries)."""
     if n == 0 or not columns:
         return np.zeros(n, dtype=np.int64), np.zeros(min(n, 1), dtype=np.int64)
-    key = np.concatenate([np.asarray(c, dtype=np.int64).reshape(n, -1) for c in columns], axis=1)
-    _, first, group = np.unique(key, axis=0, return_index=True, return_inverse=True)
-    return group.reshape(n).astype(np.int64), first.astype(np.int64)
+    first, group = group_rows(np.concatenate([np.asarray(c, dtype=np.int64).reshape(n, -1) for c in columns], axis=1))
+    return group, first
 
 
 def packed_codes(values: Values) -> tuple[IntArray, int] | None:

@@ -32,7 +32,7 @@ from matcher.input.policy import Policy
 from matcher.model import flow
 from matcher.model.terms import PreferredIndex, term_values
 from matcher.rules.arrays import Households, IntArray, Units
-from matcher.rules.eligibility import UNIT_PROFILE
+from matcher.rules.eligibility import UNIT_PROFILE, group_rows
 from matcher.rules.structure import Structure
 
 HOUSEHOLD_TERMS = (
@@ -411,13 +411,11 @@ def _unit_classes(
     columns = [np.asarray(getattr(u, name))[reps].reshape(len(reps), -1) for name in (*UNIT_PROFILE, *PROFILE_UNIT_FIELDS)]
     if preferred.lookahead is not None:
         columns.append(preferred.lookahead.unit[reps].reshape(-1, 1))
-    key = np.concatenate(columns, axis=1).astype(np.int64)
-    _, c_first, c_of_q = np.unique(key, axis=0, return_index=True, return_inverse=True)
-    c_of_q = c_of_q.reshape(-1).astype(np.int64)
+    c_first, c_of_q = group_rows(np.concatenate(columns, axis=1).astype(np.int64))
     own = np.arange(len(q_codes), dtype=np.int64)
     if len(c_first) == len(q_codes) or not bool((sub == sub[:, c_first[c_of_q]]).all()):
         return own, own
-    return c_of_q, c_first.astype(np.int64)
+    return c_of_q, c_first
 
 
 @dataclass(frozen=True)
@@ -502,8 +500,7 @@ def _first_order_groups(key: IntArray) -> tuple[IntArray, IntArray]:
     _, first, group = np.unique(_fingerprint(key), return_index=True, return_inverse=True)
     group = group.reshape(-1)
     if not bool((key == key[first[group]]).all()):
-        _, first, group = np.unique(key, axis=0, return_index=True, return_inverse=True)
-        group = group.reshape(-1)
+        first, group = group_rows(key)
     order = np.argsort(first, kind="stable")
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
