@@ -298,8 +298,8 @@ class Explainer:
             return
         # The rules read the same fields for every unit profile of a group (they differ in wijk only):
         # evaluated on one unit profile per group, counted with the group's units.
-        group = self.value_table().unit_group
-        lead = np.unique(group, return_index=True)[1]
+        table = self.value_table()
+        group, lead = table.unit_group, table.unit_group_lead
         group_sizes = np.bincount(group, weights=self.unit_sizes, minlength=len(lead)).astype(np.int64)
         masks = rule_masks(
             self.prep.households, self.prep.units, self.prep.instance.policy, s.household_rep[profiles], s.unit_rep[lead]
@@ -375,9 +375,9 @@ class Explainer:
         if not wanted:
             return
         # One unit profile per group stands for the others (see ``prefetch_rule_details``).
-        group = self.value_table().unit_group
-        groups, local = np.unique(group[s.unit_profile[wanted]], return_inverse=True)
-        lead = np.unique(group, return_index=True)[1][groups]
+        table = self.value_table()
+        groups, local = np.unique(table.unit_group[s.unit_profile[wanted]], return_inverse=True)
+        lead = table.unit_group_lead[groups]
         masks = rule_masks(prep.households, prep.units, prep.instance.policy, s.household_rep, s.unit_rep[lead])
         first = first_failing(masks)  # (household profiles, these groups)
         sizes = np.bincount(s.household_profile, minlength=len(s.household_rep))
