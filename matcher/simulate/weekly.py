@@ -60,6 +60,13 @@ class WeeklyTables:
         )
 
 
+def horizon_policy(scenario: Scenario) -> dict[str, Any]:
+    """The scenario's engine policy for eligibility over the whole horizon at once: planned at the
+    start date, a horizon of ten years, no neighbourhood caps."""
+    start = scenario.start.date.isoformat()
+    return {**scenario.policy.matcher, "planning_date": start, "horizon_days": 3650, "neighbourhood_caps": {}}
+
+
 def eligible_over_horizon(
     scenario: Scenario, household_rows: Sequence[dict[str, Any]], unit_rows: Sequence[dict[str, Any]]
 ) -> np.ndarray[Any, Any]:
@@ -72,7 +79,7 @@ def eligible_over_horizon(
     ``household_rows`` and columns ``unit_rows``."""
     households = [{**row, "documents_complete": True} for row in household_rows]
     start = scenario.start.date
-    raw_policy = {**scenario.policy.matcher, "planning_date": start.isoformat(), "horizon_days": 3650, "neighbourhood_caps": {}}
+    raw_policy = horizon_policy(scenario)
     available = {"available_from": start}
     instance = WeeklyTables(households, unit_rows).instance(
         [(k, {}) for k in range(len(households))], [(j, available) for j in range(len(unit_rows))], raw_policy, start

@@ -39,7 +39,7 @@ from matcher.rules.arrays import (
 )
 from matcher.rules.eligibility import rule_masks
 from matcher.simulate.scenario import Scenario
-from matcher.simulate.weekly import WeeklyTables
+from matcher.simulate.weekly import WeeklyTables, horizon_policy
 from matcher.simulate.world import World
 
 NAT = np.datetime64("NaT", "D")
@@ -244,8 +244,7 @@ def eligible_over_horizon_arrays(
     world order. ``tests/simulate/test_weekly_arrays.py`` proves the answers equal."""
     _, encoded = world_tables(world)
     start = scenario.start.date
-    raw_policy = {**scenario.policy.matcher, "planning_date": start.isoformat(), "horizon_days": 3650, "neighbourhood_caps": {}}
-    policy = parse_policy(raw_policy, "policy", today=start)
+    policy = parse_policy(horizon_policy(scenario), "policy", today=start)
     units = [(j, {"available_from": start}) for j in range(world.n_units)]
     answers: list[BoolArray] = []
     for makeup in makeups:
