@@ -52,40 +52,36 @@ LP_TIME_LIMIT_S = 1800.0
 DECLINED_OFFERS_COUNT = False
 
 
-def solve_key(document: dict[str, Any], replicate: int, tail_weeks: int | None) -> SolveKey:
-    """What one frontier solve's answer depends on: the hashes of the scenario document and of its start files, the
-    replicate, T and the settings."""
+def _settings() -> dict[str, Any]:
+    """The keyword settings of ``exact_hindsight`` for every frontier solve, which are also fields of its key."""
     from matcher.simulate.hindsight_model import MAX_COLUMNS
 
+    return {
+        "measure": MEASURE,
+        "deterministic_time_s": DETERMINISTIC_TIME_S,
+        "lp_time_limit_s": LP_TIME_LIMIT_S,
+        "max_columns": MAX_COLUMNS,
+        "declined_offers_count": DECLINED_OFFERS_COUNT,
+    }
+
+
+def solve_key(document: dict[str, Any], replicate: int, tail_weeks: int | None) -> SolveKey:
+    """What one frontier solve's answer depends on: the hashes of the scenario document and of its start files, the
+    replicate, T and the settings the solve runs with."""
     return SolveKey(
         document_sha256=document_hash(document),
         start_files_sha256=start_files_hash(document),
         replicate=replicate,
         tail_weeks=tail_weeks,
-        measure=MEASURE,
-        deterministic_time_s=DETERMINISTIC_TIME_S,
-        lp_time_limit_s=LP_TIME_LIMIT_S,
-        max_columns=MAX_COLUMNS,
-        declined_offers_count=DECLINED_OFFERS_COUNT,
+        **_settings(),
     )
 
 
 def _solve(document: dict[str, Any], replicate: int, tail_weeks: int | None) -> dict[str, Any]:
     """One replicate's exact optimum of persons housed (with the tail rule when ``tail_weeks`` is given)."""
     from matcher.simulate.hindsight import exact_hindsight
-    from matcher.simulate.hindsight_model import MAX_COLUMNS
 
-    scenario = parse_scenario(document)
-    solved = exact_hindsight(
-        scenario,
-        replicate,
-        measure=MEASURE,
-        tail_weeks=tail_weeks,
-        deterministic_time_s=DETERMINISTIC_TIME_S,
-        lp_time_limit_s=LP_TIME_LIMIT_S,
-        max_columns=MAX_COLUMNS,
-        declined_offers_count=DECLINED_OFFERS_COUNT,
-    )
+    solved = exact_hindsight(parse_scenario(document), replicate, tail_weeks=tail_weeks, **_settings())
     figures = solved.to_json(timings=True)
     figures["replicate"] = replicate
     return figures
